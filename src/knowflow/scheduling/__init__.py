@@ -1,0 +1,1 @@
+"""Pure scheduling algorithms: slot finding, follow-the-sun repeats, fair series rotation."""
