@@ -81,7 +81,10 @@ def _invitee_from_json(data: Any, position: int) -> Invitee:
     tz = _field(data, "tz", where)
     if not isinstance(tz, str):
         raise SchedulingInputError(f"{where}: tz must be a string")
-    load_zone(tz)  # fail early, naming the invitee's zone
+    try:
+        load_zone(tz)  # fail early, naming the invitee
+    except SchedulingInputError as error:
+        raise SchedulingInputError(f"{where}: {error}") from error
     workdays = _field(data, "workdays", where)
     if not isinstance(workdays, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in workdays

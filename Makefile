@@ -1,0 +1,36 @@
+# Knowflow: `make demo` and `make test` are all the set-up a fresh machine needs.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint format clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	KNOWFLOW_DEBUG=1 $(BIN)/knowflow migrate --no-input
+	KNOWFLOW_DEBUG=1 $(BIN)/knowflow demo --size small
+	KNOWFLOW_DEBUG=1 $(BIN)/knowflow serve --bind 127.0.0.1:8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/web_bench.py
+	$(BIN)/python bench/scheduling_bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,127 @@
+"""People, their place in the organisation, and how they sign in.
+
+`User` is only the credential; `Person` is who someone is in the organisation. A person may
+have no user at all (a speaker imported from a conference archive who never signs in).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from knowflow.accounts.working_hours import WorkingHours
+
+
+class User(AbstractUser):
+    pass
+
+
+class OrgUnit(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", "Company"
+        DIVISION = "division", "Division"
+        TEAM = "team", "Team"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEAM)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Office(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    city = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=120, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def default_working_hours() -> list:
+    return WorkingHours.default().to_json()
+
+
+class Person(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        ENABLER = "enabler", "Enabler"
+        MEMBER = "member", "Member"
+
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    display_name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=160, unique=True)
+    email = models.EmailField(blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    timezone = models.CharField(max_length=64, default="UTC")
+    working_hours = models.JSONField(default=default_working_hours)
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    languages = models.JSONField(default=list, blank=True)
+    skills = models.ManyToManyField("topics.Topic", blank=True, related_name="skilled_people")
+    bio = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        indexes = [models.Index(fields=["timezone"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def hours(self) -> WorkingHours:
+        return WorkingHours.from_json(self.working_hours)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def is_enabler(self) -> bool:
+        return self.role in (self.Role.ADMIN, self.Role.ENABLER)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a hash is stored; the secret is shown once on creation."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,198 @@
+"""Changes to people, their profiles and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
+from knowflow.accounts.permissions import can_change_role, can_edit_profile
+from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
+from knowflow.errors import DomainError, Forbidden
+from knowflow.topics.models import Topic
+
+TOKEN_PREFIX = "kf_"
+
+
+def check_timezone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone this machine knows, else raise."""
+    name = (name or "").strip()
+    if name not in zoneinfo.available_timezones():
+        raise DomainError(f"'{name}' is not a known time zone (e.g. Europe/Berlin).", field="timezone")
+    return name
+
+
+def check_working_hours(raw: object) -> list:
+    try:
+        return WorkingHours.from_json(raw).to_json()
+    except InvalidWorkingHours as error:
+        raise DomainError(str(error), field="working_hours") from error
+
+
+def unique_slug(model: type, base: str, *, max_length: int = 140) -> str:
+    """A slug for ``base`` that no row of ``model`` has yet (``ada-lovelace-2`` on a clash)."""
+    root = (slugify(base) or "item")[: max_length - 8]
+    slug, n = root, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{root}-{n}"
+    return slug
+
+
+@transaction.atomic
+def person_create(
+    *,
+    display_name: str,
+    username: str | None = None,
+    password: str | None = None,
+    email: str = "",
+    role: str = Person.Role.MEMBER,
+    timezone_name: str = "UTC",
+    working_hours: object | None = None,
+    office: Office | None = None,
+    org_unit: OrgUnit | None = None,
+    languages: Iterable[str] = (),
+    skills: Iterable[Topic] = (),
+) -> Person:
+    """Create a person, and a user to sign in with when ``username`` is given."""
+    if not display_name.strip():
+        raise DomainError("A person needs a display name.", field="display_name")
+    tz = check_timezone(timezone_name)
+    hours = check_working_hours(
+        working_hours if working_hours is not None else WorkingHours.default().to_json()
+    )
+    if role not in Person.Role.values:
+        raise DomainError(f"Unknown role '{role}'.", field="role")
+    user = None
+    if username:
+        if User.objects.filter(username=username).exists():
+            raise DomainError(f"The username '{username}' is taken.", field="username")
+        user = User.objects.create_user(username=username, email=email, password=password)
+        user.is_staff = user.is_superuser = role == Person.Role.ADMIN
+        user.save(update_fields=["is_staff", "is_superuser"])
+    person = Person.objects.create(
+        user=user,
+        display_name=display_name.strip(),
+        slug=unique_slug(Person, display_name, max_length=160),
+        email=email,
+        role=role,
+        timezone=tz,
+        working_hours=hours,
+        office=office,
+        org_unit=org_unit,
+        languages=list(languages),
+    )
+    person.skills.set(skills)
+    return person
+
+
+@transaction.atomic
+def person_update_profile(
+    *,
+    person: Person,
+    actor: Person,
+    display_name: str | None = None,
+    timezone_name: str | None = None,
+    working_hours: object | None = None,
+    office: Office | None = None,
+    org_unit: OrgUnit | None = None,
+    languages: Iterable[str] | None = None,
+    skills: Iterable[Topic] | None = None,
+    bio: str | None = None,
+    role: str | None = None,
+) -> Person:
+    """Update a profile. Only the person themselves or an admin may; only an admin sets roles."""
+    if not can_edit_profile(actor=actor, person=person):
+        raise Forbidden("You can only edit your own profile.")
+    if display_name is not None:
+        if not display_name.strip():
+            raise DomainError("A person needs a display name.", field="display_name")
+        person.display_name = display_name.strip()
+    if timezone_name is not None:
+        person.timezone = check_timezone(timezone_name)
+    if working_hours is not None:
+        person.working_hours = check_working_hours(working_hours)
+    if office is not None:
+        person.office = office
+    if org_unit is not None:
+        person.org_unit = org_unit
+    if languages is not None:
+        person.languages = [code.strip() for code in languages if code.strip()]
+    if bio is not None:
+        person.bio = bio
+    if role is not None and role != person.role:
+        if not can_change_role(actor=actor):
+            raise Forbidden("Only an admin can change roles.")
+        if role not in Person.Role.values:
+            raise DomainError(f"Unknown role '{role}'.", field="role")
+        person.role = role
+        if person.user:
+            person.user.is_staff = person.user.is_superuser = role == Person.Role.ADMIN
+            person.user.save(update_fields=["is_staff", "is_superuser"])
+    person.save()
+    if skills is not None:
+        person.skills.set(skills)
+    return person
+
+
+def _hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, person: Person, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the secret is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise DomainError("Give the token a name, e.g. 'my laptop'.", field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        person=person, name=name[:100], prefix=secret[:10], key_hash=_hash_token(secret)
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Person) -> None:
+    if token.person_id != actor.pk and not actor.is_admin:
+        raise Forbidden("You can only revoke your own tokens.")
+    token.delete()
+
+
+def api_token_authenticate(*, secret: str) -> Person | None:
+    """The person a token belongs to, or None. Uses the hash, so timing leaks nothing useful."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("person__user")
+        .filter(key_hash=_hash_token(secret))
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.person
+
+
+@transaction.atomic
+def person_for_user(*, user: User) -> Person:
+    """The person behind a user; created on first sign-in for accounts made outside Knowflow
+    (``manage.py createsuperuser``), so every signed-in user has a profile."""
+    person = Person.objects.filter(user=user).first()
+    if person is None:
+        person = Person.objects.create(
+            user=user,
+            display_name=user.get_full_name() or user.username,
+            slug=unique_slug(Person, user.username, max_length=160),
+            email=user.email,
+            role=Person.Role.ADMIN if user.is_superuser else Person.Role.MEMBER,
+        )
+    return person

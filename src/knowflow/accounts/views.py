@@ -1,0 +1,129 @@
+"""Pages: sign in, the profile (with API tokens), the people directory, a person's page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from knowflow.accounts import selectors, services
+from knowflow.accounts.forms import ProfileForm, TokenForm
+from knowflow.accounts.models import ApiToken
+from knowflow.accounts.working_hours import WEEKDAYS
+from knowflow.errors import DomainError, NotFound
+from knowflow.events.selectors import sessions_of_speaker
+from knowflow.topics.selectors import topic_list
+from knowflow.web.errors import add_to_form, flash
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = request.viewer
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.person_update_profile(
+                    person=person,
+                    actor=person,
+                    display_name=data["display_name"],
+                    timezone_name=data["timezone"],
+                    working_hours=data["working_hours"],
+                    office=data["office"],
+                    org_unit=data["org_unit"],
+                    languages=data["language_list"],
+                    skills=data["skills"],
+                    bio=data["bio"],
+                )
+            except DomainError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(request, "Profile saved.")
+                return redirect("accounts:profile")
+    else:
+        initial = {
+            "display_name": person.display_name,
+            "timezone": person.timezone,
+            "office": person.office,
+            "org_unit": person.org_unit,
+            "languages": ", ".join(person.languages),
+            "skills": person.skills.all(),
+            "bio": person.bio,
+        }
+        initial.update({f"hours_{i}": text for i, text in enumerate(person.hours.to_text())})
+        form = ProfileForm(initial=initial)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "token_form": TokenForm(),
+            "tokens": person.api_tokens.all(),
+            "new_token": request.session.pop("new_token", None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            _, secret = services.api_token_create(person=request.viewer, name=form.cleaned_data["name"])
+        except DomainError as error:
+            flash(request, error)
+        else:
+            # Shown once on the next page, never stored in clear.
+            request.session["new_token"] = secret
+    else:
+        messages.error(request, "Give the token a name.")
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, person=request.viewer)
+    services.api_token_revoke(token=token, actor=request.viewer)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("accounts:profile")
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    filters = selectors.DirectoryFilters(
+        q=request.GET.get("q", "").strip(),
+        org_unit=request.GET.get("org_unit", ""),
+        office=request.GET.get("office", ""),
+        timezone=request.GET.get("timezone", ""),
+        skill=request.GET.get("skill", ""),
+    )
+    people = selectors.person_directory(viewer=request.viewer, filters=filters)
+    page = Paginator(people, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/directory.html",
+        {"page": page, "filters": filters, "topics": topic_list(), **selectors.directory_choices()},
+    )
+
+
+@login_required
+def person_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        person = selectors.person_detail(viewer=request.viewer, slug=slug)
+    except NotFound as error:
+        return render(request, "web/not_found.html", {"message": error.message}, status=404)
+    return render(
+        request,
+        "accounts/person.html",
+        {
+            "person": person,
+            "person_hours": list(zip(WEEKDAYS, person.hours.to_text(), strict=True)),
+            "sessions": sessions_of_speaker(person=person),
+        },
+    )

@@ -1,0 +1,61 @@
+"""The public HTTP API, /api/v1/: one router per domain, calling the same services as the pages.
+
+Errors are mapped here, in one place: a domain error becomes its 4xx with ``detail`` (and the
+``field`` it concerns); a validation error names the field in ``detail`` as well.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from knowflow.api.auth import SessionAuth, TokenAuth
+from knowflow.api.routers import circles, occurrences, people, registrations, sessions, topics
+from knowflow.errors import DomainError
+
+api = NinjaAPI(
+    title="Knowflow API",
+    version="1",
+    description="Sessions, occurrences, registrations, circles, topics and people. "
+    "Authenticate with a personal token from your profile page: `Authorization: Bearer kf_…`.",
+    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": error.message, "field": error.field}, status=error.status_code
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    problems = []
+    first_field = None
+    for item in error.errors:
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        field = ".".join(location) or None
+        first_field = first_field or field
+        problems.append({"field": field, "message": item.get("msg", "invalid")})
+    summary = "; ".join(f"{p['field'] or 'request'}: {p['message']}" for p in problems)
+    return api.create_response(
+        request, {"detail": summary or "Invalid request.", "field": first_field, "errors": problems}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Authentication required: send 'Authorization: Bearer <token>'."}, status=401
+    )
+
+
+api.add_router("/topics", topics.router)
+api.add_router("/people", people.router)
+api.add_router("/circles", circles.router)
+api.add_router("/sessions", sessions.router)
+api.add_router("/occurrences", occurrences.router)
+api.add_router("/registrations", registrations.router)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+
+from knowflow.accounts.models import Person
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch, fetch_many
+from knowflow.api.schemas import CircleIn, CircleOut, CirclePatch
+from knowflow.circles import services
+from knowflow.circles.models import Circle
+from knowflow.circles.selectors import circle_list as select_circles
+from knowflow.topics.models import Topic
+
+router = Router(tags=["circles"])
+
+
+@router.get("/", response=list[CircleOut])
+def circle_list(request: HttpRequest) -> list[Circle]:
+    return list(select_circles(viewer=viewer(request)))
+
+
+@router.get("/{circle_id}", response=CircleOut)
+def circle_get(request: HttpRequest, circle_id: int) -> Circle:
+    return fetch(Circle.objects.prefetch_related("topics"), circle_id, what="circle")
+
+
+@router.post("/", response={201: CircleOut})
+def circle_create(request: HttpRequest, payload: CircleIn) -> tuple[int, Circle]:
+    circle = services.circle_create(
+        actor=viewer(request),
+        name=payload.name,
+        mission=payload.mission,
+        visibility=payload.visibility,
+        topics=fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
+        champions=fetch_many(Person, payload.champion_ids, what="person", field="champion_ids"),
+    )
+    return 201, circle
+
+
+@router.patch("/{circle_id}", response=CircleOut)
+def circle_update(request: HttpRequest, circle_id: int, payload: CirclePatch) -> Circle:
+    circle = fetch(Circle, circle_id, what="circle")
+    topics = (
+        fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids")
+        if payload.topic_ids is not None
+        else None
+    )
+    return services.circle_update(
+        circle=circle,
+        actor=viewer(request),
+        name=payload.name,
+        mission=payload.mission,
+        visibility=payload.visibility,
+        topics=topics,
+    )
+
+
+@router.post("/{circle_id}/join", response={201: dict})
+def circle_join(request: HttpRequest, circle_id: int) -> tuple[int, dict]:
+    circle = fetch(Circle, circle_id, what="circle")
+    membership = services.circle_join(circle=circle, person=viewer(request), actor=viewer(request))
+    return 201, {"circle_id": circle.pk, "person_id": membership.person_id, "role": membership.role}
+
+
+@router.post("/{circle_id}/leave", response={204: None})
+def circle_leave(request: HttpRequest, circle_id: int) -> tuple[int, None]:
+    circle = fetch(Circle, circle_id, what="circle")
+    services.circle_leave(circle=circle, person=viewer(request), actor=viewer(request))
+    return 204, None

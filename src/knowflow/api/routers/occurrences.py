@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch
+from knowflow.api.schemas import OccurrenceIn, OccurrenceOut, OccurrencePatch
+from knowflow.events import services
+from knowflow.events.models import Occurrence, Room, Session
+
+router = Router(tags=["occurrences"])
+
+
+class OccurrenceQuery(Schema):
+    session_id: int | None = None
+    starts_after: datetime | None = None
+    starts_before: datetime | None = None
+
+
+@router.get("/", response=list[OccurrenceOut])
+@paginate(LimitOffsetPagination)
+def occurrence_list(request: HttpRequest, filters: Query[OccurrenceQuery]) -> QuerySet[Occurrence]:
+    occurrences = Occurrence.objects.order_by("start", "id")
+    if filters.session_id is not None:
+        occurrences = occurrences.filter(session_id=filters.session_id)
+    if filters.starts_after is not None:
+        occurrences = occurrences.filter(start__gte=filters.starts_after)
+    if filters.starts_before is not None:
+        occurrences = occurrences.filter(start__lt=filters.starts_before)
+    return occurrences
+
+
+@router.get("/{occurrence_id}", response=OccurrenceOut)
+def occurrence_get(request: HttpRequest, occurrence_id: int) -> Occurrence:
+    return fetch(Occurrence, occurrence_id, what="occurrence")
+
+
+@router.post("/", response={201: OccurrenceOut})
+def occurrence_create(request: HttpRequest, payload: OccurrenceIn) -> tuple[int, Occurrence]:
+    session = fetch(Session, payload.session_id, what="session", field="session_id")
+    room = fetch(Room, payload.room_id, what="room", field="room_id") if payload.room_id else None
+    occurrence = services.occurrence_create(
+        session=session,
+        actor=viewer(request),
+        start=payload.start,
+        end=payload.end,
+        room=room,
+        online_url=payload.online_url,
+        capacity=payload.capacity,
+    )
+    return 201, occurrence
+
+
+@router.patch("/{occurrence_id}", response=OccurrenceOut)
+def occurrence_update(request: HttpRequest, occurrence_id: int, payload: OccurrencePatch) -> Occurrence:
+    occurrence = fetch(Occurrence.objects.select_related("session"), occurrence_id, what="occurrence")
+    room = fetch(Room, payload.room_id, what="room", field="room_id") if payload.room_id else None
+    return services.occurrence_update(
+        occurrence=occurrence,
+        actor=viewer(request),
+        start=payload.start,
+        end=payload.end,
+        room=room,
+        online_url=payload.online_url,
+        capacity=payload.capacity,
+    )

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from knowflow.accounts.models import Person
+from knowflow.accounts.selectors import DirectoryFilters, person_directory
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch
+from knowflow.api.schemas import PersonOut
+
+router = Router(tags=["people"])
+
+
+class PeopleQuery(Schema):
+    q: str = ""
+    org_unit: str = ""
+    office: str = ""
+    timezone: str = ""
+    skill: str = ""
+
+
+@router.get("/", response=list[PersonOut])
+@paginate(LimitOffsetPagination)
+def person_list(request: HttpRequest, filters: Query[PeopleQuery]) -> object:
+    return person_directory(viewer=viewer(request), filters=DirectoryFilters(**filters.dict()))
+
+
+@router.get("/me", response=PersonOut)
+def person_me(request: HttpRequest) -> Person:
+    return viewer(request)
+
+
+@router.get("/{person_id}", response=PersonOut)
+def person_get(request: HttpRequest, person_id: int) -> Person:
+    return fetch(Person.objects.select_related("office", "org_unit"), person_id, what="person")

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from knowflow.accounts.models import Person
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch, fetch_many
+from knowflow.api.schemas import SessionIn, SessionOut, SessionPatch
+from knowflow.circles.models import Circle
+from knowflow.events import services
+from knowflow.events.models import Occurrence, Session
+from knowflow.topics.models import Topic
+
+router = Router(tags=["sessions"])
+
+
+class SessionQuery(Schema):
+    topic: str = ""
+    format: str = ""
+    circle: str = ""
+    status: str = ""
+
+
+def _sessions() -> QuerySet[Session]:
+    return Session.objects.prefetch_related(
+        "topics",
+        Prefetch("speakers", queryset=Person.objects.only("id")),
+        Prefetch("occurrences", queryset=Occurrence.objects.order_by("start")),
+    )
+
+
+@router.get("/", response=list[SessionOut])
+@paginate(LimitOffsetPagination)
+def session_list(request: HttpRequest, filters: Query[SessionQuery]) -> QuerySet[Session]:
+    sessions = _sessions().order_by("-created_at", "-id")
+    if filters.topic:
+        sessions = sessions.filter(topics__slug=filters.topic)
+    if filters.format:
+        sessions = sessions.filter(format=filters.format)
+    if filters.circle:
+        sessions = sessions.filter(circle__slug=filters.circle)
+    if filters.status:
+        sessions = sessions.filter(status=filters.status)
+    return sessions
+
+
+@router.get("/{session_id}", response=SessionOut)
+def session_get(request: HttpRequest, session_id: int) -> Session:
+    return fetch(_sessions(), session_id, what="session")
+
+
+@router.post("/", response={201: SessionOut})
+def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Session]:
+    circle = fetch(Circle, payload.circle_id, what="circle", field="circle_id") if payload.circle_id else None
+    session = services.session_create(
+        actor=viewer(request),
+        title=payload.title,
+        abstract=payload.abstract,
+        format=payload.format,
+        level=payload.level,
+        language=payload.language,
+        topics=fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
+        speakers=fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
+        circle=circle,
+    )
+    return 201, fetch(_sessions(), session.pk, what="session")
+
+
+@router.patch("/{session_id}", response=SessionOut)
+def session_update(request: HttpRequest, session_id: int, payload: SessionPatch) -> Session:
+    session = fetch(Session, session_id, what="session")
+    circle = fetch(Circle, payload.circle_id, what="circle", field="circle_id") if payload.circle_id else None
+    services.session_update(
+        session=session,
+        actor=viewer(request),
+        title=payload.title,
+        abstract=payload.abstract,
+        format=payload.format,
+        level=payload.level,
+        language=payload.language,
+        status=payload.status,
+        circle=circle,
+        topics=None
+        if payload.topic_ids is None
+        else fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
+        speakers=None
+        if payload.speaker_ids is None
+        else fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
+    )
+    return fetch(_sessions(), session.pk, what="session")

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch
+from knowflow.api.schemas import TopicIn, TopicOut, TopicPatch
+from knowflow.topics import services
+from knowflow.topics.models import Topic
+from knowflow.topics.selectors import topic_overview
+
+router = Router(tags=["topics"])
+
+
+@router.get("/", response=list[TopicOut])
+def topic_list(request: HttpRequest) -> list[Topic]:
+    return list(topic_overview())
+
+
+@router.get("/{topic_id}", response=TopicOut)
+def topic_get(request: HttpRequest, topic_id: int) -> Topic:
+    return fetch(Topic, topic_id, what="topic")
+
+
+@router.post("/", response={201: TopicOut})
+def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
+    parent = fetch(Topic, payload.parent_id, what="topic", field="parent_id") if payload.parent_id else None
+    topic = services.topic_create(
+        actor=viewer(request),
+        name=payload.name,
+        synonyms=payload.synonyms,
+        parent=parent,
+        description=payload.description,
+    )
+    return 201, topic
+
+
+@router.patch("/{topic_id}", response=TopicOut)
+def topic_update(request: HttpRequest, topic_id: int, payload: TopicPatch) -> Topic:
+    topic = fetch(Topic, topic_id, what="topic")
+    parent = fetch(Topic, payload.parent_id, what="topic", field="parent_id") if payload.parent_id else None
+    return services.topic_update(
+        topic=topic,
+        actor=viewer(request),
+        name=payload.name,
+        synonyms=payload.synonyms,
+        parent=parent,
+        description=payload.description,
+    )

@@ -1,0 +1,183 @@
+"""Request and response shapes of the public API (pydantic, via django-ninja)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import AwareDatetime, Field
+
+
+class Message(Schema):
+    detail: str
+    field: str | None = None
+
+
+class TopicOut(Schema):
+    id: int
+    name: str
+    slug: str
+    synonyms: list[str]
+    parent_id: int | None
+    description: str
+
+
+class TopicIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    synonyms: list[str] = []
+    parent_id: int | None = None
+    description: str = ""
+
+
+class TopicPatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    synonyms: list[str] | None = None
+    parent_id: int | None = None
+    description: str | None = None
+
+
+class PersonOut(Schema):
+    id: int
+    display_name: str
+    slug: str
+    timezone: str
+    working_hours: list[list[str] | None]
+    office: str | None = None
+    org_unit: str | None = None
+    languages: list[str]
+    skills: list[str]
+
+    @staticmethod
+    def resolve_office(obj: object) -> str | None:
+        return obj.office.name if obj.office else None  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_org_unit(obj: object) -> str | None:
+        return obj.org_unit.name if obj.org_unit else None  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_skills(obj: object) -> list[str]:
+        return [topic.slug for topic in obj.skills.all()]  # type: ignore[attr-defined]
+
+
+class CircleOut(Schema):
+    id: int
+    name: str
+    slug: str
+    mission: str
+    visibility: str
+    topics: list[str]
+
+    @staticmethod
+    def resolve_topics(obj: object) -> list[str]:
+        return [topic.slug for topic in obj.topics.all()]  # type: ignore[attr-defined]
+
+
+class CircleIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    mission: str = ""
+    visibility: str = "open"
+    topic_ids: list[int] = []
+    champion_ids: list[int] = []
+
+
+class CirclePatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    mission: str | None = None
+    visibility: str | None = None
+    topic_ids: list[int] | None = None
+
+
+class OccurrenceOut(Schema):
+    id: int
+    session_id: int
+    start: datetime
+    end: datetime
+    room_id: int | None
+    online_url: str
+    capacity: int
+    mode: str
+
+
+class SessionOut(Schema):
+    id: int
+    title: str
+    slug: str
+    abstract: str
+    format: str
+    level: str
+    language: str
+    status: str
+    circle_id: int | None
+    topics: list[str]
+    speaker_ids: list[int]
+    occurrences: list[OccurrenceOut]
+
+    @staticmethod
+    def resolve_topics(obj: object) -> list[str]:
+        return [topic.slug for topic in obj.topics.all()]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_speaker_ids(obj: object) -> list[int]:
+        return [person.pk for person in obj.speakers.all()]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_occurrences(obj: object) -> list:
+        return list(obj.occurrences.all())  # type: ignore[attr-defined]
+
+
+class SessionIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    abstract: str = ""
+    format: str = "talk"
+    level: str = "introductory"
+    language: str = "en"
+    topic_ids: list[int] = []
+    speaker_ids: list[int] = []
+    circle_id: int | None = None
+
+
+class SessionPatch(Schema):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    abstract: str | None = None
+    format: str | None = None
+    level: str | None = None
+    language: str | None = None
+    status: str | None = None
+    topic_ids: list[int] | None = None
+    speaker_ids: list[int] | None = None
+    circle_id: int | None = None
+
+
+class OccurrenceIn(Schema):
+    session_id: int
+    start: AwareDatetime
+    end: AwareDatetime
+    room_id: int | None = None
+    online_url: str = ""
+    capacity: int = Field(ge=1)
+
+
+class OccurrencePatch(Schema):
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    room_id: int | None = None
+    online_url: str | None = None
+    capacity: int | None = Field(default=None, ge=1)
+
+
+class RegistrationOut(Schema):
+    id: int
+    occurrence_id: int
+    person_id: int
+    status: str
+    requested_at: datetime
+
+
+class RegistrationIn(Schema):
+    occurrence_id: int
+    person_id: int | None = None
+
+
+class RegistrationPatch(Schema):
+    status: str = Field(description="Only 'cancelled' can be set; a cancelled place goes to the waitlist.")

@@ -1,0 +1,48 @@
+"""Read queries for circles."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from knowflow.accounts.models import Person
+from knowflow.circles.models import Circle, Membership
+from knowflow.errors import NotFound
+from knowflow.events.models import Occurrence
+
+
+def circle_list(*, viewer: Person) -> QuerySet[Circle]:
+    return Circle.objects.annotate(member_count=Count("memberships")).prefetch_related("topics")
+
+
+def circle_detail(*, viewer: Person, slug: str) -> Circle:
+    circle = (
+        Circle.objects.filter(slug=slug)
+        .prefetch_related(
+            "topics",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("person").order_by("-role", "person__display_name"),
+            ),
+        )
+        .first()
+    )
+    if circle is None:
+        raise NotFound("There is no such circle.")
+    return circle
+
+
+def circle_occurrences(*, circle: Circle, upcoming: bool, limit: int = 20) -> list[Occurrence]:
+    now = timezone.now()
+    occurrences = Occurrence.objects.filter(session__circle=circle).select_related(
+        "session", "room__office"
+    )
+    if upcoming:
+        occurrences = occurrences.filter(end__gte=now).order_by("start")
+    else:
+        occurrences = occurrences.filter(end__lt=now).order_by("-start")
+    return list(occurrences[:limit])
+
+
+def membership_of(*, circle: Circle, person: Person) -> Membership | None:
+    return Membership.objects.filter(circle=circle, person=person).first()

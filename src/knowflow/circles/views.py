@@ -1,0 +1,66 @@
+"""Pages for circles: the list, a circle's page, joining and leaving."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from knowflow.circles import selectors, services
+from knowflow.circles.models import Circle
+from knowflow.circles.permissions import can_join_circle, can_manage_circle
+from knowflow.errors import DomainError, NotFound
+from knowflow.web.errors import flash
+
+
+@login_required
+def circle_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "circles/list.html", {"circles": selectors.circle_list(viewer=request.viewer)})
+
+
+@login_required
+def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        circle = selectors.circle_detail(viewer=request.viewer, slug=slug)
+    except NotFound as error:
+        return render(request, "web/not_found.html", {"message": error.message}, status=404)
+    return render(
+        request,
+        "circles/circle.html",
+        {
+            "circle": circle,
+            "membership": selectors.membership_of(circle=circle, person=request.viewer),
+            "can_join": can_join_circle(actor=request.viewer, circle=circle),
+            "can_manage": can_manage_circle(actor=request.viewer, circle=circle),
+            "upcoming": selectors.circle_occurrences(circle=circle, upcoming=True),
+            "past": selectors.circle_occurrences(circle=circle, upcoming=False),
+        },
+    )
+
+
+@login_required
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = get_object_or_404(Circle, slug=slug)
+    try:
+        services.circle_join(circle=circle, person=request.viewer, actor=request.viewer)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, f"You joined {circle.name}.")
+    return redirect("circles:circle", slug=slug)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    circle = get_object_or_404(Circle, slug=slug)
+    try:
+        services.circle_leave(circle=circle, person=request.viewer, actor=request.viewer)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, f"You left {circle.name}.")
+    return redirect("circles:circle", slug=slug)

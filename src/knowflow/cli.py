@@ -1,0 +1,70 @@
+"""The `knowflow` command: serve, worker, demo, export, import, slots, and every manage.py command.
+
+    knowflow serve [--bind 127.0.0.1:8000] [--workers 2]   production server (gunicorn)
+    knowflow worker                                          background task worker
+    knowflow demo [--size small|large] [--seed N]            load the demo organisation
+    knowflow export [FILE]  /  knowflow import FILE          the whole organisation as JSON
+    knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
+    knowflow <any manage.py command>                         migrate, createsuperuser, check …
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="knowflow serve", description="Run the production web server.")
+    parser.add_argument("--bind", default=os.environ.get("KNOWFLOW_BIND", "127.0.0.1:8000"))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "knowflow.config.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+    ]
+    run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else "help"
+    rest = argv[1:]
+    if command in {"help", "-h", "--help"}:
+        print(__doc__)
+        return 0
+    if command == "slots":
+        from knowflow.scheduling.cli import main as slots_main
+
+        return slots_main(rest)
+    if command == "serve":
+        return _serve(rest)
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
+    translated = {"worker": "db_worker", "demo": "load_demo", "export": "export_org", "import": "import_org"}
+    execute_from_command_line(["knowflow", translated.get(command, command), *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

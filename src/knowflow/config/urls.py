@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from knowflow.api.main import api
+from knowflow.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("accounts/", include("knowflow.accounts.urls")),
+    path("sessions/", include("knowflow.events.urls")),
+    path("circles/", include("knowflow.circles.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
+]

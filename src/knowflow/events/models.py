@@ -1,0 +1,174 @@
+"""Sessions, their occurrences, rooms, registrations and attendance.
+
+Every datetime is stored in UTC. Invariants the database can hold (end after start, one
+registration per person and occurrence) are constraints; the ones it cannot hold portably
+(no two occurrences in one room at overlapping times, capacity) are enforced by the services
+under a lock.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class Room(models.Model):
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=120)
+    capacity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["office__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "name"], name="room_name_unique_in_office")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.office})"
+
+
+class Session(models.Model):
+    class Format(models.TextChoices):
+        TALK = "talk", "Talk"
+        WORKSHOP = "workshop", "Workshop"
+        LIGHTNING = "lightning", "Lightning talk"
+        DEMO = "demo", "Demo"
+        PANEL = "panel", "Panel"
+        AMA = "ama", "Ask me anything"
+        COURSE_MODULE = "course_module", "Course module"
+
+    class Level(models.TextChoices):
+        INTRODUCTORY = "introductory", "Introductory"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        SCHEDULED = "scheduled", "Scheduled"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    abstract = models.TextField(blank=True, help_text="Markdown.")
+    format = models.CharField(max_length=16, choices=Format.choices, default=Format.TALK)
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.INTRODUCTORY)
+    language = models.CharField(max_length=16, default="en")
+    topics = models.ManyToManyField("topics.Topic", blank=True, related_name="sessions")
+    speakers = models.ManyToManyField("accounts.Person", related_name="sessions_given")
+    circle = models.ForeignKey(
+        "circles.Circle", null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions_proposed",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["format"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Occurrence(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="occurrences")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences"
+    )
+    online_url = models.URLField(blank=True)
+    capacity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            models.Index(fields=["start"]),
+            models.Index(fields=["room", "start"]),
+            models.Index(fields=["session", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="occurrence_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(room__isnull=False) | ~Q(online_url=""),
+                name="occurrence_has_room_or_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} at {self.start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def mode(self) -> str:
+        if self.room_id and self.online_url:
+            return "hybrid"
+        return "in the room" if self.room_id else "online"
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        GOING = "going", "Going"
+        WAITLISTED = "waitlisted", "Waitlisted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    occurrence = models.ForeignKey(
+        Occurrence, on_delete=models.CASCADE, related_name="registrations"
+    )
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="registrations"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    # When the person (last) asked for a place: the waitlist is served in this order.
+    requested_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        indexes = [
+            models.Index(fields=["occurrence", "status", "requested_at"]),
+            models.Index(fields=["person", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "person"], name="one_registration_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.occurrence} ({self.status})"
+
+
+class Attendance(models.Model):
+    class Mode(models.TextChoices):
+        ROOM = "room", "In the room"
+        ONLINE = "online", "Online"
+        RECORDING = "recording", "Watched the recording"
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="attendances")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="attendances"
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurrence", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "person"], name="one_attendance_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} attended {self.occurrence} ({self.mode})"

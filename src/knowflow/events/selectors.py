@@ -1,0 +1,198 @@
+"""Read queries for sessions and occurrences, always for a viewer.
+
+The catalogue and the home page issue a fixed number of queries whatever the size of the data
+(tests pin the counts): rows arrive with their session, room, office, speakers and topics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from knowflow.accounts.models import Person
+from knowflow.errors import NotFound
+from knowflow.events.models import Occurrence, Registration, Session
+
+# "Within my working hours" looks this far ahead: enough for any published programme, and
+# it keeps the filter a bounded list of time windows.
+WORKING_HOURS_HORIZON = timedelta(days=180)
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    topic: str = ""  # topic slug
+    format: str = ""
+    circle: str = ""  # circle slug
+    when: str = "upcoming"  # upcoming | past | proposed
+    within_my_hours: bool = False
+    q: str = ""
+
+
+@dataclass
+class CataloguePage:
+    rows: list[Occurrence] | list[Session]
+    page: int
+    has_next: bool
+    kind: str  # "occurrences" or "sessions"
+
+
+def _session_prefetches(prefix: str = "") -> list[Prefetch | str]:
+    return [
+        Prefetch(f"{prefix}speakers", queryset=Person.objects.only("id", "display_name", "slug", "timezone")),
+        f"{prefix}topics",
+    ]
+
+
+def _working_hours_q(viewer: Person, now: datetime) -> Q:
+    windows = list(viewer.hours.windows_utc(viewer.zone, now, now + WORKING_HOURS_HORIZON))
+    if not windows:
+        return Q(pk__in=[])
+    query = Q()
+    for w_start, w_end in windows:
+        query |= Q(start__gte=w_start, end__lte=w_end)
+    return query
+
+
+def catalogue_page(
+    *, viewer: Person, filters: CatalogueFilters, page: int = 1, page_size: int = 20
+) -> CataloguePage:
+    """One page of the session catalogue.
+
+    Upcoming and past list occurrences (a session with three dates shows three times, each at
+    its own time); "proposed" lists sessions that have no date yet. Pagination fetches one row
+    more than it shows instead of counting, so a page costs the same on a large programme.
+    """
+    now = timezone.now()
+    page = max(page, 1)
+    offset = (page - 1) * page_size
+    if filters.when == "proposed":
+        sessions = Session.objects.filter(status=Session.Status.PROPOSED)
+        if filters.topic:
+            sessions = sessions.filter(topics__slug=filters.topic)
+        if filters.format:
+            sessions = sessions.filter(format=filters.format)
+        if filters.circle:
+            sessions = sessions.filter(circle__slug=filters.circle)
+        if filters.q:
+            sessions = sessions.filter(title__icontains=filters.q)
+        rows = list(
+            sessions.select_related("circle")
+            .prefetch_related(*_session_prefetches())
+            .order_by("-created_at", "-id")[offset : offset + page_size + 1]
+        )
+        return CataloguePage(rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="sessions")
+
+    occurrences = Occurrence.objects.exclude(session__status=Session.Status.CANCELLED)
+    if filters.when == "past":
+        occurrences = occurrences.filter(start__lt=now).order_by("-start", "-id")
+    else:
+        occurrences = occurrences.filter(end__gte=now).order_by("start", "id")
+    if filters.topic:
+        occurrences = occurrences.filter(session__topics__slug=filters.topic)
+    if filters.format:
+        occurrences = occurrences.filter(session__format=filters.format)
+    if filters.circle:
+        occurrences = occurrences.filter(session__circle__slug=filters.circle)
+    if filters.q:
+        occurrences = occurrences.filter(session__title__icontains=filters.q)
+    if filters.within_my_hours:
+        occurrences = occurrences.filter(_working_hours_q(viewer, now))
+    rows = list(
+        occurrences.select_related("session__circle", "room__office").prefetch_related(
+            *_session_prefetches("session__")
+        )[offset : offset + page_size + 1]
+    )
+    return CataloguePage(rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="occurrences")
+
+
+def session_detail(*, viewer: Person, slug: str) -> Session:
+    """A session with everything its page shows, or NotFound."""
+    session = (
+        Session.objects.filter(slug=slug)
+        .select_related("circle", "proposed_by")
+        .prefetch_related(
+            Prefetch(
+                "speakers",
+                queryset=Person.objects.select_related("office", "org_unit"),
+            ),
+            "topics",
+            Prefetch(
+                "occurrences",
+                queryset=Occurrence.objects.select_related("room__office").order_by("start"),
+            ),
+        )
+        .first()
+    )
+    if session is None:
+        raise NotFound("There is no such session.")
+    return session
+
+
+def registrations_of_viewer(*, viewer: Person, occurrences: list[Occurrence]) -> dict[int, Registration]:
+    """The viewer's live registrations for these occurrences, by occurrence id."""
+    return {
+        reg.occurrence_id: reg
+        for reg in Registration.objects.filter(
+            person=viewer, occurrence__in=[o.pk for o in occurrences]
+        ).exclude(status=Registration.Status.CANCELLED)
+    }
+
+
+def occurrence_counts(*, occurrences: list[Occurrence]) -> dict[int, dict[str, int]]:
+    """Going and waitlisted counts per occurrence, in one query."""
+    from django.db.models import Count
+
+    counts: dict[int, dict[str, int]] = {o.pk: {"going": 0, "waitlisted": 0} for o in occurrences}
+    rows = (
+        Registration.objects.filter(occurrence__in=list(counts))
+        .exclude(status=Registration.Status.CANCELLED)
+        .values("occurrence_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["occurrence_id"]][row["status"]] = row["n"]
+    return counts
+
+
+def upcoming_registrations(*, viewer: Person, limit: int = 10) -> list[Registration]:
+    return list(
+        Registration.objects.filter(person=viewer, occurrence__end__gte=timezone.now())
+        .exclude(status=Registration.Status.CANCELLED)
+        .select_related("occurrence__session", "occurrence__room__office")
+        .order_by("occurrence__start")[:limit]
+    )
+
+
+def upcoming_for_viewer(*, viewer: Person, limit: int = 10) -> list[Occurrence]:
+    """Upcoming occurrences from the viewer's circles and skills, soonest first."""
+    circle_ids = list(viewer.memberships.values_list("circle_id", flat=True))
+    skill_ids = list(viewer.skills.values_list("id", flat=True))
+    if not circle_ids and not skill_ids:
+        return []
+    interesting = Q(session__circle_id__in=circle_ids) | Q(session__topics__in=skill_ids)
+    ids = list(
+        Occurrence.objects.filter(interesting, start__gte=timezone.now())
+        .exclude(session__status=Session.Status.CANCELLED)
+        .order_by("start", "id")
+        .values_list("id", flat=True)
+        .distinct()[: limit * 3]
+    )
+    ordered = list(dict.fromkeys(ids))[:limit]
+    occurrences = (
+        Occurrence.objects.filter(pk__in=ordered)
+        .select_related("session__circle", "room__office")
+        .prefetch_related(*_session_prefetches("session__"))
+        .order_by("start", "id")
+    )
+    return list(occurrences)
+
+
+def sessions_of_speaker(*, person: Person, limit: int = 50) -> list[Session]:
+    return list(
+        person.sessions_given.select_related("circle")
+        .prefetch_related("topics")
+        .order_by("-created_at")[:limit]
+    )

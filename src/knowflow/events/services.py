@@ -1,0 +1,331 @@
+"""Everything that changes sessions, occurrences, rooms, registrations and attendance.
+
+Two invariants need a lock because no portable constraint can hold them: a room is never
+booked twice at overlapping times, and an occurrence never has more people going than its
+capacity. Each service takes the lock on the row that guards the invariant (the room, the
+occurrence) before it reads, so concurrent requests queue instead of both seeing "free". On
+SQLite the database runs transactions in IMMEDIATE mode, which serialises writers the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from knowflow.accounts.models import Office, Person
+from knowflow.accounts.services import unique_slug
+from knowflow.circles.models import Circle
+from knowflow.errors import Conflict, DomainError, Forbidden
+from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
+from knowflow.events.permissions import (
+    can_edit_session,
+    can_manage_rooms,
+    can_propose_session,
+    can_register_someone_else,
+)
+from knowflow.topics.models import Topic
+
+MAX_OCCURRENCE_HOURS = 24 * 5
+
+
+class RoomAlreadyBooked(Conflict):
+    pass
+
+
+class AlreadyRegistered(Conflict):
+    pass
+
+
+class RegistrationClosed(DomainError):
+    pass
+
+
+def _check_choice(value: str, choices: type, field: str) -> str:
+    if value not in choices.values:
+        allowed = ", ".join(choices.values)
+        raise DomainError(f"'{value}' is not a valid {field}; use one of: {allowed}.", field=field)
+    return value
+
+
+def _check_session_fields(*, title: str, speakers: list[Person], fmt: str, level: str) -> None:
+    if not title.strip():
+        raise DomainError("A session needs a title.", field="title")
+    if len(title) > 200:
+        raise DomainError("The title is longer than 200 characters.", field="title")
+    if not speakers:
+        raise DomainError("A session needs at least one speaker.", field="speakers")
+    _check_choice(fmt, Session.Format, "format")
+    _check_choice(level, Session.Level, "level")
+
+
+@transaction.atomic
+def session_create(
+    *,
+    actor: Person,
+    title: str,
+    abstract: str = "",
+    format: str = Session.Format.TALK,
+    level: str = Session.Level.INTRODUCTORY,
+    language: str = "en",
+    topics: Iterable[Topic] = (),
+    speakers: Iterable[Person] = (),
+    circle: Circle | None = None,
+) -> Session:
+    """Propose a session. With no speakers named, the proposer is the speaker."""
+    if not can_propose_session(actor=actor):
+        raise Forbidden("You cannot propose sessions.")
+    speaker_list = list(speakers) or [actor]
+    _check_session_fields(title=title, speakers=speaker_list, fmt=format, level=level)
+    session = Session.objects.create(
+        title=title.strip(),
+        slug=unique_slug(Session, title, max_length=220),
+        abstract=abstract,
+        format=format,
+        level=level,
+        language=language.strip() or "en",
+        circle=circle,
+        proposed_by=actor,
+    )
+    session.speakers.set(speaker_list)
+    session.topics.set(topics)
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: Session,
+    actor: Person,
+    title: str | None = None,
+    abstract: str | None = None,
+    format: str | None = None,
+    level: str | None = None,
+    language: str | None = None,
+    topics: Iterable[Topic] | None = None,
+    speakers: Iterable[Person] | None = None,
+    circle: Circle | None = None,
+    clear_circle: bool = False,
+    status: str | None = None,
+) -> Session:
+    """Edit a session: its speakers, a champion of its circle, or an enabler."""
+    if not can_edit_session(actor=actor, session=session):
+        raise Forbidden("Only the session's speakers, its circle's champions and enablers can edit it.")
+    speaker_list = list(speakers) if speakers is not None else list(session.speakers.all())
+    _check_session_fields(
+        title=title if title is not None else session.title,
+        speakers=speaker_list,
+        fmt=format or session.format,
+        level=level or session.level,
+    )
+    if title is not None:
+        session.title = title.strip()
+    if abstract is not None:
+        session.abstract = abstract
+    if format is not None:
+        session.format = format
+    if level is not None:
+        session.level = level
+    if language is not None:
+        session.language = language.strip() or "en"
+    if circle is not None:
+        session.circle = circle
+    elif clear_circle:
+        session.circle = None
+    if status is not None:
+        session.status = _check_choice(status, Session.Status, "status")
+    session.save()
+    if speakers is not None:
+        session.speakers.set(speaker_list)
+    if topics is not None:
+        session.topics.set(topics)
+    return session
+
+
+def _check_occurrence_fields(
+    *, start: datetime, end: datetime, room: Room | None, online_url: str, capacity: int
+) -> None:
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise DomainError("Give start and end with their time zone.", field="start")
+    if end <= start:
+        raise DomainError("The end must be after the start.", field="end")
+    if (end - start).total_seconds() > MAX_OCCURRENCE_HOURS * 3600:
+        raise DomainError("An occurrence cannot last more than five days.", field="end")
+    if room is None and not online_url:
+        raise DomainError("Give a room, an online link, or both.", field="room")
+    if capacity < 1:
+        raise DomainError("The capacity must be at least 1.", field="capacity")
+    if room is not None and capacity > room.capacity and not online_url:
+        raise DomainError(
+            f"{room.name} holds {room.capacity} people; lower the capacity or add an online link.",
+            field="capacity",
+        )
+
+
+def _lock_room_and_check_free(
+    *, room: Room, start: datetime, end: datetime, exclude: Occurrence | None = None
+) -> None:
+    # The lock on the room row makes concurrent bookings of this room queue here.
+    Room.objects.select_for_update().filter(pk=room.pk).first()
+    clash = Occurrence.objects.filter(room=room, start__lt=end, end__gt=start)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    other = clash.select_related("session").first()
+    if other is not None:
+        raise RoomAlreadyBooked(
+            f"{room.name} is already booked for “{other.session.title}” "
+            f"from {other.start:%Y-%m-%d %H:%M} to {other.end:%H:%M} UTC.",
+            field="room",
+        )
+
+
+@transaction.atomic
+def occurrence_create(
+    *,
+    session: Session,
+    actor: Person,
+    start: datetime,
+    end: datetime,
+    room: Room | None = None,
+    online_url: str = "",
+    capacity: int,
+) -> Occurrence:
+    """Schedule one occurrence of a session; refuses a room that is taken at that time."""
+    if not can_edit_session(actor=actor, session=session):
+        raise Forbidden("Only the session's speakers, its circle's champions and enablers can schedule it.")
+    _check_occurrence_fields(start=start, end=end, room=room, online_url=online_url, capacity=capacity)
+    if room is not None:
+        _lock_room_and_check_free(room=room, start=start, end=end)
+    occurrence = Occurrence.objects.create(
+        session=session, start=start, end=end, room=room, online_url=online_url, capacity=capacity
+    )
+    if session.status == Session.Status.PROPOSED:
+        session.status = Session.Status.SCHEDULED
+        session.save(update_fields=["status", "updated_at"])
+    return occurrence
+
+
+@transaction.atomic
+def occurrence_update(
+    *,
+    occurrence: Occurrence,
+    actor: Person,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    room: Room | None = None,
+    clear_room: bool = False,
+    online_url: str | None = None,
+    capacity: int | None = None,
+) -> Occurrence:
+    """Move or resize an occurrence; a larger capacity promotes people from the waitlist."""
+    if not can_edit_session(actor=actor, session=occurrence.session):
+        raise Forbidden("Only the session's speakers, its circle's champions and enablers can edit it.")
+    occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+    new_start = start or occurrence.start
+    new_end = end or occurrence.end
+    new_room = None if clear_room else (room or occurrence.room)
+    new_url = occurrence.online_url if online_url is None else online_url
+    new_capacity = occurrence.capacity if capacity is None else capacity
+    _check_occurrence_fields(
+        start=new_start, end=new_end, room=new_room, online_url=new_url, capacity=new_capacity
+    )
+    if new_room is not None:
+        _lock_room_and_check_free(room=new_room, start=new_start, end=new_end, exclude=occurrence)
+    occurrence.start, occurrence.end = new_start, new_end
+    occurrence.room, occurrence.online_url, occurrence.capacity = new_room, new_url, new_capacity
+    occurrence.save()
+    _promote_waitlist(occurrence)
+    return occurrence
+
+
+def _promote_waitlist(occurrence: Occurrence) -> list[Registration]:
+    """Fill free places from the waitlist, first come first served. Caller holds the lock."""
+    going = occurrence.registrations.filter(status=Registration.Status.GOING).count()
+    free = occurrence.capacity - going
+    if free <= 0:
+        return []
+    promoted = list(
+        occurrence.registrations.filter(status=Registration.Status.WAITLISTED).order_by(
+            "requested_at", "id"
+        )[:free]
+    )
+    for registration in promoted:
+        registration.status = Registration.Status.GOING
+        registration.save(update_fields=["status", "updated_at"])
+    return promoted
+
+
+@transaction.atomic
+def registration_create(*, occurrence: Occurrence, person: Person, actor: Person) -> Registration:
+    """Ask for a place: going while there is room, waitlisted after that (in arrival order)."""
+    if person.pk != actor.pk and not can_register_someone_else(actor=actor):
+        raise Forbidden("You can only register yourself.")
+    # Lock the occurrence first: everything below reads the count it guards.
+    occurrence = (
+        Occurrence.objects.select_for_update().select_related("session").get(pk=occurrence.pk)
+    )
+    if occurrence.session.status == Session.Status.CANCELLED:
+        raise RegistrationClosed("This session was cancelled.")
+    if occurrence.end <= timezone.now():
+        raise RegistrationClosed("This occurrence is over; registration is closed.")
+    existing = Registration.objects.filter(occurrence=occurrence, person=person).first()
+    if existing is not None and existing.status != Registration.Status.CANCELLED:
+        raise AlreadyRegistered(
+            f"{person.display_name} is already registered ({existing.get_status_display().lower()})."
+        )
+    going = occurrence.registrations.filter(status=Registration.Status.GOING).count()
+    status = Registration.Status.GOING if going < occurrence.capacity else Registration.Status.WAITLISTED
+    if existing is not None:
+        existing.status, existing.requested_at = status, timezone.now()
+        existing.save(update_fields=["status", "requested_at", "updated_at"])
+        return existing
+    return Registration.objects.create(
+        occurrence=occurrence, person=person, status=status, requested_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person) -> Registration:
+    """Give up a place (or a waitlist spot); the first person waiting takes a freed place."""
+    if person.pk != actor.pk and not can_register_someone_else(actor=actor):
+        raise Forbidden("You can only cancel your own registration.")
+    occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+    registration = Registration.objects.filter(occurrence=occurrence, person=person).first()
+    if registration is None or registration.status == Registration.Status.CANCELLED:
+        raise DomainError(f"{person.display_name} is not registered for this occurrence.")
+    registration.status = Registration.Status.CANCELLED
+    registration.save(update_fields=["status", "updated_at"])
+    _promote_waitlist(occurrence)
+    return registration
+
+
+@transaction.atomic
+def attendance_record(
+    *, occurrence: Occurrence, person: Person, mode: str, actor: Person
+) -> Attendance:
+    """Record that someone attended, and how. Watching the recording is recorded by oneself."""
+    _check_choice(mode, Attendance.Mode, "mode")
+    self_report = person.pk == actor.pk and mode == Attendance.Mode.RECORDING
+    if not self_report and not can_edit_session(actor=actor, session=occurrence.session):
+        raise Forbidden("Only the session's speakers, its circle's champions and enablers record attendance.")
+    if occurrence.start > timezone.now():
+        raise DomainError("Attendance can be recorded once the occurrence has started.")
+    attendance, _ = Attendance.objects.update_or_create(
+        occurrence=occurrence, person=person, defaults={"mode": mode}
+    )
+    return attendance
+
+
+@transaction.atomic
+def room_create(*, actor: Person, office: Office, name: str, capacity: int) -> Room:
+    if not can_manage_rooms(actor=actor):
+        raise Forbidden("Only enablers manage rooms.")
+    if not name.strip():
+        raise DomainError("A room needs a name.", field="name")
+    if capacity < 1:
+        raise DomainError("The capacity must be at least 1.", field="capacity")
+    if Room.objects.filter(office=office, name=name.strip()).exists():
+        raise Conflict(f"{office.name} already has a room called {name.strip()}.", field="name")
+    return Room.objects.create(office=office, name=name.strip(), capacity=capacity)

@@ -1,0 +1,234 @@
+"""Pages for sessions: catalogue, session page, propose, edit, schedule, register, attendance."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from knowflow.circles.models import Circle
+from knowflow.errors import DomainError, NotFound
+from knowflow.events import selectors, services
+from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
+from knowflow.events.models import Occurrence, Session
+from knowflow.events.permissions import can_edit_session
+from knowflow.topics.selectors import topic_list
+from knowflow.web.errors import add_to_form, flash
+
+
+def _not_found(request: HttpRequest, error: NotFound) -> HttpResponse:
+    return render(request, "web/not_found.html", {"message": error.message}, status=404)
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    when = request.GET.get("when", "upcoming")
+    filters = selectors.CatalogueFilters(
+        topic=request.GET.get("topic", ""),
+        format=request.GET.get("format", ""),
+        circle=request.GET.get("circle", ""),
+        when=when if when in {"upcoming", "past", "proposed"} else "upcoming",
+        within_my_hours=request.GET.get("mine") == "1",
+        q=request.GET.get("q", "").strip(),
+    )
+    try:
+        page_number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page_number = 1
+    page = selectors.catalogue_page(viewer=request.viewer, filters=filters, page=page_number)
+    return render(
+        request,
+        "events/catalogue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "topics": topic_list(),
+            "circles": Circle.objects.only("name", "slug"),
+            "formats": Session.Format.choices,
+        },
+    )
+
+
+@login_required
+def session_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        session = selectors.session_detail(viewer=request.viewer, slug=slug)
+    except NotFound as error:
+        return _not_found(request, error)
+    occurrences = list(session.occurrences.all())
+    can_edit = can_edit_session(actor=request.viewer, session=session)
+    return render(
+        request,
+        "events/session.html",
+        {
+            "session": session,
+            "occurrences": occurrences,
+            "mine": selectors.registrations_of_viewer(viewer=request.viewer, occurrences=occurrences),
+            "counts": selectors.occurrence_counts(occurrences=occurrences),
+            "can_edit": can_edit,
+            "attendance_form": AttendanceForm() if can_edit else None,
+        },
+    )
+
+
+def _session_kwargs(data: dict) -> dict:
+    return {
+        "title": data["title"],
+        "abstract": data["abstract"],
+        "format": data["format"],
+        "level": data["level"],
+        "language": data["language"],
+        "topics": data["topics"],
+        "speakers": data["speakers"],
+    }
+
+
+@login_required
+def session_propose(request: HttpRequest) -> HttpResponse:
+    form = SessionForm(request.POST or None, initial={"language": "en"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.session_create(
+                actor=request.viewer, circle=form.cleaned_data["circle"], **_session_kwargs(form.cleaned_data)
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, "Session proposed. Add a date when it is scheduled.")
+            return redirect("events:session", slug=session.slug)
+    return render(request, "events/session_form.html", {"form": form, "title": "Propose a session"})
+
+
+@login_required
+def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    session = get_object_or_404(Session, slug=slug)
+    if not can_edit_session(actor=request.viewer, session=session):
+        return render(
+            request,
+            "web/forbidden.html",
+            {"message": "Only the session's speakers, its circle's champions and enablers can edit it."},
+            status=403,
+        )
+    if request.method == "POST":
+        form = SessionEditForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.session_update(
+                    session=session,
+                    actor=request.viewer,
+                    circle=data["circle"],
+                    clear_circle=data["circle"] is None,
+                    status=data["status"],
+                    **_session_kwargs(data),
+                )
+            except DomainError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(request, "Session saved.")
+                return redirect("events:session", slug=session.slug)
+    else:
+        form = SessionEditForm(
+            initial={
+                "title": session.title,
+                "abstract": session.abstract,
+                "format": session.format,
+                "level": session.level,
+                "language": session.language,
+                "topics": session.topics.all(),
+                "speakers": session.speakers.all(),
+                "circle": session.circle,
+                "status": session.status,
+            }
+        )
+    return render(
+        request,
+        "events/session_form.html",
+        {"form": form, "title": f"Edit “{session.title}”", "session": session},
+    )
+
+
+@login_required
+def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
+    session = get_object_or_404(Session, slug=slug)
+    if not can_edit_session(actor=request.viewer, session=session):
+        return render(
+            request,
+            "web/forbidden.html",
+            {"message": "Only the session's speakers, its circle's champions and enablers can schedule it."},
+            status=403,
+        )
+    form = OccurrenceForm(request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.occurrence_create(
+                session=session,
+                actor=request.viewer,
+                start=data["start"],
+                end=data["end"],
+                room=data["room"],
+                online_url=data["online_url"],
+                capacity=data["capacity"],
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, "Occurrence scheduled.")
+            return redirect("events:session", slug=session.slug)
+    return render(request, "events/occurrence_form.html", {"form": form, "session": session})
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
+    try:
+        registration = services.registration_create(
+            occurrence=occurrence, person=request.viewer, actor=request.viewer
+        )
+    except DomainError as error:
+        flash(request, error)
+    else:
+        if registration.status == registration.Status.GOING:
+            messages.success(request, "You are registered.")
+        else:
+            messages.info(request, "The occurrence is full: you are on the waitlist.")
+    return redirect("events:session", slug=occurrence.session.slug)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
+    try:
+        services.registration_cancel(occurrence=occurrence, person=request.viewer, actor=request.viewer)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, "Your registration is cancelled.")
+    return redirect("events:session", slug=occurrence.session.slug)
+
+
+@login_required
+@require_POST
+def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a person and how they attended.")
+    else:
+        try:
+            services.attendance_record(
+                occurrence=occurrence,
+                person=form.cleaned_data["person"],
+                mode=form.cleaned_data["mode"],
+                actor=request.viewer,
+            )
+        except DomainError as error:
+            flash(request, error)
+        else:
+            messages.success(request, "Attendance recorded.")
+    return redirect("events:session", slug=occurrence.session.slug)

@@ -1,0 +1,261 @@
+"""Fair rotation of a recurring session's time across regions (or persons).
+
+When no single time suits a global audience, someone joins outside working hours. A fair plan
+spreads that burden: the *burden* of a unit (a region, or one person) is the weighted share of
+its invitee-occurrences over the series that fall outside working hours. The plan is
+lexicographic:
+
+1. minimise the largest burden over all units (min-max, solved exactly as a small MIP with one
+   binary per (occurrence date, start) and one row per unit);
+2. among plans reaching that burden, maximise mean attendance (the weighted share of all
+   invitee-occurrences inside working hours).
+
+With ``attendance_tolerance`` the order is bounded from the other side first: mean attendance
+must stay within that relative tolerance of the best possible (each occurrence at its best
+start), and the min-max / max-attendance steps run under that constraint. Sweeping the
+tolerance gives the trade-off curve between fairness and attendance (:func:`series_tradeoff`).
+
+Candidates follow the benchmark definition: on each series date, every start at a multiple of
+the series granularity from 00:00 UTC on that date; busy intervals are ignored (a series is
+planned weeks ahead, when calendars are still empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Literal
+
+import numpy as np
+
+from knowflow.scheduling.availability import (
+    Invitee,
+    SchedulingInputError,
+    series_dates,
+    working_hours_matrix,
+)
+from knowflow.scheduling.coverage import quiet_highs
+
+BurdenUnit = Literal["region", "person"]
+# HiGHS works to a feasibility tolerance around 1e-7; re-imposing an optimum as a constraint
+# needs this much slack or stage 2 can be declared infeasible by rounding.
+_SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class SeriesOccurrence:
+    """One occurrence of the plan: its UTC start and who is inside working hours."""
+
+    start: int  # epoch seconds, UTC
+    attendance: float  # weighted share of the audience inside working hours
+    inside_share: dict[str, float]  # per unit
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A rotation for the whole series and its fairness figures."""
+
+    occurrences: tuple[SeriesOccurrence, ...]
+    mean_attendance: float
+    burden: dict[str, float]  # per unit: weighted share of its occurrences out of hours
+    max_burden: float
+    best_mean_attendance: float  # the unconstrained best, for comparison
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return tuple(occurrence.start for occurrence in self.occurrences)
+
+
+@dataclass(frozen=True)
+class _SeriesModel:
+    starts: np.ndarray  # [week, option] epoch seconds
+    share: np.ndarray  # [unit, week, option]: unit's weighted share inside hours
+    attendance: np.ndarray  # [week, option]
+    units: list[str]
+
+
+def _series_model(
+    invitees: Sequence[Invitee],
+    *,
+    first_date: date,
+    weeks: int,
+    step_days: int,
+    granularity_min: int,
+    duration_min: int,
+    burden_by: BurdenUnit,
+) -> _SeriesModel:
+    if not invitees:
+        raise SchedulingInputError("the audience is empty")
+    if granularity_min <= 0 or duration_min <= 0 or weeks <= 0:
+        raise SchedulingInputError("series weeks, granularity and duration must be positive")
+    options = -(-1440 // granularity_min)  # starts on the date itself, from 00:00 UTC
+    midnights = np.asarray(
+        [
+            int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
+            for d in series_dates(first_date, weeks, step_days)
+        ],
+        dtype=np.int64,
+    )
+    starts = midnights[:, None] + 60 * granularity_min * np.arange(options, dtype=np.int64)
+    inside = working_hours_matrix(invitees, starts.ravel(), duration_min * 60)
+    weights = np.asarray([invitee.weight for invitee in invitees], dtype=np.float64)
+    if burden_by == "region":
+        labels = [invitee.label or "all" for invitee in invitees]
+        units = sorted(set(labels))
+        unit_index = np.asarray([units.index(label) for label in labels])
+        unit_weight = np.bincount(unit_index, weights=weights, minlength=len(units))
+        member = np.zeros((len(units), len(invitees)))
+        member[unit_index, np.arange(len(invitees))] = weights / unit_weight[unit_index]
+        share = member @ inside.T.astype(np.float64)
+    elif burden_by == "person":
+        # One unit per person; people with identical columns need one row only, but the
+        # burden is reported per person id.
+        units = [invitee.id for invitee in invitees]
+        share = inside.T.astype(np.float64)
+    else:
+        raise SchedulingInputError(f"burden_by must be 'region' or 'person', not {burden_by!r}")
+    attendance = (weights @ inside.T.astype(np.float64)) / weights.sum()
+    return _SeriesModel(
+        starts=starts,
+        share=share.reshape(len(units), weeks, options),
+        attendance=attendance.reshape(weeks, options),
+        units=units,
+    )
+
+
+def _solve(
+    model: _SeriesModel, *, min_attendance: float | None, max_burden: float | None
+) -> np.ndarray:
+    """Choice per week: min-max burden if ``max_burden`` is None, else max attendance."""
+    import highspy
+
+    units, weeks, options = model.share.shape
+    # Units with identical share rows give identical constraints: keep one of each.
+    flat_share = model.share.reshape(units, weeks * options)
+    distinct = np.unique(np.round(flat_share, 12), axis=0)
+    n_x = weeks * options
+    highs = quiet_highs()
+    inf = highspy.kHighsInf
+    # Variables: x (binary per week and option), then z (the largest burden).
+    highs.addVars(n_x + 1, np.zeros(n_x + 1), np.ones(n_x + 1))
+    highs.changeColsIntegrality(
+        n_x, np.arange(n_x, dtype=np.int32), np.full(n_x, highspy.HighsVarType.kInteger)
+    )
+    if max_burden is None:
+        highs.changeColCost(n_x, 1.0)  # minimise z
+    else:
+        highs.changeColsCost(n_x, np.arange(n_x, dtype=np.int32), -model.attendance.ravel())
+        highs.changeColBounds(n_x, 0.0, max_burden + _SLACK)
+    for week in range(weeks):
+        columns = np.arange(week * options, (week + 1) * options, dtype=np.int32)
+        highs.addRow(1.0, 1.0, options, columns, np.ones(options))
+    # burden_u = 1 - mean_w share_u  <=  z   <=>   sum share_u x / weeks + z >= 1
+    every = np.arange(n_x + 1, dtype=np.int32)
+    for row in distinct:
+        highs.addRow(1.0, inf, n_x + 1, every, np.concatenate([row / weeks, [1.0]]))
+    if min_attendance is not None:
+        highs.addRow(
+            min_attendance - _SLACK,
+            inf,
+            n_x,
+            every[:-1],
+            model.attendance.ravel() / weeks,
+        )
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SchedulingInputError("the series model has no solution")
+    chosen = np.asarray(highs.getSolution().col_value[:n_x]).reshape(weeks, options)
+    return np.argmax(chosen, axis=1)
+
+
+def _plan(model: _SeriesModel, choice: np.ndarray) -> SeriesPlan:
+    weeks = np.arange(len(choice))
+    inside = model.share[:, weeks, choice]  # [unit, week]
+    burden = {unit: float(1.0 - inside[u].mean()) for u, unit in enumerate(model.units)}
+    occurrences = tuple(
+        SeriesOccurrence(
+            start=int(model.starts[w, choice[w]]),
+            attendance=float(model.attendance[w, choice[w]]),
+            inside_share={unit: float(inside[u, w]) for u, unit in enumerate(model.units)},
+        )
+        for w in weeks
+    )
+    return SeriesPlan(
+        occurrences=occurrences,
+        mean_attendance=float(model.attendance[weeks, choice].mean()),
+        burden=burden,
+        max_burden=max(burden.values()),
+        best_mean_attendance=float(model.attendance.max(axis=1).mean()),
+    )
+
+
+def fair_series(
+    invitees: Sequence[Invitee],
+    *,
+    first_date: date,
+    weeks: int,
+    step_days: int = 7,
+    granularity_min: int = 30,
+    duration_min: int = 60,
+    burden_by: BurdenUnit = "region",
+    attendance_tolerance: float | None = None,
+) -> SeriesPlan:
+    """The fair rotation: smallest possible largest burden, then the best mean attendance.
+
+    ``burden_by="region"`` groups invitees by their ``label``; ``"person"`` makes every invitee
+    a unit of their own. ``attendance_tolerance=0.1`` keeps mean attendance at or above 90 % of
+    the best achievable before fairness is optimised.
+    """
+    model = _series_model(
+        invitees,
+        first_date=first_date,
+        weeks=weeks,
+        step_days=step_days,
+        granularity_min=granularity_min,
+        duration_min=duration_min,
+        burden_by=burden_by,
+    )
+    min_attendance = None
+    if attendance_tolerance is not None:
+        if not 0.0 <= attendance_tolerance <= 1.0:
+            raise SchedulingInputError("attendance_tolerance must lie between 0 and 1")
+        min_attendance = (1.0 - attendance_tolerance) * float(model.attendance.max(axis=1).mean())
+    fairest = _plan(model, _solve(model, min_attendance=min_attendance, max_burden=None))
+    choice = _solve(model, min_attendance=min_attendance, max_burden=fairest.max_burden)
+    return _plan(model, choice)
+
+
+def series_tradeoff(
+    invitees: Sequence[Invitee],
+    *,
+    first_date: date,
+    weeks: int,
+    step_days: int = 7,
+    granularity_min: int = 30,
+    duration_min: int = 60,
+    burden_by: BurdenUnit = "region",
+    tolerances: Sequence[float] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 1.0),
+) -> list[tuple[float, SeriesPlan]]:
+    """Fair plans for several attendance tolerances: the fairness/attendance trade-off curve.
+
+    Tolerance 0 keeps the best attendance (and is as fair as that allows); tolerance 1 is the
+    unconstrained fair plan.
+    """
+    return [
+        (
+            tolerance,
+            fair_series(
+                invitees,
+                first_date=first_date,
+                weeks=weeks,
+                step_days=step_days,
+                granularity_min=granularity_min,
+                duration_min=duration_min,
+                burden_by=burden_by,
+                attendance_tolerance=tolerance,
+            ),
+        )
+        for tolerance in tolerances
+    ]

@@ -1,0 +1,83 @@
+"""Changes to the topic taxonomy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from knowflow.accounts.models import Person
+from knowflow.accounts.services import unique_slug
+from knowflow.errors import Conflict, DomainError, Forbidden
+from knowflow.topics.models import Topic
+from knowflow.topics.permissions import can_manage_topics
+
+
+def _clean_synonyms(synonyms: Iterable[str]) -> list[str]:
+    return sorted({s.strip() for s in synonyms if s.strip()}, key=str.lower)
+
+
+def _check_parent(topic: Topic | None, parent: Topic | None) -> None:
+    node = parent
+    while node is not None:
+        if topic is not None and node.pk == topic.pk:
+            raise DomainError("A topic cannot be its own ancestor.", field="parent")
+        node = node.parent
+
+
+@transaction.atomic
+def topic_create(
+    *,
+    actor: Person,
+    name: str,
+    synonyms: Iterable[str] = (),
+    parent: Topic | None = None,
+    description: str = "",
+) -> Topic:
+    if not can_manage_topics(actor=actor):
+        raise Forbidden("Only enablers change the topic taxonomy.")
+    name = name.strip()
+    if not name:
+        raise DomainError("A topic needs a name.", field="name")
+    if Topic.objects.filter(name__iexact=name).exists():
+        raise Conflict(f"The topic {name} exists already.", field="name")
+    return Topic.objects.create(
+        name=name,
+        slug=unique_slug(Topic, name),
+        synonyms=_clean_synonyms(synonyms),
+        parent=parent,
+        description=description,
+    )
+
+
+@transaction.atomic
+def topic_update(
+    *,
+    topic: Topic,
+    actor: Person,
+    name: str | None = None,
+    synonyms: Iterable[str] | None = None,
+    parent: Topic | None = None,
+    clear_parent: bool = False,
+    description: str | None = None,
+) -> Topic:
+    if not can_manage_topics(actor=actor):
+        raise Forbidden("Only enablers change the topic taxonomy.")
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise DomainError("A topic needs a name.", field="name")
+        if Topic.objects.filter(name__iexact=name).exclude(pk=topic.pk).exists():
+            raise Conflict(f"The topic {name} exists already.", field="name")
+        topic.name = name
+    if synonyms is not None:
+        topic.synonyms = _clean_synonyms(synonyms)
+    if parent is not None:
+        _check_parent(topic, parent)
+        topic.parent = parent
+    elif clear_parent:
+        topic.parent = None
+    if description is not None:
+        topic.description = description
+    topic.save()
+    return topic

@@ -1,0 +1,45 @@
+"""Template filters used across pages: Markdown, and times in a given person's zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from knowflow.web.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def in_zone(moment: datetime | None, zone_name: str) -> str:
+    """``14:00 Tue (Asia/Kolkata)``-style local time of ``moment`` in ``zone_name``."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return f"{local:%a %H:%M} {local.tzname()}"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: object) -> str:
+    """The current query string with some parameters replaced (for filters and paging)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    return mapping.get(key) if mapping else None
