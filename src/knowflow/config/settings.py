@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "knowflow.events",
     "knowflow.api",
     "knowflow.web",
+    "knowflow.demo",
+    "knowflow.integrations",
 ]
 
 MIDDLEWARE = [
