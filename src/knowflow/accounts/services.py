@@ -24,7 +24,9 @@ def check_timezone(name: str) -> str:
     """Return ``name`` if it is an IANA time zone this machine knows, else raise."""
     name = (name or "").strip()
     if name not in zoneinfo.available_timezones():
-        raise DomainError(f"'{name}' is not a known time zone (e.g. Europe/Berlin).", field="timezone")
+        raise DomainError(
+            f"'{name}' is not a known time zone (e.g. Europe/Berlin).", field="timezone"
+        )
     return name
 
 
@@ -101,13 +103,18 @@ def person_update_profile(
     timezone_name: str | None = None,
     working_hours: object | None = None,
     office: Office | None = None,
+    clear_office: bool = False,
     org_unit: OrgUnit | None = None,
+    clear_org_unit: bool = False,
     languages: Iterable[str] | None = None,
     skills: Iterable[Topic] | None = None,
     bio: str | None = None,
     role: str | None = None,
 ) -> Person:
-    """Update a profile. Only the person themselves or an admin may; only an admin sets roles."""
+    """Update a profile. Only the person themselves or an admin may; only an admin sets roles.
+
+    ``None`` leaves a field as it is; ``clear_office`` / ``clear_org_unit`` remove those.
+    """
     if not can_edit_profile(actor=actor, person=person):
         raise Forbidden("You can only edit your own profile.")
     if display_name is not None:
@@ -118,9 +125,9 @@ def person_update_profile(
         person.timezone = check_timezone(timezone_name)
     if working_hours is not None:
         person.working_hours = check_working_hours(working_hours)
-    if office is not None:
+    if office is not None or clear_office:
         person.office = office
-    if org_unit is not None:
+    if org_unit is not None or clear_org_unit:
         person.org_unit = org_unit
     if languages is not None:
         person.languages = [code.strip() for code in languages if code.strip()]
@@ -170,9 +177,7 @@ def api_token_authenticate(*, secret: str) -> Person | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("person__user")
-        .filter(key_hash=_hash_token(secret))
-        .first()
+        ApiToken.objects.select_related("person__user").filter(key_hash=_hash_token(secret)).first()
     )
     if token is None:
         return None

@@ -34,7 +34,9 @@ def profile(request: HttpRequest) -> HttpResponse:
                     timezone_name=data["timezone"],
                     working_hours=data["working_hours"],
                     office=data["office"],
+                    clear_office=data["office"] is None,
                     org_unit=data["org_unit"],
+                    clear_org_unit=data["org_unit"] is None,
                     languages=data["language_list"],
                     skills=data["skills"],
                     bio=data["bio"],
@@ -74,7 +76,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
-            _, secret = services.api_token_create(person=request.viewer, name=form.cleaned_data["name"])
+            _, secret = services.api_token_create(
+                person=request.viewer, name=form.cleaned_data["name"]
+            )
         except DomainError as error:
             flash(request, error)
         else:
