@@ -1,0 +1,107 @@
+"""The pages in a real browser: usable with the keyboard alone, and on a phone-sized screen.
+
+Headless Chromium (Debian's package) driven by Playwright; skipped with a reason when the
+browser is not installed (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from knowflow.events.models import Registration
+from tests.factories import PASSWORD, make_occurrence, make_person, make_session, make_topic
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls in the test body are
+# ordinary blocking calls, which Django would otherwise refuse next to a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1024, "height": 800})
+        yield context.new_page()
+        browser.close()
+
+
+def _sign_in_with_keyboard(page: object, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    # The username field has the focus when the page opens.
+    assert page.evaluate("document.activeElement.id") == "id_username"
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_member_registers_for_a_session_with_the_keyboard_alone(live_server, browser_page) -> None:
+    member = make_person(name="Kim Keyboard", tz="Asia/Kolkata", username="kim")
+    session = make_session(title="Accessible forms")
+    occurrence = make_occurrence(
+        session=session, start=timezone.now() + timedelta(days=2), capacity=5
+    )
+    page = browser_page
+
+    _sign_in_with_keyboard(page, live_server.url, "kim")
+    assert page.locator("h1").inner_text() == "For you, Kim Keyboard"
+
+    page.goto(f"{live_server.url}/sessions/{session.slug}/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for _ in range(40):  # Tab through the page until the Register button has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Register":
+            break
+    else:
+        pytest.fail("the Register button cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+    assert page.locator(".messages li").inner_text() == "You are registered."
+    registration = Registration.objects.get(occurrence=occurrence, person=member)
+    assert registration.status == Registration.Status.GOING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_catalogue_fits_a_phone_screen_without_sideways_scrolling(
+    live_server, browser_page
+) -> None:
+    make_person(name="Pat Phone", username="pat")
+    topic = make_topic("Observability")
+    for n in range(5):
+        session = make_session(title=f"Tracing in practice, part {n + 1} of a long series")
+        session.topics.set([topic])
+        make_occurrence(session=session, start=timezone.now() + timedelta(days=n + 1))
+    page = browser_page
+    _sign_in_with_keyboard(page, live_server.url, "pat")
+
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{live_server.url}/sessions/")
+
+    assert page.locator(".rows > li").count() == 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
