@@ -335,6 +335,17 @@ def follow_the_sun(availability: Availability, *, k: int, time_limit: float = 60
     allowed = _allowed_or_explain(availability)
     if k > int(allowed.sum()):
         raise SchedulingInputError(f"only {int(allowed.sum())} allowed starts for k = {k}")
+    if k == 1:
+        # One start: the exact weighted counts decide; no dominance reduction is needed.
+        best = best_slots(availability, count=1)[0]
+        return RepeatPlan(
+            starts=(best.start,),
+            candidates=(best.candidate,),
+            covered_weight=best.covered_weight,
+            optimal=True,
+            upper_bound=best.covered_weight,
+            method="exact",
+        )
     reduced = _reduce(availability, allowed)
     coverable = float(reduced.weights[reduced.types.any(axis=0)].sum())
     if len(reduced.candidates) <= k:
