@@ -1,0 +1,474 @@
+"""Find a time that works for a real audience: the bridge from people to the pure scheduler.
+
+The audience (a circle, an org unit, the people with a skill, named people, and the speakers,
+who are required) becomes a list of ``scheduling.Invitee``: their IANA zone, their weekly
+working hours, their busy time (occurrences they are going to or speak at inside the window)
+and a weight (3 for a speaker, 1 for the audience). Everything else — exact coverage, repeats,
+the fair rotation, the explanations — is computed by ``knowflow.scheduling``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from knowflow.accounts.models import OrgUnit, Person
+from knowflow.accounts.selectors import org_unit_with_descendants
+from knowflow.circles.models import Circle
+from knowflow.errors import DomainError
+from knowflow.events.models import Occurrence, Registration, Room, Session
+from knowflow.events.services import occurrence_create
+from knowflow.scheduling.availability import (
+    Availability,
+    Invitee,
+    SchedulingInputError,
+    WorkingHours,
+    availability_build,
+    candidate_grid,
+)
+from knowflow.scheduling.coverage import best_slots, follow_the_sun
+from knowflow.scheduling.explain import explain_start
+from knowflow.scheduling.series import SeriesPlan, fair_series
+from knowflow.topics.models import Topic
+
+SPEAKER_WEIGHT = 3.0
+AUDIENCE_WEIGHT = 1.0
+MAX_WINDOW_DAYS = 62
+MAX_AUDIENCE = 20_000
+LABELS = ("region", "office", "org_unit")
+# Asian zones that belong to EMEA for planning purposes (the Middle East).
+_MIDDLE_EAST = {
+    "Asia/Dubai",
+    "Asia/Riyadh",
+    "Asia/Jerusalem",
+    "Asia/Tehran",
+    "Asia/Qatar",
+    "Asia/Beirut",
+}
+
+
+class PlanningError(DomainError):
+    pass
+
+
+def region_of(zone_name: str) -> str:
+    """A coarse region for burden and explanations: EMEA, AMER, APAC or OTHER."""
+    area = zone_name.split("/", 1)[0]
+    if area in {"Europe", "Africa"}:
+        return "EMEA"
+    if area == "America":
+        return "AMER"
+    if zone_name in _MIDDLE_EAST:
+        return "EMEA"
+    if area in {"Asia", "Australia", "Pacific"}:
+        return "APAC"
+    return "OTHER"
+
+
+@dataclass(frozen=True)
+class AudienceSpec:
+    circle: str = ""  # circle slug
+    org_unit: str = ""  # org unit slug (with the units below it)
+    topic: str = ""  # topic slug: the people with that skill
+    people: tuple[int, ...] = ()
+    speakers: tuple[int, ...] = ()
+
+
+@dataclass
+class Audience:
+    people: list[Person]
+    speaker_ids: set[int]
+
+    def label_of(self, person: Person, label_by: str) -> str:
+        if label_by == "office":
+            return person.office.name if person.office else "No office"
+        if label_by == "org_unit":
+            return person.org_unit.name if person.org_unit else "No org unit"
+        return region_of(person.timezone)
+
+
+def audience_resolve(*, spec: AudienceSpec) -> Audience:
+    """The people of the audience (speakers included), each once, with office and unit."""
+    query = Q(pk__in=list(spec.people) + list(spec.speakers))
+    if spec.circle:
+        circle = Circle.objects.filter(slug=spec.circle).first()
+        if circle is None:
+            raise PlanningError(f"There is no circle '{spec.circle}'.", field="circle")
+        query |= Q(memberships__circle=circle)
+    if spec.org_unit:
+        unit = OrgUnit.objects.filter(slug=spec.org_unit).first()
+        if unit is None:
+            raise PlanningError(f"There is no org unit '{spec.org_unit}'.", field="org_unit")
+        query |= Q(org_unit_id__in=org_unit_with_descendants(unit))
+    if spec.topic:
+        topic = Topic.objects.filter(slug=spec.topic).first()
+        if topic is None:
+            raise PlanningError(f"There is no topic '{spec.topic}'.", field="topic")
+        query |= Q(skills=topic)
+    people = list(
+        Person.objects.filter(query).select_related("office", "org_unit").distinct().order_by("id")
+    )
+    if not people:
+        raise PlanningError(
+            "The audience is empty: choose a circle, an org unit, a topic or people.",
+            field="audience",
+        )
+    if len(people) > MAX_AUDIENCE:
+        raise PlanningError(
+            f"The audience has {len(people)} people; the limit is {MAX_AUDIENCE}.", field="audience"
+        )
+    return Audience(people=people, speaker_ids=set(spec.speakers))
+
+
+def _hours_for_scheduler(person: Person) -> WorkingHours:
+    windows = {}
+    for weekday, window in enumerate(person.hours.days):
+        if window is not None:
+            windows[weekday] = (
+                window.start.hour * 60 + window.start.minute,
+                window.end.hour * 60 + window.end.minute,
+            )
+    return WorkingHours(windows=windows)
+
+
+def _busy_by_person(
+    people: list[Person], start: datetime, end: datetime
+) -> dict[int, list[tuple[int, int]]]:
+    """Occurrences each person is going to, or speaks at, inside the window (UTC seconds)."""
+    ids = [p.pk for p in people]
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    going = Registration.objects.filter(
+        person_id__in=ids,
+        status=Registration.Status.GOING,
+        occurrence__start__lt=end,
+        occurrence__end__gt=start,
+    ).values_list("person_id", "occurrence__start", "occurrence__end")
+    speaking = Occurrence.objects.filter(
+        session__speakers__in=ids, start__lt=end, end__gt=start
+    ).values_list("session__speakers", "start", "end")
+    for person_id, o_start, o_end in [*going, *speaking]:
+        busy[person_id].append((int(o_start.timestamp()), int(o_end.timestamp())))
+    return busy
+
+
+def invitees_for(
+    audience: Audience, *, label_by: str, start: datetime, end: datetime
+) -> list[Invitee]:
+    busy = _busy_by_person(audience.people, start, end)
+    return [
+        Invitee(
+            id=str(person.pk),
+            tz=person.timezone,
+            hours=_hours_for_scheduler(person),
+            weight=SPEAKER_WEIGHT if person.pk in audience.speaker_ids else AUDIENCE_WEIGHT,
+            busy=tuple(sorted(busy.get(person.pk, ()))),
+            required=person.pk in audience.speaker_ids,
+            label=audience.label_of(person, label_by),
+        )
+        for person in audience.people
+    ]
+
+
+@dataclass
+class LabelLine:
+    label: str
+    inside: int
+    total: int
+    early: list[str] = field(default_factory=list)  # "Ana (Tue 07:30 America/New_York)"
+    late: list[str] = field(default_factory=list)
+    off: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Proposal:
+    start: datetime
+    end: datetime
+    covered_weight: float
+    covered_people: int
+    share: float
+    explanation: list[LabelLine]
+    room: Room | None = None
+
+
+@dataclass
+class RepeatOption:
+    k: int
+    starts: list[datetime]
+    covered_weight: float
+    share: float
+    optimal: bool
+    added_by_label: list[tuple[str, list[int]]]  # label → people newly covered by each start
+
+
+@dataclass
+class HeatCell:
+    day: int
+    hour: int
+    share: float
+    label: str
+
+
+@dataclass
+class TimeFinding:
+    audience_size: int
+    total_weight: float
+    duration_min: int
+    proposals: list[Proposal]
+    repeats: list[RepeatOption]
+    heatmap_days: list[str]
+    heatmap: list[HeatCell]
+    heat_zone: str
+    series: SeriesPlan | None = None
+    series_zone_starts: list[datetime] = field(default_factory=list)
+
+
+def _check_window(*, start: datetime, end: datetime, duration_min: int, step_min: int) -> None:
+    if duration_min <= 0:
+        raise PlanningError("The duration must be at least one minute.", field="duration")
+    if duration_min > 8 * 60:
+        raise PlanningError(
+            "A session longer than eight hours cannot be placed in a working day.", field="duration"
+        )
+    if step_min not in (15, 30, 60):
+        raise PlanningError("The step must be 15, 30 or 60 minutes.", field="step")
+    if end <= start:
+        raise PlanningError("The window must end after it starts.", field="window_end")
+    if (end - start) < timedelta(minutes=duration_min):
+        raise PlanningError("The window is shorter than the session.", field="window_end")
+    if (end - start) > timedelta(days=MAX_WINDOW_DAYS):
+        raise PlanningError(
+            f"The window can span at most {MAX_WINDOW_DAYS} days.", field="window_end"
+        )
+
+
+def _names(audience: Audience) -> dict[str, str]:
+    return {str(p.pk): p.display_name for p in audience.people}
+
+
+def _scheduling_error(error: SchedulingInputError, audience: Audience) -> PlanningError:
+    """The scheduler names invitees by id; the organiser wants names."""
+    message = str(error)
+    for pid, name in _names(audience).items():
+        message = message.replace(f"'{pid}'", name)
+    message = message.replace("required invitee", "the speaker")
+    return PlanningError(message[0].upper() + message[1:] + ".", field="speakers")
+
+
+def _explanation(
+    availability: Availability, candidate: int, names: dict[str, str]
+) -> list[LabelLine]:
+    lines = []
+    for label, group in explain_start(availability, candidate).items():
+        line = LabelLine(
+            label=label, inside=len(group.by_status("inside")), total=len(group.situations)
+        )
+        line.early = [f"{names[s.invitee_id]} ({s.local_start})" for s in group.by_status("early")]
+        line.late = [f"{names[s.invitee_id]} ({s.local_start})" for s in group.by_status("late")]
+        line.off = [
+            f"{names[s.invitee_id]} ({s.local_start})"
+            for s in group.by_status("day_off") + group.by_status("busy")
+        ]
+        lines.append(line)
+    return lines
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _heatmap(
+    availability: Availability, zone: ZoneInfo, step_min: int
+) -> tuple[list[str], list[HeatCell]]:
+    """Share of the audience weight covered for a start at each local hour of each day."""
+    total = float(availability.weights.sum())
+    columns, weights = availability.coverage_types()
+    scores = (
+        columns.astype(np.float64) @ weights if columns.size else np.zeros(availability.grid.count)
+    )
+    days: list[date] = []
+    best: dict[tuple[date, int], float] = {}
+    for candidate, start in enumerate(availability.starts):
+        local = _utc(int(start)).astimezone(zone)
+        key = (local.date(), local.hour)
+        if local.date() not in days:
+            days.append(local.date())
+        best[key] = max(best.get(key, 0.0), float(scores[candidate]) / total)
+    cells = [
+        HeatCell(
+            day=days.index(day),
+            hour=hour,
+            share=share,
+            label=f"{day:%a %d %b} {hour:02d}:00 — {share:.0%}",
+        )
+        for (day, hour), share in best.items()
+    ]
+    return [f"{day:%a %d %b}" for day in days], cells
+
+
+def _suggest_room(audience: Audience, start: datetime, end: datetime) -> Room | None:
+    """A free room, big enough, in the office where most of the audience works."""
+    offices = Counter(p.office_id for p in audience.people if p.office_id)
+    if not offices:
+        return None
+    for office_id, expected in offices.most_common(3):
+        rooms = Room.objects.filter(office_id=office_id, capacity__gte=expected).exclude(
+            occurrences__start__lt=end, occurrences__end__gt=start
+        )
+        room = rooms.select_related("office").order_by("capacity").first()
+        if room is not None:
+            return room
+    return None
+
+
+def time_find(
+    *,
+    spec: AudienceSpec,
+    duration_min: int,
+    window_start: datetime,
+    window_end: datetime,
+    step_min: int = 30,
+    label_by: str = "region",
+    heat_zone: str = "UTC",
+    proposals: int = 5,
+    repeat_ks: tuple[int, ...] = (2, 3),
+    series_weeks: int = 0,
+    series_step_days: int = 7,
+) -> TimeFinding:
+    """Best times for the audience in the window: proposals, repeats, heat map, fair series.
+
+    Raises ``PlanningError`` with a readable message for an empty audience, a window shorter
+    than the session, an unknown zone, or a speaker who is never available (named).
+    """
+    _check_window(start=window_start, end=window_end, duration_min=duration_min, step_min=step_min)
+    if label_by not in LABELS:
+        raise PlanningError("Group by region, office or org_unit.", field="label_by")
+    try:
+        zone = ZoneInfo(heat_zone)
+    except (KeyError, ValueError) as error:
+        raise PlanningError(f"'{heat_zone}' is not a known time zone.", field="tz") from error
+    audience = audience_resolve(spec=spec)
+    invitees = invitees_for(audience, label_by=label_by, start=window_start, end=window_end)
+    names = _names(audience)
+    try:
+        grid = candidate_grid(
+            window_start=window_start,
+            window_end=window_end,
+            step_min=step_min,
+            duration_min=duration_min,
+        )
+        availability = availability_build(invitees, grid)
+        slots = best_slots(availability, count=proposals, min_separation_min=duration_min)
+        repeats = [follow_the_sun(availability, k=k, time_limit=10.0) for k in repeat_ks]
+    except SchedulingInputError as error:
+        raise _scheduling_error(error, audience) from error
+    total_weight = float(availability.weights.sum())
+    duration = timedelta(minutes=duration_min)
+    covers = availability.covers
+    proposal_list = []
+    for slot in slots:
+        start = _utc(slot.start)
+        proposal_list.append(
+            Proposal(
+                start=start,
+                end=start + duration,
+                covered_weight=slot.covered_weight,
+                covered_people=int(covers[slot.candidate].sum()),
+                share=slot.covered_weight / total_weight,
+                explanation=_explanation(availability, slot.candidate, names),
+                room=_suggest_room(audience, start, start + duration),
+            )
+        )
+    labels = [invitee.label for invitee in invitees]
+    label_names = sorted(set(labels))
+    repeat_options = []
+    for plan in repeats:
+        seen = np.zeros(len(invitees), dtype=bool)
+        added: dict[str, list[int]] = {label: [] for label in label_names}
+        for candidate in plan.candidates:
+            new = covers[candidate] & ~seen
+            seen |= covers[candidate]
+            for label in label_names:
+                added[label].append(int(sum(1 for i in np.flatnonzero(new) if labels[i] == label)))
+        repeat_options.append(
+            RepeatOption(
+                k=len(plan.starts),
+                starts=[_utc(s) for s in plan.starts],
+                covered_weight=plan.covered_weight,
+                share=plan.covered_weight / total_weight,
+                optimal=plan.optimal,
+                added_by_label=list(added.items()),
+            )
+        )
+    days, cells = _heatmap(availability, zone, step_min)
+    finding = TimeFinding(
+        audience_size=len(audience.people),
+        total_weight=total_weight,
+        duration_min=duration_min,
+        proposals=proposal_list,
+        repeats=repeat_options,
+        heatmap_days=days,
+        heatmap=cells,
+        heat_zone=heat_zone,
+    )
+    if series_weeks:
+        if not 2 <= series_weeks <= 52:
+            raise PlanningError("A series has between 2 and 52 occurrences.", field="series_weeks")
+        try:
+            finding.series = fair_series(
+                invitees,
+                first_date=window_start.date(),
+                weeks=series_weeks,
+                step_days=series_step_days,
+                granularity_min=step_min,
+                duration_min=duration_min,
+            )
+        except SchedulingInputError as error:
+            raise _scheduling_error(error, audience) from error
+        finding.series_zone_starts = [_utc(s) for s in finding.series.starts]
+    return finding
+
+
+def occurrences_create_from_plan(
+    *,
+    session: Session,
+    actor: Person,
+    starts: list[datetime],
+    duration_min: int,
+    capacity: int,
+    online_url: str,
+    room_ids: list[int | None],
+) -> list[Occurrence]:
+    """One click: create the chosen occurrence(s), all or nothing."""
+    if not starts:
+        raise PlanningError("Choose at least one time.", field="starts")
+    now = timezone.now()
+    for start in starts:
+        if start <= now:
+            raise PlanningError(f"{start:%Y-%m-%d %H:%M} UTC is in the past.", field="starts")
+    rooms = {room.pk: room for room in Room.objects.filter(pk__in=[r for r in room_ids if r])}
+    created = []
+    with transaction.atomic():
+        for start, room_id in zip(starts, room_ids, strict=True):
+            created.append(
+                occurrence_create(
+                    session=session,
+                    actor=actor,
+                    start=start,
+                    end=start + timedelta(minutes=duration_min),
+                    room=rooms.get(room_id) if room_id else None,
+                    online_url=online_url,
+                    capacity=capacity,
+                )
+            )
+    return created

@@ -1,0 +1,206 @@
+"""The "find a time" page: choose an audience and a window, read the proposals, create."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from knowflow.accounts.forms import timezone_choices
+from knowflow.accounts.models import OrgUnit, Person
+from knowflow.circles.models import Circle
+from knowflow.errors import DomainError
+from knowflow.events.models import Session
+from knowflow.events.permissions import can_edit_session
+from knowflow.events.planning import (
+    LABELS,
+    AudienceSpec,
+    TimeFinding,
+    occurrences_create_from_plan,
+    time_find,
+)
+from knowflow.topics.models import Topic
+from knowflow.web.errors import add_to_form, flash
+
+HEAT_CELL_W, HEAT_CELL_H, HEAT_LEFT, HEAT_TOP = 30, 22, 92, 22
+
+
+class FindTimeForm(forms.Form):
+    circle = forms.ModelChoiceField(Circle.objects.all(), required=False, to_field_name="slug")
+    org_unit = forms.ModelChoiceField(
+        OrgUnit.objects.all(), required=False, to_field_name="slug", label="Org unit"
+    )
+    topic = forms.ModelChoiceField(
+        Topic.objects.all(), required=False, to_field_name="slug", label="People with the skill"
+    )
+    people = forms.CharField(
+        required=False, help_text="Person slugs, comma-separated (e.g. ada-lovelace)."
+    )
+    speakers = forms.CharField(required=False, help_text="Required: person slugs, comma-separated.")
+    duration = forms.IntegerField(
+        min_value=1, max_value=480, initial=60, label="Duration (minutes)"
+    )
+    first_day = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="From (your date)"
+    )
+    days = forms.IntegerField(min_value=1, max_value=62, initial=14, label="Window (days)")
+    step = forms.TypedChoiceField(
+        choices=[(15, "15 min"), (30, "30 min"), (60, "60 min")], coerce=int, initial=30
+    )
+    label_by = forms.ChoiceField(
+        choices=[(label, label.replace("_", " ")) for label in LABELS],
+        initial="region",
+        label="Group by",
+    )
+    tz = forms.ChoiceField(choices=timezone_choices, label="Show the heat map in")
+    series_weeks = forms.IntegerField(
+        min_value=0, max_value=52, initial=0, required=False, label="Series: occurrences (0 = none)"
+    )
+    series_step = forms.TypedChoiceField(
+        choices=[(7, "weekly"), (14, "fortnightly")], coerce=int, initial=7, label="Series rhythm"
+    )
+
+    def _slugs(self, name: str) -> tuple[int, ...]:
+        slugs = [s.strip() for s in (self.cleaned_data.get(name) or "").split(",") if s.strip()]
+        found = dict(Person.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        missing = [s for s in slugs if s not in found]
+        if missing:
+            self.add_error(name, f"Unknown people: {', '.join(missing)}.")
+        return tuple(found[s] for s in slugs if s in found)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["people_ids"] = self._slugs("people")
+        data["speaker_ids"] = self._slugs("speakers")
+        return data
+
+
+def _window(data: dict, viewer_zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(data["first_day"], datetime.min.time(), tzinfo=viewer_zone).astimezone(
+        UTC
+    )
+    return start, start + timedelta(days=data["days"])
+
+
+def heatmap_svg_cells(finding: TimeFinding) -> dict:
+    """Geometry for the server-made SVG: one cell per (local day, hour), darker = more people."""
+    cells = [
+        {
+            "x": HEAT_LEFT + cell.hour * HEAT_CELL_W,
+            "y": HEAT_TOP + cell.day * HEAT_CELL_H,
+            "opacity": f"{0.08 + 0.92 * cell.share:.2f}",
+            "text": f"{round(cell.share * 100)}",
+            "light": cell.share > 0.55,
+            "label": cell.label,
+        }
+        for cell in finding.heatmap
+    ]
+    return {
+        "cells": cells,
+        "days": [
+            {"y": HEAT_TOP + i * HEAT_CELL_H + 15, "name": name}
+            for i, name in enumerate(finding.heatmap_days)
+        ],
+        "hours": [
+            {"x": HEAT_LEFT + h * HEAT_CELL_W + HEAT_CELL_W // 2, "h": f"{h:02d}"}
+            for h in range(24)
+        ],
+        "width": HEAT_LEFT + 24 * HEAT_CELL_W + 4,
+        "height": HEAT_TOP + len(finding.heatmap_days) * HEAT_CELL_H + 4,
+        "cell_w": HEAT_CELL_W - 2,
+        "cell_h": HEAT_CELL_H - 2,
+    }
+
+
+@login_required
+def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    viewer = request.viewer
+    session = (
+        get_object_or_404(Session.objects.prefetch_related("speakers"), slug=slug) if slug else None
+    )
+    initial = {
+        "tz": viewer.timezone,
+        "first_day": (timezone.now().astimezone(viewer.zone) + timedelta(days=1)).date(),
+        "duration": 60,
+        "days": 14,
+        "step": 30,
+        "label_by": "region",
+        "series_step": 7,
+    }
+    if session is not None:
+        initial["speakers"] = ", ".join(s.slug for s in session.speakers.all())
+        if session.circle_id:
+            initial["circle"] = session.circle.slug
+    form = FindTimeForm(request.GET or None, initial=initial)
+    finding = None
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        window_start, window_end = _window(data, viewer.zone)
+        try:
+            finding = time_find(
+                spec=AudienceSpec(
+                    circle=data["circle"].slug if data["circle"] else "",
+                    org_unit=data["org_unit"].slug if data["org_unit"] else "",
+                    topic=data["topic"].slug if data["topic"] else "",
+                    people=data["people_ids"],
+                    speakers=data["speaker_ids"],
+                ),
+                duration_min=data["duration"],
+                window_start=window_start,
+                window_end=window_end,
+                step_min=data["step"],
+                label_by=data["label_by"],
+                heat_zone=data["tz"],
+                series_weeks=data.get("series_weeks") or 0,
+                series_step_days=data["series_step"],
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+    return render(
+        request,
+        "events/find_time.html",
+        {
+            "form": form,
+            "session": session,
+            "finding": finding,
+            "heat": heatmap_svg_cells(finding) if finding else None,
+            "can_create": session is not None and can_edit_session(actor=viewer, session=session),
+        },
+    )
+
+
+@login_required
+@require_POST
+def create_from_plan(request: HttpRequest, slug: str) -> HttpResponse:
+    session = get_object_or_404(Session, slug=slug)
+    try:
+        starts = [datetime.fromisoformat(value) for value in request.POST.getlist("start")]
+        rooms = [int(value) if value else None for value in request.POST.getlist("room")]
+        duration = int(request.POST.get("duration", "0"))
+        capacity = int(request.POST.get("capacity", "0"))
+    except ValueError:
+        messages.error(request, "The plan could not be read; search again.")
+        return redirect("events:find_time_for", slug=slug)
+    rooms += [None] * (len(starts) - len(rooms))
+    try:
+        created = occurrences_create_from_plan(
+            session=session,
+            actor=request.viewer,
+            starts=starts,
+            duration_min=duration,
+            capacity=capacity,
+            online_url=request.POST.get("online_url", "").strip(),
+            room_ids=rooms[: len(starts)],
+        )
+    except DomainError as error:
+        flash(request, error)
+        return redirect("events:find_time_for", slug=slug)
+    messages.success(request, f"{len(created)} occurrence(s) scheduled.")
+    return redirect("events:session", slug=slug)
