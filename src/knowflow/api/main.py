@@ -11,7 +11,15 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from knowflow.api.auth import SessionAuth, TokenAuth
-from knowflow.api.routers import circles, occurrences, people, registrations, sessions, topics
+from knowflow.api.routers import (
+    circles,
+    occurrences,
+    people,
+    planning,
+    registrations,
+    sessions,
+    topics,
+)
 from knowflow.errors import DomainError
 
 api = NinjaAPI(
@@ -59,3 +67,4 @@ api.add_router("/circles", circles.router)
 api.add_router("/sessions", sessions.router)
 api.add_router("/occurrences", occurrences.router)
 api.add_router("/registrations", registrations.router)
+api.add_router("/planning", planning.router)

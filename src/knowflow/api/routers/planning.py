@@ -1,0 +1,193 @@
+"""Finding a time through the API: POST an audience and a window, get proposals explained."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import AwareDatetime, Field
+
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch
+from knowflow.errors import DomainError
+from knowflow.events.models import Session
+from knowflow.events.planning import (
+    AudienceSpec,
+    TimeFinding,
+    occurrences_create_from_plan,
+    time_find,
+)
+
+router = Router(tags=["planning"])
+
+
+class AudienceIn(Schema):
+    circle: str = Field("", description="Circle slug: its members.")
+    org_unit: str = Field("", description="Org unit slug: its people and those of the units below.")
+    topic: str = Field("", description="Topic slug: the people with that skill.")
+    people: list[int] = Field(default_factory=list, description="Person ids.")
+    speakers: list[int] = Field(default_factory=list, description="Person ids; required, weight 3.")
+
+
+class FindTimeIn(Schema):
+    audience: AudienceIn
+    duration_min: int = Field(ge=1, le=480)
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    step_min: int = Field(30, description="15, 30 or 60.")
+    label_by: str = Field("region", description="region, office or org_unit.")
+    proposals: int = Field(5, ge=1, le=20)
+    repeats: list[int] = Field(default_factory=lambda: [2, 3], description="k values, each 2 to 4.")
+    series_weeks: int = Field(0, ge=0, le=52, description="0: no series plan.")
+    series_step_days: int = Field(7, description="7 (weekly) or 14 (fortnightly).")
+
+
+class LabelOut(Schema):
+    label: str
+    inside: int
+    total: int
+    early: list[str]
+    late: list[str]
+    off: list[str]
+
+
+class ProposalOut(Schema):
+    start: datetime
+    end: datetime
+    covered_weight: float
+    covered_people: int
+    share: float
+    room_id: int | None
+    explanation: list[LabelOut]
+
+
+class RepeatOut(Schema):
+    k: int
+    starts: list[datetime]
+    covered_weight: float
+    share: float
+    optimal: bool
+    added_by_label: dict[str, list[int]]
+
+
+class SeriesOut(Schema):
+    starts: list[datetime]
+    mean_attendance: float
+    best_mean_attendance: float
+    burden: dict[str, float]
+    max_burden: float
+
+
+class HeatCellOut(Schema):
+    day: str
+    hour: int
+    share: float
+
+
+class FindTimeOut(Schema):
+    audience_size: int
+    total_weight: float
+    proposals: list[ProposalOut]
+    repeats: list[RepeatOut]
+    series: SeriesOut | None
+    heatmap_utc: list[HeatCellOut]
+
+
+def _out(finding: TimeFinding) -> dict:
+    return {
+        "audience_size": finding.audience_size,
+        "total_weight": finding.total_weight,
+        "proposals": [
+            {
+                "start": p.start,
+                "end": p.end,
+                "covered_weight": p.covered_weight,
+                "covered_people": p.covered_people,
+                "share": p.share,
+                "room_id": p.room.pk if p.room else None,
+                "explanation": [line.__dict__ for line in p.explanation],
+            }
+            for p in finding.proposals
+        ],
+        "repeats": [
+            {
+                "k": r.k,
+                "starts": r.starts,
+                "covered_weight": r.covered_weight,
+                "share": r.share,
+                "optimal": r.optimal,
+                "added_by_label": dict(r.added_by_label),
+            }
+            for r in finding.repeats
+        ],
+        "series": None
+        if finding.series is None
+        else {
+            "starts": finding.series_zone_starts,
+            "mean_attendance": finding.series.mean_attendance,
+            "best_mean_attendance": finding.series.best_mean_attendance,
+            "burden": finding.series.burden,
+            "max_burden": finding.series.max_burden,
+        },
+        "heatmap_utc": [
+            {"day": finding.heatmap_days[c.day], "hour": c.hour, "share": c.share}
+            for c in finding.heatmap
+        ],
+    }
+
+
+@router.post("/find-a-time", response=FindTimeOut)
+def find_a_time(request: HttpRequest, payload: FindTimeIn) -> dict:
+    """Proposals, repeat plans (follow the sun), a fair series rotation and a UTC heat map."""
+    if any(k < 2 or k > 4 for k in payload.repeats):
+        raise DomainError("Each repeat k must be 2, 3 or 4.", field="repeats")
+    finding = time_find(
+        spec=AudienceSpec(
+            circle=payload.audience.circle,
+            org_unit=payload.audience.org_unit,
+            topic=payload.audience.topic,
+            people=tuple(payload.audience.people),
+            speakers=tuple(payload.audience.speakers),
+        ),
+        duration_min=payload.duration_min,
+        window_start=payload.window_start,
+        window_end=payload.window_end,
+        step_min=payload.step_min,
+        label_by=payload.label_by,
+        heat_zone="UTC",
+        proposals=payload.proposals,
+        repeat_ks=tuple(payload.repeats),
+        series_weeks=payload.series_weeks,
+        series_step_days=payload.series_step_days,
+    )
+    return _out(finding)
+
+
+class PlanIn(Schema):
+    starts: list[AwareDatetime] = Field(min_length=1)
+    duration_min: int = Field(ge=1, le=480)
+    capacity: int = Field(ge=1)
+    online_url: str = ""
+    room_ids: list[int | None] = Field(default_factory=list)
+
+
+class CreatedOut(Schema):
+    occurrence_ids: list[int]
+
+
+@router.post("/sessions/{session_id}/occurrences", response={201: CreatedOut})
+def create_from_plan(request: HttpRequest, session_id: int, payload: PlanIn) -> tuple[int, dict]:
+    """Create the chosen occurrences of a session at once, all or nothing."""
+    session = fetch(Session, session_id, what="session")
+    rooms = list(payload.room_ids) + [None] * (len(payload.starts) - len(payload.room_ids))
+    created = occurrences_create_from_plan(
+        session=session,
+        actor=viewer(request),
+        starts=list(payload.starts),
+        duration_min=payload.duration_min,
+        capacity=payload.capacity,
+        online_url=payload.online_url,
+        room_ids=rooms[: len(payload.starts)],
+    )
+    return 201, {"occurrence_ids": [o.pk for o in created]}

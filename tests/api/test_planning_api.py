@@ -1,0 +1,135 @@
+"""Finding a time through the API."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from knowflow.accounts.services import api_token_create
+from knowflow.events.models import Occurrence
+from tests.factories import make_circle, make_person, make_session
+
+
+def _client(person: object) -> Client:
+    _, secret = api_token_create(person=person, name="test")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def _circle_with_three_zones() -> object:
+    circle = make_circle(name="Frontend guild")
+    for tz in ["Europe/Berlin", "Europe/Paris", "America/New_York"]:
+        circle.memberships.create(person=make_person(tz=tz))
+    return circle
+
+
+@pytest.mark.django_db
+def test_find_a_time_returns_explained_proposals_and_optimal_repeats() -> None:
+    circle = _circle_with_three_zones()
+    client = _client(make_person())
+    body = {
+        "audience": {"circle": circle.slug},
+        "duration_min": 60,
+        "window_start": "2027-01-11T00:00:00Z",
+        "window_end": "2027-01-12T00:00:00Z",
+        "series_weeks": 4,
+    }
+
+    response = client.post(
+        "/api/v1/planning/find-a-time", json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["audience_size"] == 3
+    best = data["proposals"][0]
+    assert best["covered_people"] == 3
+    assert datetime.fromisoformat(best["start"]) == datetime(2027, 1, 11, 14, 0, tzinfo=UTC)
+    assert {line["label"]: (line["inside"], line["total"]) for line in best["explanation"]} == {
+        "AMER": (1, 1),
+        "EMEA": (2, 2),
+    }
+    assert [r["k"] for r in data["repeats"]] == [2, 3]
+    assert all(r["optimal"] and r["share"] == 1.0 for r in data["repeats"])
+    assert len(data["series"]["starts"]) == 4
+
+
+@pytest.mark.django_db
+def test_find_a_time_with_empty_audience_is_a_400_naming_the_audience() -> None:
+    empty = make_circle(name="Empty")
+    client = _client(make_person())
+    body = {
+        "audience": {"circle": empty.slug},
+        "duration_min": 60,
+        "window_start": "2027-01-11T00:00:00Z",
+        "window_end": "2027-01-12T00:00:00Z",
+    }
+
+    response = client.post(
+        "/api/v1/planning/find-a-time", json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "audience"
+
+
+@pytest.mark.django_db
+def test_find_a_time_with_zero_duration_is_a_422_naming_the_field() -> None:
+    client = _client(make_person())
+    body = {
+        "audience": {"people": [1]},
+        "duration_min": 0,
+        "window_start": "2027-01-11T00:00:00Z",
+        "window_end": "2027-01-12T00:00:00Z",
+    }
+
+    response = client.post(
+        "/api/v1/planning/find-a-time", json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "duration_min"
+
+
+@pytest.mark.django_db
+def test_create_plan_via_api_creates_occurrences_and_refuses_the_past() -> None:
+    speaker = make_person()
+    session = make_session(speakers=[speaker])
+    client = _client(speaker)
+    future = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    past = timezone.now() - timedelta(days=3)
+
+    refused = client.post(
+        f"/api/v1/planning/sessions/{session.pk}/occurrences",
+        json.dumps(
+            {
+                "starts": [future.isoformat(), past.isoformat()],
+                "duration_min": 30,
+                "capacity": 9,
+                "online_url": "https://m.example.org",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "starts"
+    assert Occurrence.objects.filter(session=session).count() == 0
+
+    created = client.post(
+        f"/api/v1/planning/sessions/{session.pk}/occurrences",
+        json.dumps(
+            {
+                "starts": [future.isoformat()],
+                "duration_min": 30,
+                "capacity": 9,
+                "online_url": "https://m.example.org",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    occurrence = Occurrence.objects.get(pk=created.json()["occurrence_ids"][0])
+    assert (occurrence.start, occurrence.end - occurrence.start) == (future, timedelta(minutes=30))
