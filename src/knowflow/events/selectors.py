@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -139,6 +139,22 @@ def registrations_of_viewer(*, viewer: Person, occurrences: list[Occurrence]) ->
             person=viewer, occurrence__in=[o.pk for o in occurrences]
         ).exclude(status=Registration.Status.CANCELLED)
     }
+
+
+def session_registrants(*, session: Session) -> list[Person]:
+    """Everyone with a live registration for any date of the session, in one query.
+
+    The attendance forms offer these people: a list of the whole organisation would cost a
+    query per date and thousands of options on a large site.
+    """
+    live = Registration.objects.filter(occurrence__session=session).exclude(
+        status=Registration.Status.CANCELLED
+    )
+    return list(
+        Person.objects.filter(pk__in=live.values("person_id"))
+        .only("id", "display_name")
+        .order_by("display_name", "id")
+    )
 
 
 def occurrence_counts(*, occurrences: list[Occurrence]) -> dict[int, dict[str, int]]:

@@ -12,7 +12,7 @@ from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, NotFound
 from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
-from knowflow.events.models import Occurrence, Session
+from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.permissions import can_edit_session
 from knowflow.topics.selectors import topic_list
 from knowflow.web.errors import add_to_form, flash
@@ -68,7 +68,8 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             "mine": selectors.registrations_of_viewer(viewer=request.viewer, occurrences=occurrences),
             "counts": selectors.occurrence_counts(occurrences=occurrences),
             "can_edit": can_edit,
-            "attendance_form": AttendanceForm() if can_edit else None,
+            "attendees": selectors.session_registrants(session=session) if can_edit else [],
+            "attendance_modes": Attendance.Mode.choices,
         },
     )
 
