@@ -54,6 +54,7 @@ def test_find_time_page_shows_heatmap_proposals_repeats_and_series() -> None:
     assert page.count("Create this occurrence") == 5
     assert "2 occurrences:" in page and "3 occurrences:" in page
     assert "Fair rotation for the series" in page
+    assert page.count("use this plan") == 4  # the curve has five points; the fairest is shown
     assert "<strong>5</strong> people in the audience" in page
 
 

@@ -35,13 +35,16 @@ from knowflow.scheduling.availability import (
 )
 from knowflow.scheduling.coverage import best_slots, follow_the_sun
 from knowflow.scheduling.explain import explain_start
-from knowflow.scheduling.series import SeriesPlan, fair_series
+from knowflow.scheduling.series import SeriesPlan, fair_series, series_tradeoff
 from knowflow.topics.models import Topic
 
 SPEAKER_WEIGHT = 3.0
 AUDIENCE_WEIGHT = 1.0
 MAX_WINDOW_DAYS = 62
 MAX_AUDIENCE = 20_000
+# Points of the fairness/attendance curve shown to the organiser: how much mean attendance
+# (as a share of the best achievable) they give up for fairness; 1.0 is the fairest plan.
+SERIES_TOLERANCES = (0.0, 0.1, 0.2, 0.3, 1.0)
 LABELS = ("region", "office", "org_unit")
 # Asian zones that belong to EMEA for planning purposes (the Middle East).
 _MIDDLE_EAST = {
@@ -215,6 +218,29 @@ class HeatCell:
     label: str
 
 
+@dataclass(frozen=True)
+class TradeoffPoint:
+    """One point of the fairness/attendance curve for a series."""
+
+    tolerance: float
+    mean_attendance: float
+    max_burden: float
+
+    @property
+    def fairest(self) -> bool:
+        return self.tolerance >= 1.0
+
+    @property
+    def label(self) -> str:
+        if self.fairest:
+            return "fairest"
+        return f"keep ≥ {round(100 - self.tolerance * 100)}% of the best attendance"
+
+    @property
+    def param(self) -> str:
+        return "" if self.fairest else f"{self.tolerance:g}"
+
+
 @dataclass
 class TimeFinding:
     audience_size: int
@@ -227,6 +253,8 @@ class TimeFinding:
     heat_zone: str
     series: SeriesPlan | None = None
     series_zone_starts: list[datetime] = field(default_factory=list)
+    series_tradeoff: list[TradeoffPoint] = field(default_factory=list)
+    series_tolerance: float | None = None
 
 
 def _check_window(*, start: datetime, end: datetime, duration_min: int, step_min: int) -> None:
@@ -344,6 +372,7 @@ def time_find(
     repeat_ks: tuple[int, ...] = (2, 3),
     series_weeks: int = 0,
     series_step_days: int = 7,
+    series_tolerance: float | None = None,
 ) -> TimeFinding:
     """Best times for the audience in the window: proposals, repeats, heat map, fair series.
 
@@ -424,17 +453,29 @@ def time_find(
     if series_weeks:
         if not 2 <= series_weeks <= 52:
             raise PlanningError("A series has between 2 and 52 occurrences.", field="series_weeks")
+        series_args = {
+            "first_date": window_start.date(),
+            "weeks": series_weeks,
+            "step_days": series_step_days,
+            "granularity_min": step_min,
+            "duration_min": duration_min,
+        }
         try:
-            finding.series = fair_series(
-                invitees,
-                first_date=window_start.date(),
-                weeks=series_weeks,
-                step_days=series_step_days,
-                granularity_min=step_min,
-                duration_min=duration_min,
+            curve = series_tradeoff(invitees, tolerances=SERIES_TOLERANCES, **series_args)
+            finding.series = (
+                fair_series(invitees, attendance_tolerance=series_tolerance, **series_args)
+                if series_tolerance is not None
+                else curve[-1][1]
             )
         except SchedulingInputError as error:
             raise _scheduling_error(error, audience) from error
+        finding.series_tradeoff = [
+            TradeoffPoint(
+                tolerance=t, mean_attendance=plan.mean_attendance, max_burden=plan.max_burden
+            )
+            for t, plan in curve
+        ]
+        finding.series_tolerance = series_tolerance
         finding.series_zone_starts = [_utc(s) for s in finding.series.starts]
     return finding
 

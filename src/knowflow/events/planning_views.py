@@ -63,6 +63,17 @@ class FindTimeForm(forms.Form):
     series_weeks = forms.IntegerField(
         min_value=0, max_value=52, initial=0, required=False, label="Series: occurrences (0 = none)"
     )
+    series_tolerance = forms.TypedChoiceField(
+        choices=[("", "fairest")]
+        + [
+            (str(t), f"keep ≥ {100 - round(t * 100)}% of the best attendance")
+            for t in (0.0, 0.1, 0.2, 0.3)
+        ],
+        coerce=float,
+        empty_value=None,
+        required=False,
+        label="Series trade-off",
+    )
     series_step = forms.TypedChoiceField(
         choices=[(7, "weekly"), (14, "fortnightly")], coerce=int, initial=7, label="Series rhythm"
     )
@@ -160,6 +171,7 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 heat_zone=data["tz"],
                 series_weeks=data.get("series_weeks") or 0,
                 series_step_days=data["series_step"],
+                series_tolerance=data.get("series_tolerance"),
             )
         except DomainError as error:
             add_to_form(form, error)
@@ -171,6 +183,7 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "session": session,
             "finding": finding,
             "heat": heatmap_svg_cells(finding) if finding else None,
+            "chosen_tolerance": request.GET.get("series_tolerance", ""),
             "can_create": session is not None and can_edit_session(actor=viewer, session=session),
         },
     )
