@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The demo starts fresh every time: --reset replaces the previous demo organisation.
 demo: $(STAMP)
 	KNOWFLOW_DEBUG=1 $(BIN)/knowflow migrate --no-input
-	KNOWFLOW_DEBUG=1 $(BIN)/knowflow demo --size small
+	KNOWFLOW_DEBUG=1 $(BIN)/knowflow demo --size small --reset
+	@echo "Serving the demo on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	KNOWFLOW_DEBUG=1 $(BIN)/knowflow serve --bind 127.0.0.1:8000
 
 test: $(STAMP)
