@@ -8,7 +8,7 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle, Membership
 from knowflow.errors import NotFound
-from knowflow.events.models import Occurrence
+from knowflow.events.models import Occurrence, Session
 
 
 def circle_list(*, viewer: Person) -> QuerySet[Circle]:
@@ -22,7 +22,9 @@ def circle_detail(*, viewer: Person, slug: str) -> Circle:
             "topics",
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.select_related("person").order_by("-role", "person__display_name"),
+                queryset=Membership.objects.select_related("person").order_by(
+                    "role", "person__display_name"
+                ),  # champions first,
             ),
         )
         .first()
@@ -34,8 +36,11 @@ def circle_detail(*, viewer: Person, slug: str) -> Circle:
 
 def circle_occurrences(*, circle: Circle, upcoming: bool, limit: int = 20) -> list[Occurrence]:
     now = timezone.now()
-    occurrences = Occurrence.objects.filter(session__circle=circle).select_related(
-        "session", "room__office"
+    # A cancelled session is neither coming up nor something the circle held.
+    occurrences = (
+        Occurrence.objects.filter(session__circle=circle)
+        .exclude(session__status=Session.Status.CANCELLED)
+        .select_related("session", "room__office")
     )
     if upcoming:
         occurrences = occurrences.filter(end__gte=now).order_by("start")

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<slug:slug>/", views.circle_page, name="circle"),
     path("<slug:slug>/join/", views.join, name="join"),
     path("<slug:slug>/leave/", views.leave, name="leave"),
+    path("<slug:slug>/members/", views.member_add, name="member_add"),
 ]

@@ -1,4 +1,4 @@
-"""Pages for circles: the list, a circle's page, joining and leaving."""
+"""Pages for circles: the list, a circle's page, joining and leaving, adding members."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from knowflow.accounts.selectors import person_detail
 from knowflow.circles import selectors, services
 from knowflow.circles.models import Circle
 from knowflow.circles.permissions import can_join_circle, can_manage_circle
-from knowflow.errors import DomainError, NotFound
+from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.web.errors import flash
 
 
 @login_required
 def circle_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "circles/list.html", {"circles": selectors.circle_list(viewer=request.viewer)})
+    return render(
+        request, "circles/list.html", {"circles": selectors.circle_list(viewer=request.viewer)}
+    )
 
 
 @login_required
@@ -63,4 +66,21 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
         flash(request, error)
     else:
         messages.success(request, f"You left {circle.name}.")
+    return redirect("circles:circle", slug=slug)
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """A champion (or an enabler) adds someone, the only way into an invite-only circle."""
+    circle = get_object_or_404(Circle, slug=slug)
+    try:
+        person = person_detail(viewer=request.viewer, slug=request.POST.get("person", "").strip())
+        services.circle_join(circle=circle, person=person, actor=request.viewer)
+    except Forbidden as error:
+        return render(request, "web/forbidden.html", {"message": error.message}, status=403)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, f"{person.display_name} is now a member of {circle.name}.")
     return redirect("circles:circle", slug=slug)
