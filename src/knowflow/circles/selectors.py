@@ -20,11 +20,12 @@ def circle_detail(*, viewer: Person, slug: str) -> Circle:
         Circle.objects.filter(slug=slug)
         .prefetch_related(
             "topics",
+            # "champion" sorts before "member": champions first, then by name.
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.select_related("person").order_by(
                     "role", "person__display_name"
-                ),  # champions first,
+                ),
             ),
         )
         .first()
