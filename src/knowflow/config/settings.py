@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "knowflow.web",
     "knowflow.demo",
     "knowflow.integrations",
+    "knowflow.feedback",
+    "knowflow.library",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""PURE: text indexing helpers, similarity and expertise ranking (no Django imports)."""
