@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # Serves the API docs page's Swagger UI from our own static files instead of a CDN.
+    "ninja",
     "knowflow.accounts",
     "knowflow.topics",
     "knowflow.circles",
@@ -179,3 +181,43 @@ LOGGING = {
 
 # Knowflow's own settings.
 KNOWFLOW_PAGE_SIZE = 20
+
+# Email and calendars (knowflow.integrations). Email leaves only through the outbox, and only
+# to a server an admin configured: without EMAIL_URL, messages are written as files under
+# DATA_DIR/mail, so a demo or a test machine never reaches the network.
+#   EMAIL_URL=smtp://user:password@mail.example.org:587?tls=1   (STARTTLS)
+#   EMAIL_URL=smtps://user:password@mail.example.org:465          (implicit TLS)
+#   EMAIL_URL=console:   (print to the worker's output)
+def _email_settings(url: str) -> dict[str, object]:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    if not url:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(DATA_DIR / "mail"),
+        }
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme '{parts.scheme}' (smtp, smtps, console).")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": query.get("tls", "0").lower() in {"1", "true", "yes"},
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_TIMEOUT": int(query.get("timeout", "30")),
+    }
+
+
+globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Knowflow <knowflow@localhost>")
+# Absolute links in feeds and emails (which have no request to take the host from).
+KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
