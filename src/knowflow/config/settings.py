@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "knowflow.integrations",
     "knowflow.feedback",
     "knowflow.library",
+    "knowflow.insights",
 ]
 
 MIDDLEWARE = [
