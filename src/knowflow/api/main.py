@@ -6,9 +6,11 @@ Errors are mapped here, in one place: a domain error becomes its 4xx with ``deta
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from knowflow.api.auth import SessionAuth, TokenAuth
 from knowflow.api.routers import (
@@ -44,20 +46,41 @@ def on_validation_error(request: HttpRequest, error: ValidationError) -> HttpRes
     problems = []
     first_field = None
     for item in error.errors:
-        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        location = [
+            str(part)
+            for part in item.get("loc", ())
+            if part not in ("body", "payload", "query", "path")
+        ]
         field = ".".join(location) or None
         first_field = first_field or field
         problems.append({"field": field, "message": item.get("msg", "invalid")})
     summary = "; ".join(f"{p['field'] or 'request'}: {p['message']}" for p in problems)
     return api.create_response(
-        request, {"detail": summary or "Invalid request.", "field": first_field, "errors": problems}, status=422
+        request,
+        {"detail": summary or "Invalid request.", "field": first_field, "errors": problems},
+        status=422,
     )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    detail = error.message
+    # ninja reports a body it cannot parse as "Cannot parse request body"; say what is wrong.
+    if isinstance(error.__cause__, json.JSONDecodeError):
+        cause = error.__cause__
+        detail = (
+            f"The request body is not valid JSON: {cause.msg} "
+            f"(line {cause.lineno}, column {cause.colno})."
+        )
+    return api.create_response(request, {"detail": detail, "field": None}, status=error.status_code)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"detail": "Authentication required: send 'Authorization: Bearer <token>'."}, status=401
+        request,
+        {"detail": "Authentication required: send 'Authorization: Bearer <token>'."},
+        status=401,
     )
 
 

@@ -88,6 +88,10 @@ class CirclePatch(Schema):
     topic_ids: list[int] | None = None
 
 
+class MemberIn(Schema):
+    person_id: int
+
+
 class OccurrenceOut(Schema):
     id: int
     session_id: int
@@ -180,4 +184,6 @@ class RegistrationIn(Schema):
 
 
 class RegistrationPatch(Schema):
-    status: str = Field(description="Only 'cancelled' can be set; a cancelled place goes to the waitlist.")
+    status: str = Field(
+        description="Only 'cancelled' can be set; a cancelled place goes to the waitlist."
+    )

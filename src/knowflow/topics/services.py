@@ -14,7 +14,17 @@ from knowflow.topics.permissions import can_manage_topics
 
 
 def _clean_synonyms(synonyms: Iterable[str]) -> list[str]:
-    return sorted({s.strip() for s in synonyms if s.strip()}, key=str.lower)
+    """Trimmed, one per spelling regardless of case (the first one given wins), sorted.
+
+    Deduplicating through a set let "ML" and "ml" both stay, in an order that changed from
+    one run to the next.
+    """
+    kept: dict[str, str] = {}
+    for synonym in synonyms:
+        synonym = synonym.strip()
+        if synonym:
+            kept.setdefault(synonym.lower(), synonym)
+    return [kept[key] for key in sorted(kept)]
 
 
 def _check_parent(topic: Topic | None, parent: Topic | None) -> None:

@@ -6,7 +6,7 @@ from ninja import Router
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch, fetch_many
-from knowflow.api.schemas import CircleIn, CircleOut, CirclePatch
+from knowflow.api.schemas import CircleIn, CircleOut, CirclePatch, MemberIn
 from knowflow.circles import services
 from knowflow.circles.models import Circle
 from knowflow.circles.selectors import circle_list as select_circles
@@ -68,3 +68,12 @@ def circle_leave(request: HttpRequest, circle_id: int) -> tuple[int, None]:
     circle = fetch(Circle, circle_id, what="circle")
     services.circle_leave(circle=circle, person=viewer(request), actor=viewer(request))
     return 204, None
+
+
+@router.post("/{circle_id}/members", response={201: dict})
+def circle_member_add(request: HttpRequest, circle_id: int, payload: MemberIn) -> tuple[int, dict]:
+    """Add someone to the circle: its champions and enablers (invite-only circles need this)."""
+    circle = fetch(Circle, circle_id, what="circle")
+    person = fetch(Person, payload.person_id, what="person", field="person_id")
+    membership = services.circle_join(circle=circle, person=person, actor=viewer(request))
+    return 201, {"circle_id": circle.pk, "person_id": membership.person_id, "role": membership.role}

@@ -51,14 +51,19 @@ def occurrence_create(request: HttpRequest, payload: OccurrenceIn) -> tuple[int,
         online_url=payload.online_url,
         capacity=payload.capacity,
     )
-    return 201, occurrence
+    # Read it back: the answer shows the stored UTC times, as every GET does, not the offset sent.
+    return 201, fetch(Occurrence, occurrence.pk, what="occurrence")
 
 
 @router.patch("/{occurrence_id}", response=OccurrenceOut)
-def occurrence_update(request: HttpRequest, occurrence_id: int, payload: OccurrencePatch) -> Occurrence:
-    occurrence = fetch(Occurrence.objects.select_related("session"), occurrence_id, what="occurrence")
+def occurrence_update(
+    request: HttpRequest, occurrence_id: int, payload: OccurrencePatch
+) -> Occurrence:
+    occurrence = fetch(
+        Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
+    )
     room = fetch(Room, payload.room_id, what="room", field="room_id") if payload.room_id else None
-    return services.occurrence_update(
+    services.occurrence_update(
         occurrence=occurrence,
         actor=viewer(request),
         start=payload.start,
@@ -67,3 +72,4 @@ def occurrence_update(request: HttpRequest, occurrence_id: int, payload: Occurre
         online_url=payload.online_url,
         capacity=payload.capacity,
     )
+    return fetch(Occurrence, occurrence.pk, what="occurrence")
