@@ -183,6 +183,7 @@ LOGGING = {
 # Knowflow's own settings.
 KNOWFLOW_PAGE_SIZE = 20
 
+
 # Email and calendars (knowflow.integrations). Email leaves only through the outbox, and only
 # to a server an admin configured: without EMAIL_URL, messages are written as files under
 # DATA_DIR/mail, so a demo or a test machine never reaches the network.
@@ -203,7 +204,9 @@ def _email_settings(url: str) -> dict[str, object]:
     if parts.scheme not in {"smtp", "smtps"}:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme '{parts.scheme}' (smtp, smtps, console).")
+        raise ImproperlyConfigured(
+            f"EMAIL_URL: unknown scheme '{parts.scheme}' (smtp, smtps, console)."
+        )
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

@@ -87,6 +87,9 @@ class Occurrence(models.Model):
     )
     online_url = models.URLField(blank=True)
     capacity = models.PositiveIntegerField()
+    # The iCalendar SEQUENCE (RFC 5545 3.8.7.4): raised on every change a calendar shows, so
+    # clients that already hold this occurrence replace their copy instead of ignoring it.
+    sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, Person
@@ -26,6 +27,7 @@ from knowflow.events.permissions import (
     can_propose_session,
     can_register_someone_else,
 )
+from knowflow.integrations import services as outbox
 from knowflow.topics.models import Topic
 
 MAX_OCCURRENCE_HOURS = 24 * 5
@@ -134,9 +136,17 @@ def session_update(
         session.circle = circle
     elif clear_circle:
         session.circle = None
+    was_cancelled = session.status == Session.Status.CANCELLED
     if status is not None:
         session.status = _check_choice(status, Session.Status, "status")
     session.save()
+    if was_cancelled != (session.status == Session.Status.CANCELLED):
+        # Cancelling (or reinstating) changes every date's STATUS: calendars need a new SEQUENCE.
+        Occurrence.objects.filter(session=session).update(sequence=F("sequence") + 1)
+        if was_cancelled:
+            outbox.outbox_enqueue_session_reinstated(session=session)
+        else:
+            outbox.outbox_enqueue_session_cancelled(session=session)
     if speakers is not None:
         session.speakers.set(speaker_list)
     if topics is not None:
@@ -233,9 +243,19 @@ def occurrence_update(
     )
     if new_room is not None:
         _lock_room_and_check_free(room=new_room, start=new_start, end=new_end, exclude=occurrence)
+    moved = (new_start, new_end, new_room.pk if new_room else None, new_url) != (
+        occurrence.start,
+        occurrence.end,
+        occurrence.room_id,
+        occurrence.online_url,
+    )
     occurrence.start, occurrence.end = new_start, new_end
     occurrence.room, occurrence.online_url, occurrence.capacity = new_room, new_url, new_capacity
+    if moved:  # a capacity change is invisible in a calendar: no new SEQUENCE, no email
+        occurrence.sequence += 1
     occurrence.save()
+    if moved:
+        outbox.outbox_enqueue_update(occurrence=occurrence)
     _promote_waitlist(occurrence)
     return occurrence
 
@@ -254,6 +274,7 @@ def _promote_waitlist(occurrence: Occurrence) -> list[Registration]:
     for registration in promoted:
         registration.status = Registration.Status.GOING
         registration.save(update_fields=["status", "updated_at"])
+        outbox.outbox_enqueue_invitation(registration=registration)
     return promoted
 
 
@@ -280,10 +301,14 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
     if existing is not None:
         existing.status, existing.requested_at = status, timezone.now()
         existing.save(update_fields=["status", "requested_at", "updated_at"])
-        return existing
-    return Registration.objects.create(
-        occurrence=occurrence, person=person, status=status, requested_at=timezone.now()
-    )
+        registration = existing
+    else:
+        registration = Registration.objects.create(
+            occurrence=occurrence, person=person, status=status, requested_at=timezone.now()
+        )
+    if registration.status == Registration.Status.GOING:
+        outbox.outbox_enqueue_invitation(registration=registration)
+    return registration
 
 
 @transaction.atomic
@@ -295,8 +320,11 @@ def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person
     registration = Registration.objects.filter(occurrence=occurrence, person=person).first()
     if registration is None or registration.status == Registration.Status.CANCELLED:
         raise DomainError(f"{person.display_name} is not registered for this occurrence.")
+    had_place = registration.status == Registration.Status.GOING
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status", "updated_at"])
+    if had_place:  # a waitlisted person never got an invitation, so there is nothing to cancel
+        outbox.outbox_enqueue_registration_cancelled(registration=registration)
     _promote_waitlist(occurrence)
     return registration
 

@@ -1,0 +1,474 @@
+"""Calendar feed secrets, and the email outbox: what gets written, and how it is delivered.
+
+Enqueueing. `events.services` calls the `outbox_enqueue_*` functions inside its own
+transaction, so an email row exists if and only if the change that caused it committed. The
+message is rendered at that moment (subject, text, iCalendar part): it says what was true
+when the change happened, even if it is delivered minutes later. Each row has a dedupe key;
+a second enqueue of the same email (a re-run reminder scan, a retried job) is ignored.
+
+Delivery (`outbox_deliver_due`), in three steps:
+
+1. claim: in one short transaction, take due pending rows (row locks with SKIP LOCKED on
+   PostgreSQL, so concurrent workers take disjoint rows; SQLite's IMMEDIATE transactions
+   serialise the claim), set them to "sending" with a fresh claim token, commit;
+2. send each with Django's email backend, outside any transaction;
+3. mark each "sent" (or, on an error, back to "pending" with exponential back-off, or
+   "failed" after `MAX_ATTEMPTS` or on a permanent refusal) — matched by its claim token.
+
+Trade-off: at most once. The only window in which we cannot know what happened is a crash
+after the SMTP server accepted a message and before step 3 committed. Such a row stays
+"sending"; after `SENDING_LEASE` it is marked failed ("interrupted") instead of being sent
+again, because a duplicate invitation or cancellation confuses people more than a missing one
+that an admin can see and resend (`outbox_retry`, `knowflow deliver_outbox --retry ID`). Even
+then a resend is harmless downstream: the Message-ID is fixed per row, so mail stores drop
+the copy, and the calendar part has the same UID and SEQUENCE, so calendars update in place.
+Every other failure (server down, timeout, 4xx) happens before acceptance and is retried,
+so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.utils import timezone
+
+from knowflow.accounts.models import Person
+from knowflow.errors import Forbidden
+from knowflow.events.models import Occurrence, Registration, Session
+from knowflow.integrations import ical
+from knowflow.integrations.models import CalendarFeedToken, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=6)
+# A claimed row still "sending" after this long belongs to a worker that died mid-delivery.
+SENDING_LEASE = timedelta(minutes=15)
+
+Kind = OutboxMessage.Kind
+
+
+# Calendar feeds ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_token_regenerate(*, person: Person, actor: Person) -> CalendarFeedToken:
+    """Give the person a new feed secret; every URL made from the previous one stops working.
+
+    Also creates the first secret. 32 random bytes (256 bits), URL-safe.
+    """
+    if person.pk != actor.pk:
+        raise Forbidden("Only the person can change their calendar feed address.")
+    token, created = CalendarFeedToken.objects.select_for_update().get_or_create(
+        person=person, defaults={"secret": secrets.token_urlsafe(32), "created_at": timezone.now()}
+    )
+    if not created:
+        token.secret = secrets.token_urlsafe(32)
+        token.created_at = timezone.now()
+        token.save(update_fields=["secret", "created_at"])
+    return token
+
+
+# Enqueueing -------------------------------------------------------------------------------
+
+
+def _occurrence_for_message(occurrence_id: int) -> Occurrence:
+    return Occurrence.objects.select_related("session", "room__office").get(pk=occurrence_id)
+
+
+def _local_time(occurrence: Occurrence, person: Person) -> str:
+    start, end = person.local(occurrence.start), person.local(occurrence.end)
+    return f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({person.timezone})"
+
+
+def _details(occurrence: Occurrence, person: Person) -> str:
+    lines = [f"When:  {_local_time(occurrence, person)}"]
+    zone = ical.occurrence_zone_name(occurrence)
+    if zone not in ("UTC", person.timezone):
+        room_start = occurrence.start.astimezone(ical._zone(zone))
+        lines.append(f"       {room_start:%H:%M} in {zone}, where the room is")
+    if occurrence.room_id:
+        lines.append(f"Where: {ical._location(occurrence)}")
+    if occurrence.online_url:
+        lines.append(f"Join:  {occurrence.online_url}")
+    lines.append(f"About: {ical.session_url(occurrence.session.slug)}")
+    return "\n".join(lines)
+
+
+def _message(
+    *,
+    kind: str,
+    person: Person,
+    occurrence: Occurrence,
+    dedupe_key: str,
+    subject: str,
+    opening: str,
+    method: str = "",
+    status: str = ical.CONFIRMED,
+    now: datetime | None = None,
+) -> OutboxMessage | None:
+    if not person.email:
+        return None  # nobody to write to; the feed still shows the change
+    now = now or timezone.now()
+    body = (
+        f"Hello {person.display_name},\n\n{opening}\n\n{_details(occurrence, person)}\n\n"
+        "— Knowflow\n"
+    )
+    ics = ""
+    if method:
+        ics = ical.calendar_text(
+            [(occurrence, status)],
+            name=occurrence.session.title,
+            method=method,
+            attendee=ical.Attendee(name=person.display_name, email=person.email),
+            stamp=now,
+        )
+    return OutboxMessage(
+        kind=kind,
+        recipient=person.email,
+        subject=subject[:255],
+        body=body,
+        ics=ics,
+        ics_method=method,
+        dedupe_key=dedupe_key,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def _enqueue(messages: list[OutboxMessage | None]) -> int:
+    rows = [message for message in messages if message is not None]
+    # ON CONFLICT DO NOTHING on the dedupe key: the same email enqueued twice is one row, and
+    # on PostgreSQL the conflict does not abort the caller's transaction.
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def outbox_enqueue_invitation(*, registration: Registration) -> None:
+    """An invitation (iTIP REQUEST) for someone who now has a place.
+
+    Called by `events.services` when a registration becomes "going": on registering, and on
+    promotion from the waitlist. Keyed by the moment the place was asked for, so registering
+    again after a cancellation sends a new invitation while a repeated call does not.
+    """
+    occurrence = _occurrence_for_message(registration.occurrence_id)
+    person = registration.person
+    title = occurrence.session.title
+    _enqueue(
+        [
+            _message(
+                kind=Kind.INVITATION,
+                person=person,
+                occurrence=occurrence,
+                dedupe_key=f"invitation:{registration.pk}:{_stamp(registration.requested_at)}",
+                subject=f"You're going: {title}",
+                opening=f"You have a place at “{title}”. The invitation is attached for your calendar.",
+                method="REQUEST",
+            )
+        ]
+    )
+
+
+def outbox_enqueue_update(*, occurrence: Occurrence) -> None:
+    """An updated invitation (REQUEST, higher SEQUENCE) for everyone going, after a move.
+
+    The caller has already raised `occurrence.sequence`; it is part of the key, so each
+    change is one email per person and a repeated call none.
+    """
+    occurrence = _occurrence_for_message(occurrence.pk)
+    title = occurrence.session.title
+    going = Registration.objects.filter(
+        occurrence=occurrence, status=Registration.Status.GOING
+    ).select_related("person")
+    _enqueue(
+        [
+            _message(
+                kind=Kind.UPDATE,
+                person=registration.person,
+                occurrence=occurrence,
+                dedupe_key=f"update:{registration.pk}:seq{occurrence.sequence}",
+                subject=f"Changed: {title}",
+                opening=f"“{title}” has changed. Your calendar entry is updated by the attachment.",
+                method="REQUEST",
+            )
+            for registration in going
+        ]
+    )
+
+
+def outbox_enqueue_registration_cancelled(*, registration: Registration) -> None:
+    """A CANCEL for a person who gave up their place, so their calendar drops the event."""
+    occurrence = _occurrence_for_message(registration.occurrence_id)
+    title = occurrence.session.title
+    _enqueue(
+        [
+            _message(
+                kind=Kind.CANCELLATION,
+                person=registration.person,
+                occurrence=occurrence,
+                dedupe_key=f"cancel-registration:{registration.pk}:{_stamp(registration.requested_at)}",
+                subject=f"Cancelled: your place at {title}",
+                opening=f"You gave up your place at “{title}”; it is removed from your calendar.",
+                method="CANCEL",
+                status=ical.CANCELLED,
+            )
+        ]
+    )
+
+
+def outbox_enqueue_session_cancelled(*, session: Session) -> None:
+    """A CANCEL for everyone going to an upcoming date of a session that was cancelled.
+
+    The caller has already raised each occurrence's SEQUENCE: calendars only apply a CANCEL
+    whose sequence is not older than what they hold.
+    """
+    occurrences = Occurrence.objects.filter(
+        session=session, end__gte=timezone.now()
+    ).select_related("session", "room__office")
+    by_id = {occurrence.pk: occurrence for occurrence in occurrences}
+    going = Registration.objects.filter(
+        occurrence_id__in=list(by_id), status=Registration.Status.GOING
+    ).select_related("person")
+    _enqueue(
+        [
+            _message(
+                kind=Kind.CANCELLATION,
+                person=registration.person,
+                occurrence=by_id[registration.occurrence_id],
+                dedupe_key=(
+                    f"cancel-occurrence:{registration.pk}:"
+                    f"seq{by_id[registration.occurrence_id].sequence}"
+                ),
+                subject=f"Cancelled: {session.title}",
+                opening=f"“{session.title}” has been cancelled; it is removed from your calendar.",
+                method="CANCEL",
+                status=ical.CANCELLED,
+            )
+            for registration in going
+        ]
+    )
+
+
+def outbox_enqueue_session_reinstated(*, session: Session) -> None:
+    """A cancelled session scheduled again: a REQUEST (higher SEQUENCE) puts it back."""
+    for occurrence in Occurrence.objects.filter(session=session, end__gte=timezone.now()):
+        outbox_enqueue_update(occurrence=occurrence)
+
+
+def reminder_lead() -> timedelta:
+    return timedelta(minutes=settings.KNOWFLOW_REMINDER_BEFORE_MINUTES)
+
+
+def outbox_enqueue_due_reminders(*, now: datetime) -> int:
+    """Write reminders for everyone going to an occurrence that starts within the lead time.
+
+    Idempotent (keyed by registration and start time, so a moved occurrence gets a new
+    reminder and a re-run scan none), and cheap enough to run on every delivery loop. People
+    who registered inside the lead time already have a fresh invitation and get no reminder;
+    occurrences that started while no worker ran get none either (too late to be useful).
+    """
+    lead = reminder_lead()
+    if lead <= timedelta(0):
+        return 0
+    registrations = list(
+        Registration.objects.filter(
+            status=Registration.Status.GOING,
+            occurrence__start__gt=now,
+            occurrence__start__lte=now + lead,
+        )
+        .exclude(occurrence__session__status=Session.Status.CANCELLED)
+        .exclude(person__email="")
+        .select_related("person", "occurrence__session", "occurrence__room__office")
+    )
+    keyed = {
+        f"reminder:{registration.pk}:{_stamp(registration.occurrence.start)}": registration
+        for registration in registrations
+        if registration.requested_at <= registration.occurrence.start - lead
+    }
+    done = set(
+        OutboxMessage.objects.filter(dedupe_key__in=list(keyed)).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    messages = []
+    for key, registration in keyed.items():
+        if key in done:
+            continue
+        occurrence = registration.occurrence
+        minutes = int((occurrence.start - now).total_seconds() // 60)
+        messages.append(
+            _message(
+                kind=Kind.REMINDER,
+                person=registration.person,
+                occurrence=occurrence,
+                dedupe_key=key,
+                subject=f"Starting soon: {occurrence.session.title}",
+                opening=f"“{occurrence.session.title}” starts in {minutes} minutes.",
+                now=now,
+            )
+        )
+    return _enqueue(messages)
+
+
+# Delivery ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    interrupted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class _CalendarEmail(EmailMultiAlternatives):
+    """An email whose text/calendar alternative carries its iTIP method in the Content-Type,
+    which is where Outlook and Gmail look before they offer "add to calendar"."""
+
+    ics_method = ""
+
+    def _create_mime_attachment(self, content: object, mimetype: str) -> object:
+        part = super()._create_mime_attachment(content, mimetype)
+        if mimetype == "text/calendar" and self.ics_method:
+            part.set_param("method", self.ics_method)
+        return part
+
+
+def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+    # A fixed Message-ID per row: should a row ever be resent, mail stores drop the copy.
+    message_id = f"<outbox-{message.pk}-{int(message.created_at.timestamp())}@{ical.uid_host()}>"
+    email = _CalendarEmail(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={"Message-ID": message_id},
+    )
+    if message.ics:
+        email.ics_method = message.ics_method
+        email.attach_alternative(message.ics, "text/calendar")
+    return email
+
+
+def _fail_interrupted(*, now: datetime) -> int:
+    return OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - SENDING_LEASE
+    ).update(
+        status=OutboxMessage.Status.FAILED,
+        last_error=(
+            "Delivery was interrupted after the message was claimed; the server may or may not "
+            "have accepted it. Not resent automatically (at most once): resend it by hand if needed."
+        ),
+    )
+
+
+def _claim(*, now: datetime, limit: int) -> list[OutboxMessage]:
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "id")
+        if db_connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.PENDING).update(
+            status=OutboxMessage.Status.SENDING, claim_token=token, claimed_at=now
+        )
+    return list(OutboxMessage.objects.filter(claim_token=token).order_by("next_attempt_at", "id"))
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A refusal that retrying cannot fix: every recipient rejected with a 5xx code."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return False
+
+
+def _record_failure(message: OutboxMessage, error: Exception, *, now: datetime) -> str:
+    attempts = message.attempts + 1
+    text = f"{type(error).__name__}: {error}"[:2000]
+    if attempts >= MAX_ATTEMPTS or _is_permanent(error):
+        status, next_attempt = OutboxMessage.Status.FAILED, message.next_attempt_at
+    else:
+        status = OutboxMessage.Status.PENDING
+        next_attempt = now + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
+    OutboxMessage.objects.filter(pk=message.pk, claim_token=message.claim_token).update(
+        status=status, attempts=attempts, next_attempt_at=next_attempt, last_error=text
+    )
+    return status
+
+
+def outbox_deliver_due(*, now: datetime | None = None, limit: int = 50) -> DeliveryReport:
+    """Send up to `limit` due emails; safe to run from any number of workers at once.
+
+    Also writes the reminders that have become due, first, so one loop drives both. See the
+    module docstring for the claim / send / mark protocol and its at-most-once guarantee.
+    """
+    now = now or timezone.now()
+    report = DeliveryReport()
+    outbox_enqueue_due_reminders(now=now)
+    report.interrupted = _fail_interrupted(now=now)
+    claimed = _claim(now=now, limit=limit)
+    if not claimed:
+        return report
+    mail = get_connection(fail_silently=False)
+    try:
+        mail.open()
+    except Exception as error:  # server down, DNS, TLS: nothing was sent, so all are retried
+        for message in claimed:
+            _count(report, _record_failure(message, error, now=now), error)
+        return report
+    try:
+        for message in claimed:
+            try:
+                mail.send_messages([_email(message)])
+            except Exception as error:  # noqa: BLE001 - any failure before acceptance is retried
+                _count(report, _record_failure(message, error, now=now), error)
+                continue
+            OutboxMessage.objects.filter(pk=message.pk, claim_token=message.claim_token).update(
+                status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+            report.sent += 1
+    finally:
+        mail.close()
+    return report
+
+
+def _count(report: DeliveryReport, status: str, error: Exception) -> None:
+    if status == OutboxMessage.Status.FAILED:
+        report.failed += 1
+    else:
+        report.retrying += 1
+    report.errors.append(f"{type(error).__name__}: {error}")
+    logger.warning("outbox delivery failed (%s): %s", status, error)
+
+
+@transaction.atomic
+def outbox_retry(*, message_ids: list[int], now: datetime | None = None) -> int:
+    """Put failed messages back in the queue (an admin's decision, e.g. after an outage or an
+    interrupted delivery that did not arrive). Returns how many were re-queued."""
+    return OutboxMessage.objects.filter(
+        pk__in=message_ids, status=OutboxMessage.Status.FAILED
+    ).update(
+        status=OutboxMessage.Status.PENDING,
+        attempts=0,
+        next_attempt_at=now or timezone.now(),
+        claim_token="",
+    )
