@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from knowflow.circles.models import Circle
-from knowflow.errors import DomainError, NotFound
+from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
 from knowflow.events.models import Attendance, Occurrence, Session
@@ -65,7 +65,9 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "session": session,
             "occurrences": occurrences,
-            "mine": selectors.registrations_of_viewer(viewer=request.viewer, occurrences=occurrences),
+            "mine": selectors.registrations_of_viewer(
+                viewer=request.viewer, occurrences=occurrences
+            ),
             "counts": selectors.occurrence_counts(occurrences=occurrences),
             "can_edit": can_edit,
             "attendees": selectors.session_registrants(session=session) if can_edit else [],
@@ -92,7 +94,9 @@ def session_propose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             session = services.session_create(
-                actor=request.viewer, circle=form.cleaned_data["circle"], **_session_kwargs(form.cleaned_data)
+                actor=request.viewer,
+                circle=form.cleaned_data["circle"],
+                **_session_kwargs(form.cleaned_data),
             )
         except DomainError as error:
             add_to_form(form, error)
@@ -109,7 +113,9 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request,
             "web/forbidden.html",
-            {"message": "Only the session's speakers, its circle's champions and enablers can edit it."},
+            {
+                "message": "Only the session's speakers, its circle's champions and enablers can edit it."
+            },
             status=403,
         )
     if request.method == "POST":
@@ -158,10 +164,14 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request,
             "web/forbidden.html",
-            {"message": "Only the session's speakers, its circle's champions and enablers can schedule it."},
+            {
+                "message": "Only the session's speakers, its circle's champions and enablers can schedule it."
+            },
             status=403,
         )
-    form = OccurrenceForm(request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30})
+    form = OccurrenceForm(
+        request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -205,7 +215,9 @@ def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 def cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
     try:
-        services.registration_cancel(occurrence=occurrence, person=request.viewer, actor=request.viewer)
+        services.registration_cancel(
+            occurrence=occurrence, person=request.viewer, actor=request.viewer
+        )
     except DomainError as error:
         flash(request, error)
     else:
@@ -228,6 +240,9 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
                 actor=request.viewer,
             )
+        except Forbidden as error:
+            # Only a hand-made request gets here (the form is shown to those who may record).
+            return render(request, "web/forbidden.html", {"message": error.message}, status=403)
         except DomainError as error:
             flash(request, error)
         else:
