@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
@@ -1097,6 +1097,10 @@ def demo_load(
         seed=seed, size=SIZES[size], now=now or timezone.now(), progress=progress, out=out
     )
     generator.run()
+    # Fresh statistics for the query planner: after a bulk load the tables are far bigger than
+    # what it last saw, and on SQLite, without them, it may pick a poor index for the pages.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return DemoSummary(
         size=size,
         seed=seed,
