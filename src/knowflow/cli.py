@@ -1,7 +1,7 @@
 """The `knowflow` command: serve, worker, demo, export, import, slots, and every manage.py command.
 
     knowflow serve [--bind 127.0.0.1:8000] [--workers 2]   production server (gunicorn)
-    knowflow worker                                          background task worker
+    knowflow worker                                          background tasks and email delivery
     knowflow demo [--size small|large] [--seed N]            load the demo organisation
     knowflow export [FILE]  /  knowflow import FILE          the whole organisation as JSON
     knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
@@ -45,6 +45,16 @@ def _serve(argv: list[str]) -> int:
     return 0
 
 
+def _start_outbox_thread() -> None:
+    """`knowflow worker` delivers the email outbox too, so one worker process runs everything."""
+    import threading
+
+    _setup_django()
+    from knowflow.integrations.services import outbox_delivery_loop
+
+    threading.Thread(target=outbox_delivery_loop, name="outbox", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else "help"
@@ -61,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import execute_from_command_line
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
+    if command == "worker":
+        _start_outbox_thread()
     translated = {"worker": "db_worker", "demo": "load_demo", "export": "export_org", "import": "import_org"}
     execute_from_command_line(["knowflow", translated.get(command, command), *rest])
     return 0

@@ -31,14 +31,15 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import close_old_connections, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -472,3 +473,26 @@ def outbox_retry(*, message_ids: list[int], now: datetime | None = None) -> int:
         next_attempt_at=now or timezone.now(),
         claim_token="",
     )
+
+
+def outbox_delivery_loop(
+    *, interval: float = 5.0, limit: int = 50, stop: threading.Event | None = None
+) -> None:
+    """Deliver due email until `stop` is set: the loop `knowflow worker` runs in a thread.
+
+    Polling the outbox table (an indexed query on status and due time) keeps the table the
+    only queue: no second queue to keep consistent with it. A full batch loops again at once;
+    an error (database restarting, say) is logged and retried after `interval`.
+    """
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        busy = False
+        try:
+            report = outbox_deliver_due(limit=limit)
+            busy = report.sent + report.retrying + report.failed >= limit
+        except Exception:
+            logger.exception("outbox delivery loop: will try again in %s s", interval)
+        finally:
+            close_old_connections()
+        if not busy:
+            stop.wait(interval)

@@ -1,0 +1,370 @@
+"""Email through the outbox, delivered to a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from knowflow.events.models import Session
+from knowflow.events.services import (
+    occurrence_update,
+    registration_cancel,
+    registration_create,
+    session_update,
+)
+from knowflow.integrations import ical
+from knowflow.integrations.models import OutboxMessage
+from knowflow.integrations.services import (
+    MAX_ATTEMPTS,
+    SENDING_LEASE,
+    outbox_deliver_due,
+    outbox_retry,
+)
+from tests.factories import make_occurrence, make_office, make_person, make_room, make_session
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+START = datetime(2030, 3, 29, 10, 0, tzinfo=BERLIN)  # the Friday before the EU DST change
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def smtp_settings(port: int) -> override_settings:
+    return override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_USE_TLS=False,
+        EMAIL_USE_SSL=False,
+        EMAIL_TIMEOUT=5,
+        DEFAULT_FROM_EMAIL="Knowflow <knowflow@learn.example.org>",
+    )
+
+
+@pytest.fixture
+def smtp() -> Iterator[Inbox]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with smtp_settings(port):
+            yield inbox
+    finally:
+        controller.stop()
+
+
+def calendar_part(message: EmailMessage) -> tuple[str, icalendar.Calendar]:
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return part.get_param("method"), icalendar.Calendar.from_ical(part.get_content())
+
+
+def only_event(calendar: icalendar.Calendar) -> icalendar.Event:
+    [event] = calendar.walk("VEVENT")
+    return event
+
+
+@pytest.fixture
+def berlin_occurrence() -> object:
+    room = make_room(office=make_office("Berlin office", tz="Europe/Berlin"), name="Spree")
+    session = make_session(title="Zero-downtime migrations")
+    return make_occurrence(session=session, start=START, room=room, capacity=1)
+
+
+def test_registering_sends_an_invitation_with_a_request(
+    smtp: Inbox, berlin_occurrence: object
+) -> None:
+    person = make_person(name="Ines Invitee", tz="Asia/Tokyo")
+
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    report = outbox_deliver_due()
+
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
+    [message] = smtp.messages
+    assert message["Subject"] == "You're going: Zero-downtime migrations"
+    assert message["To"] == person.email
+    assert message["From"] == "Knowflow <knowflow@learn.example.org>"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "When:  Friday 29 March 2030, 18:00–19:00 (Asia/Tokyo)" in text
+    assert "       10:00 in Europe/Berlin, where the room is" in text
+    method, calendar = calendar_part(message)
+    assert (method, calendar["METHOD"]) == ("REQUEST", "REQUEST")
+    event = only_event(calendar)
+    assert event.start == START
+    assert str(event.start.tzinfo) == "Europe/Berlin"
+    assert (str(event["UID"]), event["SEQUENCE"]) == (ical.occurrence_uid(berlin_occurrence.pk), 0)
+    assert str(event["ATTENDEE"]) == f"mailto:{person.email}"
+    assert event["ATTENDEE"].params["CN"] == "Ines Invitee"
+    assert str(event["ORGANIZER"]) == "mailto:knowflow@learn.example.org"
+    sent = OutboxMessage.objects.get()
+    assert (sent.status, sent.kind, sent.attempts) == ("sent", "invitation", 0)
+    assert sent.sent_at is not None
+
+
+def test_moving_sends_an_update_with_a_higher_sequence(
+    smtp: Inbox, berlin_occurrence: object
+) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    speaker = berlin_occurrence.session.speakers.get()
+    later = START + timedelta(days=3)  # across the DST change: 10:00 CEST
+
+    occurrence_update(
+        occurrence=berlin_occurrence, actor=speaker, start=later, end=later + timedelta(hours=1)
+    )
+    outbox_deliver_due()
+
+    invitation, update = smtp.messages
+    assert update["Subject"] == "Changed: Zero-downtime migrations"
+    method, calendar = calendar_part(update)
+    event = only_event(calendar)
+    assert method == "REQUEST"
+    assert (event["SEQUENCE"], event.start) == (1, later)
+    assert event.start.astimezone(UTC) == datetime(2030, 4, 1, 8, 0, tzinfo=UTC)
+    assert only_event(calendar_part(invitation)[1])["SEQUENCE"] == 0
+
+
+def test_cancelling_a_place_sends_a_cancel_and_invites_the_next_in_line(
+    smtp: Inbox, berlin_occurrence: object
+) -> None:
+    first, waiting = make_person(name="First"), make_person(name="Waiting")
+    registration_create(occurrence=berlin_occurrence, person=first, actor=first)
+    registration_create(occurrence=berlin_occurrence, person=waiting, actor=waiting)
+
+    registration_cancel(occurrence=berlin_occurrence, person=first, actor=first)
+    outbox_deliver_due()
+
+    assert [(m["To"], m["Subject"]) for m in smtp.messages] == [
+        (first.email, "You're going: Zero-downtime migrations"),
+        (first.email, "Cancelled: your place at Zero-downtime migrations"),
+        (waiting.email, "You're going: Zero-downtime migrations"),
+    ]
+    method, calendar = calendar_part(smtp.messages[1])
+    assert (method, calendar["METHOD"], only_event(calendar)["STATUS"]) == (
+        "CANCEL",
+        "CANCEL",
+        "CANCELLED",
+    )
+
+
+def test_cancelling_the_session_sends_cancel_to_everyone_going(
+    smtp: Inbox, berlin_occurrence: object
+) -> None:
+    people = [make_person() for _ in range(2)]
+    berlin_occurrence.capacity = 5
+    berlin_occurrence.save()
+    for person in people:
+        registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    session = berlin_occurrence.session
+
+    session_update(session=session, actor=session.speakers.get(), status=Session.Status.CANCELLED)
+    outbox_deliver_due()
+
+    cancels = [m for m in smtp.messages if m["Subject"] == "Cancelled: Zero-downtime migrations"]
+    assert sorted(m["To"] for m in cancels) == sorted(p.email for p in people)
+    for message in cancels:
+        method, calendar = calendar_part(message)
+        event = only_event(calendar)
+        assert (method, event["STATUS"], event["SEQUENCE"]) == ("CANCEL", "CANCELLED", 1)
+
+
+def test_delivering_twice_sends_once(smtp: Inbox, berlin_occurrence: object) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+
+    first, second = outbox_deliver_due(), outbox_deliver_due()
+
+    assert (first.sent, second.sent) == (1, 0)
+    assert len(smtp.messages) == 1
+
+
+def test_the_same_email_enqueued_twice_is_one_row(berlin_occurrence: object) -> None:
+    from knowflow.integrations.services import outbox_enqueue_invitation
+
+    person = make_person()
+    registration = registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+
+    outbox_enqueue_invitation(registration=registration)
+
+    assert OutboxMessage.objects.filter(kind="invitation").count() == 1
+
+
+def test_a_rolled_back_change_leaves_no_email(berlin_occurrence: object) -> None:
+    person = make_person()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+        raise RuntimeError("the request failed after the registration")
+
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_smtp_down_is_retried_with_back_off_and_nothing_is_lost(berlin_occurrence: object) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    now = timezone.now()
+    port = free_port()  # nothing listens here yet
+
+    with smtp_settings(port):
+        down = outbox_deliver_due(now=now)
+        row = OutboxMessage.objects.get()
+        too_early = outbox_deliver_due(now=now + timedelta(seconds=59))
+        down_again = outbox_deliver_due(now=now + timedelta(seconds=60))
+        row_again = OutboxMessage.objects.get()
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            up = outbox_deliver_due(now=now + timedelta(seconds=60 + 120))
+        finally:
+            controller.stop()
+
+    assert (down.sent, down.retrying) == (0, 1)
+    assert (row.status, row.attempts, row.next_attempt_at) == (
+        "pending",
+        1,
+        now + timedelta(minutes=1),
+    )
+    assert row.last_error.startswith("ConnectionRefusedError")
+    assert (too_early.sent, too_early.retrying) == (0, 0)
+    assert (down_again.retrying, row_again.attempts) == (1, 2)
+    assert row_again.next_attempt_at == now + timedelta(seconds=60) + timedelta(minutes=2)
+    assert up.sent == 1
+    assert [m["Subject"] for m in inbox.messages] == ["You're going: Zero-downtime migrations"]
+    assert OutboxMessage.objects.get().status == "sent"
+
+
+def test_a_message_that_keeps_failing_ends_failed(berlin_occurrence: object) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    OutboxMessage.objects.update(attempts=MAX_ATTEMPTS - 1)
+
+    with smtp_settings(free_port()):
+        report = outbox_deliver_due()
+
+    row = OutboxMessage.objects.get()
+    assert (report.failed, row.status, row.attempts) == (1, "failed", MAX_ATTEMPTS)
+
+
+def test_an_interrupted_delivery_is_not_resent_until_an_admin_retries_it(
+    smtp: Inbox, berlin_occurrence: object
+) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    now = timezone.now()
+    # A worker claimed the row and died: the server may or may not have accepted the message.
+    OutboxMessage.objects.update(
+        status="sending", claim_token="dead", claimed_at=now - SENDING_LEASE - timedelta(seconds=1)
+    )
+
+    report = outbox_deliver_due(now=now)
+    row = OutboxMessage.objects.get()
+    retried = outbox_retry(message_ids=[row.pk], now=now)
+    after_retry = outbox_deliver_due(now=now)
+
+    assert (report.interrupted, report.sent, row.status) == (1, 0, "failed")
+    assert row.last_error.startswith("Delivery was interrupted after the message was claimed")
+    assert (retried, after_retry.sent, len(smtp.messages)) == (1, 1, 1)
+    assert (
+        smtp.messages[0]["Message-ID"]
+        == f"<outbox-{row.pk}-{int(row.created_at.timestamp())}@127.0.0.1>"
+    )
+
+
+@override_settings(KNOWFLOW_REMINDER_BEFORE_MINUTES=60)
+def test_a_reminder_goes_out_once_within_the_lead_time(
+    smtp: Inbox, berlin_occurrence: object
+) -> None:
+    person = make_person(tz="Europe/Berlin")
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    outbox_deliver_due()  # the invitation
+
+    early = outbox_deliver_due(now=START - timedelta(minutes=61))
+    due = outbox_deliver_due(now=START - timedelta(minutes=45))
+    again = outbox_deliver_due(now=START - timedelta(minutes=30))
+
+    assert (early.sent, due.sent, again.sent) == (0, 1, 0)
+    reminder = smtp.messages[-1]
+    assert reminder["Subject"] == "Starting soon: Zero-downtime migrations"
+    assert "“Zero-downtime migrations” starts in 45 minutes." in reminder.get_content()
+    assert [p for p in reminder.walk() if p.get_content_type() == "text/calendar"] == []
+
+
+def test_people_without_an_email_address_get_no_row(berlin_occurrence: object) -> None:
+    person = make_person()
+    person.email = ""
+    person.save()
+
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_deliver_outbox_command_once(smtp: Inbox, berlin_occurrence: object) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    out = StringIO()
+
+    call_command("deliver_outbox", "--once", stdout=out)
+
+    assert out.getvalue() == "sent 1, retrying 0, failed 0, interrupted 0\n"
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_send_each_message_once(smtp: Inbox) -> None:
+    occurrence = make_occurrence(start=START, capacity=50)
+    for _ in range(12):
+        person = make_person()
+        registration_create(occurrence=occurrence, person=person, actor=person)
+    barrier = threading.Barrier(3)
+    reports = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            reports.append(outbox_deliver_due(limit=5))
+            reports.append(outbox_deliver_due(limit=5))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(report.sent for report in reports) == 12
+    assert len(smtp.messages) == 12
+    assert len({m["To"] for m in smtp.messages}) == 12
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
