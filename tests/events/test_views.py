@@ -618,3 +618,25 @@ def test_session_page_attendance_form_offers_the_registered_people() -> None:
     assert re.findall(r'<select name="person" aria-label="Who attended">(.*?)</select>', html) == [
         f'<option value="{learner.pk}">Lee Learner</option>'
     ]
+
+
+def test_session_page_online_link_only_for_people_with_a_place() -> None:
+    session = make_session()
+    occurrence = make_occurrence(
+        session=session, capacity=1, online_url="https://meet.example.org/room-42"
+    )
+    going, waiting, stranger = make_person(), make_person(), make_person()
+    registration_create(occurrence=occurrence, person=going, actor=going)
+    registration_create(occurrence=occurrence, person=waiting, actor=waiting)
+    link = '<a href="https://meet.example.org/room-42">join online</a>'
+
+    pages = {
+        who: signed_in(p).get(f"/sessions/{session.slug}/").content.decode()
+        for who, p in {"going": going, "waiting": waiting, "stranger": stranger}.items()
+    }
+
+    assert {who: link in html for who, html in pages.items()} == {
+        "going": True,
+        "waiting": False,
+        "stranger": False,
+    }
