@@ -327,7 +327,7 @@ def test_long_non_ascii_text_folds_at_75_octets_and_round_trips() -> None:
     title = "Ünïcödé ✨ " * 30 + "\\n;," + "é" * 80
     occurrence = make_occurrence(session=make_session(title=title[:200]), start=ONLINE)
 
-    text = ical.calendar_text([(occurrence, ical.CONFIRMED)], name="x")
+    text = ical.calendar_text([ical.CalendarEvent.from_occurrence(occurrence)], name="x")
 
     assert max(len(line.encode()) for line in text.split("\r\n")) <= 75
     [event] = parse(text).walk("VEVENT")
@@ -374,3 +374,22 @@ def test_api_returns_the_feed_urls_and_regenerates_them(programme: dict) -> None
         404,
         "You have no calendar feed yet: POST /api/v1/calendar/me/regenerate.",
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a;b,c\\d", "two\nlines\r\nand\rmore", "ends with a backslash \\", "x" * 74 + "\\;" * 40],
+)
+def test_text_escaping_matches_icalendar_and_round_trips(text: str) -> None:
+    occurrence = make_occurrence(
+        session=make_session(title=text[:200], abstract=text), start=ONLINE
+    )
+
+    written = ical.calendar_text([ical.CalendarEvent.from_occurrence(occurrence)], name="x")
+
+    assert ical._text(text) == icalendar.vText(text).to_ical().decode()
+    assert max(len(line.encode()) for line in written.split("\r\n")) <= 75
+    [event] = parse(written).walk("VEVENT")
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert event["SUMMARY"] == normalised[:200]
+    assert event["DESCRIPTION"].startswith(normalised.strip())

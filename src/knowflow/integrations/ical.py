@@ -1,13 +1,14 @@
 """iCalendar (RFC 5545) for occurrences: one writer for downloads, feeds and email invitations.
 
 The `icalendar` library does the parts where correctness is subtle: the calendar header, the
-VTIMEZONE components (built from the tz database for the years the events span), the escaping
-of TEXT values and the quoting of parameters. VEVENTs are assembled from those pieces as
-content lines here rather than as `icalendar.Event` objects, because building and serialising
-500 `Event` objects takes ~140 ms on our CI machine, and a person's feed has to render in
-under 100 ms; assembled this way the same 500 events take ~15 ms. The tests parse everything
-this module writes with `icalendar` and `recurring-ical-events`, so the shortcut cannot
-drift from what real parsers accept.
+VTIMEZONE components (built from the tz database for the years the events span) and the
+quoting of ORGANIZER/ATTENDEE parameters. VEVENTs are written here as content lines (TEXT
+escaping and line folding as RFC 5545 defines them) rather than as `icalendar.Event` objects,
+because building and serialising 500 `Event` objects takes 450-650 ms on our 2-CPU machine
+(bench/feed_bench.py) and a person's feed has to render in under 100 ms. The tests parse
+everything this module writes with `icalendar` and `recurring-ical-events` (including text
+full of escapes and multi-byte characters), so the shortcut cannot drift from what real
+parsers accept.
 
 Every occurrence keeps one UID for its whole life (`occurrence-<id>@<host>`), its SEQUENCE
 (raised by `events.services` on every visible change) and STATUS:CANCELLED once cancelled, so
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -64,6 +65,24 @@ def session_url(slug: str) -> str:
     return settings.KNOWFLOW_BASE_URL + reverse("events:session", args=[slug])
 
 
+@dataclass(frozen=True)
+class _Site:
+    """What every event of one calendar shares, looked up once per calendar: resolving a URL
+    and reading settings 500 times costs more than writing the events."""
+
+    uid_host: str
+    session_url_pattern: str  # the session page's absolute URL with "{slug}" for the slug
+
+    @classmethod
+    def current(cls) -> _Site:
+        marker = "slug-placeholder"
+        pattern = session_url(marker).replace(marker, "{slug}")
+        return cls(uid_host=uid_host(), session_url_pattern=pattern)
+
+    def session_url(self, slug: str) -> str:
+        return self.session_url_pattern.replace("{slug}", slug)
+
+
 @functools.lru_cache(maxsize=256)
 def _zone(name: str) -> zoneinfo.ZoneInfo | None:
     """The office's zone, or None (write UTC) for a name the tz database does not know."""
@@ -75,12 +94,66 @@ def _zone(name: str) -> zoneinfo.ZoneInfo | None:
         return None
 
 
-def occurrence_zone_name(occurrence: Occurrence) -> str:
-    """The zone an occurrence is written in: its room's office, or UTC when it is online only."""
-    if occurrence.room_id is None:
-        return "UTC"
-    zone = _zone(occurrence.room.office.timezone)
+def zone_name_for(*, has_room: bool, office_timezone: str) -> str:
+    """The zone an occurrence is written in: its room's office, or UTC when it is online only
+    (or its office names a zone this machine does not know)."""
+    zone = _zone(office_timezone) if has_room else None
     return zone.key if zone is not None else "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEvent:
+    """What a VEVENT shows of an occurrence: a plain read model.
+
+    Feeds build these straight from database rows (`selectors`), skipping ORM model objects,
+    which cost more than writing the iCalendar text; emails build one from an `Occurrence`.
+    """
+
+    occurrence_id: int
+    start: datetime
+    end: datetime
+    sequence: int
+    online_url: str
+    title: str
+    slug: str
+    abstract: str
+    session_cancelled: bool
+    room: str = ""  # empty: online only
+    office: str = ""
+    city: str = ""
+    zone: str = "UTC"
+    status: str = CONFIRMED
+
+    @classmethod
+    def from_occurrence(cls, occurrence: Occurrence, *, status: str = CONFIRMED) -> CalendarEvent:
+        """Needs `occurrence.session` and `occurrence.room.office` (select_related)."""
+        session, room = occurrence.session, occurrence.room
+        office = room.office if room is not None else None
+        return cls(
+            occurrence_id=occurrence.pk,
+            start=occurrence.start,
+            end=occurrence.end,
+            sequence=occurrence.sequence,
+            online_url=occurrence.online_url,
+            title=session.title,
+            slug=session.slug,
+            abstract=session.abstract,
+            session_cancelled=session.status == Session.Status.CANCELLED,
+            room=room.name if room is not None else "",
+            office=office.name if office is not None else "",
+            city=office.city if office is not None else "",
+            zone=zone_name_for(
+                has_room=room is not None, office_timezone=office.timezone if office else ""
+            ),
+            status=status,
+        )
+
+    @property
+    def location(self) -> str:
+        if not self.room:
+            return "Online"
+        place = ", ".join(part for part in (self.room, self.office, self.city) if part)
+        return f"{place} (and online)" if self.online_url else place
 
 
 def _fold(line: str) -> str:
@@ -90,6 +163,16 @@ def _fold(line: str) -> str:
     mis-read a split "\\n"). Lines are folded by octets in one pass over the encoded bytes
     instead of character by character, which is where most of the library's time goes.
     """
+    if line.isascii():  # one octet per character: cut the string itself
+        pieces, start, limit = [], 0, 75
+        while len(line) - start > limit:
+            cut = start + limit
+            if line[cut - 1] == "\\":
+                cut -= 1
+            pieces.append(line[start:cut])
+            start, limit = cut, 74
+        pieces.append(line[start:])
+        return "\r\n ".join(pieces)
     raw = line.encode()
     if len(raw) <= 75:
         return line
@@ -108,7 +191,16 @@ def _fold(line: str) -> str:
 
 
 def _text(value: str) -> str:
-    return vText(value).to_ical().decode()
+    """TEXT escaping (RFC 5545 3.3.11), as `icalendar.vText` does it, minus the per-value
+    object: backslash first, then ; and , and every line break as \\n."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _uri(value: str) -> str:
@@ -127,53 +219,39 @@ def _address_line(name: str, address: vCalAddress) -> str:
     return str(Contentline.from_parts(name, address.params, address))
 
 
-def _location(occurrence: Occurrence) -> str:
-    room = occurrence.room
-    if room is None:
-        return "Online"
-    office = room.office
-    place = ", ".join(part for part in (room.name, office.name, office.city) if part)
-    return f"{place} (and online)" if occurrence.online_url else place
-
-
-def _description(session: Session) -> str:
-    page = session_url(session.slug)
-    abstract = session.abstract.strip()
+def description_text(abstract: str, page: str) -> str:
+    abstract = abstract.strip()
     return f"{abstract}\n\n{page}" if abstract else page
 
 
 def vevent(
-    occurrence: Occurrence,
+    event: CalendarEvent,
     *,
     stamp: datetime,
-    status: str = CONFIRMED,
     attendee: Attendee | None = None,
+    site: _Site | None = None,
 ) -> list[str]:
-    """The content lines of one occurrence's VEVENT, folded, without line ends.
+    """The content lines of one VEVENT, folded, without line ends.
 
-    Needs `occurrence.session` and `occurrence.room.office` loaded (the selectors do it with
-    select_related, so a feed costs no query per event). A cancelled session always gives
-    STATUS:CANCELLED, whatever `status` the caller asked for.
+    A cancelled session always gives STATUS:CANCELLED, whatever the event's own status.
     """
-    session = occurrence.session
-    if session.status == Session.Status.CANCELLED:
-        status = CANCELLED
-    zone_name = occurrence_zone_name(occurrence)
-    page = session_url(session.slug)
+    status = CANCELLED if event.session_cancelled else event.status
+    site = site or _Site.current()
+    page = site.session_url(event.slug)
     lines = [
         "BEGIN:VEVENT",
-        f"UID:{occurrence_uid(occurrence.pk)}",
+        f"UID:occurrence-{event.occurrence_id}@{site.uid_host}",
         f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}",
-        f"SEQUENCE:{occurrence.sequence}",
-        _when("DTSTART", occurrence.start, zone_name),
-        _when("DTEND", occurrence.end, zone_name),
-        f"SUMMARY:{_text(session.title)}",
-        f"DESCRIPTION:{_text(_description(session))}",
-        f"LOCATION:{_text(_location(occurrence))}",
+        f"SEQUENCE:{event.sequence}",
+        _when("DTSTART", event.start, event.zone),
+        _when("DTEND", event.end, event.zone),
+        f"SUMMARY:{_text(event.title)}",
+        f"DESCRIPTION:{_text(description_text(event.abstract, page))}",
+        f"LOCATION:{_text(event.location)}",
         f"STATUS:{status}",
     ]
-    if occurrence.online_url:
-        link = _uri(occurrence.online_url)
+    if event.online_url:
+        link = _uri(event.online_url)
         lines.append(f"URL;VALUE=URI:{link}")
         lines.append(f"CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join online:{link}")
     else:
@@ -193,7 +271,7 @@ def vevent(
         lines.append(_address_line("ORGANIZER", organizer))
         lines.append(_address_line("ATTENDEE", guest))
     lines.append("END:VEVENT")
-    return [_fold(line) for line in lines]
+    return [line if len(line) <= 75 and line.isascii() else _fold(line) for line in lines]
 
 
 def _from_address() -> str:
@@ -231,39 +309,31 @@ def _header(*, name: str, method: str | None) -> str:
 
 
 def calendar_text(
-    entries: Iterable[tuple[Occurrence, str]],
+    events: Iterable[CalendarEvent],
     *,
     name: str,
     method: str | None = None,
     attendee: Attendee | None = None,
     stamp: datetime | None = None,
 ) -> str:
-    """A whole VCALENDAR for (occurrence, status) pairs, with the VTIMEZONEs they use.
+    """A whole VCALENDAR for these events, with the VTIMEZONEs they use.
 
     `method` makes it an iTIP message (REQUEST, CANCEL) for `attendee`; without it, it is a
     feed or a download.
     """
     stamp = stamp or datetime.now(UTC)
-    events: list[str] = []
+    site = _Site.current()
+    lines: list[str] = []
     spans: dict[str, tuple[int, int]] = {}
-    for occurrence, status in entries:
-        events.extend(vevent(occurrence, stamp=stamp, status=status, attendee=attendee))
-        zone_name = occurrence_zone_name(occurrence)
-        if zone_name != "UTC":
-            first, last = spans.get(zone_name, (occurrence.start.year, occurrence.end.year))
-            spans[zone_name] = (
-                min(first, occurrence.start.year - 1),
-                max(last, occurrence.end.year),
-            )
+    for event in events:
+        lines.extend(vevent(event, stamp=stamp, attendee=attendee, site=site))
+        if event.zone != "UTC":
+            # From a year before the first event, so the component covers every date used.
+            first, last = spans.get(event.zone, (event.start.year - 1, event.end.year))
+            spans[event.zone] = (min(first, event.start.year - 1), max(last, event.end.year))
     parts = [_header(name=name, method=method)]
     parts.extend(_vtimezone(zone, first, last) for zone, (first, last) in sorted(spans.items()))
-    if events:
-        parts.append("\r\n".join(events) + "\r\n")
+    if lines:
+        parts.append("\r\n".join(lines) + "\r\n")
     parts.append("END:VCALENDAR\r\n")
     return "".join(parts)
-
-
-def occurrences_with_status(
-    occurrences: Sequence[Occurrence], status: str = CONFIRMED
-) -> list[tuple[Occurrence, str]]:
-    return [(occurrence, status) for occurrence in occurrences]

@@ -33,6 +33,7 @@ import secrets
 import smtplib
 import threading
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -87,22 +88,21 @@ def _occurrence_for_message(occurrence_id: int) -> Occurrence:
     return Occurrence.objects.select_related("session", "room__office").get(pk=occurrence_id)
 
 
-def _local_time(occurrence: Occurrence, person: Person) -> str:
-    start, end = person.local(occurrence.start), person.local(occurrence.end)
+def _local_time(event: ical.CalendarEvent, person: Person) -> str:
+    start, end = person.local(event.start), person.local(event.end)
     return f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({person.timezone})"
 
 
-def _details(occurrence: Occurrence, person: Person) -> str:
-    lines = [f"When:  {_local_time(occurrence, person)}"]
-    zone = ical.occurrence_zone_name(occurrence)
-    if zone not in ("UTC", person.timezone):
-        room_start = occurrence.start.astimezone(ical._zone(zone))
-        lines.append(f"       {room_start:%H:%M} in {zone}, where the room is")
-    if occurrence.room_id:
-        lines.append(f"Where: {ical._location(occurrence)}")
-    if occurrence.online_url:
-        lines.append(f"Join:  {occurrence.online_url}")
-    lines.append(f"About: {ical.session_url(occurrence.session.slug)}")
+def _details(event: ical.CalendarEvent, person: Person) -> str:
+    lines = [f"When:  {_local_time(event, person)}"]
+    if event.zone not in ("UTC", person.timezone):
+        room_start = event.start.astimezone(zoneinfo.ZoneInfo(event.zone))
+        lines.append(f"       {room_start:%H:%M} in {event.zone}, where the room is")
+    if event.room:
+        lines.append(f"Where: {event.location}")
+    if event.online_url:
+        lines.append(f"Join:  {event.online_url}")
+    lines.append(f"About: {ical.session_url(event.slug)}")
     return "\n".join(lines)
 
 
@@ -121,14 +121,12 @@ def _message(
     if not person.email:
         return None  # nobody to write to; the feed still shows the change
     now = now or timezone.now()
-    body = (
-        f"Hello {person.display_name},\n\n{opening}\n\n{_details(occurrence, person)}\n\n"
-        "— Knowflow\n"
-    )
+    event = ical.CalendarEvent.from_occurrence(occurrence, status=status)
+    body = f"Hello {person.display_name},\n\n{opening}\n\n{_details(event, person)}\n\n— Knowflow\n"
     ics = ""
     if method:
         ics = ical.calendar_text(
-            [(occurrence, status)],
+            [event],
             name=occurrence.session.title,
             method=method,
             attendee=ical.Attendee(name=person.display_name, email=person.email),

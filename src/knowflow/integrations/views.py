@@ -39,7 +39,9 @@ def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         occurrence = selectors.occurrence_for_download(occurrence_id=occurrence_id)
     except NotFound as error:
         return _not_found(error)
-    text = ical.calendar_text([(occurrence, ical.CONFIRMED)], name=occurrence.session.title)
+    text = ical.calendar_text(
+        [ical.CalendarEvent.from_occurrence(occurrence)], name=occurrence.session.title
+    )
     return _calendar_response(
         text, filename=f"{occurrence.session.slug}-{occurrence.pk}.ics", download=True
     )
