@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("knowflow.accounts.urls")),
     path("sessions/", include("knowflow.events.urls")),
     path("circles/", include("knowflow.circles.urls")),
+    path("feedback/", include("knowflow.feedback.urls")),
     path("calendar/", include("knowflow.integrations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

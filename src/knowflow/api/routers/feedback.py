@@ -1,0 +1,302 @@
+"""Feedback API: survey templates, requests, answering through the personal link (no sign-in),
+and a session's aggregated results under the same anonymity rules as the pages.
+
+No endpoint returns a response row or an answer row: results come only as aggregates from
+`feedback.selectors`, which hide every group below the minimum size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from knowflow.accounts.models import Person
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch
+from knowflow.events.models import Occurrence, Session
+from knowflow.feedback import selectors, services
+from knowflow.feedback.models import SurveyRequest, SurveyTemplate
+
+router = Router(tags=["feedback"])
+
+
+class OptionOut(Schema):
+    value: str
+    label: str
+    standard: str
+
+
+class QuestionOut(Schema):
+    key: str
+    text: str
+    help_text: str
+    type: str
+    required: bool
+    kirkpatrick: int
+    ltem: str
+    options: list[OptionOut]
+
+
+class TemplateOut(Schema):
+    id: int
+    family: str
+    version: int
+    is_current: bool
+    name: str
+    description: str
+    kind: str
+    anonymous: bool
+    is_default: bool
+    shipped: bool
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(obj: SurveyTemplate) -> list[Any]:
+        return list(obj.questions.all())
+
+
+class QuestionIn(Schema):
+    key: str
+    text: str
+    help_text: str = ""
+    type: str
+    required: bool = True
+    kirkpatrick: int
+    ltem: str
+    options: list[dict[str, Any]] = []
+
+
+class TemplateIn(Schema):
+    name: str = Field(min_length=1, max_length=150)
+    kind: str
+    anonymous: bool = True
+    description: str = ""
+    questions: list[QuestionIn]
+
+
+class TemplatePatch(Schema):
+    name: str | None = None
+    description: str | None = None
+    anonymous: bool | None = None
+    questions: list[QuestionIn] | None = None
+
+
+class RequestOut(Schema):
+    id: int
+    occurrence_id: int
+    session: str
+    kind: str
+    template_id: int
+    status: str
+    due_at: Any
+    expires_at: Any = None
+
+    @staticmethod
+    def resolve_session(obj: SurveyRequest) -> str:
+        return obj.occurrence.session.title
+
+
+class RequestIn(Schema):
+    occurrence_id: int
+    person_id: int
+    kind: str
+
+
+class SurveyOut(Schema):
+    session: str
+    occurrence_start: Any
+    template: TemplateOut
+
+
+class AnswersIn(Schema):
+    answers: dict[str, Any]
+
+
+class SubmittedOut(Schema):
+    detail: str
+
+
+class OptionResultOut(Schema):
+    value: str
+    label: str
+    standard: str
+    count: int
+    share: float
+
+
+class ThemeOut(Schema):
+    label: str
+    count: int
+    quotes: list[str]
+
+
+class QuestionResultOut(Schema):
+    key: str
+    text: str
+    type: str
+    kirkpatrick: int
+    ltem: str
+    answered: int
+    distribution: list[OptionResultOut]
+    comments: list[str]
+    themes: list[ThemeOut]
+
+
+class KindResultOut(Schema):
+    kind: str
+    anonymous: bool
+    asked: int
+    answered: int
+    responses: int | None
+    visible: bool
+    note: str
+    applied_share: float | None
+    questions: list[QuestionResultOut]
+
+
+class ResultsOut(Schema):
+    session_id: int
+    min_group: int
+    surveys: list[KindResultOut]
+
+
+class ResultsQuery(Schema):
+    occurrence_id: int | None = None
+    mode: str = ""
+    org_unit_id: int | None = None
+    office_id: int | None = None
+
+
+@router.get("/templates", response=list[TemplateOut])
+def template_list(request: HttpRequest, all_versions: bool = False) -> list[SurveyTemplate]:
+    return selectors.template_list(viewer=viewer(request), include_old=all_versions)
+
+
+@router.get("/templates/{template_id}", response=TemplateOut)
+def template_get(request: HttpRequest, template_id: int) -> SurveyTemplate:
+    return fetch(
+        SurveyTemplate.objects.prefetch_related("questions"), template_id, what="survey template"
+    )
+
+
+@router.post("/templates", response={201: TemplateOut})
+def template_create(request: HttpRequest, payload: TemplateIn) -> tuple[int, SurveyTemplate]:
+    template = services.survey_template_create(
+        actor=viewer(request),
+        name=payload.name,
+        kind=payload.kind,
+        anonymous=payload.anonymous,
+        description=payload.description,
+        questions=[q.dict() for q in payload.questions],
+    )
+    return 201, template
+
+
+@router.patch("/templates/{template_id}", response={201: TemplateOut})
+def template_revise(
+    request: HttpRequest, template_id: int, payload: TemplatePatch
+) -> tuple[int, SurveyTemplate]:
+    """Write the next version (201: a new template id); the edited version stays as it was."""
+    template = fetch(SurveyTemplate, template_id, what="survey template")
+    revised = services.survey_template_revise(
+        template=template,
+        actor=viewer(request),
+        name=payload.name,
+        description=payload.description,
+        anonymous=payload.anonymous,
+        questions=[q.dict() for q in payload.questions] if payload.questions is not None else None,
+    )
+    return 201, revised
+
+
+@router.get("/requests", response=list[RequestOut])
+def request_list(request: HttpRequest) -> list[SurveyRequest]:
+    """Your surveys waiting for an answer."""
+    return selectors.pending_requests_for(person=viewer(request), limit=100)
+
+
+@router.post("/requests", response={201: RequestOut})
+def request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, SurveyRequest]:
+    occurrence = fetch(
+        Occurrence.objects.select_related("session"),
+        payload.occurrence_id,
+        what="occurrence",
+        field="occurrence_id",
+    )
+    person = fetch(Person, payload.person_id, what="person", field="person_id")
+    return 201, services.survey_request_create(
+        occurrence=occurrence, person=person, kind=payload.kind, actor=viewer(request)
+    )
+
+
+@router.get("/links/{token}", response=SurveyOut, auth=None)
+def link_survey(request: HttpRequest, token: str) -> dict[str, Any]:
+    """The survey a personal link opens (no sign-in: the link is the credential)."""
+    survey = services.survey_request_for_token(token=token)
+    return {
+        "session": survey.occurrence.session.title,
+        "occurrence_start": survey.occurrence.start,
+        "template": survey.template,
+    }
+
+
+@router.post("/links/{token}/response", response={201: SubmittedOut}, auth=None)
+def link_submit(request: HttpRequest, token: str, payload: AnswersIn) -> tuple[int, dict[str, str]]:
+    """Answer through the personal link. Nothing about the response is returned: for an
+    anonymous survey not even its id, which would let the caller point at it later."""
+    survey = services.survey_request_for_token(token=token)
+    services.survey_response_submit(request=survey, answers=payload.answers)
+    return 201, {"detail": "Thank you: your answers were saved."}
+
+
+@router.get("/sessions/{session_id}/results", response=ResultsOut)
+def session_results(
+    request: HttpRequest, session_id: int, filters: Query[ResultsQuery]
+) -> dict[str, Any]:
+    session = fetch(Session, session_id, what="session")
+    session = selectors.session_for_results(viewer=viewer(request), slug=session.slug)
+    summary = selectors.feedback_summary_for_session(
+        session=session,
+        viewer=viewer(request),
+        filters=selectors.SegmentFilters(
+            mode=filters.mode, org_unit_id=filters.org_unit_id, office_id=filters.office_id
+        ),
+        occurrence_id=filters.occurrence_id,
+    )
+    return {
+        "session_id": session.pk,
+        "min_group": summary.k,
+        "surveys": [
+            {
+                "kind": kind.kind,
+                "anonymous": kind.anonymous,
+                "asked": kind.asked,
+                "answered": kind.answered,
+                "responses": kind.n if kind.visible else None,
+                "visible": kind.visible,
+                "note": "" if kind.visible else selectors.TOO_FEW,
+                "applied_share": kind.applied_share,
+                "questions": [
+                    {
+                        "key": q.key,
+                        "text": q.text,
+                        "type": q.type,
+                        "kirkpatrick": q.kirkpatrick,
+                        "ltem": q.ltem,
+                        "answered": q.answered,
+                        "distribution": [vars(row) for row in q.rows],
+                        "comments": q.comments,
+                        "themes": [
+                            {"label": t.label, "count": t.count, "quotes": t.quotes}
+                            for t in q.themes
+                        ],
+                    }
+                    for q in kind.questions
+                ],
+            }
+            for kind in summary.kinds
+        ],
+    }

@@ -1,0 +1,45 @@
+"""Who may read and change feedback (used by the pages and the API alike).
+
+Results of a session are for the people who can act on them: its speakers and the enablers.
+A circle champion runs the circle, not the session, and does not read its feedback; nor does
+anyone else. Nobody, whatever their role, may learn who answered an anonymous survey: that
+is not a permission, it is enforced by the data model (see `models`).
+"""
+
+from __future__ import annotations
+
+from knowflow.accounts.models import Person
+from knowflow.events.models import Session
+from knowflow.feedback.models import SurveyRequest
+
+
+def is_speaker(*, person: Person, session: Session) -> bool:
+    # .all() so that a prefetched speaker list answers without a query.
+    return any(speaker.pk == person.pk for speaker in session.speakers.all())
+
+
+def can_view_session_results(*, actor: Person, session: Session) -> bool:
+    return actor.is_enabler or is_speaker(person=actor, session=session)
+
+
+def can_edit_retrospective(*, actor: Person, session: Session) -> bool:
+    return can_view_session_results(actor=actor, session=session)
+
+
+def can_view_programme(*, actor: Person) -> bool:
+    return actor.is_enabler
+
+
+def can_manage_templates(*, actor: Person) -> bool:
+    return actor.is_enabler
+
+
+def can_create_request(*, actor: Person) -> bool:
+    """Requests are made by the scheduler; enablers may ask someone by hand (e.g. a late
+    attendance record)."""
+    return actor.is_enabler
+
+
+def can_answer_request(*, actor: Person, request: SurveyRequest) -> bool:
+    """In the app, only the person asked may open their request (the link works alone)."""
+    return actor.pk == request.person_id

@@ -1,0 +1,764 @@
+"""Read feedback, always through the anonymity rules.
+
+Every number or comment that leaves this module has passed the minimum group size *k*
+(setting `KNOWFLOW_FEEDBACK_MIN_GROUP`, default 5). Three rules, applied everywhere:
+
+1. **Minimum group**: an aggregate (a distribution, a share, comments, themes) is shown only
+   for a group of at least k responses; below that the page says "too few responses".
+2. **Complement**: a filtered group (one org unit, one office, one mode, one date) is shown
+   only when the responses it leaves out are none or at least k. Otherwise "everyone" minus
+   "org unit X" would give away the few people outside X.
+3. **Partition**: when a list of groups splits a total that is visible somewhere (sessions of
+   a circle, attendance modes, dates of a session), the hidden groups must together hold none
+   or at least k responses; if not, the smallest visible group is hidden too, until they do.
+
+The programme and evidence views also only count sessions that have at least k responses
+for the survey kind in question, so that a circle's figure minus its sessions' figures can
+never isolate a small session. Comments are never returned in the order they were written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.utils import timezone
+
+from knowflow.accounts.models import Office, OrgUnit, Person
+from knowflow.accounts.selectors import org_unit_with_descendants
+from knowflow.circles.models import Circle
+from knowflow.discovery.themes import Theme, themes_of
+from knowflow.errors import Forbidden, NotFound
+from knowflow.events.models import Attendance, Occurrence, Session
+from knowflow.feedback import permissions
+from knowflow.feedback.models import (
+    Answer,
+    Kind,
+    Question,
+    Response,
+    ResponseTally,
+    Retrospective,
+    RetrospectiveAction,
+    Standard,
+    SurveyRequest,
+    SurveyTemplate,
+)
+
+TOO_FEW = "too few responses"
+MAX_COMMENTS = 3000  # per question: enough for themes, bounded for the page's time
+MODES = [(m.value, m.label) for m in Attendance.Mode]
+
+
+def min_group() -> int:
+    return max(int(getattr(settings, "KNOWFLOW_FEEDBACK_MIN_GROUP", 5)), 1)
+
+
+def visible_cells(sizes: Mapping[Hashable, int], *, k: int) -> set[Hashable]:
+    """Rule 3 (partition): which cells of a partition may be shown.
+
+    A cell shows when it holds at least k; then, while the hidden cells hold between 1 and
+    k-1 responses together (so "total minus the visible cells" would reveal them), the
+    smallest visible cell is hidden as well.
+    """
+    visible = {key for key, n in sizes.items() if n >= k}
+    hidden = sum(n for key, n in sizes.items() if key not in visible)
+    while 0 < hidden < k and visible:
+        smallest = min(visible, key=lambda key: (sizes[key], str(key)))
+        visible.discard(smallest)
+        hidden += sizes[smallest]
+    return visible
+
+
+def group_is_visible(*, n: int, total: int, k: int) -> bool:
+    """Rules 1 and 2 for a filtered group of n out of total."""
+    return bool(visible_cells({"group": n, "rest": total - n}, k=k) & {"group"})
+
+
+# Filters -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentFilters:
+    """Cuts by who answered: the same on every page, every export and the API."""
+
+    mode: str = ""
+    org_unit_id: int | None = None
+    office_id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.mode or self.org_unit_id or self.office_id)
+
+    def q(self, prefix: str = "") -> Q:
+        query = Q()
+        if self.mode:
+            query &= Q(**{f"{prefix}mode": self.mode})
+        if self.org_unit_id:
+            unit = OrgUnit.objects.filter(pk=self.org_unit_id).first()
+            ids = org_unit_with_descendants(unit) if unit else [self.org_unit_id]
+            query &= Q(**{f"{prefix}org_unit_id__in": ids})
+        if self.office_id:
+            query &= Q(**{f"{prefix}office_id": self.office_id})
+        return query
+
+
+def segment_choices() -> dict[str, list]:
+    """Every org unit, office and mode (not only those that answered: listing the org units
+    among the respondents would itself say who answered)."""
+    return {
+        "org_units": list(OrgUnit.objects.only("id", "name").order_by("name")),
+        "offices": list(Office.objects.only("id", "name").order_by("name")),
+        "modes": MODES,
+    }
+
+
+# A session's results -----------------------------------------------------------------------
+
+
+@dataclass
+class OptionRow:
+    value: str
+    label: str
+    standard: str
+    count: int
+    share: float
+
+
+@dataclass
+class QuestionResult:
+    key: str
+    text: str
+    type: str
+    kirkpatrick: int
+    ltem: str
+    answered: int = 0
+    rows: list[OptionRow] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+
+    @property
+    def by_standard(self) -> dict[str, int]:
+        out = {s: 0 for s in Standard.values}
+        for row in self.rows:
+            out[row.standard] += row.count
+        return out
+
+
+@dataclass
+class KindResult:
+    kind: str
+    label: str
+    anonymous: bool
+    asked: int  # requests sent (answered, waiting or expired)
+    answered: int  # answered requests, whatever the filter
+    n: int  # responses in the current filter
+    visible: bool
+    questions: list[QuestionResult] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.asked if self.asked else None
+
+    @property
+    def applied_share(self) -> float | None:
+        for question in self.questions:
+            if question.key == "applied" and question.answered:
+                by = question.by_standard
+                return (by[Standard.ACCEPTABLE] + by[Standard.SUPERIOR]) / question.answered
+        return None
+
+
+@dataclass
+class SessionResults:
+    session: Session
+    occurrences: list[Occurrence]
+    occurrence_id: int | None
+    filters: SegmentFilters
+    k: int
+    kinds: list[KindResult]
+    retrospectives: list[Retrospective]
+    retrospective_answers: list[dict[str, Any]]
+
+
+def _questions_by_key(template_ids: Iterable[int]) -> dict[str, dict[str, Any]]:
+    """Question metadata merged across versions by key (the newest version's words win)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for question in (
+        Question.objects.filter(template_id__in=list(template_ids))
+        .select_related("template")
+        .order_by("template__version", "position")
+    ):
+        entry = merged.setdefault(question.key, {"options": {}})
+        entry.update(
+            question=question,
+            text=question.text,
+            type=question.type,
+            kirkpatrick=question.kirkpatrick,
+            ltem=question.ltem,
+            position=question.position,
+        )
+        for option in question.options:
+            entry["options"][option["value"]] = option
+    return merged
+
+
+def session_for_results(*, viewer: Person, slug: str) -> Session:
+    session = (
+        Session.objects.filter(slug=slug)
+        .prefetch_related(
+            Prefetch("occurrences", queryset=Occurrence.objects.order_by("start")),
+            Prefetch("speakers", queryset=Person.objects.only("id", "display_name", "slug")),
+        )
+        .first()
+    )
+    if session is None:
+        raise NotFound("There is no such session.")
+    if not permissions.can_view_session_results(actor=viewer, session=session):
+        raise Forbidden("Only the session's speakers and enablers read its feedback.")
+    return session
+
+
+def feedback_summary_for_session(
+    *,
+    session: Session,
+    viewer: Person,
+    filters: SegmentFilters = SegmentFilters(),
+    occurrence_id: int | None = None,
+    with_comments: bool = True,
+) -> SessionResults:
+    """Everything the results page, the CSV export and the API show for one session.
+
+    Preconditions: the viewer may read the session's results (`session_for_results` checks
+    it; this checks again). A fixed number of queries whatever the number of responses.
+    """
+    if not permissions.can_view_session_results(actor=viewer, session=session):
+        raise Forbidden("Only the session's speakers and enablers read its feedback.")
+    k = min_group()
+    occurrences = list(session.occurrences.all())
+    base = Q(occurrence__session=session)
+    if occurrence_id is not None and any(o.pk == occurrence_id for o in occurrences):
+        chosen = Q(occurrence_id=occurrence_id)
+    else:
+        occurrence_id, chosen = None, Q()
+    segment = filters.q() & chosen
+
+    requested: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in SurveyRequest.objects.filter(base).values("kind", "status").annotate(n=Count("id")):
+        requested[row["kind"]][row["status"]] += row["n"]
+    counts: dict[str, dict[str, Any]] = {}
+    template_ids: set[int] = set()
+    anonymous_by_template: dict[int, bool] = {}
+    for row in (
+        Response.objects.filter(base)
+        .values("kind", "template_id", "template__anonymous")
+        .annotate(total=Count("id"), n=Count("id", filter=segment))
+    ):
+        entry = counts.setdefault(row["kind"], {"total": 0, "n": 0, "anonymous": True})
+        entry["total"] += row["total"]
+        entry["n"] += row["n"]
+        entry["anonymous"] = entry["anonymous"] and row["template__anonymous"]
+        template_ids.add(row["template_id"])
+        anonymous_by_template[row["template_id"]] = row["template__anonymous"]
+
+    kinds: list[KindResult] = []
+    for kind in Kind:
+        if kind == Kind.RETROSPECTIVE:
+            continue
+        status = requested.get(kind, {})
+        asked = sum(n for s, n in status.items() if s in ("sent", "answered", "expired"))
+        entry = counts.get(kind, {"total": 0, "n": 0, "anonymous": True})
+        n = entry["n"] if (filters.active or occurrence_id) else entry["total"]
+        visible = group_is_visible(n=n, total=entry["total"], k=k)
+        kinds.append(
+            KindResult(
+                kind=kind,
+                label=kind.label,
+                anonymous=entry["anonymous"],
+                asked=asked,
+                answered=status.get("answered", 0),
+                n=n,
+                visible=visible,
+            )
+        )
+    shown = [kr.kind for kr in kinds if kr.visible]
+    meta = _questions_by_key(template_ids) if template_ids else {}
+    if shown:
+        answer_base = Q(response__occurrence__session=session, response__kind__in=shown) & (
+            filters.q("response__")
+            & (Q(response__occurrence_id=occurrence_id) if occurrence_id else Q())
+        )
+        dist: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        answered: dict[tuple[str, str], int] = defaultdict(int)
+        for row in (
+            Answer.objects.filter(answer_base)
+            .exclude(question__type=Question.Type.TEXT)
+            .values("response__kind", "question__key", "value")
+            .annotate(n=Count("id"))
+        ):
+            dist[(row["response__kind"], row["question__key"])][row["value"]] += row["n"]
+        for row in (
+            Answer.objects.filter(answer_base)
+            .values("response__kind", "question__key")
+            .annotate(n=Count("response_id", distinct=True))
+        ):
+            answered[(row["response__kind"], row["question__key"])] = row["n"]
+        texts: dict[tuple[str, str], list[str]] = defaultdict(list)
+        if with_comments:
+            for kind_value, key, text in (
+                Answer.objects.filter(answer_base, question__type=Question.Type.TEXT)
+                .exclude(text="")
+                .order_by("-id")
+                .values_list("response__kind", "question__key", "text")[: MAX_COMMENTS * 4]
+            ):
+                bucket = texts[(kind_value, key)]
+                if len(bucket) < MAX_COMMENTS:
+                    bucket.append(text)
+        for result in kinds:
+            if not result.visible:
+                continue
+            kind_keys = {key for (kv, key) in answered if kv == result.kind}
+            for key, info in sorted(meta.items(), key=lambda item: item[1]["position"]):
+                if key not in kind_keys or info["question"].template.kind != result.kind:
+                    continue
+                q = QuestionResult(
+                    key=key,
+                    text=info["text"],
+                    type=info["type"],
+                    kirkpatrick=info["kirkpatrick"],
+                    ltem=info["ltem"],
+                    answered=answered[(result.kind, key)],
+                )
+                if info["type"] == Question.Type.TEXT:
+                    comments = texts.get((result.kind, key), [])
+                    if q.answered >= k:
+                        # Sorted, not in the order written: order would hint at who wrote what.
+                        q.comments = sorted(comments, key=str.casefold)
+                        q.themes = themes_of(comments, min_count=k)
+                else:
+                    counted = dist[(result.kind, key)]
+                    total = q.answered or 1
+                    q.rows = [
+                        OptionRow(
+                            value=value,
+                            label=option["label"],
+                            standard=option["standard"],
+                            count=counted.get(value, 0),
+                            share=counted.get(value, 0) / total,
+                        )
+                        for value, option in info["options"].items()
+                    ]
+                result.questions.append(q)
+    retrospectives = list(
+        Retrospective.objects.filter(occurrence__session=session)
+        .select_related("occurrence")
+        .prefetch_related(
+            Prefetch("actions", queryset=RetrospectiveAction.objects.select_related("owner"))
+        )
+        .order_by("occurrence__start")
+    )
+    retro_answers = _retrospective_answers(session)
+    return SessionResults(
+        session=session,
+        occurrences=occurrences,
+        occurrence_id=occurrence_id,
+        filters=filters,
+        k=k,
+        kinds=kinds,
+        retrospectives=retrospectives,
+        retrospective_answers=retro_answers,
+    )
+
+
+def _retrospective_answers(session: Session) -> list[dict[str, Any]]:
+    """The speakers' own retrospective answers (a named survey: shown with their names)."""
+    responses = (
+        Response.objects.filter(
+            occurrence__session=session, kind=Kind.RETROSPECTIVE, template__anonymous=False
+        )
+        .select_related("author__person", "occurrence")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        .order_by("occurrence__start", "id")
+    )
+    out = []
+    for response in responses:
+        author = getattr(response, "author", None)
+        rows = []
+        for answer in sorted(response.answers.all(), key=lambda a: a.question.position):
+            option = answer.question.option_map().get(answer.value)
+            rows.append(
+                {
+                    "question": answer.question.text,
+                    "answer": answer.text or (option["label"] if option else answer.value),
+                    "standard": option["standard"] if option else "",
+                }
+            )
+        out.append(
+            {
+                "occurrence": response.occurrence,
+                "person": author.person.display_name if author else "",
+                "answers": rows,
+            }
+        )
+    return out
+
+
+# Programme, speaker and evidence views (from the tallies) ----------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeFilters:
+    kind: str = Kind.AFTER_SESSION
+    group_by: str = "session"  # session | circle | format | mode
+    since: datetime | None = None
+    until: datetime | None = None
+    circle_id: int | None = None
+    format: str = ""
+    segment: SegmentFilters = SegmentFilters()
+
+
+GROUPS = ("session", "circle", "format", "mode")
+
+
+@dataclass
+class ProgrammeRow:
+    key: Any
+    label: str
+    sessions: int
+    n: int
+    visible: bool
+    unacceptable: int = 0
+    acceptable: int = 0
+    superior: int = 0
+    applied_asked: int = 0
+    applied_yes: int = 0
+    slug: str = ""
+
+    @property
+    def judged(self) -> int:
+        return self.unacceptable + self.acceptable + self.superior
+
+    def share(self, standard: str) -> float:
+        return getattr(self, standard) / self.judged if self.judged else 0.0
+
+    @property
+    def applied_share(self) -> float | None:
+        return self.applied_yes / self.applied_asked if self.applied_asked else None
+
+
+@dataclass
+class ProgrammeView:
+    filters: ProgrammeFilters
+    k: int
+    rows: list[ProgrammeRow]
+    total: ProgrammeRow
+    left_out: int  # sessions with responses that are below k, counted in no row
+
+
+def _session_scope(filters: ProgrammeFilters, now: datetime) -> Q:
+    """Sessions with a date in the period: a session is in or out whole, so that its row here
+    equals the total on its own results page (no date cut to subtract)."""
+    since = filters.since or now - timedelta(days=365)
+    until = filters.until or now
+    sessions = Session.objects.filter(occurrences__start__gte=since, occurrences__start__lt=until)
+    if filters.circle_id:
+        sessions = sessions.filter(circle_id=filters.circle_id)
+    if filters.format:
+        sessions = sessions.filter(format=filters.format)
+    return Q(occurrence__session__in=sessions.values("pk"))
+
+
+def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 200) -> ProgrammeView:
+    """Results across sessions grouped by session, circle, format or attendance mode.
+
+    Reads `ResponseTally` (one row per occurrence and segment), not the answers, so its cost
+    follows the number of sessions in the period, not the number of responses. Applies the
+    three rules of the module docstring, plus: only sessions with at least k responses count.
+    """
+    if not permissions.can_view_programme(actor=viewer):
+        raise Forbidden("The programme view is for enablers.")
+    k = min_group()
+    now = timezone.now()
+    group_by = filters.group_by if filters.group_by in GROUPS else "session"
+    group_field = {
+        "session": "occurrence__session_id",
+        "circle": "occurrence__session__circle_id",
+        "format": "occurrence__session__format",
+        "mode": "mode",
+    }[group_by]
+    seg = filters.segment.q()
+    fields = ("unacceptable", "acceptable", "superior", "applied_asked", "applied_yes")
+    rows = (
+        ResponseTally.objects.filter(_session_scope(filters, now), kind=filters.kind)
+        .values_list("occurrence__session_id", group_field)
+        .annotate(
+            total=Sum("responses"),
+            n=Sum("responses", filter=seg),
+            **{f: Sum(f, filter=seg) for f in fields},
+        )
+        .order_by()
+    )
+    session_total: dict[int, int] = defaultdict(int)
+    data = list(rows)
+    for session_id, _group, total, *_ in data:
+        session_total[session_id] += total or 0
+    eligible = {s for s, n in session_total.items() if n >= k}
+    groups: dict[Any, dict[str, Any]] = {}
+    for session_id, group, total, n, *values in data:
+        if session_id not in eligible:
+            continue
+        entry = groups.setdefault(
+            group, {"total": 0, "n": 0, "sessions": set(), **{f: 0 for f in fields}}
+        )
+        entry["total"] += total or 0
+        entry["n"] += n or 0
+        entry["sessions"].add(session_id)
+        for f, value in zip(fields, values, strict=True):
+            entry[f] += value or 0
+    visible = visible_cells({g: e["n"] for g, e in groups.items()}, k=k)
+    labels, slugs = _group_labels(group_by, list(groups))
+    out: list[ProgrammeRow] = []
+    total_row = ProgrammeRow(key=None, label="All", sessions=0, n=0, visible=False)
+    all_total = 0
+    for group, entry in groups.items():
+        shown = group in visible and (
+            not filters.segment.active or group_is_visible(n=entry["n"], total=entry["total"], k=k)
+        )
+        row = ProgrammeRow(
+            key=group,
+            label=labels.get(group, "—"),
+            slug=slugs.get(group, ""),
+            sessions=len(entry["sessions"]),
+            n=entry["n"],
+            visible=shown,
+        )
+        if shown:
+            for f in fields:
+                setattr(row, f, entry[f])
+        out.append(row)
+        total_row.sessions += row.sessions
+        total_row.n += entry["n"]
+        all_total += entry["total"]
+        for f in fields:
+            setattr(total_row, f, getattr(total_row, f) + entry[f])
+    total_row.visible = (
+        group_is_visible(n=total_row.n, total=all_total, k=k)
+        if filters.segment.active
+        else total_row.n >= k
+    )
+    if not total_row.visible:
+        for f in fields:
+            setattr(total_row, f, 0)
+    for row in out:
+        if not row.visible:
+            row.n = 0  # "too few": not even the count of a hidden group
+    out.sort(key=lambda r: (not r.visible, -r.share(Standard.UNACCEPTABLE), r.label))
+    left_out = len(session_total) - len(eligible)
+    return ProgrammeView(filters=filters, k=k, rows=out[:limit], total=total_row, left_out=left_out)
+
+
+def _group_labels(group_by: str, keys: list[Any]) -> tuple[dict[Any, str], dict[Any, str]]:
+    if group_by == "session":
+        rows = Session.objects.filter(pk__in=keys).values_list("pk", "title", "slug")
+        return {pk: title for pk, title, _ in rows}, {pk: slug for pk, _, slug in rows}
+    if group_by == "circle":
+        names = dict(Circle.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
+        names[None] = "No circle"
+        return names, {}
+    if group_by == "format":
+        return dict(Session.Format.choices), {}
+    return {**dict(Attendance.Mode.choices)}, {}
+
+
+@dataclass
+class EvidenceRow:
+    session: Session
+    responses: dict[str, int]  # kind → responses
+    kirkpatrick: dict[int, int]  # level → responses to surveys measuring it
+    ltem: dict[str, int]
+
+    @property
+    def strongest(self) -> str:
+        levels = [level for level, n in self.kirkpatrick.items() if n]
+        if not levels:
+            return "no evidence yet"
+        top = max(levels)
+        return {
+            1: "we only know reactions",
+            2: "we know what was learned",
+            3: "we know it was applied",
+            4: "we know the results",
+        }[top]
+
+
+def evidence_view(
+    *, viewer: Person, since: datetime | None = None, limit: int = 200
+) -> list[EvidenceRow]:
+    """Which Kirkpatrick levels and LTEM tiers each session has evidence for.
+
+    Only counts of responses, never answers: a count says that evidence exists, not what
+    anyone said. Sessions with the most recent dates first.
+    """
+    if not permissions.can_view_programme(actor=viewer):
+        raise Forbidden("The evidence view is for enablers.")
+    now = timezone.now()
+    scope = _session_scope(ProgrammeFilters(since=since), now)
+    per_template: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for session_id, template_id, n in (
+        ResponseTally.objects.filter(scope)
+        .values_list("occurrence__session_id", "template_id")
+        .annotate(n=Sum("responses"))
+        .order_by()
+    ):
+        per_template[session_id][template_id] += n or 0
+    template_levels: dict[int, tuple[set[int], set[str], str]] = {}
+    template_ids = {t for by in per_template.values() for t in by}
+    kinds = dict(SurveyTemplate.objects.filter(pk__in=template_ids).values_list("pk", "kind"))
+    for template_id, level, tier in Question.objects.filter(
+        template_id__in=template_ids
+    ).values_list("template_id", "kirkpatrick", "ltem"):
+        entry = template_levels.setdefault(template_id, (set(), set(), kinds.get(template_id, "")))
+        entry[0].add(level)
+        entry[1].add(tier)
+    sessions = (
+        Session.objects.filter(pk__in=list(per_template))
+        .annotate(last=Max("occurrences__start"))
+        .order_by("-last", "title")[:limit]
+    )
+    out = []
+    for session in sessions:
+        k_counts: dict[int, int] = {level: 0 for level in Question.Kirkpatrick.values}
+        l_counts: dict[str, int] = {tier: 0 for tier in Question.Ltem.values}
+        responses: dict[str, int] = defaultdict(int)
+        for template_id, n in per_template[session.pk].items():
+            levels, tiers, kind = template_levels.get(template_id, (set(), set(), ""))
+            responses[kind] += n
+            for level in levels:
+                k_counts[level] += n
+            for tier in tiers:
+                l_counts[tier] += n
+        out.append(
+            EvidenceRow(
+                session=session, responses=dict(responses), kirkpatrick=k_counts, ltem=l_counts
+            )
+        )
+    return out
+
+
+@dataclass
+class SpeakerOccurrenceRow:
+    occurrence: Occurrence
+    n: int
+    visible: bool
+    unacceptable: int = 0
+    acceptable: int = 0
+    superior: int = 0
+    applied_asked: int = 0
+    applied_yes: int = 0
+
+    def share(self, standard: str) -> float:
+        judged = self.unacceptable + self.acceptable + self.superior
+        return getattr(self, standard) / judged if judged else 0.0
+
+    @property
+    def applied_share(self) -> float | None:
+        return self.applied_yes / self.applied_asked if self.applied_asked else None
+
+
+def speaker_sessions_over_time(
+    *, viewer: Person, person: Person, limit: int = 100
+) -> list[dict[str, Any]]:
+    """A speaker's past sessions, oldest date first, with each date's after-session standards
+    and the follow-ups' "applied" share. A speaker sees their own; enablers anyone's.
+
+    The dates of one session split its total (shown on its results page): rule 3 hides
+    dates so that the hidden ones never add up to fewer than k.
+    """
+    if viewer.pk != person.pk and not viewer.is_enabler:
+        raise Forbidden("You can see your own sessions' feedback over time.")
+    k = min_group()
+    occurrences = list(
+        Occurrence.objects.filter(session__speakers=person, start__lte=timezone.now())
+        .select_related("session")
+        .order_by("-start")[:limit]
+    )
+    by_occ: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    follow: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for occ_id, kind, n, u, a, s, asked, yes in (
+        ResponseTally.objects.filter(occurrence__in=[o.pk for o in occurrences])
+        .values_list("occurrence_id", "kind")
+        .annotate(
+            Sum("responses"),
+            Sum("unacceptable"),
+            Sum("acceptable"),
+            Sum("superior"),
+            Sum("applied_asked"),
+            Sum("applied_yes"),
+        )
+        .order_by()
+    ):
+        target = by_occ[occ_id] if kind == Kind.AFTER_SESSION else follow[occ_id]
+        if kind == Kind.AFTER_SESSION:
+            target.update(n=n, unacceptable=u, acceptable=a, superior=s)
+        elif kind in (Kind.FOLLOW_UP_30, Kind.FOLLOW_UP_90):
+            target["n"] += n
+            target["applied_asked"] += asked
+            target["applied_yes"] += yes
+    sessions: dict[int, dict[str, Any]] = {}
+    for occurrence in sorted(occurrences, key=lambda o: o.start):
+        sessions.setdefault(occurrence.session_id, {"session": occurrence.session, "rows": []})[
+            "rows"
+        ].append(occurrence)
+    out = []
+    for entry in sessions.values():
+        occs = entry["rows"]
+        shown = visible_cells({o.pk: by_occ[o.pk].get("n", 0) for o in occs}, k=k)
+        shown_follow = visible_cells({o.pk: follow[o.pk].get("n", 0) for o in occs}, k=k)
+        rows = []
+        for o in occs:
+            data = by_occ[o.pk]
+            row = SpeakerOccurrenceRow(occurrence=o, n=data.get("n", 0), visible=o.pk in shown)
+            if row.visible:
+                row.unacceptable, row.acceptable, row.superior = (
+                    data.get("unacceptable", 0),
+                    data.get("acceptable", 0),
+                    data.get("superior", 0),
+                )
+            else:
+                row.n = 0
+            if o.pk in shown_follow:
+                row.applied_asked = follow[o.pk]["applied_asked"]
+                row.applied_yes = follow[o.pk]["applied_yes"]
+            rows.append(row)
+        out.append({"session": entry["session"], "rows": rows})
+    return out
+
+
+# The person's own requests -----------------------------------------------------------------
+
+
+def pending_requests_for(
+    *, person: Person, now: datetime | None = None, limit: int = 10
+) -> list[SurveyRequest]:
+    """The surveys waiting for this person's answer (the in-app list on the home page)."""
+    now = now or timezone.now()
+    return list(
+        SurveyRequest.objects.filter(
+            person=person, status=SurveyRequest.Status.SENT, expires_at__gt=now
+        )
+        .select_related("occurrence__session", "template")
+        .order_by("expires_at", "id")[:limit]
+    )
+
+
+def template_list(*, viewer: Person, include_old: bool = False) -> list[SurveyTemplate]:
+    templates = (
+        SurveyTemplate.objects.all()
+        if include_old
+        else SurveyTemplate.objects.filter(is_current=True)
+    )
+    return list(templates.prefetch_related("questions").order_by("kind", "name", "-version"))

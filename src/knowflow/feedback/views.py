@@ -1,0 +1,371 @@
+"""Feedback pages: answering (by personal link or in the app), a session's results and its
+CSV, the retrospective, a speaker's sessions over time, the programme and evidence views, and
+the survey templates. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from knowflow.accounts.models import Person
+from knowflow.circles.models import Circle
+from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.events.models import Occurrence, Session
+from knowflow.feedback import charts, permissions, selectors, services
+from knowflow.feedback.forms import ActionForm, RetrospectiveForm, SurveyForm
+from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
+from knowflow.web.errors import add_to_form, flash
+
+
+def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    template = "web/not_found.html" if isinstance(error, NotFound) else "web/forbidden.html"
+    if isinstance(error, Forbidden | NotFound):
+        return render(request, template, {"message": error.message}, status=error.status_code)
+    return render(
+        request, "feedback/closed.html", {"message": error.message}, status=error.status_code
+    )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+# Answering ---------------------------------------------------------------------------------
+
+
+def _answer(request: HttpRequest, survey: SurveyRequest, *, action: str) -> HttpResponse:
+    questions = list(survey.template.questions.all())
+    form = SurveyForm(request.POST or None, questions=questions)
+    if request.method == "POST":
+        try:
+            services.survey_response_submit(request=survey, answers=form.answers())
+        except DomainError as error:
+            if error.field in form.fields:
+                form.is_valid()
+                add_to_form(form, error)
+            else:
+                return _error_page(request, error)
+        else:
+            return render(request, "feedback/thanks.html", {"survey": survey})
+    return render(
+        request, "feedback/answer.html", {"survey": survey, "form": form, "action": action}
+    )
+
+
+def answer_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal link from the email: works without signing in, once."""
+    try:
+        survey = services.survey_request_for_token(token=token)
+    except DomainError as error:
+        return _error_page(request, error)
+    return _answer(request, survey, action=request.path)
+
+
+@login_required
+def answer_in_app(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        survey = services.survey_request_for_viewer(request_id=request_id, viewer=request.viewer)
+        services._check_open(survey, now=timezone.now())
+    except DomainError as error:
+        return _error_page(request, error)
+    return _answer(request, survey, action=request.path)
+
+
+# Results -----------------------------------------------------------------------------------
+
+
+def _segment(request: HttpRequest) -> selectors.SegmentFilters:
+    mode = request.GET.get("mode", "")
+    return selectors.SegmentFilters(
+        mode=mode if mode in dict(selectors.MODES) else "",
+        org_unit_id=_int(request.GET.get("org_unit")),
+        office_id=_int(request.GET.get("office")),
+    )
+
+
+def _results(
+    request: HttpRequest, slug: str, *, with_comments: bool = True
+) -> selectors.SessionResults:
+    session = selectors.session_for_results(viewer=request.viewer, slug=slug)
+    return selectors.feedback_summary_for_session(
+        session=session,
+        viewer=request.viewer,
+        filters=_segment(request),
+        occurrence_id=_int(request.GET.get("occurrence")),
+        with_comments=with_comments,
+    )
+
+
+@login_required
+def results(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        summary = _results(request, slug)
+    except DomainError as error:
+        return _error_page(request, error)
+    for kind in summary.kinds:
+        for question in kind.questions:
+            question.svg = (
+                charts.distribution_svg(question.rows, title=question.text) if question.rows else ""
+            )
+    return render(
+        request,
+        "feedback/results.html",
+        {
+            "summary": summary,
+            "choices": selectors.segment_choices(),
+            "retro_form": RetrospectiveForm(),
+            "action_form": ActionForm(),
+            "speakers": list(summary.session.speakers.all()),
+            "too_few": selectors.TOO_FEW,
+        },
+    )
+
+
+@login_required
+def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same aggregates as the page, in CSV: one row per answer option, then the comments
+    (only where the page shows them, sorted, never in the order written). Never a row per
+    response: for an anonymous survey that would be a table of people's answers."""
+    try:
+        summary = _results(request, slug)
+    except DomainError as error:
+        return _error_page(request, error)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="feedback-{summary.session.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "survey",
+            "question",
+            "kirkpatrick",
+            "ltem",
+            "answer",
+            "standard",
+            "count",
+            "share",
+            "note",
+        ]
+    )
+    for kind in summary.kinds:
+        if not kind.visible:
+            writer.writerow([kind.label, "", "", "", "", "", "", "", selectors.TOO_FEW])
+            continue
+        for q in kind.questions:
+            for row in q.rows:
+                writer.writerow(
+                    [
+                        kind.label,
+                        q.text,
+                        q.kirkpatrick,
+                        q.ltem,
+                        row.label,
+                        row.standard,
+                        row.count,
+                        f"{row.share:.3f}",
+                        "",
+                    ]
+                )
+            for comment in q.comments:
+                writer.writerow(
+                    [kind.label, q.text, q.kirkpatrick, q.ltem, comment, "", "", "", "comment"]
+                )
+    return response
+
+
+def _occurrence_for_retro(request: HttpRequest, occurrence_id: int) -> Occurrence:
+    occurrence = Occurrence.objects.select_related("session").filter(pk=occurrence_id).first()
+    if occurrence is None:
+        raise NotFound("There is no such occurrence.")
+    return occurrence
+
+
+@login_required
+@require_POST
+def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    try:
+        occurrence = _occurrence_for_retro(request, occurrence_id)
+        form = RetrospectiveForm(request.POST)
+        form.is_valid()
+        services.retrospective_save(
+            occurrence=occurrence, actor=request.viewer, **form.cleaned_data
+        )
+        messages.success(request, "Retrospective saved.")
+    except DomainError as error:
+        if isinstance(error, Forbidden | NotFound):
+            return _error_page(request, error)
+        flash(request, error)
+    return redirect("feedback:results", slug=occurrence.session.slug)
+
+
+@login_required
+@require_POST
+def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    try:
+        occurrence = _occurrence_for_retro(request, occurrence_id)
+        owner = Person.objects.filter(pk=_int(request.POST.get("owner"))).first()
+        services.retrospective_action_add(
+            occurrence=occurrence,
+            actor=request.viewer,
+            text=request.POST.get("text", ""),
+            owner=owner,
+        )
+        messages.success(request, "Action added.")
+    except DomainError as error:
+        if isinstance(error, Forbidden | NotFound):
+            return _error_page(request, error)
+        flash(request, error)
+    return redirect("feedback:results", slug=occurrence.session.slug)
+
+
+@login_required
+@require_POST
+def retrospective_action_done(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = (
+        RetrospectiveAction.objects.select_related("retrospective__occurrence__session")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None:
+        return _error_page(request, NotFound("There is no such action."))
+    try:
+        services.retrospective_action_set_done(
+            action=action, actor=request.viewer, done=request.POST.get("done") == "1"
+        )
+    except DomainError as error:
+        return _error_page(request, error)
+    return redirect("feedback:results", slug=action.retrospective.occurrence.session.slug)
+
+
+@login_required
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    person = request.viewer
+    if request.GET.get("person") and request.viewer.is_enabler:
+        person = Person.objects.filter(slug=request.GET["person"]).first() or person
+    try:
+        sessions = selectors.speaker_sessions_over_time(viewer=request.viewer, person=person)
+    except DomainError as error:
+        return _error_page(request, error)
+    for entry in sessions:
+        for row in entry["rows"]:
+            row.svg = charts.standards_svg(
+                row.unacceptable, row.acceptable, row.superior, title=str(row.occurrence.start)
+            )
+    return render(
+        request,
+        "feedback/my_sessions.html",
+        {"person": person, "sessions": sessions, "too_few": selectors.TOO_FEW},
+    )
+
+
+def _date(value: str | None, *, end: bool = False) -> datetime | None:
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return datetime.combine(
+        day, time.max if end else time.min, tzinfo=timezone.get_current_timezone()
+    )
+
+
+@login_required
+def programme(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", Kind.AFTER_SESSION)
+    filters = selectors.ProgrammeFilters(
+        kind=kind if kind in Kind.values else Kind.AFTER_SESSION,
+        group_by=request.GET.get("group_by", "session"),
+        since=_date(request.GET.get("since")),
+        until=_date(request.GET.get("until"), end=True),
+        circle_id=_int(request.GET.get("circle")),
+        format=request.GET.get("format", "")
+        if request.GET.get("format") in Session.Format.values
+        else "",
+        segment=_segment(request),
+    )
+    try:
+        view = selectors.programme_view(viewer=request.viewer, filters=filters)
+    except DomainError as error:
+        return _error_page(request, error)
+    for row in [*view.rows, view.total]:
+        row.svg = (
+            charts.standards_svg(row.unacceptable, row.acceptable, row.superior, title=row.label)
+            if row.visible
+            else ""
+        )
+    return render(
+        request,
+        "feedback/programme.html",
+        {
+            "view": view,
+            "choices": selectors.segment_choices(),
+            "circles": Circle.objects.only("id", "name"),
+            "formats": Session.Format.choices,
+            "kinds": Kind.choices,
+            "groups": selectors.GROUPS,
+            "too_few": selectors.TOO_FEW,
+        },
+    )
+
+
+@login_required
+def evidence(request: HttpRequest) -> HttpResponse:
+    try:
+        rows = selectors.evidence_view(viewer=request.viewer, since=_date(request.GET.get("since")))
+    except DomainError as error:
+        return _error_page(request, error)
+    return render(
+        request,
+        "feedback/evidence.html",
+        {
+            "rows": rows,
+            "levels": [1, 2, 3, 4],
+            "tiers": ["1", "2", "3A", "3B", "4", "5", "6", "7", "8"],
+            "k": selectors.min_group(),
+        },
+    )
+
+
+@login_required
+def templates(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "feedback/templates.html",
+        {
+            "templates": selectors.template_list(
+                viewer=request.viewer, include_old=request.GET.get("all") == "1"
+            ),
+            "can_manage": permissions.can_manage_templates(actor=request.viewer),
+        },
+    )
+
+
+@login_required
+@require_POST
+def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = SurveyTemplate.objects.filter(pk=template_id).first()
+    if template is None:
+        return _error_page(request, NotFound("There is no such survey template."))
+    try:
+        copy = services.survey_template_copy(
+            template=template,
+            actor=request.viewer,
+            name=request.POST.get("name") or f"{template.name} (copy)",
+        )
+    except DomainError as error:
+        if isinstance(error, Forbidden):
+            return _error_page(request, error)
+        flash(request, error)
+        return redirect("feedback:templates")
+    messages.success(
+        request, f"Created “{copy.name}”. Edit it through the API or make it the default."
+    )
+    return redirect("feedback:templates")

@@ -1,0 +1,261 @@
+"""Tries to learn who answered what — through every filter, page, the API, the CSV and the
+admin — and fails. k = 5 (the default)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+
+from knowflow.accounts.models import Person
+from knowflow.events.models import Attendance
+from knowflow.feedback import selectors, services
+from knowflow.feedback.models import Response, ResponseAuthor
+from tests.conftest import signed_in
+from tests.factories import make_office, make_person, org_unit
+from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Only I, the lone Lisbon tester, would write this"
+
+
+@pytest.fixture
+def setup() -> dict:
+    """One session: 4 people from Team A (Lisbon office, online), 6 from Team B (room)."""
+    team_a, team_b = org_unit("Team A"), org_unit("Team B")
+    lisbon, berlin = make_office("Lisbon"), make_office("Berlin")
+    speaker, enabler = make_person(), make_person(role=Person.Role.ENABLER)
+    occurrence = ended_occurrence(speakers=[speaker])
+    a, b = people(4, org_unit=team_a, office=lisbon), people(6, org_unit=team_b, office=berlin)
+    attend(occurrence, a, mode=Attendance.Mode.ONLINE)
+    attend(occurrence, b)
+    requests = open_requests(occurrence)
+    for person in a:
+        services.survey_response_submit(
+            request=requests[person.pk][0],
+            answers={**GOOD, "apply_now": "not_at_all", "first_step": SECRET},
+        )
+    for person in b:
+        services.survey_response_submit(request=requests[person.pk][0], answers=GOOD)
+    return {
+        "session": occurrence.session,
+        "occurrence": occurrence,
+        "team_a": team_a,
+        "team_b": team_b,
+        "lisbon": lisbon,
+        "speaker": speaker,
+        "enabler": enabler,
+        "a": a,
+        "b": b,
+    }
+
+
+def kind_result(
+    summary: selectors.SessionResults, kind: str = "after_session"
+) -> selectors.KindResult:
+    return next(k for k in summary.kinds if k.kind == kind)
+
+
+def summary_for(setup: dict, **filters: object) -> selectors.SessionResults:
+    occurrence_id = filters.pop("occurrence_id", None)
+    return selectors.feedback_summary_for_session(
+        session=setup["session"],
+        viewer=setup["enabler"],
+        filters=selectors.SegmentFilters(**filters),
+        occurrence_id=occurrence_id,
+    )
+
+
+def test_unfiltered_results_show_the_whole_group(setup: dict) -> None:
+    result = kind_result(summary_for(setup))
+    assert (result.visible, result.n) == (True, 10)
+    apply_now = next(q for q in result.questions if q.key == "apply_now")
+    assert {row.value: row.count for row in apply_now.rows}["not_at_all"] == 4
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"org_unit": "team_a"},  # 4 < k
+        {"org_unit": "team_b"},  # 6 >= k, but the other 4 would be total minus these 6
+        {"office": "lisbon"},
+        {"mode": "online"},
+        {"mode": "room"},  # 6, leaving 4 online: hidden for the same reason
+    ],
+)
+def test_every_filter_that_would_isolate_fewer_than_k_shows_too_few(
+    setup: dict, filters: dict
+) -> None:
+    kwargs = {}
+    if "org_unit" in filters:
+        kwargs["org_unit_id"] = setup[filters["org_unit"]].pk
+    if "office" in filters:
+        kwargs["office_id"] = setup[filters["office"]].pk
+    if "mode" in filters:
+        kwargs["mode"] = filters["mode"]
+    result = kind_result(summary_for(setup, **kwargs))
+    assert (result.visible, result.questions) == (False, [])
+
+
+def test_comments_from_a_small_group_never_appear_anywhere(setup: dict) -> None:
+    speaker_client = signed_in(setup["speaker"])
+    slug = setup["session"].slug
+    pages = [
+        speaker_client.get(f"/feedback/sessions/{slug}/?org_unit={setup['team_a'].pk}"),
+        speaker_client.get(f"/feedback/sessions/{slug}/?office={setup['lisbon'].pk}"),
+        speaker_client.get(f"/feedback/sessions/{slug}/?mode=online"),
+        speaker_client.get(f"/feedback/sessions/{slug}/export.csv?org_unit={setup['team_a'].pk}"),
+        speaker_client.get(
+            f"/api/v1/feedback/sessions/{setup['session'].pk}/results?org_unit_id={setup['team_a'].pk}"
+        ),
+        speaker_client.get(f"/api/v1/feedback/sessions/{setup['session'].pk}/results?mode=room"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert SECRET not in body
+        assert "too few responses" in body
+
+
+def test_csv_is_aggregates_only_and_hides_small_groups(setup: dict) -> None:
+    client = signed_in(setup["enabler"])
+    rows = (
+        client.get(f"/feedback/sessions/{setup['session'].slug}/export.csv")
+        .content.decode()
+        .splitlines()
+    )
+    assert rows[0] == "survey,question,kirkpatrick,ltem,answer,standard,count,share,note"
+    assert (
+        "After the session,How able are you to apply this now?,2,3A,Not at all: I did not understand enough to use it.,unacceptable,4,0.400,"
+        in rows
+    )
+    # No row names anyone, and nothing identifies a response.
+    for person in setup["a"] + setup["b"]:
+        assert all(person.display_name not in row for row in rows)
+    filtered = (
+        client.get(
+            f"/feedback/sessions/{setup['session'].slug}/export.csv?org_unit={setup['team_a'].pk}"
+        )
+        .content.decode()
+        .splitlines()
+    )
+    assert filtered[1] == "After the session,,,,,,,,too few responses"
+    assert all("unacceptable" not in row for row in filtered)
+
+
+def test_comments_are_sorted_not_in_the_order_written(setup: dict) -> None:
+    result = kind_result(summary_for(setup))
+    first_step = next(q for q in result.questions if q.key == "first_step")
+    assert first_step.comments == sorted(first_step.comments, key=str.casefold)
+
+
+def test_nothing_in_the_data_links_an_anonymous_response_to_a_person(setup: dict) -> None:
+    assert not ResponseAuthor.objects.exists()
+    columns = {f.column for f in Response._meta.concrete_fields}
+    assert columns == {
+        "id",
+        "template_id",
+        "occurrence_id",
+        "kind",
+        "mode",
+        "org_unit_id",
+        "office_id",
+        "submission_key",
+    }
+    keys = set(Response.objects.values_list("submission_key", flat=True))
+    # The key is an HMAC: the plain person ids do not appear in it, and a plain SHA-256 of
+    # the same text is not it.
+    import hashlib
+
+    person = setup["a"][0]
+    plain = hashlib.sha256(
+        f"{person.pk}:{setup['occurrence'].pk}:after_session".encode()
+    ).hexdigest()
+    assert plain not in keys
+
+
+def test_admin_has_no_response_screen_and_the_request_screen_no_link(setup: dict) -> None:
+    from knowflow.feedback.models import Answer, ResponseTally, SurveyRequest
+
+    assert not admin_site.is_registered(Response)
+    assert not admin_site.is_registered(Answer)
+    assert not admin_site.is_registered(ResponseAuthor)
+    assert not admin_site.is_registered(ResponseTally)
+    admin = make_person(role=Person.Role.ADMIN)
+    admin.user.is_staff = admin.user.is_superuser = True
+    admin.user.save()
+    client = signed_in(admin)
+    assert client.get("/admin/feedback/response/").status_code == 404
+    request = SurveyRequest.objects.get(person=setup["a"][0], kind="after_session")
+    page = client.get(f"/admin/feedback/surveyrequest/{request.pk}/change/").content.decode()
+    assert "Answered" in page
+    assert "response" not in re.sub(r"<[^>]+>", " ", page).lower().replace("responses", "")
+    index = client.get("/admin/feedback/").content.decode()
+    assert sorted(set(re.findall(r'href="/admin/feedback/(\w+)/"', index))) == [
+        "retrospective",
+        "surveyrequest",
+        "surveytemplate",
+    ]
+
+
+def test_programme_partition_hides_a_small_mode_and_the_one_that_would_reveal_it(
+    setup: dict,
+) -> None:
+    # 6 in the room, 4 online: showing "room" would give "online" as total minus room.
+    view = selectors.programme_view(
+        viewer=setup["enabler"], filters=selectors.ProgrammeFilters(group_by="mode")
+    )
+    assert {(row.key, row.visible, row.n) for row in view.rows} == {
+        ("room", False, 0),
+        ("online", False, 0),
+    }
+    assert (view.total.visible, view.total.n) == (True, 10)
+
+
+def test_programme_leaves_out_sessions_below_k_and_segment_filters_apply_the_complement(
+    setup: dict,
+) -> None:
+    small = ended_occurrence()
+    attend(small, people(3))
+    for request, _ in open_requests(small).values():
+        services.survey_response_submit(request=request, answers=GOOD)
+    view = selectors.programme_view(viewer=setup["enabler"], filters=selectors.ProgrammeFilters())
+    assert [(row.label, row.visible, row.n) for row in view.rows] == [
+        (setup["session"].title, True, 10)
+    ]
+    assert view.left_out == 1
+    filtered = selectors.programme_view(
+        viewer=setup["enabler"],
+        filters=selectors.ProgrammeFilters(
+            segment=selectors.SegmentFilters(org_unit_id=setup["team_b"].pk)
+        ),
+    )
+    assert [(row.visible, row.n) for row in filtered.rows] == [(False, 0)]
+
+
+def test_speaker_over_time_hides_a_small_date_and_its_partner(setup: dict) -> None:
+    second = ended_occurrence(session=setup["session"], days_ago=2)
+    attend(second, people(3))
+    for request, _ in open_requests(second).values():
+        services.survey_response_submit(request=request, answers=GOOD)
+    (entry,) = selectors.speaker_sessions_over_time(
+        viewer=setup["speaker"], person=setup["speaker"]
+    )
+    assert [(row.occurrence.pk, row.visible) for row in entry["rows"]] == [
+        (second.pk, False),
+        (setup["occurrence"].pk, False),
+    ]
+    # The session's own page shows the total of 13 and hides each date filter.
+    assert kind_result(summary_for(setup)).n == 13
+    assert kind_result(summary_for(setup, occurrence_id=setup["occurrence"].pk)).visible is False
+
+
+def test_other_speakers_and_members_cannot_read_results(setup: dict) -> None:
+    member = signed_in(make_person())
+    assert member.get(f"/feedback/sessions/{setup['session'].slug}/").status_code == 403
+    assert member.get(f"/feedback/sessions/{setup['session'].slug}/export.csv").status_code == 403
+    assert member.get(f"/api/v1/feedback/sessions/{setup['session'].pk}/results").status_code == 403
+    assert member.get("/feedback/programme/").status_code == 403
+    assert member.get("/feedback/evidence/").status_code == 403
