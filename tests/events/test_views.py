@@ -640,3 +640,46 @@ def test_session_page_online_link_only_for_people_with_a_place() -> None:
         "waiting": False,
         "stranger": False,
     }
+
+
+def test_add_occurrence_page_time_valid_in_the_chosen_zone_but_not_the_viewers() -> None:
+    # 02:30 on 31 March 2030 does not exist in Berlin (clocks go forward) but does in Kolkata.
+    speaker = make_person(tz="Europe/Berlin")
+    session = make_session(speakers=[speaker])
+
+    response = signed_in(speaker).post(
+        f"/sessions/{session.slug}/occurrences/new/",
+        {
+            "start": "2030-03-31T02:30",
+            "end": "2030-03-31T03:30",
+            "zone": "Asia/Kolkata",
+            "online_url": "https://x.example.org",
+            "capacity": "5",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Occurrence.objects.get().start == datetime(2030, 3, 30, 21, 0, tzinfo=UTC)
+
+
+def test_add_occurrence_page_time_in_the_dst_gap_is_refused_with_a_message() -> None:
+    speaker = make_person(tz="UTC")
+    session = make_session(speakers=[speaker])
+
+    response = signed_in(speaker).post(
+        f"/sessions/{session.slug}/occurrences/new/",
+        {
+            "start": "2030-03-31T02:30",
+            "end": "2030-03-31T04:00",
+            "zone": "Europe/Berlin",
+            "online_url": "https://x.example.org",
+            "capacity": "5",
+        },
+    )
+
+    assert response.status_code == 200
+    assert (
+        '<ul class="errorlist" id="id_start_error"><li>02:30 does not exist in Europe/Berlin on '
+        "31 Mar 2030: the clocks go forward then.</li></ul>"
+    ) in response.content.decode()
+    assert Occurrence.objects.count() == 0
