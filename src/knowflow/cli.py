@@ -45,13 +45,21 @@ def _serve(argv: list[str]) -> int:
     return 0
 
 
-def _start_outbox_thread() -> None:
+def _start_outbox_thread(argv: list[str]) -> None:
     """`knowflow worker` delivers the email outbox too, so one worker process runs everything."""
     import threading
 
     _setup_django()
+    from django.conf import settings
+    from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+
     from knowflow.integrations.services import outbox_delivery_loop
 
+    reloads = "--batch" not in argv and (
+        "--reload" in argv or (settings.DEBUG and "--no-reload" not in argv)
+    )
+    if reloads and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
+        return  # the autoreloader's parent only watches files; the child it starts delivers
     threading.Thread(target=outbox_delivery_loop, name="outbox", daemon=True).start()
 
 
@@ -72,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
     if command == "worker":
-        _start_outbox_thread()
+        _start_outbox_thread(rest)
     translated = {"worker": "db_worker", "demo": "load_demo", "export": "export_org", "import": "import_org"}
     execute_from_command_line(["knowflow", translated.get(command, command), *rest])
     return 0

@@ -368,3 +368,25 @@ def test_concurrent_workers_send_each_message_once(smtp: Inbox) -> None:
     assert len(smtp.messages) == 12
     assert len({m["To"] for m in smtp.messages}) == 12
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_reinstating_a_cancelled_session_sends_a_request_with_a_higher_sequence(
+    smtp: Inbox, berlin_occurrence: object
+) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    session = berlin_occurrence.session
+    speaker = session.speakers.get()
+
+    session_update(session=session, actor=speaker, status=Session.Status.CANCELLED)
+    session_update(session=session, actor=speaker, status=Session.Status.SCHEDULED)
+    outbox_deliver_due()
+
+    assert [m["Subject"] for m in smtp.messages] == [
+        "You're going: Zero-downtime migrations",
+        "Cancelled: Zero-downtime migrations",
+        "Changed: Zero-downtime migrations",
+    ]
+    method, calendar = calendar_part(smtp.messages[-1])
+    event = only_event(calendar)
+    assert (method, event["STATUS"], event["SEQUENCE"]) == ("REQUEST", "CONFIRMED", 2)
