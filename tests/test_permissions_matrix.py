@@ -160,7 +160,7 @@ ACTIONS: dict[str, Action] = {
                 "format": "talk",
                 "level": "introductory",
                 "language": "en",
-                "speakers": [p.pk for p in w.session.speakers.all()],
+                "speakers": ", ".join(p.slug for p in w.session.speakers.all()),
                 "circle": w.circle.pk,
                 "status": w.session.status,
             },

@@ -318,7 +318,7 @@ def test_edit_page_by_a_speaker_saves_changes_including_speakers() -> None:
             "format": "demo",
             "level": "advanced",
             "language": "de",
-            "speakers": [speaker.pk, co_speaker.pk],
+            "speakers": f"{speaker.slug}, {co_speaker.slug}",
             "status": "scheduled",
         },
     )
@@ -683,3 +683,24 @@ def test_add_occurrence_page_time_in_the_dst_gap_is_refused_with_a_message() -> 
         "31 Mar 2030: the clocks go forward then.</li></ul>"
     ) in response.content.decode()
     assert Occurrence.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_propose_page_names_unknown_speakers_and_writes_nothing() -> None:
+    proposer = make_person(name="Pia Proposer")
+    client = signed_in(proposer)
+
+    response = client.post(
+        "/sessions/propose/",
+        {
+            "title": "Ghost talk",
+            "format": "talk",
+            "level": "introductory",
+            "language": "en",
+            "speakers": "no-such-person, another-ghost",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Unknown people: no-such-person, another-ghost." in response.content.decode()
+    assert not Session.objects.filter(title="Ghost talk").exists()

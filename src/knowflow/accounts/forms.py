@@ -6,7 +6,7 @@ import zoneinfo
 
 from django import forms
 
-from knowflow.accounts.models import Office, OrgUnit
+from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.accounts.working_hours import WEEKDAYS, InvalidWorkingHours, WorkingHours
 from knowflow.topics.models import Topic
 
@@ -17,9 +17,13 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(max_length=150)
-    timezone = forms.ChoiceField(choices=timezone_choices, help_text="IANA time zone, e.g. Asia/Kolkata.")
+    timezone = forms.ChoiceField(
+        choices=timezone_choices, help_text="IANA time zone, e.g. Asia/Kolkata."
+    )
     office = forms.ModelChoiceField(queryset=Office.objects.all(), required=False)
-    org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), required=False, label="Org unit")
+    org_unit = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.all(), required=False, label="Org unit"
+    )
     languages = forms.CharField(required=False, help_text="Comma-separated codes, e.g. en, de.")
     skills = forms.ModelMultipleChoiceField(queryset=Topic.objects.all(), required=False)
     bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -40,9 +44,37 @@ class ProfileForm(forms.Form):
             data["working_hours"] = hours.to_json()
         except InvalidWorkingHours as error:
             self.add_error(None, str(error))
-        data["language_list"] = [c.strip() for c in (data.get("languages") or "").split(",") if c.strip()]
+        data["language_list"] = [
+            c.strip() for c in (data.get("languages") or "").split(",") if c.strip()
+        ]
         return data
 
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name")
+
+
+class PeopleField(forms.CharField):
+    """People named by their page address (slug), comma-separated.
+
+    A text field rather than a select: an organisation of 20,000 people cannot be a list of
+    options on every form. Unknown slugs are a form error naming them.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, (list, tuple)) or hasattr(value, "model"):
+            return ", ".join(person.slug for person in value)  # type: ignore[union-attr]
+        return value
+
+    def clean(self, value: object) -> list[Person]:
+        text = super().clean(value) or ""
+        slugs = list(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+        found = {person.slug: person for person in Person.objects.filter(slug__in=slugs)}
+        missing = [slug for slug in slugs if slug not in found]
+        if missing:
+            raise forms.ValidationError(f"Unknown people: {', '.join(missing)}.")
+        return [found[slug] for slug in slugs]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django import forms
 from django.utils import timezone
 
-from knowflow.accounts.forms import timezone_choices
+from knowflow.accounts.forms import PeopleField, timezone_choices
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Room, Session
@@ -24,10 +24,9 @@ class SessionForm(forms.Form):
     level = forms.ChoiceField(choices=Session.Level.choices)
     language = forms.CharField(max_length=16, initial="en")
     topics = forms.ModelMultipleChoiceField(queryset=Topic.objects.all(), required=False)
-    speakers = forms.ModelMultipleChoiceField(
-        queryset=Person.objects.all(),
-        required=False,
-        help_text="Leave empty to be the speaker yourself.",
+    speakers = PeopleField(
+        help_text="Page addresses of the speakers, comma-separated (e.g. ada-lovelace). "
+        "Leave empty to be the speaker yourself."
     )
     circle = forms.ModelChoiceField(queryset=Circle.objects.all(), required=False)
 

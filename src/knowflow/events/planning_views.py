@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from knowflow.accounts.forms import timezone_choices
-from knowflow.accounts.models import OrgUnit, Person
+from knowflow.accounts.forms import PeopleField, timezone_choices
+from knowflow.accounts.models import OrgUnit
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError
 from knowflow.events.models import Session
@@ -40,10 +40,8 @@ class FindTimeForm(forms.Form):
     topic = forms.ModelChoiceField(
         Topic.objects.all(), required=False, to_field_name="slug", label="People with the skill"
     )
-    people = forms.CharField(
-        required=False, help_text="Person slugs, comma-separated (e.g. ada-lovelace)."
-    )
-    speakers = forms.CharField(required=False, help_text="Required: person slugs, comma-separated.")
+    people = PeopleField(help_text="Page addresses, comma-separated (e.g. ada-lovelace).")
+    speakers = PeopleField(help_text="Required: page addresses, comma-separated.")
     duration = forms.IntegerField(
         min_value=1, max_value=480, initial=60, label="Duration (minutes)"
     )
@@ -77,20 +75,6 @@ class FindTimeForm(forms.Form):
     series_step = forms.TypedChoiceField(
         choices=[(7, "weekly"), (14, "fortnightly")], coerce=int, initial=7, label="Series rhythm"
     )
-
-    def _slugs(self, name: str) -> tuple[int, ...]:
-        slugs = [s.strip() for s in (self.cleaned_data.get(name) or "").split(",") if s.strip()]
-        found = dict(Person.objects.filter(slug__in=slugs).values_list("slug", "pk"))
-        missing = [s for s in slugs if s not in found]
-        if missing:
-            self.add_error(name, f"Unknown people: {', '.join(missing)}.")
-        return tuple(found[s] for s in slugs if s in found)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        data["people_ids"] = self._slugs("people")
-        data["speaker_ids"] = self._slugs("speakers")
-        return data
 
 
 def _window(data: dict, viewer_zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -160,8 +144,8 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                     circle=data["circle"].slug if data["circle"] else "",
                     org_unit=data["org_unit"].slug if data["org_unit"] else "",
                     topic=data["topic"].slug if data["topic"] else "",
-                    people=data["people_ids"],
-                    speakers=data["speaker_ids"],
+                    people=tuple(p.pk for p in data["people"]),
+                    speakers=tuple(p.pk for p in data["speakers"]),
                 ),
                 duration_min=data["duration"],
                 window_start=window_start,
