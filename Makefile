@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/scheduling_bench.py
+	$(BIN)/python bench/feed_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
