@@ -116,7 +116,14 @@ def measure(size: str, requests: int, seed: int, reuse: bool) -> dict[str, Any]:
             f"p95 {results[page]['p95_ms']:7.1f} ms  {results[page]['queries']} queries",
             file=sys.stderr,
         )
-    return {"size": size, "load_seconds": load_seconds, "counts": counts, "pages": results}
+    return {
+        "size": size,
+        "load_seconds": load_seconds,
+        "counts": counts,
+        "pages": results,
+        # The machine may be shared: the load average says how much the figures were contended.
+        "loadavg": os.getloadavg()[0],
+    }
 
 
 def run_size(size: str, requests: int, seed: int, keep: bool) -> dict[str, Any]:
@@ -165,7 +172,9 @@ def table(large: dict[str, Any], small: dict[str, Any], requests: int) -> str:
         f"{large['counts']['sessions']:,} sessions, {large['counts']['occurrences']:,} occurrences, "
         f"{large['counts']['registrations']:,} registrations, "
         f"{large['counts']['attendances']:,} attendances. "
-        f"Small demo (baseline): {small['load_seconds']:.1f} s.",
+        f"Small demo (baseline): {small['load_seconds']:.1f} s. "
+        f"Load average (1 min) when measuring: {small['loadavg']:.1f} (small), "
+        f"{large['loadavg']:.1f} (large) on {os.cpu_count()} CPUs.",
         "",
         "| page | URL | large median ms | large p95 ms | queries (large) | small median ms "
         "| small p95 ms | queries (small) | median large/small | target |",
