@@ -37,9 +37,9 @@ def circle_detail(*, viewer: Person, slug: str) -> Circle:
 
 def circle_occurrences(*, circle: Circle, upcoming: bool, limit: int = 20) -> list[Occurrence]:
     now = timezone.now()
-    # A cancelled session is neither coming up nor something the circle held.
+    # A cancelled session or date is neither coming up nor something the circle held.
     occurrences = (
-        Occurrence.objects.filter(session__circle=circle)
+        Occurrence.objects.filter(session__circle=circle, cancelled_at__isnull=True)
         .exclude(session__status=Session.Status.CANCELLED)
         .select_related("session", "room__office")
     )

@@ -90,6 +90,8 @@ class Occurrence(models.Model):
     # The iCalendar SEQUENCE (RFC 5545 3.8.7.4): raised on every change a calendar shows, so
     # clients that already hold this occurrence replace their copy instead of ignoring it.
     sequence = models.PositiveIntegerField(default=0)
+    # One date of a session can be cancelled while the others still run.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -41,7 +41,10 @@ class CataloguePage:
 
 def _session_prefetches(prefix: str = "") -> list[Prefetch | str]:
     return [
-        Prefetch(f"{prefix}speakers", queryset=Person.objects.only("id", "display_name", "slug", "timezone")),
+        Prefetch(
+            f"{prefix}speakers",
+            queryset=Person.objects.only("id", "display_name", "slug", "timezone"),
+        ),
         f"{prefix}topics",
     ]
 
@@ -83,9 +86,13 @@ def catalogue_page(
             .prefetch_related(*_session_prefetches())
             .order_by("-created_at", "-id")[offset : offset + page_size + 1]
         )
-        return CataloguePage(rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="sessions")
+        return CataloguePage(
+            rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="sessions"
+        )
 
-    occurrences = Occurrence.objects.exclude(session__status=Session.Status.CANCELLED)
+    occurrences = Occurrence.objects.filter(cancelled_at__isnull=True).exclude(
+        session__status=Session.Status.CANCELLED
+    )
     if filters.when == "past":
         occurrences = occurrences.filter(start__lt=now).order_by("-start", "-id")
     else:
@@ -105,7 +112,9 @@ def catalogue_page(
             *_session_prefetches("session__")
         )[offset : offset + page_size + 1]
     )
-    return CataloguePage(rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="occurrences")
+    return CataloguePage(
+        rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="occurrences"
+    )
 
 
 def session_detail(*, viewer: Person, slug: str) -> Session:
@@ -131,7 +140,9 @@ def session_detail(*, viewer: Person, slug: str) -> Session:
     return session
 
 
-def registrations_of_viewer(*, viewer: Person, occurrences: list[Occurrence]) -> dict[int, Registration]:
+def registrations_of_viewer(
+    *, viewer: Person, occurrences: list[Occurrence]
+) -> dict[int, Registration]:
     """The viewer's live registrations for these occurrences, by occurrence id."""
     return {
         reg.occurrence_id: reg
@@ -190,7 +201,7 @@ def upcoming_for_viewer(*, viewer: Person, limit: int = 10) -> list[Occurrence]:
         return []
     interesting = Q(session__circle_id__in=circle_ids) | Q(session__topics__in=skill_ids)
     ids = list(
-        Occurrence.objects.filter(interesting, start__gte=timezone.now())
+        Occurrence.objects.filter(interesting, start__gte=timezone.now(), cancelled_at__isnull=True)
         .exclude(session__status=Session.Status.CANCELLED)
         .order_by("start", "id")
         .values_list("id", flat=True)

@@ -114,7 +114,9 @@ def session_update(
 ) -> Session:
     """Edit a session: its speakers, a champion of its circle, or an enabler."""
     if not can_edit_session(actor=actor, session=session):
-        raise Forbidden("Only the session's speakers, its circle's champions and enablers can edit it.")
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can edit it."
+        )
     speaker_list = list(speakers) if speakers is not None else list(session.speakers.all())
     _check_session_fields(
         title=title if title is not None else session.title,
@@ -204,8 +206,12 @@ def occurrence_create(
 ) -> Occurrence:
     """Schedule one occurrence of a session; refuses a room that is taken at that time."""
     if not can_edit_session(actor=actor, session=session):
-        raise Forbidden("Only the session's speakers, its circle's champions and enablers can schedule it.")
-    _check_occurrence_fields(start=start, end=end, room=room, online_url=online_url, capacity=capacity)
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can schedule it."
+        )
+    _check_occurrence_fields(
+        start=start, end=end, room=room, online_url=online_url, capacity=capacity
+    )
     if room is not None:
         _lock_room_and_check_free(room=room, start=start, end=end)
     occurrence = Occurrence.objects.create(
@@ -231,7 +237,9 @@ def occurrence_update(
 ) -> Occurrence:
     """Move or resize an occurrence; a larger capacity promotes people from the waitlist."""
     if not can_edit_session(actor=actor, session=occurrence.session):
-        raise Forbidden("Only the session's speakers, its circle's champions and enablers can edit it.")
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can edit it."
+        )
     occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
     new_start = start or occurrence.start
     new_end = end or occurrence.end
@@ -257,6 +265,27 @@ def occurrence_update(
     if moved:
         outbox.outbox_enqueue_update(occurrence=occurrence)
     _promote_waitlist(occurrence)
+    return occurrence
+
+
+@transaction.atomic
+def occurrence_cancel(*, occurrence: Occurrence, actor: Person) -> Occurrence:
+    """Cancel one date of a session; everyone going gets a calendar CANCEL (SEQUENCE raised)."""
+    if not can_edit_session(actor=actor, session=occurrence.session):
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can cancel a date."
+        )
+    occurrence = (
+        Occurrence.objects.select_for_update().select_related("session").get(pk=occurrence.pk)
+    )
+    if occurrence.cancelled_at is not None:
+        raise Conflict("This date is already cancelled.")
+    if occurrence.end <= timezone.now():
+        raise DomainError("This date is over; it cannot be cancelled.")
+    occurrence.cancelled_at = timezone.now()
+    occurrence.sequence += 1
+    occurrence.save(update_fields=["cancelled_at", "sequence"])
+    outbox.outbox_enqueue_occurrence_cancelled(occurrence=occurrence)
     return occurrence
 
 
@@ -291,13 +320,17 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
         raise RegistrationClosed("This session was cancelled.")
     if occurrence.end <= timezone.now():
         raise RegistrationClosed("This occurrence is over; registration is closed.")
+    if occurrence.cancelled_at is not None:
+        raise RegistrationClosed("This date was cancelled.")
     existing = Registration.objects.filter(occurrence=occurrence, person=person).first()
     if existing is not None and existing.status != Registration.Status.CANCELLED:
         raise AlreadyRegistered(
             f"{person.display_name} is already registered ({existing.get_status_display().lower()})."
         )
     going = occurrence.registrations.filter(status=Registration.Status.GOING).count()
-    status = Registration.Status.GOING if going < occurrence.capacity else Registration.Status.WAITLISTED
+    status = (
+        Registration.Status.GOING if going < occurrence.capacity else Registration.Status.WAITLISTED
+    )
     if existing is not None:
         existing.status, existing.requested_at = status, timezone.now()
         existing.save(update_fields=["status", "requested_at", "updated_at"])
@@ -337,7 +370,9 @@ def attendance_record(
     _check_choice(mode, Attendance.Mode, "mode")
     self_report = person.pk == actor.pk and mode == Attendance.Mode.RECORDING
     if not self_report and not can_edit_session(actor=actor, session=occurrence.session):
-        raise Forbidden("Only the session's speakers, its circle's champions and enablers record attendance.")
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers record attendance."
+        )
     if occurrence.start > timezone.now():
         raise DomainError("Attendance can be recorded once the occurrence has started.")
     attendance, _ = Attendance.objects.update_or_create(

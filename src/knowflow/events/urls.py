@@ -9,10 +9,17 @@ urlpatterns = [
     path("find-a-time/", planning_views.find_time, name="find_time"),
     path("occurrences/<int:occurrence_id>/register/", views.register, name="register"),
     path("occurrences/<int:occurrence_id>/cancel/", views.cancel, name="cancel"),
+    path(
+        "occurrences/<int:occurrence_id>/cancel-date/",
+        views.occurrence_cancel,
+        name="occurrence_cancel",
+    ),
     path("occurrences/<int:occurrence_id>/attendance/", views.attendance, name="attendance"),
     path("<slug:slug>/", views.session_page, name="session"),
     path("<slug:slug>/edit/", views.session_edit, name="edit"),
     path("<slug:slug>/occurrences/new/", views.occurrence_add, name="occurrence_add"),
     path("<slug:slug>/find-a-time/", planning_views.find_time, name="find_time_for"),
-    path("<slug:slug>/find-a-time/create/", planning_views.create_from_plan, name="create_from_plan"),
+    path(
+        "<slug:slug>/find-a-time/create/", planning_views.create_from_plan, name="create_from_plan"
+    ),
 ]

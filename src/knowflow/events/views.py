@@ -248,3 +248,18 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         else:
             messages.success(request, "Attendance recorded.")
     return redirect("events:session", slug=occurrence.session.slug)
+
+
+@login_required
+@require_POST
+def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
+    try:
+        services.occurrence_cancel(occurrence=occurrence, actor=request.viewer)
+    except Forbidden as error:
+        return render(request, "web/forbidden.html", {"message": error.message}, status=403)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, "The date is cancelled; everyone registered is told.")
+    return redirect("events:session", slug=occurrence.session.slug)

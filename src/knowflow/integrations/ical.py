@@ -138,7 +138,8 @@ class CalendarEvent:
             title=session.title,
             slug=session.slug,
             abstract=session.abstract,
-            session_cancelled=session.status == Session.Status.CANCELLED,
+            session_cancelled=session.status == Session.Status.CANCELLED
+            or occurrence.cancelled_at is not None,
             room=room.name if room is not None else "",
             office=office.name if office is not None else "",
             city=office.city if office is not None else "",

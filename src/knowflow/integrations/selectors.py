@@ -44,6 +44,7 @@ FEED_COLUMNS = (
     "room__office__name",
     "room__office__city",
     "room__office__timezone",
+    "cancelled_at",
 )
 
 LIVE_REGISTRATION = (Registration.Status.GOING, Registration.Status.WAITLISTED)
@@ -62,7 +63,7 @@ def _events(rows: Iterable[tuple], *, waitlisted_at: int | None = None) -> list[
     events = []
     for row in rows:
         (pk, start, end, sequence, url, title, slug, abstract, status, room_id, room, office,
-         city, zone) = row[:14]  # fmt: skip
+         city, zone, cancelled_at) = row[:15]  # fmt: skip
         events.append(
             ical.CalendarEvent(
                 occurrence_id=pk,
@@ -73,7 +74,7 @@ def _events(rows: Iterable[tuple], *, waitlisted_at: int | None = None) -> list[
                 title=title,
                 slug=slug,
                 abstract=abstract,
-                session_cancelled=status == Session.Status.CANCELLED,
+                session_cancelled=status == Session.Status.CANCELLED or cancelled_at is not None,
                 room=room or "",
                 office=office or "",
                 city=city or "",

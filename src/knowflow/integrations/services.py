@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import close_old_connections, transaction
 from django.db import connection as db_connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -235,31 +236,40 @@ def outbox_enqueue_session_cancelled(*, session: Session) -> None:
     The caller has already raised each occurrence's SEQUENCE: calendars only apply a CANCEL
     whose sequence is not older than what they hold.
     """
-    occurrences = Occurrence.objects.filter(
-        session=session, end__gte=timezone.now()
-    ).select_related("session", "room__office")
-    by_id = {occurrence.pk: occurrence for occurrence in occurrences}
+    occurrences = Occurrence.objects.filter(session=session, end__gte=timezone.now())
+    _enqueue_cancellations(occurrences=occurrences)
+
+
+def outbox_enqueue_occurrence_cancelled(*, occurrence: Occurrence) -> None:
+    """A CANCEL for everyone going to one date that was cancelled (its SEQUENCE already raised)."""
+    _enqueue_cancellations(occurrences=Occurrence.objects.filter(pk=occurrence.pk))
+
+
+def _enqueue_cancellations(*, occurrences: QuerySet[Occurrence]) -> None:
+    by_id = {
+        occurrence.pk: occurrence
+        for occurrence in occurrences.select_related("session", "room__office")
+    }
     going = Registration.objects.filter(
         occurrence_id__in=list(by_id), status=Registration.Status.GOING
     ).select_related("person")
-    _enqueue(
-        [
+    messages = []
+    for registration in going:
+        occurrence = by_id[registration.occurrence_id]
+        title = occurrence.session.title
+        messages.append(
             _message(
                 kind=Kind.CANCELLATION,
                 person=registration.person,
-                occurrence=by_id[registration.occurrence_id],
-                dedupe_key=(
-                    f"cancel-occurrence:{registration.pk}:"
-                    f"seq{by_id[registration.occurrence_id].sequence}"
-                ),
-                subject=f"Cancelled: {session.title}",
-                opening=f"“{session.title}” has been cancelled; it is removed from your calendar.",
+                occurrence=occurrence,
+                dedupe_key=f"cancel-occurrence:{registration.pk}:seq{occurrence.sequence}",
+                subject=f"Cancelled: {title}",
+                opening=f"“{title}” has been cancelled; it is removed from your calendar.",
                 method="CANCEL",
                 status=ical.CANCELLED,
             )
-            for registration in going
-        ]
-    )
+        )
+    _enqueue(messages)
 
 
 def outbox_enqueue_session_reinstated(*, session: Session) -> None:
@@ -288,6 +298,7 @@ def outbox_enqueue_due_reminders(*, now: datetime) -> int:
             status=Registration.Status.GOING,
             occurrence__start__gt=now,
             occurrence__start__lte=now + lead,
+            occurrence__cancelled_at__isnull=True,
         )
         .exclude(occurrence__session__status=Session.Status.CANCELLED)
         .exclude(person__email="")
