@@ -182,6 +182,11 @@ LOGGING = {
 
 # Knowflow's own settings.
 KNOWFLOW_PAGE_SIZE = 20
+# API list pages: 20 rows by default (`?limit=` asks for up to 100). ninja's default of 100 rows,
+# each with topics, speakers and occurrences, made every list answer allocate enough objects to
+# trigger full garbage collections: that was the API's slow tail.
+NINJA_PAGINATION_PER_PAGE = KNOWFLOW_PAGE_SIZE
+NINJA_PAGINATION_MAX_LIMIT = 100
 
 
 # Email and calendars (knowflow.integrations). Email leaves only through the outbox, and only
