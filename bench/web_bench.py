@@ -64,6 +64,9 @@ def measure(size: str, requests: int, seed: int, reuse: bool) -> dict[str, Any]:
         )
         load_seconds = time.perf_counter() - started
     counts = demo_counts()
+    # Start the web application the way `knowflow serve` does (knowflow.config.wsgi also
+    # freezes the start-up objects out of the garbage collector's view).
+    import knowflow.config.wsgi  # noqa: F401
 
     member = Person.objects.get(user__username="member")
     _, secret = api_token_create(person=member, name="web benchmark")
