@@ -13,6 +13,8 @@ urlpatterns = [
     path("circles/", include("knowflow.circles.urls")),
     path("feedback/", include("knowflow.feedback.urls")),
     path("calendar/", include("knowflow.integrations.urls")),
+    path("insights/", include("knowflow.insights.urls")),
+    path("", include("knowflow.library.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path(

@@ -1,0 +1,77 @@
+"""Forms for the library pages: they parse input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from django import forms
+
+from knowflow.circles.models import Circle
+from knowflow.library.models import Collection, Resource, SearchDocument
+from knowflow.topics.models import Topic
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=10_000, label="Search")
+    type = forms.ChoiceField(
+        required=False, choices=[("", "Everything"), *SearchDocument.Kind.choices]
+    )
+    topic = forms.SlugField(required=False, max_length=140)
+    format = forms.CharField(required=False, max_length=24)
+    language = forms.CharField(required=False, max_length=16)
+    circle = forms.SlugField(required=False, max_length=140)
+    date_from = forms.DateField(required=False, label="From")
+    date_to = forms.DateField(required=False, label="To")
+    recording = forms.BooleanField(required=False, label="Has a recording")
+    page = forms.IntegerField(required=False, min_value=1, max_value=1000)
+
+
+class ResourceForm(forms.Form):
+    kind = forms.ChoiceField(choices=Resource.Kind.choices)
+    title = forms.CharField(max_length=300)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="Markdown."
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        label="Text of the note",
+        help_text="Markdown.",
+    )
+    url = forms.URLField(required=False, max_length=1000, label="Link", assume_scheme="https")
+    file = forms.FileField(
+        required=False, help_text="PDF, images, Office or OpenDocument files, text or Markdown."
+    )
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.only("id", "name"), required=False
+    )
+    language = forms.CharField(max_length=16, initial="en")
+    licence = forms.CharField(max_length=200, required=False)
+    circle = forms.ModelChoiceField(queryset=Circle.objects.only("id", "name"), required=False)
+
+
+class ResourceEditForm(ResourceForm):
+    kind = None  # type: ignore[assignment] - the kind of a resource does not change
+
+
+class CollectionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Collection.Kind.choices)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="Markdown."
+    )
+    circle = forms.ModelChoiceField(queryset=Circle.objects.only("id", "name"), required=False)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.only("id", "name"), required=False)
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ItemForm(forms.Form):
+    """A resource or a session, named by its address on this site (or its slug)."""
+
+    target = forms.CharField(
+        max_length=400, label="Resource or session", help_text="Paste its link or its slug."
+    )
+    section = forms.IntegerField(required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -1,0 +1,41 @@
+"""``knowflow import talks FILE``: a JSON Lines talk archive (gzip or plain) into the library."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from knowflow.library.importers import LineError, read_talks_jsonl, talks_import
+
+
+class Command(BaseCommand):
+    help = "Import talks from JSON Lines (the schema of shared/data/talks.jsonl.gz); idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--limit", type=int, default=0, help="Import only the first N talks.")
+        parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        path: Path = options["file"]  # type: ignore[assignment]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file.")
+        started = time.perf_counter()
+        errors: list[LineError] = []
+        talks = list(read_talks_jsonl(path, errors))
+        limit = int(options["limit"] or 0)  # type: ignore[call-overload]
+        if limit:
+            talks = talks[:limit]
+        with tqdm(
+            total=len(talks), unit="talk", disable=bool(options["quiet"]), file=self.stderr
+        ) as bar:
+            report = talks_import(talks=talks, errors=errors, progress=bar.update)
+        for error in report.errors:
+            self.stderr.write(f"{path}: {error}")
+        self.stdout.write(
+            f"{report.created} talks created, {report.updated} updated, "
+            f"{len(report.errors)} lines skipped, in {time.perf_counter() - started:.1f} s."
+        )

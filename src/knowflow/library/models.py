@@ -1,0 +1,281 @@
+"""The library: resources, collections and learning paths, and the search index over everything.
+
+A resource lives next to what it came from (a session, an occurrence, a circle) and names an
+owner who vouches for it: ``last_reviewed_on`` plus a configurable period say when it may be
+stale. Collections are ordered lists of resources and sessions cut into sections; a learning
+path is a collection people follow, ticking items off.
+
+``SearchDocument`` is the search index's own table: one row per searchable thing, with the
+analysed terms the database's full-text index is built on (an FTS5 table kept in step by
+triggers on SQLite, a generated ``tsvector`` column with a GIN index on PostgreSQL). Because the
+rows are written by the same services that change the things they describe, in the same
+transaction, the index is never behind the data it describes.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class Resource(models.Model):
+    class Kind(models.TextChoices):
+        RECORDING = "recording", "Recording"
+        SLIDES = "slides", "Slides"
+        DOCUMENT = "document", "Document"
+        REPOSITORY = "repository", "Code repository"
+        ARTICLE = "article", "Article"
+        NOTE = "note", "Note"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=240, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    body = models.TextField(blank=True, help_text="Markdown: the text of a note.")
+    url = models.URLField(max_length=1000, blank=True, help_text="Where a link resource lives.")
+    topics = models.ManyToManyField("topics.Topic", blank=True, related_name="resources")
+    authors = models.ManyToManyField(
+        "accounts.Person", blank=True, related_name="resources_authored"
+    )
+    language = models.CharField(max_length=16, default="en")
+    session = models.ForeignKey(
+        "events.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="resources"
+    )
+    occurrence = models.ForeignKey(
+        "events.Occurrence",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resources",
+    )
+    circle = models.ForeignKey(
+        "circles.Circle", null=True, blank=True, on_delete=models.SET_NULL, related_name="resources"
+    )
+    licence = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resources_owned",
+    )
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    # An uploaded file (slides, a document): stored under MEDIA_ROOT, served by our own view.
+    file = models.FileField(upload_to="library/%Y/%m/", blank=True, max_length=300)
+    file_name = models.CharField(
+        max_length=255, blank=True, help_text="The name it was uploaded as."
+    )
+    file_type = models.CharField(max_length=120, blank=True, help_text="Detected from the content.")
+    file_size = models.PositiveBigIntegerField(default=0)
+    # Where an imported resource came from, so importing the same file again updates it.
+    source = models.CharField(max_length=16, blank=True)
+    external_id = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind"]), models.Index(fields=["last_reviewed_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="resource_external_id_unique_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file)
+
+
+class Collection(models.Model):
+    class Kind(models.TextChoices):
+        COLLECTION = "collection", "Collection"
+        PATH = "path", "Learning path"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COLLECTION)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    owner = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="collections"
+    )
+    circle = models.ForeignKey(
+        "circles.Circle",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="collections",
+    )
+    topic = models.ForeignKey(
+        "topics.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="collections"
+    )
+    followers = models.ManyToManyField(
+        "accounts.Person", through="PathFollow", related_name="paths_followed", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CollectionSection(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=200)
+    note = models.TextField(blank=True, help_text="Markdown.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["collection", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CollectionItem(models.Model):
+    """One step of a collection: a resource or a session, never both."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    section = models.ForeignKey(
+        CollectionSection, null=True, blank=True, on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveIntegerField(default=0)
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    session = models.ForeignKey(
+        "events.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["collection", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(resource__isnull=False) & Q(session__isnull=True))
+                | (Q(resource__isnull=True) & Q(session__isnull=False)),
+                name="collection_item_is_resource_or_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection}: {self.resource or self.session}"
+
+    @property
+    def target(self) -> object:
+        return self.resource or self.session
+
+
+class PathFollow(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="follows")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="path_follows"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "person"], name="follow_a_path_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} follows {self.collection}"
+
+
+class PathProgress(models.Model):
+    """An item a person marked done."""
+
+    item = models.ForeignKey(CollectionItem, on_delete=models.CASCADE, related_name="progress")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="path_progress"
+    )
+    done_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "person"], name="one_progress_per_item_and_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} did {self.item}"
+
+
+class SearchDocument(models.Model):
+    """One searchable thing as the index sees it (see the module docstring)."""
+
+    class Kind(models.TextChoices):
+        SESSION = "session", "Session"
+        RESOURCE = "resource", "Resource"
+        COLLECTION = "collection", "Collection"
+        PERSON = "person", "Person"
+        CIRCLE = "circle", "Circle"
+        TOPIC = "topic", "Topic"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    # Results sharing a group (a session and its recording) are shown once, the best first.
+    group_key = models.CharField(max_length=40)
+    slug = models.CharField(max_length=240)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True, help_text="Plain text the snippet is cut from.")
+    external_id = models.CharField(max_length=300, blank=True)
+    # Analysed terms (knowflow.discovery.text.terms_text), what full-text search matches.
+    title_terms = models.TextField(blank=True)
+    topic_terms = models.TextField(blank=True)
+    people_terms = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True)
+    # Filters and facets.
+    topic_ids = models.CharField(max_length=1000, blank=True, help_text="' 3 17 '-style list.")
+    format = models.CharField(max_length=24, blank=True)  # session format or resource kind
+    language = models.CharField(max_length=16, blank=True)
+    circle_id = models.BigIntegerField(null=True, blank=True)
+    date = models.DateTimeField(null=True, blank=True, help_text="Next date, else the last one.")
+    has_recording = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "date"]), models.Index(fields=["group_key"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="one_search_document_per_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.title}"
+
+
+class SearchQueryLog(models.Model):
+    """A search someone ran, without who ran it (insights count queries, never people)."""
+
+    query = models.CharField(max_length=200)
+    normalized = models.CharField(max_length=200, db_index=True)
+    result_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class SearchClick(models.Model):
+    log = models.ForeignKey(SearchQueryLog, on_delete=models.CASCADE, related_name="clicks")
+    kind = models.CharField(max_length=16)
+    object_id = models.BigIntegerField()
+    position = models.PositiveIntegerField()
+    clicked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.log} → {self.kind} {self.object_id}"

@@ -1,0 +1,289 @@
+"""The search engine: one ranking for the search page, the API and ``knowflow search``.
+
+1. Parse: the typed text becomes analysed terms (``knowflow.discovery.query``): unknown words
+   are corrected against the index's vocabulary, topic names found in the query bring their
+   synonyms, and the last word counts as a prefix while someone is typing.
+2. Match and score in the database (the backend: FTS5 BM25 or PostgreSQL ``ts_rank``, with
+   field weights title > topics > people > body), filters applied in SQL.
+3. Re-rank the best few hundred: an exact title match and a query that *is* one of a
+   document's topics (or a synonym of it) lift it; things that only name other things
+   (people, circles, topics) weigh a little less than sessions and resources.
+4. Collapse: a session and its recording are one result (the better one, the other attached).
+5. Facets over every match, highlighted snippets (HTML-escaped except the marks).
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+
+from knowflow.discovery.query import ParsedQuery, SynonymMap, parse_query
+from knowflow.discovery.spelling import Vocabulary
+from knowflow.discovery.text import highlight, stem, words
+from knowflow.library.search.base import Candidate, SearchBackend, SearchFilters
+
+CANDIDATES = 200  # re-ranked in Python; the database orders the rest
+TITLE_EXACT_BOOST = 1.6
+TITLE_ALL_TERMS_BOOST = 1.15
+TOPIC_MATCH_BOOST = 1.5
+KIND_PRIOR = {"person": 0.8, "circle": 0.8, "topic": 0.9}
+CACHE_SECONDS = 300
+MIN_CORRECTION_FREQUENCY = 2  # a term seen once may itself be a typo: never a correction
+
+
+def backend() -> SearchBackend:
+    """The backend for the database in use."""
+    if connection.vendor == "postgresql":
+        from knowflow.library.search.postgres import PostgresBackend
+
+        return PostgresBackend()
+    from knowflow.library.search.sqlite import SqliteBackend
+
+    return SqliteBackend()
+
+
+# --- the vocabulary and synonyms, cached per process ---------------------------------------
+
+
+@dataclass
+class _Knowledge:
+    vocabulary: Vocabulary
+    synonyms: SynonymMap
+    topic_runs: dict[int, set[tuple[str, ...]]]
+    loaded_at: float
+
+
+_lock = threading.Lock()
+_knowledge: dict[str, _Knowledge] = {}
+
+
+def invalidate() -> None:
+    """Forget the cached vocabulary: the next search reloads it (called after index writes)."""
+    _knowledge.clear()
+
+
+def knowledge() -> _Knowledge:
+    """The vocabulary of indexed terms and the topic synonyms, reloaded every few minutes."""
+    key = connection.alias + connection.vendor
+    current = _knowledge.get(key)
+    if current is not None and time.monotonic() - current.loaded_at < CACHE_SECONDS:
+        return current
+    with _lock:
+        from knowflow.library.models import SearchDocument
+        from knowflow.topics.models import Topic
+
+        frequencies = [
+            (term, count)
+            for term, count in backend().term_frequencies()
+            if count >= MIN_CORRECTION_FREQUENCY
+        ]
+        title_words: Counter[str] = Counter()
+        for title in SearchDocument.objects.values_list("title", flat=True).iterator(
+            chunk_size=5000
+        ):
+            title_words.update(set(words(title)))
+        topics = list(Topic.objects.values_list("id", "name", "synonyms"))
+        topic_runs: dict[int, set[tuple[str, ...]]] = {}
+        for topic_id, name, synonyms in topics:
+            runs = {tuple(stem(w) for w in words(n)) for n in [name, *(synonyms or [])]}
+            topic_runs[topic_id] = {run for run in runs if run}
+        current = _Knowledge(
+            vocabulary=Vocabulary.build(frequencies, title_words.items()),
+            synonyms=SynonymMap.build([name, *(synonyms or [])] for _, name, synonyms in topics),
+            topic_runs=topic_runs,
+            loaded_at=time.monotonic(),
+        )
+        _knowledge[key] = current
+        return current
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    kind: str
+    object_id: int
+    slug: str
+    title: str
+    score: float
+    external_id: str
+    format: str
+    language: str
+    date: datetime | None
+    has_recording: bool
+    title_html: str = ""
+    snippet_html: str = ""
+    topic_ids: tuple[int, ...] = ()
+    circle_id: int | None = None
+    within_working_hours: bool = False
+    grouped: list[SearchHit] = field(default_factory=list)  # e.g. a session's recording
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResults:
+    query: str
+    parsed: ParsedQuery
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    corrected_query: str = ""
+    has_more: bool = False
+
+
+def _ids(topic_ids: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in topic_ids.split())
+
+
+def _rerank(candidates: list[Candidate], parsed: ParsedQuery, know: _Knowledge) -> list[Candidate]:
+    query_run = parsed.terms
+    query_key = " ".join(query_run)
+    wanted = set(query_run)
+    for candidate in candidates:
+        score = candidate.score
+        title_terms = candidate.title_terms.split()
+        if query_key and candidate.title_terms == query_key:
+            score *= TITLE_EXACT_BOOST
+        elif len(wanted) > 1 and wanted.issubset(title_terms):
+            score *= TITLE_ALL_TERMS_BOOST
+        if query_run and any(
+            query_run in know.topic_runs.get(topic_id, ()) for topic_id in _ids(candidate.topic_ids)
+        ):
+            score *= TOPIC_MATCH_BOOST
+        candidate.score = score * KIND_PRIOR.get(candidate.kind, 1.0)
+    return sorted(candidates, key=lambda c: (-c.score, c.id))
+
+
+def _hit(candidate: Candidate, parsed: ParsedQuery, *, snippets: bool) -> SearchHit:
+    hit = SearchHit(
+        kind=candidate.kind,
+        object_id=candidate.object_id,
+        slug=candidate.slug,
+        title=candidate.title,
+        score=round(candidate.score, 6),
+        external_id=candidate.external_id,
+        format=candidate.format,
+        language=candidate.language,
+        date=candidate.date,
+        has_recording=candidate.has_recording,
+        topic_ids=_ids(candidate.topic_ids),
+        circle_id=candidate.circle_id,
+    )
+    if snippets:
+        marked = [*parsed.terms, *(t for run in parsed.phrases for t in run)]
+        prefixes = (parsed.prefix,) if parsed.prefix else ()
+        hit.title_html = highlight(candidate.title, marked, width=400, prefixes=prefixes)
+        hit.snippet_html = highlight(candidate.summary, marked, prefixes=prefixes)
+    else:
+        hit.title_html = html.escape(candidate.title)
+    return hit
+
+
+def _collapse(ranked: list[Candidate]) -> list[list[Candidate]]:
+    """Group results by ``group_key`` in rank order; a session stands for its group (its
+    page shows the recording), the others ride along."""
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in ranked:
+        groups.setdefault(candidate.group_key, []).append(candidate)
+    for group in groups.values():
+        session = next((i for i, c in enumerate(group) if c.kind == "session"), 0)
+        if session:
+            group.insert(0, group.pop(session))
+    return list(groups.values())
+
+
+def _facets(rows: list[tuple]) -> dict[str, Counter]:
+    counters: dict[str, Counter] = {
+        "type": Counter(),
+        "format": Counter(),
+        "language": Counter(),
+        "has_recording": Counter(),
+        "circle": Counter(),
+        "topic": Counter(),
+    }
+    for kind, fmt, language, has_recording, circle_id, topic_ids in rows:
+        counters["type"][kind] += 1
+        if fmt:
+            counters["format"][fmt] += 1
+        if language:
+            counters["language"][language] += 1
+        if has_recording:
+            counters["has_recording"]["yes"] += 1
+        if circle_id is not None:
+            counters["circle"][circle_id] += 1
+        for topic_id in _ids(topic_ids or ""):
+            counters["topic"][topic_id] += 1
+    return counters
+
+
+def run_search(
+    *,
+    text: str,
+    filters: SearchFilters,
+    limit: int = 20,
+    offset: int = 0,
+    facets: bool = False,
+    snippets: bool = True,
+    prefix: bool = True,
+) -> tuple[SearchResults, dict[str, Counter]]:
+    """Rank the documents matching ``text`` and ``filters`` (see the module docstring).
+
+    Returns the results and raw facet counts (ids, not labels: the selector names them).
+    """
+    engine = backend()
+    know = knowledge()
+    parsed = parse_query(text, vocabulary=know.vocabulary, synonyms=know.synonyms, prefix=prefix)
+    wanted = offset + limit
+    if parsed.is_empty:
+        ranked = engine.browse(filters, limit=wanted + 1)
+        facet_rows = engine.browse_facet_rows(filters) if facets else []
+    else:
+        ranked = _rerank(
+            engine.candidates(parsed, filters, limit=max(CANDIDATES, wanted * 3)), parsed, know
+        )
+        facet_rows = engine.facet_rows(parsed, filters) if facets else []
+    groups = _collapse(ranked)
+    hits = []
+    for group in groups[offset:wanted]:
+        hit = _hit(group[0], parsed, snippets=snippets)
+        hit.score = round(max(c.score for c in group), 6)  # the group ranks by its best
+        hit.grouped = [_hit(other, parsed, snippets=False) for other in group[1:]]
+        hits.append(hit)
+    corrected = ""
+    if parsed.corrections:
+        spelled = {w: know.vocabulary.spelled(t) for w, t in parsed.corrections.items()}
+        corrected = " ".join(spelled.get(w, w) for w in words(parsed.text))
+    counters = _facets(facet_rows) if facets else {}
+    results = SearchResults(
+        query=parsed.text,
+        parsed=parsed,
+        hits=hits,
+        total=len(facet_rows) if facets else len(groups),
+        corrected_query=corrected,
+        has_more=len(groups) > wanted,
+    )
+    return results, counters
+
+
+def suggest_words(prefix: str, *, limit: int = 8) -> list[str]:
+    """Completions of the last word being typed."""
+    typed = words(prefix)
+    if not typed or prefix[-1:].isspace():
+        return []
+    head = " ".join(typed[:-1])
+    return [
+        f"{head} {word}".strip() for word in knowledge().vocabulary.complete(typed[-1], limit=limit)
+    ]

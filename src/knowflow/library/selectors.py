@@ -1,0 +1,453 @@
+"""Read queries for the library and the search over everything, always for a viewer.
+
+``search_everything`` is the one entry point the search page, the API and ``knowflow search``
+share, so the three rank alike. Lists arrive with their joins done (tests pin query counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from knowflow.accounts.models import Person
+from knowflow.circles.models import Circle
+from knowflow.errors import DomainError, NotFound
+from knowflow.events.models import Occurrence, Session
+from knowflow.library.models import (
+    Collection,
+    CollectionItem,
+    PathProgress,
+    Resource,
+    SearchClick,
+    SearchDocument,
+    SearchQueryLog,
+)
+from knowflow.library.search.base import SearchFilters
+from knowflow.library.search.engine import (
+    FacetValue,
+    SearchHit,
+    SearchResults,
+    run_search,
+    suggest_words,
+)
+from knowflow.topics.models import Topic
+
+TYPES = tuple(SearchDocument.Kind.values)
+MAX_LIMIT = 100
+FACET_SIZE = 12
+
+
+def _default_review_days() -> int:
+    return int(getattr(settings, "KNOWFLOW_RESOURCE_REVIEW_DAYS", 365))
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a search page, API call or command asks for; slugs and codes as typed."""
+
+    text: str = ""
+    types: tuple[str, ...] = ()
+    topic: str = ""  # topic slug
+    format: str = ""  # session format or resource kind
+    language: str = ""
+    circle: str = ""  # circle slug
+    date_from: date | None = None
+    date_to: date | None = None
+    has_recording: bool | None = None
+
+
+def _check_request(request: SearchRequest) -> None:
+    unknown = [t for t in request.types if t not in TYPES]
+    if unknown:
+        raise DomainError(
+            f"Unknown type '{unknown[0]}'; use one of: {', '.join(TYPES)}.", field="type"
+        )
+    if request.date_from and request.date_to and request.date_to < request.date_from:
+        raise DomainError("The end of the date range is before its start.", field="date_to")
+
+
+def _filters(request: SearchRequest) -> SearchFilters | None:
+    """The request's filters with slugs resolved; None when a named topic or circle does not
+    exist (nothing can match it)."""
+    topic_ids: tuple[int, ...] = ()
+    if request.topic:
+        topic = Topic.objects.filter(slug=request.topic).only("id").first()
+        if topic is None:
+            return None
+        topic_ids = (topic.pk,)
+    circle_id = None
+    if request.circle:
+        circle = Circle.objects.filter(slug=request.circle).only("id").first()
+        if circle is None:
+            return None
+        circle_id = circle.pk
+
+    def midnight(day: date | None) -> datetime | None:
+        return (
+            datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone()) if day else None
+        )
+
+    date_to = midnight(request.date_to + timedelta(days=1)) if request.date_to else None
+    return SearchFilters(
+        types=request.types,
+        topic_ids=topic_ids,
+        formats=(request.format,) if request.format else (),
+        language=request.language,
+        circle_id=circle_id,
+        date_from=midnight(request.date_from),
+        date_to=date_to,
+        has_recording=request.has_recording,
+    )
+
+
+@dataclass
+class SearchPage:
+    results: SearchResults
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def hits(self) -> list[SearchHit]:
+        return self.results.hits
+
+
+_FORMAT_LABELS = {
+    **dict(Session.Format.choices),
+    **dict(Resource.Kind.choices),
+    **dict(Collection.Kind.choices),
+}
+_TYPE_LABELS = dict(SearchDocument.Kind.choices)
+
+
+def _named_facets(counters: dict) -> dict[str, list[FacetValue]]:
+    if not counters:
+        return {}
+    facets: dict[str, list[FacetValue]] = {}
+    facets["type"] = [
+        FacetValue(k, _TYPE_LABELS.get(k, k), n) for k, n in counters["type"].most_common()
+    ]
+    facets["format"] = [
+        FacetValue(k, _FORMAT_LABELS.get(k, k), n)
+        for k, n in counters["format"].most_common(FACET_SIZE)
+    ]
+    facets["language"] = [
+        FacetValue(k, k, n) for k, n in counters["language"].most_common(FACET_SIZE)
+    ]
+    facets["has_recording"] = [
+        FacetValue("yes", "Has a recording", n) for n in counters["has_recording"].values()
+    ]
+    top_topics = counters["topic"].most_common(FACET_SIZE)
+    names = dict(Topic.objects.filter(pk__in=[k for k, _ in top_topics]).values_list("id", "slug"))
+    labels = dict(Topic.objects.filter(pk__in=[k for k, _ in top_topics]).values_list("id", "name"))
+    facets["topic"] = [FacetValue(names[k], labels[k], n) for k, n in top_topics if k in names]
+    top_circles = counters["circle"].most_common(FACET_SIZE)
+    circles = {
+        c.pk: c
+        for c in Circle.objects.filter(pk__in=[k for k, _ in top_circles]).only(
+            "id", "slug", "name"
+        )
+    }
+    facets["circle"] = [
+        FacetValue(circles[k].slug, circles[k].name, n) for k, n in top_circles if k in circles
+    ]
+    return facets
+
+
+def _mark_working_hours(hits: list[SearchHit], viewer: Person) -> None:
+    """Flag upcoming sessions with a date inside the viewer's working hours (one query)."""
+    now = timezone.now()
+    session_ids = [
+        h.object_id
+        for h in hits
+        if h.kind == SearchDocument.Kind.SESSION and h.date and h.date >= now
+    ]
+    if not session_ids:
+        return
+    hours, zone = viewer.hours, viewer.zone
+    inside: set[int] = set()
+    for occurrence in Occurrence.objects.filter(session_id__in=session_ids, end__gte=now).only(
+        "session_id", "start", "end"
+    ):
+        if hours.covers(zone, occurrence.start, occurrence.end):
+            inside.add(occurrence.session_id)
+    for hit in hits:
+        hit.within_working_hours = (
+            hit.kind == SearchDocument.Kind.SESSION and hit.object_id in inside
+        )
+
+
+def search_everything(
+    *,
+    viewer: Person | None,
+    request: SearchRequest,
+    page: int = 1,
+    page_size: int = 20,
+    facets: bool = False,
+    snippets: bool = True,
+    prefix: bool = False,
+) -> SearchPage:
+    """Search sessions, resources, collections, people, circles and topics.
+
+    The ranking is described in ``knowflow.library.search.engine``. ``facets`` adds counts
+    per type, format, language, topic, circle and "has a recording" over every match;
+    ``snippets`` adds highlighted, HTML-escaped snippets. Raises ``DomainError`` for an
+    unknown type or a backwards date range. Reads only; logging a search is a service.
+    """
+    _check_request(request)
+    page = max(page, 1)
+    page_size = max(1, min(page_size, MAX_LIMIT))
+    filters = _filters(request)
+    if filters is None:
+        from knowflow.discovery.query import parse_query
+
+        empty = SearchResults(
+            query=request.text, parsed=parse_query(request.text), hits=[], total=0
+        )
+        return SearchPage(results=empty, page=page, page_size=page_size)
+    results, counters = run_search(
+        text=request.text,
+        filters=filters,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+        facets=facets,
+        snippets=snippets,
+        prefix=prefix,
+    )
+    if viewer is not None:
+        _mark_working_hours(results.hits, viewer)
+    return SearchPage(
+        results=results, facets=_named_facets(counters), page=page, page_size=page_size
+    )
+
+
+def search_suggestions(*, text: str, limit: int = 8) -> dict[str, list]:
+    """While typing: completions of the last word, and the best few titles (prefix search)."""
+    results, _ = run_search(
+        text=text, filters=SearchFilters(), limit=limit, facets=False, snippets=False, prefix=True
+    )
+    return {
+        "words": suggest_words(text, limit=limit),
+        "results": [
+            {"type": h.kind, "id": h.object_id, "title": h.title, "url": hit_url(h)}
+            for h in results.hits
+        ],
+    }
+
+
+def hit_url(hit: SearchHit) -> str:
+    """Where a result leads."""
+    return object_url(hit.kind, hit.slug)
+
+
+def object_url(kind: str, slug: str) -> str:
+    routes = {
+        SearchDocument.Kind.SESSION: "events:session",
+        SearchDocument.Kind.RESOURCE: "library:resource",
+        SearchDocument.Kind.COLLECTION: "library:collection",
+        SearchDocument.Kind.PERSON: "accounts:person",
+        SearchDocument.Kind.CIRCLE: "circles:circle",
+    }
+    if kind == SearchDocument.Kind.TOPIC:
+        return f"{reverse('library:search')}?topic={slug}"
+    return reverse(routes[kind], args=[slug])
+
+
+def related_to(*, kind: str, object_id: int, limit: int = 5) -> list[SearchHit]:
+    """More on the same subject: documents sharing the most distinctive words of this one.
+
+    A "more like this" query built from the document's own terms (title and topics twice,
+    the body's rarer words once), run through the same backend. No network, no model.
+    """
+    from knowflow.library.search.related import related_hits
+
+    return related_hits(kind=kind, object_id=object_id, limit=limit)
+
+
+# --- resources and collections -------------------------------------------------------------
+
+
+def resource_list(
+    *, viewer: Person, kind: str = "", topic: str = "", page: int = 1, page_size: int = 20
+) -> tuple[list[Resource], bool]:
+    """One page of the library, newest first; fetches one row more instead of counting."""
+    resources = Resource.objects.select_related("session", "circle", "owner").prefetch_related(
+        "topics", Prefetch("authors", queryset=Person.objects.only("id", "display_name", "slug"))
+    )
+    if kind:
+        resources = resources.filter(kind=kind)
+    if topic:
+        resources = resources.filter(topics__slug=topic)
+    offset = (max(page, 1) - 1) * page_size
+    rows = list(resources.order_by("-created_at", "-id")[offset : offset + page_size + 1])
+    return rows[:page_size], len(rows) > page_size
+
+
+def resource_detail(*, viewer: Person, slug: str) -> Resource:
+    resource = (
+        Resource.objects.filter(slug=slug)
+        .select_related("session", "occurrence", "circle", "owner")
+        .prefetch_related("topics", "authors")
+        .first()
+    )
+    if resource is None:
+        raise NotFound("There is no such resource.")
+    return resource
+
+
+def stale_cutoff(*, today: date | None = None) -> date:
+    return (today or timezone.localdate()) - timedelta(days=_default_review_days())
+
+
+def is_stale(resource: Resource, *, today: date | None = None) -> bool:
+    """Not reviewed within the review period (a never-reviewed resource counts from creation)."""
+    reviewed = resource.last_reviewed_on or resource.created_at.date()
+    return reviewed < stale_cutoff(today=today)
+
+
+def stale_resources_of(*, owner: Person, limit: int = 50) -> list[Resource]:
+    """The owner's resources due for a review, oldest review first."""
+    cutoff = stale_cutoff()
+    return list(
+        Resource.objects.filter(owner=owner)
+        .filter(
+            Q(last_reviewed_on__lt=cutoff)
+            | Q(last_reviewed_on__isnull=True, created_at__date__lt=cutoff)
+        )
+        .only("id", "title", "slug", "kind", "last_reviewed_on", "created_at")
+        .order_by("last_reviewed_on", "id")[:limit]
+    )
+
+
+def collection_list(
+    *,
+    viewer: Person,
+    kind: str = "",
+    topic: str = "",
+    circle: str = "",
+    owner: Person | None = None,
+) -> QuerySet[Collection]:
+    collections = Collection.objects.select_related("owner", "circle", "topic").annotate(
+        item_count=Count("items", distinct=True)
+    )
+    if kind:
+        collections = collections.filter(kind=kind)
+    if topic:
+        collections = collections.filter(topic__slug=topic)
+    if circle:
+        collections = collections.filter(circle__slug=circle)
+    if owner is not None:
+        collections = collections.filter(owner=owner)
+    return collections.order_by("title", "id")
+
+
+@dataclass
+class CollectionView:
+    collection: Collection
+    sections: list[tuple[object, list[CollectionItem]]]  # (section or None, its items)
+    done: set[int]
+    following: bool
+    total: int
+
+    @property
+    def done_count(self) -> int:
+        return len(self.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * len(self.done) / self.total) if self.total else 0
+
+
+def collection_detail(*, viewer: Person, slug: str) -> CollectionView:
+    """A collection with its sections and items in order, and the viewer's progress."""
+    collection = (
+        Collection.objects.filter(slug=slug)
+        .select_related("owner", "circle", "topic")
+        .prefetch_related(
+            "sections",
+            Prefetch(
+                "items",
+                queryset=CollectionItem.objects.select_related("resource", "session").order_by(
+                    "position", "id"
+                ),
+            ),
+        )
+        .first()
+    )
+    if collection is None:
+        raise NotFound("There is no such collection.")
+    items = list(collection.items.all())
+    grouped: list[tuple[object, list[CollectionItem]]] = []
+    loose = [i for i in items if i.section_id is None]
+    if loose:
+        grouped.append((None, loose))
+    for section in collection.sections.all():
+        grouped.append((section, [i for i in items if i.section_id == section.pk]))
+    done = set(
+        PathProgress.objects.filter(person=viewer, item__collection=collection).values_list(
+            "item_id", flat=True
+        )
+    )
+    following = collection.follows.filter(person=viewer).exists()
+    return CollectionView(
+        collection=collection, sections=grouped, done=done, following=following, total=len(items)
+    )
+
+
+def paths_followed(*, viewer: Person) -> list[Collection]:
+    return list(
+        Collection.objects.filter(follows__person=viewer)
+        .select_related("owner")
+        .annotate(item_count=Count("items", distinct=True))
+        .order_by("title")
+    )
+
+
+# --- insights ---------------------------------------------------------------------------------
+
+
+@dataclass
+class QueryCount:
+    query: str
+    count: int
+
+
+def search_insights(
+    *, viewer: Person, days: int = 90, limit: int = 25
+) -> dict[str, list[QueryCount]]:
+    """Most frequent queries, queries that found nothing and queries nobody clicked.
+
+    Counts of normalised query text only: the log never held who searched.
+    """
+    from knowflow.library.permissions import can_see_search_insights
+
+    if not can_see_search_insights(actor=viewer):
+        from knowflow.errors import Forbidden
+
+        raise Forbidden("Search insights are for enablers.")
+    since = timezone.now() - timedelta(days=days)
+    logs = SearchQueryLog.objects.filter(created_at__gte=since)
+
+    def top(rows: QuerySet) -> list[QueryCount]:
+        return [
+            QueryCount(row["normalized"], row["n"])
+            for row in rows.values("normalized")
+            .annotate(n=Count("id"))
+            .order_by("-n", "normalized")[:limit]
+        ]
+
+    clicked = SearchClick.objects.filter(log__created_at__gte=since).values("log__normalized")
+    return {
+        "frequent": top(logs),
+        "zero_results": top(logs.filter(result_count=0)),
+        # Found something, yet no one who ran it (ever, in the period) opened a result.
+        "not_clicked": top(logs.filter(result_count__gt=0).exclude(normalized__in=clicked)),
+    }

@@ -1,0 +1,472 @@
+"""Everything that changes the library: resources, uploads, reviews, collections, paths,
+the search log — and the search index, written in the same transaction as each change.
+
+Other apps keep the index current by calling ``search_index_*`` from their own services
+(in their transaction too); ``knowflow search_reindex`` rebuilds it after bulk loads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from knowflow.accounts.models import Person
+from knowflow.accounts.services import unique_slug
+from knowflow.circles.models import Circle
+from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.events.models import Occurrence, Session
+from knowflow.library.models import (
+    Collection,
+    CollectionItem,
+    CollectionSection,
+    PathFollow,
+    PathProgress,
+    Resource,
+    SearchClick,
+    SearchDocument,
+    SearchQueryLog,
+)
+from knowflow.library.permissions import (
+    can_add_resource,
+    can_confirm_review,
+    can_create_collection,
+    can_edit_resource,
+    can_manage_collection,
+)
+from knowflow.library.search import documents
+from knowflow.library.uploads import check_upload
+from knowflow.topics.models import Topic
+
+Kind = SearchDocument.Kind
+MAX_TITLE = 300
+
+
+# --- the index, for every app ----------------------------------------------------------------
+
+
+def search_index_sessions(*, session_ids: Iterable[int]) -> None:
+    """Re-index sessions (call from the service that changed them, inside its transaction).
+
+    Also re-indexes their speakers, whose documents list what they taught.
+    """
+    ids = list(session_ids)
+    documents.index_sessions(ids)
+    speakers = Session.speakers.through.objects.filter(session_id__in=ids).values_list(
+        "person_id", flat=True
+    )
+    documents.index_people(set(speakers))
+
+
+def search_index_people(*, person_ids: Iterable[int]) -> None:
+    documents.index_people(person_ids)
+
+
+def search_index_circles(*, circle_ids: Iterable[int]) -> None:
+    documents.index_circles(circle_ids)
+
+
+def search_index_topics(*, topic_ids: Iterable[int]) -> None:
+    documents.index_topics(topic_ids)
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+def _check_resource_fields(*, kind: str, title: str, url: str, has_file: bool, body: str) -> None:
+    if kind not in Resource.Kind.values:
+        raise DomainError(
+            f"'{kind}' is not a kind of resource; use one of: {', '.join(Resource.Kind.values)}.",
+            field="kind",
+        )
+    if not title.strip():
+        raise DomainError("A resource needs a title.", field="title")
+    if len(title) > MAX_TITLE:
+        raise DomainError(f"The title is longer than {MAX_TITLE} characters.", field="title")
+    if url and not url.startswith(("http://", "https://")):
+        raise DomainError("A link must start with http:// or https://.", field="url")
+    if kind == Resource.Kind.NOTE:
+        if not body.strip():
+            raise DomainError("A note needs its text.", field="body")
+    elif kind in (Resource.Kind.RECORDING, Resource.Kind.REPOSITORY, Resource.Kind.ARTICLE):
+        if not url:
+            raise DomainError("Give the link to it.", field="url")
+    elif not url and not has_file:
+        raise DomainError("Upload the file or give a link to it.", field="file")
+
+
+def _store_upload(resource: Resource, upload: UploadedFile) -> None:
+    """Check then store: a refused file raises before anything is written."""
+    data, file_type = check_upload(upload)
+    stored_as = f"{uuid.uuid4().hex}.{file_type.extension}"
+    resource.file.save(stored_as, ContentFile(data), save=False)
+    resource.file_name = (upload.name or stored_as)[-255:]
+    resource.file_type = file_type.content_type
+    resource.file_size = len(data)
+
+
+@transaction.atomic
+def resource_create(
+    *,
+    actor: Person,
+    kind: str,
+    title: str,
+    description: str = "",
+    body: str = "",
+    url: str = "",
+    upload: UploadedFile | None = None,
+    topics: Iterable[Topic] = (),
+    authors: Iterable[Person] = (),
+    language: str = "en",
+    session: Session | None = None,
+    occurrence: Occurrence | None = None,
+    circle: Circle | None = None,
+    licence: str = "",
+    owner: Person | None = None,
+) -> Resource:
+    """Add a resource; the actor owns it (and vouches for it today) unless an owner is named.
+
+    An upload is checked by content and stored under MEDIA_ROOT; a refused upload writes
+    nothing. The resource is indexed in the same transaction.
+    """
+    if not can_add_resource(actor=actor):
+        raise Forbidden("You cannot add resources.")
+    url = url.strip()
+    _check_resource_fields(kind=kind, title=title, url=url, has_file=upload is not None, body=body)
+    if occurrence is not None:
+        if session is None:
+            session = occurrence.session
+        elif occurrence.session_id != session.pk:
+            raise DomainError("That date belongs to another session.", field="occurrence")
+    resource = Resource(
+        kind=kind,
+        title=title.strip(),
+        slug=unique_slug(Resource, title, max_length=240),
+        description=description,
+        body=body,
+        url=url,
+        language=language.strip() or "en",
+        session=session,
+        occurrence=occurrence,
+        circle=circle or (session.circle if session else None),
+        licence=licence.strip()[:200],
+        owner=owner or actor,
+        last_reviewed_on=timezone.localdate(),
+        created_by=actor,
+    )
+    if upload is not None:
+        _store_upload(resource, upload)
+    try:
+        resource.save()
+        resource.topics.set(topics)
+        resource.authors.set(
+            list(authors) or ([actor] if kind in (Resource.Kind.SLIDES, Resource.Kind.NOTE) else [])
+        )
+        documents.index_resources([resource.pk])
+        if session is not None:
+            documents.index_sessions([session.pk])  # "has a recording" may have changed
+    except Exception:
+        if resource.file:
+            resource.file.storage.delete(resource.file.name)
+        raise
+    return resource
+
+
+@transaction.atomic
+def resource_update(
+    *,
+    resource: Resource,
+    actor: Person,
+    title: str | None = None,
+    description: str | None = None,
+    body: str | None = None,
+    url: str | None = None,
+    upload: UploadedFile | None = None,
+    topics: Iterable[Topic] | None = None,
+    authors: Iterable[Person] | None = None,
+    language: str | None = None,
+    licence: str | None = None,
+    owner: Person | None = None,
+) -> Resource:
+    """Edit a resource (see ``can_edit_resource``); ``None`` leaves a field as it is."""
+    if not can_edit_resource(actor=actor, resource=resource):
+        raise Forbidden(
+            "Only the resource's owner, authors, its circle's champions and enablers can edit it."
+        )
+    new_title = resource.title if title is None else title
+    new_url = resource.url if url is None else url.strip()
+    new_body = resource.body if body is None else body
+    _check_resource_fields(
+        kind=resource.kind,
+        title=new_title,
+        url=new_url,
+        has_file=bool(resource.file) or upload is not None,
+        body=new_body,
+    )
+    old_file = resource.file.name if upload is not None and resource.file else ""
+    resource.title, resource.url, resource.body = new_title.strip(), new_url, new_body
+    if description is not None:
+        resource.description = description
+    if language is not None:
+        resource.language = language.strip() or "en"
+    if licence is not None:
+        resource.licence = licence.strip()[:200]
+    if owner is not None:
+        resource.owner = owner
+    if upload is not None:
+        _store_upload(resource, upload)
+    resource.save()
+    if topics is not None:
+        resource.topics.set(topics)
+    if authors is not None:
+        resource.authors.set(authors)
+    documents.index_resources([resource.pk])
+    if old_file:
+        storage = resource.file.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    return resource
+
+
+@transaction.atomic
+def resource_confirm_reviewed(*, resource: Resource, actor: Person) -> Resource:
+    """The owner (or an editor) vouches that the resource is still accurate, today."""
+    if not can_confirm_review(actor=actor, resource=resource):
+        raise Forbidden(
+            "Only the resource's owner and its editors can confirm it is still accurate."
+        )
+    resource.last_reviewed_on = timezone.localdate()
+    resource.save(update_fields=["last_reviewed_on", "updated_at"])
+    return resource
+
+
+@transaction.atomic
+def resource_delete(*, resource: Resource, actor: Person) -> None:
+    if not can_edit_resource(actor=actor, resource=resource):
+        raise Forbidden(
+            "Only the resource's owner, authors, its circle's champions and enablers can delete it."
+        )
+    session_id, name = resource.session_id, resource.file.name if resource.file else ""
+    storage = resource.file.storage
+    pk = resource.pk
+    resource.delete()
+    documents.remove_documents(kind=Kind.RESOURCE, object_ids=[pk])
+    if session_id:
+        documents.index_sessions([session_id])
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- collections and learning paths -----------------------------------------------------------
+
+
+def _check_collection_fields(*, title: str, kind: str) -> None:
+    if not title.strip():
+        raise DomainError("A collection needs a title.", field="title")
+    if len(title) > 200:
+        raise DomainError("The title is longer than 200 characters.", field="title")
+    if kind not in Collection.Kind.values:
+        raise DomainError("Kind must be 'collection' or 'path'.", field="kind")
+
+
+@transaction.atomic
+def collection_create(
+    *,
+    actor: Person,
+    title: str,
+    kind: str = Collection.Kind.COLLECTION,
+    description: str = "",
+    circle: Circle | None = None,
+    topic: Topic | None = None,
+) -> Collection:
+    """Start a collection (or a learning path) owned by the actor."""
+    if not can_create_collection(actor=actor):
+        raise Forbidden("You cannot create collections.")
+    _check_collection_fields(title=title, kind=kind)
+    collection = Collection.objects.create(
+        kind=kind,
+        title=title.strip(),
+        slug=unique_slug(Collection, title, max_length=220),
+        description=description,
+        owner=actor,
+        circle=circle,
+        topic=topic,
+    )
+    documents.index_collections([collection.pk])
+    return collection
+
+
+@transaction.atomic
+def collection_update(
+    *,
+    collection: Collection,
+    actor: Person,
+    title: str | None = None,
+    kind: str | None = None,
+    description: str | None = None,
+    circle: Circle | None = None,
+    clear_circle: bool = False,
+    topic: Topic | None = None,
+    clear_topic: bool = False,
+) -> Collection:
+    if not can_manage_collection(actor=actor, collection=collection):
+        raise Forbidden(
+            "Only the collection's owner, its circle's champions and enablers can edit it."
+        )
+    _check_collection_fields(
+        title=collection.title if title is None else title, kind=kind or collection.kind
+    )
+    if title is not None:
+        collection.title = title.strip()
+    if kind is not None:
+        collection.kind = kind
+    if description is not None:
+        collection.description = description
+    if circle is not None or clear_circle:
+        collection.circle = circle
+    if topic is not None or clear_topic:
+        collection.topic = topic
+    collection.save()
+    documents.index_collections([collection.pk])
+    return collection
+
+
+@transaction.atomic
+def collection_section_add(
+    *, collection: Collection, actor: Person, title: str, note: str = ""
+) -> CollectionSection:
+    if not can_manage_collection(actor=actor, collection=collection):
+        raise Forbidden(
+            "Only the collection's owner, its circle's champions and enablers can change it."
+        )
+    if not title.strip():
+        raise DomainError("A section needs a title.", field="title")
+    last = collection.sections.aggregate(m=Max("position"))["m"]
+    section = CollectionSection.objects.create(
+        collection=collection, title=title.strip()[:200], note=note, position=(last or 0) + 1
+    )
+    documents.index_collections([collection.pk])
+    return section
+
+
+@transaction.atomic
+def collection_item_add(
+    *,
+    collection: Collection,
+    actor: Person,
+    resource: Resource | None = None,
+    session: Session | None = None,
+    section: CollectionSection | None = None,
+    note: str = "",
+) -> CollectionItem:
+    """Append a resource or a session (exactly one) to the collection, or to one section."""
+    if not can_manage_collection(actor=actor, collection=collection):
+        raise Forbidden(
+            "Only the collection's owner, its circle's champions and enablers can change it."
+        )
+    if (resource is None) == (session is None):
+        raise DomainError("Add either a resource or a session.", field="resource")
+    if section is not None and section.collection_id != collection.pk:
+        raise DomainError("That section belongs to another collection.", field="section")
+    duplicate = collection.items.filter(resource=resource, session=session).exists()
+    if duplicate:
+        raise DomainError("That is already in this collection.", field="resource")
+    last = collection.items.aggregate(m=Max("position"))["m"]
+    item = CollectionItem.objects.create(
+        collection=collection,
+        section=section,
+        resource=resource,
+        session=session,
+        note=note,
+        position=(last or 0) + 1,
+    )
+    documents.index_collections([collection.pk])
+    return item
+
+
+@transaction.atomic
+def collection_item_remove(*, item: CollectionItem, actor: Person) -> None:
+    collection = item.collection
+    if not can_manage_collection(actor=actor, collection=collection):
+        raise Forbidden(
+            "Only the collection's owner, its circle's champions and enablers can change it."
+        )
+    item.delete()
+    documents.index_collections([collection.pk])
+
+
+@transaction.atomic
+def collection_item_move(*, item: CollectionItem, actor: Person, up: bool) -> None:
+    """Swap an item with its neighbour (in the same section) above or below."""
+    if not can_manage_collection(actor=actor, collection=item.collection):
+        raise Forbidden(
+            "Only the collection's owner, its circle's champions and enablers can change it."
+        )
+    siblings = list(
+        CollectionItem.objects.select_for_update()
+        .filter(collection_id=item.collection_id, section_id=item.section_id)
+        .order_by("position", "id")
+    )
+    index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings, 1):
+        sibling.position = position
+    CollectionItem.objects.bulk_update(siblings, ["position"])
+
+
+@transaction.atomic
+def path_follow(*, collection: Collection, person: Person) -> PathFollow:
+    follow, _ = PathFollow.objects.get_or_create(collection=collection, person=person)
+    return follow
+
+
+@transaction.atomic
+def path_unfollow(*, collection: Collection, person: Person) -> None:
+    PathFollow.objects.filter(collection=collection, person=person).delete()
+
+
+@transaction.atomic
+def path_item_mark(*, item: CollectionItem, person: Person, done: bool = True) -> None:
+    """Tick an item off (or un-tick it); ticking follows the path if the person did not yet."""
+    if done:
+        PathProgress.objects.get_or_create(
+            item=item, person=person, defaults={"done_at": timezone.now()}
+        )
+        PathFollow.objects.get_or_create(collection_id=item.collection_id, person=person)
+    else:
+        PathProgress.objects.filter(item=item, person=person).delete()
+
+
+# --- the search log (for insights; never who searched) -----------------------------------------
+
+
+def normalize_query(text: str) -> str:
+    return " ".join(text.lower().split())[:200]
+
+
+@transaction.atomic
+def search_log_query(*, text: str, result_count: int) -> SearchQueryLog | None:
+    """Record that a search was run and how many results it had — not by whom."""
+    normalized = normalize_query(text)
+    if not normalized:
+        return None
+    return SearchQueryLog.objects.create(
+        query=text.strip()[:200], normalized=normalized, result_count=result_count
+    )
+
+
+@transaction.atomic
+def search_click_record(*, log_id: int, kind: str, object_id: int, position: int) -> SearchClick:
+    log = SearchQueryLog.objects.filter(pk=log_id).first()
+    if log is None:
+        raise NotFound("That search is no longer in the log.")
+    return SearchClick.objects.create(
+        log=log, kind=kind, object_id=object_id, position=max(0, position)
+    )

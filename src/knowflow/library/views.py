@@ -1,0 +1,418 @@
+"""Library pages: search, resources (with safe file downloads), collections and paths, insights."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.events.models import Session
+from knowflow.library import selectors, services
+from knowflow.library.forms import (
+    CollectionForm,
+    ItemForm,
+    ResourceEditForm,
+    ResourceForm,
+    SearchForm,
+    SectionForm,
+)
+from knowflow.library.models import (
+    Collection,
+    CollectionItem,
+    CollectionSection,
+    Resource,
+    SearchDocument,
+)
+from knowflow.library.permissions import (
+    can_edit_resource,
+    can_manage_collection,
+    can_see_search_insights,
+)
+from knowflow.web.errors import add_to_form, flash
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/not_found.html", {"message": message}, status=404)
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/forbidden.html", {"message": message}, status=403)
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    context: dict[str, object] = {"form": form, "page": None, "log": None}
+    if form.is_valid():
+        data = form.cleaned_data
+        search = selectors.SearchRequest(
+            text=data["q"] or "",
+            types=(data["type"],) if data["type"] else (),
+            topic=data["topic"] or "",
+            format=data["format"] or "",
+            language=data["language"] or "",
+            circle=data["circle"] or "",
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            has_recording=True if data["recording"] else None,
+        )
+        try:
+            page = selectors.search_everything(
+                viewer=request.viewer, request=search, page=data["page"] or 1, facets=True
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            context["page"] = page
+            if search.text.strip() and (data["page"] or 1) == 1:
+                context["log"] = services.search_log_query(
+                    text=search.text, result_count=page.results.total
+                )
+    return render(request, "library/search.html", context)
+
+
+@login_required
+def search_suggest(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(selectors.search_suggestions(text=request.GET.get("q", "")[:200]))
+
+
+@login_required
+def search_click(
+    request: HttpRequest, log_id: int, kind: str, object_id: int, position: int
+) -> HttpResponse:
+    """Count a click on a result, then go to it. The target comes from the index, never from
+    the request, so this cannot be used to redirect anywhere else."""
+    document = (
+        SearchDocument.objects.filter(kind=kind, object_id=object_id).only("kind", "slug").first()
+    )
+    if document is None:
+        return _not_found(request, "That result is no longer there.")
+    # An old link whose log entry is gone still takes the person where they wanted to go.
+    with contextlib.suppress(NotFound):
+        services.search_click_record(
+            log_id=log_id, kind=kind, object_id=object_id, position=position
+        )
+    return redirect(selectors.object_url(document.kind, document.slug))
+
+
+@login_required
+def search_insights(request: HttpRequest) -> HttpResponse:
+    try:
+        insights = selectors.search_insights(viewer=request.viewer)
+    except Forbidden as error:
+        return _forbidden(request, error.message)
+    return render(request, "library/insights.html", {"insights": insights})
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+@login_required
+def library_home(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Resource.Kind.values else ""
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    resources, has_next = selectors.resource_list(
+        viewer=request.viewer, kind=kind, topic=request.GET.get("topic", ""), page=page
+    )
+    return render(
+        request,
+        "library/home.html",
+        {
+            "resources": resources,
+            "has_next": has_next,
+            "page_number": page,
+            "kind": kind,
+            "kinds": Resource.Kind.choices,
+            "stale": selectors.stale_resources_of(owner=request.viewer),
+            "paths": selectors.paths_followed(viewer=request.viewer),
+            "can_see_insights": can_see_search_insights(actor=request.viewer),
+        },
+    )
+
+
+@login_required
+def resource_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        resource = selectors.resource_detail(viewer=request.viewer, slug=slug)
+    except NotFound as error:
+        return _not_found(request, error.message)
+    return render(
+        request,
+        "library/resource.html",
+        {
+            "resource": resource,
+            "stale": selectors.is_stale(resource),
+            "can_edit": can_edit_resource(actor=request.viewer, resource=resource),
+            "related": selectors.related_to(kind="resource", object_id=resource.pk),
+        },
+    )
+
+
+def _resource_kwargs(data: dict) -> dict:
+    return {
+        "title": data["title"],
+        "description": data["description"],
+        "body": data["body"],
+        "url": data["url"] or "",
+        "topics": data["topics"],
+        "language": data["language"],
+        "licence": data["licence"],
+    }
+
+
+@login_required
+def resource_add(request: HttpRequest) -> HttpResponse:
+    session = None
+    if request.GET.get("session"):
+        session = Session.objects.filter(slug=request.GET["session"]).first()
+    form = ResourceForm(request.POST or None, request.FILES or None, initial={"language": "en"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            resource = services.resource_create(
+                actor=request.viewer,
+                kind=data["kind"],
+                upload=data["file"],
+                session=session,
+                circle=data["circle"],
+                **_resource_kwargs(data),
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, "Added to the library.")
+            return redirect("library:resource", slug=resource.slug)
+    return render(
+        request,
+        "library/resource_form.html",
+        {"form": form, "title": "Add to the library", "session": session},
+    )
+
+
+@login_required
+def resource_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = get_object_or_404(Resource, slug=slug)
+    if not can_edit_resource(actor=request.viewer, resource=resource):
+        return _forbidden(
+            request,
+            "Only the resource's owner, authors, its circle's champions and enablers can edit it.",
+        )
+    if request.method == "POST":
+        form = ResourceEditForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.resource_update(
+                    resource=resource,
+                    actor=request.viewer,
+                    upload=form.cleaned_data["file"],
+                    **_resource_kwargs(form.cleaned_data),
+                )
+            except DomainError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("library:resource", slug=resource.slug)
+    else:
+        form = ResourceEditForm(
+            initial={
+                "title": resource.title,
+                "description": resource.description,
+                "body": resource.body,
+                "url": resource.url,
+                "topics": resource.topics.all(),
+                "language": resource.language,
+                "licence": resource.licence,
+                "circle": resource.circle,
+            }
+        )
+    return render(
+        request,
+        "library/resource_form.html",
+        {"form": form, "title": f"Edit “{resource.title}”", "resource": resource},
+    )
+
+
+@login_required
+@require_POST
+def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = get_object_or_404(Resource, slug=slug)
+    try:
+        services.resource_confirm_reviewed(resource=resource, actor=request.viewer)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, f"Thank you: “{resource.title}” is marked as still accurate.")
+    if request.POST.get("next") == "home":
+        return redirect("library:home")
+    return redirect("library:resource", slug=resource.slug)
+
+
+@login_required
+def resource_file(request: HttpRequest, slug: str) -> FileResponse:
+    """Serve an uploaded file with the type detected at upload and ``nosniff``: PDFs and
+    images inline, everything else as a download; a sandboxing CSP on top, so even a file a
+    browser might render cannot run a script on our origin."""
+    resource = get_object_or_404(Resource, slug=slug)
+    if not resource.file:
+        raise Http404("This resource has no file.")
+    from knowflow.library.uploads import GIF, JPEG, PDF, PNG, WEBP
+
+    inline_types = {t.content_type for t in (PDF, PNG, JPEG, GIF, WEBP)}
+    inline = resource.file_type in inline_types
+    response = FileResponse(
+        resource.file.open("rb"),
+        as_attachment=not inline,
+        filename=resource.file_name or resource.file.name.rsplit("/", 1)[-1],
+        content_type=resource.file_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
+    return response
+
+
+# --- collections and paths --------------------------------------------------------------------
+
+
+@login_required
+def collection_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    collections = selectors.collection_list(
+        viewer=request.viewer,
+        kind=kind if kind in Collection.Kind.values else "",
+        topic=request.GET.get("topic", ""),
+        circle=request.GET.get("circle", ""),
+    )
+    return render(
+        request, "library/collections.html", {"collections": list(collections[:200]), "kind": kind}
+    )
+
+
+@login_required
+def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        view = selectors.collection_detail(viewer=request.viewer, slug=slug)
+    except NotFound as error:
+        return _not_found(request, error.message)
+    return render(
+        request,
+        "library/collection.html",
+        {
+            "view": view,
+            "collection": view.collection,
+            "can_manage": can_manage_collection(actor=request.viewer, collection=view.collection),
+            "item_form": ItemForm(),
+            "section_form": SectionForm(),
+            "related": selectors.related_to(kind="collection", object_id=view.collection.pk),
+        },
+    )
+
+
+@login_required
+def collection_add(request: HttpRequest) -> HttpResponse:
+    form = CollectionForm(
+        request.POST or None, initial={"kind": request.GET.get("kind", "collection")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            collection = services.collection_create(
+                actor=request.viewer,
+                title=data["title"],
+                kind=data["kind"],
+                description=data["description"],
+                circle=data["circle"],
+                topic=data["topic"],
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            return redirect("library:collection", slug=collection.slug)
+    return render(request, "library/collection_form.html", {"form": form})
+
+
+def _target_from(text: str) -> tuple[Resource | None, Session | None]:
+    slug = text.strip().rstrip("/").rsplit("/", 1)[-1]
+    if "/sessions/" in text:
+        return None, Session.objects.filter(slug=slug).first()
+    resource = Resource.objects.filter(slug=slug).first()
+    if resource is not None:
+        return resource, None
+    return None, Session.objects.filter(slug=slug).first()
+
+
+@login_required
+@require_POST
+def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
+    collection = get_object_or_404(Collection, slug=slug)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Paste the link of a resource or a session.")
+        return redirect("library:collection", slug=slug)
+    resource, session = _target_from(form.cleaned_data["target"])
+    section = None
+    if form.cleaned_data["section"]:
+        section = CollectionSection.objects.filter(pk=form.cleaned_data["section"]).first()
+    if resource is None and session is None:
+        messages.error(request, "No resource or session has that link.")
+        return redirect("library:collection", slug=slug)
+    try:
+        services.collection_item_add(
+            collection=collection, actor=request.viewer, resource=resource, session=session, section=section,
+            note=form.cleaned_data["note"],
+        )  # fmt: skip
+    except DomainError as error:
+        flash(request, error)
+    return redirect("library:collection", slug=slug)
+
+
+@login_required
+@require_POST
+def collection_section_add(request: HttpRequest, slug: str) -> HttpResponse:
+    collection = get_object_or_404(Collection, slug=slug)
+    form = SectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.collection_section_add(
+                collection=collection,
+                actor=request.viewer,
+                title=form.cleaned_data["title"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            flash(request, error)
+    else:
+        messages.error(request, "A section needs a title.")
+    return redirect("library:collection", slug=slug)
+
+
+@login_required
+@require_POST
+def collection_follow(request: HttpRequest, slug: str) -> HttpResponse:
+    collection = get_object_or_404(Collection, slug=slug)
+    if request.POST.get("follow") == "0":
+        services.path_unfollow(collection=collection, person=request.viewer)
+    else:
+        services.path_follow(collection=collection, person=request.viewer)
+    return redirect("library:collection", slug=slug)
+
+
+@login_required
+@require_POST
+def collection_item_mark(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = get_object_or_404(CollectionItem.objects.select_related("collection"), pk=item_id)
+    services.path_item_mark(item=item, person=request.viewer, done=request.POST.get("done") != "0")
+    return redirect("library:collection", slug=item.collection.slug)
