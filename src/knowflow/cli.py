@@ -76,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         return slots_main(rest)
     if command == "serve":
         return _serve(rest)
+    # `knowflow import FILE` is the organisation import; `knowflow import talks FILE` (and
+    # pyvideo / resources) and `knowflow export library` are the library's.
+    library = {("import", "talks"): "import_talks", ("import", "pyvideo"): "import_pyvideo",
+               ("import", "resources"): "import_resources_csv", ("export", "library"): "export_library"}  # fmt: skip
+    if rest and (command, rest[0]) in library:
+        command, rest = library[(command, rest[0])], rest[1:]
     from django.core.management import execute_from_command_line
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
