@@ -472,3 +472,16 @@ def test_applied_follow_up_feeds_the_tally() -> None:
     )
     assert tuple(map(sum, zip(*tally, strict=True))) == (2, 1)
     assert Question.objects.filter(template__family="follow-up-30-days", key="hours_saved").exists()
+
+
+def test_demo_feedback_goes_through_the_services() -> None:
+    import random
+
+    from knowflow.feedback.demo import feedback_demo_load
+
+    occurrence = ended_occurrence(days_ago=40)
+    attend(occurrence, people(10))
+    written = feedback_demo_load(rng=random.Random(3))
+    assert 0 < written == Response.objects.count()
+    assert not ResponseAuthor.objects.exists()
+    assert sum(ResponseTally.objects.values_list("responses", flat=True)) == written

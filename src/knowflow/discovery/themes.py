@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 STOP_WORDS = frozenset(
     [
@@ -204,6 +205,7 @@ STOP_WORDS = frozenset(
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#\-']*")
 
 
+@lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
     for suffix, minimum in (("ing", 5), ("ed", 4), ("es", 4), ("s", 3)):
         if word.endswith(suffix) and len(word) - len(suffix) >= minimum - len(suffix) + 1:
@@ -219,18 +221,26 @@ def terms_of(text: str, surface: dict[str, Counter[str]] | None = None) -> list[
     ``surface``, if given, collects the words each stem came from, to label themes with a
     real word ("exercises", not "exercis").
     """
-    words = []
+    pairs = _stems(text)
+    if surface is not None:
+        for stem, word in pairs:
+            surface[stem][word] += 1
+    words = [stem for stem, _ in pairs]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if a != b]
+
+
+@lru_cache(maxsize=20_000)
+def _stems(text: str) -> tuple[tuple[str, str], ...]:
+    """(stem, word) of each content word; cached, as the same comment often comes many times."""
+    out = []
     for raw in _WORD.findall(text.lower()):
         word = raw.strip("-'")
         if len(word) <= 2 or word in STOP_WORDS:
             continue
         stem = _stem(word)
-        if stem in STOP_WORDS:
-            continue
-        words.append(stem)
-        if surface is not None:
-            surface[stem][word] += 1
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if a != b]
+        if stem not in STOP_WORDS:
+            out.append((stem, word))
+    return tuple(out)
 
 
 def _label(term: str, surface: dict[str, Counter[str]]) -> str:
@@ -265,31 +275,39 @@ def themes_of(
     for terms in doc_terms:
         df.update(terms.keys())
     n = len(docs)
+    idf = {
+        term: math.log((1 + n) / (1 + count)) + 1
+        for term, count in df.items()
+        if count >= min_count
+    }
     weights: list[dict[str, float]] = []
     for terms in doc_terms:
         total = sum(terms.values()) or 1
         weights.append(
-            {
-                term: (count / total) * (math.log((1 + n) / (1 + df[term])) + 1)
-                for term, count in terms.items()
-                if df[term] >= min_count
-            }
+            {term: count / total * idf[term] for term, count in terms.items() if term in idf}
         )
+    # Greedy cover with running totals: choosing a term subtracts the comments it covers
+    # from every other term's score, so the whole loop touches each (comment, term) once.
+    score: dict[str, float] = defaultdict(float)
+    support: Counter[str] = Counter()
+    for doc_weights in weights:
+        for term, weight in doc_weights.items():
+            score[term] += weight
+            support[term] += 1
     uncovered = set(range(n))
     chosen: list[str] = []
     while len(chosen) < max_themes and uncovered:
-        score: dict[str, float] = defaultdict(float)
-        support: Counter[str] = Counter()
-        for i in uncovered:
-            for term, weight in weights[i].items():
-                score[term] += weight
-                support[term] += 1
-        candidates = [t for t in score if support[t] >= min_count and t not in chosen]
+        candidates = [t for t, c in support.items() if c >= min_count and t not in chosen]
         if not candidates:
             break
         best = max(candidates, key=lambda t: (score[t], support[t], t))
         chosen.append(best)
-        uncovered -= {i for i in uncovered if best in weights[i]}
+        covered = [i for i in uncovered if best in weights[i]]
+        uncovered.difference_update(covered)
+        for i in covered:
+            for term, weight in weights[i].items():
+                score[term] -= weight
+                support[term] -= 1
     members: dict[str, list[int]] = defaultdict(list)
     other: list[int] = []
     for i in range(n):

@@ -266,12 +266,20 @@ class Answer(models.Model):
     """One value given to one question: a multiple choice answer is one row per option."""
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # Copied from the response so a session's comments are one index range away, whatever
+    # the number of answers (the results page reads the latest comments of a question).
+    occurrence = models.ForeignKey(
+        "events.Occurrence", null=True, on_delete=models.CASCADE, related_name="+"
+    )
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.CharField(max_length=60, blank=True)  # option value, or the scale number
     text = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["response", "question"], name="answer_response_question")]
+        indexes = [
+            models.Index(fields=["response", "question"], name="answer_response_question"),
+            models.Index(fields=["occurrence", "question"], name="answer_occurrence_question"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.question.key}={self.value or self.text[:20]}"
@@ -308,6 +316,35 @@ class ResponseTally(models.Model):
 
     def __str__(self) -> str:
         return f"tally {self.occurrence_id} {self.kind} {self.mode}"
+
+
+class AnswerTally(models.Model):
+    """Running count of one answer value per occurrence, question and segment.
+
+    `value` is an option's value; the empty value counts the responses that answered the
+    question at all (for a multiple choice question that is not the sum of its options). The
+    results page sums these rows instead of reading every answer. Summed, never read singly,
+    like `ResponseTally`.
+    """
+
+    occurrence = models.ForeignKey("events.Occurrence", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=60, blank=True)
+    mode = models.CharField(max_length=16)
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    office = models.ForeignKey(
+        "accounts.Office", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["occurrence", "kind"], name="answer_tally_occurrence")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}={self.value}: {self.count}"
 
 
 class Retrospective(models.Model):

@@ -38,6 +38,7 @@ from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.feedback import permissions
 from knowflow.feedback.models import (
     Answer,
+    AnswerTally,
     Kind,
     Question,
     Response,
@@ -50,7 +51,7 @@ from knowflow.feedback.models import (
 )
 
 TOO_FEW = "too few responses"
-MAX_COMMENTS = 3000  # per question: enough for themes, bounded for the page's time
+MAX_COMMENTS = 1000  # per question, the latest: enough for themes, bounded for the page's time
 MODES = [(m.value, m.label) for m in Attendance.Mode]
 
 
@@ -185,15 +186,19 @@ class SessionResults:
     retrospective_answers: list[dict[str, Any]]
 
 
-def _questions_by_key(template_ids: Iterable[int]) -> dict[str, dict[str, Any]]:
-    """Question metadata merged across versions by key (the newest version's words win)."""
-    merged: dict[str, dict[str, Any]] = {}
+def _questions_by_key(template_ids: Iterable[int]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Question metadata merged across versions by (survey kind, key); the newest version's
+    words win, and every option any version offered is listed."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
     for question in (
         Question.objects.filter(template_id__in=list(template_ids))
         .select_related("template")
         .order_by("template__version", "position")
     ):
-        entry = merged.setdefault(question.key, {"options": {}})
+        entry = merged.setdefault(
+            (question.template.kind, question.key), {"options": {}, "ids": []}
+        )
+        entry["ids"].append(question.pk)
         entry.update(
             question=question,
             text=question.text,
@@ -288,42 +293,50 @@ def feedback_summary_for_session(
     shown = [kr.kind for kr in kinds if kr.visible]
     meta = _questions_by_key(template_ids) if template_ids else {}
     if shown:
-        answer_base = Q(response__occurrence__session=session, response__kind__in=shown) & (
-            filters.q("response__")
-            & (Q(response__occurrence_id=occurrence_id) if occurrence_id else Q())
-        )
+        occurrence_ids = [occurrence_id] if occurrence_id else [o.pk for o in occurrences]
         dist: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         answered: dict[tuple[str, str], int] = defaultdict(int)
-        for row in (
-            Answer.objects.filter(answer_base)
-            .exclude(question__type=Question.Type.TEXT)
-            .values("response__kind", "question__key", "value")
-            .annotate(n=Count("id"))
+        # The per-option tallies, not the answers: the cost follows the number of segments,
+        # not the number of responses.
+        for kind_value, key, value, n in (
+            AnswerTally.objects.filter(
+                filters.q(), occurrence_id__in=occurrence_ids, kind__in=shown
+            )
+            .values_list("kind", "question__key", "value")
+            .annotate(n=Sum("count"))
+            .order_by()
         ):
-            dist[(row["response__kind"], row["question__key"])][row["value"]] += row["n"]
-        for row in (
-            Answer.objects.filter(answer_base)
-            .values("response__kind", "question__key")
-            .annotate(n=Count("response_id", distinct=True))
-        ):
-            answered[(row["response__kind"], row["question__key"])] = row["n"]
+            if value:
+                dist[(kind_value, key)][value] += n
+            else:
+                answered[(kind_value, key)] += n
         texts: dict[tuple[str, str], list[str]] = defaultdict(list)
         if with_comments:
-            for kind_value, key, text in (
-                Answer.objects.filter(answer_base, question__type=Question.Type.TEXT)
-                .exclude(text="")
-                .order_by("-id")
-                .values_list("response__kind", "question__key", "text")[: MAX_COMMENTS * 4]
-            ):
-                bucket = texts[(kind_value, key)]
-                if len(bucket) < MAX_COMMENTS:
-                    bucket.append(text)
+            text_questions = [
+                (kind_value, key, info["ids"])
+                for (kind_value, key), info in meta.items()
+                if info["type"] == Question.Type.TEXT and kind_value in shown
+            ]
+            for kind_value, key, ids in text_questions:
+                texts[(kind_value, key)] = list(
+                    Answer.objects.filter(
+                        filters.q("response__"),
+                        occurrence_id__in=occurrence_ids,
+                        question_id__in=ids,
+                        response__kind=kind_value,
+                    )
+                    .exclude(text="")
+                    .order_by("-id")
+                    .values_list("text", flat=True)[:MAX_COMMENTS]
+                )
         for result in kinds:
             if not result.visible:
                 continue
             kind_keys = {key for (kv, key) in answered if kv == result.kind}
-            for key, info in sorted(meta.items(), key=lambda item: item[1]["position"]):
-                if key not in kind_keys or info["question"].template.kind != result.kind:
+            for (kind_value, key), info in sorted(
+                meta.items(), key=lambda item: item[1]["position"]
+            ):
+                if kind_value != result.kind or key not in kind_keys:
                     continue
                 q = QuestionResult(
                     key=key,

@@ -39,6 +39,7 @@ from knowflow.feedback import permissions
 from knowflow.feedback.models import (
     FOLLOW_UP_DAYS,
     Answer,
+    AnswerTally,
     Kind,
     Question,
     Response,
@@ -805,7 +806,40 @@ def submission_key(*, person_id: int, occurrence_id: int, kind: str) -> str:
     ).hexdigest()
 
 
+def _tally_answers(response: Response, rows: list[tuple[Question, str, str]]) -> None:
+    """Add this response to the per-option counts of its segment (one row per value, plus the
+    empty value once per answered question)."""
+    wanted: dict[tuple[int, str], int] = {}
+    for question, value, _text in rows:
+        wanted[(question.pk, "")] = 1
+        if question.is_choice and value:
+            wanted[(question.pk, value)] = wanted.get((question.pk, value), 0) + 1
+    segment = {
+        "occurrence_id": response.occurrence_id,
+        "kind": response.kind,
+        "mode": response.mode,
+        "org_unit_id": response.org_unit_id,
+        "office_id": response.office_id,
+    }
+    existing: dict[tuple[int, str], int] = {}
+    for pk, question_id, value in (
+        AnswerTally.objects.filter(**segment, question_id__in={q for q, _ in wanted})
+        .order_by("id")
+        .values_list("id", "question_id", "value")
+    ):
+        existing.setdefault((question_id, value), pk)
+    for key, pk in existing.items():
+        if key in wanted:
+            AnswerTally.objects.filter(pk=pk).update(count=F("count") + wanted[key])
+    AnswerTally.objects.bulk_create(
+        AnswerTally(**segment, question_id=question_id, value=value, count=n)
+        for (question_id, value), n in wanted.items()
+        if (question_id, value) not in existing
+    )
+
+
 def _tally(response: Response, rows: list[tuple[Question, str, str]]) -> None:
+    _tally_answers(response, rows)
     counts = {s: 0 for s in Standard.values}
     applied_asked = applied_yes = 0
     for question, value, _text in rows:
@@ -890,7 +924,13 @@ def survey_response_submit(
                 ),
             )
             Answer.objects.bulk_create(
-                Answer(response=response, question=question, value=value, text=text)
+                Answer(
+                    response=response,
+                    occurrence_id=response.occurrence_id,
+                    question=question,
+                    value=value,
+                    text=text,
+                )
                 for question, value, text in rows
             )
             if not request.template.anonymous:
