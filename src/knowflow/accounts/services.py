@@ -15,6 +15,7 @@ from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
 from knowflow.accounts.permissions import can_change_role, can_edit_profile
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
 from knowflow.errors import DomainError, Forbidden
+from knowflow.library.search import documents as search_index
 from knowflow.topics.models import Topic
 
 TOKEN_PREFIX = "kf_"
@@ -91,6 +92,7 @@ def person_create(
         languages=list(languages),
     )
     person.skills.set(skills)
+    search_index.index_people([person.pk])
     return person
 
 
@@ -145,6 +147,7 @@ def person_update_profile(
     person.save()
     if skills is not None:
         person.skills.set(skills)
+    search_index.index_people([person.pk])
     return person
 
 

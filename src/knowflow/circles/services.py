@@ -11,6 +11,7 @@ from knowflow.accounts.services import unique_slug
 from knowflow.circles.models import Circle, Membership
 from knowflow.circles.permissions import can_create_circle, can_join_circle, can_manage_circle
 from knowflow.errors import Conflict, DomainError, Forbidden
+from knowflow.library.search import documents as search_index
 from knowflow.topics.models import Topic
 
 
@@ -47,6 +48,7 @@ def circle_create(
     circle.topics.set(topics)
     for champion in champions:
         Membership.objects.create(circle=circle, person=champion, role=Membership.Role.CHAMPION)
+    search_index.index_circles([circle.pk])
     return circle
 
 
@@ -76,6 +78,7 @@ def circle_update(
     circle.save()
     if topics is not None:
         circle.topics.set(topics)
+    search_index.index_circles([circle.pk])
     return circle
 
 

@@ -28,6 +28,7 @@ from knowflow.events.permissions import (
     can_register_someone_else,
 )
 from knowflow.integrations import services as outbox
+from knowflow.library.search import documents as search_index
 from knowflow.topics.models import Topic
 
 MAX_OCCURRENCE_HOURS = 24 * 5
@@ -93,6 +94,7 @@ def session_create(
     )
     session.speakers.set(speaker_list)
     session.topics.set(topics)
+    search_index.index_sessions_and_speakers([session.pk])
     return session
 
 
@@ -153,6 +155,7 @@ def session_update(
         session.speakers.set(speaker_list)
     if topics is not None:
         session.topics.set(topics)
+    search_index.index_sessions_and_speakers([session.pk])
     return session
 
 
@@ -220,6 +223,7 @@ def occurrence_create(
     if session.status == Session.Status.PROPOSED:
         session.status = Session.Status.SCHEDULED
         session.save(update_fields=["status", "updated_at"])
+    search_index.index_sessions([session.pk])  # its date is what search shows and filters on
     return occurrence
 
 
@@ -265,6 +269,7 @@ def occurrence_update(
     if moved:
         outbox.outbox_enqueue_update(occurrence=occurrence)
     _promote_waitlist(occurrence)
+    search_index.index_sessions([occurrence.session_id])
     return occurrence
 
 
@@ -286,6 +291,7 @@ def occurrence_cancel(*, occurrence: Occurrence, actor: Person) -> Occurrence:
     occurrence.sequence += 1
     occurrence.save(update_fields=["cancelled_at", "sequence"])
     outbox.outbox_enqueue_occurrence_cancelled(occurrence=occurrence)
+    search_index.index_sessions([occurrence.session_id])
     return occurrence
 
 

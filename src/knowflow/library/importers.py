@@ -606,3 +606,186 @@ def talks_import(
         )
     invalidate()
     return report
+
+
+# --- resources from CSV -----------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "title",
+    "kind",
+    "url",
+    "description",
+    "topics",
+    "authors",
+    "language",
+    "licence",
+    "circle",
+    "session",
+    "external_id",
+)
+SOURCE_CSV = "csv"
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.replace(";", ",").split(",") if part.strip()]
+
+
+def resources_import_csv(*, path: Path) -> ImportReport:
+    """Resources from a CSV file with a header row (columns: ``CSV_COLUMNS``; title and kind
+    required). A row is keyed by its ``external_id`` (else its url), so importing the file
+    again updates those resources. Each row is its own transaction: a bad row is reported
+    with its line number and the others import."""
+    import csv
+
+    report = ImportReport()
+    topics = {t.name.lower(): t for t in Topic.objects.all()}
+    for topic in list(topics.values()):
+        for synonym in topic.synonyms:
+            topics.setdefault(synonym.lower(), topic)
+    with open_text(path) as stream:
+        reader = csv.DictReader(stream)
+        missing = {"title", "kind"} - set(reader.fieldnames or [])
+        if missing:
+            report.errors.append(
+                LineError(1, f"the header needs the columns: {', '.join(sorted(missing))}")
+            )
+            return report
+        for row in reader:
+            line = reader.line_num
+            try:
+                with transaction.atomic():
+                    created = _resource_from_row(
+                        {k: (v or "").strip() for k, v in row.items() if k}, topics
+                    )
+            except (BadRecord, ValueError) as error:
+                report.errors.append(LineError(line, str(error)))
+                continue
+            if created:
+                report.created += 1
+            else:
+                report.updated += 1
+    invalidate()
+    return report
+
+
+def _resource_from_row(row: dict[str, str], topics: dict[str, Topic]) -> bool:
+    title, kind, url = row.get("title", ""), row.get("kind", "").lower(), row.get("url", "")
+    if not title:
+        raise BadRecord("'title' is missing")
+    if kind not in Resource.Kind.values:
+        raise BadRecord(f"'kind' must be one of {', '.join(Resource.Kind.values)}, not {kind!r}")
+    if url and not url.startswith(("http://", "https://")):
+        raise BadRecord(f"'url' is not a web address: {url[:80]!r}")
+    if kind != Resource.Kind.NOTE and not url:
+        raise BadRecord("'url' is missing (only a note can do without a link)")
+    key = row.get("external_id") or url or title
+    unknown = [name for name in _split(row.get("topics", "")) if name.lower() not in topics]
+    if unknown:
+        raise BadRecord(f"unknown topic(s): {', '.join(unknown)}")
+    circle = None
+    if row.get("circle"):
+        circle = (
+            Circle.objects.filter(slug=row["circle"]).first()
+            or Circle.objects.filter(name__iexact=row["circle"]).first()
+        )
+        if circle is None:
+            raise BadRecord(f"no circle {row['circle']!r}")
+    session = None
+    if row.get("session"):
+        session = Session.objects.filter(slug=row["session"]).first()
+        if session is None:
+            raise BadRecord(f"no session {row['session']!r}")
+    resource = Resource.objects.filter(source=SOURCE_CSV, external_id=key[:300]).first()
+    created = resource is None
+    if resource is None:
+        from knowflow.accounts.services import unique_slug
+
+        resource = Resource(
+            source=SOURCE_CSV,
+            external_id=key[:300],
+            slug=unique_slug(Resource, title, max_length=240),
+        )
+    resource.title, resource.kind, resource.url = title[:300], kind, url[:1000]
+    resource.description = row.get("description", "")
+    resource.language = row.get("language") or "en"
+    resource.licence = row.get("licence", "")[:200]
+    resource.circle, resource.session = circle or (session.circle if session else None), session
+    if resource.last_reviewed_on is None:
+        resource.last_reviewed_on = date.today()  # noqa: DTZ011 - a calendar date, no time
+    resource.save()
+    resource.topics.set([topics[name.lower()] for name in _split(row.get("topics", ""))])
+    authors = []
+    for name in _split(row.get("authors", "")):
+        person = Person.objects.filter(display_name__iexact=name).first()
+        if person is None:
+            from knowflow.accounts.services import unique_slug
+
+            person = Person.objects.create(
+                display_name=name[:150], slug=unique_slug(Person, name, max_length=160)
+            )
+        authors.append(person)
+    resource.authors.set(authors)
+    documents.index_resources([resource.pk])
+    if session is not None:
+        documents.index_sessions([session.pk])
+    return created
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def library_export_lines() -> Iterator[dict]:
+    """The library as records, one per resource then one per collection (JSON Lines)."""
+    resources = (
+        Resource.objects.select_related("session", "circle", "owner")
+        .prefetch_related("topics", "authors")
+        .order_by("id")
+    )
+    for r in resources.iterator(chunk_size=1000):
+        yield {
+            "type": "resource",
+            "slug": r.slug,
+            "kind": r.kind,
+            "title": r.title,
+            "description": r.description,
+            "body": r.body,
+            "url": r.url,
+            "topics": [t.name for t in r.topics.all()],
+            "authors": [p.display_name for p in r.authors.all()],
+            "language": r.language,
+            "session": r.session.slug if r.session else None,
+            "circle": r.circle.slug if r.circle else None,
+            "licence": r.licence,
+            "owner": r.owner.slug if r.owner else None,
+            "last_reviewed_on": r.last_reviewed_on.isoformat() if r.last_reviewed_on else None,
+            "file_name": r.file_name or None,
+            "file_type": r.file_type or None,
+            "source": r.source or None,
+            "external_id": r.external_id or None,
+        }
+    from knowflow.library.models import Collection
+
+    collections = Collection.objects.select_related("owner", "circle", "topic").prefetch_related(
+        "sections", "items__resource", "items__session", "items__section"
+    )
+    for c in collections.order_by("id"):
+        yield {
+            "type": "collection",
+            "slug": c.slug,
+            "kind": c.kind,
+            "title": c.title,
+            "description": c.description,
+            "owner": c.owner.slug,
+            "circle": c.circle.slug if c.circle else None,
+            "topic": c.topic.slug if c.topic else None,
+            "sections": [{"title": s.title, "note": s.note} for s in c.sections.all()],
+            "items": [
+                {
+                    "resource": i.resource.slug if i.resource else None,
+                    "session": i.session.slug if i.session else None,
+                    "section": i.section.title if i.section else None,
+                    "note": i.note,
+                }
+                for i in c.items.all()
+            ],
+        }

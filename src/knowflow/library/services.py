@@ -51,16 +51,8 @@ MAX_TITLE = 300
 
 
 def search_index_sessions(*, session_ids: Iterable[int]) -> None:
-    """Re-index sessions (call from the service that changed them, inside its transaction).
-
-    Also re-indexes their speakers, whose documents list what they taught.
-    """
-    ids = list(session_ids)
-    documents.index_sessions(ids)
-    speakers = Session.speakers.through.objects.filter(session_id__in=ids).values_list(
-        "person_id", flat=True
-    )
-    documents.index_people(set(speakers))
+    """Re-index sessions and their speakers (inside the caller's transaction)."""
+    documents.index_sessions_and_speakers(session_ids)
 
 
 def search_index_people(*, person_ids: Iterable[int]) -> None:
@@ -72,7 +64,7 @@ def search_index_circles(*, circle_ids: Iterable[int]) -> None:
 
 
 def search_index_topics(*, topic_ids: Iterable[int]) -> None:
-    documents.index_topics(topic_ids)
+    documents.index_topics_and_tagged(topic_ids)
 
 
 # --- resources --------------------------------------------------------------------------------

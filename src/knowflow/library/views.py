@@ -72,11 +72,51 @@ def search_page(request: HttpRequest) -> HttpResponse:
             add_to_form(form, error)
         else:
             context["page"] = page
+            context["facets"] = _facet_links(request, page)
+            context["kept_filters"] = [
+                (name, request.GET[name])
+                for name in ("topic", "format", "language", "circle")
+                if request.GET.get(name)
+            ]
             if search.text.strip() and (data["page"] or 1) == 1:
                 context["log"] = services.search_log_query(
                     text=search.text, result_count=page.results.total
                 )
     return render(request, "library/search.html", context)
+
+
+_FACET_PARAMS = {
+    "type": ("type", "Type"),
+    "topic": ("topic", "Topic"),
+    "format": ("format", "Format"),
+    "circle": ("circle", "Circle"),
+    "language": ("language", "Language"),
+    "has_recording": ("recording", "Recording"),
+}
+
+
+def _facet_links(request: HttpRequest, page: selectors.SearchPage) -> list[tuple[str, list[dict]]]:
+    """Each facet value as a link that adds (or replaces) that filter, from the first page."""
+    groups = []
+    for name, values in page.facets.items():
+        param, title = _FACET_PARAMS[name]
+        links = []
+        for facet in values:
+            query = request.GET.copy()
+            query.pop("page", None)
+            query[param] = "on" if name == "has_recording" else facet.value
+            active = request.GET.get(param) == query[param]
+            links.append(
+                {
+                    "label": facet.label,
+                    "count": facet.count,
+                    "url": f"?{query.urlencode()}",
+                    "active": active,
+                }
+            )
+        if links:
+            groups.append((title, links))
+    return groups
 
 
 @login_required

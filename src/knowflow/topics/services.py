@@ -9,6 +9,7 @@ from django.db import transaction
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import unique_slug
 from knowflow.errors import Conflict, DomainError, Forbidden
+from knowflow.library.search import documents as search_index
 from knowflow.topics.models import Topic
 from knowflow.topics.permissions import can_manage_topics
 
@@ -51,13 +52,15 @@ def topic_create(
         raise DomainError("A topic needs a name.", field="name")
     if Topic.objects.filter(name__iexact=name).exists():
         raise Conflict(f"The topic {name} exists already.", field="name")
-    return Topic.objects.create(
+    topic = Topic.objects.create(
         name=name,
         slug=unique_slug(Topic, name),
         synonyms=_clean_synonyms(synonyms),
         parent=parent,
         description=description,
     )
+    search_index.index_topics([topic.pk])
+    return topic
 
 
 @transaction.atomic
@@ -90,4 +93,5 @@ def topic_update(
     if description is not None:
         topic.description = description
     topic.save()
+    search_index.index_topics_and_tagged([topic.pk])
     return topic

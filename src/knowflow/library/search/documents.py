@@ -349,6 +349,39 @@ def index_topics(topic_ids: Iterable[int]) -> None:
         remove_documents(kind=Kind.TOPIC, object_ids=[pk for pk in chunk if pk not in present])
 
 
+# --- what other apps' services call, inside their transactions ------------------------------
+
+
+def index_sessions_and_speakers(session_ids: Iterable[int]) -> None:
+    """A session changed: its document, and its speakers' (they list what they taught)."""
+    ids = list(session_ids)
+    index_sessions(ids)
+    speakers = Session.speakers.through.objects.filter(session_id__in=ids).values_list(
+        "person_id", flat=True
+    )
+    index_people(set(speakers))
+
+
+def index_topics_and_tagged(topic_ids: Iterable[int]) -> None:
+    """A topic was renamed or given synonyms: every document carrying it changes too."""
+    ids = list(topic_ids)
+    index_topics(ids)
+    index_sessions(
+        Session.topics.through.objects.filter(topic_id__in=ids).values_list("session_id", flat=True)
+    )
+    index_resources(
+        Resource.topics.through.objects.filter(topic_id__in=ids).values_list(
+            "resource_id", flat=True
+        )
+    )
+    index_circles(
+        Circle.topics.through.objects.filter(topic_id__in=ids).values_list("circle_id", flat=True)
+    )
+    index_people(
+        Person.skills.through.objects.filter(topic_id__in=ids).values_list("person_id", flat=True)
+    )
+
+
 INDEXERS = {
     Kind.SESSION: (Session, index_sessions),
     Kind.RESOURCE: (Resource, index_resources),

@@ -1,0 +1,527 @@
+"""The library API: search (the page's ranking and filters), resources, collections, progress.
+
+No ``from __future__ import annotations`` here: django-ninja reads the ``Query``/``File``
+markers from real annotations.
+"""
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Field
+
+from knowflow.accounts.models import Person
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch, fetch_many
+from knowflow.circles.models import Circle
+from knowflow.events.models import Occurrence, Session
+from knowflow.library import selectors, services
+from knowflow.library.models import (
+    Collection,
+    CollectionItem,
+    CollectionSection,
+    PathProgress,
+    Resource,
+)
+from knowflow.topics.models import Topic
+
+router = Router(tags=["library"])
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+
+class SearchQuery(Schema):
+    q: str = Field("", description="What to look for (any text; operators are just words).")
+    type: list[str] = Field([], description="session, resource, collection, person, circle, topic")
+    topic: str = Field("", description="A topic slug.")
+    format: str = Field("", description="A session format or a resource kind.")
+    language: str = ""
+    circle: str = Field("", description="A circle slug.")
+    date_from: date | None = None
+    date_to: date | None = None
+    has_recording: bool | None = None
+    page: int = Field(1, ge=1, le=1000)
+    page_size: int = Field(20, ge=1, le=100)
+    facets: bool = True
+
+
+class SearchHitOut(Schema):
+    type: str
+    id: int
+    title: str
+    score: float
+    external_id: str | None
+    url: str
+    snippet: str = Field(description="HTML: escaped text with <mark> around matches.")
+    date: datetime | None
+    format: str
+    language: str
+    has_recording: bool
+    within_working_hours: bool
+
+
+class FacetOut(Schema):
+    value: str
+    label: str
+    count: int
+
+
+class SearchOut(Schema):
+    query: str
+    corrected_query: str
+    total: int
+    page: int
+    has_more: bool
+    results: list[SearchHitOut]
+    facets: dict[str, list[FacetOut]]
+
+
+class SuggestOut(Schema):
+    words: list[str]
+    results: list[dict]
+
+
+class ResourceOut(Schema):
+    id: int
+    kind: str
+    title: str
+    slug: str
+    description: str
+    body: str
+    url: str
+    topics: list[str]
+    authors: list[int]
+    language: str
+    session_id: int | None
+    occurrence_id: int | None
+    circle_id: int | None
+    licence: str
+    owner_id: int | None
+    last_reviewed_on: date | None
+    possibly_stale: bool
+    file_name: str
+    file_type: str
+    file_size: int
+    file_url: str | None
+    external_id: str
+
+    @staticmethod
+    def resolve_topics(obj: Resource) -> list[str]:
+        return [t.slug for t in obj.topics.all()]
+
+    @staticmethod
+    def resolve_authors(obj: Resource) -> list[int]:
+        return [p.pk for p in obj.authors.all()]
+
+    @staticmethod
+    def resolve_possibly_stale(obj: Resource) -> bool:
+        return selectors.is_stale(obj)
+
+    @staticmethod
+    def resolve_file_url(obj: Resource) -> str | None:
+        from django.urls import reverse
+
+        return reverse("library:resource_file", args=[obj.slug]) if obj.file else None
+
+
+class ResourceIn(Schema):
+    kind: str
+    title: str = Field(min_length=1, max_length=300)
+    description: str = ""
+    body: str = ""
+    url: str = ""
+    topic_ids: list[int] = []
+    author_ids: list[int] = []
+    language: str = "en"
+    session_id: int | None = None
+    occurrence_id: int | None = None
+    circle_id: int | None = None
+    licence: str = ""
+
+
+class ResourcePatch(Schema):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = None
+    body: str | None = None
+    url: str | None = None
+    topic_ids: list[int] | None = None
+    author_ids: list[int] | None = None
+    language: str | None = None
+    licence: str | None = None
+
+
+class ItemOut(Schema):
+    id: int
+    section_id: int | None
+    position: int
+    resource_id: int | None
+    session_id: int | None
+    title: str
+    note: str
+    done: bool = False
+
+    @staticmethod
+    def resolve_title(obj: CollectionItem) -> str:
+        return str(obj.target)
+
+
+class SectionOut(Schema):
+    id: int
+    title: str
+    note: str
+    position: int
+
+
+class CollectionOut(Schema):
+    id: int
+    kind: str
+    title: str
+    slug: str
+    description: str
+    owner_id: int
+    circle_id: int | None
+    topic_id: int | None
+
+
+class CollectionDetailOut(CollectionOut):
+    sections: list[SectionOut]
+    items: list[ItemOut]
+    following: bool
+    done: int
+    total: int
+
+
+class CollectionIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    kind: str = "collection"
+    description: str = ""
+    circle_id: int | None = None
+    topic_id: int | None = None
+
+
+class SectionIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    note: str = ""
+
+
+class ItemIn(Schema):
+    resource_id: int | None = None
+    session_id: int | None = None
+    section_id: int | None = None
+    note: str = ""
+
+
+class ProgressOut(Schema):
+    collection_id: int
+    following: bool
+    done_item_ids: list[int]
+    done: int
+    total: int
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@router.get("/search", response=SearchOut)
+def search(request: HttpRequest, params: Query[SearchQuery]) -> dict:
+    """Search everything, ranked like the search page and ``knowflow search``."""
+    types = tuple(t.strip() for item in params.type for t in item.split(",") if t.strip())
+    page = selectors.search_everything(
+        viewer=viewer(request),
+        request=selectors.SearchRequest(
+            text=params.q,
+            types=types,
+            topic=params.topic,
+            format=params.format,
+            language=params.language,
+            circle=params.circle,
+            date_from=params.date_from,
+            date_to=params.date_to,
+            has_recording=params.has_recording,
+        ),
+        page=params.page,
+        page_size=params.page_size,
+        facets=params.facets,
+    )
+    return {
+        "query": page.results.query,
+        "corrected_query": page.results.corrected_query,
+        "total": page.results.total,
+        "page": page.page,
+        "has_more": page.results.has_more,
+        "results": [
+            {
+                "type": h.kind,
+                "id": h.object_id,
+                "title": h.title,
+                "score": h.score,
+                "external_id": h.external_id or None,
+                "url": selectors.hit_url(h),
+                "snippet": h.snippet_html,
+                "date": h.date,
+                "format": h.format,
+                "language": h.language,
+                "has_recording": h.has_recording,
+                "within_working_hours": h.within_working_hours,
+            }
+            for h in page.hits
+        ],
+        "facets": {name: [vars(v) for v in values] for name, values in page.facets.items()},
+    }
+
+
+@router.get("/suggest", response=SuggestOut)
+def suggest(request: HttpRequest, q: str = "") -> dict:
+    """Completions and the best few titles while someone types."""
+    return selectors.search_suggestions(text=q[:200])
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+def _resources():  # noqa: ANN202 - a queryset
+    return Resource.objects.prefetch_related("topics", "authors")
+
+
+@router.get("/resources", response=list[ResourceOut])
+@paginate(LimitOffsetPagination)
+def resource_list(request: HttpRequest, kind: str = "", topic: str = ""):  # noqa: ANN201
+    resources = _resources().order_by("-created_at", "-id")
+    if kind:
+        resources = resources.filter(kind=kind)
+    if topic:
+        resources = resources.filter(topics__slug=topic)
+    return resources
+
+
+@router.get("/resources/{resource_id}", response=ResourceOut)
+def resource_get(request: HttpRequest, resource_id: int) -> Resource:
+    return fetch(_resources(), resource_id, what="resource")
+
+
+@router.post("/resources", response={201: ResourceOut})
+def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, Resource]:
+    """A link or a note (files: ``POST /library/uploads``, multipart)."""
+    resource = services.resource_create(
+        actor=viewer(request),
+        kind=payload.kind,
+        title=payload.title,
+        description=payload.description,
+        body=payload.body,
+        url=payload.url,
+        topics=fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
+        authors=fetch_many(Person, payload.author_ids, what="person", field="author_ids"),
+        language=payload.language,
+        session=fetch(Session, payload.session_id, what="session", field="session_id")
+        if payload.session_id
+        else None,
+        occurrence=fetch(
+            Occurrence, payload.occurrence_id, what="occurrence", field="occurrence_id"
+        )
+        if payload.occurrence_id
+        else None,
+        circle=fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        if payload.circle_id
+        else None,
+        licence=payload.licence,
+    )
+    return 201, fetch(_resources(), resource.pk, what="resource")
+
+
+@router.post("/uploads", response={201: ResourceOut})
+def resource_upload(
+    request: HttpRequest, kind: str, title: str, file: File[UploadedFile], description: str = ""
+) -> tuple[int, Resource]:
+    """Slides or a document as a file (multipart): checked by content, size-limited."""
+    resource = services.resource_create(
+        actor=viewer(request), kind=kind, title=title, description=description, upload=file
+    )
+    return 201, fetch(_resources(), resource.pk, what="resource")
+
+
+@router.patch("/resources/{resource_id}", response=ResourceOut)
+def resource_update(request: HttpRequest, resource_id: int, payload: ResourcePatch) -> Resource:
+    resource = fetch(Resource, resource_id, what="resource")
+    services.resource_update(
+        resource=resource,
+        actor=viewer(request),
+        title=payload.title,
+        description=payload.description,
+        body=payload.body,
+        url=payload.url,
+        language=payload.language,
+        licence=payload.licence,
+        topics=None
+        if payload.topic_ids is None
+        else fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
+        authors=None
+        if payload.author_ids is None
+        else fetch_many(Person, payload.author_ids, what="person", field="author_ids"),
+    )
+    return fetch(_resources(), resource.pk, what="resource")
+
+
+@router.post("/resources/{resource_id}/confirm", response=ResourceOut)
+def resource_confirm(request: HttpRequest, resource_id: int) -> Resource:
+    """The owner confirms the resource is still accurate (resets "possibly stale")."""
+    services.resource_confirm_reviewed(
+        resource=fetch(Resource, resource_id, what="resource"), actor=viewer(request)
+    )
+    return fetch(_resources(), resource_id, what="resource")
+
+
+@router.delete("/resources/{resource_id}", response={204: None})
+def resource_delete(request: HttpRequest, resource_id: int) -> tuple[int, None]:
+    services.resource_delete(
+        resource=fetch(Resource, resource_id, what="resource"), actor=viewer(request)
+    )
+    return 204, None
+
+
+# --- collections and progress -----------------------------------------------------------------
+
+
+@router.get("/collections", response=list[CollectionOut])
+@paginate(LimitOffsetPagination)
+def collection_list(request: HttpRequest, kind: str = "", topic: str = "", circle: str = ""):  # noqa: ANN201
+    return selectors.collection_list(viewer=viewer(request), kind=kind, topic=topic, circle=circle)
+
+
+def _collection_detail(request: HttpRequest, collection: Collection) -> dict:
+    view = selectors.collection_detail(viewer=viewer(request), slug=collection.slug)
+    items = [item for _, section_items in view.sections for item in section_items]
+    for item in items:
+        item.done = item.pk in view.done  # type: ignore[attr-defined]
+    c = view.collection
+    return {
+        **{
+            f: getattr(c, f)
+            for f in (
+                "id",
+                "kind",
+                "title",
+                "slug",
+                "description",
+                "owner_id",
+                "circle_id",
+                "topic_id",
+            )
+        },
+        "sections": list(c.sections.all()),
+        "items": items,
+        "following": view.following,
+        "done": view.done_count,
+        "total": view.total,
+    }
+
+
+@router.get("/collections/{collection_id}", response=CollectionDetailOut)
+def collection_get(request: HttpRequest, collection_id: int) -> dict:
+    return _collection_detail(request, fetch(Collection, collection_id, what="collection"))
+
+
+@router.post("/collections", response={201: CollectionDetailOut})
+def collection_create(request: HttpRequest, payload: CollectionIn) -> tuple[int, dict]:
+    collection = services.collection_create(
+        actor=viewer(request),
+        title=payload.title,
+        kind=payload.kind,
+        description=payload.description,
+        circle=fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        if payload.circle_id
+        else None,
+        topic=fetch(Topic, payload.topic_id, what="topic", field="topic_id")
+        if payload.topic_id
+        else None,
+    )
+    return 201, _collection_detail(request, collection)
+
+
+@router.post("/collections/{collection_id}/sections", response={201: SectionOut})
+def collection_section_add(
+    request: HttpRequest, collection_id: int, payload: SectionIn
+) -> tuple[int, CollectionSection]:
+    collection = fetch(Collection, collection_id, what="collection")
+    return 201, services.collection_section_add(
+        collection=collection, actor=viewer(request), title=payload.title, note=payload.note
+    )
+
+
+@router.post("/collections/{collection_id}/items", response={201: ItemOut})
+def collection_item_add(
+    request: HttpRequest, collection_id: int, payload: ItemIn
+) -> tuple[int, CollectionItem]:
+    collection = fetch(Collection, collection_id, what="collection")
+    item = services.collection_item_add(
+        collection=collection,
+        actor=viewer(request),
+        resource=fetch(Resource, payload.resource_id, what="resource", field="resource_id")
+        if payload.resource_id
+        else None,
+        session=fetch(Session, payload.session_id, what="session", field="session_id")
+        if payload.session_id
+        else None,
+        section=fetch(
+            CollectionSection.objects.filter(collection=collection),
+            payload.section_id,
+            what="section",
+            field="section_id",
+        )
+        if payload.section_id
+        else None,
+        note=payload.note,
+    )
+    return 201, item
+
+
+def _progress(request: HttpRequest, collection: Collection) -> dict:
+    person = viewer(request)
+    done = sorted(
+        PathProgress.objects.filter(person=person, item__collection=collection).values_list(
+            "item_id", flat=True
+        )
+    )
+    return {
+        "collection_id": collection.pk,
+        "following": collection.follows.filter(person=person).exists(),
+        "done_item_ids": done,
+        "done": len(done),
+        "total": collection.items.count(),
+    }
+
+
+@router.get("/collections/{collection_id}/progress", response=ProgressOut)
+def progress_get(request: HttpRequest, collection_id: int) -> dict:
+    """The caller's progress through a learning path."""
+    return _progress(request, fetch(Collection, collection_id, what="collection"))
+
+
+@router.post("/collections/{collection_id}/follow", response=ProgressOut)
+def path_follow(request: HttpRequest, collection_id: int) -> dict:
+    collection = fetch(Collection, collection_id, what="collection")
+    services.path_follow(collection=collection, person=viewer(request))
+    return _progress(request, collection)
+
+
+@router.delete("/collections/{collection_id}/follow", response=ProgressOut)
+def path_unfollow(request: HttpRequest, collection_id: int) -> dict:
+    collection = fetch(Collection, collection_id, what="collection")
+    services.path_unfollow(collection=collection, person=viewer(request))
+    return _progress(request, collection)
+
+
+@router.put("/items/{item_id}/done", response=ProgressOut)
+def item_done(request: HttpRequest, item_id: int) -> dict:
+    item = fetch(CollectionItem.objects.select_related("collection"), item_id, what="item")
+    services.path_item_mark(item=item, person=viewer(request), done=True)
+    return _progress(request, item.collection)
+
+
+@router.delete("/items/{item_id}/done", response=ProgressOut)
+def item_undone(request: HttpRequest, item_id: int) -> dict:
+    item = fetch(CollectionItem.objects.select_related("collection"), item_id, what="item")
+    services.path_item_mark(item=item, person=viewer(request), done=False)
+    return _progress(request, item.collection)

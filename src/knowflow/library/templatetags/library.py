@@ -1,0 +1,26 @@
+"""Template helpers for the library: where a search result leads, and the related-content block."""
+
+from __future__ import annotations
+
+from django import template
+
+from knowflow.library.search.engine import SearchHit
+from knowflow.library.selectors import hit_url as _hit_url
+from knowflow.library.selectors import related_to
+
+register = template.Library()
+
+
+@register.filter
+def hit_url(hit: SearchHit) -> str:
+    return _hit_url(hit)
+
+
+@register.inclusion_tag("library/_related.html")
+def related_block(kind: str, object_id: int, title: str = "More on this") -> dict:
+    """ "More on this" for any page: one selector call (a search), no query per item.
+
+    Used by pages of other apps (the session page) that should not need to know how related
+    content is found; a session already given shows its recording as "already taught".
+    """
+    return {"related": related_to(kind=kind, object_id=object_id), "title": title}

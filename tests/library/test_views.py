@@ -1,0 +1,238 @@
+"""Library pages: search page (facets, logging, click redirect), resources, collections and
+paths, stale resources, insights, the session page's related block, and query counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from knowflow.library import services
+from knowflow.library.models import PathProgress, Resource, SearchClick, SearchQueryLog
+from knowflow.topics.models import Topic
+from tests.conftest import signed_in
+from tests.factories import make_person, make_session
+
+pytestmark = pytest.mark.django_db
+
+
+def _link(actor, title: str, **kwargs: object) -> Resource:
+    return services.resource_create(
+        actor=actor, kind="article", title=title, url="https://example.org/x", **kwargs
+    )
+
+
+def test_search_page_lists_results_logs_the_query_without_the_person_and_counts_the_click():
+    person = make_person()
+    resource = _link(person, "Graph databases in practice", description="Neo4j <b>stories</b>.")
+    client = signed_in(person)
+
+    response = client.get("/search/", {"q": "graph"})
+
+    assert response.status_code == 200
+    assert [h.title for h in response.context["page"].hits] == ["Graph databases in practice"]
+    log = SearchQueryLog.objects.get()
+    assert (log.query, log.normalized, log.result_count) == ("graph", "graph", 1)
+    assert not hasattr(log, "person") and not hasattr(log, "user")
+    body = response.content.decode()
+    assert "Neo4j &lt;b&gt;stories&lt;/b&gt;." in body
+    click = f"/search/click/{log.pk}/resource/{resource.pk}/1/"
+    assert click in body
+
+    followed = client.get(click)
+
+    assert followed.status_code == 302 and followed["Location"] == f"/library/{resource.slug}/"
+    assert SearchClick.objects.get().position == 1
+
+
+def test_search_page_facet_links_filter_the_results():
+    person = make_person()
+    topic = Topic.objects.create(name="Graphs", slug="graphs")
+    _link(person, "Graph one", topics=[topic])
+    _link(person, "Graph two")
+    client = signed_in(person)
+
+    response = client.get("/search/", {"q": "graph"})
+    topic_links = dict(response.context["facets"])["Topic"]
+    filtered = client.get("/search/" + topic_links[0]["url"])
+
+    assert [(link["label"], link["count"]) for link in topic_links] == [("Graphs", 1)]
+    assert [h.title for h in filtered.context["page"].hits] == ["Graph one"]
+
+
+def test_search_page_with_hostile_query_answers_200():
+    client = signed_in(make_person())
+
+    response = client.get("/search/", {"q": '"NEAR( *-) ' + "x" * 9000})
+
+    assert response.status_code == 200
+
+
+def test_search_page_bad_date_range_is_a_form_error():
+    client = signed_in(make_person())
+
+    response = client.get(
+        "/search/", {"q": "x", "date_from": "2024-05-02", "date_to": "2024-05-01"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["date_to"] == [
+        "The end of the date range is before its start."
+    ]
+
+
+def test_suggest_returns_words_and_titles_as_json():
+    person = make_person()
+    _link(person, "Kubernetes operators")
+
+    response = signed_in(person).get("/search/suggest/", {"q": "kuber"})
+
+    assert response.json() == {
+        "words": ["kubernetes"],
+        "results": [{"type": "resource", "id": Resource.objects.get().pk, "title": "Kubernetes operators",
+                     "url": f"/library/{Resource.objects.get().slug}/"}],
+    }  # fmt: skip
+
+
+def test_insights_show_frequent_zero_result_and_unclicked_queries_to_enablers_only():
+    enabler, member = make_person(role="enabler"), make_person()
+    _link(enabler, "Terraform modules")
+    client = signed_in(member)
+    for text in ["terraform", "Terraform", "quantum"]:
+        client.get("/search/", {"q": text})
+
+    forbidden = client.get("/library/insights/")
+    response = signed_in(enabler).get("/library/insights/")
+
+    assert forbidden.status_code == 403
+    insights = response.context["insights"]
+    assert [(q.query, q.count) for q in insights["frequent"]] == [("terraform", 2), ("quantum", 1)]
+    assert [(q.query, q.count) for q in insights["zero_results"]] == [("quantum", 1)]
+    assert [(q.query, q.count) for q in insights["not_clicked"]] == [("terraform", 2)]
+
+
+def test_resource_page_renders_markdown_safely_and_shows_related():
+    person = make_person()
+    resource = _link(
+        person, "Profiling Python", description="Use **py-spy**. <script>alert(1)</script>"
+    )
+    _link(person, "Profiling memory in Python")
+
+    response = signed_in(person).get(f"/library/{resource.slug}/")
+
+    body = response.content.decode()
+    assert "<strong>py-spy</strong>" in body and "<script>alert(1)</script>" not in body
+    assert [h.title for h in response.context["related"]] == ["Profiling memory in Python"]
+
+
+def test_stale_resource_is_flagged_listed_for_its_owner_and_confirmed(settings):
+    settings.KNOWFLOW_RESOURCE_REVIEW_DAYS = 30
+    owner = make_person()
+    resource = _link(owner, "Old runbook")
+    Resource.objects.filter(pk=resource.pk).update(
+        last_reviewed_on=timezone.localdate() - timedelta(days=31)
+    )
+    client = signed_in(owner)
+
+    home = client.get("/library/")
+    page = client.get(f"/library/{resource.slug}/")
+    client.post(f"/library/{resource.slug}/confirm/", {"next": "home"})
+
+    assert [r.title for r in home.context["stale"]] == ["Old runbook"]
+    assert page.context["stale"] is True
+    assert Resource.objects.get().last_reviewed_on == timezone.localdate()
+    assert client.get("/library/").context["stale"] == []
+
+
+def test_someone_else_cannot_confirm_or_edit_a_resource():
+    owner, other = make_person(), make_person()
+    resource = _link(owner, "Runbook")
+    client = signed_in(other)
+
+    response = client.post(f"/library/{resource.slug}/confirm/")
+    edit = client.get(f"/library/{resource.slug}/edit/")
+
+    assert response.status_code == 302
+    assert edit.status_code == 403
+
+
+def test_learning_path_follow_and_mark_items_done_shows_progress():
+    owner, learner = make_person(), make_person()
+    path = services.collection_create(actor=owner, title="Kubernetes for newcomers", kind="path")
+    basics = services.collection_section_add(collection=path, actor=owner, title="Basics")
+    first = services.collection_item_add(
+        collection=path, actor=owner, resource=_link(owner, "Pods"), section=basics
+    )
+    services.collection_item_add(
+        collection=path, actor=owner, session=make_session(title="Operators live")
+    )
+    client = signed_in(learner)
+
+    client.post(f"/library/collections/{path.slug}/follow/")
+    client.post(f"/library/collections/items/{first.pk}/done/")
+    response = client.get(f"/library/collections/{path.slug}/")
+
+    view = response.context["view"]
+    assert (view.following, view.done_count, view.total, view.percent) == (True, 1, 2, 50)
+    assert [
+        (s.title if s else None, [str(i.target) for i in items]) for s, items in view.sections
+    ] == [
+        (None, ["Operators live"]),
+        ("Basics", ["Pods"]),
+    ]
+    assert "1 of 2 done (50%)" in response.content.decode()
+    assert PathProgress.objects.get().person == learner
+
+
+def test_collection_add_item_by_pasting_a_link():
+    owner = make_person()
+    collection = services.collection_create(actor=owner, title="Reading list")
+    resource = _link(owner, "A paper")
+
+    signed_in(owner).post(
+        f"/library/collections/{collection.slug}/items/",
+        {"target": f"http://testserver/library/{resource.slug}/"},
+    )
+
+    assert [str(i.target) for i in collection.items.all()] == ["A paper"]
+
+
+def test_session_page_shows_related_content_with_recording():
+    person = make_person()
+    past = make_session(title="Rust for Python developers", speakers=[person], status="done")
+    services.resource_create(actor=person, kind="recording", title="Rust for Python developers (video)",
+                             url="https://v.example.org/rust", session=past)  # fmt: skip
+    upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
+    services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
+
+    response = signed_in(person).get(f"/sessions/{upcoming.slug}/")
+
+    body = response.content.decode()
+    assert "More on this" in body
+    assert f'href="/sessions/{past.slug}/"' in body
+    assert "already taught" in body
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", ["/library/", "/library/collections/", "/search/?q=guide"])
+def test_list_pages_issue_a_fixed_number_of_queries(url):
+    person = make_person()
+    topic = Topic.objects.create(name="Guides", slug="guides")
+    client = signed_in(person)
+    for n in range(2):
+        _link(person, f"Guide {n}", topics=[topic])
+        services.collection_create(actor=person, title=f"Guide collection {n}")
+    few = _queries(client, url)
+    for n in range(2, 12):
+        _link(person, f"Guide {n}", topics=[topic])
+        services.collection_create(actor=person, title=f"Guide collection {n}")
+
+    assert _queries(client, url) == few
