@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
     if command == "worker":
         _start_outbox_thread(rest)
-    translated = {"worker": "db_worker", "demo": "load_demo", "export": "export_org", "import": "import_org"}
+    translated = {"worker": "db_worker", "demo": "load_demo", "export": "export_org", "import": "import_org", "duplicates": "duplicates"}
     execute_from_command_line(["knowflow", translated.get(command, command), *rest])
     return 0
 

@@ -1,0 +1,77 @@
+"""Insights timings on a loaded organisation (the large demo: 50,000 sessions, 1,000,000
+registrations).
+
+    KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=/tmp/kf-large knowflow demo --size large   # once, ~8 min
+    KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=/tmp/kf-large python bench/insights_bench.py
+
+Measures: full duplicate detection over every session (the worker's job, database writes
+included); the incremental check of one new proposal (the "already taught" box); the
+dashboard page (median of warm requests, served from the worker's rollup); and how long the
+worker takes to compute the rollups.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.test import Client  # noqa: E402
+
+from knowflow.accounts.models import Person  # noqa: E402
+from knowflow.events.models import Session  # noqa: E402
+from knowflow.insights import selectors, services  # noqa: E402
+
+
+def median_ms(fn, runs: int = 15) -> float:  # noqa: ANN001
+    fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main() -> int:
+    sessions = Session.objects.count()
+    print(f"{sessions} sessions, CPUs: {os.cpu_count()}")
+    report = services.duplicates_detect()
+    print(
+        f"full detection: {report.seconds:.1f} s over {report.sessions} sessions "
+        f"({report.pairs} pairs, {report.clusters} clusters)"
+    )
+    proposals = [
+        ("Kubernetes in practice: lessons learned", "We spent a year fighting flaky deploys."),
+        ("A gentle introduction to Observability", "Traces, metrics and logs for newcomers."),
+        ("Ask me anything: Python packaging", ""),
+    ]
+    for title, abstract in proposals:
+        ms = median_ms(lambda t=title, a=abstract: selectors.already_taught(title=t, abstract=a))
+        print(f"incremental check '{title}': median {ms:.0f} ms")
+    started = time.perf_counter()
+    services.rollups_refresh()
+    print(
+        f"rollups (3 periods, with previous periods, expertise, network): {time.perf_counter() - started:.1f} s"
+    )
+    enabler = Person.objects.filter(role__in=["enabler", "admin"], user__isnull=False).first()
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(enabler.user)
+    assert client.get("/insights/").status_code == 200
+    for preset in ("last-30-days", "last-90-days", "last-365-days"):
+        ms = median_ms(lambda p=preset: client.get(f"/insights/?period={p}"), runs=21)
+        print(f"dashboard page {preset}: median {ms:.0f} ms (warm, from the rollup)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

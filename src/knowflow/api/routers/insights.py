@@ -1,0 +1,244 @@
+"""Insights API: dashboard figures, expertise, network, duplicate clusters, ROI studies.
+
+Same selectors and services as the pages, so the permissions and figures are the same."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from knowflow.accounts.models import Office, OrgUnit
+from knowflow.api.auth import viewer
+from knowflow.api.lookups import fetch
+from knowflow.circles.models import Circle
+from knowflow.events.models import Session
+from knowflow.insights import selectors, services
+from knowflow.insights.models import DuplicateCluster, RoiStudy
+
+router = Router(tags=["insights"])
+
+
+class PeriodQuery(Schema):
+    period: str = ""
+    start: date | None = None
+    end: date | None = None
+
+
+def _board(request: HttpRequest, query: PeriodQuery) -> selectors.Dashboard:
+    period = selectors.period_from(preset=query.period, start=query.start, end=query.end)
+    return selectors.dashboard_for(viewer=viewer(request), period=period)
+
+
+def _freshness(board: selectors.Dashboard) -> dict:
+    return {"computed_at": board.computed_at.isoformat(), "from_rollup": board.from_rollup}
+
+
+@router.get("/dashboard", response=dict)
+def dashboard(request: HttpRequest, query: Query[PeriodQuery]) -> dict:
+    """Every dashboard figure for the period and the period before it."""
+    board = _board(request, query)
+    return {"figures": board.figures, "previous": board.previous, **_freshness(board)}
+
+
+@router.get("/expertise", response=dict)
+def expertise(request: HttpRequest, query: Query[PeriodQuery]) -> dict:
+    board = _board(request, query)
+    return {**board.expertise, **_freshness(board)}
+
+
+@router.get("/network", response=dict)
+def network(request: HttpRequest, query: Query[PeriodQuery]) -> dict:
+    board = _board(request, query)
+    return {**board.network, **_freshness(board)}
+
+
+def _cluster_out(view: selectors.ClusterView) -> dict:
+    c = view.cluster
+    return {
+        "id": c.pk,
+        "status": c.status,
+        "score": c.score,
+        "merged_into": c.merged_into_id,
+        "note": c.note,
+        "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+        "hours_spent": view.hours_spent,
+        "hours_reuse_would_save": view.hours_reuse_would_save,
+        "circles": view.circles,
+        "org_units": view.units,
+        "sessions": [
+            {
+                "id": copy.session.pk,
+                "slug": copy.session.slug,
+                "title": copy.session.title,
+                "preparation_hours": copy.preparation,
+                "delivery_hours": copy.delivery,
+                "first_given": copy.first.isoformat() if copy.first else None,
+            }
+            for copy in view.copies
+        ],
+        "pairs": view.pairs,
+    }
+
+
+@router.get("/duplicates", response=list[dict])
+def duplicate_list(request: HttpRequest, status: str = "") -> list[dict]:
+    return [
+        _cluster_out(v) for v in selectors.duplicate_clusters(viewer=viewer(request), status=status)
+    ]
+
+
+class DecisionIn(Schema):
+    status: str
+    merged_into: int | None = None
+    note: str = ""
+
+
+@router.post("/duplicates/{cluster_id}/decision", response=dict)
+def duplicate_decide(request: HttpRequest, cluster_id: int, payload: DecisionIn) -> dict:
+    cluster = fetch(DuplicateCluster, cluster_id, what="duplicate cluster")
+    merged_into = (
+        fetch(Session, payload.merged_into, what="session", field="merged_into")
+        if payload.merged_into
+        else None
+    )
+    services.duplicate_cluster_decide(
+        cluster=cluster,
+        actor=viewer(request),
+        status=payload.status,
+        merged_into=merged_into,
+        note=payload.note,
+    )
+    return _cluster_out(
+        selectors.duplicate_cluster_get(viewer=viewer(request), cluster_id=cluster_id)
+    )
+
+
+@router.get("/already-taught", response=list[dict])
+def already_taught(request: HttpRequest, title: str, abstract: str = "") -> list[dict]:
+    """What was already taught on the subject of a proposal, with recording and speakers."""
+    return [
+        {
+            "session_id": f.session.pk,
+            "slug": f.session.slug,
+            "title": f.session.title,
+            "score": round(f.score, 4),
+            "speakers": f.speakers,
+            "recording_url": f.recording_url or None,
+            "why": f.why.to_dict(),
+        }
+        for f in selectors.already_taught(title=title, abstract=abstract)
+    ]
+
+
+class RoiStudyIn(Schema):
+    title: str
+    period_start: date
+    period_end: date
+    isolation_method: str
+    isolation_note: str
+    default_hourly_cost: Decimal
+    scope: str = RoiStudy.Scope.PROGRAMME
+    circle_id: int | None = None
+    attribution_share: Decimal = Decimal("1")
+    hours_saved_cap: Decimal = Decimal("40")
+    unit_value: Decimal | None = None
+    preparation_ratio: Decimal = Decimal("3")
+    organiser_hours: Decimal = Decimal("0")
+    assumptions: str = ""
+
+
+def _study_out(result: selectors.RoiResult) -> dict:
+    s = result.study
+    return {
+        "id": s.pk,
+        "title": s.title,
+        "scope": s.scope,
+        "circle_id": s.circle_id,
+        "period_start": s.period_start.isoformat(),
+        "period_end": s.period_end.isoformat(),
+        "isolation_method": s.isolation_method,
+        "isolation_note": s.isolation_note,
+        "costs": str(result.costs),
+        "benefits": str(result.benefits),
+        "benefit_cost_ratio": None if result.bcr is None else str(result.bcr),
+        "roi_percent": None if result.roi_percent is None else str(result.roi_percent),
+        "inputs": [
+            {
+                "section": line.section,
+                "item": line.item,
+                "quantity": line.quantity,
+                "value": str(line.value),
+                "source": line.source,
+            }
+            for line in result.lines
+        ],
+        "intangibles": result.intangibles,
+        "assumptions": result.assumptions,
+    }
+
+
+@router.get("/roi", response=list[dict])
+def roi_list(request: HttpRequest) -> list[dict]:
+    return [
+        {
+            "id": s.pk,
+            "title": s.title,
+            "scope": s.scope,
+            "period_start": s.period_start.isoformat(),
+            "period_end": s.period_end.isoformat(),
+        }
+        for s in selectors.roi_study_list(viewer=viewer(request))
+    ]
+
+
+@router.post("/roi", response={201: dict})
+def roi_create(request: HttpRequest, payload: RoiStudyIn) -> tuple[int, dict]:
+    data = payload.dict()
+    circle_id = data.pop("circle_id")
+    circle = fetch(Circle, circle_id, what="circle", field="circle_id") if circle_id else None
+    study = services.roi_study_create(actor=viewer(request), circle=circle, **data)
+    study = selectors.roi_study_get(viewer=viewer(request), study_id=study.pk)
+    return 201, _study_out(selectors.roi_study_result(viewer=viewer(request), study=study))
+
+
+@router.get("/roi/{study_id}", response=dict)
+def roi_get(request: HttpRequest, study_id: int) -> dict:
+    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
+    return _study_out(selectors.roi_study_result(viewer=viewer(request), study=study))
+
+
+class HourlyCostIn(Schema):
+    amount: Decimal
+    org_unit_id: int | None = None
+    office_id: int | None = None
+    source: str = ""
+
+
+@router.post("/hourly-costs", response={201: dict})
+def hourly_cost_set(request: HttpRequest, payload: HourlyCostIn) -> tuple[int, dict]:
+    unit = (
+        fetch(OrgUnit, payload.org_unit_id, what="org unit", field="org_unit_id")
+        if payload.org_unit_id
+        else None
+    )
+    office = (
+        fetch(Office, payload.office_id, what="office", field="office_id")
+        if payload.office_id
+        else None
+    )
+    cost = services.hourly_cost_set(
+        actor=viewer(request),
+        amount=payload.amount,
+        org_unit=unit,
+        office=office,
+        source=payload.source,
+    )
+    return 201, {
+        "id": cost.pk,
+        "org_unit_id": cost.org_unit_id,
+        "office_id": cost.office_id,
+        "amount": str(cost.amount),
+    }

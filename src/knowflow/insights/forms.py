@@ -1,0 +1,60 @@
+"""Forms for insights pages: parse and validate input only; the rules live in services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from knowflow.circles.models import Circle
+from knowflow.insights.figures import PRESETS
+from knowflow.insights.models import DuplicateCluster, RoiCost, RoiStudy
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(choices=[(k, k.replace("-", " ")) for k in PRESETS], required=False)
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DecisionForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            c for c in DuplicateCluster.Status.choices if c[0] != DuplicateCluster.Status.PROPOSED
+        ]
+    )
+    merged_into = forms.IntegerField(required=False, help_text="Session id, for a merge.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RoiStudyForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    scope = forms.ChoiceField(choices=RoiStudy.Scope.choices)
+    circle = forms.ModelChoiceField(queryset=Circle.objects.all(), required=False)
+    period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    isolation_method = forms.ChoiceField(choices=RoiStudy.Isolation.choices)
+    isolation_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    default_hourly_cost = forms.DecimalField(min_value=0, decimal_places=2)
+    attribution_share = forms.DecimalField(min_value=0, max_value=1, initial=1, decimal_places=3)
+    hours_saved_cap = forms.DecimalField(min_value=0, initial=40, decimal_places=1)
+    unit_value = forms.DecimalField(min_value=0, required=False, decimal_places=2)
+    preparation_ratio = forms.DecimalField(min_value=0, initial=3, decimal_places=2)
+    organiser_hours = forms.DecimalField(min_value=0, initial=0, decimal_places=1)
+    assumptions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RoiCostForm(forms.Form):
+    kind = forms.ChoiceField(choices=RoiCost.Kind.choices)
+    label = forms.CharField(max_length=200)
+    amount = forms.DecimalField(min_value=0, decimal_places=2)
+    source = forms.CharField(max_length=200, required=False)
+
+
+class RoiTrainingForm(forms.Form):
+    course = forms.CharField(max_length=200)
+    price = forms.DecimalField(min_value=0, decimal_places=2)
+    people = forms.IntegerField(min_value=0)
+    source = forms.CharField(max_length=200, required=False)
+
+
+class RoiIntangibleForm(forms.Form):
+    text = forms.CharField(max_length=300)

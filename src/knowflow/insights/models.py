@@ -1,0 +1,254 @@
+"""Insights: duplicate clusters and their decisions, the detector's snapshot, loaded hourly
+costs, ROI studies, and the dashboard rollups the worker precomputes.
+
+Figures themselves are never stored as truth: rollups are caches with the time they were
+computed (shown on the dashboard), and an ROI study stores only its hand-entered inputs —
+everything computed from the data is recomputed when the study is read, so it is traceable.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class DuplicateCluster(models.Model):
+    """Sessions that teach the same thing, proposed by the detector or decided by an enabler.
+
+    A decided cluster (duplicate, not a duplicate, merged) is kept through every re-detection
+    and its pairs are never proposed again; only undecided clusters are replaced.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        DUPLICATE = "duplicate", "Duplicate"
+        NOT_DUPLICATE = "not_duplicate", "Not a duplicate"
+        MERGED = "merged", "Merged into one session"
+
+    sessions = models.ManyToManyField("events.Session", related_name="duplicate_clusters")
+    score = models.FloatField(help_text="Highest pair score in the cluster.")
+    # Pairs with their score and explanation: [{"a": id, "b": id, "score": …, "why": {…}}].
+    pairs = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    merged_into = models.ForeignKey(
+        "events.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False) | ~Q(status="merged"),
+                name="merged_cluster_names_its_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Cluster {self.pk} ({self.get_status_display()})"
+
+
+class DetectorSnapshot(models.Model):
+    """The corpus statistics of the last full detection (numpy arrays, ``np.savez``), so that
+    one new proposal is scored the way the whole catalogue was, in milliseconds."""
+
+    stats = models.BinaryField()
+    sessions = models.PositiveIntegerField()
+    pairs = models.PositiveIntegerField()
+    seconds = models.FloatField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-built_at"]
+        get_latest_by = "built_at"
+
+    def __str__(self) -> str:
+        return f"Detector snapshot of {self.built_at:%Y-%m-%d %H:%M} UTC ({self.sessions} sessions)"
+
+
+class HourlyCost(models.Model):
+    """Loaded hourly cost (salary, benefits, overhead) of people in an org unit or an office.
+
+    A person's cost is their org unit's (or the nearest parent unit's), else their office's,
+    else the ROI study's default.
+    """
+
+    org_unit = models.OneToOneField(
+        "accounts.OrgUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    office = models.OneToOneField(
+        "accounts.Office", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    source = models.CharField(max_length=200, blank=True, help_text="Where the figure comes from.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(org_unit__isnull=False, office__isnull=True)
+                | Q(org_unit__isnull=True, office__isnull=False),
+                name="hourly_cost_for_one_unit_or_office",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit or self.office}: {self.amount}/h"
+
+
+class RoiStudy(models.Model):
+    """An ROI study (Phillips ROI Methodology) of a programme, a circle or a period."""
+
+    class Scope(models.TextChoices):
+        PROGRAMME = "programme", "The whole programme"
+        CIRCLE = "circle", "One circle"
+        PERIOD = "period", "A period"
+
+    class Isolation(models.TextChoices):
+        CONTROL_GROUP = "control_group", "Control group"
+        TREND_LINE = "trend_line", "Trend line analysis"
+        PARTICIPANT_ESTIMATE = "participant_estimate", "Participants' estimate (attribution share)"
+        MANAGER_ESTIMATE = "manager_estimate", "Managers' estimate"
+        EXPERT_ESTIMATE = "expert_estimate", "Expert estimate"
+
+    title = models.CharField(max_length=200)
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.PROGRAMME)
+    circle = models.ForeignKey(
+        "circles.Circle", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    isolation_method = models.CharField(max_length=24, choices=Isolation.choices)
+    isolation_note = models.TextField(help_text="How the effect of the sessions was isolated.")
+    attribution_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="Share of the improvement attributed to the sessions (0–1), when the "
+        "follow-ups do not carry one per respondent.",
+    )
+    hours_saved_cap = models.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal("40"),
+        help_text="Extreme-value rule: a claim of more hours saved per month than this is "
+        "excluded (and listed as excluded).",
+    )
+    unit_value = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Value of one hour saved; empty = the respondent's loaded hourly cost.",
+    )
+    default_hourly_cost = models.DecimalField(max_digits=10, decimal_places=2)
+    preparation_ratio = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3"),
+        help_text="Hours of preparation per hour delivered, the first time a session is given.",
+    )
+    organiser_hours = models.DecimalField(max_digits=10, decimal_places=1, default=Decimal("0"))
+    assumptions = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="roi_period_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(scope="circle") | Q(circle__isnull=False),
+                name="roi_circle_scope_names_circle",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoiCost(models.Model):
+    """A cost entered by hand: tooling, venue, catering, external fees."""
+
+    class Kind(models.TextChoices):
+        TOOLING = "tooling", "Tooling"
+        OTHER = "other", "Other"
+
+    study = models.ForeignKey(RoiStudy, on_delete=models.CASCADE, related_name="costs")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TOOLING)
+    label = models.CharField(max_length=200)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
+
+
+class RoiTrainingAvoided(models.Model):
+    """An external course the sessions replaced: its price × the people who did not need it."""
+
+    study = models.ForeignKey(RoiStudy, on_delete=models.CASCADE, related_name="training_avoided")
+    course = models.CharField(max_length=200)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    people = models.PositiveIntegerField()
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.course}: {self.people} × {self.price}"
+
+
+class RoiIntangible(models.Model):
+    """A benefit reported but never converted to money (Phillips: intangibles stay listed)."""
+
+    study = models.ForeignKey(RoiStudy, on_delete=models.CASCADE, related_name="intangibles")
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class DashboardRollup(models.Model):
+    """Dashboard figures for one period, computed by the worker (a cache, with its age)."""
+
+    period = models.CharField(max_length=32, help_text="Preset name, e.g. 'last-90-days'.")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["-computed_at"]
+        constraints = [models.UniqueConstraint(fields=["period"], name="one_rollup_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.period} as of {self.computed_at:%Y-%m-%d %H:%M} UTC"

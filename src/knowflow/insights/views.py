@@ -1,0 +1,438 @@
+"""Insights pages: thin — parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.events.models import Session
+from knowflow.insights import charts, selectors, services
+from knowflow.insights.forms import (
+    DecisionForm,
+    PeriodForm,
+    RoiCostForm,
+    RoiIntangibleForm,
+    RoiStudyForm,
+    RoiTrainingForm,
+)
+from knowflow.insights.models import DuplicateCluster
+from knowflow.web.errors import add_to_form, flash
+
+View = Callable[..., HttpResponse]
+
+
+def refusals(view: View) -> View:
+    """Forbidden → the 'not allowed' page (403); NotFound → 404; bad input → 400 message."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Forbidden as error:
+            return render(request, "web/forbidden.html", {"message": error.message}, status=403)
+        except NotFound as error:
+            return render(request, "web/not_found.html", {"message": error.message}, status=404)
+        except DomainError as error:
+            return render(request, "web/forbidden.html", {"message": error.message}, status=400)
+
+    return login_required(wrapped)
+
+
+def _period(request: HttpRequest):  # noqa: ANN202 - a figures.Period
+    form = PeriodForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        raise DomainError("Dates are written YYYY-MM-DD.", field="start")
+    data = form.cleaned_data if form.is_bound else {}
+    return form, selectors.period_from(
+        preset=data.get("period") or "", start=data.get("start"), end=data.get("end")
+    )
+
+
+def _change(current: float | None, previous: float | None) -> str:
+    if current is None or previous is None:
+        return "–"
+    if not previous:
+        return "new" if current else "0"
+    return f"{(current - previous) / previous * 100:+.0f} %"
+
+
+KEY_FIGURES = (
+    ("Sessions run", ("sessions_run",)),
+    ("Occurrences run", ("occurrences_run",)),
+    ("Learning hours", ("learning_hours", "total")),
+    ("… in the room", ("learning_hours", "room")),
+    ("… online", ("learning_hours", "online")),
+    ("… from the recording", ("learning_hours", "recording")),
+    ("Unique learners", ("unique_learners",)),
+    ("Share of the organisation (%)", ("learner_share",)),
+    ("Going registrations", ("registrations_going",)),
+    ("Live attendances", ("live_attendances",)),
+    ("Attendance rate (%)", ("attendance_rate",)),
+    ("Distinct speakers", ("speakers_distinct",)),
+    ("First-time speakers", ("speakers_first_time",)),
+)
+
+
+def _dig(data: dict, path: tuple[str, ...]) -> float | None:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data  # type: ignore[return-value]
+
+
+def key_rows(board: selectors.Dashboard) -> list[tuple[str, object, object, str]]:
+    return [
+        (
+            label,
+            _dig(board.figures, path),
+            _dig(board.previous, path),
+            _change(_dig(board.figures, path), _dig(board.previous, path)),
+        )
+        for label, path in KEY_FIGURES
+    ]
+
+
+def _reach_rows(
+    board: selectors.Dashboard, dimension: str
+) -> list[tuple[str, float, float | None]]:
+    previous = {r["label"]: r["learners"] for r in board.previous["reach"][dimension]}
+    return [
+        (r["label"], r["learners"], previous.get(r["label"], 0))
+        for r in board.figures["reach"][dimension]
+    ]
+
+
+def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
+    hours, before = board.figures["learning_hours"], board.previous["learning_hours"]
+    return {
+        "hours": charts.bar_chart(
+            title="Learning hours by mode",
+            rows=[
+                (label, hours[mode], before[mode])
+                for mode, label in (
+                    ("room", "In the room"),
+                    ("online", "Online"),
+                    ("recording", "Recording"),
+                )
+            ],
+            unit=" h",
+        ),
+        "unit": charts.bar_chart(title="Learners by org unit", rows=_reach_rows(board, "org_unit")),
+        "office": charts.bar_chart(title="Learners by office", rows=_reach_rows(board, "office")),
+        "region": charts.bar_chart(
+            title="Learners by time-zone region", rows=_reach_rows(board, "region")
+        ),
+        "equity": charts.bar_chart(
+            title="Share of sessions inside each region's working hours",
+            rows=[
+                (r["region"], r["share_inside_working_hours"], None)
+                for r in board.figures["equity"]
+            ],
+            unit=" %",
+        ),
+    }
+
+
+@refusals
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, period = _period(request)
+    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "form": form,
+            "board": board,
+            "rows": key_rows(board),
+            "charts": {k: mark_safe(v) for k, v in dashboard_charts(board).items()},  # noqa: S308 - escaped in charts
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _csv(name: str, text: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@refusals
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    _, period = _period(request)
+    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    rows = [("key figure", label, "", now, before) for label, now, before, _ in key_rows(board)]
+    for dimension in ("org_unit", "office", "region"):
+        rows += [
+            (f"learners by {dimension}", label, "", now, before)
+            for label, now, before in _reach_rows(board, dimension)
+        ]
+    for r in board.figures["equity"]:
+        rows.append(
+            (
+                "time-zone equity",
+                r["region"],
+                "share inside working hours (%)",
+                r["share_inside_working_hours"],
+                "",
+            )
+        )
+        rows.append(
+            ("time-zone equity", r["region"], "share of attendance (%)", r["attendance_share"], "")
+        )
+        rows.append(("time-zone equity", r["region"], "share of people (%)", r["people_share"], ""))
+    for level, n in (board.figures.get("evidence") or {}).items():
+        rows.append(("evidence ladder", level, "sessions", n, ""))
+    return _csv(
+        "dashboard.csv",
+        charts.csv_text(["section", "item", "measure", "this period", "previous period"], rows),
+    )
+
+
+@refusals
+def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
+    _, period = _period(request)
+    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    made = dashboard_charts(board)
+    if chart not in made:
+        raise NotFound(f"There is no chart '{chart}'.")
+    return HttpResponse(made[chart], content_type="image/svg+xml")
+
+
+@refusals
+def duplicates(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    views = selectors.duplicate_clusters(viewer=request.viewer, status=status)
+    return render(
+        request,
+        "insights/duplicates.html",
+        {
+            "clusters": views,
+            "status": status,
+            "statuses": DuplicateCluster.Status.choices,
+            "form": DecisionForm(),
+        },
+    )
+
+
+@require_POST
+@refusals
+def duplicate_decide(request: HttpRequest, cluster_id: int) -> HttpResponse:
+    cluster = DuplicateCluster.objects.filter(pk=cluster_id).first()
+    if cluster is None:
+        raise NotFound(f"There is no duplicate cluster with id {cluster_id}.")
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a decision.")
+        return redirect("insights:duplicates")
+    merged_into = None
+    if form.cleaned_data["merged_into"]:
+        merged_into = Session.objects.filter(pk=form.cleaned_data["merged_into"]).first()
+        if merged_into is None:
+            messages.error(request, "There is no such session to merge into.")
+            return redirect("insights:duplicates")
+    try:
+        services.duplicate_cluster_decide(
+            cluster=cluster,
+            actor=request.viewer,
+            status=form.cleaned_data["status"],
+            merged_into=merged_into,
+            note=form.cleaned_data["note"],
+        )
+    except Forbidden:
+        raise
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, "Decision recorded; this cluster will not be proposed again.")
+    return redirect("insights:duplicates")
+
+
+@login_required
+def already_taught(request: HttpRequest) -> HttpResponse:
+    """The "already taught — here is the recording" box for the propose page (a fragment)."""
+    title = request.GET.get("title", "").strip()
+    found = (
+        selectors.already_taught(title=title, abstract=request.GET.get("abstract", ""))
+        if len(title) >= 3
+        else []
+    )
+    template = "insights/_already_taught_results.html"
+    if request.GET.get("fragment") != "1":
+        template = "insights/already_taught.html"
+    return render(request, template, {"found": found, "title": title})
+
+
+@refusals
+def expertise(request: HttpRequest) -> HttpResponse:
+    form, period = _period(request)
+    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    return render(
+        request,
+        "insights/expertise.html",
+        {"form": form, "board": board, "data": board.expertise, "query": request.GET.urlencode()},
+    )
+
+
+@refusals
+def expertise_csv(request: HttpRequest) -> HttpResponse:
+    _, period = _period(request)
+    data = selectors.dashboard_for(viewer=request.viewer, period=period).expertise
+    header = [
+        "name",
+        "unit",
+        "delivery_hours",
+        "preparation_hours",
+        "hours_shared",
+        "audience",
+        "units_reached",
+        "only_own_unit",
+    ]
+    return _csv(
+        "expertise.csv", charts.csv_text(header, ([r[h] for h in header] for r in data["rows"]))
+    )
+
+
+def _network_svg(data: dict) -> str:
+    return charts.network_chart(
+        title="Collaboration network of org units",
+        nodes=[u["name"] for u in data["units"]],
+        edges=[(e["a"], e["b"], e["weight"]) for e in data["edges"]],
+    )
+
+
+@refusals
+def network(request: HttpRequest) -> HttpResponse:
+    form, period = _period(request)
+    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    return render(
+        request,
+        "insights/network.html",
+        {
+            "form": form,
+            "board": board,
+            "data": board.network,
+            "svg": mark_safe(_network_svg(board.network)),
+            "query": request.GET.urlencode(),
+        },  # noqa: S308
+    )
+
+
+@refusals
+def network_svg(request: HttpRequest) -> HttpResponse:
+    _, period = _period(request)
+    return HttpResponse(
+        _network_svg(selectors.dashboard_for(viewer=request.viewer, period=period).network),
+        content_type="image/svg+xml",
+    )
+
+
+@refusals
+def network_csv(request: HttpRequest) -> HttpResponse:
+    _, period = _period(request)
+    data = selectors.dashboard_for(viewer=request.viewer, period=period).network
+    return _csv(
+        "network-edges.csv",
+        charts.csv_text(
+            ["unit_a", "unit_b", "weight"], ((e["a"], e["b"], e["weight"]) for e in data["edges"])
+        ),
+    )
+
+
+@refusals
+def roi_list(request: HttpRequest) -> HttpResponse:
+    studies = selectors.roi_study_list(viewer=request.viewer)
+    form = RoiStudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            study = services.roi_study_create(actor=request.viewer, **form.cleaned_data)
+        except Forbidden:
+            raise
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            return redirect("insights:roi_report", study_id=study.pk)
+    return render(request, "insights/roi_list.html", {"studies": studies, "form": form})
+
+
+@refusals
+def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    result = selectors.roi_study_result(viewer=request.viewer, study=study)
+    return render(
+        request,
+        "insights/roi_report.html",
+        {
+            "r": result,
+            "cost_form": RoiCostForm(),
+            "training_form": RoiTrainingForm(),
+            "intangible_form": RoiIntangibleForm(),
+        },
+    )
+
+
+@refusals
+def roi_trace(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    return render(
+        request,
+        "insights/roi_trace.html",
+        {"r": selectors.roi_study_result(viewer=request.viewer, study=study)},
+    )
+
+
+def roi_csv_text(result: selectors.RoiResult) -> str:
+    rows = [
+        (line.section, line.item, line.quantity, line.value, line.source) for line in result.lines
+    ]
+    rows += [("intangible", text, "", "", "not converted to money") for text in result.intangibles]
+    rows += [
+        ("total", "costs", "", result.costs, ""),
+        ("total", "benefits", "", result.benefits, ""),
+        ("result", "benefit-cost ratio", "benefits ÷ costs", result.bcr, ""),
+        ("result", "ROI %", "(benefits − costs) ÷ costs × 100", result.roi_percent, ""),
+    ]
+    rows += [("assumption", text, "", "", "") for text in result.assumptions]
+    return charts.csv_text(["section", "item", "quantity", "value", "source"], rows)
+
+
+@refusals
+def roi_csv(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    return _csv(
+        f"roi-study-{study.pk}.csv",
+        roi_csv_text(selectors.roi_study_result(viewer=request.viewer, study=study)),
+    )
+
+
+@require_POST
+@refusals
+def roi_add(request: HttpRequest, study_id: int, what: str) -> HttpResponse:
+    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    forms_by_kind = {
+        "cost": (RoiCostForm, services.roi_cost_add),
+        "training": (RoiTrainingForm, services.roi_training_avoided_add),
+        "intangible": (RoiIntangibleForm, services.roi_intangible_add),
+    }
+    if what not in forms_by_kind:
+        raise NotFound(f"Nothing called '{what}' can be added to a study.")
+    form_class, service = forms_by_kind[what]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    else:
+        try:
+            service(study=study, actor=request.viewer, **form.cleaned_data)
+        except Forbidden:
+            raise
+        except DomainError as error:
+            flash(request, error)
+        else:
+            messages.success(request, "Added.")
+    return redirect("insights:roi_report", study_id=study.pk)
