@@ -349,8 +349,9 @@ def write_doc(args: argparse.Namespace, rows: list, counts: dict, timings: dict)
         "|---|---|---|---|",
         *(f"| {label} | {ms:.1f} | {target:.0f} | {met} |" for label, ms, target, met in rows),
         "",
-        "Set-up times: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()) + ".",
     ]
+    if timings:
+        lines.append("Set-up times: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()) + ".")
     text = "\n".join(lines)
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     block = f"{BEGIN}\n{text}\n{END}"

@@ -312,7 +312,14 @@ class ResponseTally(models.Model):
     applied_yes = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["occurrence", "kind"], name="tally_occurrence_kind")]
+        # Covering for the evidence view (counts per occurrence and template version, read
+        # from the index alone) and a prefix for every per-occurrence read.
+        indexes = [
+            models.Index(
+                fields=["occurrence", "kind", "template", "responses"],
+                name="tally_occurrence_cover",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"tally {self.occurrence_id} {self.kind} {self.mode}"

@@ -19,6 +19,7 @@ never isolate a small session. Comments are never returned in the order they wer
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone
 
@@ -51,7 +53,7 @@ from knowflow.feedback.models import (
 )
 
 TOO_FEW = "too few responses"
-MAX_COMMENTS = 1000  # per question, the latest: enough for themes, bounded for the page's time
+MAX_COMMENTS = 500  # per question, the latest: enough for themes, bounded for the page's time
 MODES = [(m.value, m.label) for m in Attendance.Mode]
 
 
@@ -258,14 +260,16 @@ def feedback_summary_for_session(
     counts: dict[str, dict[str, Any]] = {}
     template_ids: set[int] = set()
     anonymous_by_template: dict[int, bool] = {}
+    # Counts from the tallies (one row per occurrence and segment), not from the responses.
     for row in (
-        Response.objects.filter(base)
+        ResponseTally.objects.filter(base)
         .values("kind", "template_id", "template__anonymous")
-        .annotate(total=Count("id"), n=Count("id", filter=segment))
+        .annotate(total=Sum("responses"), n=Sum("responses", filter=segment))
+        .order_by()
     ):
         entry = counts.setdefault(row["kind"], {"total": 0, "n": 0, "anonymous": True})
-        entry["total"] += row["total"]
-        entry["n"] += row["n"]
+        entry["total"] += row["total"] or 0
+        entry["n"] += row["n"] or 0
         entry["anonymous"] = entry["anonymous"] and row["template__anonymous"]
         template_ids.add(row["template_id"])
         anonymous_by_template[row["template_id"]] = row["template__anonymous"]
@@ -318,16 +322,8 @@ def feedback_summary_for_session(
                 if info["type"] == Question.Type.TEXT and kind_value in shown
             ]
             for kind_value, key, ids in text_questions:
-                texts[(kind_value, key)] = list(
-                    Answer.objects.filter(
-                        filters.q("response__"),
-                        occurrence_id__in=occurrence_ids,
-                        question_id__in=ids,
-                        response__kind=kind_value,
-                    )
-                    .exclude(text="")
-                    .order_by("-id")
-                    .values_list("text", flat=True)[:MAX_COMMENTS]
+                texts[(kind_value, key)] = _latest_comments(
+                    occurrence_ids=occurrence_ids, question_ids=ids, filters=filters
                 )
         for result in kinds:
             if not result.visible:
@@ -351,7 +347,11 @@ def feedback_summary_for_session(
                     if q.answered >= k:
                         # Sorted, not in the order written: order would hint at who wrote what.
                         q.comments = sorted(comments, key=str.casefold)
-                        q.themes = themes_of(comments, min_count=k)
+                        q.themes = _themes(
+                            comments,
+                            k=k,
+                            key=(occurrence_ids, filters, kind_value, key, q.answered),
+                        )
                 else:
                     counted = dist[(result.kind, key)]
                     total = q.answered or 1
@@ -385,6 +385,28 @@ def feedback_summary_for_session(
         retrospectives=retrospectives,
         retrospective_answers=retro_answers,
     )
+
+
+def _latest_comments(
+    *, occurrence_ids: list[int], question_ids: list[int], filters: SegmentFilters
+) -> list[str]:
+    """The latest comments of a question (index `answer_occurrence_question`); the join to
+    the response only when a segment filter needs it."""
+    rows = Answer.objects.filter(occurrence_id__in=occurrence_ids, question_id__in=question_ids)
+    if filters.active:
+        rows = rows.filter(filters.q("response__"))
+    return list(rows.exclude(text="").order_by("-id").values_list("text", flat=True)[:MAX_COMMENTS])
+
+
+def _themes(comments: list[str], *, k: int, key: tuple) -> list[Theme]:
+    """Themes, cached until the question's answer count changes (the count is in the key)."""
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    cache_key = f"feedback:themes:{k}:{digest}"
+    themes = cache.get(cache_key)
+    if themes is None:
+        themes = themes_of(comments, min_count=k)
+        cache.set(cache_key, themes, timeout=3600)
+    return themes
 
 
 def _retrospective_answers(session: Session) -> list[dict[str, Any]]:
