@@ -228,6 +228,14 @@ def main() -> int:
             f"| {ph:.3f} | {rh:.3f} | {fh:.3f} | {average_precision(scores[hard], labels[hard]):.3f} |"
         )
 
+    print()
+    for name, scores, _threshold in rows[2:]:
+        t_hard = best_threshold(scores[hard], labels[hard])
+        print(
+            f"{name}, given its own best threshold on the hard subset ({t_hard:.2f}): "
+            f"hard F1 {prf(scores[hard], labels[hard], t_hard)[2]:.3f}."
+        )
+
     matches = D.detect(scorer)
     found = {(m.a, m.b) for m in matches} | {(m.b, m.a) for m in matches}
     positives = [p for p in pairs if p["label"] == 1]
