@@ -117,6 +117,7 @@ def group_tags(tag_counts: Counter[str] | dict[str, int]) -> list[TagGroup]:
             for part in match.groups():
                 part_key = phrase_key(part)
                 if part_key:
+                    spellings.setdefault(part_key, Counter())[clean_tag(part)] += 0
                     groups.union(key, part_key)
     keys = set(spellings)
     # An acronym joins the most used phrase it abbreviates, only that one ("ml" is machine

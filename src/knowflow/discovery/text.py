@@ -215,8 +215,9 @@ def terms_text(text: str) -> str:
 
 def phrase_key(text: str) -> str:
     """A key under which spellings of one phrase meet: "Command-Line", "command line" and
-    "commandline" all give "commandline"; "Data Pipelines" and "data pipeline" meet too."""
-    return "".join(stem(w) for w in words(text))
+    "commandline" all give "commandlin"; "Data Pipelines" and "data pipeline" meet too.
+    The words are joined *before* stemming, so a run-together spelling stems alike."""
+    return stem("".join(words(text)))
 
 
 def initials(text: str) -> str:

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from knowflow.accounts.models import Person
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Session
 from knowflow.library import selectors, services
@@ -330,11 +331,15 @@ def resource_file(request: HttpRequest, slug: str) -> FileResponse:
 @login_required
 def collection_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
+    owner = None
+    if request.GET.get("owner"):
+        owner = Person.objects.filter(slug=request.GET["owner"]).first()
     collections = selectors.collection_list(
         viewer=request.viewer,
         kind=kind if kind in Collection.Kind.values else "",
         topic=request.GET.get("topic", ""),
         circle=request.GET.get("circle", ""),
+        owner=owner,
     )
     return render(
         request, "library/collections.html", {"collections": list(collections[:200]), "kind": kind}
