@@ -284,3 +284,42 @@ def test_cli_pairs_scores_imported_talks_and_reports_unknown_ids(
     assert 0.5 <= lines[0]["score"] <= 1 and lines[1]["score"] < 0.5
     assert lines[2] == {"a": "conf-2019/pbt", "b": "nope", "error": "unknown id: nope"}
     assert lines[3] == {"a": None, "b": None, "error": "line 4 is not an object with 'a' and 'b'"}
+
+
+def test_hourly_cost_form_on_the_roi_page(programme: Programme) -> None:
+    client = signed_in(programme.enabler)
+    unit = programme.s1.org_unit
+    response = client.post(
+        "/insights/roi/", {"form": "cost", "org_unit": unit.pk, "amount": "72.50", "source": "HR"}
+    )
+    assert response.status_code == 302
+    assert (
+        "<td>Team A</td><td>72.50</td><td>HR</td>" in client.get("/insights/roi/").content.decode()
+    )
+    both = client.post(
+        "/insights/roi/",
+        {"form": "cost", "org_unit": unit.pk, "office": programme.s1.office.pk, "amount": "1"},
+    )
+    assert "Give an org unit or an office, not both." in both.content.decode()
+
+
+def test_duplicates_page_query_count_does_not_grow_with_clusters(programme: Programme) -> None:
+    from tests.factories import make_session
+
+    a, _ = copies(programme)
+    a.circle = programme.session1.circle  # so the circle prefetch runs in both measurements
+    a.save()
+    services.duplicates_detect()
+    client = signed_in(programme.enabler)
+    client.get("/insights/duplicates/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/insights/duplicates/")
+    for i in range(3):
+        text = f"Unique subject number {i} " + ABSTRACT.replace("date parser", f"parser {i}")
+        make_session(title=f"Copy {i} of a talk", abstract=text * 2, speakers=[programme.s2])
+        make_session(title=f"Copy {i} of a talk", abstract=text * 2, speakers=[programme.s2])
+    services.duplicates_detect()
+    assert DuplicateCluster.objects.count() > 1
+    with CaptureQueriesContext(connection) as many:
+        client.get("/insights/duplicates/")
+    assert len(many) == len(one)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from knowflow.accounts.models import Office, OrgUnit
 from knowflow.circles.models import Circle
 from knowflow.insights.figures import PRESETS
 from knowflow.insights.models import DuplicateCluster, RoiCost, RoiStudy
@@ -58,3 +59,10 @@ class RoiTrainingForm(forms.Form):
 
 class RoiIntangibleForm(forms.Form):
     text = forms.CharField(max_length=300)
+
+
+class HourlyCostForm(forms.Form):
+    org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), required=False)
+    office = forms.ModelChoiceField(queryset=Office.objects.all(), required=False)
+    amount = forms.DecimalField(min_value=0, decimal_places=2, label="Loaded hourly cost")
+    source = forms.CharField(max_length=200, required=False)

@@ -688,6 +688,15 @@ def _decimal(value: object) -> Decimal | None:
         return None
 
 
+def hourly_cost_list(*, viewer: Person) -> list[HourlyCost]:
+    _require_viewer(viewer)
+    return list(
+        HourlyCost.objects.select_related("org_unit", "office").order_by(
+            "org_unit__name", "office__name"
+        )
+    )
+
+
 def roi_study_list(*, viewer: Person) -> list[RoiStudy]:
     _require_viewer(viewer)
     return list(RoiStudy.objects.select_related("circle", "created_by"))

@@ -17,6 +17,7 @@ from knowflow.events.models import Session
 from knowflow.insights import charts, selectors, services
 from knowflow.insights.forms import (
     DecisionForm,
+    HourlyCostForm,
     PeriodForm,
     RoiCostForm,
     RoiIntangibleForm,
@@ -348,8 +349,20 @@ def network_csv(request: HttpRequest) -> HttpResponse:
 @refusals
 def roi_list(request: HttpRequest) -> HttpResponse:
     studies = selectors.roi_study_list(viewer=request.viewer)
-    form = RoiStudyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = RoiStudyForm(request.POST if request.POST.get("form") != "cost" else None)
+    cost_form = HourlyCostForm(request.POST if request.POST.get("form") == "cost" else None)
+    if request.method == "POST" and request.POST.get("form") == "cost":
+        if cost_form.is_valid():
+            try:
+                services.hourly_cost_set(actor=request.viewer, **cost_form.cleaned_data)
+            except Forbidden:
+                raise
+            except DomainError as error:
+                add_to_form(cost_form, error)
+            else:
+                messages.success(request, "Hourly cost saved.")
+                return redirect("insights:roi_list")
+    elif request.method == "POST" and form.is_valid():
         try:
             study = services.roi_study_create(actor=request.viewer, **form.cleaned_data)
         except Forbidden:
@@ -358,7 +371,16 @@ def roi_list(request: HttpRequest) -> HttpResponse:
             add_to_form(form, error)
         else:
             return redirect("insights:roi_report", study_id=study.pk)
-    return render(request, "insights/roi_list.html", {"studies": studies, "form": form})
+    return render(
+        request,
+        "insights/roi_list.html",
+        {
+            "studies": studies,
+            "form": form,
+            "cost_form": cost_form,
+            "costs": selectors.hourly_cost_list(viewer=request.viewer),
+        },
+    )
 
 
 @refusals
