@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/scheduling_bench.py
 	$(BIN)/python bench/feed_bench.py
+	$(BIN)/python bench/feedback_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

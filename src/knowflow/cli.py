@@ -1,11 +1,11 @@
 """The `knowflow` command: serve, worker, demo, export, import, slots, and every manage.py command.
 
-    knowflow serve [--bind 127.0.0.1:8000] [--workers 2]   production server (gunicorn)
-    knowflow worker                                          background tasks and email delivery
-    knowflow demo [--size small|large] [--seed N]            load the demo organisation
-    knowflow export [FILE]  /  knowflow import FILE          the whole organisation as JSON
-    knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
-    knowflow <any manage.py command>                         migrate, createsuperuser, check …
+knowflow serve [--bind 127.0.0.1:8000] [--workers 2]   production server (gunicorn)
+knowflow worker                                          background tasks and email delivery
+knowflow demo [--size small|large] [--seed N]            load the demo organisation
+knowflow export [FILE]  /  knowflow import FILE          the whole organisation as JSON
+knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
+knowflow <any manage.py command>                         migrate, createsuperuser, check …
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ def _setup_django() -> None:
 def _serve(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="knowflow serve", description="Run the production web server.")
+    parser = argparse.ArgumentParser(
+        prog="knowflow serve", description="Run the production web server."
+    )
     parser.add_argument("--bind", default=os.environ.get("KNOWFLOW_BIND", "127.0.0.1:8000"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     args = parser.parse_args(argv)
@@ -45,22 +47,26 @@ def _serve(argv: list[str]) -> int:
     return 0
 
 
-def _start_outbox_thread(argv: list[str]) -> None:
-    """`knowflow worker` delivers the email outbox too, so one worker process runs everything."""
+def _start_worker_threads(argv: list[str]) -> None:
+    """`knowflow worker` runs everything periodic next to the task worker, in one process:
+    email delivery from the outbox, and the feedback timetable (survey requests, reminders,
+    follow-ups). Both are idempotent, so any number of workers may run them at once."""
     import threading
 
     _setup_django()
     from django.conf import settings
     from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
+    from knowflow.feedback.services import feedback_dispatch_loop
     from knowflow.integrations.services import outbox_delivery_loop
 
     reloads = "--batch" not in argv and (
         "--reload" in argv or (settings.DEBUG and "--no-reload" not in argv)
     )
     if reloads and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
-        return  # the autoreloader's parent only watches files; the child it starts delivers
+        return  # the autoreloader's parent only watches files; the child it starts does the work
     threading.Thread(target=outbox_delivery_loop, name="outbox", daemon=True).start()
+    threading.Thread(target=feedback_dispatch_loop, name="feedback", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,8 +92,14 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
     if command == "worker":
-        _start_outbox_thread(rest)
-    translated = {"worker": "db_worker", "demo": "load_demo", "export": "export_org", "import": "import_org", "duplicates": "duplicates"}
+        _start_worker_threads(rest)
+    translated = {
+        "worker": "db_worker",
+        "demo": "load_demo",
+        "export": "export_org",
+        "import": "import_org",
+        "duplicates": "duplicates",
+    }
     execute_from_command_line(["knowflow", translated.get(command, command), *rest])
     return 0
 

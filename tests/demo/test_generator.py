@@ -58,7 +58,8 @@ def snapshot() -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def small_demo(db: None) -> None:
-    demo_load(seed=7, size="small", now=NOW)
+    # Survey answers go through the feedback services (slow); one test below covers them.
+    demo_load(seed=7, size="small", now=NOW, with_feedback=False)
 
 
 @pytest.mark.django_db
@@ -166,10 +167,10 @@ def test_small_demo_accounts_sign_in_and_have_something_to_see(small_demo: None)
 def test_demo_same_seed_gives_same_organisation(small_demo: None) -> None:
     first = snapshot()
     with pytest.raises(DemoAlreadyLoaded):
-        demo_load(seed=7, size="small", now=NOW)
-    demo_load(seed=7, size="small", now=NOW, reset=True)
+        demo_load(seed=7, size="small", now=NOW, with_feedback=False)
+    demo_load(seed=7, size="small", now=NOW, reset=True, with_feedback=False)
     assert snapshot() == first
-    demo_load(seed=8, size="small", now=NOW, reset=True)
+    demo_load(seed=8, size="small", now=NOW, reset=True, with_feedback=False)
     other = snapshot()
     assert other["people"] != first["people"]
     assert other["sessions"] != first["sessions"]
@@ -185,3 +186,13 @@ def test_demo_refuses_a_database_with_other_data() -> None:
 
 def test_now_is_aware() -> None:
     assert isinstance(NOW, datetime) and timezone.is_aware(NOW)
+
+
+@pytest.mark.django_db
+def test_small_demo_has_survey_answers_for_the_results_pages() -> None:
+    from knowflow.feedback.models import Response, SurveyRequest
+
+    demo_load(seed=7, size="small", now=NOW)
+
+    assert Response.objects.count() == 1500
+    assert SurveyRequest.objects.filter(status=SurveyRequest.Status.ANSWERED).count() == 1500

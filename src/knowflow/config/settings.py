@@ -230,3 +230,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Knowflow <knowflow@lo
 # Absolute links in feeds and emails (which have no request to take the host from).
 KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
+
+# Feedback (knowflow.feedback): anonymity threshold and the survey timetable.
+# Aggregates and comments are shown only for groups of at least this many responses.
+KNOWFLOW_FEEDBACK_MIN_GROUP = int(os.environ.get("KNOWFLOW_FEEDBACK_MIN_GROUP", "5"))
+KNOWFLOW_FEEDBACK_DELAY_MINUTES = int(os.environ.get("KNOWFLOW_FEEDBACK_DELAY_MINUTES", "30"))
+KNOWFLOW_FEEDBACK_REMINDER_DAYS = int(os.environ.get("KNOWFLOW_FEEDBACK_REMINDER_DAYS", "3"))
+KNOWFLOW_FEEDBACK_VALID_DAYS = int(os.environ.get("KNOWFLOW_FEEDBACK_VALID_DAYS", "14"))
+KNOWFLOW_FEEDBACK_SCAN_DAYS = int(os.environ.get("KNOWFLOW_FEEDBACK_SCAN_DAYS", "14"))

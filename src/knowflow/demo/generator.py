@@ -43,6 +43,8 @@ from knowflow.accounts.services import person_create
 from knowflow.circles.models import Circle, Membership
 from knowflow.demo import vocabulary as V
 from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
+from knowflow.feedback.demo import feedback_demo_load
+from knowflow.feedback.models import Response
 from knowflow.topics.models import Topic
 
 BATCH = 2000
@@ -1056,6 +1058,7 @@ def demo_counts() -> dict[str, int]:
         "occurrences": Occurrence.objects.count(),
         "registrations": Registration.objects.count(),
         "attendances": Attendance.objects.count(),
+        "survey responses": Response.objects.count(),
     }
 
 
@@ -1067,6 +1070,7 @@ def demo_load(
     progress: bool = False,
     now: datetime | None = None,
     out: Callable[[str], None] = lambda line: None,
+    with_feedback: bool = True,
 ) -> DemoSummary:
     """Load the demo organisation of ``size`` for ``seed`` into the database.
 
@@ -1097,6 +1101,11 @@ def demo_load(
         seed=seed, size=SIZES[size], now=now or timezone.now(), progress=progress, out=out
     )
     generator.run()
+    if with_feedback and size == "small":
+        # Survey requests and answers through the feedback services themselves, so the results
+        # pages have something to show. The large demo skips them: it measures the core pages.
+        out("Answering surveys…")
+        feedback_demo_load(rng=random.Random(seed), now=generator.now)
     # Fresh statistics for the query planner: after a bulk load the tables are far bigger than
     # what it last saw, and on SQLite, without them, it may pick a poor index for the pages.
     with connection.cursor() as cursor:

@@ -44,6 +44,7 @@ class OutboxMessage(models.Model):
         UPDATE = "update", "Update"
         CANCELLATION = "cancellation", "Cancellation"
         REMINDER = "reminder", "Reminder"
+        SURVEY = "survey", "Survey request"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -158,6 +158,37 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S%fZ")
 
 
+def outbox_enqueue_email(
+    *, kind: str, recipient: str, subject: str, body: str, dedupe_key: str
+) -> bool:
+    """Queue a plain email (no calendar part) for another app, e.g. a survey request.
+
+    Call it inside the transaction of the change that causes it. Returns False when a message
+    with the same dedupe key exists already: the retried job sends nothing twice.
+    """
+    if kind not in OutboxMessage.Kind.values:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
+        return False
+    now = timezone.now()
+    # ignore_conflicts: a concurrent worker that got here first wins, without an error.
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=kind,
+                recipient=recipient,
+                subject=subject[:255],
+                body=body,
+                dedupe_key=dedupe_key,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return True
+
+
 def outbox_enqueue_invitation(*, registration: Registration) -> None:
     """An invitation (iTIP REQUEST) for someone who now has a place.
 

@@ -1,0 +1,42 @@
+"""The worker's feedback loop: survey requests go out without anyone running a command."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from knowflow.feedback.models import SurveyRequest
+from knowflow.feedback.services import feedback_dispatch_loop
+from knowflow.integrations.models import OutboxMessage
+from tests.feedback.helpers import attend, ended_occurrence, people
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feedback_loop_writes_and_sends_requests_as_a_survey_email() -> None:
+    occurrence = ended_occurrence()
+    (person,) = people(1)
+    attend(occurrence, [person])
+    stop = threading.Event()
+    worker = threading.Thread(target=feedback_dispatch_loop, kwargs={"interval": 0.2, "stop": stop})
+
+    worker.start()
+    deadline = time.monotonic() + 20
+    while (
+        time.monotonic() < deadline
+        and not OutboxMessage.objects.filter(recipient=person.email).exists()
+    ):
+        time.sleep(0.1)
+    stop.set()
+    worker.join(timeout=10)
+
+    message = OutboxMessage.objects.get(recipient=person.email)
+    assert (message.kind, message.subject) == (
+        "survey",
+        f"Your feedback: {occurrence.session.title}",
+    )
+    # The after-session request is sent; the +7/+30/+90 follow-ups wait for their day.
+    sent = SurveyRequest.objects.filter(person=person, status=SurveyRequest.Status.SENT)
+    assert sent.count() == 1
+    assert not worker.is_alive()
