@@ -797,3 +797,76 @@ def template_list(*, viewer: Person, include_old: bool = False) -> list[SurveyTe
         else SurveyTemplate.objects.filter(is_current=True)
     )
     return list(templates.prefetch_related("questions").order_by("kind", "name", "-version"))
+
+
+# ROI ------------------------------------------------------------------------------------------
+
+# Later rounds first: a person answers +30 and +90 anonymously, so the two cannot be linked;
+# counting both would count one person's hours twice. Each occurrence contributes its latest
+# round only (the most mature estimate, Phillips: use the most credible source).
+_ROI_ROUNDS = (Kind.FOLLOW_UP_90, Kind.FOLLOW_UP_30)
+
+
+def follow_up_claims(
+    *, session_ids: Iterable[int], since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """Hours-saved estimates from follow-ups, for the ROI workspace (insights).
+
+    One claim per follow-up response that answered "hours saved" (and, if given, its
+    confidence), for occurrences of these sessions that started in ``[since, until)``. Privacy:
+    a round of an occurrence is used only when it has at least k responses, like every other
+    aggregate; a claim carries the respondent's segment (org unit, office) for the hourly
+    cost, never who they are. Unanswered confidence counts as 0 (no evidence, no benefit).
+    """
+    k = min_group()
+    rounds: dict[int, str] = {}
+    counts = (
+        Response.objects.filter(
+            occurrence__session_id__in=list(session_ids),
+            occurrence__start__gte=since,
+            occurrence__start__lt=until,
+            kind__in=_ROI_ROUNDS,
+        )
+        .values("occurrence_id", "kind")
+        .annotate(n=Count("id"))
+    )
+    for row in counts:
+        if row["n"] < k:
+            continue
+        current = rounds.get(row["occurrence_id"])
+        if current is None or _ROI_ROUNDS.index(row["kind"]) < _ROI_ROUNDS.index(current):
+            rounds[row["occurrence_id"]] = row["kind"]
+    if not rounds:
+        return []
+    wanted = Q()
+    for occurrence_id, kind in rounds.items():
+        wanted |= Q(response__occurrence_id=occurrence_id, response__kind=kind)
+    answers: dict[int, dict[str, Any]] = {}
+    rows = Answer.objects.filter(
+        wanted, question__key__in=["hours_saved", "hours_confidence"]
+    ).values_list(
+        "response_id",
+        "question__key",
+        "value",
+        "response__kind",
+        "response__org_unit_id",
+        "response__office_id",
+        "response__occurrence__session__title",
+    )
+    for response_id, key, value, kind, unit, office, title in rows:
+        claim = answers.setdefault(
+            response_id,
+            {
+                "source": f"{Kind(kind).label}: {title}",
+                "hours_saved_per_month": None,
+                "confidence": 0.0,
+                "attribution": None,
+                "org_unit_id": unit,
+                "office_id": office,
+            },
+        )
+        if key == "hours_saved":
+            claim["hours_saved_per_month"] = float(value)
+        elif value:
+            claim["confidence"] = float(value) / 100
+    return [claim for claim in answers.values() if claim["hours_saved_per_month"] is not None]

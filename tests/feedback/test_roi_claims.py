@@ -1,0 +1,63 @@
+"""Hours-saved claims from follow-ups, as the ROI workspace reads them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from knowflow.feedback import services
+from knowflow.feedback.models import Kind
+from knowflow.feedback.selectors import follow_up_claims
+from tests.feedback.helpers import attend, ended_occurrence, open_requests, people
+
+pytestmark = pytest.mark.django_db
+
+APPLIED = {"applied": "regularly", "how_often": "weekly", "result": "clear"}
+
+
+def _answer_round(occurrence: object, kind: str, hours: list[str], confidence: str) -> None:
+    requests = list(open_requests(occurrence, kind=kind).values())
+    for (request, _token), value in zip(requests, hours, strict=False):
+        services.survey_response_submit(
+            request=request,
+            answers={**APPLIED, "hours_saved": value, "hours_confidence": confidence},
+        )
+
+
+def _window() -> dict:
+    now = timezone.now()
+    return {"since": now - timedelta(days=30), "until": now}
+
+
+def test_claims_use_the_latest_round_only_so_no_one_counts_twice() -> None:
+    occurrence = ended_occurrence()
+    attend(occurrence, people(6))
+    _answer_round(occurrence, Kind.FOLLOW_UP_30, ["8"] * 6, "50")
+    _answer_round(occurrence, Kind.FOLLOW_UP_90, ["4", "4", "2", "2", "1", "0"], "75")
+
+    claims = follow_up_claims(session_ids={occurrence.session_id}, **_window())
+
+    assert sorted(c["hours_saved_per_month"] for c in claims) == [0.0, 1.0, 2.0, 2.0, 4.0, 4.0]
+    assert {c["confidence"] for c in claims} == {0.75}
+    assert {c["source"] for c in claims} == {f"Follow-up after 90 days: {occurrence.session.title}"}
+
+
+def test_claims_skip_a_round_below_the_minimum_group() -> None:
+    occurrence = ended_occurrence()
+    attend(occurrence, people(6))
+    _answer_round(occurrence, Kind.FOLLOW_UP_30, ["8"] * 6, "50")
+    _answer_round(occurrence, Kind.FOLLOW_UP_90, ["4"] * 3, "90")  # 3 < k = 5
+
+    claims = follow_up_claims(session_ids={occurrence.session_id}, **_window())
+
+    assert [c["hours_saved_per_month"] for c in claims] == [8.0] * 6
+    assert {c["confidence"] for c in claims} == {0.5}
+
+
+def test_no_follow_ups_means_no_claims() -> None:
+    occurrence = ended_occurrence()
+    attend(occurrence, people(5))
+
+    assert follow_up_claims(session_ids={occurrence.session_id}, **_window()) == []
