@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/scheduling_bench.py
 	$(BIN)/python bench/feed_bench.py
 	$(BIN)/python bench/feedback_bench.py
+	$(BIN)/python bench/duplicates_bench.py
+	KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=var/bench/large $(BIN)/python bench/insights_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

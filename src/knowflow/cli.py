@@ -47,28 +47,6 @@ def _serve(argv: list[str]) -> int:
     return 0
 
 
-def _start_worker_threads(argv: list[str]) -> None:
-    """`knowflow worker` runs everything periodic next to the task worker, in one process:
-    email delivery from the outbox, and the feedback timetable (survey requests, reminders,
-    follow-ups). Both are idempotent, so any number of workers may run them at once."""
-    import threading
-
-    _setup_django()
-    from django.conf import settings
-    from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
-
-    from knowflow.feedback.services import feedback_dispatch_loop
-    from knowflow.integrations.services import outbox_delivery_loop
-
-    reloads = "--batch" not in argv and (
-        "--reload" in argv or (settings.DEBUG and "--no-reload" not in argv)
-    )
-    if reloads and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
-        return  # the autoreloader's parent only watches files; the child it starts does the work
-    threading.Thread(target=outbox_delivery_loop, name="outbox", daemon=True).start()
-    threading.Thread(target=feedback_dispatch_loop, name="feedback", daemon=True).start()
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else "help"
@@ -92,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
     if command == "worker":
-        _start_worker_threads(rest)
+        _setup_django()
+        from knowflow.worker import start_periodic_jobs
+
+        start_periodic_jobs(rest)
     translated = {
         "worker": "db_worker",
         "demo": "load_demo",

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from knowflow.feedback.models import SurveyRequest
-from knowflow.feedback.services import feedback_dispatch_loop
+from knowflow.feedback.services import feedback_tick
 from knowflow.integrations.models import OutboxMessage
+from knowflow.worker import repeat
 from tests.feedback.helpers import attend, ended_occurrence, people
 
 
@@ -19,7 +20,9 @@ def test_feedback_loop_writes_and_sends_requests_as_a_survey_email() -> None:
     (person,) = people(1)
     attend(occurrence, [person])
     stop = threading.Event()
-    worker = threading.Thread(target=feedback_dispatch_loop, kwargs={"interval": 0.2, "stop": stop})
+    worker = threading.Thread(
+        target=repeat, args=(feedback_tick,), kwargs={"interval": 0.2, "stop": stop}
+    )
 
     worker.start()
     deadline = time.monotonic() + 20
@@ -40,3 +43,25 @@ def test_feedback_loop_writes_and_sends_requests_as_a_survey_email() -> None:
     sent = SurveyRequest.objects.filter(person=person, status=SurveyRequest.Status.SENT)
     assert sent.count() == 1
     assert not worker.is_alive()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_starts_every_periodic_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    from knowflow import worker
+
+    started: list[str] = []
+    monkeypatch.setattr(
+        worker.threading, "Thread", lambda target, name, daemon: _Recorder(name, started)
+    )
+
+    worker.start_periodic_jobs(["--no-reload"])
+
+    assert started == ["outbox", "feedback", "insights"]
+
+
+class _Recorder:
+    def __init__(self, name: str, started: list[str]) -> None:
+        self.name, self.started = name, started
+
+    def start(self) -> None:
+        self.started.append(self.name)

@@ -20,16 +20,14 @@ anonymous template nothing links the response to the person (see `models`).
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -59,8 +57,6 @@ MAX_TEXT = 5000
 MAX_QUESTIONS = 40
 SPEAKER_MODE = "speaker"
 ATTENDEE_KINDS = (Kind.AFTER_SESSION, Kind.FOLLOW_UP_7, Kind.FOLLOW_UP_30, Kind.FOLLOW_UP_90)
-
-logger = logging.getLogger(__name__)
 
 
 class SurveyClosed(DomainError):
@@ -694,20 +690,6 @@ def feedback_tick(*, now: datetime | None = None) -> DispatchReport:
     now = now or timezone.now()
     feedback_requests_create_due(now=now)
     return feedback_dispatch_due(now=now)
-
-
-def feedback_dispatch_loop(*, interval: float = 60.0, stop: threading.Event | None = None) -> None:
-    """Run `feedback_tick` every `interval` seconds until `stop` is set (a `knowflow worker`
-    thread). An error (database restarting, say) is logged and the next pass tries again."""
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        try:
-            feedback_tick()
-        except Exception:
-            logger.exception("feedback dispatch loop: will try again in %s s", interval)
-        finally:
-            close_old_connections()
-        stop.wait(interval)
 
 
 # Answering ---------------------------------------------------------------------------------
