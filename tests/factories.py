@@ -17,7 +17,9 @@ _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery"
 
 
-def make_person(*, role: str = Person.Role.MEMBER, name: str | None = None, tz: str = "UTC", **kwargs: object) -> Person:
+def make_person(
+    *, role: str = Person.Role.MEMBER, name: str | None = None, tz: str = "UTC", **kwargs: object
+) -> Person:
     n = next(_counter)
     name = name or f"Person {n}"
     return person_create(
@@ -44,19 +46,29 @@ def make_office(name: str | None = None, tz: str = "Europe/Berlin") -> Office:
 
 def make_room(*, office: Office | None = None, capacity: int = 20, name: str | None = None) -> Room:
     n = next(_counter)
-    return Room.objects.create(office=office or make_office(), name=name or f"Room {n}", capacity=capacity)
+    return Room.objects.create(
+        office=office or make_office(), name=name or f"Room {n}", capacity=capacity
+    )
 
 
-def make_circle(*, champions: list[Person] = (), visibility: str = "open", name: str | None = None) -> Circle:
+def make_circle(
+    *, champions: list[Person] = (), visibility: str = "open", name: str | None = None
+) -> Circle:
     n = next(_counter)
-    circle = Circle.objects.create(name=name or f"Circle {n}", slug=f"circle-{n}", visibility=visibility)
+    circle = Circle.objects.create(
+        name=name or f"Circle {n}", slug=f"circle-{n}", visibility=visibility
+    )
     for person in champions:
         Membership.objects.create(circle=circle, person=person, role=Membership.Role.CHAMPION)
     return circle
 
 
 def make_session(
-    *, speakers: list[Person] | None = None, title: str | None = None, circle: Circle | None = None, **kwargs: object
+    *,
+    speakers: list[Person] | None = None,
+    title: str | None = None,
+    circle: Circle | None = None,
+    **kwargs: object,
 ) -> Session:
     n = next(_counter)
     session = Session.objects.create(
@@ -87,4 +99,6 @@ def make_occurrence(
 
 
 def org_unit(name: str, parent: OrgUnit | None = None, kind: str = "team") -> OrgUnit:
-    return OrgUnit.objects.create(name=name, slug=name.lower().replace(" ", "-"), parent=parent, kind=kind)
+    return OrgUnit.objects.create(
+        name=name, slug=name.lower().replace(" ", "-"), parent=parent, kind=kind
+    )

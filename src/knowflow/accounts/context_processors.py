@@ -5,4 +5,7 @@ from django.utils import timezone
 
 
 def viewer(request: HttpRequest) -> dict:
-    return {"viewer": getattr(request, "viewer", None), "viewer_zone": timezone.get_current_timezone_name()}
+    return {
+        "viewer": getattr(request, "viewer", None),
+        "viewer_zone": timezone.get_current_timezone_name(),
+    }

@@ -37,7 +37,11 @@ def person_directory(*, viewer: Person, filters: DirectoryFilters) -> QuerySet[P
         ).distinct()
     if filters.org_unit:
         unit = OrgUnit.objects.filter(slug=filters.org_unit).first()
-        people = people.filter(org_unit_id__in=org_unit_with_descendants(unit)) if unit else people.none()
+        people = (
+            people.filter(org_unit_id__in=org_unit_with_descendants(unit))
+            if unit
+            else people.none()
+        )
     if filters.office:
         people = people.filter(office__slug=filters.office)
     if filters.timezone:

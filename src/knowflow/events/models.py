@@ -102,7 +102,9 @@ class Occurrence(models.Model):
             models.Index(fields=["session", "start"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="occurrence_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="occurrence_ends_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(room__isnull=False) | ~Q(online_url=""),
                 name="occurrence_has_room_or_link",
@@ -172,7 +174,9 @@ class Attendance(models.Model):
     class Meta:
         ordering = ["occurrence", "person"]
         constraints = [
-            models.UniqueConstraint(fields=["occurrence", "person"], name="one_attendance_per_person")
+            models.UniqueConstraint(
+                fields=["occurrence", "person"], name="one_attendance_per_person"
+            )
         ]
 
     def __str__(self) -> str:

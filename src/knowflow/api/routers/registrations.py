@@ -21,20 +21,28 @@ class RegistrationQuery(Schema):
 
 @router.get("/", response=list[RegistrationOut])
 @paginate(LimitOffsetPagination)
-def registration_list(request: HttpRequest, filters: Query[RegistrationQuery]) -> QuerySet[Registration]:
+def registration_list(
+    request: HttpRequest, filters: Query[RegistrationQuery]
+) -> QuerySet[Registration]:
     """Your own registrations; with ``occurrence_id``, everyone's for an occurrence you manage."""
     me = viewer(request)
     if filters.occurrence_id is None:
         return Registration.objects.filter(person=me).order_by("requested_at", "id")
-    occurrence = fetch(Occurrence.objects.select_related("session"), filters.occurrence_id, what="occurrence")
+    occurrence = fetch(
+        Occurrence.objects.select_related("session"), filters.occurrence_id, what="occurrence"
+    )
     if not can_edit_session(actor=me, session=occurrence.session):
-        raise Forbidden("Only the session's speakers, its circle's champions and enablers see its registrations.")
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers see its registrations."
+        )
     return occurrence.registrations.order_by("requested_at", "id")
 
 
 def _own_or_managed(request: HttpRequest, registration: Registration) -> Registration:
     me = viewer(request)
-    if registration.person_id != me.pk and not can_edit_session(actor=me, session=registration.occurrence.session):
+    if registration.person_id != me.pk and not can_edit_session(
+        actor=me, session=registration.occurrence.session
+    ):
         raise Forbidden("This is someone else's registration.")
     return registration
 
@@ -42,7 +50,9 @@ def _own_or_managed(request: HttpRequest, registration: Registration) -> Registr
 @router.get("/{registration_id}", response=RegistrationOut)
 def registration_get(request: HttpRequest, registration_id: int) -> Registration:
     registration = fetch(
-        Registration.objects.select_related("occurrence__session"), registration_id, what="registration"
+        Registration.objects.select_related("occurrence__session"),
+        registration_id,
+        what="registration",
     )
     return _own_or_managed(request, registration)
 
@@ -55,18 +65,26 @@ def registration_create(request: HttpRequest, payload: RegistrationIn) -> tuple[
         if payload.person_id is not None
         else viewer(request)
     )
-    registration = services.registration_create(occurrence=occurrence, person=person, actor=viewer(request))
+    registration = services.registration_create(
+        occurrence=occurrence, person=person, actor=viewer(request)
+    )
     return 201, registration
 
 
 @router.patch("/{registration_id}", response=RegistrationOut)
-def registration_update(request: HttpRequest, registration_id: int, payload: RegistrationPatch) -> Registration:
+def registration_update(
+    request: HttpRequest, registration_id: int, payload: RegistrationPatch
+) -> Registration:
     registration = fetch(
-        Registration.objects.select_related("occurrence__session", "person"), registration_id, what="registration"
+        Registration.objects.select_related("occurrence__session", "person"),
+        registration_id,
+        what="registration",
     )
     _own_or_managed(request, registration)
     if payload.status != Registration.Status.CANCELLED:
-        raise DomainError("Only 'cancelled' can be set; register again to ask for a place.", field="status")
+        raise DomainError(
+            "Only 'cancelled' can be set; register again to ask for a place.", field="status"
+        )
     return services.registration_cancel(
         occurrence=registration.occurrence, person=registration.person, actor=viewer(request)
     )

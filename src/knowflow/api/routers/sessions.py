@@ -52,7 +52,11 @@ def session_get(request: HttpRequest, session_id: int) -> Session:
 
 @router.post("/", response={201: SessionOut})
 def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Session]:
-    circle = fetch(Circle, payload.circle_id, what="circle", field="circle_id") if payload.circle_id else None
+    circle = (
+        fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        if payload.circle_id
+        else None
+    )
     session = services.session_create(
         actor=viewer(request),
         title=payload.title,
@@ -70,7 +74,11 @@ def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Sessi
 @router.patch("/{session_id}", response=SessionOut)
 def session_update(request: HttpRequest, session_id: int, payload: SessionPatch) -> Session:
     session = fetch(Session, session_id, what="session")
-    circle = fetch(Circle, payload.circle_id, what="circle", field="circle_id") if payload.circle_id else None
+    circle = (
+        fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        if payload.circle_id
+        else None
+    )
     services.session_update(
         session=session,
         actor=viewer(request),

@@ -25,7 +25,11 @@ def topic_get(request: HttpRequest, topic_id: int) -> Topic:
 
 @router.post("/", response={201: TopicOut})
 def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
-    parent = fetch(Topic, payload.parent_id, what="topic", field="parent_id") if payload.parent_id else None
+    parent = (
+        fetch(Topic, payload.parent_id, what="topic", field="parent_id")
+        if payload.parent_id
+        else None
+    )
     topic = services.topic_create(
         actor=viewer(request),
         name=payload.name,
@@ -39,7 +43,11 @@ def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
 @router.patch("/{topic_id}", response=TopicOut)
 def topic_update(request: HttpRequest, topic_id: int, payload: TopicPatch) -> Topic:
     topic = fetch(Topic, topic_id, what="topic")
-    parent = fetch(Topic, payload.parent_id, what="topic", field="parent_id") if payload.parent_id else None
+    parent = (
+        fetch(Topic, payload.parent_id, what="topic", field="parent_id")
+        if payload.parent_id
+        else None
+    )
     return services.topic_update(
         topic=topic,
         actor=viewer(request),
