@@ -185,8 +185,9 @@ def phase_latency(data_dir: Path, demo: str, queries: int) -> dict[str, Any]:
         call()
         return (time.perf_counter() - started) * 1000
 
-    for text in picked[:20]:  # warm-up: caches, vocabulary, SQLite pages
+    for text in picked[:20]:  # warm-up: caches, vocabulary, URL resolver, SQLite pages
         search_everything(viewer=viewer, request=SearchRequest(text=text), facets=True)
+        search_suggestions(text=text[:4])
     page = [
         timed(
             lambda t=t: search_everything(viewer=viewer, request=SearchRequest(text=t), facets=True)

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from knowflow.discovery.text import initials, phrase_key
+from knowflow.discovery.text import initials, phrase_key, words
 
 MAX_TAG_LENGTH = 120
 
@@ -113,7 +113,9 @@ def group_tags(tag_counts: Counter[str] | dict[str, int]) -> list[TagGroup]:
         spellings.setdefault(key, Counter())[tag] += count
         groups.find(key)
         match = _PARENTHESIS.match(tag)
-        if match:  # "Internet of Things (IoT)" joins "internet of things" and "iot"
+        # "Internet of Things (IoT)" joins "internet of things" and "iot"; a longer aside
+        # ("Python (programming language)") only says which Python, it is no other name.
+        if match and len(words(match.group(2))) == 1 and len(match.group(2)) <= 8:
             for part in match.groups():
                 part_key = phrase_key(part)
                 if part_key:

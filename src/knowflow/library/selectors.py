@@ -33,6 +33,7 @@ from knowflow.library.search.engine import (
     SearchHit,
     SearchResults,
     run_search,
+    suggest_titles,
     suggest_words,
 )
 from knowflow.topics.models import Topic
@@ -230,15 +231,12 @@ def search_everything(
 
 
 def search_suggestions(*, text: str, limit: int = 8) -> dict[str, list]:
-    """While typing: completions of the last word, and the best few titles (prefix search)."""
-    results, _ = run_search(
-        text=text, filters=SearchFilters(), limit=limit, facets=False, snippets=False, prefix=True
-    )
+    """While typing: completions of the last word, and titles holding every word so far."""
     return {
         "words": suggest_words(text, limit=limit),
         "results": [
             {"type": h.kind, "id": h.object_id, "title": h.title, "url": hit_url(h)}
-            for h in results.hits
+            for h in suggest_titles(text, limit=limit)
         ],
     }
 

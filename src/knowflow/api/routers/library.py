@@ -75,6 +75,9 @@ class SearchOut(Schema):
     total: int
     page: int
     has_more: bool
+    facets_sampled: bool = Field(
+        description="Facets count the best 500 matches (over 2,000 matched)."
+    )
     results: list[SearchHitOut]
     facets: dict[str, list[FacetOut]]
 
@@ -252,6 +255,7 @@ def search(request: HttpRequest, params: Query[SearchQuery]) -> dict:
         "total": page.results.total,
         "page": page.page,
         "has_more": page.results.has_more,
+        "facets_sampled": page.results.facets_sampled,
         "results": [
             {
                 "type": h.kind,

@@ -102,23 +102,59 @@ FACET_COLUMNS = "d.kind, d.format, d.language, d.has_recording, d.circle_id, d.t
 
 
 class SearchBackend(ABC):
-    """One database's full-text search over ``SearchDocument``."""
+    """One database's full-text search over ``SearchDocument``.
+
+    A backend only ranks: ``rank`` returns (document id, score) pairs, best first, with the
+    filters applied; reading the documents and their facet columns by id is shared SQL.
+    """
 
     vendor = ""
 
     @abstractmethod
-    def candidates(
+    def rank(
         self, query: ParsedQuery, filters: SearchFilters, *, limit: int
-    ) -> list[Candidate]:
-        """The best ``limit`` documents matching any term of ``query``, best first."""
+    ) -> list[tuple[int, float]]:
+        """The best ``limit`` documents matching any term of ``query``: (id, score), best first."""
+
+    @abstractmethod
+    def count(self, query: ParsedQuery, filters: SearchFilters) -> int:
+        """How many documents match ``query`` and ``filters``."""
 
     @abstractmethod
     def facet_rows(self, query: ParsedQuery, filters: SearchFilters) -> list[tuple]:
         """(kind, format, language, has_recording, circle_id, topic_ids) of every match."""
 
     @abstractmethod
+    def suggest(self, query: ParsedQuery, *, limit: int) -> list[tuple[int, float]]:
+        """Titles holding every typed word (the last one as a prefix): (id, score), best first."""
+
+    @abstractmethod
     def term_frequencies(self) -> list[tuple[str, int]]:
         """Every indexed term with the number of documents holding it."""
+
+    def candidates(self, ranked: list[tuple[int, float]]) -> list[Candidate]:
+        """The documents of ``ranked`` ids, in that order, with their scores."""
+        if not ranked:
+            return []
+        scores = dict(ranked)
+        placeholders = ", ".join(["%s"] * len(scores))
+        rows = self._fetch(
+            f"SELECT {CANDIDATE_COLUMNS}, 0.0 FROM {TABLE} d WHERE d.id IN ({placeholders})",
+            list(scores),
+        )
+        for row in rows:
+            row.score = float(scores[row.id])
+        return sorted(rows, key=lambda c: (-c.score, c.id))
+
+    def facet_rows_of(self, ids: list[int]) -> list[tuple]:
+        if not ids:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {FACET_COLUMNS} FROM {TABLE} d WHERE d.id IN ({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+            return cursor.fetchall()
 
     def browse(self, filters: SearchFilters, *, limit: int) -> list[Candidate]:
         """No words typed, only filters: the newest documents that pass them."""

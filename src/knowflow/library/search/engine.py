@@ -18,7 +18,7 @@ import html
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import connection
@@ -29,11 +29,17 @@ from knowflow.discovery.text import highlight, stem, words
 from knowflow.library.search.base import Candidate, SearchBackend, SearchFilters
 
 CANDIDATES = 200  # re-ranked in Python; the database orders the rest
+FACET_POOL = 500
+FACET_EXACT_LIMIT = 2000
 TITLE_EXACT_BOOST = 1.6
 TITLE_ALL_TERMS_BOOST = 1.15
 TOPIC_MATCH_BOOST = 1.5
-KIND_PRIOR = {"person": 0.8, "circle": 0.8, "topic": 0.9}
+KIND_PRIOR = {"person": 0.5, "circle": 0.5, "topic": 0.5}
 CACHE_SECONDS = 300
+# A term in more than this share of documents says almost nothing (BM25 gives it an IDF near
+# zero) yet makes the database score most of the index: it is left out of the match as long
+# as the query has other terms. It still counts in the re-ranking (exact title match).
+COMMON_TERM_SHARE = 0.05
 MIN_CORRECTION_FREQUENCY = 2  # a term seen once may itself be a typo: never a correction
 
 
@@ -57,6 +63,7 @@ class _Knowledge:
     synonyms: SynonymMap
     topic_runs: dict[int, set[tuple[str, ...]]]
     loaded_at: float
+    documents: int = 0
 
 
 _lock = threading.Lock()
@@ -98,6 +105,7 @@ def knowledge() -> _Knowledge:
             synonyms=SynonymMap.build([name, *(synonyms or [])] for _, name, synonyms in topics),
             topic_runs=topic_runs,
             loaded_at=time.monotonic(),
+            documents=SearchDocument.objects.count(),
         )
         _knowledge[key] = current
         return current
@@ -142,10 +150,23 @@ class SearchResults:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     corrected_query: str = ""
     has_more: bool = False
+    facets_sampled: bool = False
 
 
 def _ids(topic_ids: str) -> tuple[int, ...]:
     return tuple(int(part) for part in topic_ids.split())
+
+
+def _selective(parsed: ParsedQuery, know: _Knowledge) -> ParsedQuery:
+    """The query the database matches: ``parsed`` without its very common terms."""
+    if len(parsed.terms) < 2 or know.documents < 1000:
+        return parsed
+    ceiling = COMMON_TERM_SHARE * know.documents
+    rare = tuple(t for t in parsed.terms if know.vocabulary.frequency.get(t, 0) <= ceiling)
+    if not rare or (len(rare) == len(parsed.terms)):
+        return parsed
+    # Synonyms of the dropped terms go too ("python" would bring "programming language").
+    return replace(parsed, terms=rare, phrases=tuple(know.synonyms.expand(rare)))
 
 
 def _rerank(candidates: list[Candidate], parsed: ParsedQuery, know: _Knowledge) -> list[Candidate]:
@@ -237,24 +258,47 @@ def run_search(
     offset: int = 0,
     facets: bool = False,
     snippets: bool = True,
-    prefix: bool = True,
+    prefix: bool = False,
 ) -> tuple[SearchResults, dict[str, Counter]]:
     """Rank the documents matching ``text`` and ``filters`` (see the module docstring).
 
     Returns the results and raw facet counts (ids, not labels: the selector names them).
+    Facets are exact up to ``FACET_EXACT_LIMIT`` matches; past that they count the best
+    ``FACET_POOL`` matches (``results.facets_sampled``), which keeps a one-word query over a
+    large index fast; the total stays exact.
     """
     engine = backend()
     know = knowledge()
     parsed = parse_query(text, vocabulary=know.vocabulary, synonyms=know.synonyms, prefix=prefix)
     wanted = offset + limit
+    depth = max(CANDIDATES, wanted * 3)
+    facet_rows: list[tuple] = []
+    sampled = False
     if parsed.is_empty:
-        ranked = engine.browse(filters, limit=wanted + 1)
-        facet_rows = engine.browse_facet_rows(filters) if facets else []
+        pool = max(wanted + 1, FACET_POOL if facets else 0)
+        ranked = engine.browse(filters, limit=pool)
+        if facets:
+            facet_rows = [
+                (c.kind, c.format, c.language, c.has_recording, c.circle_id, c.topic_ids)
+                for c in ranked
+            ]
+            sampled = len(ranked) >= pool
+        total = len(ranked)
+        ranked = ranked[: wanted + 1]
     else:
-        ranked = _rerank(
-            engine.candidates(parsed, filters, limit=max(CANDIDATES, wanted * 3)), parsed, know
-        )
-        facet_rows = engine.facet_rows(parsed, filters) if facets else []
+        matched = _selective(parsed, know)
+        pool = max(depth, FACET_POOL if facets else 0)
+        ranked_ids = engine.rank(matched, filters, limit=pool)
+        ranked = _rerank(engine.candidates(ranked_ids[:depth]), parsed, know)
+        total = len(ranked_ids)
+        if facets:
+            if len(ranked_ids) >= pool:
+                total = engine.count(matched, filters)
+            if total <= FACET_EXACT_LIMIT:
+                facet_rows = engine.facet_rows(matched, filters)
+            else:
+                facet_rows = engine.facet_rows_of([row_id for row_id, _ in ranked_ids])
+                sampled = True
     groups = _collapse(ranked)
     hits = []
     for group in groups[offset:wanted]:
@@ -266,16 +310,29 @@ def run_search(
     if parsed.corrections:
         spelled = {w: know.vocabulary.spelled(t) for w, t in parsed.corrections.items()}
         corrected = " ".join(spelled.get(w, w) for w in words(parsed.text))
-    counters = _facets(facet_rows) if facets else {}
     results = SearchResults(
         query=parsed.text,
         parsed=parsed,
         hits=hits,
-        total=len(facet_rows) if facets else len(groups),
+        total=total if facets else len(groups),
         corrected_query=corrected,
         has_more=len(groups) > wanted,
+        facets_sampled=sampled,
     )
-    return results, counters
+    return results, (_facets(facet_rows) if facets else {})
+
+
+def suggest_titles(text: str, *, limit: int = 8) -> list[SearchHit]:
+    """Titles holding every word typed so far, the last one as a prefix (3 letters at least:
+    "de" would start half the index)."""
+    know = knowledge()
+    parsed = parse_query(text, vocabulary=know.vocabulary, synonyms=None, prefix=True)
+    if not parsed.terms or (parsed.prefix and len(parsed.prefix) < 3):
+        return []
+    engine = backend()
+    candidates = engine.candidates(engine.suggest(parsed, limit=limit * 2))
+    hits = [_hit(group[0], parsed, snippets=False) for group in _collapse(candidates)]
+    return hits[:limit]
 
 
 def suggest_words(prefix: str, *, limit: int = 8) -> list[str]:

@@ -13,14 +13,12 @@ from django.db import connection
 from knowflow.discovery.query import ParsedQuery
 from knowflow.discovery.text import stem
 from knowflow.library.search.base import (
-    CANDIDATE_COLUMNS,
     FACET_COLUMNS,
     TABLE,
     WEIGHT_BODY,
     WEIGHT_PEOPLE,
     WEIGHT_TITLE,
     WEIGHT_TOPICS,
-    Candidate,
     SearchBackend,
     SearchFilters,
 )
@@ -60,19 +58,49 @@ def tsquery(query: ParsedQuery) -> str:
     return " | ".join(dict.fromkeys(parts))
 
 
+def suggest_tsquery(query: ParsedQuery) -> str:
+    parts = [f"'{term}'" for term in query.terms if term != query.prefix]
+    if query.prefix:
+        parts.append(f"'{query.prefix}':*")
+    return " & ".join(parts)
+
+
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
-    def candidates(
-        self, query: ParsedQuery, filters: SearchFilters, *, limit: int
-    ) -> list[Candidate]:
+    def _ranked(
+        self, tsq: str, vector: str, weights: str, filters: SearchFilters, limit: int
+    ) -> list[tuple[int, float]]:
         where, params = filters.where()
         sql = (
-            f"SELECT {CANDIDATE_COLUMNS}, ts_rank('{_WEIGHTS}', d.search_vector, q, 1) AS score "
+            f"SELECT d.id, ts_rank('{weights}', {vector}, q, 1) AS score "
             f"FROM {TABLE} d, to_tsquery('simple', %s) q "
-            f"WHERE d.search_vector @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
+            f"WHERE {vector} @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
         )
-        return self._fetch(sql, [tsquery(query), *params, limit])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tsq, *params, limit])
+            return [(int(row_id), float(score)) for row_id, score in cursor.fetchall()]
+
+    def rank(
+        self, query: ParsedQuery, filters: SearchFilters, *, limit: int
+    ) -> list[tuple[int, float]]:
+        return self._ranked(tsquery(query), "d.search_vector", _WEIGHTS, filters, limit)
+
+    def suggest(self, query: ParsedQuery, *, limit: int) -> list[tuple[int, float]]:
+        tsq = suggest_tsquery(query)
+        if not tsq:
+            return []
+        # Title words only: the A-weighted part of the vector.
+        return self._ranked(
+            tsq, "ts_filter(d.search_vector, '{a}')", "{0, 0, 0, 1}", SearchFilters(), limit
+        )
+
+    def count(self, query: ParsedQuery, filters: SearchFilters) -> int:
+        where, params = filters.where()
+        sql = f"SELECT count(*) FROM {TABLE} d WHERE d.search_vector @@ to_tsquery('simple', %s) AND {where}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tsquery(query), *params])
+            return int(cursor.fetchone()[0])
 
     def facet_rows(self, query: ParsedQuery, filters: SearchFilters) -> list[tuple]:
         where, params = filters.where()

@@ -54,7 +54,8 @@ def related_hits(*, kind: str, object_id: int, limit: int = 5) -> list[SearchHit
         ),
         exclude=((kind, object_id),),
     )
-    candidates = backend().candidates(parsed, filters, limit=limit * 4)
+    engine = backend()
+    candidates = engine.candidates(engine.rank(parsed, filters, limit=limit * 4))
     hits = []
     for group in _collapse(candidates):
         if group[0].group_key == document.group_key:

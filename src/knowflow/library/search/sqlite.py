@@ -12,14 +12,12 @@ from django.db import connection
 from knowflow.discovery.query import ParsedQuery
 from knowflow.discovery.text import stem
 from knowflow.library.search.base import (
-    CANDIDATE_COLUMNS,
     FACET_COLUMNS,
     TABLE,
     WEIGHT_BODY,
     WEIGHT_PEOPLE,
     WEIGHT_TITLE,
     WEIGHT_TOPICS,
-    Candidate,
     SearchBackend,
     SearchFilters,
 )
@@ -59,7 +57,7 @@ DROP_SQL = [
     f"DROP TABLE IF EXISTS {FTS}",
 ]
 
-_BM25 = f"bm25({FTS}, {WEIGHT_TITLE}, {WEIGHT_TOPICS}, {WEIGHT_PEOPLE}, {WEIGHT_BODY})"
+_RANK = f"bm25({WEIGHT_TITLE}, {WEIGHT_TOPICS}, {WEIGHT_PEOPLE}, {WEIGHT_BODY})"
 
 
 def match_expression(query: ParsedQuery) -> str:
@@ -74,18 +72,67 @@ def match_expression(query: ParsedQuery) -> str:
     return " OR ".join(dict.fromkeys(parts))
 
 
+def suggest_expression(query: ParsedQuery) -> str:
+    """Every typed word in the title, the last one as a prefix (what someone types is a
+    title they are looking for: AND keeps the candidates few)."""
+    parts = [f'"{term}"' for term in query.terms if term != query.prefix]
+    if query.prefix:
+        parts.append(f'"{query.prefix}"*')
+    return "{title_terms} : (" + " AND ".join(parts) + ")" if parts else ""
+
+
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
 
-    def candidates(
-        self, query: ParsedQuery, filters: SearchFilters, *, limit: int
-    ) -> list[Candidate]:
+    def _ranked(
+        self, expression: str, rank: str, filters: SearchFilters, limit: int
+    ) -> list[tuple[int, float]]:
+        # Row ids and scores only: the sorter then holds two numbers per match, not the
+        # documents' text. ``rank`` with the weights given once is computed once per row
+        # (``bm25()`` in both SELECT and ORDER BY would run twice).
         where, params = filters.where()
-        sql = (
-            f"SELECT {CANDIDATE_COLUMNS}, -{_BM25} FROM {FTS} JOIN {TABLE} d ON d.id = {FTS}.rowid "
-            f"WHERE {FTS} MATCH %s AND {where} ORDER BY {_BM25} LIMIT %s"
+        if where == "1=1":
+            sql = f"SELECT rowid, -rank FROM {FTS} WHERE {FTS} MATCH %s AND rank MATCH %s ORDER BY rank LIMIT %s"
+            values: list[object] = [expression, rank, limit]
+        else:
+            sql = (
+                f"SELECT f.rowid, -f.rank FROM {FTS} f JOIN {TABLE} d ON d.id = f.rowid "
+                f"WHERE f.{FTS} MATCH %s AND f.rank MATCH %s AND {where} ORDER BY f.rank LIMIT %s"
+            )
+            values = [expression, rank, *params, limit]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            return [(int(row_id), float(score)) for row_id, score in cursor.fetchall()]
+
+    def rank(
+        self, query: ParsedQuery, filters: SearchFilters, *, limit: int
+    ) -> list[tuple[int, float]]:
+        return self._ranked(match_expression(query), _RANK, filters, limit)
+
+    def suggest(self, query: ParsedQuery, *, limit: int) -> list[tuple[int, float]]:
+        expression = suggest_expression(query)
+        return (
+            self._ranked(expression, "bm25(1.0, 0.0, 0.0, 0.0)", SearchFilters(), limit)
+            if expression
+            else []
         )
-        return self._fetch(sql, [match_expression(query), *params, limit])
+
+    def count(self, query: ParsedQuery, filters: SearchFilters) -> int:
+        where, params = filters.where()
+        if where == "1=1":
+            sql, values = (
+                f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s",
+                [match_expression(query)],
+            )
+        else:
+            sql = (
+                f"SELECT count(*) FROM {FTS} f JOIN {TABLE} d ON d.id = f.rowid "
+                f"WHERE f.{FTS} MATCH %s AND {where}"
+            )
+            values = [match_expression(query), *params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            return int(cursor.fetchone()[0])
 
     def facet_rows(self, query: ParsedQuery, filters: SearchFilters) -> list[tuple]:
         where, params = filters.where()
