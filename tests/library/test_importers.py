@@ -218,3 +218,54 @@ def test_import_real_corpus_slice_groups_tag_synonyms(shared_dir, tmp_path):
     assert Session.objects.count() == Resource.objects.count() == 300
     keys = [phrase_key(name) for name in Topic.objects.values_list("name", flat=True)]
     assert len(keys) == len(set(keys)) > 0  # one topic per subject, however it was spelled
+
+
+def test_import_resources_csv_is_idempotent_and_reports_bad_rows(tmp_path):
+    Topic.objects.create(name="Security", slug="security", synonyms=["infosec"])
+    path = tmp_path / "resources.csv"
+    path.write_text(
+        "title,kind,url,description,topics,authors,language,licence,external_id\n"
+        "Threat models,article,https://e.org/tm,How we model threats.,infosec,Ada Lovelace,en,CC BY,tm-1\n"
+        "No kind,,https://e.org/x,,,,,,\n"
+        "Bad topic,article,https://e.org/y,,quantum,,,,\n"
+        "Runbook,note,,Restart the thing.,,,,,rb-1\n"
+    )
+    err = io.StringIO()
+
+    call_command("import_resources_csv", str(path), stdout=io.StringIO(), stderr=err)
+    call_command("import_resources_csv", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert sorted(Resource.objects.values_list("title", "kind")) == [
+        ("Runbook", "note"),
+        ("Threat models", "article"),
+    ]
+    threat = Resource.objects.get(external_id="tm-1")
+    assert (
+        [t.name for t in threat.topics.all()],
+        [p.display_name for p in threat.authors.all()],
+    ) == (
+        ["Security"],
+        ["Ada Lovelace"],
+    )
+    assert err.getvalue().splitlines() == [
+        f"{path}: line 3: 'kind' must be one of recording, slides, document, repository, article, note, not ''",
+        f"{path}: line 4: unknown topic(s): quantum",
+    ]
+
+
+def test_export_library_writes_json_lines_a_parser_reads(tmp_path):
+    path = _write(tmp_path / "talks.jsonl", [json.dumps(TALK)])
+    call_command("import_talks", str(path), "--quiet", stdout=io.StringIO(), stderr=io.StringIO())
+    out = tmp_path / "library.jsonl"
+
+    call_command("export_library", str(out), stdout=io.StringIO())
+
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["type"], r["kind"], r["external_id"], r["topics"]) for r in records] == [
+        (
+            "resource",
+            "recording",
+            "pycon-x/testing-in-layers",
+            ["test driven development", "testing"],
+        )
+    ]

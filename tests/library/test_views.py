@@ -142,6 +142,7 @@ def test_stale_resource_is_flagged_listed_for_its_owner_and_confirmed(settings):
     client.post(f"/library/{resource.slug}/confirm/", {"next": "home"})
 
     assert [r.title for r in home.context["stale"]] == ["Old runbook"]
+    assert "Old runbook" in client.get("/").content.decode()  # also on the home page
     assert page.context["stale"] is True
     assert Resource.objects.get().last_reviewed_on == timezone.localdate()
     assert client.get("/library/").context["stale"] == []

@@ -176,7 +176,6 @@ def library_home(request: HttpRequest) -> HttpResponse:
             "page_number": page,
             "kind": kind,
             "kinds": Resource.Kind.choices,
-            "stale": selectors.stale_resources_of(owner=request.viewer),
             "paths": selectors.paths_followed(viewer=request.viewer),
             "can_see_insights": can_see_search_insights(actor=request.viewer),
         },

@@ -6,7 +6,7 @@ from django import template
 
 from knowflow.library.search.engine import SearchHit
 from knowflow.library.selectors import hit_url as _hit_url
-from knowflow.library.selectors import related_to
+from knowflow.library.selectors import related_to, stale_resources_of
 
 register = template.Library()
 
@@ -24,3 +24,13 @@ def related_block(kind: str, object_id: int, title: str = "More on this") -> dic
     content is found; a session already given shows its recording as "already taught".
     """
     return {"related": related_to(kind=kind, object_id=object_id), "title": title}
+
+
+@register.inclusion_tag("library/_stale.html", takes_context=True)
+def stale_resources_to_review(context: template.Context) -> dict:
+    """The viewer's resources due for a review, with a confirm button (for the home page)."""
+    viewer = context.get("viewer")
+    return {
+        "stale": stale_resources_of(owner=viewer, limit=10) if viewer else [],
+        "csrf_token": context.get("csrf_token"),
+    }
