@@ -221,3 +221,14 @@ def test_search_backwards_date_range_is_a_clear_error():
             viewer=None,
             request=SearchRequest(text="x", date_from=date(2024, 5, 2), date_to=date(2024, 5, 1)),
         )
+
+
+def test_match_expressions_quote_every_term_and_require_all_when_asked():
+    from knowflow.discovery.query import ParsedQuery
+    from knowflow.library.search.postgres import tsquery
+    from knowflow.library.search.sqlite import match_expression
+
+    parsed = ParsedQuery(text="x", terms=("data", "pipelin"), phrases=(("etl",),), require_all=True)
+
+    assert match_expression(parsed) == '("data" AND "pipelin") OR "etl"'
+    assert tsquery(parsed) == "('data' & 'pipelin') | ('etl')"

@@ -27,6 +27,7 @@ class ParsedQuery:
     prefix: str = ""  # the last word being typed, folded and unstemmed ("kube")
     phrases: tuple[tuple[str, ...], ...] = ()  # synonym phrases, each a run of terms
     corrections: dict[str, str] = field(default_factory=dict)  # typed word → corrected term
+    require_all: bool = False  # match documents holding every term (else any term)
 
     @property
     def is_empty(self) -> bool:

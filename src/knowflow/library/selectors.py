@@ -39,7 +39,7 @@ from knowflow.library.search.engine import (
 from knowflow.topics.models import Topic
 
 TYPES = tuple(SearchDocument.Kind.values)
-MAX_LIMIT = 100
+MAX_LIMIT = 1000  # the API caps its page size at 100; the command line may ask more
 FACET_SIZE = 12
 
 

@@ -95,7 +95,8 @@ class Candidate:
 
 
 CANDIDATE_COLUMNS = (
-    "d.id, d.kind, d.object_id, d.group_key, d.slug, d.title, d.summary, d.external_id, "
+    # The summary (kilobytes of text) is read only for the results shown: see ``summaries``.
+    "d.id, d.kind, d.object_id, d.group_key, d.slug, d.title, '', d.external_id, "
     "d.title_terms, d.topic_ids, d.format, d.language, d.circle_id, d.date, d.has_recording"
 )
 FACET_COLUMNS = "d.kind, d.format, d.language, d.has_recording, d.circle_id, d.topic_ids"
@@ -145,6 +146,17 @@ class SearchBackend(ABC):
         for row in rows:
             row.score = float(scores[row.id])
         return sorted(rows, key=lambda c: (-c.score, c.id))
+
+    def summaries(self, ids: list[int]) -> dict[int, str]:
+        """The snippet text of the documents ``ids`` (only those a page shows)."""
+        if not ids:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.id, d.summary FROM {TABLE} d WHERE d.id IN ({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+            return dict(cursor.fetchall())
 
     def facet_rows_of(self, ids: list[int]) -> list[tuple]:
         if not ids:

@@ -158,12 +158,15 @@ def _ids(topic_ids: str) -> tuple[int, ...]:
 
 
 def _selective(parsed: ParsedQuery, know: _Knowledge) -> ParsedQuery:
-    """The query the database matches: ``parsed`` without its very common terms."""
+    """The query the database matches: ``parsed`` without its very common terms; when every
+    term is common ("data pipeline"), documents holding all of them (see ``run_search``)."""
     if len(parsed.terms) < 2 or know.documents < 1000:
         return parsed
     ceiling = COMMON_TERM_SHARE * know.documents
     rare = tuple(t for t in parsed.terms if know.vocabulary.frequency.get(t, 0) <= ceiling)
-    if not rare or (len(rare) == len(parsed.terms)):
+    if not rare:
+        return replace(parsed, require_all=True)
+    if len(rare) == len(parsed.terms):
         return parsed
     # Synonyms of the dropped terms go too ("python" would bring "programming language").
     return replace(parsed, terms=rare, phrases=tuple(know.synonyms.expand(rare)))
@@ -289,17 +292,28 @@ def run_search(
         matched = _selective(parsed, know)
         pool = max(depth, FACET_POOL if facets else 0)
         ranked_ids = engine.rank(matched, filters, limit=pool)
+        if matched.require_all and len(ranked_ids) < wanted:
+            # Too few hold every common word: any of them, then (slower, but complete).
+            matched = replace(matched, require_all=False)
+            ranked_ids = engine.rank(matched, filters, limit=pool)
         ranked = _rerank(engine.candidates(ranked_ids[:depth]), parsed, know)
         total = len(ranked_ids)
         if facets:
-            if len(ranked_ids) >= pool:
-                total = engine.count(matched, filters)
-            if total <= FACET_EXACT_LIMIT:
-                facet_rows = engine.facet_rows(matched, filters)
+            pooled = [row_id for row_id, _ in ranked_ids]
+            if len(ranked_ids) < pool:  # the pool holds every match: count it, no second match
+                facet_rows = engine.facet_rows_of(pooled)
             else:
-                facet_rows = engine.facet_rows_of([row_id for row_id, _ in ranked_ids])
-                sampled = True
+                total = engine.count(matched, filters)
+                if total <= FACET_EXACT_LIMIT:
+                    facet_rows = engine.facet_rows(matched, filters)
+                else:
+                    facet_rows = engine.facet_rows_of(pooled)
+                    sampled = True
     groups = _collapse(ranked)
+    if snippets:
+        texts = engine.summaries([group[0].id for group in groups[offset:wanted]])
+        for group in groups[offset:wanted]:
+            group[0].summary = texts.get(group[0].id, "")
     hits = []
     for group in groups[offset:wanted]:
         hit = _hit(group[0], parsed, snippets=snippets)

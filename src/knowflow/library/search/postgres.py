@@ -49,6 +49,8 @@ _WEIGHTS = (
 def tsquery(query: ParsedQuery) -> str:
     """A ``to_tsquery`` string: terms are alphanumeric and single-quoted, so always valid."""
     parts = [f"'{term}'" for term in query.terms]
+    if query.require_all and len(parts) > 1:
+        parts = ["(" + " & ".join(parts) + ")"]
     parts += ["(" + " <-> ".join(f"'{t}'" for t in run) + ")" for run in query.phrases]
     if query.prefix:
         parts.append(f"'{query.prefix}':*")

@@ -63,6 +63,8 @@ _RANK = f"bm25({WEIGHT_TITLE}, {WEIGHT_TOPICS}, {WEIGHT_PEOPLE}, {WEIGHT_BODY})"
 def match_expression(query: ParsedQuery) -> str:
     """An FTS5 expression: any of the terms, synonym phrases, or the prefix being typed."""
     parts = [f'"{term}"' for term in query.terms]
+    if query.require_all and len(parts) > 1:
+        parts = ["(" + " AND ".join(parts) + ")"]
     parts += [f'"{" ".join(run)}"' for run in query.phrases]
     if query.prefix:
         parts.append(f'"{query.prefix}"*')

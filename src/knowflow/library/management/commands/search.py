@@ -62,8 +62,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         limit = int(options["limit"])  # type: ignore[call-overload]
-        if not 1 <= limit <= 100:
-            raise CommandError("--limit must be between 1 and 100.")
+        if not 1 <= limit <= 1000:
+            raise CommandError("--limit must be between 1 and 1000.")
         types = self._types(options["type"])  # type: ignore[arg-type]
         batch: Path | None = options["batch"]  # type: ignore[assignment]
         try:
