@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -59,6 +59,22 @@ def _working_hours_q(viewer: Person, now: datetime) -> Q:
     return query
 
 
+def session_list(
+    *, viewer: Person, topic: str = "", format: str = "", circle: str = "", status: str = ""
+) -> QuerySet[Session]:
+    """Sessions, newest first, filtered by topic slug, format, circle slug and status."""
+    sessions = Session.objects.order_by("-created_at", "-id")
+    if topic:
+        sessions = sessions.filter(topics__slug=topic)
+    if format:
+        sessions = sessions.filter(format=format)
+    if circle:
+        sessions = sessions.filter(circle__slug=circle)
+    if status:
+        sessions = sessions.filter(status=status)
+    return sessions
+
+
 def catalogue_page(
     *, viewer: Person, filters: CatalogueFilters, page: int = 1, page_size: int = 20
 ) -> CataloguePage:
@@ -72,19 +88,19 @@ def catalogue_page(
     page = max(page, 1)
     offset = (page - 1) * page_size
     if filters.when == "proposed":
-        sessions = Session.objects.filter(status=Session.Status.PROPOSED)
-        if filters.topic:
-            sessions = sessions.filter(topics__slug=filters.topic)
-        if filters.format:
-            sessions = sessions.filter(format=filters.format)
-        if filters.circle:
-            sessions = sessions.filter(circle__slug=filters.circle)
+        sessions = session_list(
+            viewer=viewer,
+            topic=filters.topic,
+            format=filters.format,
+            circle=filters.circle,
+            status=Session.Status.PROPOSED,
+        )
         if filters.q:
             sessions = sessions.filter(title__icontains=filters.q)
         rows = list(
-            sessions.select_related("circle")
-            .prefetch_related(*_session_prefetches())
-            .order_by("-created_at", "-id")[offset : offset + page_size + 1]
+            sessions.select_related("circle").prefetch_related(*_session_prefetches())[
+                offset : offset + page_size + 1
+            ]
         )
         return CataloguePage(
             rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="sessions"

@@ -8,7 +8,7 @@ from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch, fetch_many
 from knowflow.api.schemas import SessionIn, SessionOut, SessionPatch
 from knowflow.circles.models import Circle
-from knowflow.events import services
+from knowflow.events import selectors, services
 from knowflow.events.models import Occurrence, Session
 from knowflow.topics.models import Topic
 
@@ -22,8 +22,8 @@ class SessionQuery(Schema):
     status: str = ""
 
 
-def _sessions() -> QuerySet[Session]:
-    return Session.objects.prefetch_related(
+def _with_details(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    return sessions.prefetch_related(
         "topics",
         Prefetch("speakers", queryset=Person.objects.only("id")),
         Prefetch("occurrences", queryset=Occurrence.objects.order_by("start")),
@@ -33,21 +33,12 @@ def _sessions() -> QuerySet[Session]:
 @router.get("/", response=list[SessionOut])
 @paginate(LimitOffsetPagination)
 def session_list(request: HttpRequest, filters: Query[SessionQuery]) -> QuerySet[Session]:
-    sessions = _sessions().order_by("-created_at", "-id")
-    if filters.topic:
-        sessions = sessions.filter(topics__slug=filters.topic)
-    if filters.format:
-        sessions = sessions.filter(format=filters.format)
-    if filters.circle:
-        sessions = sessions.filter(circle__slug=filters.circle)
-    if filters.status:
-        sessions = sessions.filter(status=filters.status)
-    return sessions
+    return _with_details(selectors.session_list(viewer=viewer(request), **filters.dict()))
 
 
 @router.get("/{session_id}", response=SessionOut)
 def session_get(request: HttpRequest, session_id: int) -> Session:
-    return fetch(_sessions(), session_id, what="session")
+    return fetch(_with_details(Session.objects.all()), session_id, what="session")
 
 
 @router.post("/", response={201: SessionOut})
@@ -68,7 +59,7 @@ def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Sessi
         speakers=fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
         circle=circle,
     )
-    return 201, fetch(_sessions(), session.pk, what="session")
+    return 201, fetch(_with_details(Session.objects.all()), session.pk, what="session")
 
 
 @router.patch("/{session_id}", response=SessionOut)
@@ -96,4 +87,4 @@ def session_update(request: HttpRequest, session_id: int, payload: SessionPatch)
         if payload.speaker_ids is None
         else fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
     )
-    return fetch(_sessions(), session.pk, what="session")
+    return fetch(_with_details(Session.objects.all()), session.pk, what="session")
