@@ -224,12 +224,12 @@ def _run_phase(args: list[str]) -> dict[str, Any]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def render(relevance: dict[str, Any], latency: dict[str, Any] | None) -> str:
+def render(relevance: dict[str, Any], latency: dict[str, Any] | None, arguments: str = "") -> str:
     load = os.getloadavg()[0]
     lines = [
         "## Library and search",
         "",
-        f"Command: `make bench` (runs `.venv/bin/python bench/library_bench.py`), CPython "
+        f"Command: `make bench` (runs `.venv/bin/python bench/library_bench.py{arguments}`), CPython "
         f"{platform.python_version()}, {os.cpu_count()} CPUs, SQLite FTS5, DEBUG off; load average "
         f"(1 min) at the end: {load:.1f}.",
         "",
@@ -253,7 +253,11 @@ def render(relevance: dict[str, Any], latency: dict[str, Any] | None) -> str:
             "",
             f"Latency: corpus + `{latency['demo']}` demo, {latency['documents']:,} searchable documents, "
             f"{latency['queries']} queries from both sets after 20 warm-up queries, server-side, in-process"
-            + (f"; demo load {latency['demo_seconds']:.0f} s" if latency["demo_seconds"] else "")
+            + (
+                f"; demo load {latency['demo_seconds']:.0f} s"
+                if latency["demo_seconds"]
+                else "; the demo was loaded beforehand by `knowflow demo --size large` and passed with `--demo-db`"
+            )
             + f", indexing the demo {latency['reindex_seconds']:.0f} s, importing the corpus on top of it "
             f"{latency['import_seconds_on_demo']:.1f} s.",
             "",
@@ -328,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
                     str(args.queries),
                 ]
             )
-    text = render(relevance, latency)
+    text = render(
+        relevance, latency, "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
+    )
     print(text)
     if not args.no_write:
         write_section(text)

@@ -6,8 +6,10 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from knowflow.demo.generator import SIZES, DemoAlreadyLoaded, demo_load
+from knowflow.library.search.documents import reindex_all
 
 
 class Command(BaseCommand):
@@ -42,4 +44,8 @@ class Command(BaseCommand):
             )
         except DemoAlreadyLoaded as error:
             raise CommandError(str(error)) from error
+        # The demo is bulk-written around the services, so search indexes it once here.
+        say("Indexing the demo for search…")
+        with transaction.atomic():
+            reindex_all()
         self.stdout.write("\n".join(summary.lines()))
