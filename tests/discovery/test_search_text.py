@@ -55,9 +55,14 @@ def test_parse_query_cuts_a_huge_query():
 def test_synonyms_expand_a_topic_name_found_in_the_query():
     synonyms = SynonymMap.build([["Natural language processing", "NLP"], ["Kubernetes", "k8s"]])
 
-    assert parse_query("nlp pipelines", synonyms=synonyms, prefix=False).phrases == (
+    assert parse_query("nlp", synonyms=synonyms, prefix=False).phrases == (
         ("natur", "languag", "process"),
     )
+    assert parse_query(
+        "natural language processing at scale", synonyms=synonyms, prefix=False
+    ).phrases == (("nlp",),)
+    # One word inside a longer query is not a request for its synonyms.
+    assert parse_query("nlp pipelines", synonyms=synonyms, prefix=False).phrases == ()
 
 
 def test_group_tags_merges_spellings_acronyms_and_parentheses():

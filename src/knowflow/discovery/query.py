@@ -65,9 +65,15 @@ class SynonymMap:
         return cls(groups=groups, longest=min(longest, 6))
 
     def expand(self, terms: tuple[str, ...]) -> list[tuple[str, ...]]:
-        """Synonym runs for every topic name found as a run inside ``terms``."""
+        """Synonym runs for the topic names found in ``terms``: the whole query, or a run of
+        two words or more inside it. A single word inside a longer query is left alone: in
+        "python workshop", "workshop" is not asking for everything a taxonomy calls a
+        synonym of it (the topic field of the index carries synonyms for tagged documents)."""
         found: list[tuple[str, ...]] = []
-        for size in range(min(self.longest, len(terms)), 0, -1):
+        smallest = 1 if len(terms) == 1 else 2
+        for alternative in self.groups.get(terms, ()) if len(terms) > 1 else ():
+            found.append(alternative)
+        for size in range(min(self.longest, len(terms)), smallest - 1, -1):
             for i in range(len(terms) - size + 1):
                 for alternative in self.groups.get(terms[i : i + size], ()):
                     if alternative not in found:

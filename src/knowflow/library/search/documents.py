@@ -289,7 +289,6 @@ def index_people(person_ids: Iterable[int]) -> None:
                     body=f"{person.bio}\n" + "\n".join(taught),
                     topics=list(person.skills.all()),
                     people=[person.display_name],
-                    language=" ".join(person.languages or [])[:16],
                 )
             )
         write_documents(documents)
