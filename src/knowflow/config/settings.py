@@ -242,3 +242,8 @@ KNOWFLOW_FEEDBACK_SCAN_DAYS = int(os.environ.get("KNOWFLOW_FEEDBACK_SCAN_DAYS", 
 # How often `knowflow worker` runs its periodic jobs (seconds).
 KNOWFLOW_FEEDBACK_TICK_SECONDS = int(os.environ.get("KNOWFLOW_FEEDBACK_TICK_SECONDS", "60"))
 KNOWFLOW_INSIGHTS_REFRESH_SECONDS = int(os.environ.get("KNOWFLOW_INSIGHTS_REFRESH_SECONDS", "3600"))
+
+# The library (knowflow.library): the largest file one may upload, and after how many days
+# without a review a resource is flagged as possibly out of date and its owner asked to confirm.
+KNOWFLOW_MAX_UPLOAD_BYTES = int(os.environ.get("KNOWFLOW_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))
