@@ -15,6 +15,11 @@
    search as the page runs it (facets, snippets, working hours) and as the command line
    runs it, and of prefix suggestions (the first characters of each query).
 
+After ``bench/web_bench.py`` has loaded the large demo into ``var/bench/large``, pass
+``--demo-db var/bench/large/knowflow.sqlite3`` to measure on a copy of it instead of loading
+the demo again (the copy is migrated, indexed, and the corpus imported into it; the original
+is not touched).
+
 Each phase runs in its own process (the data directory is read when settings load). The
 table goes to ``docs/benchmarks.md`` between ``<!-- BEGIN library -->`` and
 ``<!-- END library -->``; the rest of that file belongs to other benchmarks.

@@ -16,7 +16,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
+try:  # Snowball (Porter 2), in C when PyStemmer is installed, else in pure Python.
+    import snowballstemmer
+except ImportError:  # pragma: no cover - a machine installed without the dependency
+    snowballstemmer = None
 
 # Words made of letters and digits; "c++" and "c#" are rewritten first so they survive.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -169,7 +172,22 @@ STOPWORDS = frozenset(
     ]
 )
 
-_stemmer = snowballstemmer.stemmer("english")
+
+class _SuffixStemmer:
+    """A last resort when Snowball is missing: strips the commonest English suffixes. The
+    index and the queries of one installation always use the same stemmer, so search stays
+    consistent; it is only coarser."""
+
+    _SUFFIXES = ("ations", "ation", "ingly", "ings", "ing", "edly", "ed", "ies", "es", "s")
+
+    def stemWord(self, word: str) -> str:  # noqa: N802 - Snowball's name
+        for suffix in self._SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+        return word
+
+
+_stemmer = snowballstemmer.stemmer("english") if snowballstemmer is not None else _SuffixStemmer()
 
 
 def fold(text: str) -> str:
