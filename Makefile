@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/web_bench.py
+	$(BIN)/python bench/library_bench.py --demo-db var/bench/large/knowflow.sqlite3
 	$(BIN)/python bench/scheduling_bench.py
 	$(BIN)/python bench/feed_bench.py
 	$(BIN)/python bench/feedback_bench.py
