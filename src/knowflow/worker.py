@@ -1,7 +1,8 @@
 """What `knowflow worker` runs next to the django-tasks worker: the periodic jobs.
 
 Email delivery from the outbox, the feedback timetable (survey requests, reminders,
-follow-ups) and the insights rollups each run in a thread of the worker process. Every job is
+follow-ups), the weekly "still accurate?" emails to owners of resources due for a review, and
+the insights rollups each run in a thread of the worker process. Every job is
 idempotent and coordinates through the database, so any number of workers may run them.
 """
 
@@ -47,6 +48,7 @@ def start_periodic_jobs(argv: list[str]) -> None:
     from knowflow.feedback.services import feedback_tick
     from knowflow.insights.tasks import refresh_insights
     from knowflow.integrations.services import outbox_delivery_loop
+    from knowflow.library.services import library_review_reminders_enqueue
 
     reloads = "--batch" not in argv and (
         "--reload" in argv or (settings.DEBUG and "--no-reload" not in argv)
@@ -58,6 +60,13 @@ def start_periodic_jobs(argv: list[str]) -> None:
         (
             "feedback",
             lambda: repeat(feedback_tick, interval=settings.KNOWFLOW_FEEDBACK_TICK_SECONDS),
+        ),
+        (
+            "library reviews",
+            lambda: repeat(
+                library_review_reminders_enqueue,
+                interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS,
+            ),
         ),
         (
             "insights",

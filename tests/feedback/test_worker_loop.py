@@ -56,7 +56,7 @@ def test_worker_starts_every_periodic_job(monkeypatch: pytest.MonkeyPatch) -> No
 
     worker.start_periodic_jobs(["--no-reload"])
 
-    assert started == ["outbox", "feedback", "insights"]
+    assert started == ["outbox", "feedback", "library reviews", "insights"]
 
 
 class _Recorder:

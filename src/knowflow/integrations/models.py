@@ -45,6 +45,7 @@ class OutboxMessage(models.Model):
         CANCELLATION = "cancellation", "Cancellation"
         REMINDER = "reminder", "Reminder"
         SURVEY = "survey", "Survey request"
+        REVIEW = "review", "Resource review"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

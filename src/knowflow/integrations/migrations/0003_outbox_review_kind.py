@@ -1,0 +1,25 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("integrations", "0002_outbox_survey_kind"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="outboxmessage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "Invitation"),
+                    ("update", "Update"),
+                    ("cancellation", "Cancellation"),
+                    ("reminder", "Reminder"),
+                    ("survey", "Survey request"),
+                    ("review", "Resource review"),
+                ],
+                max_length=16,
+            ),
+        ),
+    ]
