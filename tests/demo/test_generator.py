@@ -196,3 +196,13 @@ def test_small_demo_has_survey_answers_for_the_results_pages() -> None:
 
     assert Response.objects.count() == 1500
     assert SurveyRequest.objects.filter(status=SurveyRequest.Status.ANSWERED).count() == 1500
+
+
+def test_small_demo_library_has_recordings_of_past_sessions(small_demo: None) -> None:
+    from knowflow.library.models import Resource
+
+    recordings = Resource.objects.filter(kind=Resource.Kind.RECORDING).select_related("session")
+    assert recordings.count() > 50
+    assert all(r.session.status == Session.Status.DONE for r in recordings)
+    assert all(r.url.startswith("https://video.example.org/watch/") for r in recordings)
+    assert all(r.owner_id is not None for r in recordings)
