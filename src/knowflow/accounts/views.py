@@ -16,7 +16,7 @@ from knowflow.accounts.working_hours import WEEKDAYS
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.selectors import sessions_of_speaker
 from knowflow.topics.selectors import topic_list
-from knowflow.web.errors import add_to_form, flash
+from knowflow.web.errors import add_to_form, error_page, flash
 
 
 @login_required
@@ -121,7 +121,7 @@ def person_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         person = selectors.person_detail(viewer=request.viewer, slug=slug)
     except NotFound as error:
-        return render(request, "web/not_found.html", {"message": error.message}, status=404)
+        return error_page(request, error)
     return render(
         request,
         "accounts/person.html",

@@ -13,7 +13,7 @@ from knowflow.circles import selectors, services
 from knowflow.circles.models import Circle
 from knowflow.circles.permissions import can_join_circle, can_manage_circle
 from knowflow.errors import DomainError, Forbidden, NotFound
-from knowflow.web.errors import flash
+from knowflow.web.errors import error_page, flash
 
 
 @login_required
@@ -28,7 +28,7 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         circle = selectors.circle_detail(viewer=request.viewer, slug=slug)
     except NotFound as error:
-        return render(request, "web/not_found.html", {"message": error.message}, status=404)
+        return error_page(request, error)
     return render(
         request,
         "circles/circle.html",
@@ -78,7 +78,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
         person = person_detail(viewer=request.viewer, slug=request.POST.get("person", "").strip())
         services.circle_join(circle=circle, person=person, actor=request.viewer)
     except Forbidden as error:
-        return render(request, "web/forbidden.html", {"message": error.message}, status=403)
+        return error_page(request, error)
     except DomainError as error:
         flash(request, error)
     else:

@@ -15,11 +15,7 @@ from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditFor
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.permissions import can_edit_session
 from knowflow.topics.selectors import topic_list
-from knowflow.web.errors import add_to_form, flash
-
-
-def _not_found(request: HttpRequest, error: NotFound) -> HttpResponse:
-    return render(request, "web/not_found.html", {"message": error.message}, status=404)
+from knowflow.web.errors import add_to_form, error_page, flash
 
 
 @login_required
@@ -56,7 +52,7 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         session = selectors.session_detail(viewer=request.viewer, slug=slug)
     except NotFound as error:
-        return _not_found(request, error)
+        return error_page(request, error)
     occurrences = list(session.occurrences.all())
     can_edit = can_edit_session(actor=request.viewer, session=session)
     return render(
@@ -110,13 +106,11 @@ def session_propose(request: HttpRequest) -> HttpResponse:
 def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
     session = get_object_or_404(Session, slug=slug)
     if not can_edit_session(actor=request.viewer, session=session):
-        return render(
+        return error_page(
             request,
-            "web/forbidden.html",
-            {
-                "message": "Only the session's speakers, its circle's champions and enablers can edit it."
-            },
-            status=403,
+            Forbidden(
+                "Only the session's speakers, its circle's champions and enablers can edit it."
+            ),
         )
     if request.method == "POST":
         form = SessionEditForm(request.POST)
@@ -161,13 +155,11 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
     session = get_object_or_404(Session, slug=slug)
     if not can_edit_session(actor=request.viewer, session=session):
-        return render(
+        return error_page(
             request,
-            "web/forbidden.html",
-            {
-                "message": "Only the session's speakers, its circle's champions and enablers can schedule it."
-            },
-            status=403,
+            Forbidden(
+                "Only the session's speakers, its circle's champions and enablers can schedule it."
+            ),
         )
     form = OccurrenceForm(
         request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30}
@@ -242,7 +234,7 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
             )
         except Forbidden as error:
             # Only a hand-made request gets here (the form is shown to those who may record).
-            return render(request, "web/forbidden.html", {"message": error.message}, status=403)
+            return error_page(request, error)
         except DomainError as error:
             flash(request, error)
         else:
@@ -257,7 +249,7 @@ def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     try:
         services.occurrence_cancel(occurrence=occurrence, actor=request.viewer)
     except Forbidden as error:
-        return render(request, "web/forbidden.html", {"message": error.message}, status=403)
+        return error_page(request, error)
     except DomainError as error:
         flash(request, error)
     else:

@@ -21,13 +21,13 @@ from knowflow.events.models import Occurrence, Session
 from knowflow.feedback import charts, permissions, selectors, services
 from knowflow.feedback.forms import ActionForm, RetrospectiveForm, SurveyForm
 from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
-from knowflow.web.errors import add_to_form, flash
+from knowflow.web.errors import add_to_form, error_page, flash
 
 
 def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    template = "web/not_found.html" if isinstance(error, NotFound) else "web/forbidden.html"
     if isinstance(error, Forbidden | NotFound):
-        return render(request, template, {"message": error.message}, status=error.status_code)
+        return error_page(request, error)
+    # A survey that cannot be answered (closed, expired, used) has a page of its own.
     return render(
         request, "feedback/closed.html", {"message": error.message}, status=error.status_code
     )

@@ -25,7 +25,7 @@ from knowflow.insights.forms import (
     RoiTrainingForm,
 )
 from knowflow.insights.models import DuplicateCluster
-from knowflow.web.errors import add_to_form, flash
+from knowflow.web.errors import add_to_form, error_page, flash
 
 View = Callable[..., HttpResponse]
 
@@ -37,12 +37,8 @@ def refusals(view: View) -> View:
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except Forbidden as error:
-            return render(request, "web/forbidden.html", {"message": error.message}, status=403)
-        except NotFound as error:
-            return render(request, "web/not_found.html", {"message": error.message}, status=404)
         except DomainError as error:
-            return render(request, "web/forbidden.html", {"message": error.message}, status=400)
+            return error_page(request, error)
 
     return login_required(wrapped)
 

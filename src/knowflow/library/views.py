@@ -34,15 +34,15 @@ from knowflow.library.permissions import (
     can_manage_collection,
     can_see_search_insights,
 )
-from knowflow.web.errors import add_to_form, flash
+from knowflow.web.errors import add_to_form, error_page, flash
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/not_found.html", {"message": message}, status=404)
+    return error_page(request, NotFound(message))
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
+    return error_page(request, Forbidden(message))
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from knowflow.errors import DomainError
+from knowflow.errors import DomainError, Forbidden, NotFound
 
 
 def add_to_form(form: forms.Form, error: DomainError) -> None:
@@ -17,3 +18,15 @@ def add_to_form(form: forms.Form, error: DomainError) -> None:
 
 def flash(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, error.message)
+
+
+def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    """The page for a refused request, in one place: 403 "not allowed", 404 "not found", and
+    any other domain error with its own status and message."""
+    if isinstance(error, Forbidden):
+        template = "web/forbidden.html"
+    elif isinstance(error, NotFound):
+        template = "web/not_found.html"
+    else:
+        template = "web/error.html"
+    return render(request, template, {"message": error.message}, status=error.status_code)
