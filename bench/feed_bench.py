@@ -36,9 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "var" / "bench" / "feed"
-DOC = ROOT / "docs" / "benchmarks.md"
 TALKS = ROOT.parent / "shared" / "data" / "talks.jsonl.gz"
-BEGIN, END = "<!-- BEGIN calendar -->", "<!-- END calendar -->"
 TARGET_MS = 100.0
 WARMUP = 5
 
@@ -57,6 +55,7 @@ import django  # noqa: E402
 django.setup()
 
 import icalendar  # noqa: E402
+from benchdoc import write_section  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -219,18 +218,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if not args.no_write:
-        write_section(table)
-
-
-def write_section(table: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n{table}\n{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text)
+        write_section("calendar", table)
 
 
 if __name__ == "__main__":

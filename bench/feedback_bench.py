@@ -27,9 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- BEGIN feedback -->", "<!-- END feedback -->"
 TARGET_PAGE_MS, TARGET_SCHEDULER_MS = 300.0, 1000.0
 COMMENTS = (
     "More hands-on exercises please",
@@ -353,13 +353,7 @@ def write_doc(args: argparse.Namespace, rows: list, counts: dict, timings: dict)
     if timings:
         lines.append("Set-up times: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()) + ".")
     text = "\n".join(lines)
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        doc = doc[: doc.index(BEGIN)] + block + doc[doc.index(END) + len(END) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(doc)
+    write_section("feedback", text)
     return text
 
 

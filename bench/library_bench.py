@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "data" / "talks.jsonl.gz"
@@ -47,8 +49,6 @@ SETS = {
     "known-item": SHARED / "data" / "bench-dev" / "search_known_item.jsonl",
     "topics": SHARED / "data" / "bench-dev" / "search_topics.jsonl",
 }
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- BEGIN library -->", "<!-- END library -->"
 K = 10
 
 
@@ -278,19 +278,6 @@ def render(relevance: dict[str, Any], latency: dict[str, Any] | None, arguments:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace only the library section of docs/benchmarks.md (or add it)."""
-    current = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        updated = f"{head}{block}{tail}"
-    else:
-        updated = current.rstrip("\n") + f"\n\n{block}\n"
-    DOC.write_text(updated)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -342,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("library", text)
     return 0
 
 

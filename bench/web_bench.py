@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "var" / "bench"
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- BEGIN web -->", "<!-- END web -->"
 TARGET_MEDIAN_MS, TARGET_P95_MS = 50.0, 150.0
 WARMUP = 20
 PAGES = ("home", "catalogue", "session", "api sessions")
@@ -200,20 +200,6 @@ def table(large: dict[str, Any], small: dict[str, Any], requests: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Replace only the web section of docs/benchmarks.md (or add it), keeping the rest."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    current = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        updated = f"{head}{block}{tail}"
-    else:
-        updated = current.rstrip("\n") + f"\n\n{block}\n"
-    DOC.write_text(updated)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -236,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     small = run_size("small", args.requests, args.seed, args.keep)
     large = run_size("large", args.requests, args.seed, args.keep)
     text = table(large, small, args.requests)
-    write_section(text)
+    write_section("web", text)
     print(text)
     missed = [
         page

@@ -243,6 +243,24 @@ def _template_fields(name: str, kind: str) -> tuple[str, str]:
     return name, kind
 
 
+_QUESTION_FIELDS = (
+    "key",
+    "text",
+    "help_text",
+    "type",
+    "required",
+    "kirkpatrick",
+    "ltem",
+    "options",
+)
+
+
+def _question_dicts(template: SurveyTemplate) -> list[dict[str, Any]]:
+    """A template's questions in the shape `_check_questions` takes: what a new version or a
+    copy starts from."""
+    return [{f: getattr(q, f) for f in _QUESTION_FIELDS} for q in template.questions.all()]
+
+
 @transaction.atomic
 def survey_template_create(
     *,
@@ -304,22 +322,7 @@ def survey_template_revise(
         raise DomainError("Knowflow's own templates cannot be edited; copy one and edit the copy.")
     new_name, _ = _template_fields(name if name is not None else current.name, current.kind)
     if questions is None:
-        questions = [
-            {
-                f: getattr(q, f)
-                for f in (
-                    "key",
-                    "text",
-                    "help_text",
-                    "type",
-                    "required",
-                    "kirkpatrick",
-                    "ltem",
-                    "options",
-                )
-            }
-            for q in current.questions.all()
-        ]
+        questions = _question_dicts(current)
     checked = _check_questions(questions)
     SurveyTemplate.objects.filter(pk=current.pk).update(is_current=False, is_default=False)
     return _write_template(
@@ -338,22 +341,7 @@ def survey_template_revise(
 @transaction.atomic
 def survey_template_copy(*, template: SurveyTemplate, actor: Person, name: str) -> SurveyTemplate:
     """Start a new survey from an existing one (how enablers adapt the shipped templates)."""
-    questions = [
-        {
-            f: getattr(q, f)
-            for f in (
-                "key",
-                "text",
-                "help_text",
-                "type",
-                "required",
-                "kirkpatrick",
-                "ltem",
-                "options",
-            )
-        }
-        for q in template.questions.all()
-    ]
+    questions = _question_dicts(template)
     return survey_template_create(
         actor=actor,
         name=name,
