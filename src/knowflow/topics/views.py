@@ -1,0 +1,33 @@
+"""Topic pages: the taxonomy, and for each topic everything filed under it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from knowflow.errors import NotFound
+from knowflow.library.selectors import collection_list
+from knowflow.topics import selectors
+from knowflow.web.errors import error_page
+
+
+@login_required
+def topic_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "topics/list.html", {"topics": selectors.topic_overview()})
+
+
+@login_required
+def topic_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        topic = selectors.topic_detail(slug=slug)
+    except NotFound as error:
+        return error_page(request, error)
+    return render(
+        request,
+        "topics/topic.html",
+        {
+            "topic": topic,
+            "collections": collection_list(viewer=request.viewer, topic=topic.slug)[:50],
+        },
+    )
