@@ -10,7 +10,14 @@ urlpatterns = [
     path("programme/", views.programme, name="programme"),
     path("evidence/", views.evidence, name="evidence"),
     path("templates/", views.templates, name="templates"),
+    path("templates/new/", views.template_new, name="template_new"),
+    path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),
     path("templates/<int:template_id>/copy/", views.template_copy, name="template_copy"),
+    path(
+        "templates/<int:template_id>/default/",
+        views.template_make_default,
+        name="template_make_default",
+    ),
     path(
         "occurrences/<int:occurrence_id>/retrospective/",
         views.retrospective_save,

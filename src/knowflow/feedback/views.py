@@ -19,7 +19,12 @@ from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Occurrence, Session
 from knowflow.feedback import charts, permissions, selectors, services
-from knowflow.feedback.forms import ActionForm, RetrospectiveForm, SurveyForm
+from knowflow.feedback.forms import (
+    ActionForm,
+    RetrospectiveForm,
+    SurveyForm,
+    SurveyTemplateForm,
+)
 from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
 from knowflow.web.errors import add_to_form, error_page, flash
 
@@ -365,7 +370,118 @@ def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
             return _error_page(request, error)
         flash(request, error)
         return redirect("feedback:templates")
-    messages.success(
-        request, f"Created “{copy.name}”. Edit it through the API or make it the default."
+    messages.success(request, f"Created “{copy.name}”. Edit it, or make it the default.")
+    return redirect("feedback:templates")
+
+
+def _template_to_manage(*, viewer: Person, template_id: int) -> SurveyTemplate:
+    """The template an enabler works on, with its questions; refused to anyone else."""
+    if not permissions.can_manage_templates(actor=viewer):
+        raise Forbidden("Only enablers edit survey templates.")
+    template = SurveyTemplate.objects.prefetch_related("questions").filter(pk=template_id).first()
+    if template is None:
+        raise NotFound("There is no such survey template.")
+    return template
+
+
+@login_required
+def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+    """Edit a survey on a page: saving writes its next version (`survey_template_revise`)."""
+    try:
+        template = _template_to_manage(viewer=request.viewer, template_id=template_id)
+    except DomainError as error:
+        return error_page(request, error)
+    data = request.POST if request.method == "POST" else None
+    form = SurveyTemplateForm(data, template=template)
+    if data is not None and form.is_valid():
+        try:
+            revised = services.survey_template_revise(
+                template=template,
+                actor=request.viewer,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                anonymous=form.cleaned_data["anonymous"],
+                questions=form.question_specs(),
+            )
+        except DomainError as error:
+            if isinstance(error, Forbidden):
+                return error_page(request, error)
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                f"Saved “{revised.name}” as version {revised.version}. New survey requests use "
+                "it; answers already given keep the version they answered.",
+            )
+            return redirect("feedback:templates")
+    current = (
+        template
+        if template.is_current
+        else SurveyTemplate.objects.filter(family=template.family, is_current=True).first()
     )
+    return render(
+        request,
+        "feedback/template_form.html",
+        {
+            "form": form,
+            "template": template,
+            "current": current,
+            "editable": template.is_current and not template.shipped,
+            "title": f"Edit “{template.name}” (version {template.version})",
+            "submit": f"Save as version {template.version + 1}",
+        },
+    )
+
+
+@login_required
+def template_new(request: HttpRequest) -> HttpResponse:
+    """A new survey from a blank form (`survey_template_create`)."""
+    if not permissions.can_manage_templates(actor=request.viewer):
+        return error_page(request, Forbidden("Only enablers create survey templates."))
+    data = request.POST if request.method == "POST" else None
+    form = SurveyTemplateForm(data, with_kind=True, blank_questions=3)
+    if data is not None and form.is_valid():
+        try:
+            created = services.survey_template_create(
+                actor=request.viewer,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                description=form.cleaned_data["description"],
+                anonymous=form.cleaned_data["anonymous"],
+                questions=form.question_specs(),
+            )
+        except DomainError as error:
+            if isinstance(error, Forbidden):
+                return error_page(request, error)
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                f"Created “{created.name}” (version 1). Make it the default to use it for new "
+                "survey requests.",
+            )
+            return redirect("feedback:templates")
+    return render(
+        request,
+        "feedback/template_form.html",
+        {"form": form, "editable": True, "title": "New survey", "submit": "Create survey"},
+    )
+
+
+@login_required
+@require_POST
+def template_make_default(request: HttpRequest, template_id: int) -> HttpResponse:
+    try:
+        template = _template_to_manage(viewer=request.viewer, template_id=template_id)
+        services.survey_template_make_default(template=template, actor=request.viewer)
+    except DomainError as error:
+        if isinstance(error, Forbidden | NotFound):
+            return error_page(request, error)
+        flash(request, error)
+    else:
+        messages.success(
+            request,
+            f"New “{template.get_kind_display()}” requests now use “{template.name}” "
+            f"(version {template.version}).",
+        )
     return redirect("feedback:templates")
