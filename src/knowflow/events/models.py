@@ -97,7 +97,8 @@ class Occurrence(models.Model):
     class Meta:
         ordering = ["start", "id"]
         indexes = [
-            models.Index(fields=["start"]),
+            # Covering for "the sessions with a date in this period" (the feedback programme).
+            models.Index(fields=["start", "session"], name="occurrence_start_session"),
             models.Index(fields=["room", "start"]),
             models.Index(fields=["session", "start"]),
         ]

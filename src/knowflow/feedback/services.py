@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -47,6 +47,7 @@ from knowflow.feedback.models import (
     ResponseTally,
     Retrospective,
     RetrospectiveAction,
+    SessionTally,
     Standard,
     SurveyLink,
     SurveyRequest,
@@ -830,37 +831,80 @@ def _tally(response: Response, rows: list[tuple[Question, str, str]]) -> None:
             if question.key == "applied":
                 applied_asked += 1
                 applied_yes += standard != Standard.UNACCEPTABLE
-    segment = {
-        "occurrence_id": response.occurrence_id,
-        "template_id": response.template_id,
-        "kind": response.kind,
-        "mode": response.mode,
-        "org_unit_id": response.org_unit_id,
-        "office_id": response.office_id,
+    values = {
+        "responses": 1,
+        "unacceptable": counts[Standard.UNACCEPTABLE],
+        "acceptable": counts[Standard.ACCEPTABLE],
+        "superior": counts[Standard.SUPERIOR],
+        "applied_asked": applied_asked,
+        "applied_yes": applied_yes,
     }
-    increments = {
-        "responses": F("responses") + 1,
-        "unacceptable": F("unacceptable") + counts[Standard.UNACCEPTABLE],
-        "acceptable": F("acceptable") + counts[Standard.ACCEPTABLE],
-        "superior": F("superior") + counts[Standard.SUPERIOR],
-        "applied_asked": F("applied_asked") + applied_asked,
-        "applied_yes": F("applied_yes") + applied_yes,
-    }
-    row = (
-        ResponseTally.objects.filter(**segment).order_by("id").values_list("id", flat=True).first()
+    common = {"template_id": response.template_id, "kind": response.kind, "mode": response.mode}
+    _add_to_tally(
+        ResponseTally,
+        {
+            **common,
+            "occurrence_id": response.occurrence_id,
+            "org_unit_id": response.org_unit_id,
+            "office_id": response.office_id,
+        },
+        values,
     )
+    _add_to_tally(SessionTally, {**common, "session_id": response.occurrence.session_id}, values)
+
+
+def _add_to_tally(model: type[ResponseTally | SessionTally], key: dict, values: dict) -> None:
+    """Add values to the first row of this key, or write the row. Two concurrent first
+    answers may both write a row; readers sum, so the totals stay right."""
+    row = model.objects.filter(**key).order_by("id").values_list("id", flat=True).first()
     if row is not None:
-        ResponseTally.objects.filter(pk=row).update(**increments)
+        model.objects.filter(pk=row).update(**{f: F(f) + n for f, n in values.items()})
     else:
-        ResponseTally.objects.create(
-            **segment,
-            responses=1,
-            unacceptable=counts[Standard.UNACCEPTABLE],
-            acceptable=counts[Standard.ACCEPTABLE],
-            superior=counts[Standard.SUPERIOR],
-            applied_asked=applied_asked,
-            applied_yes=applied_yes,
+        model.objects.create(**key, **values)
+
+
+TALLY_FIELDS = (
+    "responses",
+    "unacceptable",
+    "acceptable",
+    "superior",
+    "applied_asked",
+    "applied_yes",
+)
+
+
+@transaction.atomic
+def feedback_tallies_rebuild(*, progress: Callable[[str], None] | None = None) -> int:
+    """Recompute `SessionTally` from `ResponseTally` (after a bulk load, or if an occurrence
+    with responses was deleted). Returns the number of rows written."""
+    SessionTally.objects.all().delete()
+    rows = (
+        ResponseTally.objects.values("occurrence__session_id", "template_id", "kind", "mode")
+        .annotate(**{f"sum_{f}": Sum(f) for f in TALLY_FIELDS})
+        .order_by()
+    )
+    written, batch = 0, []
+    for row in rows.iterator(chunk_size=10_000):
+        batch.append(
+            SessionTally(
+                session_id=row["occurrence__session_id"],
+                template_id=row["template_id"],
+                kind=row["kind"],
+                mode=row["mode"],
+                **{f: row[f"sum_{f}"] or 0 for f in TALLY_FIELDS},
+            )
         )
+        if len(batch) >= 10_000:
+            SessionTally.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+            if progress:
+                progress(f"{written:,} session tally rows")
+    SessionTally.objects.bulk_create(batch)
+    written += len(batch)
+    if progress:
+        progress(f"{written:,} session tally rows, done")
+    return written
 
 
 def survey_response_submit(

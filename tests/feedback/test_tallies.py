@@ -1,0 +1,56 @@
+"""The per-session tallies that the programme and evidence views read stay equal to the
+responses: written with each response, and rebuilt the same from the per-occurrence ones."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from knowflow.events.models import Attendance
+from knowflow.feedback import services
+from knowflow.feedback.models import Response, SessionTally
+from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        SessionTally.objects.values_list("session_id", "template_id", "kind", "mode")
+        .annotate(
+            Sum("responses"),
+            Sum("unacceptable"),
+            Sum("acceptable"),
+            Sum("superior"),
+            Sum("applied_asked"),
+            Sum("applied_yes"),
+        )
+        .order_by("session_id", "kind", "mode")
+    )
+
+
+def test_each_response_is_counted_once_per_session_and_mode_and_a_rebuild_agrees() -> None:
+    first = ended_occurrence(days_ago=3)
+    second = ended_occurrence(session=first.session, days_ago=1)
+    attend(first, people(3))
+    attend(second, people(2), mode=Attendance.Mode.ONLINE)
+    attend(second, people(1))
+    for occurrence in (first, second):
+        for request, _ in open_requests(occurrence).values():
+            services.survey_response_submit(
+                request=request, answers={**GOOD, "apply_now": "not_at_all"}
+            )
+    counted = snapshot()
+    by_mode = {mode: n for _s, _t, _k, mode, n, *_ in counted}
+    assert by_mode == {"room": 4, "online": 2}
+    assert sum(n for *_, n, _u, _a, _s, _aa, _ay in counted) == Response.objects.count() == 6
+    # "not at all" is unacceptable: one per response in this template's standards.
+    assert sum(row[5] for row in counted) >= 6
+
+    out = io.StringIO()
+    call_command("feedback_tallies_rebuild", stdout=out, stderr=io.StringIO())
+    assert "2 session tally rows written" in out.getvalue()
+    assert snapshot() == counted
