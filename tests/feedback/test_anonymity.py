@@ -4,6 +4,7 @@ admin — and fails. k = 5 (the default)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
@@ -207,11 +208,8 @@ def test_programme_partition_hides_a_small_mode_and_the_one_that_would_reveal_it
     view = selectors.programme_view(
         viewer=setup["enabler"], filters=selectors.ProgrammeFilters(group_by="mode")
     )
-    assert {(row.key, row.visible, row.n) for row in view.rows} == {
-        ("room", False, 0),
-        ("online", False, 0),
-    }
-    assert (view.total.visible, view.total.n) == (True, 10)
+    assert view.rows == []
+    assert (view.total.visible, view.total.n, view.left_out) == (False, 0, 1)
 
 
 def test_programme_leaves_out_sessions_below_k_and_segment_filters_apply_the_complement(
@@ -232,7 +230,8 @@ def test_programme_leaves_out_sessions_below_k_and_segment_filters_apply_the_com
             segment=selectors.SegmentFilters(org_unit_id=setup["team_b"].pk)
         ),
     )
-    assert [(row.visible, row.n) for row in filtered.rows] == [(False, 0)]
+    # Team B's 6 would leave Team A's 4 as the session minus Team B: no cell, no row.
+    assert (filtered.rows, filtered.total.visible, filtered.left_out) == ([], False, 2)
 
 
 def test_speaker_over_time_hides_a_small_date_and_its_partner(setup: dict) -> None:
@@ -259,3 +258,106 @@ def test_other_speakers_and_members_cannot_read_results(setup: dict) -> None:
     assert member.get(f"/api/v1/feedback/sessions/{setup['session'].pk}/results").status_code == 403
     assert member.get("/feedback/programme/").status_code == 403
     assert member.get("/feedback/evidence/").status_code == 403
+
+
+# Differencing: two visible figures must never subtract to fewer than k ------------------------
+
+
+def answered_session(groups: list[tuple[int, dict]]) -> Any:
+    """A session whose attendees answered; groups are (how many, people/attendance options)."""
+    occurrence = ended_occurrence()
+    for n, options in groups:
+        attend(
+            occurrence,
+            people(n, org_unit=options.get("org_unit"), office=options.get("office")),
+            mode=options.get("mode", Attendance.Mode.ROOM),
+        )
+    for request, _ in open_requests(occurrence).values():
+        services.survey_response_submit(request=request, answers=GOOD)
+    return occurrence.session
+
+
+def session_summary(session: Any, enabler: Person, **filters: object) -> selectors.KindResult:
+    return kind_result(
+        selectors.feedback_summary_for_session(
+            session=session, viewer=enabler, filters=selectors.SegmentFilters(**filters)
+        )
+    )
+
+
+def test_three_modes_cannot_be_subtracted_from_the_total() -> None:
+    # 10 room, 6 online, 3 recording. Room and online each leave at least 5 out, but showing
+    # both would give the 3 recording watchers as total minus room minus online.
+    enabler = make_person(role=Person.Role.ENABLER)
+    session = answered_session(
+        [
+            (10, {"mode": Attendance.Mode.ROOM}),
+            (6, {"mode": Attendance.Mode.ONLINE}),
+            (3, {"mode": Attendance.Mode.RECORDING}),
+        ]
+    )
+    shown = {
+        mode: session_summary(session, enabler, mode=mode).visible
+        for mode in (Attendance.Mode.ROOM, Attendance.Mode.ONLINE, Attendance.Mode.RECORDING)
+    }
+    assert shown == {"room": True, "online": False, "recording": False}
+
+
+def test_a_team_cannot_be_subtracted_from_its_division() -> None:
+    # Division D: 3 people of its own and Team T (9) below it; Division E: 10. The old
+    # complement rule showed T (19 - 9 = 10 left out), and D (12) minus T gave away D's 3.
+    enabler = make_person(role=Person.Role.ENABLER)
+    division = org_unit("Division D", kind="division")
+    team = org_unit("Team T", parent=division)
+    other = org_unit("Division E", kind="division")
+    session = answered_session(
+        [(3, {"org_unit": division}), (9, {"org_unit": team}), (10, {"org_unit": other})]
+    )
+    assert session_summary(session, enabler, org_unit_id=division.pk).visible is True
+    assert session_summary(session, enabler, org_unit_id=other.pk).visible is True
+    assert session_summary(session, enabler, org_unit_id=team.pk).visible is False
+
+
+def test_two_cuts_at_once_are_refused_everywhere(setup: dict) -> None:
+    client = signed_in(setup["enabler"])
+    slug, pk = setup["session"].slug, setup["session"].pk
+    both = f"mode=room&office={setup['lisbon'].pk}"
+    for url in (
+        f"/feedback/sessions/{slug}/?{both}",
+        f"/feedback/sessions/{slug}/export.csv?{both}",
+        f"/feedback/programme/?{both}",
+        f"/feedback/programme/?group_by=mode&office={setup['lisbon'].pk}",
+    ):
+        page = client.get(url)
+        assert page.status_code == 400, url
+        assert "cut one way at a time" in page.content.decode(), url
+        assert SECRET not in page.content.decode()
+    api = client.get(
+        f"/api/v1/feedback/sessions/{pk}/results?{both.replace('office', 'office_id')}"
+    )
+    assert api.status_code == 400
+    assert "one way at a time" in api.json()["detail"]
+
+
+def test_programme_figures_are_sums_of_cells_each_results_page_shows() -> None:
+    # S1: 10 online. S2: 8 in the room, 2 online. Online in the programme counts S1's 10
+    # only: were S2's 2 counted, a period holding S1 and S2 minus a period holding S1 alone
+    # would give away the 2.
+    enabler = make_person(role=Person.Role.ENABLER)
+    s1 = answered_session([(10, {"mode": Attendance.Mode.ONLINE})])
+    s2 = answered_session(
+        [(8, {"mode": Attendance.Mode.ROOM}), (2, {"mode": Attendance.Mode.ONLINE})]
+    )
+    online = selectors.programme_view(
+        viewer=enabler,
+        filters=selectors.ProgrammeFilters(segment=selectors.SegmentFilters(mode="online")),
+    )
+    assert [(row.key, row.n) for row in online.rows] == [(s1.pk, 10)]
+    assert (online.total.n, online.left_out) == (10, 1)
+    by_mode = selectors.programme_view(
+        viewer=enabler, filters=selectors.ProgrammeFilters(group_by="mode")
+    )
+    assert {row.key: row.n for row in by_mode.rows} == {"online": 10}
+    assert by_mode.total.sessions == 1
+    assert session_summary(s2, enabler, mode="online").visible is False
+    assert session_summary(s2, enabler, mode="room").visible is False

@@ -28,14 +28,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.accounts.selectors import org_unit_with_descendants
 from knowflow.circles.models import Circle
 from knowflow.discovery.themes import Theme, themes_of
-from knowflow.errors import Forbidden, NotFound
+from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.feedback import permissions
 from knowflow.feedback.models import (
@@ -47,6 +48,7 @@ from knowflow.feedback.models import (
     ResponseTally,
     Retrospective,
     RetrospectiveAction,
+    SessionTally,
     Standard,
     SurveyRequest,
     SurveyTemplate,
@@ -61,19 +63,57 @@ def min_group() -> int:
     return max(int(getattr(settings, "KNOWFLOW_FEEDBACK_MIN_GROUP", 5)), 1)
 
 
-def visible_cells(sizes: Mapping[Hashable, int], *, k: int) -> set[Hashable]:
+def visible_cells(sizes: Mapping[Hashable, int], *, k: int, hidden_base: int = 0) -> set[Hashable]:
     """Rule 3 (partition): which cells of a partition may be shown.
 
     A cell shows when it holds at least k; then, while the hidden cells hold between 1 and
     k-1 responses together (so "total minus the visible cells" would reveal them), the
-    smallest visible cell is hidden as well.
+    smallest visible cell is hidden as well. `hidden_base` counts responses that are part of
+    the total but never shown as a cell of their own (a unit's own people, below its
+    sub-units).
     """
     visible = {key for key, n in sizes.items() if n >= k}
-    hidden = sum(n for key, n in sizes.items() if key not in visible)
+    hidden = hidden_base + sum(n for key, n in sizes.items() if key not in visible)
     while 0 < hidden < k and visible:
-        smallest = min(visible, key=lambda key: (sizes[key], str(key)))
+        # Ties go to the lower key, None first: the programme view's SQL orders the same way.
+        smallest = min(visible, key=lambda key: (sizes[key], key is not None, key))
         visible.discard(smallest)
         hidden += sizes[smallest]
+    return visible
+
+
+def visible_org_units(
+    own: Mapping[int | None, int], *, k: int, parents: Mapping[int, int | None]
+) -> set[int]:
+    """Rule 3 down the org tree. A unit's figure counts its own people and every unit below
+    it, so units nest: "Division" minus "Team" is a group too. A unit shows only when its
+    parent shows (the whole organisation at the top) and it is a visible cell of its
+    parent's partition: the parent's own people (never shown alone) and each child's
+    subtree. Then every figure anyone can subtract from another holds 0 or at least k.
+
+    `own` is responses per org unit (None: people without one); `parents` the whole tree.
+    """
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for unit, parent in parents.items():
+        children[parent if parent in parents else None].append(unit)
+    subtree: dict[int | None, int] = {}
+    for unit, n in own.items():
+        seen: set[int | None] = set()
+        while unit not in seen:  # up to the root; a cycle in bad data stops the walk
+            seen.add(unit)
+            subtree[unit] = subtree.get(unit, 0) + n
+            if unit is None:
+                break
+            unit = parents.get(unit) if parents.get(unit) in parents else None
+    visible: set[int] = set()
+    frontier: list[int | None] = [None] if subtree.get(None, 0) >= k else []
+    while frontier:
+        node = frontier.pop()
+        cells = {c: subtree[c] for c in children[node] if subtree.get(c)}
+        for unit in visible_cells(cells, k=k, hidden_base=own.get(node, 0)):
+            if unit not in visible:
+                visible.add(unit)  # type: ignore[arg-type]
+                frontier.append(unit)  # type: ignore[arg-type]
     return visible
 
 
@@ -85,9 +125,16 @@ def group_is_visible(*, n: int, total: int, k: int) -> bool:
 # Filters -----------------------------------------------------------------------------------
 
 
+ONE_CUT = (
+    "Results can be cut one way at a time: by date, attendance mode, org unit or office. Two "
+    "cuts together could be subtracted from each other to single out fewer than {k} people."
+)
+
+
 @dataclass(frozen=True)
 class SegmentFilters:
-    """Cuts by who answered: the same on every page, every export and the API."""
+    """Cuts by who answered: the same on every page, every export and the API. One at a time
+    (with a date, that is also one): see `cut_of`."""
 
     mode: str = ""
     org_unit_id: int | None = None
@@ -108,6 +155,41 @@ class SegmentFilters:
         if self.office_id:
             query &= Q(**{f"{prefix}office_id": self.office_id})
         return query
+
+
+def cut_of(filters: SegmentFilters, *, occurrence_id: int | None = None) -> tuple[str, Any] | None:
+    """The one dimension the results are cut by, and its value; None for everyone.
+
+    Why one: each dimension is checked as a partition (rule 3: mode, office and date) or a
+    tree of partitions (org units), which guarantees that no difference of visible figures
+    isolates fewer than k. Two dimensions together form a table whose rows and columns can
+    be subtracted in ways a per-dimension check does not see, so they are refused.
+    """
+    cuts = [
+        (dimension, value)
+        for dimension, value in (
+            ("occurrence_id", occurrence_id),
+            ("mode", filters.mode),
+            ("org_unit_id", filters.org_unit_id),
+            ("office_id", filters.office_id),
+        )
+        if value
+    ]
+    if len(cuts) > 1:
+        raise DomainError(ONE_CUT.format(k=min_group()), field="filters")
+    return cuts[0] if cuts else None
+
+
+def cut_visible(dimension: str, value: Any, counts: Mapping[Any, int], *, k: int) -> bool:
+    """Whether the group `dimension = value` may be shown, given the responses of the whole
+    population (a session, or one kind of survey of it) split by that dimension."""
+    if dimension == "org_unit_id":
+        return value in visible_org_units(counts, k=k, parents=_org_tree())
+    return value in visible_cells(counts, k=k)
+
+
+def _org_tree() -> dict[int, int | None]:
+    return dict(OrgUnit.objects.values_list("id", "parent_id"))
 
 
 def segment_choices() -> dict[str, list]:
@@ -252,6 +334,7 @@ def feedback_summary_for_session(
         chosen = Q(occurrence_id=occurrence_id)
     else:
         occurrence_id, chosen = None, Q()
+    cut = cut_of(filters, occurrence_id=occurrence_id)
     segment = filters.q() & chosen
 
     requested: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -274,6 +357,16 @@ def feedback_summary_for_session(
         template_ids.add(row["template_id"])
         anonymous_by_template[row["template_id"]] = row["template__anonymous"]
 
+    partitions: dict[str, dict[Any, int]] = defaultdict(dict)
+    if cut:
+        for kind_value, value, n in (
+            ResponseTally.objects.filter(base)
+            .values_list("kind", cut[0])
+            .annotate(Sum("responses"))
+            .order_by()
+        ):
+            partitions[kind_value][value] = partitions[kind_value].get(value, 0) + (n or 0)
+
     kinds: list[KindResult] = []
     for kind in Kind:
         if kind == Kind.RETROSPECTIVE:
@@ -281,8 +374,10 @@ def feedback_summary_for_session(
         status = requested.get(kind, {})
         asked = sum(n for s, n in status.items() if s in ("sent", "answered", "expired"))
         entry = counts.get(kind, {"total": 0, "n": 0, "anonymous": True})
-        n = entry["n"] if (filters.active or occurrence_id) else entry["total"]
-        visible = group_is_visible(n=n, total=entry["total"], k=k)
+        n = entry["n"] if cut else entry["total"]
+        visible = entry["total"] >= k and (
+            cut is None or cut_visible(cut[0], cut[1], partitions[kind], k=k)
+        )
         kinds.append(
             KindResult(
                 kind=kind,
@@ -491,109 +586,266 @@ class ProgrammeView:
     k: int
     rows: list[ProgrammeRow]
     total: ProgrammeRow
-    left_out: int  # sessions with responses that are below k, counted in no row
+    left_out: int  # sessions with responses whose cell is hidden, counted in no row
+    groups: int = 0  # rows before the limit
 
 
-def _session_scope(filters: ProgrammeFilters, now: datetime) -> Q:
-    """Sessions with a date in the period: a session is in or out whole, so that its row here
-    equals the total on its own results page (no date cut to subtract)."""
+TALLY_FIELDS = ("unacceptable", "acceptable", "superior", "applied_asked", "applied_yes")
+
+
+def _scoped_sessions(filters: ProgrammeFilters, now: datetime) -> Any:
+    """Ids of the sessions with a date in the period: a session is in or out whole, so that
+    its row here equals the total on its own results page (no date cut to subtract)."""
     since = filters.since or now - timedelta(days=365)
     until = filters.until or now
+    if not (filters.circle_id or filters.format):
+        return Occurrence.objects.filter(start__gte=since, start__lt=until).values("session_id")
     sessions = Session.objects.filter(occurrences__start__gte=since, occurrences__start__lt=until)
     if filters.circle_id:
         sessions = sessions.filter(circle_id=filters.circle_id)
     if filters.format:
         sessions = sessions.filter(format=filters.format)
-    return Q(occurrence__session__in=sessions.values("pk"))
+    return sessions.values("pk")
 
 
 def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 200) -> ProgrammeView:
     """Results across sessions grouped by session, circle, format or attendance mode.
 
-    Reads `ResponseTally` (one row per occurrence and segment), not the answers, so its cost
-    follows the number of sessions in the period, not the number of responses. Applies the
-    three rules of the module docstring, plus: only sessions with at least k responses count.
+    Every figure is a sum of *cells* that the sessions' own results pages show: a session
+    with at least k responses (no cut), or its group in the one cut (attendance mode, org
+    unit or office; grouping by mode is the mode cut) when that page shows it. A sum of
+    figures each of which is already visible cannot single anyone out, however the period,
+    circle, format or grouping change; sessions and cells that are hidden are counted in
+    `left_out` and nowhere else.
+
+    Without an org-unit or office cut it reads `SessionTally` (a few rows per session); with
+    one, `ResponseTally` of the sessions in the period (about one row per response).
     """
     if not permissions.can_view_programme(actor=viewer):
         raise Forbidden("The programme view is for enablers.")
     k = min_group()
-    now = timezone.now()
     group_by = filters.group_by if filters.group_by in GROUPS else "session"
-    group_field = {
-        "session": "occurrence__session_id",
-        "circle": "occurrence__session__circle_id",
-        "format": "occurrence__session__format",
-        "mode": "mode",
-    }[group_by]
-    seg = filters.segment.q()
-    fields = ("unacceptable", "acceptable", "superior", "applied_asked", "applied_yes")
-    rows = (
-        ResponseTally.objects.filter(_session_scope(filters, now), kind=filters.kind)
-        .values_list("occurrence__session_id", group_field)
-        .annotate(
-            total=Sum("responses"),
-            n=Sum("responses", filter=seg),
-            **{f: Sum(f, filter=seg) for f in fields},
+    segment = filters.segment
+    if group_by == "mode" and (segment.org_unit_id or segment.office_id):
+        raise DomainError(ONE_CUT.format(k=k), field="filters")
+    cut = cut_of(segment) or (("mode", None) if group_by == "mode" else None)
+    scope = _scoped_sessions(filters, timezone.now())
+    if cut and cut[0] == "org_unit_id":
+        rows, total_row, groups, with_responses = _programme_org_unit(
+            filters, group_by, cut[1], k=k, scope=scope, limit=limit
         )
+    else:
+        rows, total_row, groups, with_responses = _programme_sql(
+            filters, group_by, cut, k=k, scope=scope, limit=limit
+        )
+    labels, slugs = _group_labels(group_by, [row.key for row in rows])
+    for row in rows:
+        row.label, row.slug = labels.get(row.key, "—"), slugs.get(row.key, "")
+    return ProgrammeView(
+        filters=filters,
+        k=k,
+        rows=rows,
+        total=total_row,
+        left_out=with_responses - total_row.sessions,
+        groups=groups,
+    )
+
+
+_SUMS = ("responses", *TALLY_FIELDS)
+
+
+def _programme_sql(
+    filters: ProgrammeFilters,
+    group_by: str,
+    cut: tuple[str, Any] | None,
+    *,
+    k: int,
+    scope: Any,
+    limit: int,
+) -> tuple[list[ProgrammeRow], ProgrammeRow, int, int]:
+    """No cut, or a mode or office cut: one SQL statement, so that the cost is one pass over
+    a few rows per session, whatever the number of responses.
+
+    `cell`: each session's responses split by the cut (one cell per session without one).
+    `shown`: the visible cells, checked as `visible_cells` checks a results page's split
+    (as every visible cell holds at least k, at most one more is hidden: the smallest
+    visible one, when the hidden cells add up to between 1 and k-1; ties to the lower key),
+    and only the chosen value's. `grouped`: the groups. The result: the first `limit` groups
+    by their share of unacceptable answers, each row carrying the totals over all groups
+    (window sums, taken before the limit) and the number of sessions with responses.
+    """
+    scope_sql, scope_params = scope.query.sql_with_params()
+    dimension = cut[0] if cut else None
+    tally, session_table = SessionTally._meta.db_table, Session._meta.db_table
+    if dimension == "office_id":
+        occurrence_table = Occurrence._meta.db_table
+        source = (
+            f"FROM {ResponseTally._meta.db_table} t JOIN {occurrence_table} o "
+            f"ON o.id = t.occurrence_id WHERE t.kind = %s AND o.session_id IN ({scope_sql})"
+        )
+        session_col, cell_col = "o.session_id", "t.office_id"
+    else:
+        source = f"FROM {tally} t WHERE t.kind = %s AND t.session_id IN ({scope_sql})"
+        session_col, cell_col = "t.session_id", "t.mode" if dimension == "mode" else "''"
+    chosen = cut[1] if cut else None
+    group_col = {"session": "session_id", "circle": "s.circle_id", "format": "s.format"}.get(
+        group_by, "cell"
+    )
+    join = f"JOIN {session_table} s ON s.id = shown.session_id" if "s." in group_col else ""
+    if dimension is None:
+        shown = "SELECT * FROM cell WHERE responses >= %s"
+        shown_params: list[Any] = [k]
+    else:
+        shown = f"""
+            SELECT * FROM (
+                SELECT cell.*,
+                    SUM(CASE WHEN responses < %s THEN responses ELSE 0 END)
+                        OVER (PARTITION BY session_id) AS hidden,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY session_id
+                        ORDER BY CASE WHEN responses >= %s THEN 0 ELSE 1 END, responses,
+                                 CASE WHEN cell IS NULL THEN 0 ELSE 1 END, cell
+                    ) AS smallest
+                FROM cell
+            ) ranked
+            WHERE responses >= %s AND NOT (hidden > 0 AND hidden < %s AND smallest = 1)
+                  {"AND cell = %s" if chosen is not None else ""}
+        """
+        shown_params = [k, k, k, k, *([chosen] if chosen is not None else [])]
+    # A session is in one group, except when grouping by mode: then count them once.
+    all_sessions = (
+        "(SELECT COUNT(DISTINCT session_id) FROM shown)"
+        if group_col == "cell"
+        else "SUM(sessions) OVER ()"
+    )
+    cell_sums = ", ".join(f"SUM(t.{f}) AS {f}" for f in _SUMS)
+    sql = f"""
+        WITH cell AS (
+            SELECT {session_col} AS session_id, {cell_col} AS cell, {cell_sums}
+            {source}
+            GROUP BY {session_col}{f", {cell_col}" if dimension else ""}
+        ),
+        shown AS ({shown}),
+        grouped AS (
+            SELECT {group_col} AS g, COUNT(DISTINCT shown.session_id) AS sessions,
+                   {", ".join(f"SUM(shown.{f}) AS {f}" for f in _SUMS)}
+            FROM shown {join}
+            GROUP BY {group_col}
+        )
+        SELECT g, sessions, {", ".join(_SUMS)},
+               COUNT(*) OVER (), {all_sessions}, {", ".join(f"SUM({f}) OVER ()" for f in _SUMS)},
+               (SELECT COUNT(DISTINCT session_id) FROM cell)
+        FROM grouped
+        ORDER BY COALESCE(unacceptable * 1.0 / NULLIF(unacceptable + acceptable + superior, 0), 0)
+                 DESC, responses DESC, g
+        LIMIT %s
+    """
+    params = [filters.kind, *scope_params, *shown_params, limit]
+    width = 2 + len(_SUMS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        result = cursor.fetchall()
+        if not result:  # nothing shown: still say how many sessions had responses
+            cursor.execute(
+                f"WITH cell AS (SELECT {session_col} AS session_id {source} "
+                f"GROUP BY {session_col}) SELECT COUNT(*) FROM cell",
+                [filters.kind, *scope_params],
+            )
+            return [], ProgrammeRow(None, "All", 0, 0, False), 0, int(cursor.fetchone()[0])
+    # PostgreSQL sums integers to numeric (Decimal): every count back to int.
+    result = [(row[0], *(int(value or 0) for value in row[1:])) for row in result]
+    rows = [
+        ProgrammeRow(
+            key=row[0],
+            label="",
+            sessions=row[1],
+            n=row[2],
+            visible=True,
+            **dict(zip(TALLY_FIELDS, row[3:width], strict=True)),
+        )
+        for row in result
+    ]
+    groups, sessions, n, *totals, with_responses = result[0][width:]
+    total_row = ProgrammeRow(
+        key=None,
+        label="All",
+        sessions=sessions,
+        n=n,
+        visible=True,
+        **dict(zip(TALLY_FIELDS, totals, strict=True)),
+    )
+    return rows, total_row, groups, with_responses
+
+
+def _programme_org_unit(
+    filters: ProgrammeFilters,
+    group_by: str,
+    unit_id: int,
+    *,
+    k: int,
+    scope: Any,
+    limit: int,
+) -> tuple[list[ProgrammeRow], ProgrammeRow, int, int]:
+    """An org-unit cut: per session, the org tree checked as its results page checks it
+    (`visible_org_units`); only sessions where the unit shows add its subtree's sums. Reads
+    the segments of `ResponseTally`, in Python: the tree does not fit one SQL statement."""
+    rows = (
+        ResponseTally.objects.filter(kind=filters.kind, occurrence__session_id__in=scope)
+        .values_list(
+            "occurrence__session_id",
+            "occurrence__session__circle_id",
+            "occurrence__session__format",
+            "org_unit_id",
+        )
+        .annotate(*(Sum(f) for f in _SUMS))
         .order_by()
     )
-    session_total: dict[int, int] = defaultdict(int)
-    data = list(rows)
-    for session_id, _group, total, *_ in data:
-        session_total[session_id] += total or 0
-    eligible = {s for s, n in session_total.items() if n >= k}
+    by_session: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_session[row[0]].append(row)
+    parents = _org_tree()
+    subtree = set(org_unit_with_descendants(OrgUnit(pk=unit_id)))
     groups: dict[Any, dict[str, Any]] = {}
-    for session_id, group, total, n, *values in data:
-        if session_id not in eligible:
+    counted: set[int] = set()
+    for session_id, cells in by_session.items():
+        sizes: dict[Any, int] = defaultdict(int)
+        for _session, _circle, _format, unit, n, *_values in cells:
+            sizes[unit] += n
+        if unit_id not in visible_org_units(sizes, k=k, parents=parents):
             continue
-        entry = groups.setdefault(
-            group, {"total": 0, "n": 0, "sessions": set(), **{f: 0 for f in fields}}
-        )
-        entry["total"] += total or 0
-        entry["n"] += n or 0
-        entry["sessions"].add(session_id)
-        for f, value in zip(fields, values, strict=True):
-            entry[f] += value or 0
-    visible = visible_cells({g: e["n"] for g, e in groups.items()}, k=k)
-    labels, slugs = _group_labels(group_by, list(groups))
-    out: list[ProgrammeRow] = []
-    total_row = ProgrammeRow(key=None, label="All", sessions=0, n=0, visible=False)
-    all_total = 0
-    for group, entry in groups.items():
-        shown = group in visible and (
-            not filters.segment.active or group_is_visible(n=entry["n"], total=entry["total"], k=k)
-        )
-        row = ProgrammeRow(
+        counted.add(session_id)
+        for _session, circle, format_, unit, n, *values in cells:
+            if unit not in subtree:
+                continue
+            group = {"session": session_id, "circle": circle, "format": format_}[group_by]
+            entry = groups.setdefault(
+                group, {"n": 0, "sessions": set(), **{f: 0 for f in TALLY_FIELDS}}
+            )
+            entry["n"] += n or 0
+            entry["sessions"].add(session_id)
+            for f, value in zip(TALLY_FIELDS, values, strict=True):
+                entry[f] += value or 0
+    out = [
+        ProgrammeRow(
             key=group,
-            label=labels.get(group, "—"),
-            slug=slugs.get(group, ""),
+            label="",
             sessions=len(entry["sessions"]),
             n=entry["n"],
-            visible=shown,
+            visible=True,
+            **{f: entry[f] for f in TALLY_FIELDS},
         )
-        if shown:
-            for f in fields:
-                setattr(row, f, entry[f])
-        out.append(row)
-        total_row.sessions += row.sessions
-        total_row.n += entry["n"]
-        all_total += entry["total"]
-        for f in fields:
-            setattr(total_row, f, getattr(total_row, f) + entry[f])
-    total_row.visible = (
-        group_is_visible(n=total_row.n, total=all_total, k=k)
-        if filters.segment.active
-        else total_row.n >= k
+        for group, entry in groups.items()
+    ]
+    total_row = ProgrammeRow(
+        key=None,
+        label="All",
+        sessions=len(counted),
+        n=sum(row.n for row in out),
+        visible=bool(out),
+        **{f: sum(getattr(row, f) for row in out) for f in TALLY_FIELDS},
     )
-    if not total_row.visible:
-        for f in fields:
-            setattr(total_row, f, 0)
-    for row in out:
-        if not row.visible:
-            row.n = 0  # "too few": not even the count of a hidden group
-    out.sort(key=lambda r: (not r.visible, -r.share(Standard.UNACCEPTABLE), r.label))
-    left_out = len(session_total) - len(eligible)
-    return ProgrammeView(filters=filters, k=k, rows=out[:limit], total=total_row, left_out=left_out)
+    out.sort(key=lambda r: (-r.share(Standard.UNACCEPTABLE), -r.n, r.key is not None, r.key))
+    return out[:limit], total_row, len(out), len(by_session)
 
 
 def _group_labels(group_by: str, keys: list[Any]) -> tuple[dict[Any, str], dict[Any, str]]:
@@ -641,11 +893,27 @@ def evidence_view(
     if not permissions.can_view_programme(actor=viewer):
         raise Forbidden("The evidence view is for enablers.")
     now = timezone.now()
-    scope = _session_scope(ProgrammeFilters(since=since), now)
+    since = since or now - timedelta(days=365)
+    # The most recent dates first: walk the period's occurrences backwards (index on start)
+    # until `limit` sessions with responses are found.
+    has_responses = Exists(SessionTally.objects.filter(session_id=OuterRef("session_id")))
+    dates = (
+        Occurrence.objects.filter(has_responses, start__gte=since, start__lt=now)
+        .order_by("-start", "-pk")
+        .values_list("session_id", flat=True)
+    )
+    session_ids: list[int] = []
+    seen: set[int] = set()
+    for session_id in dates.iterator(chunk_size=2000):
+        if session_id not in seen:
+            seen.add(session_id)
+            session_ids.append(session_id)
+            if len(session_ids) >= limit:
+                break
     per_template: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for session_id, template_id, n in (
-        ResponseTally.objects.filter(scope)
-        .values_list("occurrence__session_id", "template_id")
+        SessionTally.objects.filter(session_id__in=session_ids)
+        .values_list("session_id", "template_id")
         .annotate(n=Sum("responses"))
         .order_by()
     ):
@@ -659,13 +927,9 @@ def evidence_view(
         entry = template_levels.setdefault(template_id, (set(), set(), kinds.get(template_id, "")))
         entry[0].add(level)
         entry[1].add(tier)
-    sessions = (
-        Session.objects.filter(pk__in=list(per_template))
-        .annotate(last=Max("occurrences__start"))
-        .order_by("-last", "title")[:limit]
-    )
+    sessions = Session.objects.in_bulk(session_ids)
     out = []
-    for session in sessions:
+    for session in (sessions[pk] for pk in session_ids if pk in sessions):
         k_counts: dict[int, int] = {level: 0 for level in Question.Kirkpatrick.values}
         l_counts: dict[str, int] = {tier: 0 for tier in Question.Ltem.values}
         responses: dict[str, int] = defaultdict(int)

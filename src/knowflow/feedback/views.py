@@ -30,7 +30,7 @@ from knowflow.web.errors import add_to_form, error_page, flash
 
 
 def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    if isinstance(error, Forbidden | NotFound):
+    if isinstance(error, Forbidden | NotFound) or error.field == "filters":
         return error_page(request, error)
     # A survey that cannot be answered (closed, expired, used) has a page of its own.
     return render(
