@@ -153,3 +153,37 @@ def test_results_api_is_aggregated_and_hides_small_groups() -> None:
         "questions": [],
     }
     assert body["min_group"] == 5
+
+
+def test_programme_api_sums_the_sessions_the_page_shows_and_refuses_bad_input() -> None:
+    from knowflow.feedback import services
+
+    enabler = make_person(role=Person.Role.ENABLER)
+    big, small = ended_occurrence(), ended_occurrence()
+    attend(big, people(6))
+    attend(small, people(2))
+    for occurrence in (big, small):
+        for request, _ in open_requests(occurrence).values():
+            services.survey_response_submit(request=request, answers=GOOD)
+    client = api(enabler)
+    body = client.get("/api/v1/feedback/programme").json()
+    assert (body["groups"], body["left_out"], body["min_group"]) == (1, 1, 5)
+    assert [(row["key"], row["responses"], row["sessions"]) for row in body["rows"]] == [
+        (str(big.session.pk), 6, 1)
+    ]
+    assert body["total"]["responses"] == 6
+    by_mode = client.get("/api/v1/feedback/programme?group_by=mode").json()
+    assert [(row["key"], row["responses"]) for row in by_mode["rows"]] == [("room", 6)]
+
+    for query, field in (
+        ("group_by=person", "group_by"),
+        ("kind=nps", "kind"),
+        ("since=yesterday", "since"),
+    ):
+        refused = client.get(f"/api/v1/feedback/programme?{query}")
+        assert refused.status_code in (400, 422), query
+        assert field in refused.content.decode(), query
+    both = client.get("/api/v1/feedback/programme?mode=room&office_id=1")
+    assert both.status_code == 400
+    assert "one way at a time" in both.json()["detail"]
+    assert api(make_person()).get("/api/v1/feedback/programme").status_code == 403

@@ -7,6 +7,7 @@ No endpoint returns a response row or an answer row: results come only as aggreg
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,9 +17,10 @@ from pydantic import Field
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
+from knowflow.errors import DomainError
 from knowflow.events.models import Occurrence, Session
 from knowflow.feedback import selectors, services
-from knowflow.feedback.models import SurveyRequest, SurveyTemplate
+from knowflow.feedback.models import Kind, SurveyRequest, SurveyTemplate
 
 router = Router(tags=["feedback"])
 
@@ -168,6 +170,84 @@ class ResultsQuery(Schema):
     mode: str = ""
     org_unit_id: int | None = None
     office_id: int | None = None
+
+
+class ProgrammeQuery(Schema):
+    kind: str = Kind.AFTER_SESSION
+    group_by: str = "session"
+    since: date | None = Field(None, description="First day (UTC); default: a year ago.")
+    until: date | None = Field(None, description="Last day (UTC), included; default: today.")
+    circle_id: int | None = None
+    format: str = ""
+    mode: str = ""
+    org_unit_id: int | None = None
+    office_id: int | None = None
+
+
+class ProgrammeRowOut(Schema):
+    key: str | None
+    label: str
+    sessions: int
+    responses: int
+    unacceptable: int
+    acceptable: int
+    superior: int
+    applied_asked: int
+    applied_yes: int
+
+
+class ProgrammeOut(Schema):
+    min_group: int
+    kind: str
+    group_by: str
+    groups: int = Field(description="Groups in all; `rows` holds the first 200.")
+    left_out: int = Field(description="Sessions with responses that no row counts (below k).")
+    rows: list[ProgrammeRowOut]
+    total: ProgrammeRowOut
+
+
+def _programme_row(row: selectors.ProgrammeRow) -> dict[str, Any]:
+    return {
+        "key": None if row.key is None else str(row.key),
+        "label": row.label,
+        "sessions": row.sessions,
+        "responses": row.n,
+        **{f: getattr(row, f) for f in selectors.TALLY_FIELDS},
+    }
+
+
+@router.get("/programme", response=ProgrammeOut)
+def programme(request: HttpRequest, filters: Query[ProgrammeQuery]) -> dict[str, Any]:
+    """The programme view (enablers): the same groups and anonymity rules as the page."""
+    if filters.kind not in Kind.values or filters.kind == Kind.RETROSPECTIVE:
+        raise DomainError(f"Unknown survey kind '{filters.kind}'.", field="kind")
+    if filters.group_by not in selectors.GROUPS:
+        raise DomainError(
+            f"group_by must be one of {', '.join(selectors.GROUPS)}.", field="group_by"
+        )
+    view = selectors.programme_view(
+        viewer=viewer(request),
+        filters=selectors.ProgrammeFilters(
+            kind=filters.kind,
+            group_by=filters.group_by,
+            since=datetime.combine(filters.since, time.min, UTC) if filters.since else None,
+            until=datetime.combine(filters.until, time.max, UTC) if filters.until else None,
+            circle_id=filters.circle_id,
+            format=filters.format,
+            segment=selectors.SegmentFilters(
+                mode=filters.mode, org_unit_id=filters.org_unit_id, office_id=filters.office_id
+            ),
+        ),
+    )
+    return {
+        "min_group": view.k,
+        "kind": filters.kind,
+        "group_by": filters.group_by,
+        "groups": view.groups,
+        "left_out": view.left_out,
+        "rows": [_programme_row(row) for row in view.rows],
+        "total": _programme_row(view.total),
+    }
 
 
 @router.get("/templates", response=list[TemplateOut])
