@@ -361,3 +361,27 @@ def test_programme_figures_are_sums_of_cells_each_results_page_shows() -> None:
     assert by_mode.total.sessions == 1
     assert session_summary(s2, enabler, mode="online").visible is False
     assert session_summary(s2, enabler, mode="room").visible is False
+
+
+def test_org_tree_rule_on_three_levels_and_bad_data() -> None:
+    # Company 1 > Division 2 > Teams 3 and 4; Division 5. k = 5.
+    tree = selectors.OrgTree.of({1: None, 2: 1, 3: 2, 4: 2, 5: 1})
+    own = {3: 6, 4: 6, 2: 0, 5: 7, None: 0}
+    assert [selectors.org_unit_visible(own, unit, k=5, tree=tree) for unit in (1, 2, 3, 4, 5)] == [
+        True,
+        True,
+        True,
+        True,
+        True,
+    ]
+    # Two people of Division 2's own: Teams 3 and 4 would leave them as 2 minus 3 minus 4;
+    # the smaller team is hidden with them.
+    own[2] = 2
+    assert selectors.org_unit_visible(own, 2, k=5, tree=tree) is True
+    assert {u for u in (3, 4) if selectors.org_unit_visible(own, u, k=5, tree=tree)} == {4}
+    # A unit under a hidden parent stays hidden; an unknown unit is never shown.
+    assert selectors.org_unit_visible({3: 6, 5: 1}, 3, k=5, tree=tree) is False
+    assert selectors.org_unit_visible(own, 99, k=5, tree=tree) is False
+    # A cycle in the data (2 -> 3 -> 2) does not hang the walk.
+    looped = selectors.OrgTree.of({2: 3, 3: 2})
+    assert selectors.org_unit_visible({2: 10, 3: 10}, 2, k=5, tree=looped) in (True, False)

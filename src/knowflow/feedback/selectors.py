@@ -82,39 +82,61 @@ def visible_cells(sizes: Mapping[Hashable, int], *, k: int, hidden_base: int = 0
     return visible
 
 
-def visible_org_units(
-    own: Mapping[int | None, int], *, k: int, parents: Mapping[int, int | None]
-) -> set[int]:
+@dataclass(frozen=True)
+class OrgTree:
+    """The org units as a tree, read once: each unit's children and its line up to the root
+    (None, the whole organisation). A cycle in bad data is cut where it closes."""
+
+    children: Mapping[int | None, list[int]]
+    lineage: Mapping[int | None, tuple[int | None, ...]]
+
+    @classmethod
+    def load(cls) -> OrgTree:
+        return cls.of(dict(OrgUnit.objects.values_list("id", "parent_id")))
+
+    @classmethod
+    def of(cls, parents: Mapping[int, int | None]) -> OrgTree:
+        children: dict[int | None, list[int]] = defaultdict(list)
+        lineage: dict[int | None, tuple[int | None, ...]] = {None: (None,)}
+        for unit, parent in parents.items():
+            children[parent if parent in parents else None].append(unit)
+            line: list[int | None] = []
+            node: int | None = unit
+            while node is not None and node not in line:
+                line.append(node)
+                node = parents.get(node)
+                node = node if node in parents else None
+            lineage[unit] = (*line, None)
+        return cls(children=dict(children), lineage=lineage)
+
+    def subtree_sums(self, own: Mapping[int | None, int]) -> dict[int | None, int]:
+        sums: dict[int | None, int] = defaultdict(int)
+        for unit, n in own.items():
+            for node in self.lineage.get(unit, (None,)):
+                sums[node] += n
+        return sums
+
+
+def org_unit_visible(own: Mapping[int | None, int], unit: int, *, k: int, tree: OrgTree) -> bool:
     """Rule 3 down the org tree. A unit's figure counts its own people and every unit below
     it, so units nest: "Division" minus "Team" is a group too. A unit shows only when its
     parent shows (the whole organisation at the top) and it is a visible cell of its
     parent's partition: the parent's own people (never shown alone) and each child's
     subtree. Then every figure anyone can subtract from another holds 0 or at least k.
 
-    `own` is responses per org unit (None: people without one); `parents` the whole tree.
+    `own` is responses per org unit (None: people without one).
     """
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for unit, parent in parents.items():
-        children[parent if parent in parents else None].append(unit)
-    subtree: dict[int | None, int] = {}
-    for unit, n in own.items():
-        seen: set[int | None] = set()
-        while unit not in seen:  # up to the root; a cycle in bad data stops the walk
-            seen.add(unit)
-            subtree[unit] = subtree.get(unit, 0) + n
-            if unit is None:
-                break
-            unit = parents.get(unit) if parents.get(unit) in parents else None
-    visible: set[int] = set()
-    frontier: list[int | None] = [None] if subtree.get(None, 0) >= k else []
-    while frontier:
-        node = frontier.pop()
-        cells = {c: subtree[c] for c in children[node] if subtree.get(c)}
-        for unit in visible_cells(cells, k=k, hidden_base=own.get(node, 0)):
-            if unit not in visible:
-                visible.add(unit)  # type: ignore[arg-type]
-                frontier.append(unit)  # type: ignore[arg-type]
-    return visible
+    if unit not in tree.lineage:
+        return False
+    sums = tree.subtree_sums(own)
+    if sums.get(None, 0) < k:
+        return False
+    path = list(reversed(tree.lineage[unit]))  # None, the top unit, …, the unit
+    for node, child in zip(path, path[1:], strict=False):
+        cells = {c: sums[c] for c in tree.children.get(node, ()) if sums.get(c)}
+        if child not in visible_cells(cells, k=k, hidden_base=own.get(node, 0)):
+            return False
+    return True
 
 
 def group_is_visible(*, n: int, total: int, k: int) -> bool:
@@ -184,12 +206,8 @@ def cut_visible(dimension: str, value: Any, counts: Mapping[Any, int], *, k: int
     """Whether the group `dimension = value` may be shown, given the responses of the whole
     population (a session, or one kind of survey of it) split by that dimension."""
     if dimension == "org_unit_id":
-        return value in visible_org_units(counts, k=k, parents=_org_tree())
+        return org_unit_visible(counts, value, k=k, tree=OrgTree.load())
     return value in visible_cells(counts, k=k)
-
-
-def _org_tree() -> dict[int, int | None]:
-    return dict(OrgUnit.objects.values_list("id", "parent_id"))
 
 
 def segment_choices() -> dict[str, list]:
@@ -787,49 +805,55 @@ def _programme_org_unit(
     limit: int,
 ) -> tuple[list[ProgrammeRow], ProgrammeRow, int, int]:
     """An org-unit cut: per session, the org tree checked as its results page checks it
-    (`visible_org_units`); only sessions where the unit shows add its subtree's sums. Reads
-    the segments of `ResponseTally`, in Python: the tree does not fit one SQL statement."""
-    rows = (
-        ResponseTally.objects.filter(kind=filters.kind, occurrence__session_id__in=scope)
-        .values_list(
-            "occurrence__session_id",
-            "occurrence__session__circle_id",
-            "occurrence__session__format",
-            "org_unit_id",
-        )
-        .annotate(*(Sum(f) for f in _SUMS))
-        .order_by()
+    (`org_unit_visible`); only sessions where the unit shows add its subtree's sums. Reads
+    the segments of `ResponseTally` (about one row per response in the period) and checks
+    the tree in Python: the tree does not fit one SQL statement."""
+    scope_sql, scope_params = scope.query.sql_with_params()
+    sums = ", ".join(f"SUM(t.{f})" for f in _SUMS)
+    sql = (
+        f"SELECT o.session_id, t.org_unit_id, {sums} "
+        f"FROM {ResponseTally._meta.db_table} t "
+        f"JOIN {Occurrence._meta.db_table} o ON o.id = t.occurrence_id "
+        f"WHERE t.kind = %s AND o.session_id IN ({scope_sql}) "
+        "GROUP BY o.session_id, t.org_unit_id"
     )
     by_session: dict[int, list[tuple]] = defaultdict(list)
-    for row in rows:
-        by_session[row[0]].append(row)
-    parents = _org_tree()
-    subtree = set(org_unit_with_descendants(OrgUnit(pk=unit_id)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [filters.kind, *scope_params])
+        for session_id, unit, *values in cursor.fetchall():
+            by_session[session_id].append((unit, *(int(v or 0) for v in values)))
+    tree = OrgTree.load()
+    subtree = {node for node, line in tree.lineage.items() if unit_id in line}
+    cells: dict[int, list[int]] = {}
+    for session_id, rows in by_session.items():
+        own = {unit: n for unit, n, *_ in rows}
+        if org_unit_visible(own, unit_id, k=k, tree=tree):
+            totals = [0] * len(_SUMS)
+            for unit, *values in rows:
+                if unit in subtree:
+                    totals = [a + b for a, b in zip(totals, values, strict=True)]
+            cells[session_id] = totals
+    group_of: dict[int, Any] = {session_id: session_id for session_id in cells}
+    if group_by != "session":
+        field_name = "circle_id" if group_by == "circle" else "format"
+        group_of = dict(
+            Session.objects.filter(pk__in=scope).values_list("pk", field_name).order_by()
+        )
     groups: dict[Any, dict[str, Any]] = {}
-    counted: set[int] = set()
-    for session_id, cells in by_session.items():
-        sizes: dict[Any, int] = defaultdict(int)
-        for _session, _circle, _format, unit, n, *_values in cells:
-            sizes[unit] += n
-        if unit_id not in visible_org_units(sizes, k=k, parents=parents):
-            continue
-        counted.add(session_id)
-        for _session, circle, format_, unit, n, *values in cells:
-            if unit not in subtree:
-                continue
-            group = {"session": session_id, "circle": circle, "format": format_}[group_by]
-            entry = groups.setdefault(
-                group, {"n": 0, "sessions": set(), **{f: 0 for f in TALLY_FIELDS}}
-            )
-            entry["n"] += n or 0
-            entry["sessions"].add(session_id)
-            for f, value in zip(TALLY_FIELDS, values, strict=True):
-                entry[f] += value or 0
+    for session_id, (n, *values) in cells.items():
+        entry = groups.setdefault(
+            group_of.get(session_id),
+            {"n": 0, "sessions": 0, **{f: 0 for f in TALLY_FIELDS}},
+        )
+        entry["n"] += n
+        entry["sessions"] += 1
+        for f, value in zip(TALLY_FIELDS, values, strict=True):
+            entry[f] += value
     out = [
         ProgrammeRow(
             key=group,
             label="",
-            sessions=len(entry["sessions"]),
+            sessions=entry["sessions"],
             n=entry["n"],
             visible=True,
             **{f: entry[f] for f in TALLY_FIELDS},
@@ -839,7 +863,7 @@ def _programme_org_unit(
     total_row = ProgrammeRow(
         key=None,
         label="All",
-        sessions=len(counted),
+        sessions=len(cells),
         n=sum(row.n for row in out),
         visible=bool(out),
         **{f: sum(getattr(row, f) for row in out) for f in TALLY_FIELDS},
