@@ -11,7 +11,7 @@ from django.db.models import Sum
 
 from knowflow.events.models import Attendance
 from knowflow.feedback import services
-from knowflow.feedback.models import Response, SessionTally
+from knowflow.feedback.models import TALLY_COLUMNS, Response, SessionTally
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +20,7 @@ pytestmark = pytest.mark.django_db
 def snapshot() -> list[tuple]:
     return list(
         SessionTally.objects.values_list("session_id", "template_id", "kind", "mode")
-        .annotate(
-            Sum("responses"),
-            Sum("unacceptable"),
-            Sum("acceptable"),
-            Sum("superior"),
-            Sum("applied_asked"),
-            Sum("applied_yes"),
-        )
+        .annotate(*(Sum(column) for column in TALLY_COLUMNS))
         .order_by("session_id", "kind", "mode")
     )
 

@@ -40,6 +40,7 @@ from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.feedback import permissions
 from knowflow.feedback.models import (
+    TALLY_COLUMNS,
     Answer,
     AnswerTally,
     Kind,
@@ -608,7 +609,7 @@ class ProgrammeView:
     groups: int = 0  # rows before the limit
 
 
-TALLY_FIELDS = ("unacceptable", "acceptable", "superior", "applied_asked", "applied_yes")
+TALLY_FIELDS = TALLY_COLUMNS[1:]  # what a programme row carries besides its responses
 
 
 def _scoped_sessions(filters: ProgrammeFilters, now: datetime) -> Any:
@@ -669,7 +670,7 @@ def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 20
     )
 
 
-_SUMS = ("responses", *TALLY_FIELDS)
+_SUMS = TALLY_COLUMNS
 
 
 def _programme_sql(

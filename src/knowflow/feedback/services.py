@@ -38,6 +38,7 @@ from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.feedback import permissions
 from knowflow.feedback.models import (
     FOLLOW_UP_DAYS,
+    TALLY_COLUMNS,
     Answer,
     AnswerTally,
     Kind,
@@ -863,16 +864,6 @@ def _add_to_tally(model: type[ResponseTally | SessionTally], key: dict, values: 
         model.objects.create(**key, **values)
 
 
-TALLY_FIELDS = (
-    "responses",
-    "unacceptable",
-    "acceptable",
-    "superior",
-    "applied_asked",
-    "applied_yes",
-)
-
-
 @transaction.atomic
 def feedback_tallies_rebuild(*, progress: Callable[[str], None] | None = None) -> int:
     """Recompute `SessionTally` from `ResponseTally` (after a bulk load, or if an occurrence
@@ -880,7 +871,7 @@ def feedback_tallies_rebuild(*, progress: Callable[[str], None] | None = None) -
     SessionTally.objects.all().delete()
     rows = (
         ResponseTally.objects.values("occurrence__session_id", "template_id", "kind", "mode")
-        .annotate(**{f"sum_{f}": Sum(f) for f in TALLY_FIELDS})
+        .annotate(**{f"sum_{f}": Sum(f) for f in TALLY_COLUMNS})
         .order_by()
     )
     written, batch = 0, []
@@ -891,7 +882,7 @@ def feedback_tallies_rebuild(*, progress: Callable[[str], None] | None = None) -
                 template_id=row["template_id"],
                 kind=row["kind"],
                 mode=row["mode"],
-                **{f: row[f"sum_{f}"] or 0 for f in TALLY_FIELDS},
+                **{f: row[f"sum_{f}"] or 0 for f in TALLY_COLUMNS},
             )
         )
         if len(batch) >= 10_000:
