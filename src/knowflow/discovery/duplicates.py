@@ -69,7 +69,8 @@ _EMPTY = np.empty(0, np.int64)
 
 @dataclass(frozen=True)
 class Doc:
-    """One session or talk as the detector sees it."""
+    """One session, talk or library resource as the detector sees it (``key`` is opaque: the
+    product uses ``(kind, id)`` so that a session and a resource never share a key)."""
 
     key: object
     title: str

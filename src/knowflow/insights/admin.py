@@ -15,7 +15,7 @@ from knowflow.insights.models import (
 class DuplicateClusterAdmin(admin.ModelAdmin):
     list_display = ["id", "status", "score", "decided_by", "decided_at"]
     list_filter = ["status"]
-    raw_id_fields = ["sessions", "merged_into", "decided_by"]
+    raw_id_fields = ["sessions", "resources", "merged_into", "merged_into_resource", "decided_by"]
 
 
 @admin.register(HourlyCost)

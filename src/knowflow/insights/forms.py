@@ -22,8 +22,24 @@ class DecisionForm(forms.Form):
             c for c in DuplicateCluster.Status.choices if c[0] != DuplicateCluster.Status.PROPOSED
         ]
     )
-    merged_into = forms.IntegerField(required=False, help_text="Session id, for a merge.")
+    merged_into = forms.CharField(
+        required=False,
+        help_text="For a merge, the copy kept: 'session:12' or 'resource:7' (a bare number is "
+        "a session id).",
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_merged_into(self) -> tuple[str, int] | None:
+        """The copy named for a merge as (kind, id); a session and a resource may share an
+        id, so the kind is part of the value."""
+        value = self.cleaned_data["merged_into"].strip()
+        if not value:
+            return None
+        kind, _, number = value.rpartition(":")
+        kind = kind or "session"
+        if kind not in ("session", "resource") or not number.isdigit():
+            raise forms.ValidationError("Name the copy as 'session:12' or 'resource:7'.")
+        return kind, int(number)
 
 
 class RoiStudyForm(forms.Form):

@@ -16,25 +16,38 @@ from django.db.models import Q
 
 
 class DuplicateCluster(models.Model):
-    """Sessions that teach the same thing, proposed by the detector or decided by an enabler.
+    """Sessions and stand-alone library resources that teach the same thing, proposed by the
+    detector or decided by an enabler.
 
     A decided cluster (duplicate, not a duplicate, merged) is kept through every re-detection
-    and its pairs are never proposed again; only undecided clusters are replaced.
+    and its pairs are never proposed again; only undecided clusters are replaced. A session and
+    a resource may share an integer id, so every member is named by its kind: the two member
+    tables below, ``merged_into`` / ``merged_into_resource``, and ``"a_kind"`` / ``"b_kind"`` in
+    the stored pairs.
     """
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
         DUPLICATE = "duplicate", "Duplicate"
         NOT_DUPLICATE = "not_duplicate", "Not a duplicate"
-        MERGED = "merged", "Merged into one session"
+        MERGED = "merged", "Merged into one copy"
 
     sessions = models.ManyToManyField("events.Session", related_name="duplicate_clusters")
+    # Only resources that belong to no session: a session's recording or slides are compared
+    # through the session itself.
+    resources = models.ManyToManyField(
+        "library.Resource", blank=True, related_name="duplicate_clusters"
+    )
     score = models.FloatField(help_text="Highest pair score in the cluster.")
-    # Pairs with their score and explanation: [{"a": id, "b": id, "score": …, "why": {…}}].
+    # Pairs with their score and explanation:
+    # [{"a": id, "a_kind": "session" | "resource", "b": id, "b_kind": …, "score": …, "why": {…}}].
     pairs = models.JSONField(default=list)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
     merged_into = models.ForeignKey(
         "events.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_into_resource = models.ForeignKey(
+        "library.Resource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.TextField(blank=True)
     decided_by = models.ForeignKey(
@@ -47,14 +60,25 @@ class DuplicateCluster(models.Model):
         ordering = ["-score", "id"]
         indexes = [models.Index(fields=["status"])]
         constraints = [
+            # The service makes a merge name exactly one copy; the database only refuses a
+            # merge naming two, or a target on an unmerged cluster. It cannot insist on one:
+            # deleting the copy (a library resource is deleted in the normal course of
+            # things) sets the target to NULL and must not fail.
             models.CheckConstraint(
-                condition=Q(status="merged", merged_into__isnull=False) | ~Q(status="merged"),
-                name="merged_cluster_names_its_session",
+                condition=Q(status="merged", merged_into__isnull=True)
+                | Q(status="merged", merged_into_resource__isnull=True)
+                | Q(merged_into__isnull=True, merged_into_resource__isnull=True),
+                name="merged_cluster_names_one_copy",
             )
         ]
 
     def __str__(self) -> str:
         return f"Cluster {self.pk} ({self.get_status_display()})"
+
+    @property
+    def merged_into_copy(self) -> object | None:
+        """The session or resource the copies were merged into (None once it is deleted)."""
+        return self.merged_into or self.merged_into_resource
 
 
 class DetectorSnapshot(models.Model):
@@ -63,6 +87,12 @@ class DetectorSnapshot(models.Model):
 
     stats = models.BinaryField()
     sessions = models.PositiveIntegerField()
+    # db_default: a process still running the previous release can write a snapshot.
+    resources = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Stand-alone library resources compared with the sessions.",
+    )
     pairs = models.PositiveIntegerField()
     seconds = models.FloatField()
     built_at = models.DateTimeField()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ from knowflow.insights.models import (
     HourlyCost,
     RoiStudy,
 )
+from knowflow.library.models import Resource
 
 # A rollup older than this is recomputed on read (the worker refreshes them every hour).
 ROLLUP_MAX_AGE = timedelta(hours=6)
@@ -150,6 +151,67 @@ def session_docs(sessions: QuerySet[Session]) -> list[D.Doc]:
 def detectable_sessions() -> QuerySet[Session]:
     """Every session but cancelled ones: proposals count, a proposal can duplicate a talk."""
     return Session.objects.exclude(status=Session.Status.CANCELLED)
+
+
+# What a cluster member is. Sessions and resources are numbered independently (session 7 and
+# resource 7 are different things), so the detector's keys, the decided pairs and the stored
+# pairs always carry the kind with the id.
+SESSION = "session"
+RESOURCE = "resource"
+MemberKey = tuple[str, int]
+
+# A note's body can be a whole article; the detector's weights were fitted on talk abstracts
+# (a few hundred words). The first RESOURCE_TEXT_CHARS characters of description + body say
+# what a resource teaches, and bound the cost of one huge note.
+RESOURCE_TEXT_CHARS = 20_000
+
+
+def detectable_resources() -> QuerySet[Resource]:
+    """Stand-alone library resources: those that belong to no session. A session's recording
+    or slides teach what the session teaches; they are compared through the session."""
+    return Resource.objects.filter(session__isnull=True)
+
+
+def resource_docs(resources: QuerySet[Resource]) -> list[D.Doc]:
+    """Resources as the duplicate detector sees them, keyed ``("resource", id)``, in three
+    queries whatever their number.
+
+    Mapping onto a session's fields: title → title; description, then body (a note's text)
+    → abstract; authors → speakers (the people who made it, as speakers made a session);
+    topics → topics. The owner is left out: an owner vouches for a resource (often whoever
+    filed a link) without having written it, so two articles filed by one enabler would look
+    like "the same speaker".
+    """
+    rows = list(resources.order_by("id").values_list("id", "title", "description", "body"))
+    authors: dict[int, list[str]] = defaultdict(list)
+    topics: dict[int, list[str]] = defaultdict(list)
+    ids = resources.values("id")
+    for resource_id, name in Resource.authors.through.objects.filter(resource__in=ids).values_list(
+        "resource_id", "person__display_name"
+    ):
+        authors[resource_id].append(name)
+    for resource_id, name in Resource.topics.through.objects.filter(resource__in=ids).values_list(
+        "resource_id", "topic__name"
+    ):
+        topics[resource_id].append(name)
+    return [
+        D.Doc(
+            key=(RESOURCE, pk),
+            title=title,
+            description="\n\n".join(t for t in (description, body) if t)[:RESOURCE_TEXT_CHARS],
+            speakers=tuple(authors[pk]),
+            topics=tuple(topics[pk]),
+        )
+        for pk, title, description, body in rows
+    ]
+
+
+def detection_docs() -> tuple[list[D.Doc], int, int]:
+    """Everything full detection compares — non-cancelled sessions, then stand-alone
+    resources — keyed by ``(kind, id)``; with the number of sessions and of resources."""
+    sessions = [replace(d, key=(SESSION, d.key)) for d in session_docs(detectable_sessions())]
+    resources = resource_docs(detectable_resources())
+    return [*sessions, *resources], len(sessions), len(resources)
 
 
 @dataclass
@@ -286,11 +348,7 @@ def already_taught(
 
 
 def _recordings(session_ids: list[int]) -> dict[int, str]:
-    """The recording of each session, from the library (none when the library is absent)."""
-    try:
-        from knowflow.library.models import Resource
-    except ImportError:
-        return {}
+    """The recording of each session, from the library."""
     out: dict[int, str] = {}
     for session_id, url, slug in Resource.objects.filter(
         session_id__in=session_ids, kind="recording"
@@ -301,10 +359,6 @@ def _recordings(session_ids: list[int]) -> dict[int, str]:
 
 def sessions_by_external_id(external_ids: list[str]) -> dict[str, int]:
     """Imported talks' original ids → session ids (the library keeps them on the recording)."""
-    try:
-        from knowflow.library.models import Resource
-    except ImportError:
-        return {}
     out: dict[str, int] = {}
     wanted = list(dict.fromkeys(external_ids))
     for start in range(0, len(wanted), 500):
@@ -324,6 +378,18 @@ class CopyHours:
     preparation: float
     delivery: float
     first: datetime | None
+    kind: str = SESSION
+
+
+@dataclass
+class ResourceCopy:
+    """A stand-alone resource in a cluster. It has no hours: Knowflow records no time for
+    writing a document or making a recording (no duration, no effort), and the preparation
+    estimate is a multiple of delivery time, which a resource does not have."""
+
+    resource: Resource
+    added: datetime
+    kind: str = RESOURCE
 
 
 @dataclass
@@ -333,24 +399,54 @@ class ClusterView:
     circles: list[str]
     units: list[str]
     pairs: list[dict] = field(default_factory=list)
+    resources: list[ResourceCopy] = field(default_factory=list)
+
+    @property
+    def members(self) -> list[CopyHours | ResourceCopy]:
+        """Every member: the sessions (first given first), then the resources (first added
+        first)."""
+        return [*self.copies, *self.resources]
+
+    @property
+    def best_pair_titles(self) -> tuple[str, str] | None:
+        """The titles of the two members of the best pair (the one the explanation is of)."""
+        if not self.pairs:
+            return None
+        titles: dict[MemberKey, str] = {
+            (SESSION, c.session.pk): c.session.title for c in self.copies
+        }
+        titles.update({(RESOURCE, r.resource.pk): r.resource.title for r in self.resources})
+        best = self.pairs[0]
+        a = titles.get((best.get("a_kind", SESSION), best["a"]))
+        b = titles.get((best.get("b_kind", SESSION), best["b"]))
+        return (a, b) if a and b else None
 
     @property
     def hours_spent(self) -> float:
-        return round(sum(c.preparation + c.delivery for c in self.copies), 1)
+        """Preparation and delivery of the session copies (resources have no hours)."""
+        return round(sum((c.preparation + c.delivery for c in self.copies), 0.0), 1)
 
     @property
     def hours_reuse_would_save(self) -> float:
-        """Preparing every copy after the first: reusing the first (or its recording) would
-        have spared it. Delivery is not counted: the audience still needed a session."""
-        return round(sum(c.preparation for c in self.copies[1:]), 1)
+        """Preparing every session copy after the first: reusing the first (or its recording)
+        would have spared it. Delivery is not counted: the audience still needed a session.
+        Resources count neither way: they have no recorded hours, and whether a document
+        would have spared a session's preparation is not something the data can tell."""
+        return round(sum((c.preparation for c in self.copies[1:]), 0.0), 1)
 
 
 def duplicate_clusters(*, viewer: Person, status: str = "", limit: int = 200) -> list[ClusterView]:
-    """Clusters (proposed first, best score first) with the hours each copy cost."""
+    """Clusters (proposed first, best score first) with the hours each session copy cost
+    and the stand-alone resources among the copies."""
     _require_viewer(viewer)
     clusters = DuplicateCluster.objects.select_related(
-        "merged_into", "decided_by"
-    ).prefetch_related("sessions__circle", "sessions__speakers__org_unit")
+        "merged_into", "merged_into_resource", "decided_by"
+    ).prefetch_related(
+        "sessions__circle",
+        "sessions__speakers__org_unit",
+        "resources__circle",
+        "resources__authors__org_unit",
+    )
     if status:
         if status not in DuplicateCluster.Status.values:
             raise DomainError(f"Unknown status '{status}'.", field="status")
@@ -383,20 +479,23 @@ def duplicate_clusters(*, viewer: Person, status: str = "", limit: int = 200) ->
                 )
             )
         copies.sort(key=lambda c: (c.first is None, c.first or timezone.now(), c.session.pk))
+        resources = sorted(
+            (ResourceCopy(resource=r, added=r.created_at) for r in cluster.resources.all()),
+            key=lambda r: (r.added, r.resource.pk),
+        )
+        makers = [p for s in cluster.sessions.all() for p in s.speakers.all()]
+        makers += [p for r in cluster.resources.all() for p in r.authors.all()]
         views.append(
             ClusterView(
                 cluster=cluster,
                 copies=copies,
-                circles=sorted({s.circle.name for s in cluster.sessions.all() if s.circle}),
-                units=sorted(
-                    {
-                        p.org_unit.name
-                        for s in cluster.sessions.all()
-                        for p in s.speakers.all()
-                        if p.org_unit
-                    }
+                circles=sorted(
+                    {s.circle.name for s in cluster.sessions.all() if s.circle}
+                    | {r.circle.name for r in cluster.resources.all() if r.circle}
                 ),
+                units=sorted({p.org_unit.name for p in makers if p.org_unit}),
                 pairs=cluster.pairs,
+                resources=resources,
             )
         )
     views.sort(

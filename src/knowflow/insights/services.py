@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
@@ -29,6 +30,7 @@ from knowflow.insights.models import (
     RoiStudy,
     RoiTrainingAvoided,
 )
+from knowflow.library.models import Resource
 
 # Explanations are stored for at most this many pairs per cluster (a big cluster of a talk
 # given twenty times would otherwise store 190 explanations nobody reads).
@@ -42,16 +44,25 @@ class DetectionReport:
     clusters: int
     kept_decided: int
     seconds: float
+    resources: int = 0
 
 
 def _snapshot_blob(scorer: D.Scorer) -> bytes:
     """The statistics plus an index for the incremental check: every informative shingle
-    and title word with the session holding it, sorted by hash for ``searchsorted``."""
-    keys = np.array(scorer.keys, np.int64)
+    and title word with the session holding it, sorted by hash for ``searchsorted``.
+
+    The statistics cover everything detection compared (sessions and stand-alone resources),
+    so that a new proposal is scored as a full detection would score it; the index holds
+    sessions only, because the check answers with sessions ("already taught")."""
+    is_session = np.array([kind == selectors.SESSION for kind, _ in scorer.keys], bool)
+    ids = np.array([pk for _, pk in scorer.keys], np.int64)
 
     def index(bags: D.Bags) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(bags.hashes, kind="stable")
-        return bags.hashes[order], keys[bags.owners[order]]
+        owners = bags.owners
+        kept = is_session[owners]
+        hashes, owners = bags.hashes[kept], owners[kept]
+        order = np.argsort(hashes, kind="stable")
+        return hashes[order], ids[owners[order]]
 
     shingles, shingle_owners = index(scorer.shingles)
     titles, title_owners = index(scorer.titles)
@@ -67,24 +78,39 @@ def _snapshot_blob(scorer: D.Scorer) -> bytes:
     return buffer.getvalue()
 
 
-def duplicates_detect(*, now: datetime | None = None) -> DetectionReport:
-    """Run the detector over every session and replace the undecided clusters.
+def _decided_members() -> dict[int, set[selectors.MemberKey]]:
+    """Members of every decided cluster, by cluster, each named by its kind and id."""
+    decided: dict[int, set[selectors.MemberKey]] = {}
+    not_proposed = ~Q(duplicatecluster__status=DuplicateCluster.Status.PROPOSED)
+    for kind, through, column in (
+        (selectors.SESSION, DuplicateCluster.sessions.through, "session_id"),
+        (selectors.RESOURCE, DuplicateCluster.resources.through, "resource_id"),
+    ):
+        for cluster_id, member_id in through.objects.filter(not_proposed).values_list(
+            "duplicatecluster_id", column
+        ):
+            decided.setdefault(cluster_id, set()).add((kind, member_id))
+    return decided
 
-    Decided clusters stay as they are, and a pair whose two sessions are in one decided
+
+def duplicates_detect(*, now: datetime | None = None) -> DetectionReport:
+    """Run the detector over every session and stand-alone library resource, and replace the
+    undecided clusters.
+
+    Sessions and resources are one catalogue: the same features, weights, threshold,
+    candidate joins and corpus statistics, so a resource is compared with every session and
+    every other resource that shares a rare passage or a similar title — never with all.
+    Decided clusters stay as they are, and a pair whose two members are in one decided
     cluster is never proposed again (an enabler said "not a duplicate" once; that holds).
-    New evidence still counts: a new session matching a decided cluster's member makes a new
-    proposal. Writes a snapshot for the incremental check of new proposals.
+    New evidence still counts: a new session or resource matching a decided cluster's member
+    makes a new proposal. Writes a snapshot for the incremental check of new proposals.
     """
     started = clock.perf_counter()
     now = now or timezone.now()
-    docs = selectors.session_docs(selectors.detectable_sessions())
+    docs, n_sessions, n_resources = selectors.detection_docs()
     scorer = D.Scorer(docs)
     matches = D.detect(scorer)
-    decided: dict[int, set[int]] = {}
-    for cluster_id, session_id in DuplicateCluster.sessions.through.objects.exclude(
-        duplicatecluster__status=DuplicateCluster.Status.PROPOSED
-    ).values_list("duplicatecluster_id", "session_id"):
-        decided.setdefault(cluster_id, set()).add(session_id)
+    decided = _decided_members()
     settled = {(a, b) for members in decided.values() for a in members for b in members if a < b}
     fresh = [m for m in matches if (min(m.a, m.b), max(m.a, m.b)) not in settled]
     groups = D.clusters(scorer.keys, fresh)
@@ -94,8 +120,9 @@ def duplicates_detect(*, now: datetime | None = None) -> DetectionReport:
     elapsed = clock.perf_counter() - started
     with transaction.atomic():
         DuplicateCluster.objects.filter(status=DuplicateCluster.Status.PROPOSED).delete()
-        through = DuplicateCluster.sessions.through
-        links = []
+        session_link = DuplicateCluster.sessions.through
+        resource_link = DuplicateCluster.resources.through
+        session_links, resource_links = [], []
         for members in groups:
             inside = set(members)
             pairs = sorted(
@@ -104,26 +131,39 @@ def duplicates_detect(*, now: datetime | None = None) -> DetectionReport:
             )
             stored = [
                 {
-                    "a": m.a,
-                    "b": m.b,
+                    "a": m.a[1],
+                    "a_kind": m.a[0],
+                    "b": m.b[1],
+                    "b_kind": m.b[0],
                     "score": round(m.score, 3),
                     "why": scorer.explain(m.a, m.b).to_dict() if i < EXPLAINED_PAIRS else None,
                 }
                 for i, m in enumerate(pairs)
             ]
             cluster = DuplicateCluster.objects.create(score=round(pairs[0].score, 3), pairs=stored)
-            links += [through(duplicatecluster_id=cluster.pk, session_id=key) for key in members]
-        through.objects.bulk_create(links, batch_size=2000)
+            for kind, pk in members:
+                if kind == selectors.SESSION:
+                    session_links.append(
+                        session_link(duplicatecluster_id=cluster.pk, session_id=pk)
+                    )
+                else:
+                    resource_links.append(
+                        resource_link(duplicatecluster_id=cluster.pk, resource_id=pk)
+                    )
+        session_link.objects.bulk_create(session_links, batch_size=2000)
+        resource_link.objects.bulk_create(resource_links, batch_size=2000)
         DetectorSnapshot.objects.all().delete()
         DetectorSnapshot.objects.create(
             stats=_snapshot_blob(scorer),
-            sessions=len(docs),
+            sessions=n_sessions,
+            resources=n_resources,
             pairs=len(matches),
             seconds=elapsed,
             built_at=now,
         )
     return DetectionReport(
-        sessions=len(docs),
+        sessions=n_sessions,
+        resources=n_resources,
         pairs=len(matches),
         clusters=len(groups),
         kept_decided=len(decided),
@@ -137,26 +177,42 @@ def duplicate_cluster_decide(
     actor: Person,
     status: str,
     merged_into: Session | None = None,
+    merged_into_resource: Resource | None = None,
     note: str = "",
 ) -> DuplicateCluster:
-    """Record an enabler's decision on a cluster; it is kept through every re-detection."""
+    """Record an enabler's decision on a cluster; it is kept through every re-detection.
+
+    A merge names the one copy the others were merged into: a session (``merged_into``) or a
+    resource (``merged_into_resource``) of the cluster.
+    """
     if not permissions.can_decide_duplicates(actor=actor):
         raise Forbidden("Only enablers decide on duplicates.")
     if status not in DuplicateCluster.Status.values or status == DuplicateCluster.Status.PROPOSED:
         raise DomainError("Decide 'duplicate', 'not_duplicate' or 'merged'.", field="status")
     if status == DuplicateCluster.Status.MERGED:
-        if merged_into is None:
-            raise DomainError("Say which session the copies were merged into.", field="merged_into")
-        if not cluster.sessions.filter(pk=merged_into.pk).exists():
+        if merged_into is None and merged_into_resource is None:
+            raise DomainError("Say which copy the others were merged into.", field="merged_into")
+        if merged_into is not None and merged_into_resource is not None:
+            raise DomainError("Name one copy to merge into, not two.", field="merged_into")
+        if merged_into is not None and not cluster.sessions.filter(pk=merged_into.pk).exists():
             raise DomainError(
                 "The session merged into must be one of the cluster's.", field="merged_into"
             )
-    elif merged_into is not None:
-        raise DomainError("Only a merged cluster names a session.", field="merged_into")
+        if (
+            merged_into_resource is not None
+            and not cluster.resources.filter(pk=merged_into_resource.pk).exists()
+        ):
+            raise DomainError(
+                "The resource merged into must be one of the cluster's.",
+                field="merged_into_resource",
+            )
+    elif merged_into is not None or merged_into_resource is not None:
+        raise DomainError("Only a merged cluster names a copy.", field="merged_into")
     with transaction.atomic():
         locked = DuplicateCluster.objects.select_for_update().get(pk=cluster.pk)
         locked.status = status
         locked.merged_into = merged_into
+        locked.merged_into_resource = merged_into_resource
         locked.note = note
         locked.decided_by = actor
         locked.decided_at = timezone.now()

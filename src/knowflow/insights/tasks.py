@@ -17,6 +17,7 @@ def refresh_insights(*, duplicates: bool = True) -> dict[str, object]:
         detection = services.duplicates_detect()
         report.update(
             sessions=detection.sessions,
+            resources=detection.resources,
             duplicate_pairs=detection.pairs,
             clusters=detection.clusters,
             detection_seconds=round(detection.seconds, 1),

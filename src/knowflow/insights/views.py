@@ -25,6 +25,7 @@ from knowflow.insights.forms import (
     RoiTrainingForm,
 )
 from knowflow.insights.models import DuplicateCluster
+from knowflow.library.models import Resource
 from knowflow.web.errors import add_to_form, error_page, flash
 
 View = Callable[..., HttpResponse]
@@ -226,20 +227,30 @@ def duplicate_decide(request: HttpRequest, cluster_id: int) -> HttpResponse:
         raise NotFound(f"There is no duplicate cluster with id {cluster_id}.")
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a decision.")
+        messages.error(
+            request,
+            form.errors["merged_into"][0] if "merged_into" in form.errors else "Choose a decision.",
+        )
         return redirect("insights:duplicates")
-    merged_into = None
+    merged_into = merged_into_resource = None
     if form.cleaned_data["merged_into"]:
-        merged_into = Session.objects.filter(pk=form.cleaned_data["merged_into"]).first()
-        if merged_into is None:
-            messages.error(request, "There is no such session to merge into.")
+        kind, pk = form.cleaned_data["merged_into"]
+        model = Session if kind == "session" else Resource
+        target = model.objects.filter(pk=pk).first()
+        if target is None:
+            messages.error(request, f"There is no such {kind} to merge into.")
             return redirect("insights:duplicates")
+        if kind == "session":
+            merged_into = target
+        else:
+            merged_into_resource = target
     try:
         services.duplicate_cluster_decide(
             cluster=cluster,
             actor=request.viewer,
             status=form.cleaned_data["status"],
             merged_into=merged_into,
+            merged_into_resource=merged_into_resource,
             note=form.cleaned_data["note"],
         )
     except Forbidden:

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Query, Router, Schema
 
 from knowflow.accounts.models import Office, OrgUnit
@@ -17,6 +18,7 @@ from knowflow.circles.models import Circle
 from knowflow.events.models import Session
 from knowflow.insights import selectors, services
 from knowflow.insights.models import DuplicateCluster, RoiStudy
+from knowflow.library.models import Resource
 
 router = Router(tags=["insights"])
 
@@ -55,6 +57,35 @@ def network(request: HttpRequest, query: Query[PeriodQuery]) -> dict:
     return {**board.network, **_freshness(board)}
 
 
+def _member_out(member: selectors.CopyHours | selectors.ResourceCopy) -> dict:
+    """One member of a cluster, named by its kind (a session and a resource may share an id)."""
+    if isinstance(member, selectors.ResourceCopy):
+        r = member.resource
+        return {
+            "kind": "resource",
+            "id": r.pk,
+            "slug": r.slug,
+            "title": r.title,
+            "url": reverse("library:resource", args=[r.slug]),
+            "resource_kind": r.kind,
+            "added": member.added.isoformat(),
+            # No hours are recorded for a resource (see docs/insights.md).
+            "preparation_hours": None,
+            "delivery_hours": None,
+        }
+    s = member.session
+    return {
+        "kind": "session",
+        "id": s.pk,
+        "slug": s.slug,
+        "title": s.title,
+        "url": reverse("events:session", args=[s.slug]),
+        "preparation_hours": member.preparation,
+        "delivery_hours": member.delivery,
+        "first_given": member.first.isoformat() if member.first else None,
+    }
+
+
 def _cluster_out(view: selectors.ClusterView) -> dict:
     c = view.cluster
     return {
@@ -62,12 +93,15 @@ def _cluster_out(view: selectors.ClusterView) -> dict:
         "status": c.status,
         "score": c.score,
         "merged_into": c.merged_into_id,
+        "merged_into_resource": c.merged_into_resource_id,
         "note": c.note,
         "decided_at": c.decided_at.isoformat() if c.decided_at else None,
         "hours_spent": view.hours_spent,
         "hours_reuse_would_save": view.hours_reuse_would_save,
         "circles": view.circles,
         "org_units": view.units,
+        # Every member with its kind; "sessions" keeps the session copies as it always did.
+        "members": [_member_out(m) for m in view.members],
         "sessions": [
             {
                 "id": copy.session.pk,
@@ -92,7 +126,8 @@ def duplicate_list(request: HttpRequest, status: str = "") -> list[dict]:
 
 class DecisionIn(Schema):
     status: str
-    merged_into: int | None = None
+    merged_into: int | None = None  # a session of the cluster
+    merged_into_resource: int | None = None  # or a resource of the cluster
     note: str = ""
 
 
@@ -104,11 +139,17 @@ def duplicate_decide(request: HttpRequest, cluster_id: int, payload: DecisionIn)
         if payload.merged_into
         else None
     )
+    merged_into_resource = (
+        fetch(Resource, payload.merged_into_resource, what="resource", field="merged_into_resource")
+        if payload.merged_into_resource
+        else None
+    )
     services.duplicate_cluster_decide(
         cluster=cluster,
         actor=viewer(request),
         status=payload.status,
         merged_into=merged_into,
+        merged_into_resource=merged_into_resource,
         note=payload.note,
     )
     return _cluster_out(

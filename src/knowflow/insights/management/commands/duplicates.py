@@ -1,10 +1,12 @@
-"""``knowflow duplicates [--json] [--refresh]`` lists the duplicate clusters;
+"""``knowflow duplicates [--json] [--refresh]`` lists the duplicate clusters (sessions and
+stand-alone library resources, each member with its kind);
 ``knowflow duplicates pairs FILE.jsonl`` scores given pairs of imported talks.
 
 Pairs mode reads lines ``{"a": ID, "b": ID}`` where the IDs are the talks' ids in the import
 file (kept by the library as ``external_id``) and prints one JSON line per input line:
 ``{"a": …, "b": …, "score": 0.87, "duplicate": true}`` — the decision the product makes at its
-shipped threshold, with the corpus statistics of every session in the database. A pair with
+shipped threshold, with the corpus statistics of every session in the database (sessions
+only, as before resources took part in detection: the talks are sessions). A pair with
 an unknown ID, or a line that is not such an object, gets ``"error"`` instead: one bad pair
 never stops the others.
 """
@@ -48,21 +50,40 @@ class Command(BaseCommand):
             report = services.duplicates_detect()
             if not options["json"]:
                 self.stderr.write(
-                    f"Detection: {report.sessions} sessions, {report.pairs} pairs, "
+                    f"Detection: {report.sessions} sessions, {report.resources} resources, "
+                    f"{report.pairs} pairs, "
                     f"{report.clusters} new clusters in {report.seconds:.1f} s."
                 )
         self.clusters(as_json=options["json"])
 
     def clusters(self, *, as_json: bool) -> None:
-        clusters = DuplicateCluster.objects.prefetch_related("sessions").order_by("-score", "id")
+        clusters = DuplicateCluster.objects.prefetch_related("sessions", "resources").order_by(
+            "-score", "id"
+        )
         for cluster in clusters:
             sessions = sorted(cluster.sessions.all(), key=lambda s: s.pk)
+            resources = sorted(cluster.resources.all(), key=lambda r: r.pk)
+            # Each member names its kind: a session and a resource may share an id.
+            members = [
+                {"kind": "session", "id": s.pk, "slug": s.slug, "title": s.title} for s in sessions
+            ] + [
+                {
+                    "kind": "resource",
+                    "id": r.pk,
+                    "slug": r.slug,
+                    "title": r.title,
+                    "resource_kind": r.kind,
+                }
+                for r in resources
+            ]
             if as_json:
                 record = {
                     "id": cluster.pk,
                     "status": cluster.status,
                     "score": cluster.score,
                     "merged_into": cluster.merged_into_id,
+                    "merged_into_resource": cluster.merged_into_resource_id,
+                    "members": members,
                     "sessions": [{"id": s.pk, "slug": s.slug, "title": s.title} for s in sessions],
                 }
                 self.stdout.write(json.dumps(record, ensure_ascii=False))
@@ -70,8 +91,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"cluster {cluster.pk} · {cluster.get_status_display()} · score {cluster.score:.2f}"
                 )
-                for s in sessions:
-                    self.stdout.write(f"  {s.pk:>7}  {s.title}")
+                for m in members:
+                    self.stdout.write(f"  {m['kind']:<8} {m['id']:>7}  {m['title']}")
 
     def pairs(self, path: str) -> None:
         if path == "-":
