@@ -715,20 +715,26 @@ def _programme_sql(
         shown = "SELECT * FROM cell WHERE responses >= %s"
         shown_params: list[Any] = [k]
     else:
+        # Per session: the hidden responses and the smallest visible cell, which is hidden
+        # too when they are between 1 and k-1 (ties to the lower key, None first).
         shown = f"""
-            SELECT * FROM (
-                SELECT cell.*,
-                    SUM(CASE WHEN responses < %s THEN responses ELSE 0 END)
-                        OVER (PARTITION BY session_id) AS hidden,
-                    ROW_NUMBER() OVER (
-                        PARTITION BY session_id
-                        ORDER BY CASE WHEN responses >= %s THEN 0 ELSE 1 END, responses,
-                                 CASE WHEN cell IS NULL THEN 0 ELSE 1 END, cell
-                    ) AS smallest
-                FROM cell
-            ) ranked
-            WHERE responses >= %s AND NOT (hidden > 0 AND hidden < %s AND smallest = 1)
-                  {"AND cell = %s" if chosen is not None else ""}
+            SELECT cell.* FROM cell JOIN (
+                SELECT session_id,
+                       SUM(CASE WHEN responses < %s THEN responses ELSE 0 END) AS hidden,
+                       MIN(CASE WHEN responses >= %s THEN responses END) AS low
+                FROM cell GROUP BY session_id
+            ) split ON split.session_id = cell.session_id
+            WHERE cell.responses >= %s
+              AND NOT (
+                  split.hidden > 0 AND split.hidden < %s AND cell.responses = split.low
+                  AND NOT EXISTS (
+                      SELECT 1 FROM cell other
+                      WHERE other.session_id = cell.session_id AND other.responses = split.low
+                        AND ((other.cell IS NULL AND cell.cell IS NOT NULL)
+                             OR other.cell < cell.cell)
+                  )
+              )
+              {"AND cell.cell = %s" if chosen is not None else ""}
         """
         shown_params = [k, k, k, k, *([chosen] if chosen is not None else [])]
     # A session is in one group, except when grouping by mode: then count them once.
