@@ -385,3 +385,26 @@ def test_org_tree_rule_on_three_levels_and_bad_data() -> None:
     # A cycle in the data (2 -> 3 -> 2) does not hang the walk.
     looped = selectors.OrgTree.of({2: 3, 3: 2})
     assert selectors.org_unit_visible({2: 10, 3: 10}, 2, k=5, tree=looped) in (True, False)
+
+
+def test_the_programme_and_the_results_page_break_ties_the_same_way() -> None:
+    # 6 room, 6 online, 3 recording: one of the two sixes must go with the 3. Both views
+    # hide the same one (the lower key, "online"); if they differed, together they would
+    # show room and online, and the total would give away the 3.
+    enabler = make_person(role=Person.Role.ENABLER)
+    session = answered_session(
+        [
+            (6, {"mode": Attendance.Mode.ROOM}),
+            (6, {"mode": Attendance.Mode.ONLINE}),
+            (3, {"mode": Attendance.Mode.RECORDING}),
+        ]
+    )
+    page = {
+        mode: session_summary(session, enabler, mode=mode).visible
+        for mode in (Attendance.Mode.ROOM, Attendance.Mode.ONLINE, Attendance.Mode.RECORDING)
+    }
+    programme = selectors.programme_view(
+        viewer=enabler, filters=selectors.ProgrammeFilters(group_by="mode")
+    )
+    assert page == {"room": True, "online": False, "recording": False}
+    assert {row.key: row.n for row in programme.rows} == {"room": 6}
