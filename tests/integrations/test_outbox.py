@@ -144,8 +144,13 @@ def test_moving_sends_an_update_with_a_higher_sequence(
     )
     outbox_deliver_due()
 
-    invitation, update = smtp.messages
-    assert update["Subject"] == "Changed: Zero-downtime migrations"
+    invitation, update, to_speaker = smtp.messages
+    assert [(m["To"], m["Subject"]) for m in smtp.messages] == [
+        (person.email, "You're going: Zero-downtime migrations"),
+        (person.email, "Changed: Zero-downtime migrations"),
+        (speaker.email, "Changed: Zero-downtime migrations"),
+    ]
+    assert only_event(calendar_part(to_speaker)[1])["SEQUENCE"] == 1
     method, calendar = calendar_part(update)
     event = only_event(calendar)
     assert method == "REQUEST"
@@ -166,10 +171,11 @@ def test_cancelling_a_place_sends_a_cancel_and_invites_the_next_in_line(
 
     assert [(m["To"], m["Subject"]) for m in smtp.messages] == [
         (first.email, "You're going: Zero-downtime migrations"),
+        (waiting.email, "You are on the waitlist for Zero-downtime migrations (position 1)"),
         (first.email, "Cancelled: your place at Zero-downtime migrations"),
         (waiting.email, "You're going: Zero-downtime migrations"),
     ]
-    method, calendar = calendar_part(smtp.messages[1])
+    method, calendar = calendar_part(smtp.messages[2])
     assert (method, calendar["METHOD"], only_event(calendar)["STATUS"]) == (
         "CANCEL",
         "CANCEL",
@@ -191,7 +197,8 @@ def test_cancelling_the_session_sends_cancel_to_everyone_going(
     outbox_deliver_due()
 
     cancels = [m for m in smtp.messages if m["Subject"] == "Cancelled: Zero-downtime migrations"]
-    assert sorted(m["To"] for m in cancels) == sorted(p.email for p in people)
+    speaker = session.speakers.get()
+    assert sorted(m["To"] for m in cancels) == sorted([*(p.email for p in people), speaker.email])
     for message in cancels:
         method, calendar = calendar_part(message)
         event = only_event(calendar)
@@ -382,11 +389,13 @@ def test_reinstating_a_cancelled_session_sends_a_request_with_a_higher_sequence(
     session_update(session=session, actor=speaker, status=Session.Status.SCHEDULED)
     outbox_deliver_due()
 
-    assert [m["Subject"] for m in smtp.messages] == [
-        "You're going: Zero-downtime migrations",
-        "Cancelled: Zero-downtime migrations",
-        "Changed: Zero-downtime migrations",
+    assert [(m["To"], m["Subject"]) for m in smtp.messages] == [
+        (person.email, "You're going: Zero-downtime migrations"),
+        (person.email, "Cancelled: Zero-downtime migrations"),
+        (speaker.email, "Cancelled: Zero-downtime migrations"),
+        (person.email, "Changed: Zero-downtime migrations"),
+        (speaker.email, "Changed: Zero-downtime migrations"),
     ]
-    method, calendar = calendar_part(smtp.messages[-1])
+    method, calendar = calendar_part(smtp.messages[-2])
     event = only_event(calendar)
     assert (method, event["STATUS"], event["SEQUENCE"]) == ("REQUEST", "CONFIRMED", 2)

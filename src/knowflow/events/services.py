@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, Person
@@ -144,15 +144,29 @@ def session_update(
     if status is not None:
         session.status = _check_choice(status, Session.Status, "status")
     session.save()
-    if was_cancelled != (session.status == Session.Status.CANCELLED):
+    now_cancelled = session.status == Session.Status.CANCELLED
+    added: set[int] = set()
+    removed: set[int] = set()
+    if speakers is not None:
+        before = set(session.speakers.values_list("pk", flat=True))
+        session.speakers.set(speaker_list)
+        after = {person.pk for person in speaker_list}
+        added, removed = after - before, before - after
+    if was_cancelled != now_cancelled:
         # Cancelling (or reinstating) changes every date's STATUS: calendars need a new SEQUENCE.
+        # The emails go to the speakers as they are now, new ones included.
         Occurrence.objects.filter(session=session).update(sequence=F("sequence") + 1)
         if was_cancelled:
             outbox.outbox_enqueue_session_reinstated(session=session)
         else:
             outbox.outbox_enqueue_session_cancelled(session=session)
-    if speakers is not None:
-        session.speakers.set(speaker_list)
+    # New speakers get each upcoming date in their calendar (unless the status change above
+    # already sent it, or there is nothing to attend); former ones have it removed (unless it
+    # was cancelled already).
+    invite = added if not (was_cancelled or now_cancelled) else set()
+    withdraw = removed if not was_cancelled else set()
+    if invite or withdraw:
+        outbox.outbox_enqueue_speakers_changed(session=session, added=invite, removed=withdraw)
     if topics is not None:
         session.topics.set(topics)
     search_index.index_sessions_and_speakers([session.pk])
@@ -180,18 +194,30 @@ def _check_occurrence_fields(
 
 
 def _lock_room_and_check_free(
-    *, room: Room, start: datetime, end: datetime, exclude: Occurrence | None = None
+    *,
+    room: Room,
+    start: datetime,
+    end: datetime,
+    actor: Person,
+    exclude: Occurrence | None = None,
 ) -> None:
     # The lock on the room row makes concurrent bookings of this room queue here.
     Room.objects.select_for_update().filter(pk=room.pk).first()
-    clash = Occurrence.objects.filter(room=room, start__lt=end, end__gt=start)
+    # A cancelled date no longer holds its room (it cannot be reinstated on its own).
+    clash = Occurrence.objects.filter(
+        room=room, start__lt=end, end__gt=start, cancelled_at__isnull=True
+    )
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
-    other = clash.select_related("session").first()
+    other = clash.select_related("session").order_by("start", "id").first()
     if other is not None:
+        # In the zone of the person who asked: they read it next to the time they typed.
+        other_start, other_end = actor.local(other.start), actor.local(other.end)
+        same_day = other_end.date() == other_start.date()
+        until = f"{other_end:%H:%M}" if same_day else f"{other_end:%Y-%m-%d %H:%M}"
         raise RoomAlreadyBooked(
             f"{room.name} is already booked for “{other.session.title}” "
-            f"from {other.start:%Y-%m-%d %H:%M} to {other.end:%H:%M} UTC.",
+            f"from {other_start:%Y-%m-%d %H:%M} to {until} {actor.timezone}.",
             field="room",
         )
 
@@ -216,13 +242,15 @@ def occurrence_create(
         start=start, end=end, room=room, online_url=online_url, capacity=capacity
     )
     if room is not None:
-        _lock_room_and_check_free(room=room, start=start, end=end)
+        _lock_room_and_check_free(room=room, start=start, end=end, actor=actor)
     occurrence = Occurrence.objects.create(
         session=session, start=start, end=end, room=room, online_url=online_url, capacity=capacity
     )
     if session.status == Session.Status.PROPOSED:
         session.status = Session.Status.SCHEDULED
         session.save(update_fields=["status", "updated_at"])
+    if session.status != Session.Status.CANCELLED and end > timezone.now():
+        outbox.outbox_enqueue_speaker_invitations(occurrence=occurrence)
     search_index.index_sessions([session.pk])  # its date is what search shows and filters on
     return occurrence
 
@@ -245,6 +273,9 @@ def occurrence_update(
             "Only the session's speakers, its circle's champions and enablers can edit it."
         )
     occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+    if occurrence.cancelled_at is not None:
+        # A change would send "Changed" invitations that put a cancelled date back in calendars.
+        raise Conflict("This date is cancelled; it cannot be changed.")
     new_start = start or occurrence.start
     new_end = end or occurrence.end
     new_room = None if clear_room else (room or occurrence.room)
@@ -254,7 +285,9 @@ def occurrence_update(
         start=new_start, end=new_end, room=new_room, online_url=new_url, capacity=new_capacity
     )
     if new_room is not None:
-        _lock_room_and_check_free(room=new_room, start=new_start, end=new_end, exclude=occurrence)
+        _lock_room_and_check_free(
+            room=new_room, start=new_start, end=new_end, actor=actor, exclude=occurrence
+        )
     moved = (new_start, new_end, new_room.pk if new_room else None, new_url) != (
         occurrence.start,
         occurrence.end,
@@ -309,8 +342,22 @@ def _promote_waitlist(occurrence: Occurrence) -> list[Registration]:
     for registration in promoted:
         registration.status = Registration.Status.GOING
         registration.save(update_fields=["status", "updated_at"])
-        outbox.outbox_enqueue_invitation(registration=registration)
+        outbox.outbox_enqueue_invitation(registration=registration, promoted=True)
     return promoted
+
+
+def _waitlist_position(registration: Registration) -> int:
+    """1 for the first person waiting: the order `_promote_waitlist` serves them in."""
+    return (
+        Registration.objects.filter(
+            occurrence_id=registration.occurrence_id, status=Registration.Status.WAITLISTED
+        )
+        .filter(
+            Q(requested_at__lt=registration.requested_at)
+            | Q(requested_at=registration.requested_at, pk__lte=registration.pk)
+        )
+        .count()
+    )
 
 
 @transaction.atomic
@@ -347,6 +394,10 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
         )
     if registration.status == Registration.Status.GOING:
         outbox.outbox_enqueue_invitation(registration=registration)
+    else:
+        outbox.outbox_enqueue_waitlisted(
+            registration=registration, position=_waitlist_position(registration)
+        )
     return registration
 
 

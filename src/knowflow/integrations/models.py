@@ -46,6 +46,7 @@ class OutboxMessage(models.Model):
         REMINDER = "reminder", "Reminder"
         SURVEY = "survey", "Survey request"
         REVIEW = "review", "Resource review"
+        WAITLIST = "waitlist", "Waitlist"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

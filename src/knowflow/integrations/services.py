@@ -189,16 +189,24 @@ def outbox_enqueue_email(
     return True
 
 
-def outbox_enqueue_invitation(*, registration: Registration) -> None:
+def outbox_enqueue_invitation(*, registration: Registration, promoted: bool = False) -> None:
     """An invitation (iTIP REQUEST) for someone who now has a place.
 
     Called by `events.services` when a registration becomes "going": on registering, and on
-    promotion from the waitlist. Keyed by the moment the place was asked for, so registering
-    again after a cancellation sends a new invitation while a repeated call does not.
+    promotion from the waitlist (``promoted``, which only changes the wording). Keyed by the
+    moment the place was asked for, so registering again after a cancellation sends a new
+    invitation while a repeated call does not.
     """
     occurrence = _occurrence_for_message(registration.occurrence_id)
     person = registration.person
     title = occurrence.session.title
+    if promoted:
+        opening = (
+            f"A place came free at “{title}”: you are off the waitlist and going. "
+            "The invitation is attached for your calendar."
+        )
+    else:
+        opening = f"You have a place at “{title}”. The invitation is attached for your calendar."
     _enqueue(
         [
             _message(
@@ -207,43 +215,179 @@ def outbox_enqueue_invitation(*, registration: Registration) -> None:
                 occurrence=occurrence,
                 dedupe_key=f"invitation:{registration.pk}:{_stamp(registration.requested_at)}",
                 subject=f"You're going: {title}",
-                opening=f"You have a place at “{title}”. The invitation is attached for your calendar.",
+                opening=opening,
                 method="REQUEST",
             )
         ]
     )
 
 
-def outbox_enqueue_update(*, occurrence: Occurrence) -> None:
-    """An updated invitation (REQUEST, higher SEQUENCE) for everyone going, after a move.
+def outbox_enqueue_waitlisted(*, registration: Registration, position: int) -> None:
+    """Tell someone they are on the waitlist, and where (1 = next to get a place).
 
-    The caller has already raised `occurrence.sequence`; it is part of the key, so each
-    change is one email per person and a repeated call none.
+    No calendar part: nothing is promised yet, and a waitlisted person who gives up their spot
+    must not have to remove anything. Their feed shows the date as tentative meanwhile; the
+    invitation follows if they are promoted. Keyed like the invitation (by the moment the place
+    was asked for), so asking again after a cancellation writes a new one.
     """
-    occurrence = _occurrence_for_message(occurrence.pk)
+    occurrence = _occurrence_for_message(registration.occurrence_id)
     title = occurrence.session.title
-    going = Registration.objects.filter(
-        occurrence=occurrence, status=Registration.Status.GOING
-    ).select_related("person")
     _enqueue(
         [
             _message(
-                kind=Kind.UPDATE,
+                kind=Kind.WAITLIST,
                 person=registration.person,
                 occurrence=occurrence,
-                dedupe_key=f"update:{registration.pk}:seq{occurrence.sequence}",
-                subject=f"Changed: {title}",
-                opening=f"“{title}” has changed. Your calendar entry is updated by the attachment.",
-                method="REQUEST",
+                dedupe_key=f"waitlist:{registration.pk}:{_stamp(registration.requested_at)}",
+                subject=f"You are on the waitlist for {title} (position {position})",
+                opening=(
+                    f"“{title}” is full on this date: you are number {position} on the "
+                    "waitlist. When a place comes free it goes to the next person waiting, "
+                    "and you will get the invitation for your calendar then."
+                ),
             )
-            for registration in going
         ]
     )
+
+
+def _speakers(session_id: int) -> list[Person]:
+    return list(Person.objects.filter(sessions_given=session_id).order_by("id"))
+
+
+def outbox_enqueue_speaker_invitations(*, occurrence: Occurrence) -> None:
+    """An invitation (REQUEST) for each speaker of a new date of their session.
+
+    The same UID and SEQUENCE as the attendees' invitations, so the later updates and
+    cancellations (which go to the speakers too) change the same calendar entry.
+    """
+    occurrence = _occurrence_for_message(occurrence.pk)
+    title = occurrence.session.title
+    _enqueue(
+        [
+            _message(
+                kind=Kind.INVITATION,
+                person=speaker,
+                occurrence=occurrence,
+                dedupe_key=f"speaker-invitation:{occurrence.pk}:{speaker.pk}:seq{occurrence.sequence}",
+                subject=f"You're speaking: {title}",
+                opening=f"You speak at “{title}” on this date. The invitation is attached for your calendar.",
+                method="REQUEST",
+            )
+            for speaker in _speakers(occurrence.session_id)
+        ]
+    )
+
+
+def outbox_enqueue_speakers_changed(
+    *, session: Session, added: set[int], removed: set[int]
+) -> None:
+    """After the speakers of a session changed: each upcoming date in the new speakers'
+    calendars (REQUEST), and out of the former speakers' (CANCEL).
+
+    Keyed by the moment of the change (`session.updated_at`, saved in the same transaction), so
+    removing and adding the same person again sends again while a repeated call does not. A
+    former speaker who still has a place at a date keeps it in their calendar.
+    """
+    stamp = _stamp(session.updated_at)
+    occurrences = list(
+        Occurrence.objects.filter(
+            session=session, end__gt=timezone.now(), cancelled_at__isnull=True
+        ).select_related("session", "room__office")
+    )
+    people = {person.pk: person for person in Person.objects.filter(pk__in=added | removed)}
+    going = set(
+        Registration.objects.filter(
+            occurrence__in=occurrences, person_id__in=removed, status=Registration.Status.GOING
+        ).values_list("occurrence_id", "person_id")
+    )
+    messages = []
+    for occurrence in occurrences:
+        title = occurrence.session.title
+        for person_id in sorted(added):
+            messages.append(
+                _message(
+                    kind=Kind.INVITATION,
+                    person=people[person_id],
+                    occurrence=occurrence,
+                    dedupe_key=f"speaker-added:{occurrence.pk}:{person_id}:{stamp}",
+                    subject=f"You're speaking: {title}",
+                    opening=f"You speak at “{title}” on this date. The invitation is attached for your calendar.",
+                    method="REQUEST",
+                )
+            )
+        for person_id in sorted(removed):
+            if (occurrence.pk, person_id) in going:
+                continue
+            messages.append(
+                _message(
+                    kind=Kind.CANCELLATION,
+                    person=people[person_id],
+                    occurrence=occurrence,
+                    dedupe_key=f"speaker-removed:{occurrence.pk}:{person_id}:{stamp}",
+                    subject=f"No longer speaking: {title}",
+                    opening=(
+                        f"You are no longer a speaker of “{title}”; this date is removed from "
+                        "your calendar."
+                    ),
+                    method="CANCEL",
+                    status=ical.CANCELLED,
+                )
+            )
+    _enqueue(messages)
+
+
+def outbox_enqueue_update(*, occurrence: Occurrence) -> None:
+    """An updated invitation (REQUEST, higher SEQUENCE) for everyone going and the speakers,
+    after a move.
+
+    The caller has already raised `occurrence.sequence`; it is part of the key, so each
+    change is one email per person and a repeated call none. A speaker who also has a place
+    gets one email, as an attendee.
+    """
+    occurrence = _occurrence_for_message(occurrence.pk)
+    title = occurrence.session.title
+    going = list(
+        Registration.objects.filter(
+            occurrence=occurrence, status=Registration.Status.GOING
+        ).select_related("person")
+    )
+    messages = [
+        _message(
+            kind=Kind.UPDATE,
+            person=registration.person,
+            occurrence=occurrence,
+            dedupe_key=f"update:{registration.pk}:seq{occurrence.sequence}",
+            subject=f"Changed: {title}",
+            opening=f"“{title}” has changed. Your calendar entry is updated by the attachment.",
+            method="REQUEST",
+        )
+        for registration in going
+    ]
+    attending = {registration.person_id for registration in going}
+    messages.extend(
+        _message(
+            kind=Kind.UPDATE,
+            person=speaker,
+            occurrence=occurrence,
+            dedupe_key=f"speaker-update:{occurrence.pk}:{speaker.pk}:seq{occurrence.sequence}",
+            subject=f"Changed: {title}",
+            opening=(
+                f"“{title}”, where you speak, has changed. Your calendar entry is updated by "
+                "the attachment."
+            ),
+            method="REQUEST",
+        )
+        for speaker in _speakers(occurrence.session_id)
+        if speaker.pk not in attending
+    )
+    _enqueue(messages)
 
 
 def outbox_enqueue_registration_cancelled(*, registration: Registration) -> None:
     """A CANCEL for a person who gave up their place, so their calendar drops the event."""
     occurrence = _occurrence_for_message(registration.occurrence_id)
+    if occurrence.session.speakers.filter(pk=registration.person_id).exists():
+        return  # a speaker giving up a seat still speaks: their calendar keeps the date
     title = occurrence.session.title
     _enqueue(
         [
@@ -262,17 +406,21 @@ def outbox_enqueue_registration_cancelled(*, registration: Registration) -> None
 
 
 def outbox_enqueue_session_cancelled(*, session: Session) -> None:
-    """A CANCEL for everyone going to an upcoming date of a session that was cancelled.
+    """A CANCEL for everyone going to, and every speaker of, an upcoming date of a session that
+    was cancelled (dates cancelled on their own earlier had theirs already).
 
     The caller has already raised each occurrence's SEQUENCE: calendars only apply a CANCEL
     whose sequence is not older than what they hold.
     """
-    occurrences = Occurrence.objects.filter(session=session, end__gte=timezone.now())
+    occurrences = Occurrence.objects.filter(
+        session=session, end__gte=timezone.now(), cancelled_at__isnull=True
+    )
     _enqueue_cancellations(occurrences=occurrences)
 
 
 def outbox_enqueue_occurrence_cancelled(*, occurrence: Occurrence) -> None:
-    """A CANCEL for everyone going to one date that was cancelled (its SEQUENCE already raised)."""
+    """A CANCEL for everyone going to one date that was cancelled, and for the speakers (its
+    SEQUENCE already raised)."""
     _enqueue_cancellations(occurrences=Occurrence.objects.filter(pk=occurrence.pk))
 
 
@@ -285,8 +433,10 @@ def _enqueue_cancellations(*, occurrences: QuerySet[Occurrence]) -> None:
         occurrence_id__in=list(by_id), status=Registration.Status.GOING
     ).select_related("person")
     messages = []
+    attending: set[tuple[int, int]] = set()
     for registration in going:
         occurrence = by_id[registration.occurrence_id]
+        attending.add((occurrence.pk, registration.person_id))
         title = occurrence.session.title
         messages.append(
             _message(
@@ -300,12 +450,38 @@ def _enqueue_cancellations(*, occurrences: QuerySet[Occurrence]) -> None:
                 status=ical.CANCELLED,
             )
         )
+    speakers_by_session: dict[int, list[Person]] = {}
+    for occurrence in by_id.values():
+        if occurrence.session_id not in speakers_by_session:
+            speakers_by_session[occurrence.session_id] = _speakers(occurrence.session_id)
+        title = occurrence.session.title
+        messages.extend(
+            _message(
+                kind=Kind.CANCELLATION,
+                person=speaker,
+                occurrence=occurrence,
+                dedupe_key=f"speaker-cancel:{occurrence.pk}:{speaker.pk}:seq{occurrence.sequence}",
+                subject=f"Cancelled: {title}",
+                opening=(
+                    f"“{title}”, where you were to speak, has been cancelled; it is removed "
+                    "from your calendar."
+                ),
+                method="CANCEL",
+                status=ical.CANCELLED,
+            )
+            for speaker in speakers_by_session[occurrence.session_id]
+            if (occurrence.pk, speaker.pk) not in attending
+        )
     _enqueue(messages)
 
 
 def outbox_enqueue_session_reinstated(*, session: Session) -> None:
-    """A cancelled session scheduled again: a REQUEST (higher SEQUENCE) puts it back."""
-    for occurrence in Occurrence.objects.filter(session=session, end__gte=timezone.now()):
+    """A cancelled session scheduled again: a REQUEST (higher SEQUENCE) puts each upcoming
+    date that was not cancelled on its own back in the calendars of those going and the
+    speakers."""
+    for occurrence in Occurrence.objects.filter(
+        session=session, end__gte=timezone.now(), cancelled_at__isnull=True
+    ):
         outbox_enqueue_update(occurrence=occurrence)
 
 
