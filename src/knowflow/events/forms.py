@@ -12,6 +12,7 @@ from knowflow.accounts.forms import PeopleField, timezone_choices
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Room, Session
+from knowflow.events.planning import RoomChoice, RoomOption
 from knowflow.topics.models import Topic
 
 
@@ -48,13 +49,136 @@ class WallClockField(forms.DateTimeField):
         return None if result is None else result.replace(tzinfo=None)
 
 
+class RoomSelect(forms.Select):
+    """A select whose unavailable rooms stay visible, disabled, with the reason in their label."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled_values: set[str] = set()
+
+    def create_option(self, name: str, value: object, *args: object, **kwargs: object) -> dict:
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class RoomChoiceField(forms.ModelChoiceField):
+    # Every room is a valid value, offered or not: posting a taken room anyway reaches the
+    # service, which refuses it with a message naming the booking (nothing is written).
+    widget = RoomSelect
+
+    def label_from_instance(self, obj: Room) -> str:
+        return f"{obj.name}, {obj.office.name} · {obj.capacity} seats"
+
+
+def room_option_reason(option: RoomOption, *, zone: zoneinfo.ZoneInfo) -> str:
+    """Why a room is (not) offered: ``free``, ``taken: “Kafka basics” Mon 3 Jun 10:00–11:00
+    (Europe/Lisbon)`` (in the viewer's zone) or ``too small: 30 seats needed``."""
+    if option.clash is not None:
+        start, end = option.clash.start.astimezone(zone), option.clash.end.astimezone(zone)
+        return (
+            f"taken: “{option.clash.session.title}” {start:%a %-d %b %H:%M}–{end:%H:%M} "
+            f"({zone.key})"
+        )
+    if not option.large_enough:
+        return f"too small: {option.seats_needed} seats needed"
+    return "free"
+
+
+def room_option_label(option: RoomOption, *, zone: zoneinfo.ZoneInfo) -> str:
+    """``Tagus, Lisbon · 30 seats · free · 8 people of the audience here · suggested``."""
+    room = option.room
+    parts = [
+        f"{room.name}, {room.office.name}",
+        f"{room.capacity} seats",
+        room_option_reason(option, zone=zone),
+    ]
+    if option.audience_here:
+        people = "person" if option.audience_here == 1 else "people"
+        parts.append(f"{option.audience_here} {people} of the audience here")
+    if option.suggested:
+        parts.append("suggested")
+    return " · ".join(parts)
+
+
+ROOM_HELP = (
+    "Type the time, then press “Check rooms for this time”: the rooms free then and large "
+    "enough come first."
+)
+
+
 class OccurrenceForm(forms.Form):
-    start = WallClockField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    end = WallClockField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    start = WallClockField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    end = WallClockField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
     zone = forms.ChoiceField(choices=timezone_choices, label="Time zone of start and end")
-    room = forms.ModelChoiceField(queryset=Room.objects.select_related("office"), required=False)
+    room = RoomChoiceField(
+        queryset=Room.objects.select_related("office"),
+        required=False,
+        empty_label="No room (online only)",
+        help_text=ROOM_HELP,
+    )
     online_url = forms.URLField(required=False, label="Online link", assume_scheme="https")
     capacity = forms.IntegerField(min_value=1)
+
+    def typed_times(self) -> tuple[datetime, datetime] | None:
+        """Start and end as aware datetimes, once `is_valid` has read them without error."""
+        data = getattr(self, "cleaned_data", {})
+        start, end = data.get("start"), data.get("end")
+        if not (isinstance(start, datetime) and isinstance(end, datetime)):
+            return None
+        return (start, end) if start.tzinfo is not None and end.tzinfo is not None else None
+
+    def offer_rooms(self, choice: RoomChoice, *, zone: zoneinfo.ZoneInfo, checking: bool) -> None:
+        """List the rooms for the typed time: offered ones best first, the others disabled with
+        their reason. A chosen room that is not offered is replaced by the suggested one (a
+        disabled option would silently send no room), saying why."""
+        field = self.fields["room"]
+        groups = [
+            ("Free and large enough, best first", choice.offered),
+            ("Not available then", choice.refused),
+        ]
+        field.widget.choices = [("", field.empty_label)] + [
+            (label, [(o.room.pk, room_option_label(o, zone=zone)) for o in options])
+            for label, options in groups
+            if options
+        ]
+        field.widget.disabled_values = {str(o.room.pk) for o in choice.refused}
+        start, end = choice.start.astimezone(zone), choice.end.astimezone(zone)
+        when = f"{start:%a %-d %b %Y, %H:%M}–{end:%H:%M} ({zone.key})"
+        if choice.offered:
+            help_text = (
+                f"{len(choice.offered)} of {len(choice.options)} rooms are free and large "
+                f"enough on {when}: in the office where most of the expected audience works "
+                "first, then the smallest that fits."
+            )
+        else:
+            help_text = f"No room is free and large enough on {when}."
+        # The bound field copied the help text when validation created it.
+        field.help_text = self["room"].help_text = help_text
+        chosen = self.data.get("room", "")
+        current = next((o for o in choice.options if str(o.room.pk) == chosen), None)
+        if current is None and not (checking and chosen == ""):
+            return
+        if current is not None and current.offered:
+            return
+        suggested = choice.suggested
+        self.data = self.data.copy()
+        self.data["room"] = str(suggested.room.pk) if suggested is not None else ""
+        if current is not None and not self.has_error("room"):
+            instead = (
+                f" Suggested instead: {suggested.room.name}, {suggested.room.office.name}."
+                if suggested is not None
+                else ""
+            )
+            self.add_error(
+                "room",
+                f"{current.room.name} is {room_option_reason(current, zone=zone)}.{instead}",
+            )
 
     def clean(self) -> dict:
         data = super().clean()

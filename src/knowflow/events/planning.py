@@ -10,7 +10,8 @@ the fair rotation, the explanations — is computed by ``knowflow.scheduling``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -97,8 +98,7 @@ class Audience:
         return region_of(person.timezone)
 
 
-def audience_resolve(*, spec: AudienceSpec) -> Audience:
-    """The people of the audience (speakers included), each once, with office and unit."""
+def _audience_query(spec: AudienceSpec) -> Q:
     query = Q(pk__in=list(spec.people) + list(spec.speakers))
     if spec.circle:
         circle = Circle.objects.filter(slug=spec.circle).first()
@@ -115,8 +115,16 @@ def audience_resolve(*, spec: AudienceSpec) -> Audience:
         if topic is None:
             raise PlanningError(f"There is no topic '{spec.topic}'.", field="topic")
         query |= Q(skills=topic)
+    return query
+
+
+def audience_resolve(*, spec: AudienceSpec) -> Audience:
+    """The people of the audience (speakers included), each once, with office and unit."""
     people = list(
-        Person.objects.filter(query).select_related("office", "org_unit").distinct().order_by("id")
+        Person.objects.filter(_audience_query(spec))
+        .select_related("office", "org_unit")
+        .distinct()
+        .order_by("id")
     )
     if not people:
         raise PlanningError(
@@ -344,19 +352,191 @@ def _heatmap(
     return [f"{day:%a %d %b}" for day in days], cells
 
 
-def _suggest_room(audience: Audience, start: datetime, end: datetime) -> Room | None:
+@dataclass(frozen=True)
+class RoomOption:
+    """One room at a given time, and whether (and why) it suits the expected audience."""
+
+    room: Room
+    audience_here: int  # people of the expected audience who work in the room's office
+    seats_needed: int
+    clash: Occurrence | None = None  # the booking that holds the room then, if any
+    suggested: bool = False
+
+    @property
+    def free(self) -> bool:
+        return self.clash is None
+
+    @property
+    def large_enough(self) -> bool:
+        return self.room.capacity >= self.seats_needed
+
+    @property
+    def offered(self) -> bool:
+        return self.free and self.large_enough
+
+
+def _seats_needed(*, audience_here: int, capacity: int | None, online: bool) -> int:
+    if capacity is None:  # no capacity chosen yet (find a time): whoever works there
+        return audience_here
+    # Without an online link the room is the only way in: every place needs a seat.
+    return min(audience_here, capacity) if online else capacity
+
+
+def room_options(
+    *,
+    audience_by_office: Mapping[int, int],
+    start: datetime,
+    end: datetime,
+    capacity: int | None = None,
+    online: bool = True,
+    exclude: Occurrence | None = None,
+    rooms: list[Room] | None = None,
+) -> list[RoomOption]:
+    """Every room for [start, end), the ones to offer first, best first.
+
+    A room is offered when no live occurrence holds it then (the rule `occurrence_create`
+    enforces) and it seats the expected in-room audience: the people of the audience who work
+    in its office, at most ``capacity``; everyone (``capacity``) when there is no online link,
+    since then the room is the only way in. Offered rooms come in the office where most of the
+    audience works first, then the smallest that fits (the large rooms stay free for large
+    audiences). The first offered room in an office where someone of the audience works is
+    the suggested one. ``exclude`` is the occurrence being moved: it does not clash with itself.
+    Two queries (rooms, bookings), or one when ``rooms`` is given.
+    """
+    if rooms is None:
+        rooms = list(Room.objects.select_related("office"))
+    bookings = Occurrence.objects.filter(
+        room__isnull=False, start__lt=end, end__gt=start, cancelled_at__isnull=True
+    )
+    if exclude is not None and exclude.pk is not None:
+        bookings = bookings.exclude(pk=exclude.pk)
+    clashes: dict[int, Occurrence] = {}
+    for booking in bookings.select_related("session").order_by("start", "id"):
+        clashes.setdefault(booking.room_id, booking)
+    options = []
+    for room in rooms:
+        here = audience_by_office.get(room.office_id, 0)
+        options.append(
+            RoomOption(
+                room=room,
+                audience_here=here,
+                seats_needed=_seats_needed(audience_here=here, capacity=capacity, online=online),
+                clash=clashes.get(room.pk),
+            )
+        )
+    offered = sorted(
+        (o for o in options if o.offered),
+        key=lambda o: (-o.audience_here, o.room.capacity, o.room.office.name, o.room.name),
+    )
+    refused = sorted(
+        (o for o in options if not o.offered),
+        key=lambda o: (-o.audience_here, o.room.office.name, o.room.name),
+    )
+    if offered and offered[0].audience_here > 0:
+        offered[0] = replace(offered[0], suggested=True)
+    return offered + refused
+
+
+def _suggest_room(
+    audience: Audience, start: datetime, end: datetime, rooms: list[Room] | None = None
+) -> Room | None:
     """A free room, big enough, in the office where most of the audience works."""
     offices = Counter(p.office_id for p in audience.people if p.office_id)
     if not offices:
         return None
-    for office_id, expected in offices.most_common(3):
-        rooms = Room.objects.filter(office_id=office_id, capacity__gte=expected).exclude(
-            occurrences__start__lt=end, occurrences__end__gt=start
+    options = room_options(audience_by_office=offices, start=start, end=end, rooms=rooms)
+    return next((option.room for option in options if option.suggested), None)
+
+
+def session_audience_spec(
+    *, session: Session, occurrence: Occurrence | None = None
+) -> AudienceSpec:
+    """The audience expected at a date of the session, for choosing its room.
+
+    The people registered for that date (going or waiting) once anyone is; before that, the
+    audience *Find a time* starts from for the session (its circle's members). Its speakers
+    always.
+    """
+    speakers = tuple(session.speakers.values_list("pk", flat=True))
+    if occurrence is not None and occurrence.pk is not None:
+        registered = tuple(
+            occurrence.registrations.exclude(status=Registration.Status.CANCELLED).values_list(
+                "person_id", flat=True
+            )
         )
-        room = rooms.select_related("office").order_by("capacity").first()
-        if room is not None:
-            return room
-    return None
+        if registered:
+            return AudienceSpec(people=registered, speakers=speakers)
+    return AudienceSpec(circle=session.circle.slug if session.circle_id else "", speakers=speakers)
+
+
+def audience_by_office(*, spec: AudienceSpec) -> Counter[int]:
+    """How many people of the audience work in each office, in one query (no rows loaded)."""
+    rows = (
+        Person.objects.filter(_audience_query(spec))
+        .exclude(office__isnull=True)
+        .values_list("pk", "office_id")
+        .distinct()
+    )
+    return Counter(office_id for _, office_id in rows)
+
+
+@dataclass
+class RoomChoice:
+    """The rooms for a date typed by hand: offered ones best first, then the others."""
+
+    start: datetime
+    end: datetime
+    options: list[RoomOption]
+
+    @property
+    def offered(self) -> list[RoomOption]:
+        return [option for option in self.options if option.offered]
+
+    @property
+    def refused(self) -> list[RoomOption]:
+        return [option for option in self.options if not option.offered]
+
+    @property
+    def suggested(self) -> RoomOption | None:
+        return next((option for option in self.options if option.suggested), None)
+
+    def option_for(self, room: Room | None) -> RoomOption | None:
+        if room is None:
+            return None
+        return next((option for option in self.options if option.room.pk == room.pk), None)
+
+
+def room_choice_for_date(
+    *,
+    session: Session,
+    start: datetime,
+    end: datetime,
+    capacity: int | None,
+    online_url: str,
+    occurrence: Occurrence | None = None,
+) -> RoomChoice:
+    """Which rooms suit a date of the session typed by hand (add a date, change a date).
+
+    The same rule as the rooms *Find a time* suggests (`room_options`), for the session's
+    expected audience (`session_audience_spec`). It only reads: `occurrence_create` and
+    `occurrence_update` still refuse a taken room under the room's lock, since a room free now
+    can be booked by someone else before the form is sent.
+    """
+    if end <= start:
+        raise PlanningError("The end must be after the start.", field="end")
+    counts = audience_by_office(spec=session_audience_spec(session=session, occurrence=occurrence))
+    return RoomChoice(
+        start=start,
+        end=end,
+        options=room_options(
+            audience_by_office=counts,
+            start=start,
+            end=end,
+            capacity=capacity,
+            online=bool(online_url),
+            exclude=occurrence,
+        ),
+    )
 
 
 def time_find(
@@ -404,6 +584,7 @@ def time_find(
     total_weight = float(availability.weights.sum())
     duration = timedelta(minutes=duration_min)
     covers = availability.covers
+    rooms = list(Room.objects.select_related("office"))
     proposal_list = []
     for slot in slots:
         start = _utc(slot.start)
@@ -415,7 +596,7 @@ def time_find(
                 covered_people=int(covers[slot.candidate].sum()),
                 share=slot.covered_weight / total_weight,
                 explanation=_explanation(availability, slot.candidate, names),
-                room=_suggest_room(audience, start, start + duration),
+                room=_suggest_room(audience, start, start + duration, rooms),
             )
         )
     labels = [invitee.label for invitee in invitees]

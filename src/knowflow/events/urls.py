@@ -15,6 +15,7 @@ urlpatterns = [
         name="occurrence_cancel",
     ),
     path("occurrences/<int:occurrence_id>/attendance/", views.attendance, name="attendance"),
+    path("occurrences/<int:occurrence_id>/edit/", views.occurrence_edit, name="occurrence_edit"),
     path("<slug:slug>/", views.session_page, name="session"),
     path("<slug:slug>/edit/", views.session_edit, name="edit"),
     path("<slug:slug>/occurrences/new/", views.occurrence_add, name="occurrence_add"),

@@ -14,6 +14,7 @@ from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.permissions import can_edit_session
+from knowflow.events.planning import room_choice_for_date
 from knowflow.topics.selectors import topic_list
 from knowflow.web.errors import add_to_form, error_page, flash
 
@@ -151,6 +152,46 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _offer_rooms(
+    request: HttpRequest,
+    form: OccurrenceForm,
+    *,
+    session: Session,
+    occurrence: Occurrence | None = None,
+) -> None:
+    """List the rooms free and large enough at the form's time (as typed, or the date's own
+    before anything is typed), best first."""
+    if form.is_bound:
+        times = form.typed_times()
+        if times is None or form.has_error("start") or form.has_error("end"):
+            return
+        capacity = form.cleaned_data.get("capacity")
+        online_url = form.cleaned_data.get("online_url") or ""
+    elif occurrence is not None:
+        times = (occurrence.start, occurrence.end)
+        capacity, online_url = occurrence.capacity, occurrence.online_url
+    else:
+        return
+    try:
+        choice = room_choice_for_date(
+            session=session,
+            start=times[0],
+            end=times[1],
+            capacity=capacity,
+            online_url=online_url,
+            occurrence=occurrence,
+        )
+    except DomainError as error:
+        add_to_form(form, error)
+        return
+    form.offer_rooms(choice, zone=request.viewer.zone, checking="check_rooms" in request.POST)
+
+
+def _wants_to_save(request: HttpRequest) -> bool:
+    # "Check rooms for this time" posts the same form to list the rooms, and saves nothing.
+    return request.method == "POST" and "check_rooms" not in request.POST
+
+
 @login_required
 def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
     session = get_object_or_404(Session, slug=slug)
@@ -164,7 +205,7 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = OccurrenceForm(
         request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30}
     )
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid() and _wants_to_save(request):
         data = form.cleaned_data
         try:
             services.occurrence_create(
@@ -181,7 +222,75 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Occurrence scheduled.")
             return redirect("events:session", slug=session.slug)
-    return render(request, "events/occurrence_form.html", {"form": form, "session": session})
+    if form.is_bound:
+        _offer_rooms(request, form, session=session)
+    return render(
+        request,
+        "events/occurrence_form.html",
+        {
+            "form": form,
+            "session": session,
+            "title": f"Add a date to “{session.title}”",
+            "submit": "Schedule",
+        },
+    )
+
+
+@login_required
+def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    occurrence = get_object_or_404(
+        Occurrence.objects.select_related("session", "room__office"), pk=occurrence_id
+    )
+    session = occurrence.session
+    if not can_edit_session(actor=request.viewer, session=session):
+        return error_page(
+            request,
+            Forbidden(
+                "Only the session's speakers, its circle's champions and enablers can edit it."
+            ),
+        )
+    zone = request.viewer.zone
+    form = OccurrenceForm(
+        request.POST or None,
+        initial={
+            # Shown as wall-clock time in the viewer's zone, which the zone field names.
+            "start": occurrence.start.astimezone(zone).replace(tzinfo=None),
+            "end": occurrence.end.astimezone(zone).replace(tzinfo=None),
+            "zone": request.viewer.timezone,
+            "room": occurrence.room,
+            "online_url": occurrence.online_url,
+            "capacity": occurrence.capacity,
+        },
+    )
+    if form.is_bound and form.is_valid() and _wants_to_save(request):
+        data = form.cleaned_data
+        try:
+            services.occurrence_update(
+                occurrence=occurrence,
+                actor=request.viewer,
+                start=data["start"],
+                end=data["end"],
+                room=data["room"],
+                clear_room=data["room"] is None,
+                online_url=data["online_url"],
+                capacity=data["capacity"],
+            )
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, "Date saved.")
+            return redirect("events:session", slug=session.slug)
+    _offer_rooms(request, form, session=session, occurrence=occurrence)
+    return render(
+        request,
+        "events/occurrence_form.html",
+        {
+            "form": form,
+            "session": session,
+            "title": f"Change a date of “{session.title}”",
+            "submit": "Save",
+        },
+    )
 
 
 @login_required
