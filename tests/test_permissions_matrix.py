@@ -1,14 +1,20 @@
 """Who may do what: the role × action matrix, checked on the services, the pages and the API.
 
 Every cell is asserted: an allowed action changes what it should; a refused one answers 403
-(the page shows the message, the API answers JSON ``detail``) and changes nothing.
+(the page shows the message, the API answers JSON ``detail``) and changes nothing. A second
+matrix covers what each role may *read* among the pages and API calls that are not for
+everyone (insights, ROI, programme feedback, a session's results).
+
+The leader reads the programme's results (insights, ROI studies, programme feedback) and
+otherwise may do what a member may: every change below is refused to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -29,14 +35,23 @@ from knowflow.events.services import (
     room_create,
     session_update,
 )
+from knowflow.feedback.models import SurveyTemplate
+from knowflow.feedback.services import survey_template_copy, survey_template_revise
+from knowflow.insights.models import DuplicateCluster, RoiStudy
+from knowflow.insights.services import (
+    duplicate_cluster_decide,
+    roi_intangible_add,
+    roi_study_create,
+)
 from knowflow.topics.models import Topic
 from knowflow.topics.services import topic_create
 from tests.conftest import signed_in
 from tests.factories import make_circle, make_occurrence, make_office, make_person, make_session
+from tests.feedback.test_template_pages import form_of
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("admin", "enabler", "champion", "speaker", "member")
+ROLES = ("admin", "enabler", "leader", "champion", "speaker", "member")
 
 
 @dataclass
@@ -48,6 +63,9 @@ class World:
     session: Session  # hosted by the circle, given by the speaker
     occurrence: Occurrence  # started half an hour ago, still running
     office: Office
+    cluster: DuplicateCluster  # proposed: the session and a copy of it
+    study: RoiStudy  # made by the enabler
+    template: SurveyTemplate  # the enabler's copy of a shipped survey, current
 
     def refresh(self) -> None:
         self.session.refresh_from_db()
@@ -59,6 +77,7 @@ def world() -> World:
     people = {
         "admin": make_person(role=Person.Role.ADMIN, name="Ari Admin"),
         "enabler": make_person(role=Person.Role.ENABLER, name="Eli Enabler"),
+        "leader": make_person(role=Person.Role.LEADER, name="Lee Leader"),
         "champion": make_person(name="Cho Champion"),
         "speaker": make_person(name="Sol Speaker"),
         "member": make_person(name="Mo Member"),
@@ -73,6 +92,23 @@ def world() -> World:
     )
     learner = make_person(name="Lu Learner")
     registration_create(occurrence=occurrence, person=learner, actor=learner)
+    cluster = DuplicateCluster.objects.create(score=0.9, pairs=[])
+    cluster.sessions.set([session, make_session(title="Original title, again")])
+    today = timezone.now().date()
+    study = roi_study_create(
+        actor=people["enabler"],
+        title="Inner circle ROI",
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        isolation_method=RoiStudy.Isolation.PARTICIPANT_ESTIMATE,
+        isolation_note="Participants' own estimates.",
+        default_hourly_cost=Decimal("50"),
+    )
+    template = survey_template_copy(
+        template=SurveyTemplate.objects.get(family="after-the-session", is_current=True),
+        actor=people["enabler"],
+        name="Our after-session survey",
+    )
     return World(
         people=people,
         learner=learner,
@@ -81,6 +117,9 @@ def world() -> World:
         session=session,
         occurrence=occurrence,
         office=make_office("Main office"),
+        cluster=cluster,
+        study=study,
+        template=template,
     )
 
 
@@ -101,7 +140,8 @@ class Action:
     message: str
     page: Callable[[World, Client], object] | None = None
     api: Callable[[World, Client], object] | None = None
-    # Where the API refuses earlier than the service, with its own words (by role).
+    # Where the page or the API refuses earlier than the service, with its own words (by role).
+    page_messages: tuple[tuple[str, str], ...] = ()
     api_messages: tuple[tuple[str, str], ...] = ()
 
 
@@ -142,9 +182,39 @@ def _occurrence_api(w: World, c: Client) -> object:
     )
 
 
+def _study_form(title: str) -> dict:
+    today = timezone.now().date()
+    return {
+        "title": title,
+        "scope": "programme",
+        "period_start": (today - timedelta(days=30)).isoformat(),
+        "period_end": today.isoformat(),
+        "isolation_method": "participant_estimate",
+        "isolation_note": "Estimates.",
+        "default_hourly_cost": "50",
+        "attribution_share": "1",
+        "hours_saved_cap": "40",
+        "preparation_ratio": "3",
+        "organiser_hours": "0",
+    }
+
+
+def _template_edit_page(w: World, c: Client) -> object:
+    """What a browser sends: the page's own form, renamed (refused roles cannot open it)."""
+    url = f"/feedback/templates/{w.template.pk}/edit/"
+    page = c.get(url)
+    form = form_of(page.content.decode()) if page.status_code == 200 else {"questions": "0"}
+    return c.post(url, {**form, "name": "Renamed survey"})
+
+
 EDITORS = frozenset({"admin", "enabler", "champion", "speaker"})
 CIRCLE_MANAGERS = frozenset({"admin", "enabler", "champion"})
 ENABLERS = frozenset({"admin", "enabler"})
+# Insights pages load the study (or the list) before the service refuses the change: those who
+# may not read insights at all are told so first.
+NOT_READING_INSIGHTS = tuple(
+    (role, "Insights are for enablers and leaders.") for role in ("champion", "speaker", "member")
+)
 
 ACTIONS: dict[str, Action] = {
     "edit session": Action(
@@ -247,8 +317,67 @@ ACTIONS: dict[str, Action] = {
             f"/api/v1/registrations/{Registration.objects.get(person=w.learner).pk}",
             {"status": "cancelled"},
         ),
-        # A plain member may not even read the registration; speakers and champions may.
-        api_messages=(("member", "This is someone else's registration."),),
+        # A member (or a leader) may not even read the registration; speakers and champions may.
+        api_messages=tuple(
+            (role, "This is someone else's registration.") for role in ("leader", "member")
+        ),
+    ),
+    "decide duplicate": Action(
+        allowed=ENABLERS,
+        state=lambda w: DuplicateCluster.objects.get(pk=w.cluster.pk).status,
+        service=lambda w, actor: duplicate_cluster_decide(
+            cluster=w.cluster, actor=actor, status="not_duplicate"
+        ),
+        message="Only enablers decide on duplicates.",
+        page=lambda w, c: c.post(
+            f"/insights/duplicates/{w.cluster.pk}/decide/", {"status": "not_duplicate"}
+        ),
+        api=lambda w, c: _api_post(
+            c, f"/api/v1/insights/duplicates/{w.cluster.pk}/decision", {"status": "not_duplicate"}
+        ),
+    ),
+    "create ROI study": Action(
+        allowed=ENABLERS,
+        state=lambda w: RoiStudy.objects.count(),
+        service=lambda w, actor: roi_study_create(
+            actor=actor,
+            title="Fresh study",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 3, 31),
+            isolation_method=RoiStudy.Isolation.PARTICIPANT_ESTIMATE,
+            isolation_note="Estimates.",
+            default_hourly_cost=Decimal("50"),
+        ),
+        message="Only enablers create ROI studies.",
+        page=lambda w, c: c.post("/insights/roi/", _study_form("Fresh study")),
+        api=lambda w, c: _api_post(c, "/api/v1/insights/roi", _study_form("Fresh study")),
+        page_messages=NOT_READING_INSIGHTS,
+    ),
+    "add to ROI study": Action(
+        allowed=ENABLERS,
+        state=lambda w: list(w.study.intangibles.values_list("text", flat=True)),
+        service=lambda w, actor: roi_intangible_add(
+            study=w.study, actor=actor, text="Better onboarding"
+        ),
+        message="Only enablers edit ROI studies.",
+        page=lambda w, c: c.post(
+            f"/insights/roi/{w.study.pk}/add/intangible/", {"text": "Better onboarding"}
+        ),
+        page_messages=NOT_READING_INSIGHTS,
+    ),
+    "edit survey template": Action(
+        allowed=ENABLERS,
+        state=lambda w: list(
+            SurveyTemplate.objects.filter(family=w.template.family).values_list("version", "name")
+        ),
+        service=lambda w, actor: survey_template_revise(
+            template=w.template, actor=actor, name="Renamed survey"
+        ),
+        message="Only enablers edit survey templates.",
+        page=_template_edit_page,
+        api=lambda w, c: _api_patch(
+            c, f"/api/v1/feedback/templates/{w.template.pk}", {"name": "Renamed survey"}
+        ),
     ),
 }
 
@@ -294,8 +423,9 @@ def test_page_permission(world: World, action: str, role: str) -> None:
         assert spec.state(world) != before
     else:
         html = response.content.decode()
+        message = dict(spec.page_messages).get(role, spec.message)
         assert response.status_code == 403
-        assert f"<h1>Not allowed</h1><p>{escape(spec.message)}</p>" in html
+        assert f"<h1>Not allowed</h1><p>{escape(message)}</p>" in html
         assert spec.state(world) == before
 
 
@@ -315,7 +445,133 @@ def test_api_permission(world: World, action: str, role: str) -> None:
         assert spec.state(world) == before
 
 
+# What each role may read: pages and API calls that answer 200 to some roles and 403 to others.
+
+
+@dataclass(frozen=True)
+class Read:
+    allowed: frozenset[str]
+    message: str
+    page: Callable[[World], str]  # the URL
+    shows: Callable[[World], str]  # what an allowed reader sees on it
+    api: Callable[[World], str] | None = None
+    answers: Callable[[World, object], object] | None = None  # the API's body → a value …
+    expected: Callable[[World], object] | None = None  # … equal to this
+
+
+RESULT_READERS = ENABLERS | {"leader"}
+INSIGHTS_REFUSED = "Insights are for enablers and leaders."
+
+READS: dict[str, Read] = {
+    "insights dashboard": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: "/insights/",
+        shows=lambda w: "<h1>Programme dashboard</h1>",
+        api=lambda w: "/api/v1/insights/dashboard",
+        answers=lambda w, body: sorted(body),
+        expected=lambda w: ["computed_at", "figures", "from_rollup", "previous"],
+    ),
+    "insights dashboard CSV": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: "/insights/dashboard.csv",
+        shows=lambda w: "section,item,measure,this period,previous period\n",
+    ),
+    "duplicated training": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: "/insights/duplicates/",
+        shows=lambda w: "<h1>Duplicated training</h1>",
+        api=lambda w: "/api/v1/insights/duplicates",
+        answers=lambda w, body: [(c["id"], c["status"]) for c in body],
+        expected=lambda w: [(w.cluster.pk, "proposed")],
+    ),
+    "ROI report": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: f"/insights/roi/{w.study.pk}/",
+        shows=lambda w: "<h1>Inner circle ROI</h1>",
+        api=lambda w: f"/api/v1/insights/roi/{w.study.pk}",
+        answers=lambda w, body: (body["id"], body["title"]),
+        expected=lambda w: (w.study.pk, "Inner circle ROI"),
+    ),
+    "ROI traceability": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: f"/insights/roi/{w.study.pk}/trace/",
+        shows=lambda w: "<h1>Inner circle ROI: every input and its source</h1>",
+    ),
+    "programme feedback": Read(
+        allowed=RESULT_READERS,
+        message="The programme view is for enablers.",
+        page=lambda w: "/feedback/programme/",
+        shows=lambda w: "<h1>Programme feedback</h1>",
+        api=lambda w: "/api/v1/feedback/programme",
+        answers=lambda w, body: (body["rows"], body["left_out"]),
+        expected=lambda w: ([], 0),
+    ),
+    "evidence by session": Read(
+        allowed=RESULT_READERS,
+        message="The evidence view is for enablers.",
+        page=lambda w: "/feedback/evidence/",
+        shows=lambda w: "<h1>Evidence by session</h1>",
+    ),
+    "a session's feedback results": Read(
+        allowed=ENABLERS | {"speaker"},
+        message="Only the session's speakers and enablers read its feedback.",
+        page=lambda w: f"/feedback/sessions/{w.session.slug}/",
+        shows=lambda w: (
+            f'<h1>Feedback: <a href="/sessions/{w.session.slug}/">Original title</a></h1>'
+        ),
+        api=lambda w: f"/api/v1/feedback/sessions/{w.session.pk}/results",
+        answers=lambda w, body: body["session_id"],
+        expected=lambda w: w.session.pk,
+    ),
+}
+
+
+def read_cells(layer: str) -> list:
+    return [
+        pytest.param(name, role, id=f"read {name}-{role}")
+        for name, spec in READS.items()
+        if getattr(spec, layer) is not None
+        for role in ROLES
+    ]
+
+
+@pytest.mark.parametrize(("name", "role"), read_cells("page"))
+def test_page_read_permission(world: World, name: str, role: str) -> None:
+    spec = READS[name]
+
+    response = signed_in(world.people[role]).get(spec.page(world))
+
+    text = response.content.decode()
+    if role in spec.allowed:
+        assert response.status_code == 200
+        assert spec.shows(world) in text
+    else:
+        assert response.status_code == 403
+        assert f"<h1>Not allowed</h1><p>{escape(spec.message)}</p>" in text
+
+
+@pytest.mark.parametrize(("name", "role"), read_cells("api"))
+def test_api_read_permission(world: World, name: str, role: str) -> None:
+    spec = READS[name]
+
+    response = api_client(world.people[role]).get(spec.api(world))
+
+    if role in spec.allowed:
+        assert response.status_code == 200
+        assert spec.answers(world, response.json()) == spec.expected(world)
+    else:
+        assert response.status_code == 403
+        assert response.json()["detail"] == spec.message
+
+
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 9 * 5
-    assert len(cells("page")) == 4 * 5
-    assert len(cells("api")) == 7 * 5
+    assert len(cells("service")) == 13 * 6
+    assert len(cells("page")) == 8 * 6
+    assert len(cells("api")) == 10 * 6
+    assert len(read_cells("page")) == 8 * 6
+    assert len(read_cells("api")) == 5 * 6

@@ -147,10 +147,14 @@ def test_small_demo_registrations_respect_capacity_and_waitlist(small_demo: None
 
 @pytest.mark.django_db
 def test_small_demo_accounts_sign_in_and_have_something_to_see(small_demo: None) -> None:
-    for username in ("admin", "enabler", "speaker", "member"):
+    for username in ("admin", "enabler", "speaker", "member", "leader"):
         assert Client().login(username=username, password=DEMO_PASSWORD)
     assert Person.objects.get(user__username="admin").user.is_superuser is True
     assert Person.objects.get(user__username="enabler").role == Person.Role.ENABLER
+    leader = Client()
+    assert leader.login(username="leader", password=DEMO_PASSWORD)
+    assert Person.objects.get(user__username="leader").role == Person.Role.LEADER
+    assert leader.get("/insights/").status_code == 200
     speaker = Person.objects.get(user__username="speaker")
     given = Occurrence.objects.filter(session__speakers=speaker)
     assert given.filter(start__gt=NOW).exists()

@@ -61,6 +61,9 @@ class Person(models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", "Admin"
         ENABLER = "enabler", "Enabler"
+        # Funds or oversees the programme and reads its results (insights, ROI, programme
+        # feedback) without running it: otherwise a member.
+        LEADER = "leader", "Leader"
         MEMBER = "member", "Member"
 
     user = models.OneToOneField(
@@ -108,6 +111,11 @@ class Person(models.Model):
     @property
     def is_enabler(self) -> bool:
         return self.role in (self.Role.ADMIN, self.Role.ENABLER)
+
+    @property
+    def is_leader(self) -> bool:
+        """Only the leader role: admins and enablers are not leaders, they already read more."""
+        return self.role == self.Role.LEADER
 
 
 class ApiToken(models.Model):

@@ -17,7 +17,7 @@ by construction, then writes the rows with ``bulk_create`` in a single transacti
   live ones going and the rest waitlisted;
 - one registration per person and occurrence: registrants are sampled without replacement.
 
-Only the four sign-in accounts go through ``person_create``, so that their users, passwords
+Only the five sign-in accounts go through ``person_create``, so that their users, passwords
 and roles are made exactly the way the product makes them.
 """
 
@@ -127,6 +127,14 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         "Oliver Turner",
         "Australia/Sydney",
         "member: in three circles, registered for upcoming sessions",
+    ),
+    # Last, so that the accounts above draw the same org units from the seed as before.
+    DemoAccount(
+        "leader",
+        Person.Role.LEADER,
+        "Renata Alves",
+        "America/Sao_Paulo",
+        "leader: reads the insights, ROI studies and programme feedback",
     ),
 )
 

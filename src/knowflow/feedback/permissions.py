@@ -2,8 +2,11 @@
 
 Results of a session are for the people who can act on them: its speakers and the enablers.
 A circle champion runs the circle, not the session, and does not read its feedback; nor does
-anyone else. Nobody, whatever their role, may learn who answered an anonymous survey: that
-is not a permission, it is enforced by the data model (see `models`).
+anyone else. Leaders oversee the programme: they read its aggregates (the programme and
+evidence views, which sum only cells that the sessions' own pages would show), never one
+session's page, whose comments and retrospective are for the people who give and run it.
+Nobody, whatever their role, may learn who answered an anonymous survey: that is not a
+permission, it is enforced by the data model (see `models`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ def can_edit_retrospective(*, actor: Person, session: Session) -> bool:
 
 
 def can_view_programme(*, actor: Person) -> bool:
-    return actor.is_enabler
+    """The programme and evidence views (pages and API): enablers, admins and leaders."""
+    return actor.is_enabler or actor.is_leader
 
 
 def can_manage_templates(*, actor: Person) -> bool:

@@ -1,8 +1,9 @@
 """Who may see insights and act on them (used by pages and the API alike).
 
-The issue says "enablers and leaders". Knowflow has no leader role (accounts has admin,
-enabler, member), and adding one is an accounts decision; until then leaders are given the
-enabler or admin role, which ``Person.is_enabler`` covers. Figures here are aggregates over the
+The issue says "enablers and leaders": leaders (``Person.Role.LEADER``) fund or oversee the
+programme and read its results, enablers and admins run it. So reading is for all three, and
+everything that changes what the figures say (deciding duplicates, ROI studies and their
+inputs, hourly costs) stays with enablers and admins. Figures here are aggregates over the
 whole organisation, so members see none of them: a member could otherwise read a team's
 attendance or an expert's reach.
 """
@@ -14,15 +15,17 @@ from knowflow.accounts.models import Person
 
 def can_view_insights(*, actor: Person) -> bool:
     """The dashboard, duplicates, expertise, network and ROI studies (read)."""
-    return actor.is_enabler
+    return actor.is_enabler or actor.is_leader
 
 
 def can_decide_duplicates(*, actor: Person) -> bool:
+    """Not leaders: a "merged" decision adds a benefit to the ROI studies they read."""
     return actor.is_enabler
 
 
 def can_manage_roi(*, actor: Person) -> bool:
-    """Create and edit ROI studies and loaded hourly costs."""
+    """Create and edit ROI studies and loaded hourly costs. Not leaders: a study is made by
+    those who run the programme for those who fund it, who read it."""
     return actor.is_enabler
 
 
