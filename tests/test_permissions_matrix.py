@@ -504,7 +504,7 @@ READS: dict[str, Read] = {
     ),
     "programme feedback": Read(
         allowed=RESULT_READERS,
-        message="The programme view is for enablers.",
+        message="The programme view is for enablers and leaders.",
         page=lambda w: "/feedback/programme/",
         shows=lambda w: "<h1>Programme feedback</h1>",
         api=lambda w: "/api/v1/feedback/programme",
@@ -513,7 +513,7 @@ READS: dict[str, Read] = {
     ),
     "evidence by session": Read(
         allowed=RESULT_READERS,
-        message="The evidence view is for enablers.",
+        message="The evidence view is for enablers and leaders.",
         page=lambda w: "/feedback/evidence/",
         shows=lambda w: "<h1>Evidence by session</h1>",
     ),

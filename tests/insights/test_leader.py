@@ -133,6 +133,13 @@ def test_leader_reads_duplicated_training_but_cannot_decide(
 
     assert page.status_code == 200
     assert f'<h2 id="cluster-{cluster.pk}">Cluster {cluster.pk} · Proposed' in page.content.decode()
+    # No decision form for a leader: the page says who decides instead.
+    assert "<button>Record</button>" not in page.content.decode()
+    assert "Proposed: an enabler decides whether it is a duplicate." in page.content.decode()
+    assert (
+        "<button>Record</button>"
+        in signed_in(programme.enabler).get("/insights/duplicates/").content.decode()
+    )
     assert [(c["id"], c["status"]) for c in listed.json()] == [(cluster.pk, "proposed")]
     not_allowed(decided, "Only enablers decide on duplicates.")
     assert (decided_api.status_code, decided_api.json()["detail"]) == (
@@ -156,6 +163,13 @@ def test_leader_reads_the_roi_report_trace_and_csv_the_enabler_reads(
 
     assert report.status_code == 200
     assert "<h1>Testing guild ROI</h1>" in report.content.decode()
+    # Read only: no input forms on the report, no new study or hourly cost on the list.
+    assert "Add an input" not in report.content.decode()
+    assert "Add an input" in enabler.get(f"/insights/roi/{study.pk}/").content.decode()
+    listing = client.get("/insights/roi/").content.decode()
+    assert "Testing guild ROI" in listing
+    assert "<h2>New study</h2>" not in listing and "Save hourly cost" not in listing
+    assert "<title>ROI studies · Knowflow</title>" in listing
     assert trace.status_code == 200
     assert "<h1>Testing guild ROI: every input and its source</h1>" in trace.content.decode()
     # attendees 6 h × 50 = 300, speakers 2.5 h × 50 = 125 + preparation 7.5 h × 50 = 375
@@ -178,15 +192,19 @@ def test_leader_reads_the_programme_and_evidence_views_the_enabler_reads(
     body = client.get("/api/v1/feedback/programme").json()
     evidence = client.get("/feedback/evidence/")
 
-    assert table == programme_table(signed_in(enabler))
     title = re.escape(occurrence.session.title)
-    assert re.search(rf">{title}</a></td><td>1</td>\s*<td>6</td>", table)  # 1 session, 6 answers
+    # The same figures; the enabler's rows link each session's results, which leaders cannot
+    # open (they belong to its speakers and enablers), so the leader's rows are plain text.
+    assert re.sub(r"<a [^>]*>|</a>", "", programme_table(signed_in(enabler))) == table
+    assert re.search(rf"<td>{title}</td><td>1</td>\s*<td>6</td>", table)  # 1 session, 6 answers
+    assert "/feedback/sessions/" not in table
     assert body == signed_in(enabler).get("/api/v1/feedback/programme").json()
     assert [(r["label"], r["responses"]) for r in body["rows"]] == [(occurrence.session.title, 6)]
     assert evidence.status_code == 200
     assert re.search(
-        rf"{title}</a></td><td>we know what was learned</td>", evidence.content.decode()
+        rf"<td>{title}</td><td>we know what was learned</td>", evidence.content.decode()
     )
+    assert "/feedback/sessions/" not in evidence.content.decode()
 
 
 # --- what a leader may not do ------------------------------------------------------------------

@@ -641,7 +641,7 @@ def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 20
     one, `ResponseTally` of the sessions in the period (about one row per response).
     """
     if not permissions.can_view_programme(actor=viewer):
-        raise Forbidden("The programme view is for enablers.")
+        raise Forbidden("The programme view is for enablers and leaders.")
     k = min_group()
     group_by = filters.group_by if filters.group_by in GROUPS else "session"
     segment = filters.segment
@@ -922,7 +922,7 @@ def evidence_view(
     anyone said. Sessions with the most recent dates first.
     """
     if not permissions.can_view_programme(actor=viewer):
-        raise Forbidden("The evidence view is for enablers.")
+        raise Forbidden("The evidence view is for enablers and leaders.")
     now = timezone.now()
     since = since or now - timedelta(days=365)
     # The most recent dates first: walk the period's occurrences backwards (index on start)

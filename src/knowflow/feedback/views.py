@@ -317,6 +317,8 @@ def programme(request: HttpRequest) -> HttpResponse:
             "kinds": Kind.choices,
             "groups": selectors.GROUPS,
             "too_few": selectors.TOO_FEW,
+            # Leaders read the programme, not a session's own results (its speakers do).
+            "link_results": request.viewer.is_enabler,
         },
     )
 
@@ -335,6 +337,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
             "levels": [1, 2, 3, 4],
             "tiers": ["1", "2", "3A", "3B", "4", "5", "6", "7", "8"],
             "k": selectors.min_group(),
+            "link_results": request.viewer.is_enabler,
         },
     )
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Session
-from knowflow.insights import charts, selectors, services
+from knowflow.insights import charts, permissions, selectors, services
 from knowflow.insights.forms import (
     DecisionForm,
     HourlyCostForm,
@@ -215,6 +215,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": DuplicateCluster.Status.choices,
             "form": DecisionForm(),
+            "can_decide": permissions.can_decide_duplicates(actor=request.viewer),
         },
     )
 
@@ -386,6 +387,7 @@ def roi_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "cost_form": cost_form,
             "costs": selectors.hourly_cost_list(viewer=request.viewer),
+            "can_manage": permissions.can_manage_roi(actor=request.viewer),
         },
     )
 
@@ -402,6 +404,7 @@ def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
             "cost_form": RoiCostForm(),
             "training_form": RoiTrainingForm(),
             "intangible_form": RoiIntangibleForm(),
+            "can_manage": permissions.can_manage_roi(actor=request.viewer),
         },
     )
 

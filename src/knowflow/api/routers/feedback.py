@@ -218,7 +218,8 @@ def _programme_row(row: selectors.ProgrammeRow) -> dict[str, Any]:
 
 @router.get("/programme", response=ProgrammeOut)
 def programme(request: HttpRequest, filters: Query[ProgrammeQuery]) -> dict[str, Any]:
-    """The programme view (enablers): the same groups and anonymity rules as the page."""
+    """The programme view (enablers and leaders): the same groups and anonymity rules as the
+    page."""
     if filters.kind not in Kind.values or filters.kind == Kind.RETROSPECTIVE:
         raise DomainError(f"Unknown survey kind '{filters.kind}'.", field="kind")
     if filters.group_by not in selectors.GROUPS:
