@@ -48,12 +48,46 @@ def test_roi_study_adds_follow_up_benefits_with_their_source() -> None:
     result = selectors.roi_study_result(viewer=enabler, study=study)
 
     benefit_lines = [line for line in result.lines if line.section == "benefit"]
-    assert [line.item for line in benefit_lines] == ["hours saved (follow-up)"] * 5
-    assert {line.source.split(";")[0] for line in benefit_lines} == {
-        f"Follow-up after 30 days: {occurrence.session.title}"
-    }
+    # One line for the session's round, never one per answer: answers are anonymous.
+    (line,) = benefit_lines
+    assert line.item == "hours saved (follow-up)"
+    assert line.source == f"Follow-up after 30 days: {occurrence.session.title}"
+    assert line.quantity.startswith("5 of 5 answers: each one's hours saved a month × 12")
     # 2 h/month × 12 × 50/h × the study's attribution × 0.5 confidence, for each of five.
     per_claim = Decimal("2") * 12 * 50 * study.attribution_share * Decimal("0.5")
-    assert {line.value for line in benefit_lines} == {per_claim.quantize(Decimal("0.01"))}
-    assert result.benefits == sum(line.value for line in benefit_lines)
-    assert result.benefits > 0
+    assert line.value == (5 * per_claim).quantize(Decimal("0.01"))
+    assert result.benefits == line.value
+
+
+def test_roi_trace_never_lists_a_round_of_fewer_than_k_answers_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A survey whose hours question is optional can leave a round (of at least k answers)
+    # with fewer than k hours claims: 6 claims from one session, 3 from another.
+    enabler = make_person(role=Person.Role.ENABLER)
+    claim = {"hours_saved_per_month": 2.0, "confidence": 0.5, "attribution": None}
+    claims = [{**claim, "source": "Follow-up after 30 days: Big"}] * 6 + [
+        {**claim, "source": "Follow-up after 30 days: Small"}
+    ] * 3
+    monkeypatch.setattr(selectors, "follow_up_claims", lambda **_: claims)
+    today = timezone.now().date()
+    study = services.roi_study_create(
+        actor=enabler,
+        title="Small rounds",
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        isolation_method="participant_estimate",
+        isolation_note="Participants estimated the share.",
+        default_hourly_cost=Decimal("50"),
+        organiser_hours=Decimal("0"),
+    )
+
+    result = selectors.roi_study_result(viewer=enabler, study=study)
+
+    lines = [line for line in result.lines if line.section == "benefit"]
+    # Showing the 6 would give the 3 as the total minus the 6: the two go together.
+    assert [(line.source, line.quantity.split(":")[0]) for line in lines] == [
+        ("2 session rounds together", "9 of 9 answers")
+    ]
+    per_claim = Decimal("2") * 12 * 50 * study.attribution_share * Decimal("0.5")
+    assert result.benefits == lines[0].value == (9 * per_claim).quantize(Decimal("0.01"))

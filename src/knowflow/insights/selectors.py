@@ -690,32 +690,7 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     session_ids = set(per_session)
     start = datetime.combine(study.period_start, time.min, tzinfo=UTC)
     claims = follow_up_claims(session_ids=session_ids, since=start, until=timezone.now())
-    for raw in claims or []:
-        rate, source = book.of(raw.get("org_unit_id"), raw.get("office_id"))
-        claim = roi.Claim(
-            source=raw.get("source", "follow-up"),
-            hours_saved_per_month=_decimal(raw.get("hours_saved_per_month")),
-            confidence=_decimal(raw.get("confidence")),
-            attribution=_decimal(raw.get("attribution")),
-            unit_value=study.unit_value if study.unit_value is not None else rate,
-        )
-        result = roi.claim_value(
-            claim=claim, study_attribution=study.attribution_share, cap=study.hours_saved_cap
-        )
-        attribution = (
-            claim.attribution if claim.attribution is not None else study.attribution_share
-        )
-        lines.append(
-            TraceLine(
-                "benefit" if result.counted else "excluded",
-                "hours saved (follow-up)",
-                f"{claim.hours_saved_per_month} h/month × 12 × {claim.unit_value} × {attribution} attributed × {claim.confidence} confidence"
-                if result.counted
-                else result.reason,
-                result.value,
-                f"{claim.source}; unit value: {'the study' if study.unit_value is not None else source}",
-            )
-        )
+    lines += _follow_up_lines(study, claims or [], book)
     for item in study.training_avoided.all():
         lines.append(
             TraceLine(
@@ -776,6 +751,69 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
         assumptions=assumptions,
         claims_available=claims is not None,
     )
+
+
+def _follow_up_lines(study: RoiStudy, claims: list[dict], book: _CostBook) -> list[TraceLine]:
+    """The hours-saved benefit, one line per session and follow-up round, never per answer:
+    a follow-up is anonymous, and a line of one answer (with its respondent's unit as the
+    cost source) would show what one person said. Each claim is valued on its own (its
+    confidence, its unit's hourly cost, the cap); then the rounds are shown as the feedback
+    pages show a partition: a round with at least k claims, the others together in one line
+    of at least k, or with the smallest shown round when fewer."""
+    from knowflow.feedback.selectors import min_group, visible_cells
+
+    attribution = study.attribution_share
+    rounds: dict[str, dict] = {}
+    for raw in claims:
+        rate, _source = book.of(raw.get("org_unit_id"), raw.get("office_id"))
+        claim = roi.Claim(
+            source=raw.get("source", "follow-up"),
+            hours_saved_per_month=_decimal(raw.get("hours_saved_per_month")),
+            confidence=_decimal(raw.get("confidence")),
+            attribution=_decimal(raw.get("attribution")),
+            unit_value=study.unit_value if study.unit_value is not None else rate,
+        )
+        result = roi.claim_value(
+            claim=claim, study_attribution=attribution, cap=study.hours_saved_cap
+        )
+        entry = rounds.setdefault(
+            claim.source, {"n": 0, "value": Decimal("0"), "excluded": defaultdict(int)}
+        )
+        entry["n"] += 1
+        if result.counted:
+            entry["value"] += result.value
+        else:
+            entry["excluded"][result.reason] += 1
+    k = min_group()
+    shown = visible_cells({source: entry["n"] for source, entry in rounds.items()}, k=k)
+    groups = [(source, [source]) for source in sorted(shown)]
+    rest = sorted(source for source in rounds if source not in shown)
+    if rest:
+        groups.append((f"{len(rest)} session rounds together", rest))
+    unit_value = (
+        "the study's unit value"
+        if study.unit_value is not None
+        else ("the loaded hourly cost of each respondent's org unit or office")
+    )
+    lines = []
+    for label, sources in groups:
+        n = sum(rounds[s]["n"] for s in sources)
+        value = roi.money(sum((rounds[s]["value"] for s in sources), Decimal("0")))
+        excluded: dict[str, int] = defaultdict(int)
+        for source in sources:
+            for reason, count in rounds[source]["excluded"].items():
+                excluded[reason] += count
+        counted = n - sum(excluded.values())
+        quantity = (
+            f"{counted} of {n} answers: each one's hours saved a month × 12 × {unit_value} × "
+            f"{attribution} attributed × its confidence"
+        )
+        if excluded:
+            quantity += "; not counted: " + ", ".join(
+                f"{count} ({reason})" for reason, count in sorted(excluded.items())
+            )
+        lines.append(TraceLine("benefit", "hours saved (follow-up)", quantity, value, label))
+    return lines
 
 
 def _decimal(value: object) -> Decimal | None:
