@@ -47,3 +47,36 @@ def test_each_response_is_counted_once_per_session_and_mode_and_a_rebuild_agrees
     call_command("feedback_tallies_rebuild", stdout=out, stderr=io.StringIO())
     assert "2 session tally rows written" in out.getvalue()
     assert snapshot() == counted
+
+
+def answered(occurrence: object, n: int, answers: dict) -> None:
+    attend(occurrence, people(n))
+    for request, _ in open_requests(occurrence).values():
+        services.survey_response_submit(request=request, answers=answers)
+
+
+def per_session() -> dict[int, int]:
+    return dict(
+        SessionTally.objects.values_list("session_id").annotate(Sum("responses")).order_by()
+    )
+
+
+def test_a_deleted_or_moved_date_takes_its_responses_out_of_the_session_figures() -> None:
+    # Date A: 5 acceptable answers; date B: 2 unacceptable. Were B's 2 still counted per
+    # session after B is deleted, the programme (7) minus the results page (5) would show them.
+    first = ended_occurrence(days_ago=3)
+    second = ended_occurrence(session=first.session, days_ago=1)
+    answered(first, 5, GOOD)
+    answered(second, 2, {**GOOD, "apply_now": "not_at_all"})
+    assert per_session() == {first.session_id: 7}
+
+    second.delete()
+    assert per_session() == {first.session_id: 5}
+
+    other = ended_occurrence(days_ago=2)
+    first.session = other.session
+    first.save()
+    assert per_session() == {other.session_id: 5}
+
+    other.session.delete()  # the whole session: its tallies go with it, no error
+    assert per_session() == {}

@@ -6,3 +6,6 @@ class FeedbackConfig(AppConfig):
 
     name = "knowflow.feedback"
     label = "feedback"
+
+    def ready(self) -> None:
+        from knowflow.feedback import signals  # noqa: F401  (connects the receivers)

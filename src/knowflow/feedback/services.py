@@ -858,19 +858,34 @@ def _add_to_tally(model: type[ResponseTally | SessionTally], key: dict, values: 
     """Add values to the first row of this key, or write the row. Two concurrent first
     answers may both write a row; readers sum, so the totals stay right."""
     row = model.objects.filter(**key).order_by("id").values_list("id", flat=True).first()
-    if row is not None:
-        model.objects.filter(pk=row).update(**{f: F(f) + n for f, n in values.items()})
-    else:
+    increments = {f: F(f) + n for f, n in values.items()}
+    # The row may have gone since it was read (a rebuild replaced it): then write a new one.
+    if row is None or not model.objects.filter(pk=row).update(**increments):
         model.objects.create(**key, **values)
 
 
 @transaction.atomic
-def feedback_tallies_rebuild(*, progress: Callable[[str], None] | None = None) -> int:
-    """Recompute `SessionTally` from `ResponseTally` (after a bulk load, or if an occurrence
-    with responses was deleted). Returns the number of rows written."""
-    SessionTally.objects.all().delete()
+def feedback_tallies_rebuild(
+    *,
+    session_ids: Iterable[int] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> int:
+    """Recompute `SessionTally` from `ResponseTally`: for every session (after a bulk load)
+    or for some (a date deleted or moved to another session: see `feedback.signals`).
+    Returns the number of rows written.
+
+    A response submitted meanwhile is not lost: either this read sees its per-occurrence
+    tally, or its own write finds its per-session row gone and writes a new one.
+    """
+    stale = SessionTally.objects.all()
+    source = ResponseTally.objects.all()
+    if session_ids is not None:
+        session_ids = list(session_ids)
+        stale = stale.filter(session_id__in=session_ids)
+        source = source.filter(occurrence__session_id__in=session_ids)
+    stale.delete()
     rows = (
-        ResponseTally.objects.values("occurrence__session_id", "template_id", "kind", "mode")
+        source.values("occurrence__session_id", "template_id", "kind", "mode")
         .annotate(**{f"sum_{f}": Sum(f) for f in TALLY_COLUMNS})
         .order_by()
     )
