@@ -408,3 +408,42 @@ def test_the_programme_and_the_results_page_break_ties_the_same_way() -> None:
     )
     assert page == {"room": True, "online": False, "recording": False}
     assert {row.key: row.n for row in programme.rows} == {"room": 6}
+
+
+FOLLOW_UP = {
+    "applied": "regularly",
+    "how_often": "weekly",
+    "result": "clear",
+    "hours_saved": "2",
+    "hours_confidence": "50",
+}
+
+
+def test_speaker_over_time_never_adds_a_small_follow_up_round_to_a_visible_one() -> None:
+    # Date 1: 5 answers at +30 and 1 at +90 (who did not apply it); date 2: 5 at +90. The
+    # +90 results cut by date hide both dates, so over time date 1 shows its +30 only.
+    from knowflow.feedback.models import Kind
+
+    speaker = make_person()
+    first = ended_occurrence(speakers=[speaker], days_ago=3)
+    second = ended_occurrence(session=first.session, days_ago=2)
+    attend(first, people(6))
+    attend(second, people(5))
+    requests_30 = open_requests(first, kind=Kind.FOLLOW_UP_30)
+    requests_90 = open_requests(first, kind=Kind.FOLLOW_UP_90)
+    for i, (person_id, (request, _)) in enumerate(sorted(requests_30.items())):
+        if i < 5:
+            services.survey_response_submit(request=request, answers=FOLLOW_UP)
+        else:
+            services.survey_response_submit(
+                request=requests_90[person_id][0], answers={**FOLLOW_UP, "applied": "not_yet"}
+            )
+    for request, _ in open_requests(second, kind=Kind.FOLLOW_UP_90).values():
+        services.survey_response_submit(request=request, answers=FOLLOW_UP)
+
+    (entry,) = selectors.speaker_sessions_over_time(viewer=speaker, person=speaker)
+
+    assert [(row.occurrence.pk, row.applied_asked, row.applied_yes) for row in entry["rows"]] == [
+        (first.pk, 5, 5),
+        (second.pk, 0, 0),
+    ]

@@ -1005,64 +1005,70 @@ def speaker_sessions_over_time(
     """A speaker's past sessions, oldest date first, with each date's after-session standards
     and the follow-ups' "applied" share. A speaker sees their own; enablers anyone's.
 
-    The dates of one session split its total (shown on its results page): rule 3 hides
-    dates so that the hidden ones never add up to fewer than k.
+    Each survey's dates are checked as that survey's results page checks a date cut (rule
+    3 over all the session's dates): the after-session figures of a date show when its
+    after-session cell does, and its "applied" share adds up the +30 and +90 cells that show
+    on their own — never a +30 and +90 sum in which one of them is too small.
     """
     if viewer.pk != person.pk and not viewer.is_enabler:
         raise Forbidden("You can see your own sessions' feedback over time.")
     k = min_group()
-    occurrences = list(
-        Occurrence.objects.filter(session__speakers=person, start__lte=timezone.now())
-        .select_related("session")
-        .order_by("-start")[:limit]
+    now = timezone.now()
+    recent = (
+        Occurrence.objects.filter(session__speakers=person, start__lte=now)
+        .order_by("-start")
+        .values_list("session_id", flat=True)[:limit]
     )
-    by_occ: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    follow: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # Every past date of those sessions, not only the recent ones: the check is over the
+    # session's whole split, as on its results page.
+    occurrences = list(
+        Occurrence.objects.filter(session_id__in=set(recent), start__lte=now)
+        .select_related("session")
+        .order_by("start", "pk")
+    )
+    counts: dict[str, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for occ_id, kind, n, u, a, s, asked, yes in (
         ResponseTally.objects.filter(occurrence__in=[o.pk for o in occurrences])
         .values_list("occurrence_id", "kind")
-        .annotate(
-            Sum("responses"),
-            Sum("unacceptable"),
-            Sum("acceptable"),
-            Sum("superior"),
-            Sum("applied_asked"),
-            Sum("applied_yes"),
-        )
+        .annotate(*(Sum(column) for column in TALLY_COLUMNS))
         .order_by()
     ):
-        target = by_occ[occ_id] if kind == Kind.AFTER_SESSION else follow[occ_id]
-        if kind == Kind.AFTER_SESSION:
-            target.update(n=n, unacceptable=u, acceptable=a, superior=s)
-        elif kind in (Kind.FOLLOW_UP_30, Kind.FOLLOW_UP_90):
-            target["n"] += n
-            target["applied_asked"] += asked
-            target["applied_yes"] += yes
+        counts[kind][occ_id] = {
+            "n": n,
+            "unacceptable": u,
+            "acceptable": a,
+            "superior": s,
+            "applied_asked": asked,
+            "applied_yes": yes,
+        }
     sessions: dict[int, dict[str, Any]] = {}
-    for occurrence in sorted(occurrences, key=lambda o: o.start):
+    for occurrence in occurrences:
         sessions.setdefault(occurrence.session_id, {"session": occurrence.session, "rows": []})[
             "rows"
         ].append(occurrence)
+    follow_ups = (Kind.FOLLOW_UP_30, Kind.FOLLOW_UP_90)
     out = []
     for entry in sessions.values():
         occs = entry["rows"]
-        shown = visible_cells({o.pk: by_occ[o.pk].get("n", 0) for o in occs}, k=k)
-        shown_follow = visible_cells({o.pk: follow[o.pk].get("n", 0) for o in occs}, k=k)
+        shown = {
+            kind: visible_cells({o.pk: counts[kind].get(o.pk, {}).get("n", 0) for o in occs}, k=k)
+            for kind in (Kind.AFTER_SESSION, *follow_ups)
+        }
         rows = []
         for o in occs:
-            data = by_occ[o.pk]
-            row = SpeakerOccurrenceRow(occurrence=o, n=data.get("n", 0), visible=o.pk in shown)
+            row = SpeakerOccurrenceRow(occurrence=o, n=0, visible=o.pk in shown[Kind.AFTER_SESSION])
             if row.visible:
+                data = counts[Kind.AFTER_SESSION][o.pk]
+                row.n = data["n"]
                 row.unacceptable, row.acceptable, row.superior = (
-                    data.get("unacceptable", 0),
-                    data.get("acceptable", 0),
-                    data.get("superior", 0),
+                    data["unacceptable"],
+                    data["acceptable"],
+                    data["superior"],
                 )
-            else:
-                row.n = 0
-            if o.pk in shown_follow:
-                row.applied_asked = follow[o.pk]["applied_asked"]
-                row.applied_yes = follow[o.pk]["applied_yes"]
+            for kind in follow_ups:
+                if o.pk in shown[kind]:
+                    row.applied_asked += counts[kind][o.pk]["applied_asked"]
+                    row.applied_yes += counts[kind][o.pk]["applied_yes"]
             rows.append(row)
         out.append({"session": entry["session"], "rows": rows})
     return out
