@@ -447,3 +447,12 @@ def test_speaker_over_time_never_adds_a_small_follow_up_round_to_a_visible_one()
         (first.pk, 5, 5),
         (second.pk, 0, 0),
     ]
+
+
+def test_the_programme_does_not_total_the_speakers_named_retrospectives(setup: dict) -> None:
+    client = signed_in(setup["enabler"])
+    page = client.get("/feedback/programme/?kind=retrospective")
+    assert page.status_code == 400
+    assert "a retrospective is read on its session" in page.content.decode()
+    assert client.get("/feedback/programme/?kind=nonsense").status_code == 400
+    assert 'value="retrospective"' not in client.get("/feedback/programme/").content.decode()

@@ -642,6 +642,13 @@ def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 20
     """
     if not permissions.can_view_programme(actor=viewer):
         raise Forbidden("The programme view is for enablers and leaders.")
+    if filters.kind == Kind.RETROSPECTIVE or filters.kind not in Kind.values:
+        # Retrospectives are the speakers' own named answers: read on a session's results page.
+        raise DomainError(
+            "The programme view covers the attendees' surveys (after the session, +7, +30 and "
+            "+90 days); a retrospective is read on its session's results page.",
+            field="kind",
+        )
     k = min_group()
     group_by = filters.group_by if filters.group_by in GROUPS else "session"
     segment = filters.segment

@@ -30,7 +30,7 @@ from knowflow.web.errors import add_to_form, error_page, flash
 
 
 def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    if isinstance(error, Forbidden | NotFound) or error.field == "filters":
+    if isinstance(error, Forbidden | NotFound) or error.field in ("filters", "kind"):
         return error_page(request, error)
     # A survey that cannot be answered (closed, expired, used) has a page of its own.
     return render(
@@ -286,7 +286,7 @@ def _date(value: str | None, *, end: bool = False) -> datetime | None:
 def programme(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", Kind.AFTER_SESSION)
     filters = selectors.ProgrammeFilters(
-        kind=kind if kind in Kind.values else Kind.AFTER_SESSION,
+        kind=kind,
         group_by=request.GET.get("group_by", "session"),
         since=_date(request.GET.get("since")),
         until=_date(request.GET.get("until"), end=True),
@@ -314,7 +314,7 @@ def programme(request: HttpRequest) -> HttpResponse:
             "choices": selectors.segment_choices(),
             "circles": Circle.objects.only("id", "name"),
             "formats": Session.Format.choices,
-            "kinds": Kind.choices,
+            "kinds": [(k, label) for k, label in Kind.choices if k != Kind.RETROSPECTIVE],
             "groups": selectors.GROUPS,
             "too_few": selectors.TOO_FEW,
             # Leaders read the programme, not a session's own results (its speakers do).
