@@ -257,7 +257,7 @@ def test_the_add_page_before_a_time_is_typed_lists_rooms_and_says_how_to_check(
         "Type the time, then press “Check rooms for this time”: the rooms free then and large "
         "enough come first."
     )
-    assert '<button name="check_rooms" value="1">Check rooms for this time</button>' in text
+    assert '<button>Schedule</button> <button name="check_rooms" value="1">Check rooms for this time</button>' in text
 
 
 def test_a_cancelled_date_no_longer_holds_its_room(lisbon_setup: dict) -> None:
@@ -420,3 +420,37 @@ def test_a_cancelled_date_cannot_be_changed_and_nothing_is_sent(lisbon_setup: di
     occurrence.refresh_from_db()
     assert (occurrence.start, occurrence.sequence) == (START + timedelta(days=1), 1)
     assert OutboxMessage.objects.count() == 0
+
+
+def test_saving_a_date_in_the_repeated_hour_unchanged_keeps_it_and_tells_nobody() -> None:
+    # 01:30 UTC on 25 Oct 2026 is 02:30 in Berlin on the second pass of that hour (clocks go
+    # back at 03:00 CEST). The form shows 02:30, which alone would read as the first pass.
+    speaker = make_person(tz="Europe/Berlin")
+    session = make_session(speakers=[speaker])
+    start = datetime(2026, 10, 25, 1, 30, 20, tzinfo=UTC)  # seconds too: the field has none
+    occurrence = make_occurrence(session=session, start=start, capacity=20)
+    client = signed_in(speaker)
+    url = f"/sessions/occurrences/{occurrence.pk}/edit/"
+    page = client.get(url).content.decode()
+    shown = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)
+    }
+    assert shown["start"].startswith("2026-10-25T02:30")
+
+    saved = client.post(
+        url,
+        {
+            "start": shown["start"],
+            "end": shown["end"],
+            "zone": "Europe/Berlin",
+            "room": "",
+            "online_url": shown.get("online_url", ""),
+            "capacity": shown["capacity"],
+        },
+    )
+
+    assert saved.status_code == 302
+    occurrence.refresh_from_db()
+    assert (occurrence.start, occurrence.sequence) == (start, 0)
+    assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.UPDATE).exists()

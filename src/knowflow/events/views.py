@@ -254,8 +254,10 @@ def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         request.POST or None,
         initial={
             # Shown as wall-clock time in the viewer's zone, which the zone field names.
-            "start": occurrence.start.astimezone(zone).replace(tzinfo=None),
-            "end": occurrence.end.astimezone(zone).replace(tzinfo=None),
+            "start": occurrence.start.astimezone(zone).replace(
+                tzinfo=None, second=0, microsecond=0
+            ),
+            "end": occurrence.end.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0),
             "zone": request.viewer.timezone,
             "room": occurrence.room,
             "online_url": occurrence.online_url,
@@ -264,12 +266,15 @@ def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     )
     if form.is_bound and form.is_valid() and _wants_to_save(request):
         data = form.cleaned_data
+        # A time left as shown keeps its stored instant: the wall-clock field has no seconds
+        # and cannot say which pass of an hour the clocks repeat it was.
+        moved = {"start", "end", "zone"} & set(form.changed_data)
         try:
             services.occurrence_update(
                 occurrence=occurrence,
                 actor=request.viewer,
-                start=data["start"],
-                end=data["end"],
+                start=data["start"] if moved else occurrence.start,
+                end=data["end"] if moved else occurrence.end,
                 room=data["room"],
                 clear_room=data["room"] is None,
                 online_url=data["online_url"],
