@@ -1,20 +1,25 @@
 """Read feedback, always through the anonymity rules.
 
 Every number or comment that leaves this module has passed the minimum group size *k*
-(setting `KNOWFLOW_FEEDBACK_MIN_GROUP`, default 5). Three rules, applied everywhere:
+(setting `KNOWFLOW_FEEDBACK_MIN_GROUP`, default 5). The rules, applied everywhere:
 
 1. **Minimum group**: an aggregate (a distribution, a share, comments, themes) is shown only
    for a group of at least k responses; below that the page says "too few responses".
-2. **Complement**: a filtered group (one org unit, one office, one mode, one date) is shown
-   only when the responses it leaves out are none or at least k. Otherwise "everyone" minus
-   "org unit X" would give away the few people outside X.
-3. **Partition**: when a list of groups splits a total that is visible somewhere (sessions of
-   a circle, attendance modes, dates of a session), the hidden groups must together hold none
-   or at least k responses; if not, the smallest visible group is hidden too, until they do.
+2. **One cut at a time** (`cut_of`): results are cut by date, attendance mode, org unit or
+   office, never two at once: two cuts make a table whose rows and columns subtract in ways
+   a check per cut does not see.
+3. **Partition** (`visible_cells`): a cut's group shows only if it is a visible cell of the
+   whole split by that dimension: cells of at least k show, and while the hidden ones add up
+   to between 1 and k-1 (so the total minus the visible cells would reveal them) the smallest
+   visible cell is hidden too. Org units nest, so they are checked down the tree
+   (`org_unit_visible`): a unit shows only if its parent does and it is a visible cell of the
+   parent's split into its own people and each child's subtree.
+4. **Sums of visible cells only**: the programme view and the speaker's over-time view add up
+   only cells that a session's own results page shows (whole sessions of at least k, or the
+   cut's visible cell), so no period, filter or grouping can be subtracted from another to
+   single anyone out. The evidence view shows counts of responses, never answers.
 
-The programme and evidence views also only count sessions that have at least k responses
-for the survey kind in question, so that a circle's figure minus its sessions' figures can
-never isolate a small session. Comments are never returned in the order they were written.
+Comments are never returned in the order they were written.
 """
 
 from __future__ import annotations
