@@ -4,14 +4,18 @@ responses: written with each response, and rebuilt the same from the per-occurre
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
+from knowflow.accounts.models import Person
 from knowflow.events.models import Attendance
 from knowflow.feedback import services
 from knowflow.feedback.models import TALLY_COLUMNS, Response, SessionTally
+from tests.conftest import signed_in
+from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
 
 pytestmark = pytest.mark.django_db
@@ -61,22 +65,29 @@ def per_session() -> dict[int, int]:
     )
 
 
-def test_a_deleted_or_moved_date_takes_its_responses_out_of_the_session_figures() -> None:
+def test_a_date_deleted_or_moved_in_the_admin_takes_its_responses_out_of_the_session() -> None:
     # Date A: 5 acceptable answers; date B: 2 unacceptable. Were B's 2 still counted per
     # session after B is deleted, the programme (7) minus the results page (5) would show them.
+    admin = signed_in(make_person(role=Person.Role.ADMIN))
     first = ended_occurrence(days_ago=3)
     second = ended_occurrence(session=first.session, days_ago=1)
     answered(first, 5, GOOD)
     answered(second, 2, {**GOOD, "apply_now": "not_at_all"})
     assert per_session() == {first.session_id: 7}
 
-    second.delete()
+    deleted = admin.post(f"/admin/events/occurrence/{second.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
     assert per_session() == {first.session_id: 5}
 
     other = ended_occurrence(days_ago=2)
-    first.session = other.session
-    first.save()
+    page = admin.get(f"/admin/events/occurrence/{first.pk}/change/").content.decode()
+    fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', page))
+    moved = admin.post(
+        f"/admin/events/occurrence/{first.pk}/change/",
+        {**fields, "session": other.session_id, "room": ""},
+    )
+    assert moved.status_code == 302, moved.content.decode()[:2000]
     assert per_session() == {other.session_id: 5}
 
-    other.session.delete()  # the whole session: its tallies go with it, no error
+    other.session.delete()  # the whole session: its tallies go with it
     assert per_session() == {}

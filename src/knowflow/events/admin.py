@@ -1,6 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
+from knowflow.events.signals import occurrences_removed
 
 
 class OccurrenceInline(admin.TabularInline):
@@ -19,6 +24,11 @@ class SessionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("topics",)
     inlines = [OccurrenceInline]
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Occurrence and formset.deleted_objects:
+            occurrences_removed.send(sender=Occurrence, session_ids=[form.instance.pk])
+
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
@@ -31,6 +41,21 @@ class OccurrenceAdmin(admin.ModelAdmin):
     list_display = ("session", "start", "end", "room", "capacity")
     raw_id_fields = ("session", "room")
     date_hierarchy = "start"
+
+    def delete_model(self, request: HttpRequest, obj: Occurrence) -> None:
+        super().delete_model(request, obj)
+        occurrences_removed.send(sender=Occurrence, session_ids=[obj.session_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Occurrence]) -> None:
+        session_ids = sorted(set(queryset.values_list("session_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        occurrences_removed.send(sender=Occurrence, session_ids=session_ids)
+
+    def save_model(self, request: HttpRequest, obj: Occurrence, form: Any, change: bool) -> None:
+        before = Occurrence.objects.filter(pk=obj.pk).values_list("session_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if before is not None and before != obj.session_id:  # moved to another session
+            occurrences_removed.send(sender=Occurrence, session_ids=[before, obj.session_id])
 
 
 @admin.register(Registration)

@@ -32,6 +32,7 @@ from knowflow.circles.models import Circle
 from knowflow.discovery.taxonomy import clean_tag, group_tags, known_synonyms_for
 from knowflow.discovery.text import phrase_key
 from knowflow.events.models import Occurrence, Session
+from knowflow.events.signals import occurrences_removed
 from knowflow.library.models import Resource, SearchDocument
 from knowflow.library.search import documents
 from knowflow.library.search.engine import invalidate
@@ -442,6 +443,7 @@ def _write_batch(
 
     # One past occurrence, online, at the talk's date.
     Occurrence.objects.filter(session_id__in=all_session_ids).delete()
+    occurrences_removed.send(sender=Occurrence, session_ids=list(all_session_ids))
     occurrences = {}
     for talk in talks:
         when = starts(talk)
