@@ -261,20 +261,30 @@ def outbox_enqueue_speaker_invitations(*, occurrence: Occurrence) -> None:
     cancellations (which go to the speakers too) change the same calendar entry.
     """
     occurrence = _occurrence_for_message(occurrence.pk)
-    title = occurrence.session.title
     _enqueue(
         [
-            _message(
-                kind=Kind.INVITATION,
-                person=speaker,
+            _speaker_invitation(
                 occurrence=occurrence,
+                speaker=speaker,
                 dedupe_key=f"speaker-invitation:{occurrence.pk}:{speaker.pk}:seq{occurrence.sequence}",
-                subject=f"You're speaking: {title}",
-                opening=f"You speak at “{title}” on this date. The invitation is attached for your calendar.",
-                method="REQUEST",
             )
             for speaker in _speakers(occurrence.session_id)
         ]
+    )
+
+
+def _speaker_invitation(
+    *, occurrence: Occurrence, speaker: Person, dedupe_key: str
+) -> OutboxMessage | None:
+    title = occurrence.session.title
+    return _message(
+        kind=Kind.INVITATION,
+        person=speaker,
+        occurrence=occurrence,
+        dedupe_key=dedupe_key,
+        subject=f"You're speaking: {title}",
+        opening=f"You speak at “{title}” on this date. The invitation is attached for your calendar.",
+        method="REQUEST",
     )
 
 
@@ -305,14 +315,10 @@ def outbox_enqueue_speakers_changed(
         title = occurrence.session.title
         for person_id in sorted(added):
             messages.append(
-                _message(
-                    kind=Kind.INVITATION,
-                    person=people[person_id],
+                _speaker_invitation(
                     occurrence=occurrence,
+                    speaker=people[person_id],
                     dedupe_key=f"speaker-added:{occurrence.pk}:{person_id}:{stamp}",
-                    subject=f"You're speaking: {title}",
-                    opening=f"You speak at “{title}” on this date. The invitation is attached for your calendar.",
-                    method="REQUEST",
                 )
             )
         for person_id in sorted(removed):
@@ -345,42 +351,21 @@ def outbox_enqueue_update(*, occurrence: Occurrence) -> None:
     gets one email, as an attendee.
     """
     occurrence = _occurrence_for_message(occurrence.pk)
-    title = occurrence.session.title
-    going = list(
-        Registration.objects.filter(
-            occurrence=occurrence, status=Registration.Status.GOING
-        ).select_related("person")
-    )
-    messages = [
-        _message(
+    _enqueue(
+        _messages_to_going_and_speakers(
+            occurrences=[occurrence],
             kind=Kind.UPDATE,
-            person=registration.person,
-            occurrence=occurrence,
-            dedupe_key=f"update:{registration.pk}:seq{occurrence.sequence}",
-            subject=f"Changed: {title}",
-            opening=f"“{title}” has changed. Your calendar entry is updated by the attachment.",
-            method="REQUEST",
-        )
-        for registration in going
-    ]
-    attending = {registration.person_id for registration in going}
-    messages.extend(
-        _message(
-            kind=Kind.UPDATE,
-            person=speaker,
-            occurrence=occurrence,
-            dedupe_key=f"speaker-update:{occurrence.pk}:{speaker.pk}:seq{occurrence.sequence}",
-            subject=f"Changed: {title}",
-            opening=(
-                f"“{title}”, where you speak, has changed. Your calendar entry is updated by "
+            key="update",
+            speaker_key="speaker-update",
+            subject="Changed: {title}",
+            opening="“{title}” has changed. Your calendar entry is updated by the attachment.",
+            speaker_opening=(
+                "“{title}”, where you speak, has changed. Your calendar entry is updated by "
                 "the attachment."
             ),
             method="REQUEST",
         )
-        for speaker in _speakers(occurrence.session_id)
-        if speaker.pk not in attending
     )
-    _enqueue(messages)
 
 
 def outbox_enqueue_registration_cancelled(*, registration: Registration) -> None:
@@ -425,10 +410,45 @@ def outbox_enqueue_occurrence_cancelled(*, occurrence: Occurrence) -> None:
 
 
 def _enqueue_cancellations(*, occurrences: QuerySet[Occurrence]) -> None:
-    by_id = {
-        occurrence.pk: occurrence
-        for occurrence in occurrences.select_related("session", "room__office")
-    }
+    _enqueue(
+        _messages_to_going_and_speakers(
+            occurrences=list(occurrences.select_related("session", "room__office")),
+            kind=Kind.CANCELLATION,
+            key="cancel-occurrence",
+            speaker_key="speaker-cancel",
+            subject="Cancelled: {title}",
+            opening="“{title}” has been cancelled; it is removed from your calendar.",
+            speaker_opening=(
+                "“{title}”, where you were to speak, has been cancelled; it is removed "
+                "from your calendar."
+            ),
+            method="CANCEL",
+            status=ical.CANCELLED,
+        )
+    )
+
+
+def _messages_to_going_and_speakers(
+    *,
+    occurrences: list[Occurrence],
+    kind: str,
+    key: str,
+    speaker_key: str,
+    subject: str,
+    opening: str,
+    speaker_opening: str,
+    method: str,
+    status: str = ical.CONFIRMED,
+) -> list[OutboxMessage | None]:
+    """One message for each person going to these dates, then one for each speaker of them
+    who is not also going: a speaker with a place gets a single email, as an attendee.
+
+    ``subject`` and the openings are templates with ``{title}`` for the session's title. The
+    dedupe keys are ``<key>:<registration>:seq<sequence>`` and
+    ``<speaker_key>:<occurrence>:<person>:seq<sequence>``: with the SEQUENCE in them, each
+    change is one email per person and a repeated call none.
+    """
+    by_id = {occurrence.pk: occurrence for occurrence in occurrences}
     going = Registration.objects.filter(
         occurrence_id__in=list(by_id), status=Registration.Status.GOING
     ).select_related("person")
@@ -440,14 +460,14 @@ def _enqueue_cancellations(*, occurrences: QuerySet[Occurrence]) -> None:
         title = occurrence.session.title
         messages.append(
             _message(
-                kind=Kind.CANCELLATION,
+                kind=kind,
                 person=registration.person,
                 occurrence=occurrence,
-                dedupe_key=f"cancel-occurrence:{registration.pk}:seq{occurrence.sequence}",
-                subject=f"Cancelled: {title}",
-                opening=f"“{title}” has been cancelled; it is removed from your calendar.",
-                method="CANCEL",
-                status=ical.CANCELLED,
+                dedupe_key=f"{key}:{registration.pk}:seq{occurrence.sequence}",
+                subject=subject.format(title=title),
+                opening=opening.format(title=title),
+                method=method,
+                status=status,
             )
         )
     speakers_by_session: dict[int, list[Person]] = {}
@@ -457,22 +477,19 @@ def _enqueue_cancellations(*, occurrences: QuerySet[Occurrence]) -> None:
         title = occurrence.session.title
         messages.extend(
             _message(
-                kind=Kind.CANCELLATION,
+                kind=kind,
                 person=speaker,
                 occurrence=occurrence,
-                dedupe_key=f"speaker-cancel:{occurrence.pk}:{speaker.pk}:seq{occurrence.sequence}",
-                subject=f"Cancelled: {title}",
-                opening=(
-                    f"“{title}”, where you were to speak, has been cancelled; it is removed "
-                    "from your calendar."
-                ),
-                method="CANCEL",
-                status=ical.CANCELLED,
+                dedupe_key=f"{speaker_key}:{occurrence.pk}:{speaker.pk}:seq{occurrence.sequence}",
+                subject=subject.format(title=title),
+                opening=speaker_opening.format(title=title),
+                method=method,
+                status=status,
             )
             for speaker in speakers_by_session[occurrence.session_id]
             if (occurrence.pk, speaker.pk) not in attending
         )
-    _enqueue(messages)
+    return messages
 
 
 def outbox_enqueue_session_reinstated(*, session: Session) -> None:
