@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -192,6 +195,37 @@ def _wants_to_save(request: HttpRequest) -> bool:
     return request.method == "POST" and "check_rooms" not in request.POST
 
 
+def _occurrence_form_page(
+    request: HttpRequest,
+    form: OccurrenceForm,
+    *,
+    session: Session,
+    occurrence: Occurrence | None = None,
+    save: Callable[[dict[str, Any]], object],
+    saved: str,
+    title: str,
+    submit: str,
+) -> HttpResponse:
+    """The date form's round trip, the same for a new date and a changed one: ``save`` gets
+    the cleaned data (unless the post only asked to check rooms); a refusal shows on the form,
+    success goes back to the session with the ``saved`` message; otherwise the form is shown
+    again with the rooms free at its time."""
+    if form.is_bound and form.is_valid() and _wants_to_save(request):
+        try:
+            save(form.cleaned_data)
+        except DomainError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect("events:session", slug=session.slug)
+    _offer_rooms(request, form, session=session, occurrence=occurrence)
+    return render(
+        request,
+        "events/occurrence_form.html",
+        {"form": form, "session": session, "title": title, "submit": submit},
+    )
+
+
 @login_required
 def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
     session = get_object_or_404(Session, slug=slug)
@@ -205,34 +239,26 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = OccurrenceForm(
         request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30}
     )
-    if form.is_bound and form.is_valid() and _wants_to_save(request):
-        data = form.cleaned_data
-        try:
-            services.occurrence_create(
-                session=session,
-                actor=request.viewer,
-                start=data["start"],
-                end=data["end"],
-                room=data["room"],
-                online_url=data["online_url"],
-                capacity=data["capacity"],
-            )
-        except DomainError as error:
-            add_to_form(form, error)
-        else:
-            messages.success(request, "Occurrence scheduled.")
-            return redirect("events:session", slug=session.slug)
-    if form.is_bound:
-        _offer_rooms(request, form, session=session)
-    return render(
+
+    def schedule(data: dict[str, Any]) -> None:
+        services.occurrence_create(
+            session=session,
+            actor=request.viewer,
+            start=data["start"],
+            end=data["end"],
+            room=data["room"],
+            online_url=data["online_url"],
+            capacity=data["capacity"],
+        )
+
+    return _occurrence_form_page(
         request,
-        "events/occurrence_form.html",
-        {
-            "form": form,
-            "session": session,
-            "title": f"Add a date to “{session.title}”",
-            "submit": "Schedule",
-        },
+        form,
+        session=session,
+        save=schedule,
+        saved="Occurrence scheduled.",
+        title=f"Add a date to “{session.title}”",
+        submit="Schedule",
     )
 
 
@@ -264,37 +290,31 @@ def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
             "capacity": occurrence.capacity,
         },
     )
-    if form.is_bound and form.is_valid() and _wants_to_save(request):
-        data = form.cleaned_data
+
+    def update(data: dict[str, Any]) -> None:
         # A time left as shown keeps its stored instant: the wall-clock field has no seconds
         # and cannot say which pass of an hour the clocks repeat it was.
         moved = {"start", "end", "zone"} & set(form.changed_data)
-        try:
-            services.occurrence_update(
-                occurrence=occurrence,
-                actor=request.viewer,
-                start=data["start"] if moved else occurrence.start,
-                end=data["end"] if moved else occurrence.end,
-                room=data["room"],
-                clear_room=data["room"] is None,
-                online_url=data["online_url"],
-                capacity=data["capacity"],
-            )
-        except DomainError as error:
-            add_to_form(form, error)
-        else:
-            messages.success(request, "Date saved.")
-            return redirect("events:session", slug=session.slug)
-    _offer_rooms(request, form, session=session, occurrence=occurrence)
-    return render(
+        services.occurrence_update(
+            occurrence=occurrence,
+            actor=request.viewer,
+            start=data["start"] if moved else occurrence.start,
+            end=data["end"] if moved else occurrence.end,
+            room=data["room"],
+            clear_room=data["room"] is None,
+            online_url=data["online_url"],
+            capacity=data["capacity"],
+        )
+
+    return _occurrence_form_page(
         request,
-        "events/occurrence_form.html",
-        {
-            "form": form,
-            "session": session,
-            "title": f"Change a date of “{session.title}”",
-            "submit": "Save",
-        },
+        form,
+        session=session,
+        occurrence=occurrence,
+        save=update,
+        saved="Date saved.",
+        title=f"Change a date of “{session.title}”",
+        submit="Save",
     )
 
 
