@@ -5,6 +5,7 @@ the survey templates. Thin: parse, call one service or selector, render."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from django.contrib import messages
@@ -387,6 +388,29 @@ def _template_to_manage(*, viewer: Person, template_id: int) -> SurveyTemplate:
     return template
 
 
+def _template_form_submit(
+    request: HttpRequest,
+    form: SurveyTemplateForm,
+    *,
+    save: Callable[[], SurveyTemplate],
+    saved: Callable[[SurveyTemplate], str],
+) -> HttpResponse | None:
+    """Save a posted, valid template form with ``save`` and go back to the templates with the
+    ``saved`` message. A refusal to the person is an error page; any other refusal shows on the
+    form. None when the form is to be shown (again)."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    try:
+        template = save()
+    except DomainError as error:
+        if isinstance(error, Forbidden):
+            return error_page(request, error)
+        form.add_domain_error(error)
+        return None
+    messages.success(request, saved(template))
+    return redirect("feedback:templates")
+
+
 @login_required
 def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     """Edit a survey on a page: saving writes its next version (`survey_template_revise`)."""
@@ -396,27 +420,24 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
         return error_page(request, error)
     data = request.POST if request.method == "POST" else None
     form = SurveyTemplateForm(data, template=template)
-    if data is not None and form.is_valid():
-        try:
-            revised = services.survey_template_revise(
-                template=template,
-                actor=request.viewer,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                anonymous=form.cleaned_data["anonymous"],
-                questions=form.question_specs(),
-            )
-        except DomainError as error:
-            if isinstance(error, Forbidden):
-                return error_page(request, error)
-            form.add_domain_error(error)
-        else:
-            messages.success(
-                request,
-                f"Saved “{revised.name}” as version {revised.version}. New survey requests use "
-                "it; answers already given keep the version they answered.",
-            )
-            return redirect("feedback:templates")
+    response = _template_form_submit(
+        request,
+        form,
+        save=lambda: services.survey_template_revise(
+            template=template,
+            actor=request.viewer,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            anonymous=form.cleaned_data["anonymous"],
+            questions=form.question_specs(),
+        ),
+        saved=lambda revised: (
+            f"Saved “{revised.name}” as version {revised.version}. New survey requests use "
+            "it; answers already given keep the version they answered."
+        ),
+    )
+    if response is not None:
+        return response
     current = (
         template
         if template.is_current
@@ -443,27 +464,24 @@ def template_new(request: HttpRequest) -> HttpResponse:
         return error_page(request, Forbidden("Only enablers create survey templates."))
     data = request.POST if request.method == "POST" else None
     form = SurveyTemplateForm(data, with_kind=True, blank_questions=3)
-    if data is not None and form.is_valid():
-        try:
-            created = services.survey_template_create(
-                actor=request.viewer,
-                name=form.cleaned_data["name"],
-                kind=form.cleaned_data["kind"],
-                description=form.cleaned_data["description"],
-                anonymous=form.cleaned_data["anonymous"],
-                questions=form.question_specs(),
-            )
-        except DomainError as error:
-            if isinstance(error, Forbidden):
-                return error_page(request, error)
-            form.add_domain_error(error)
-        else:
-            messages.success(
-                request,
-                f"Created “{created.name}” (version 1). Make it the default to use it for new "
-                "survey requests.",
-            )
-            return redirect("feedback:templates")
+    response = _template_form_submit(
+        request,
+        form,
+        save=lambda: services.survey_template_create(
+            actor=request.viewer,
+            name=form.cleaned_data["name"],
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+            anonymous=form.cleaned_data["anonymous"],
+            questions=form.question_specs(),
+        ),
+        saved=lambda created: (
+            f"Created “{created.name}” (version 1). Make it the default to use it for new "
+            "survey requests."
+        ),
+    )
+    if response is not None:
+        return response
     return render(
         request,
         "feedback/template_form.html",
