@@ -67,6 +67,19 @@ def full_date() -> object:
 # --- waitlist ----------------------------------------------------------------------------
 
 
+def online_date(session: object, *, actor: object) -> object:
+    """An hour online at START with ten places, created through the service (so its emails go
+    out as a user's would)."""
+    return occurrence_create(
+        session=session,
+        actor=actor,
+        start=START,
+        end=START + timedelta(hours=1),
+        online_url="https://meet.example.org/zdm",
+        capacity=10,
+    )
+
+
 def test_a_full_date_tells_each_person_their_place_on_the_waitlist(
     smtp: Inbox,  # noqa: F811
     full_date: object,
@@ -236,14 +249,7 @@ def test_speakers_get_the_updates_and_the_cancellation_of_the_same_calendar_entr
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
-    occurrence = occurrence_create(
-        session=session,
-        actor=max_,
-        start=START,
-        end=START + timedelta(hours=1),
-        online_url="https://meet.example.org/zdm",
-        capacity=10,
-    )
+    occurrence = online_date(session, actor=max_)
     later = START + timedelta(days=3)
 
     occurrence_update(
@@ -275,14 +281,7 @@ def test_a_speaker_who_also_registered_gets_one_email_per_change(
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
-    occurrence = occurrence_create(
-        session=session,
-        actor=max_,
-        start=START,
-        end=START + timedelta(hours=1),
-        online_url="https://meet.example.org/zdm",
-        capacity=10,
-    )
+    occurrence = online_date(session, actor=max_)
     registration_create(occurrence=occurrence, person=yui, actor=yui)
     later = START + timedelta(days=3)
 
@@ -304,14 +303,7 @@ def test_changing_speakers_invites_the_new_one_and_releases_the_former_one(
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
-    upcoming = occurrence_create(
-        session=session,
-        actor=max_,
-        start=START,
-        end=START + timedelta(hours=1),
-        online_url="https://meet.example.org/zdm",
-        capacity=10,
-    )
+    upcoming = online_date(session, actor=max_)
     past = make_occurrence(session=session, start=datetime(2020, 1, 6, 9, 0, tzinfo=UTC))
     outbox_deliver_due()
     smtp.messages.clear()
@@ -337,14 +329,7 @@ def test_a_retried_speaker_invitation_is_sent_once(
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
-    occurrence = occurrence_create(
-        session=session,
-        actor=max_,
-        start=START,
-        end=START + timedelta(hours=1),
-        online_url="https://meet.example.org/zdm",
-        capacity=10,
-    )
+    occurrence = online_date(session, actor=max_)
 
     outbox_enqueue_speaker_invitations(occurrence=occurrence)  # a retried job
     outbox_deliver_due()
