@@ -208,11 +208,19 @@ def cut_of(filters: SegmentFilters, *, occurrence_id: int | None = None) -> tupl
     return cuts[0] if cuts else None
 
 
-def cut_visible(dimension: str, value: Any, counts: Mapping[Any, int], *, k: int) -> bool:
+def cut_visible(
+    dimension: str,
+    value: Any,
+    counts: Mapping[Any, int],
+    *,
+    k: int,
+    tree: OrgTree | None = None,
+) -> bool:
     """Whether the group `dimension = value` may be shown, given the responses of the whole
-    population (a session, or one kind of survey of it) split by that dimension."""
+    population (a session, or one kind of survey of it) split by that dimension. Pass the org
+    `tree` when checking several populations, so that it is read once."""
     if dimension == "org_unit_id":
-        return org_unit_visible(counts, value, k=k, tree=OrgTree.load())
+        return org_unit_visible(counts, value, k=k, tree=tree or OrgTree.load())
     return value in visible_cells(counts, k=k)
 
 
@@ -391,6 +399,7 @@ def feedback_summary_for_session(
         ):
             partitions[kind_value][value] = partitions[kind_value].get(value, 0) + (n or 0)
 
+    tree = OrgTree.load() if cut and cut[0] == "org_unit_id" else None
     kinds: list[KindResult] = []
     for kind in Kind:
         if kind == Kind.RETROSPECTIVE:
@@ -400,7 +409,7 @@ def feedback_summary_for_session(
         entry = counts.get(kind, {"total": 0, "n": 0, "anonymous": True})
         n = entry["n"] if cut else entry["total"]
         visible = entry["total"] >= k and (
-            cut is None or cut_visible(cut[0], cut[1], partitions[kind], k=k)
+            cut is None or cut_visible(cut[0], cut[1], partitions[kind], k=k, tree=tree)
         )
         kinds.append(
             KindResult(
