@@ -145,11 +145,6 @@ def org_unit_visible(own: Mapping[int | None, int], unit: int, *, k: int, tree: 
     return True
 
 
-def group_is_visible(*, n: int, total: int, k: int) -> bool:
-    """Rules 1 and 2 for a filtered group of n out of total."""
-    return bool(visible_cells({"group": n, "rest": total - n}, k=k) & {"group"})
-
-
 # Filters -----------------------------------------------------------------------------------
 
 
