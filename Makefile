@@ -23,6 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/library_bench.py --demo-db var/bench/large/knowflow.sqlite3
 	$(BIN)/python bench/scheduling_bench.py
@@ -30,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/feedback_bench.py --size large
 	$(BIN)/python bench/duplicates_bench.py
 	KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=var/bench/large $(BIN)/python bench/insights_bench.py
+	$(BIN)/python bench/load_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -217,6 +217,23 @@ def test_session_page_shows_related_content_with_recording():
     assert "already taught" in body
 
 
+def test_session_page_reuses_the_related_block_it_found_for_an_earlier_viewer():
+    person, other = make_person(), make_person()
+    past = make_session(title="Rust for Python developers", speakers=[person], status="done")
+    upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
+    services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
+    url = f"/sessions/{upcoming.slug}/"
+    first = _queries(signed_in(person), url)
+    client = signed_in(other)
+
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url).content.decode()
+
+    assert f'href="/sessions/{past.slug}/"' in body
+    assert [q for q in captured if "searchdocument" in q["sql"].lower()] == []
+    assert len(captured) < first
+
+
 def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +38,8 @@ from knowflow.library.search.engine import (
     suggest_words,
 )
 from knowflow.topics.models import Topic
+
+RELATED_CACHE_SECONDS = 600
 
 TYPES = tuple(SearchDocument.Kind.values)
 MAX_LIMIT = 1000  # the API caps its page size at 100; the command line may ask more
@@ -267,7 +270,16 @@ def related_to(*, kind: str, object_id: int, limit: int = 5) -> list[SearchHit]:
     """
     from knowflow.library.search.related import related_hits
 
-    return related_hits(kind=kind, object_id=object_id, limit=limit)
+    # The "more like this" query is an OR of a dozen terms over the whole index: 60-110 ms on
+    # the large demo, on every view of a session page, for an answer that only changes when the
+    # library does. It depends on no viewer (the block lists public documents only), so every
+    # viewer can share it for a few minutes; a deleted document can linger that long.
+    key = f"library:related:{kind}:{object_id}:{limit}"
+    hits = cache.get(key)
+    if hits is None:
+        hits = related_hits(kind=kind, object_id=object_id, limit=limit)
+        cache.set(key, hits, RELATED_CACHE_SECONDS)
+    return hits
 
 
 # --- resources and collections -------------------------------------------------------------
