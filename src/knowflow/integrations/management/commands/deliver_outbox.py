@@ -6,9 +6,11 @@ from a separate process, or with --once from cron.
 
 from __future__ import annotations
 
-import contextlib
+import signal
+import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from knowflow.integrations.services import (
@@ -23,7 +25,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="one batch, then exit")
-        parser.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="seconds between polls (default: KNOWFLOW_OUTBOX_INTERVAL_SECONDS, 5)",
+        )
         parser.add_argument("--limit", type=int, default=50, help="messages per batch")
         parser.add_argument(
             "--retry",
@@ -47,6 +54,19 @@ class Command(BaseCommand):
             for error in report.errors:
                 self.stderr.write(error)
             return
-        self.stdout.write(f"Delivering the outbox every {options['interval']} s (Ctrl-C stops).")
-        with contextlib.suppress(KeyboardInterrupt):
-            outbox_delivery_loop(interval=options["interval"], limit=options["limit"])
+        interval = options["interval"]
+        if interval is None:
+            interval = settings.KNOWFLOW_OUTBOX_INTERVAL_SECONDS
+        self.stdout.write(f"Delivering the outbox every {interval} s (Ctrl-C stops).")
+        stop = threading.Event()
+
+        # Ctrl-C or SIGTERM: finish the message in hand, claim no other, exit; a second
+        # signal exits at once (a message left "sending" is queued again after its lease).
+        def stop_after_this_message(signum: int, frame: object) -> None:
+            if stop.is_set():
+                raise SystemExit(1)
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stop_after_this_message)
+        outbox_delivery_loop(interval=interval, limit=options["limit"], stop=stop)
