@@ -46,7 +46,9 @@ class Workers:
         self.smtp_port, self.data_dir = smtp_port, data_dir
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, debug: bool = False) -> subprocess.Popen[bytes]:
+    def start(
+        self, *, debug: bool = False, command: tuple[str, ...] = ("worker", "--no-startup-delay")
+    ) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "knowflow.config.settings",
@@ -63,7 +65,7 @@ class Workers:
         }
         log = (self.data_dir / f"worker-{len(self.processes)}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "knowflow.cli", "worker", "--no-startup-delay"],
+            [sys.executable, "-m", "knowflow.cli", *command],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -172,6 +174,35 @@ def test_a_killed_and_a_stopped_worker_lose_no_email(
     assert [(outbox_message_id(row), row.attempts, row.last_error) for row in interrupted] == [
         (message_id, 1, "") for message_id in in_hand
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deliver_outbox_stopped_with_sigterm_finishes_the_message_in_hand(
+    inbox: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    server, port = inbox
+    for number in range(100):
+        outbox_enqueue_email(
+            kind="survey",
+            recipient=f"person{number}@example.org",
+            subject=f"Your feedback, please ({number})",
+            body="How was the session?",
+            dedupe_key=f"deliver-outbox-test:{number}",
+        )
+    workers = Workers(smtp_port=port, data_dir=tmp_path)
+    try:
+        loop = workers.start(command=("deliver_outbox",))
+        workers.wait_until(lambda: len(server.messages) >= 20)
+        loop.send_signal(signal.SIGTERM)
+        assert loop.wait(timeout=20) == 0, workers.output()
+    finally:
+        workers.stop_all()
+
+    received = received_ids(server)
+    assert ids_of("sending") == set()
+    assert set(received) == ids_of("sent")
+    assert sum(received.values()) == len(received) < 100
+    assert len(ids_of("pending")) == 100 - len(received)
 
 
 def test_the_worker_refuses_to_run_under_the_reloader(capsys: pytest.CaptureFixture[str]) -> None:
