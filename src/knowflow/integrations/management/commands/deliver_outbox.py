@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +48,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{count} message(s) queued again.")
             return
         if options["once"]:
-            report = outbox_deliver_due(limit=options["limit"])
+            with stopping_on_signals() as stop:
+                report = outbox_deliver_due(limit=options["limit"], stop=stop)
             self.stdout.write(
                 f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
                 f"interrupted {report.interrupted}"
@@ -58,15 +61,31 @@ class Command(BaseCommand):
         if interval is None:
             interval = settings.KNOWFLOW_OUTBOX_INTERVAL_SECONDS
         self.stdout.write(f"Delivering the outbox every {interval} s (Ctrl-C stops).")
-        stop = threading.Event()
+        with stopping_on_signals() as stop:
+            outbox_delivery_loop(interval=interval, limit=options["limit"], stop=stop)
 
-        # Ctrl-C or SIGTERM: finish the message in hand, claim no other, exit; a second
-        # signal exits at once (a message left "sending" is queued again after its lease).
-        def stop_after_this_message(signum: int, frame: object) -> None:
-            if stop.is_set():
-                raise SystemExit(1)
-            stop.set()
 
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, stop_after_this_message)
-        outbox_delivery_loop(interval=interval, limit=options["limit"], stop=stop)
+@contextmanager
+def stopping_on_signals() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM, so delivery finishes the message in hand, claims no
+    other and returns; a second signal exits at once (a message then left "sending" is queued
+    again after its lease). The previous handlers come back afterwards."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # only the main thread may handle signals
+        return
+
+    def stop_after_this_message(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise SystemExit(1)
+        stop.set()
+
+    previous = {
+        signum: signal.signal(signum, stop_after_this_message)
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
