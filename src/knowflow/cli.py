@@ -71,11 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "knowflow.config.settings")
     if command == "worker":
         _setup_django()
-        from knowflow.worker import start_periodic_jobs
+        from knowflow.worker import run as run_worker
 
-        start_periodic_jobs(rest)
+        return run_worker(rest)
     translated = {
-        "worker": "db_worker",
         "demo": "load_demo",
         "export": "export_org",
         "import": "import_org",

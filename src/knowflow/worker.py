@@ -9,8 +9,10 @@ idempotent and coordinates through the database, so any number of workers may ru
 from __future__ import annotations
 
 import logging
-import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -40,38 +42,80 @@ def repeat(
         stop.wait(interval)
 
 
-def start_periodic_jobs(argv: list[str]) -> None:
-    """Start the periodic jobs' threads (in the process that does the work, not in the
-    autoreloader's parent, which only watches files)."""
-    from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
-
+def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
+    """Start the periodic jobs' threads; each ends soon after `stop` is set (the outbox after
+    the message in hand)."""
     from knowflow.feedback.services import feedback_tick
     from knowflow.insights.tasks import refresh_insights
     from knowflow.integrations.services import outbox_delivery_loop
     from knowflow.library.services import library_review_reminders_enqueue
 
-    reloads = "--batch" not in argv and (
-        "--reload" in argv or (settings.DEBUG and "--no-reload" not in argv)
-    )
-    if reloads and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
-        return
     jobs: list[tuple[str, Callable[[], None]]] = [
-        ("outbox", outbox_delivery_loop),
+        ("outbox", lambda: outbox_delivery_loop(stop=stop)),
         (
             "feedback",
-            lambda: repeat(feedback_tick, interval=settings.KNOWFLOW_FEEDBACK_TICK_SECONDS),
+            lambda: repeat(
+                feedback_tick, interval=settings.KNOWFLOW_FEEDBACK_TICK_SECONDS, stop=stop
+            ),
         ),
         (
             "library reviews",
             lambda: repeat(
                 library_review_reminders_enqueue,
                 interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS,
+                stop=stop,
             ),
         ),
         (
             "insights",
-            lambda: repeat(refresh_insights, interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS),
+            lambda: repeat(
+                refresh_insights, interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS, stop=stop
+            ),
         ),
     ]
-    for name, target in jobs:
-        threading.Thread(target=target, name=name, daemon=True).start()
+    threads = [threading.Thread(target=target, name=name, daemon=True) for name, target in jobs]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def run(argv: list[str]) -> int:
+    """`knowflow worker [db_worker options]`: the django-tasks worker in the main thread, the
+    periodic jobs in threads of the same process.
+
+    Never under Django's autoreloader, not even with DEBUG: the reloader runs the work in a
+    child process that outlives a killed parent and keeps sending email nobody can stop.
+
+    On SIGTERM or SIGINT (a deploy, Ctrl-C), django-tasks' worker finishes its task and
+    returns (or raises SystemExit when idle); then the periodic jobs are told to stop and
+    given the time of one email delivery to finish: the outbox sends the message in hand and
+    claims no other, so a restart loses nothing and repeats nothing. A second signal exits at
+    once; a message then left "sending" goes back to the queue when its lease ends.
+    """
+    from django.core.management import execute_from_command_line
+
+    if "--reload" in argv:
+        print(
+            "knowflow worker does not reload on code changes (a reloaded worker's child kept "
+            "sending email after the worker was stopped): restart it instead.",
+            file=sys.stderr,
+        )
+        return 2
+    # Until django-tasks' worker installs its own handlers, a signal must still stop the
+    # threads cleanly rather than kill the process with a message in hand.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
+    stop = threading.Event()
+    threads = start_periodic_jobs(stop=stop)
+    try:
+        execute_from_command_line(["knowflow", "db_worker", "--no-reload", *argv])
+    finally:
+        stop.set()
+        deadline = time.monotonic() + (getattr(settings, "EMAIL_TIMEOUT", None) or 30) + 5
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    return 0

@@ -54,7 +54,7 @@ def test_worker_starts_every_periodic_job(monkeypatch: pytest.MonkeyPatch) -> No
         worker.threading, "Thread", lambda target, name, daemon: _Recorder(name, started)
     )
 
-    worker.start_periodic_jobs(["--no-reload"])
+    worker.start_periodic_jobs(stop=threading.Event())
 
     assert started == ["outbox", "feedback", "library reviews", "insights"]
 

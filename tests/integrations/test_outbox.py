@@ -29,10 +29,12 @@ from knowflow.events.services import (
 from knowflow.integrations import ical
 from knowflow.integrations.models import OutboxMessage
 from knowflow.integrations.services import (
+    INTERRUPTED,
     MAX_ATTEMPTS,
-    SENDING_LEASE,
     outbox_deliver_due,
+    outbox_message_id,
     outbox_retry,
+    sending_lease,
 )
 from tests.factories import make_occurrence, make_office, make_person, make_room, make_session
 
@@ -283,7 +285,7 @@ def test_a_message_that_keeps_failing_ends_failed(berlin_occurrence: object) -> 
     assert (report.failed, row.status, row.attempts) == (1, "failed", MAX_ATTEMPTS)
 
 
-def test_an_interrupted_delivery_is_not_resent_until_an_admin_retries_it(
+def test_a_dead_workers_message_goes_back_to_the_queue_when_its_lease_ends(
     smtp: Inbox, berlin_occurrence: object
 ) -> None:
     person = make_person()
@@ -291,21 +293,85 @@ def test_an_interrupted_delivery_is_not_resent_until_an_admin_retries_it(
     now = timezone.now()
     # A worker claimed the row and died: the server may or may not have accepted the message.
     OutboxMessage.objects.update(
-        status="sending", claim_token="dead", claimed_at=now - SENDING_LEASE - timedelta(seconds=1)
+        status="sending",
+        claim_token="dead",
+        claimed_at=now - sending_lease() + timedelta(seconds=5),
     )
 
+    still_leased = outbox_deliver_due(now=now)
+    sent_while_leased = len(smtp.messages)
+    OutboxMessage.objects.update(claimed_at=now - sending_lease() - timedelta(seconds=1))
     report = outbox_deliver_due(now=now)
-    row = OutboxMessage.objects.get()
-    retried = outbox_retry(message_ids=[row.pk], now=now)
-    after_retry = outbox_deliver_due(now=now)
 
-    assert (report.interrupted, report.sent, row.status) == (1, 0, "failed")
-    assert row.last_error.startswith("Delivery was interrupted after the message was claimed")
-    assert (retried, after_retry.sent, len(smtp.messages)) == (1, 1, 1)
-    assert (
-        smtp.messages[0]["Message-ID"]
-        == f"<outbox-{row.pk}-{int(row.created_at.timestamp())}@127.0.0.1>"
+    row = OutboxMessage.objects.get()
+    assert (still_leased.interrupted, still_leased.sent, sent_while_leased) == (0, 0, 0)
+    assert (report.interrupted, report.sent) == (1, 1)
+    assert (row.status, row.attempts, row.claim_token != "dead") == ("sent", 1, True)
+    assert [m["Message-ID"] for m in smtp.messages] == [
+        f"<outbox-{row.pk}-{int(row.created_at.timestamp())}@127.0.0.1>"
+    ]
+
+
+def test_a_message_interrupted_on_every_attempt_ends_failed(berlin_occurrence: object) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    OutboxMessage.objects.update(
+        status="sending",
+        claim_token="dead",
+        attempts=MAX_ATTEMPTS - 1,
+        claimed_at=timezone.now() - sending_lease() - timedelta(seconds=1),
     )
+
+    report = outbox_deliver_due()
+
+    row = OutboxMessage.objects.get()
+    assert (report.interrupted, report.sent) == (1, 0)
+    assert (row.status, row.attempts, row.last_error) == ("failed", MAX_ATTEMPTS, INTERRUPTED)
+
+
+def test_an_admin_can_queue_a_failed_message_again(smtp: Inbox, berlin_occurrence: object) -> None:
+    person = make_person()
+    registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    OutboxMessage.objects.update(status="failed", attempts=MAX_ATTEMPTS, last_error="gave up")
+    row = OutboxMessage.objects.get()
+
+    retried = outbox_retry(message_ids=[row.pk])
+    report = outbox_deliver_due()
+
+    assert (retried, report.sent, len(smtp.messages)) == (1, 1, 1)
+    assert smtp.messages[0]["Message-ID"] == outbox_message_id(row)
+    assert OutboxMessage.objects.get().status == "sent"
+
+
+def test_a_stopped_delivery_finishes_the_message_in_hand_and_claims_no_other(
+    berlin_occurrence: object,
+) -> None:
+    berlin_occurrence.capacity = 5
+    berlin_occurrence.save()
+    for person in [make_person() for _ in range(3)]:
+        registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    stop = threading.Event()
+
+    class StopsAfterAccepting(Inbox):
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+            stop.set()  # the signal arrives while the first message is being sent
+            return await super().handle_DATA(server, session, envelope)
+
+    inbox, port = StopsAfterAccepting(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with smtp_settings(port):
+            report = outbox_deliver_due(stop=stop)
+    finally:
+        controller.stop()
+
+    assert (report.sent, len(inbox.messages)) == (1, 1)
+    assert sorted(OutboxMessage.objects.values_list("status", flat=True)) == [
+        "pending",
+        "pending",
+        "sent",
+    ]
 
 
 @override_settings(KNOWFLOW_REMINDER_BEFORE_MINUTES=60)

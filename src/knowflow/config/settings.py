@@ -230,6 +230,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Knowflow <knowflow@lo
 # Absolute links in feeds and emails (which have no request to take the host from).
 KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
+# Outbox delivery: how often an idle worker looks for due email (seconds), and how long a
+# claimed message may stay "sending" before its worker is taken for dead and the message goes
+# back to the queue. The lease must outlast one delivery (EMAIL_URL's timeout, 30 s by default),
+# or a slow but living worker's message would be sent a second time.
+KNOWFLOW_OUTBOX_INTERVAL_SECONDS = float(os.environ.get("KNOWFLOW_OUTBOX_INTERVAL_SECONDS", "5"))
+KNOWFLOW_OUTBOX_LEASE_SECONDS = float(os.environ.get("KNOWFLOW_OUTBOX_LEASE_SECONDS", "900"))
 
 # Feedback (knowflow.feedback): anonymity threshold and the survey timetable.
 # Aggregates and comments are shown only for groups of at least this many responses.

@@ -34,9 +34,9 @@ class OutboxMessage(models.Model):
     """One email waiting to go out, or the record that it went.
 
     Life cycle: pending → sending (claimed by one worker, with its claim token) → sent; or back
-    to pending with a later `next_attempt_at` after a temporary failure; or failed after too
-    many attempts, a permanent refusal, or an interrupted delivery (see the module docstring of
-    `services` for why an interrupted delivery is not retried on its own).
+    to pending with a later `next_attempt_at` after a temporary failure, or after its worker
+    died mid-delivery (the lease ran out); or failed after too many attempts or a permanent
+    refusal (see the module docstring of `services`).
     """
 
     class Kind(models.TextChoices):

@@ -6,24 +6,29 @@ message is rendered at that moment (subject, text, iCalendar part): it says what
 when the change happened, even if it is delivered minutes later. Each row has a dedupe key;
 a second enqueue of the same email (a re-run reminder scan, a retried job) is ignored.
 
-Delivery (`outbox_deliver_due`), in three steps:
+Delivery (`outbox_deliver_due`): one message at a time, in three steps:
 
-1. claim: in one short transaction, take due pending rows (row locks with SKIP LOCKED on
-   PostgreSQL, so concurrent workers take disjoint rows; SQLite's IMMEDIATE transactions
-   serialise the claim), set them to "sending" with a fresh claim token, commit;
-2. send each with Django's email backend, outside any transaction;
-3. mark each "sent" (or, on an error, back to "pending" with exponential back-off, or
-   "failed" after `MAX_ATTEMPTS` or on a permanent refusal) — matched by its claim token.
+1. claim: in one short transaction, take the next due pending row (a row lock with SKIP LOCKED
+   on PostgreSQL, so concurrent workers take different rows; SQLite's IMMEDIATE transactions
+   serialise the claim), set it to "sending" with a fresh claim token and the time, commit;
+2. send it with Django's email backend, outside any transaction;
+3. mark it "sent" (or, on an error, back to "pending" with exponential back-off, or "failed"
+   after `MAX_ATTEMPTS` or on a permanent refusal) — matched by its claim token.
 
-Trade-off: at most once. The only window in which we cannot know what happened is a crash
-after the SMTP server accepted a message and before step 3 committed. Such a row stays
-"sending"; after `SENDING_LEASE` it is marked failed ("interrupted") instead of being sent
-again, because a duplicate invitation or cancellation confuses people more than a missing one
-that an admin can see and resend (`outbox_retry`, `knowflow deliver_outbox --retry ID`). Even
-then a resend is harmless downstream: the Message-ID is fixed per row, so mail stores drop
-the copy, and the calendar part has the same UID and SEQUENCE, so calendars update in place.
-Every other failure (server down, timeout, 4xx) happens before acceptance and is retried,
-so nothing is lost.
+A worker holds at most one claimed row, so a worker that stops holds nothing back: asked to
+stop (`stop`, set by `knowflow worker` on SIGTERM / SIGINT) it finishes the message in hand
+and claims no other; killed outright, it leaves that one row "sending". A row still "sending"
+after the lease (`KNOWFLOW_OUTBOX_LEASE_SECONDS`) belonged to a dead worker: the next pass puts
+it back to pending, counting the attempt, so it is sent again (and failed after
+`MAX_ATTEMPTS` interruptions, as a message that keeps killing its worker should be). Claiming
+one row at a time is also what makes the lease safe: it only has to outlast one delivery, not
+a batch, so a slow but living worker never has its message taken from it.
+
+Trade-off: at least once. The one case that can repeat is a worker killed after the SMTP server
+accepted a message and before step 3 committed: that message is sent again. Losing it would be
+worse, and the copy is recognisable: the Message-ID is fixed per row (`outbox_message_id`), so
+mail stores and people see the same message twice, and the calendar part has the same UID and
+SEQUENCE, so calendars update in place instead of adding an event.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import close_old_connections, transaction
 from django.db import connection as db_connection
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -55,8 +60,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=6)
-# A claimed row still "sending" after this long belongs to a worker that died mid-delivery.
-SENDING_LEASE = timedelta(minutes=15)
 
 Kind = OutboxMessage.Kind
 
@@ -583,15 +586,19 @@ class _CalendarEmail(EmailMultiAlternatives):
         return part
 
 
+def outbox_message_id(message: OutboxMessage) -> str:
+    """The message's Message-ID: derived from the row alone, so every attempt carries the same
+    one, and a copy sent again after an interrupted delivery is recognisable as such."""
+    return f"<outbox-{message.pk}-{int(message.created_at.timestamp())}@{ical.uid_host()}>"
+
+
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:
-    # A fixed Message-ID per row: should a row ever be resent, mail stores drop the copy.
-    message_id = f"<outbox-{message.pk}-{int(message.created_at.timestamp())}@{ical.uid_host()}>"
     email = _CalendarEmail(
         subject=message.subject,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
-        headers={"Message-ID": message_id},
+        headers={"Message-ID": outbox_message_id(message)},
     )
     if message.ics:
         email.ics_method = message.ics_method
@@ -599,33 +606,61 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
-def _fail_interrupted(*, now: datetime) -> int:
-    return OutboxMessage.objects.filter(
-        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - SENDING_LEASE
-    ).update(
-        status=OutboxMessage.Status.FAILED,
-        last_error=(
-            "Delivery was interrupted after the message was claimed; the server may or may not "
-            "have accepted it. Not resent automatically (at most once): resend it by hand if needed."
-        ),
+def sending_lease() -> timedelta:
+    """How long a row may stay "sending" before its worker is taken for dead."""
+    return timedelta(seconds=settings.KNOWFLOW_OUTBOX_LEASE_SECONDS)
+
+
+INTERRUPTED = (
+    "Delivery was interrupted: the worker sending this message stopped before recording the "
+    "result (killed or crashed). The server may have accepted it; it is sent again with the "
+    "same Message-ID."
+)
+
+
+def _release_expired(*, now: datetime) -> int:
+    """Put the rows of dead workers back in the queue, due at `now`; returns how many.
+
+    The lease is compared with the wall clock, not with `now`: it is about how long a real
+    worker has been silent. Each interruption counts as an attempt, so a message that kills
+    its worker every time ends failed instead of taking workers down forever.
+    """
+    expired = OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.SENDING, claimed_at__lt=timezone.now() - sending_lease()
     )
+    with transaction.atomic():
+        failed = expired.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
+            status=OutboxMessage.Status.FAILED,
+            attempts=F("attempts") + 1,
+            claim_token="",
+            last_error=INTERRUPTED,
+        )
+        released = expired.update(
+            status=OutboxMessage.Status.PENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now,
+            claim_token="",
+            last_error=INTERRUPTED,
+        )
+    return failed + released
 
 
-def _claim(*, now: datetime, limit: int) -> list[OutboxMessage]:
-    token = uuid.uuid4().hex
+def _claim_next(*, now: datetime) -> OutboxMessage | None:
+    """Claim the next due row for this worker alone, or None when nothing is due."""
     with transaction.atomic():
         due = OutboxMessage.objects.filter(
             status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
         ).order_by("next_attempt_at", "id")
         if db_connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return []
-        OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.PENDING).update(
-            status=OutboxMessage.Status.SENDING, claim_token=token, claimed_at=now
-        )
-    return list(OutboxMessage.objects.filter(claim_token=token).order_by("next_attempt_at", "id"))
+        message = due.first()
+        if message is None:
+            return None
+        message.status = OutboxMessage.Status.SENDING
+        message.claim_token = uuid.uuid4().hex
+        message.claimed_at = timezone.now()
+        message.save(update_fields=["status", "claim_token", "claimed_at"])
+    return message
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -649,28 +684,38 @@ def _record_failure(message: OutboxMessage, error: Exception, *, now: datetime) 
     return status
 
 
-def outbox_deliver_due(*, now: datetime | None = None, limit: int = 50) -> DeliveryReport:
+def outbox_deliver_due(
+    *, now: datetime | None = None, limit: int = 50, stop: threading.Event | None = None
+) -> DeliveryReport:
     """Send up to `limit` due emails; safe to run from any number of workers at once.
 
-    Also writes the reminders that have become due, first, so one loop drives both. See the
-    module docstring for the claim / send / mark protocol and its at-most-once guarantee.
+    Also writes the reminders that have become due, first, so one loop drives both, and puts
+    the messages of dead workers back in the queue. Once `stop` is set, the message in hand is
+    finished and no other is claimed. See the module docstring for the claim / send / mark
+    protocol and its at-least-once guarantee.
     """
     now = now or timezone.now()
     report = DeliveryReport()
     outbox_enqueue_due_reminders(now=now)
-    report.interrupted = _fail_interrupted(now=now)
-    claimed = _claim(now=now, limit=limit)
-    if not claimed:
-        return report
-    mail = get_connection(fail_silently=False)
+    report.interrupted = _release_expired(now=now)
+    mail = None
     try:
-        mail.open()
-    except Exception as error:  # server down, DNS, TLS: nothing was sent, so all are retried
-        for message in claimed:
-            _count(report, _record_failure(message, error, now=now), error)
-        return report
-    try:
-        for message in claimed:
+        while report.sent + report.retrying + report.failed < limit:
+            if stop is not None and stop.is_set():
+                break
+            message = _claim_next(now=now)
+            if message is None:
+                break
+            if mail is None:
+                mail = get_connection(fail_silently=False)
+                try:
+                    mail.open()
+                except Exception as error:  # server down, DNS, TLS: nothing was sent
+                    # Only the claimed message counts an attempt; the others were not tried,
+                    # and the next pass tries the server again.
+                    _count(report, _record_failure(message, error, now=now), error)
+                    mail = None
+                    break
             try:
                 mail.send_messages([_email(message)])
             except Exception as error:  # noqa: BLE001 - any failure before acceptance is retried
@@ -681,7 +726,8 @@ def outbox_deliver_due(*, now: datetime | None = None, limit: int = 50) -> Deliv
             )
             report.sent += 1
     finally:
-        mail.close()
+        if mail is not None:
+            mail.close()
     return report
 
 
@@ -696,8 +742,8 @@ def _count(report: DeliveryReport, status: str, error: Exception) -> None:
 
 @transaction.atomic
 def outbox_retry(*, message_ids: list[int], now: datetime | None = None) -> int:
-    """Put failed messages back in the queue (an admin's decision, e.g. after an outage or an
-    interrupted delivery that did not arrive). Returns how many were re-queued."""
+    """Put failed messages back in the queue (an admin's decision, e.g. after a long outage).
+    Returns how many were re-queued."""
     return OutboxMessage.objects.filter(
         pk__in=message_ids, status=OutboxMessage.Status.FAILED
     ).update(
@@ -709,19 +755,22 @@ def outbox_retry(*, message_ids: list[int], now: datetime | None = None) -> int:
 
 
 def outbox_delivery_loop(
-    *, interval: float = 5.0, limit: int = 50, stop: threading.Event | None = None
+    *, interval: float | None = None, limit: int = 50, stop: threading.Event | None = None
 ) -> None:
     """Deliver due email until `stop` is set: the loop `knowflow worker` runs in a thread.
 
     Polling the outbox table (an indexed query on status and due time) keeps the table the
     only queue: no second queue to keep consistent with it. A full batch loops again at once;
-    an error (database restarting, say) is logged and retried after `interval`.
+    an error (database restarting, say) is logged and retried after `interval` (by default
+    `KNOWFLOW_OUTBOX_INTERVAL_SECONDS`). Setting `stop` ends the loop after the message in
+    hand.
     """
+    interval = settings.KNOWFLOW_OUTBOX_INTERVAL_SECONDS if interval is None else interval
     stop = stop or threading.Event()
     while not stop.is_set():
         busy = False
         try:
-            report = outbox_deliver_due(limit=limit)
+            report = outbox_deliver_due(limit=limit, stop=stop)
             busy = report.sent + report.retrying + report.failed >= limit
         except Exception:
             logger.exception("outbox delivery loop: will try again in %s s", interval)

@@ -6,9 +6,13 @@ from a separate process, or with --once from cron.
 
 from __future__ import annotations
 
-import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from knowflow.integrations.services import (
@@ -23,7 +27,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="one batch, then exit")
-        parser.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="seconds between polls (default: KNOWFLOW_OUTBOX_INTERVAL_SECONDS, 5)",
+        )
         parser.add_argument("--limit", type=int, default=50, help="messages per batch")
         parser.add_argument(
             "--retry",
@@ -39,7 +48,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{count} message(s) queued again.")
             return
         if options["once"]:
-            report = outbox_deliver_due(limit=options["limit"])
+            with stopping_on_signals() as stop:
+                report = outbox_deliver_due(limit=options["limit"], stop=stop)
             self.stdout.write(
                 f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
                 f"interrupted {report.interrupted}"
@@ -47,6 +57,35 @@ class Command(BaseCommand):
             for error in report.errors:
                 self.stderr.write(error)
             return
-        self.stdout.write(f"Delivering the outbox every {options['interval']} s (Ctrl-C stops).")
-        with contextlib.suppress(KeyboardInterrupt):
-            outbox_delivery_loop(interval=options["interval"], limit=options["limit"])
+        interval = options["interval"]
+        if interval is None:
+            interval = settings.KNOWFLOW_OUTBOX_INTERVAL_SECONDS
+        self.stdout.write(f"Delivering the outbox every {interval} s (Ctrl-C stops).")
+        with stopping_on_signals() as stop:
+            outbox_delivery_loop(interval=interval, limit=options["limit"], stop=stop)
+
+
+@contextmanager
+def stopping_on_signals() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM, so delivery finishes the message in hand, claims no
+    other and returns; a second signal exits at once (a message then left "sending" is queued
+    again after its lease). The previous handlers come back afterwards."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # only the main thread may handle signals
+        return
+
+    def stop_after_this_message(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise SystemExit(1)
+        stop.set()
+
+    previous = {
+        signum: signal.signal(signum, stop_after_this_message)
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
