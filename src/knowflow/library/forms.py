@@ -47,6 +47,12 @@ class ResourceForm(forms.Form):
     licence = forms.CharField(max_length=200, required=False)
     circle = forms.ModelChoiceField(queryset=Circle.objects.only("id", "name"), required=False)
 
+    def show_upload_refusal(self, message: str) -> None:
+        """Put the reason a file was refused next to the file field of a form shown again
+        without being checked."""
+        self.cleaned_data = {}  # an unchecked form has none; add_error expects it
+        self.add_error("file", message)
+
 
 class ResourceEditForm(ResourceForm):
     kind = None  # type: ignore[assignment] - the kind of a resource does not change
