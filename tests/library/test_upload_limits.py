@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -27,6 +29,9 @@ from tests.library.servers import knowflow_web, web_environment
 
 # Our own string, not the test client's constant: given that one, it would encode the body itself.
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+# Playwright's sync API keeps an event loop in this thread; the ORM calls around it are ordinary
+# blocking calls, which Django would otherwise refuse next to a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GIB = 1024**3
 
@@ -327,3 +332,54 @@ def test_server_stops_spooling_a_file_at_the_limit(web):
         },
     )
     assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
+
+
+# --- in a browser: the page says so before sending the file -----------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+@pytest.mark.django_db(transaction=True)
+def test_upload_page_says_a_chosen_file_is_too_large_before_sending_it(live_server, settings):
+    from playwright.sync_api import sync_playwright
+
+    settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
+    person = make_person()
+    signed = Client()
+    signed.force_login(person.user)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": signed.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page.goto(f"{live_server.url}/library/add/")
+        page.fill("#id_title", "Deck")
+        page.set_input_files(
+            "#id_file",
+            files=[
+                {
+                    "name": "deck.pdf",
+                    "mimeType": "application/pdf",
+                    "buffer": PDF_BYTES + b"0" * 4000,
+                }
+            ],
+        )
+        page.click("button:text('Save')")
+        message = page.evaluate("document.getElementById('id_file').validationMessage")
+        url = page.url
+        browser.close()
+
+    assert message == (
+        "This file is 4.0 KB; files may be at most 1.0 KB. Choose a smaller file (or link to it)."
+    )
+    assert (url, Resource.objects.count()) == (f"{live_server.url}/library/add/", 0)

@@ -92,13 +92,14 @@ class UploadLengthRequired(UploadRefused):
     status_code = 411
 
 
-def _size(size: int) -> str:
-    return str(filesizeformat(size)).replace("\xa0", " ")  # plain words in JSON too
+def size_in_words(size: int) -> str:
+    """ "1.0 KB", "50.0 MB": with a plain space, since the messages are JSON too."""
+    return str(filesizeformat(size)).replace("\xa0", " ")
 
 
 def _too_large(size: int | None = None) -> UploadTooLarge:
-    limit = _size(max_upload_bytes())
-    said = f"This file is {_size(size)}" if size else "This file is too large"
+    limit = size_in_words(max_upload_bytes())
+    said = f"This file is {size_in_words(size)}" if size else "This file is too large"
     return UploadTooLarge(
         f"{said}; files may be at most {limit}. Choose a smaller file (or link to it).",
         field="file",
@@ -120,7 +121,7 @@ def upload_refusal_from_headers(request: HttpRequest) -> UploadRefused | None:
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             return UploadLengthRequired(
                 "Send the file with its size (a Content-Length header): uploads of unknown "
-                f"length are not accepted. Files may be at most {_size(max_upload_bytes())}.",
+                f"length are not accepted. Files may be at most {size_in_words(max_upload_bytes())}.",
                 field="file",
             )
         return None
