@@ -201,6 +201,42 @@ def test_api_refuses_a_file_past_the_limit_with_413(settings):
 
 
 @pytest.mark.django_db
+def test_api_refuses_a_malformed_upload_with_400():
+    response = _api_client(make_person()).post(
+        "/api/v1/library/uploads?kind=slides&title=Deck",
+        b"not a multipart body",
+        content_type="multipart/form-data",  # and no boundary
+    )
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "detail": "The upload could not be read: send it as a form (multipart/form-data) "
+            "with one file and its fields.",
+            "field": "file",
+        },
+    )
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_upload_page_refuses_form_text_past_djangos_limit(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    person = make_person()
+
+    response = signed_in(person).post(
+        "/library/add/",
+        {"kind": "note", "title": "Long", "language": "en", "body": "x" * 2000},
+    )
+
+    assert response.status_code == 413
+    assert response.context["form"].non_field_errors() == [
+        "The form's text is larger than 1000 bytes: shorten it, or upload the text as a file."
+    ]
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_api_accepts_a_file_at_the_limit(settings):
     settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
     data = PDF_BYTES + b"0" * (1024 - len(PDF_BYTES))

@@ -57,11 +57,11 @@ class ResourceForm(forms.Form):
             {"data-max-bytes": str(limit), "data-limit": size_in_words(limit)}
         )
 
-    def show_upload_refusal(self, message: str) -> None:
-        """Put the reason a file was refused next to the file field of a form shown again
-        without being checked."""
+    def show_upload_refusal(self, message: str, *, field: str | None = "file") -> None:
+        """Put the reason an upload was refused next to its field (or atop the form) of a form
+        shown again without being checked."""
         self.cleaned_data = {}  # an unchecked form has none; add_error expects it
-        self.add_error("file", message)
+        self.add_error(field if field in self.fields else None, message)
 
 
 class ResourceEditForm(ResourceForm):

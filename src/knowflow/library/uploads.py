@@ -21,9 +21,16 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 
 from knowflow.errors import DomainError
@@ -93,7 +100,7 @@ class UploadLengthRequired(UploadRefused):
 
 
 def size_in_words(size: int) -> str:
-    """ "1.0 KB", "50.0 MB": with a plain space, since the messages are JSON too."""
+    """A size as people read it ("1.0 KB", "50.0 MB"), with a plain space: messages are JSON too."""
     return str(filesizeformat(size)).replace("\xa0", " ")
 
 
@@ -137,7 +144,21 @@ def upload_read_within_limit(request: HttpRequest) -> UploadRefused | None:
     passed the limit (its bytes were dropped, ``request.FILES`` lacks it). Call it before
     anything touches ``request.POST`` or ``request.FILES``."""
     request.upload_handlers.insert(0, UploadSizeLimit(request))
-    request.FILES  # noqa: B018 - parse now, with the limit in place, before anyone else does
+    try:
+        request.FILES  # noqa: B018 - parse now, with the limit in place, before anyone else does
+    except RequestDataTooBig:
+        return UploadTooLarge(
+            f"The form's text is larger than {size_in_words(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}:"
+            " shorten it, or upload the text as a file.",
+            field=None,
+        )
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent, BadRequest):
+        # Django would answer these with a bare error page (or a 500 for a malformed body).
+        return UploadRefused(
+            "The upload could not be read: send it as a form (multipart/form-data) "
+            "with one file and its fields.",
+            field="file",
+        )
     return getattr(request, "upload_refused", None)
 
 

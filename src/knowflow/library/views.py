@@ -256,7 +256,7 @@ def _refused_upload_form(
         if key != "csrfmiddlewaretoken"
     }
     form = form_class(initial={**initial, **typed})
-    form.show_upload_refusal(refusal.message)
+    form.show_upload_refusal(refusal.message, field=refusal.field)
     return form
 
 
