@@ -341,8 +341,8 @@ def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, Res
 
 def _limits_upload_size(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Refuse an oversized or unreadable upload (413/411/400 with the reason) before ninja
-    reads the body:
-    from its headers alone, or at the first byte past the limit (``uploads.upload_refusal``)."""
+    reads the body: from its headers alone, or at the first byte past the limit
+    (``uploads.upload_refusal``)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
