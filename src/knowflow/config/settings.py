@@ -137,8 +137,65 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "media"
+
+
+# Uploaded files (knowflow.library) go through Django's storage API to one store that every web
+# process shares: a file written by one machine must be there for a download from another, and
+# survive losing that machine. Credentials never sit in the URL: for S3 they come from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the machine's role), as boto3 finds them.
+#   KNOWFLOW_STORAGE_URL unset                  files under DATA_DIR/media (one machine)
+#   KNOWFLOW_STORAGE_URL=file:///mnt/knowflow   a directory, e.g. a shared disk every machine mounts
+#   KNOWFLOW_STORAGE_URL=s3://bucket/prefix?endpoint_url=https://s3.example.org&region=eu-west-1
+#       S3 or S3-compatible object storage (MinIO, Ceph …); addressing_style=path if it needs it
+def _file_storage(url: str) -> dict[str, object]:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme == "file":
+        if query or not parts.path:
+            raise ImproperlyConfigured(
+                "KNOWFLOW_STORAGE_URL: a file URL is a directory, e.g. file:///mnt/knowflow."
+            )
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": unquote(parts.path)},
+        }
+    if parts.scheme != "s3":
+        raise ImproperlyConfigured(
+            f"KNOWFLOW_STORAGE_URL: unknown scheme '{parts.scheme}' (file, s3)."
+        )
+    unknown = set(query) - {"endpoint_url", "region", "addressing_style"}
+    if not parts.hostname or unknown or parts.username or parts.password:
+        raise ImproperlyConfigured(
+            "KNOWFLOW_STORAGE_URL: s3://BUCKET/PREFIX?endpoint_url=…&region=…&addressing_style=…"
+            " (credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not in the URL)."
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": parts.hostname,
+            "location": unquote(parts.path).strip("/"),
+            "endpoint_url": query.get("endpoint_url"),
+            "region_name": query.get("region"),
+            "addressing_style": query.get("addressing_style"),
+            # Private objects: every download goes through our view, which checks who asks and
+            # adds the safe headers; a public or pre-signed object URL would bypass both.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Names are random already; never silently replace another resource's file.
+            "file_overwrite": False,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage(os.environ.get("KNOWFLOW_STORAGE_URL", "")),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -147,7 +204,6 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = DATA_DIR / "media"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -252,4 +308,10 @@ KNOWFLOW_INSIGHTS_REFRESH_SECONDS = int(os.environ.get("KNOWFLOW_INSIGHTS_REFRES
 # The library (knowflow.library): the largest file one may upload, and after how many days
 # without a review a resource is flagged as possibly out of date and its owner asked to confirm.
 KNOWFLOW_MAX_UPLOAD_BYTES = int(os.environ.get("KNOWFLOW_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+# Django's own limits, set here so they are seen: the form fields sent with a file (a title, a
+# Markdown body) may take 2.5 MB; a file larger than 2.5 MB is spooled to FILE_UPLOAD_TEMP_DIR
+# (never past KNOWFLOW_MAX_UPLOAD_BYTES: knowflow.library.uploads stops reading there).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = os.environ.get("KNOWFLOW_UPLOAD_TEMP_DIR") or None
 KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))

@@ -6,6 +6,7 @@ from django import forms
 
 from knowflow.circles.models import Circle
 from knowflow.library.models import Collection, Resource, SearchDocument
+from knowflow.library.uploads import max_upload_bytes, size_in_words
 from knowflow.topics.models import Topic
 
 
@@ -46,6 +47,21 @@ class ResourceForm(forms.Form):
     language = forms.CharField(max_length=16, initial="en")
     licence = forms.CharField(max_length=200, required=False)
     circle = forms.ModelChoiceField(queryset=Circle.objects.only("id", "name"), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # For upload_limit.js: the browser says a file is too large before sending it (the
+        # server refuses it anyway, but a browser cut off mid-upload may show no answer).
+        limit = max_upload_bytes()
+        self.fields["file"].widget.attrs.update(
+            {"data-max-bytes": str(limit), "data-limit": size_in_words(limit)}
+        )
+
+    def show_upload_refusal(self, message: str, *, field: str | None = "file") -> None:
+        """Put the reason an upload was refused next to its field (or atop the form) of a form
+        shown again without being checked."""
+        self.cleaned_data = {}  # an unchecked form has none; add_error expects it
+        self.add_error(field if field in self.fields else None, message)
 
 
 class ResourceEditForm(ResourceForm):

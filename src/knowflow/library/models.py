@@ -60,7 +60,8 @@ class Resource(models.Model):
         related_name="resources_owned",
     )
     last_reviewed_on = models.DateField(null=True, blank=True)
-    # An uploaded file (slides, a document): stored under MEDIA_ROOT, served by our own view.
+    # An uploaded file (slides, a document): kept in the configured store (a directory or shared
+    # object storage, see settings), read through selectors.resource_file_open, served by our view.
     file = models.FileField(upload_to="library/%Y/%m/", blank=True, max_length=300)
     file_name = models.CharField(
         max_length=255, blank=True, help_text="The name it was uploaded as."

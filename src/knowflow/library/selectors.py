@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files import File
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -311,6 +312,24 @@ def resource_detail(*, viewer: Person, slug: str) -> Resource:
     if resource is None:
         raise NotFound("There is no such resource.")
     return resource
+
+
+def resource_file_open(*, resource: Resource) -> File:
+    """The bytes of a resource's uploaded file, opened for reading from the configured store
+    (``STORAGES["default"]``: a directory, or object storage shared by every web process).
+
+    The one way to read an uploaded file (downloads, exports), so no caller assumes a local
+    path. Anyone signed in may read any resource's file; the caller has checked that. Raises
+    ``NotFound`` when the resource has no file or the store has lost it. The caller closes it.
+    """
+    if not resource.file:
+        raise NotFound("This resource has no file.")
+    try:
+        return resource.file.storage.open(resource.file.name, "rb")
+    except FileNotFoundError:
+        raise NotFound(
+            "The file of this resource is missing from storage; ask its owner to upload it again."
+        ) from None
 
 
 def stale_cutoff(*, today: date | None = None) -> date:

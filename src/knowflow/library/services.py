@@ -124,8 +124,9 @@ def resource_create(
 ) -> Resource:
     """Add a resource; the actor owns it (and vouches for it today) unless an owner is named.
 
-    An upload is checked by content and stored under MEDIA_ROOT; a refused upload writes
-    nothing. The resource is indexed in the same transaction.
+    An upload is checked by content and saved to the configured file store (``STORAGES``: a
+    directory or shared object storage); a refused upload writes nothing. The resource is
+    indexed in the same transaction.
     """
     if not can_add_resource(actor=actor):
         raise Forbidden("You cannot add resources.")

@@ -5,6 +5,12 @@ gave it does not count ("slides.pdf" holding HTML is refused). HTML and SVG are 
 outright: served from our origin, either could run a script in a colleague's browser. The
 stored name is ours (random, with the extension of the detected type), and the download view
 sends the detected type with ``nosniff``, so a browser never guesses its way to HTML.
+
+The size limit holds while the request arrives, not after: ``upload_refusal`` refuses a
+request whose declared length is too large (or that declares none) before reading a byte of
+its body, and ``UploadSizeLimit`` stops reading a file at the first byte past the limit, so
+neither memory nor a temporary file ever holds more than the limit and a worker is not tied up
+receiving a file it will refuse.
 """
 
 from __future__ import annotations
@@ -15,7 +21,17 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from django.template.defaultfilters import filesizeformat
 
 from knowflow.errors import DomainError
 
@@ -73,6 +89,110 @@ _MARKUP = re.compile(
 
 class UploadRefused(DomainError):
     pass
+
+
+class UploadTooLarge(UploadRefused):
+    status_code = 413
+
+
+class UploadLengthRequired(UploadRefused):
+    status_code = 411
+
+
+def size_in_words(size: int) -> str:
+    """A size as people read it ("1.0 KB", "50.0 MB"), with a plain space: messages are JSON too."""
+    return str(filesizeformat(size)).replace("\xa0", " ")
+
+
+def _too_large(size: int | None = None) -> UploadTooLarge:
+    limit = size_in_words(max_upload_bytes())
+    said = f"This file is {size_in_words(size)}" if size else "This file is too large"
+    return UploadTooLarge(
+        f"{said}; files may be at most {limit}. Choose a smaller file (or link to it).",
+        field="file",
+    )
+
+
+def max_request_bytes() -> int:
+    """The largest upload request worth reading: the file at its limit, plus the form's other
+    fields and the multipart framing around them."""
+    return max_upload_bytes() + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 64 * 1024
+
+
+def upload_refusal_from_headers(request: HttpRequest) -> UploadRefused | None:
+    """Refuse an upload from its headers alone, before a byte of its body is read: a declared
+    ``Content-Length`` past ``max_request_bytes``, or no declared length at all (a chunked
+    body, which Django would silently read as empty)."""
+    declared = request.META.get("CONTENT_LENGTH")
+    if not declared:
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return UploadLengthRequired(
+                "Send the file with its size (a Content-Length header): uploads of unknown "
+                f"length are not accepted. Files may be at most {size_in_words(max_upload_bytes())}.",
+                field="file",
+            )
+        return None
+    try:
+        length = int(declared)
+    except ValueError:
+        return UploadRefused("The request's Content-Length is not a number.", field="file")
+    return _too_large(length) if length > max_request_bytes() else None
+
+
+def upload_read_within_limit(request: HttpRequest) -> UploadRefused | None:
+    """Parse the request's body with ``UploadSizeLimit`` first in line; the refusal if a file
+    passed the limit (its bytes were dropped, ``request.FILES`` lacks it). Call it before
+    anything touches ``request.POST`` or ``request.FILES``."""
+    request.upload_handlers.insert(0, UploadSizeLimit(request))
+    try:
+        request.FILES  # noqa: B018 - parse now, with the limit in place, before anyone else does
+    except RequestDataTooBig:
+        return UploadTooLarge(
+            f"The form's text is larger than {size_in_words(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}:"
+            " shorten it, or upload the text as a file.",
+            field=None,
+        )
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent, BadRequest):
+        # Django would answer these with a bare error page (or a 500 for a malformed body).
+        return UploadRefused(
+            "The upload could not be read: send it as a form (multipart/form-data) "
+            "with one file and its fields.",
+            field="file",
+        )
+    return getattr(request, "upload_refused", None)
+
+
+def upload_refusal(request: HttpRequest) -> UploadRefused | None:
+    """Both checks, in order: the headers, then the body as it arrives. Nothing is stored
+    either way: storing is the services' job."""
+    return upload_refusal_from_headers(request) or upload_read_within_limit(request)
+
+
+class UploadSizeLimit(FileUploadHandler):
+    """First of the upload handlers: counts each file's bytes as they arrive and stops the
+    upload at the first byte past the limit, before the handlers after it (memory, temporary
+    file) have received it."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.received = 0
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > max_upload_bytes():
+            self.request.upload_refused = _too_large()
+            # Not a connection reset: the rest of the body (bounded by the declared length,
+            # already checked) is read and dropped, so the person's browser gets our answer
+            # instead of a broken connection.
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the handlers after this one build the file
 
 
 def _zip_type(data: bytes) -> FileType | None:
@@ -145,16 +265,11 @@ def check_upload(upload: UploadedFile) -> tuple[bytes, FileType]:
     """Read an upload (refusing it past the size limit) and detect its type."""
     limit = max_upload_bytes()
     if upload.size is not None and upload.size > limit:
-        raise UploadRefused(
-            f"The file is {upload.size / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB.",
-            field="file",
-        )
+        raise _too_large(upload.size)
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise UploadRefused(
-            f"The file is larger than the limit of {limit / 1_048_576:.0f} MB.", field="file"
-        )
+        raise _too_large()
     if not data:
         raise UploadRefused("The file is empty.", field="file")
     return data, detect(data, name=upload.name or "")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts.models import Person
@@ -33,6 +36,11 @@ from knowflow.library.permissions import (
     can_edit_resource,
     can_manage_collection,
     can_see_search_insights,
+)
+from knowflow.library.uploads import (
+    UploadRefused,
+    upload_read_within_limit,
+    upload_refusal_from_headers,
 )
 from knowflow.web.errors import add_to_form, error_page, flash
 
@@ -212,11 +220,65 @@ def _resource_kwargs(data: dict) -> dict:
     }
 
 
+def _limits_upload_size(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a page whose form carries a file: the size limit holds before its body is read
+    (``uploads.upload_refusal_from_headers``) and while it arrives (``UploadSizeLimit``). The
+    view gets ``upload_refusal`` and, when the body was read, the fields it kept.
+
+    Django's CSRF check reads the body, so it is done here, after the limit is in place. A
+    request refused from its headers skips it: its body is never read, and the answer (the
+    form again, with the reason) changes nothing.
+    """
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    @csrf_exempt
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.method != "POST":
+            return protected(request, *args, **kwargs)
+        refusal = upload_refusal_from_headers(request)
+        if refusal is not None:
+            return view(request, *args, upload_refusal=refusal, kept=QueryDict(), **kwargs)
+        refusal = upload_read_within_limit(request)
+        return protected(request, *args, upload_refusal=refusal, kept=request.POST, **kwargs)
+
+    return wrapper
+
+
+def _refused_upload_form(
+    form_class: type[ResourceForm], refusal: UploadRefused, *, initial: dict, kept: QueryDict
+) -> ResourceForm:
+    """The form again with the reason next to the file field and what the person typed kept
+    (when their fields were read): not checked, since fields sent after the file were not."""
+    typed = {
+        key: values[0] if len(values) == 1 else values
+        for key, values in kept.lists()
+        if key != "csrfmiddlewaretoken"
+    }
+    form = form_class(initial={**initial, **typed})
+    form.show_upload_refusal(refusal.message, field=refusal.field)
+    return form
+
+
 @login_required
-def resource_add(request: HttpRequest) -> HttpResponse:
+@_limits_upload_size
+def resource_add(
+    request: HttpRequest,
+    *,
+    upload_refusal: UploadRefused | None = None,
+    kept: QueryDict | None = None,
+) -> HttpResponse:
     session = None
     if request.GET.get("session"):
         session = Session.objects.filter(slug=request.GET["session"]).first()
+    if upload_refusal is not None:
+        form = _refused_upload_form(
+            ResourceForm, upload_refusal, initial={"language": "en"}, kept=kept or QueryDict()
+        )
+        context = {"form": form, "title": "Add to the library", "session": session}
+        return render(
+            request, "library/resource_form.html", context, status=upload_refusal.status_code
+        )
     form = ResourceForm(request.POST or None, request.FILES or None, initial={"language": "en"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -241,13 +303,44 @@ def resource_add(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _resource_initial(resource: Resource) -> dict:
+    return {
+        "title": resource.title,
+        "description": resource.description,
+        "body": resource.body,
+        "url": resource.url,
+        "topics": resource.topics.all(),
+        "language": resource.language,
+        "licence": resource.licence,
+        "circle": resource.circle,
+    }
+
+
 @login_required
-def resource_edit(request: HttpRequest, slug: str) -> HttpResponse:
+@_limits_upload_size
+def resource_edit(
+    request: HttpRequest,
+    slug: str,
+    *,
+    upload_refusal: UploadRefused | None = None,
+    kept: QueryDict | None = None,
+) -> HttpResponse:
     resource = get_object_or_404(Resource, slug=slug)
     if not can_edit_resource(actor=request.viewer, resource=resource):
         return _forbidden(
             request,
             "Only the resource's owner, authors, its circle's champions and enablers can edit it.",
+        )
+    if upload_refusal is not None:
+        form = _refused_upload_form(
+            ResourceEditForm,
+            upload_refusal,
+            initial=_resource_initial(resource),
+            kept=kept or QueryDict(),
+        )
+        context = {"form": form, "title": f"Edit “{resource.title}”", "resource": resource}
+        return render(
+            request, "library/resource_form.html", context, status=upload_refusal.status_code
         )
     if request.method == "POST":
         form = ResourceEditForm(request.POST, request.FILES)
@@ -265,18 +358,7 @@ def resource_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, "Saved.")
                 return redirect("library:resource", slug=resource.slug)
     else:
-        form = ResourceEditForm(
-            initial={
-                "title": resource.title,
-                "description": resource.description,
-                "body": resource.body,
-                "url": resource.url,
-                "topics": resource.topics.all(),
-                "language": resource.language,
-                "licence": resource.licence,
-                "circle": resource.circle,
-            }
-        )
+        form = ResourceEditForm(initial=_resource_initial(resource))
     return render(
         request,
         "library/resource_form.html",
@@ -305,14 +387,18 @@ def resource_file(request: HttpRequest, slug: str) -> FileResponse:
     images inline, everything else as a download; a sandboxing CSP on top, so even a file a
     browser might render cannot run a script on our origin."""
     resource = get_object_or_404(Resource, slug=slug)
-    if not resource.file:
-        raise Http404("This resource has no file.")
+    try:
+        stored = selectors.resource_file_open(resource=resource)
+    except NotFound as error:
+        raise Http404(error.message) from None
     from knowflow.library.uploads import GIF, JPEG, PDF, PNG, WEBP
 
     inline_types = {t.content_type for t in (PDF, PNG, JPEG, GIF, WEBP)}
     inline = resource.file_type in inline_types
+    # Streamed from the store through this view, never a redirect to it: the permission
+    # check above and the headers below hold whichever store the file is in.
     response = FileResponse(
-        resource.file.open("rb"),
+        stored,
         as_attachment=not inline,
         filename=resource.file_name or resource.file.name.rsplit("/", 1)[-1],
         content_type=resource.file_type or "application/octet-stream",

@@ -4,10 +4,13 @@ No ``from __future__ import annotations`` here: django-ninja reads the ``Query``
 markers from real annotations.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import File, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
@@ -25,6 +28,7 @@ from knowflow.library.models import (
     PathProgress,
     Resource,
 )
+from knowflow.library.uploads import upload_refusal
 from knowflow.topics.models import Topic
 
 router = Router(tags=["library"])
@@ -335,7 +339,30 @@ def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, Res
     return 201, fetch(_resources(), resource.pk, what="resource")
 
 
-@router.post("/uploads", response={201: ResourceOut})
+def _limits_upload_size(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse an oversized or unreadable upload (413/411/400 with the reason) before ninja
+    reads the body: from its headers alone, or at the first byte past the limit
+    (``uploads.upload_refusal``)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        refusal = upload_refusal(request)
+        if refusal is not None:
+            return JsonResponse(
+                {"detail": refusal.message, "field": refusal.field}, status=refusal.status_code
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class UploadRefusedOut(Schema):
+    detail: str
+    field: str | None
+
+
+@router.post("/uploads", response={201: ResourceOut, 411: UploadRefusedOut, 413: UploadRefusedOut})
+@decorate_view(_limits_upload_size)
 def resource_upload(
     request: HttpRequest, kind: str, title: str, file: File[UploadedFile], description: str = ""
 ) -> tuple[int, Resource]:

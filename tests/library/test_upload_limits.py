@@ -1,0 +1,421 @@
+"""Uploads are refused for size while they arrive, not after: from the declared length before
+a byte of the body is read, from a missing length (chunked), and at the first byte past the
+limit of a file whose request looked small enough. The person gets the reason (a form error
+on the page, JSON 411/413 in the API) and nothing is written, not even a large temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.test.client import BOUNDARY, encode_multipart
+
+from knowflow.accounts.services import api_token_create
+from knowflow.library.models import Resource
+from tests.conftest import signed_in
+from tests.factories import make_person
+from tests.library.servers import knowflow_web, web_environment
+
+# Our own string, not the test client's constant: given that one, it would encode the body itself.
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+# Playwright's sync API keeps an event loop in this thread; the ORM calls around it are ordinary
+# blocking calls, which Django would otherwise refuse next to a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+GIB = 1024**3
+
+
+def _stored_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _api_client(person) -> Client:
+    _, secret = api_token_create(person=person, name="test")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def _form_body(file_bytes: bytes) -> bytes:
+    return encode_multipart(
+        BOUNDARY,
+        {
+            "kind": "slides",
+            "title": "Deck",
+            "language": "en",
+            "file": SimpleUploadedFile("deck.pdf", file_bytes),
+        },
+    )
+
+
+# --- in the process: the messages, and that nothing is written --------------------------------
+
+
+@pytest.mark.django_db
+def test_upload_page_refuses_a_declared_1_gb_upload_before_reading_it():
+    person = make_person()
+    before = _stored_files()
+    body = _form_body(PDF_BYTES)
+
+    # The test client's body is tiny: reading past it fails the test, so only a refusal made
+    # from the header alone can pass.
+    response = signed_in(person).post(
+        "/library/add/", body, content_type=MULTIPART, CONTENT_LENGTH=str(GIB)
+    )
+
+    assert response.status_code == 413
+    assert response.context["form"].errors["file"] == [
+        "This file is 1.0 GB; files may be at most 50.0 MB. Choose a smaller file (or link to it)."
+    ]
+    assert (Resource.objects.count(), _stored_files()) == (0, before)
+
+
+@pytest.mark.django_db
+def test_upload_page_refuses_a_file_past_the_limit_and_keeps_what_was_typed(settings):
+    settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
+    person = make_person()
+    before = _stored_files()
+
+    response = signed_in(person).post(
+        "/library/add/",
+        {
+            "kind": "slides",
+            "title": "Kubernetes in practice",
+            "language": "en",
+            "file": SimpleUploadedFile("deck.pdf", PDF_BYTES + b"0" * 4000),
+        },
+    )
+
+    form = response.context["form"]
+    assert response.status_code == 413
+    assert form.errors["file"] == [
+        "This file is too large; files may be at most 1.0 KB. Choose a smaller file (or link to it)."
+    ]
+    assert form["title"].value() == "Kubernetes in practice"
+    assert (Resource.objects.count(), _stored_files()) == (0, before)
+
+
+@pytest.mark.django_db
+def test_edit_page_refuses_a_declared_oversize_and_keeps_the_resource(settings):
+    settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
+    person = make_person()
+    client = signed_in(person)
+    client.post(
+        "/library/add/",
+        {
+            "kind": "slides",
+            "title": "Deck",
+            "language": "en",
+            "file": SimpleUploadedFile("deck.pdf", PDF_BYTES),
+        },
+    )
+    resource = Resource.objects.get()
+    stored = _stored_files()
+
+    response = client.post(
+        f"/library/{resource.slug}/edit/",
+        _form_body(PDF_BYTES),
+        content_type=MULTIPART,
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
+
+    assert response.status_code == 413
+    assert response.context["form"].errors["file"] == [
+        "This file is 50.0 MB; files may be at most 1.0 KB. Choose a smaller file (or link to it)."
+    ]
+    assert response.context["form"]["title"].value() == "Deck"
+    resource.refresh_from_db()
+    assert (resource.title, resource.file_size, _stored_files()) == ("Deck", len(PDF_BYTES), stored)
+
+
+@pytest.mark.django_db
+def test_upload_page_still_checks_the_csrf_token():
+    person = make_person()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(person.user)
+
+    response = client.post(
+        "/library/add/",
+        {
+            "kind": "slides",
+            "title": "Deck",
+            "language": "en",
+            "file": SimpleUploadedFile("deck.pdf", PDF_BYTES),
+        },
+    )
+
+    assert response.status_code == 403
+    assert "CSRF verification failed" in response.content.decode()
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_api_refuses_a_declared_1_gb_upload_with_413():
+    response = _api_client(make_person()).post(
+        "/api/v1/library/uploads?kind=slides&title=Deck",
+        _form_body(PDF_BYTES),
+        content_type=MULTIPART,
+        CONTENT_LENGTH=str(GIB),
+    )
+
+    assert (response.status_code, response.json()) == (
+        413,
+        {
+            "detail": "This file is 1.0 GB; files may be at most 50.0 MB. "
+            "Choose a smaller file (or link to it).",
+            "field": "file",
+        },
+    )
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_api_refuses_a_file_past_the_limit_with_413(settings):
+    settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
+    before = _stored_files()
+
+    response = _api_client(make_person()).post(
+        "/api/v1/library/uploads?kind=slides&title=Deck",
+        {"file": SimpleUploadedFile("deck.pdf", PDF_BYTES + b"0" * 4000)},
+    )
+
+    assert (response.status_code, response.json()) == (
+        413,
+        {
+            "detail": "This file is too large; files may be at most 1.0 KB. "
+            "Choose a smaller file (or link to it).",
+            "field": "file",
+        },
+    )
+    assert (Resource.objects.count(), _stored_files()) == (0, before)
+
+
+@pytest.mark.django_db
+def test_api_refuses_a_malformed_upload_with_400():
+    response = _api_client(make_person()).post(
+        "/api/v1/library/uploads?kind=slides&title=Deck",
+        b"not a multipart body",
+        content_type="multipart/form-data",  # and no boundary
+    )
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "detail": "The upload could not be read: send it as a form (multipart/form-data) "
+            "with one file and its fields.",
+            "field": "file",
+        },
+    )
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_upload_page_refuses_form_text_past_djangos_limit(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    person = make_person()
+
+    response = signed_in(person).post(
+        "/library/add/",
+        {"kind": "note", "title": "Long", "language": "en", "body": "x" * 2000},
+    )
+
+    assert response.status_code == 413
+    assert response.context["form"].non_field_errors() == [
+        "The form's text is larger than 1000 bytes: shorten it, or upload the text as a file."
+    ]
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_api_accepts_a_file_at_the_limit(settings):
+    settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
+    data = PDF_BYTES + b"0" * (1024 - len(PDF_BYTES))
+
+    response = _api_client(make_person()).post(
+        "/api/v1/library/uploads?kind=slides&title=Deck",
+        {"file": SimpleUploadedFile("deck.pdf", data)},
+    )
+
+    assert (response.status_code, response.json()["file_size"]) == (201, 1024)
+
+
+# --- a real server: the body is not waited for, and no temporary file passes the limit --------
+
+LIMIT = 3 * 1024 * 1024  # above Django's 2.5 MB in memory, so a file past it is spooled to disk
+
+
+@pytest.fixture
+def web(tmp_path: Path, transactional_db: None) -> tuple[str, str, Path]:
+    """One `knowflow serve` with a 3 MB limit and its upload spool in a directory we watch."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    env = web_environment(
+        tmp_path / "data",
+        KNOWFLOW_MAX_UPLOAD_BYTES=str(LIMIT),
+        KNOWFLOW_UPLOAD_TEMP_DIR=str(spool),
+    )
+    _, secret = api_token_create(person=make_person(), name="test")
+    with knowflow_web(env) as base:
+        yield base, secret, spool
+
+
+def _connection(base: str) -> http.client.HTTPConnection:
+    host, port = base.removeprefix("http://").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=10)
+
+
+def _send_headers(
+    connection: http.client.HTTPConnection, secret: str, headers: dict[str, str]
+) -> None:
+    connection.putrequest("POST", "/api/v1/library/uploads?kind=slides&title=Deck")
+    connection.putheader("Authorization", f"Bearer {secret}")
+    connection.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+
+
+def _answer(connection: http.client.HTTPConnection) -> tuple[int, dict]:
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def test_server_answers_a_declared_1_gb_upload_without_waiting_for_its_body(web):
+    base, secret, spool = web
+    connection = _connection(base)
+    started = time.monotonic()
+
+    _send_headers(connection, secret, {"Content-Length": str(GIB)})  # and not one byte more
+    status, answer = _answer(connection)
+
+    assert (status, answer) == (
+        413,
+        {
+            "detail": "This file is 1.0 GB; files may be at most 3.0 MB. "
+            "Choose a smaller file (or link to it).",
+            "field": "file",
+        },
+    )
+    assert time.monotonic() - started < 5
+    assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
+
+
+def test_server_refuses_an_upload_of_unknown_length(web):
+    base, secret, spool = web
+    connection = _connection(base)
+
+    _send_headers(connection, secret, {"Transfer-Encoding": "chunked"})
+    status, answer = _answer(connection)
+
+    assert (status, answer) == (
+        411,
+        {
+            "detail": "Send the file with its size (a Content-Length header): uploads of "
+            "unknown length are not accepted. Files may be at most 3.0 MB.",
+            "field": "file",
+        },
+    )
+    assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
+
+
+def test_server_stops_spooling_a_file_at_the_limit(web):
+    """A 5 MB file in a request short enough to be read: the spooled copy never passes 3 MB."""
+    base, secret, spool = web
+    body = _form_body(PDF_BYTES + b"0" * (5 * 1024 * 1024))
+    largest = 0
+    sending = True
+
+    def watch() -> None:
+        nonlocal largest
+        while sending:
+            for path in spool.iterdir():
+                with contextlib.suppress(FileNotFoundError):  # closed between the two calls
+                    largest = max(largest, path.stat().st_size)
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    connection = _connection(base)
+    try:
+        _send_headers(connection, secret, {"Content-Length": str(len(body))})
+        # Slowly enough for the watcher to see the spooled file grow.
+        for start in range(0, len(body), 256 * 1024):
+            connection.send(body[start : start + 256 * 1024])
+            time.sleep(0.02)
+        status, answer = _answer(connection)
+    finally:
+        sending = False
+        watcher.join()
+
+    # The watcher saw the spool (so it could have seen it pass the limit), and it never did.
+    assert 0 < largest <= LIMIT
+    assert (status, answer) == (
+        413,
+        {
+            "detail": "This file is too large; files may be at most 3.0 MB. "
+            "Choose a smaller file (or link to it).",
+            "field": "file",
+        },
+    )
+    assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
+
+
+# --- in a browser: the page says so before sending the file -----------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+@pytest.mark.django_db(transaction=True)
+def test_upload_page_says_a_chosen_file_is_too_large_before_sending_it(live_server, settings):
+    from playwright.sync_api import sync_playwright
+
+    settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
+    person = make_person()
+    signed = Client()
+    signed.force_login(person.user)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": signed.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page.goto(f"{live_server.url}/library/add/")
+        page.fill("#id_title", "Deck")
+        page.set_input_files(
+            "#id_file",
+            files=[
+                {
+                    "name": "deck.pdf",
+                    "mimeType": "application/pdf",
+                    "buffer": PDF_BYTES + b"0" * 4000,
+                }
+            ],
+        )
+        page.click("button:text('Save')")
+        message = page.evaluate("document.getElementById('id_file').validationMessage")
+        url = page.url
+        browser.close()
+
+    assert message == (
+        "This file is 4.0 KB; files may be at most 1.0 KB. Choose a smaller file (or link to it)."
+    )
+    assert (url, Resource.objects.count()) == (f"{live_server.url}/library/add/", 0)
