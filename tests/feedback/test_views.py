@@ -165,7 +165,10 @@ def test_evidence_view_says_what_each_session_knows() -> None:
         signed_in(make_person(role=Person.Role.ENABLER)).get("/feedback/evidence/").content.decode()
     )
     assert re.search(
-        rf"{re.escape(occurrence.session.title)}</a></td><td>we know what was learned</td>", page
+        rf"{re.escape(occurrence.session.title)}</a></td><td>attendance recorded; people say "
+        r"what they learned \(self-reported\)</td><td>5</td>\s*<td>✓ 5</td><td>✓ 5</td><td>—</td>"
+        r"<td>—</td></tr>",
+        page,
     )
 
 

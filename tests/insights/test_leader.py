@@ -202,7 +202,9 @@ def test_leader_reads_the_programme_and_evidence_views_the_enabler_reads(
     assert [(r["label"], r["responses"]) for r in body["rows"]] == [(occurrence.session.title, 6)]
     assert evidence.status_code == 200
     assert re.search(
-        rf"<td>{title}</td><td>we know what was learned</td>", evidence.content.decode()
+        rf"<td>{title}</td><td>attendance recorded; people say what they learned "
+        r"\(self-reported\)</td><td>6</td>",
+        evidence.content.decode(),
     )
     assert "/feedback/sessions/" not in evidence.content.decode()
 

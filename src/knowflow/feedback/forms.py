@@ -225,7 +225,10 @@ class SurveyTemplateForm(forms.Form):
         f[f"{prefix}-ltem"] = forms.CharField(
             required=False,
             label="LTEM tier",
-            widget=_select(list(Question.Ltem.choices), "— tier —"),
+            widget=_select(
+                [c for c in Question.Ltem.choices if c[0] in Question.SURVEY_LTEM_TIERS],
+                "— tier —",
+            ),
         )
         f[f"{prefix}-remove"] = forms.BooleanField(required=False, label="Remove this question")
         f[f"{prefix}-options"] = forms.IntegerField(

@@ -113,6 +113,12 @@ class Question(models.Model):
         TRANSFER = "7", "7 Transfer"
         EFFECTS = "8", "8 Effects of transfer"
 
+    # A survey answer is the person's own account of themselves: learner perception (3A, 3B),
+    # whatever it is about, or for a speaker's retrospective the activity (2). Tiers 4-8 need
+    # evidence someone observed or measured (a scored test, a completed task, a figure a
+    # manager or a system entered), and attendance (1) is recorded, not asked.
+    SURVEY_LTEM_TIERS = ("2", "3A", "3B")
+
     template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveIntegerField()
     # Stable across versions ("apply_now"), so results can follow a question through revisions.

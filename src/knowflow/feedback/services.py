@@ -178,6 +178,16 @@ def question_validate(*, spec: Mapping[str, Any]) -> dict[str, Any]:
             f"Question '{key}': the LTEM tier is one of {', '.join(Question.Ltem.values)}.",
             field="ltem",
         )
+    if str(spec.get("ltem")) not in Question.SURVEY_LTEM_TIERS:
+        # Honest tagging: "I applied it" or "it saved me hours" is still the learner's own
+        # report, so it cannot claim the tiers of observed transfer or measured effects.
+        raise DomainError(
+            f"Question '{key}': a survey answer is the person's own account, so its LTEM tier "
+            "is 3A (perceived effectiveness), 3B (satisfaction, reputation) or 2 (activity). "
+            "Tiers 1 and 4–8 need recorded or observed evidence (attendance, a scored test, a "
+            "completed task, a figure a manager or a system entered), not a survey.",
+            field="ltem",
+        )
     return {
         "key": key,
         "text": text,

@@ -335,8 +335,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
         "feedback/evidence.html",
         {
             "rows": rows,
-            "levels": [1, 2, 3, 4],
-            "tiers": ["1", "2", "3A", "3B", "4", "5", "6", "7", "8"],
+            "levels": list(selectors.EVIDENCE_LEVELS.items()),
             "k": selectors.min_group(),
             "link_results": request.viewer.is_enabler,
         },
