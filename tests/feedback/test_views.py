@@ -107,7 +107,7 @@ def test_retrospective_actions_have_an_owner_and_a_done_flag() -> None:
     client = signed_in(speaker)
     client.post(
         f"/feedback/occurrences/{occurrence.pk}/actions/",
-        {"text": "Test the room microphone", "owner": speaker.pk},
+        {"text": "Test the room microphone", "owner": speaker.display_name},
     )
     action = RetrospectiveAction.objects.get()
     assert (action.text, action.owner, action.done) == ("Test the room microphone", speaker, False)

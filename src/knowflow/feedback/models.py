@@ -405,7 +405,11 @@ class AnswerTally(models.Model):
 
 
 class Retrospective(models.Model):
-    """The speakers' and organisers' look back at one occurrence, with its actions."""
+    """The speakers' and organisers' look back at one occurrence, with its actions.
+
+    The row holds the current text; every save also writes a `RetrospectiveVersion`, so an
+    edit never loses what was written before and the history can be read back.
+    """
 
     occurrence = models.OneToOneField(
         "events.Occurrence", on_delete=models.CASCADE, related_name="retrospective"
@@ -417,12 +421,45 @@ class Retrospective(models.Model):
         "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField()
+    # The number of the latest version; an edit says which version it started from, so two
+    # people editing at once cannot silently overwrite each other.
+    version = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"retrospective of {self.occurrence_id}"
 
 
+class RetrospectiveVersion(models.Model):
+    """One saved state of a retrospective's text: written on every save, never changed."""
+
+    retrospective = models.ForeignKey(
+        Retrospective, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    went_well = models.TextField(blank=True)
+    to_change = models.TextField(blank=True)
+    hybrid_notes = models.TextField(blank=True)
+    saved_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["retrospective", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["retrospective", "number"], name="retrospective_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of retrospective {self.retrospective_id}"
+
+
 class RetrospectiveAction(models.Model):
+    """Something to do after a session. Anyone may own one (the room's AV team, a manager),
+    not only the speakers; the owner sees it among their to-dos and may mark it done."""
+
     retrospective = models.ForeignKey(
         Retrospective, on_delete=models.CASCADE, related_name="actions"
     )
@@ -430,11 +467,17 @@ class RetrospectiveAction(models.Model):
     owner = models.ForeignKey(
         "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    due_on = models.DateField(null=True, blank=True)
     done = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["done", "created_at", "id"]
+        indexes = [
+            # The programme's open actions, soonest due first; and each owner's open actions.
+            models.Index(fields=["done", "due_on"], name="retro_action_open"),
+            models.Index(fields=["owner", "done"], name="retro_action_owner"),
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
@@ -54,6 +54,7 @@ from knowflow.feedback.models import (
     ResponseTally,
     Retrospective,
     RetrospectiveAction,
+    RetrospectiveVersion,
     SessionTally,
     Standard,
     SurveyRequest,
@@ -491,9 +492,10 @@ def feedback_summary_for_session(
                 result.questions.append(q)
     retrospectives = list(
         Retrospective.objects.filter(occurrence__session=session)
-        .select_related("occurrence")
+        .select_related("occurrence", "updated_by")
         .prefetch_related(
-            Prefetch("actions", queryset=RetrospectiveAction.objects.select_related("owner"))
+            Prefetch("actions", queryset=RetrospectiveAction.objects.select_related("owner")),
+            Prefetch("versions", queryset=RetrospectiveVersion.objects.select_related("saved_by")),
         )
         .order_by("occurrence__start")
     )
@@ -1225,3 +1227,73 @@ def follow_up_claims(
         elif value:
             claim["confidence"] = float(value) / 100
     return [claim for claim in answers.values() if claim["hours_saved_per_month"] is not None]
+
+
+# Retrospectives and their actions ------------------------------------------------------------
+
+
+@dataclass
+class RetrospectiveEditing:
+    occurrence: Occurrence
+    retrospective: Retrospective | None
+    versions: list[RetrospectiveVersion]
+
+
+def retrospective_for_editing(*, viewer: Person, occurrence_id: int) -> RetrospectiveEditing:
+    """An occurrence's retrospective as it stands, with every saved version (newest first),
+    for the people who keep it: the session's speakers and enablers."""
+    occurrence = (
+        Occurrence.objects.select_related("session")
+        .prefetch_related("session__speakers")
+        .filter(pk=occurrence_id)
+        .first()
+    )
+    if occurrence is None:
+        raise NotFound("There is no such occurrence.")
+    if not permissions.can_edit_retrospective(actor=viewer, session=occurrence.session):
+        raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
+    retro = Retrospective.objects.filter(occurrence=occurrence).select_related("updated_by").first()
+    versions = (
+        list(RetrospectiveVersion.objects.filter(retrospective=retro).select_related("saved_by"))
+        if retro
+        else []
+    )
+    return RetrospectiveEditing(occurrence=occurrence, retrospective=retro, versions=versions)
+
+
+def _actions_with_context() -> Any:
+    return RetrospectiveAction.objects.select_related(
+        "owner", "owner__org_unit", "retrospective__occurrence__session"
+    )
+
+
+def _soonest_due_first(actions: Any) -> Any:
+    # Undated actions after the dated ones, oldest first: what is late or near comes first.
+    return actions.order_by(
+        F("due_on").asc(nulls_last=True), "retrospective__occurrence__start", "created_at", "pk"
+    )
+
+
+@dataclass
+class OpenActions:
+    rows: list[RetrospectiveAction]
+    total: int
+
+
+def open_actions(*, viewer: Person, limit: int = 500) -> OpenActions:
+    """Every open action across the programme, soonest due first (undated last), with owner,
+    session and date joined: the list enablers chase. ``total`` counts them all when more
+    than ``limit`` exist."""
+    if not permissions.can_view_open_actions(actor=viewer):
+        raise Forbidden("The list of every open action is for enablers.")
+    actions = _actions_with_context().filter(done=False)
+    rows = list(_soonest_due_first(actions)[:limit])
+    total = len(rows) if len(rows) < limit else actions.count()
+    return OpenActions(rows=rows, total=total)
+
+
+def open_actions_owned_by(*, person: Person, limit: int = 50) -> list[RetrospectiveAction]:
+    """The open actions this person owns (their to-dos on the home page and in the API)."""
+    return list(
+        _soonest_due_first(_actions_with_context().filter(owner=person, done=False))[:limit]
+    )
