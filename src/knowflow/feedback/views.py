@@ -198,9 +198,18 @@ def _occurrence_for_retro(request: HttpRequest, occurrence_id: int) -> Occurrenc
 
 
 def _retro_page(
-    request: HttpRequest, editing: selectors.RetrospectiveEditing, form: RetrospectiveForm
+    request: HttpRequest,
+    editing: selectors.RetrospectiveEditing,
+    form: RetrospectiveForm,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
-    return render(request, "feedback/retrospective_form.html", {"editing": editing, "form": form})
+    return render(
+        request,
+        "feedback/retrospective_form.html",
+        {"editing": editing, "form": form},
+        status=status,
+    )
 
 
 @login_required
@@ -221,7 +230,7 @@ def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse
         return _retro_page(request, editing, RetrospectiveForm(initial=initial))
     form = RetrospectiveForm(request.POST)
     if not form.is_valid():
-        return _retro_page(request, editing, form)
+        return _retro_page(request, editing, form, status=400)
     try:
         saved = services.retrospective_save(
             occurrence=editing.occurrence, actor=request.viewer, **form.cleaned_data
@@ -237,12 +246,12 @@ def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse
         form = RetrospectiveForm(data)
         form.is_valid()
         add_to_form(form, error)
-        return _retro_page(request, editing, form)
+        return _retro_page(request, editing, form, status=error.status_code)
     except DomainError as error:
         if isinstance(error, Forbidden | NotFound):
             return _error_page(request, error)
         add_to_form(form, error)
-        return _retro_page(request, editing, form)
+        return _retro_page(request, editing, form, status=error.status_code)
     messages.success(request, f"Retrospective saved (version {saved.version}).")
     return redirect(
         reverse("feedback:results", args=[editing.occurrence.session.slug]) + "#retrospective"
