@@ -945,6 +945,13 @@ class EvidenceRow:
     attended: int  # attendances recorded: observed
 
     @property
+    def self_reported_cells(self) -> list[tuple[str, int]]:
+        """(label, responses) per level, in the order of the page's columns."""
+        return [
+            (label, self.self_reported.get(level, 0)) for level, label in EVIDENCE_LEVELS.items()
+        ]
+
+    @property
     def has_feedback(self) -> bool:
         return any(self.self_reported.values())
 
