@@ -390,3 +390,22 @@ def test_open_actions_in_the_api(retro: dict) -> None:
     )
     assert (closed.status_code, closed.json()["done"]) == (200, True)
     assert RetrospectiveAction.objects.get(pk=made["later"].pk).done is True
+
+
+def test_the_admin_shows_the_history_and_cannot_overwrite_the_text(retro: dict) -> None:
+    services.retrospective_save(
+        occurrence=retro["occurrence"], actor=retro["speaker"], went_well="Kept", to_change=""
+    )
+    admin = make_person(role=Person.Role.ADMIN)
+    admin.user.is_staff = admin.user.is_superuser = True
+    admin.user.save()
+    client = signed_in(admin)
+    url = f"/admin/feedback/retrospective/{Retrospective.objects.get().pk}/change/"
+
+    page = client.get(url).content.decode()
+    client.post(url, {"went_well": "Overwritten", "occurrence": retro["occurrence"].pk})
+
+    assert 'name="went_well"' not in page  # shown, not editable
+    assert '<div class="readonly">Kept</div>' in page
+    assert Retrospective.objects.get().went_well == "Kept"
+    assert RetrospectiveVersion.objects.count() == 1
