@@ -186,6 +186,10 @@ def test_anyone_can_own_an_action_and_sees_it_at_home_and_closes_it(retro: dict)
         f"{due.day} {due:%b %Y} Mark done"
     )
 
+    # The home page's button posts with its CSRF token and comes back home.
+    assert 'name="csrfmiddlewaretoken"' in section
+    assert '<input type="hidden" name="next" value="/">' in section
+
     outsider = signed_in(make_person())
     refused = outsider.post(f"/feedback/actions/{action.pk}/done/", {"done": "1", "next": "/"})
     assert refused.status_code == 403
