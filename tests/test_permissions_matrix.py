@@ -35,8 +35,13 @@ from knowflow.events.services import (
     room_create,
     session_update,
 )
-from knowflow.feedback.models import SurveyTemplate
-from knowflow.feedback.services import survey_template_copy, survey_template_revise
+from knowflow.feedback.models import RetrospectiveAction, SurveyTemplate
+from knowflow.feedback.services import (
+    retrospective_action_add,
+    retrospective_action_set_done,
+    survey_template_copy,
+    survey_template_revise,
+)
 from knowflow.insights.models import DuplicateCluster, RoiStudy
 from knowflow.insights.services import (
     duplicate_cluster_decide,
@@ -66,6 +71,7 @@ class World:
     cluster: DuplicateCluster  # proposed: the session and a copy of it
     study: RoiStudy  # made by the enabler
     template: SurveyTemplate  # the enabler's copy of a shipped survey, current
+    action: RetrospectiveAction  # from the session's retrospective, owned by the learner
 
     def refresh(self) -> None:
         self.session.refresh_from_db()
@@ -109,6 +115,9 @@ def world() -> World:
         actor=people["enabler"],
         name="Our after-session survey",
     )
+    action = retrospective_action_add(
+        occurrence=occurrence, actor=people["speaker"], text="Fix the mic", owner=learner
+    )
     return World(
         people=people,
         learner=learner,
@@ -120,6 +129,7 @@ def world() -> World:
         cluster=cluster,
         study=study,
         template=template,
+        action=action,
     )
 
 
@@ -365,6 +375,20 @@ ACTIONS: dict[str, Action] = {
         ),
         page_messages=NOT_READING_INSIGHTS,
     ),
+    # The action's owner (the learner, who holds no role) may close it too: tested in
+    # tests/feedback/test_retrospectives.py.
+    "mark a retrospective action done": Action(
+        allowed=ENABLERS | {"speaker"},
+        state=lambda w: RetrospectiveAction.objects.get(pk=w.action.pk).done,
+        service=lambda w, actor: retrospective_action_set_done(
+            action=w.action, actor=actor, done=True
+        ),
+        message="Only the action's owner, the session's speakers and enablers mark it done.",
+        page=lambda w, c: c.post(f"/feedback/actions/{w.action.pk}/done/", {"done": "1"}),
+        api=lambda w, c: _api_post(
+            c, f"/api/v1/feedback/actions/{w.action.pk}/done", {"done": True}
+        ),
+    ),
     "edit survey template": Action(
         allowed=ENABLERS,
         state=lambda w: list(
@@ -517,6 +541,15 @@ READS: dict[str, Read] = {
         page=lambda w: "/feedback/evidence/",
         shows=lambda w: "<h1>Evidence by session</h1>",
     ),
+    "every open action": Read(
+        allowed=ENABLERS,
+        message="The list of every open action is for enablers.",
+        page=lambda w: "/feedback/actions/",
+        shows=lambda w: "<h1>Open actions</h1>",
+        api=lambda w: "/api/v1/feedback/actions",
+        answers=lambda w, body: (body["total"], [a["text"] for a in body["actions"]]),
+        expected=lambda w: (1, ["Fix the mic"]),
+    ),
     "a session's feedback results": Read(
         allowed=ENABLERS | {"speaker"},
         message="Only the session's speakers and enablers read its feedback.",
@@ -570,8 +603,8 @@ def test_api_read_permission(world: World, name: str, role: str) -> None:
 
 
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 13 * 6
-    assert len(cells("page")) == 8 * 6
-    assert len(cells("api")) == 10 * 6
-    assert len(read_cells("page")) == 8 * 6
-    assert len(read_cells("api")) == 5 * 6
+    assert len(cells("service")) == 14 * 6
+    assert len(cells("page")) == 9 * 6
+    assert len(cells("api")) == 11 * 6
+    assert len(read_cells("page")) == 9 * 6
+    assert len(read_cells("api")) == 6 * 6

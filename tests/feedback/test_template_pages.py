@@ -188,7 +188,7 @@ def test_enabler_adds_a_question_and_an_option_and_removes_a_question(
             f"q-{new}-text": "What will you try next week?",
             f"q-{new}-type": "single",
             f"q-{new}-kirkpatrick": "3",
-            f"q-{new}-ltem": "7",
+            f"q-{new}-ltem": "3A",
             f"q-{new}-o-0-value": "nothing",
             f"q-{new}-o-0-label": "Nothing yet",
             f"q-{new}-o-0-standard": "unacceptable",
@@ -221,7 +221,7 @@ def test_enabler_adds_a_question_and_an_option_and_removes_a_question(
         "single",
         True,
         3,
-        "7",
+        "3A",
     )
     assert added.options == [
         {"value": "nothing", "label": "Nothing yet", "standard": "unacceptable"},

@@ -16,6 +16,7 @@ from knowflow.feedback.models import Response, RetrospectiveAction
 from tests.conftest import signed_in
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
+from tests.feedback.test_evidence import evidence_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_retrospective_actions_have_an_owner_and_a_done_flag() -> None:
     client = signed_in(speaker)
     client.post(
         f"/feedback/occurrences/{occurrence.pk}/actions/",
-        {"text": "Test the room microphone", "owner": speaker.pk},
+        {"text": "Test the room microphone", "owner": speaker.display_name},
     )
     action = RetrospectiveAction.objects.get()
     assert (action.text, action.owner, action.done) == ("Test the room microphone", speaker, False)
@@ -164,9 +165,17 @@ def test_evidence_view_says_what_each_session_knows() -> None:
     page = (
         signed_in(make_person(role=Person.Role.ENABLER)).get("/feedback/evidence/").content.decode()
     )
-    assert re.search(
-        rf"{re.escape(occurrence.session.title)}</a></td><td>we know what was learned</td>", page
-    )
+    assert evidence_rows(page) == [
+        [
+            occurrence.session.title,
+            "attendance recorded; people say what they learned (self-reported)",
+            "5",
+            "✓ 5",
+            "✓ 5",
+            "—",
+            "—",
+        ]
+    ]
 
 
 def test_speaker_sees_own_sessions_over_time() -> None:

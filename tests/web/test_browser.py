@@ -105,3 +105,51 @@ def test_catalogue_fits_a_phone_screen_without_sideways_scrolling(
 
     assert page.locator(".rows > li").count() == 5
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+@pytest.mark.django_db(transaction=True)
+def test_open_actions_fit_a_phone_and_close_with_the_keyboard(live_server, browser_page) -> None:
+    from knowflow.accounts.models import Person
+    from knowflow.feedback.models import RetrospectiveAction
+    from knowflow.feedback.services import retrospective_action_add
+
+    make_person(name="Eve Enabler", username="eve", role=Person.Role.ENABLER)
+    speaker = make_person(name="Sol Speaker")
+    owner = make_person(name="Alexandra Montgomery-Fitzgerald")
+    occurrence = make_occurrence(
+        session=make_session(title="Incident reviews that change something", speakers=[speaker]),
+        start=timezone.now() - timedelta(days=3),
+    )
+    for n, text in enumerate(
+        ["Book the larger room with two microphones for the next date", "Share the slides"]
+    ):
+        retrospective_action_add(
+            occurrence=occurrence,
+            actor=speaker,
+            text=text,
+            owner=owner,
+            due_on=timezone.localdate() + timedelta(days=n - 1),
+        )
+    page = browser_page
+    _sign_in_with_keyboard(page, live_server.url, "eve")
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/feedback/actions/")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for _ in range(60):  # Tab to the first "Mark done" (the late action comes first)
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Mark done":
+            break
+    else:
+        pytest.fail("no Mark done button can be reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+    assert page.locator(".messages li").inner_text() == (
+        "“Book the larger room with two microphones for the next date” is done."
+    )
+    assert page.locator("table.open-actions tbody tr").count() == 1
+    assert list(RetrospectiveAction.objects.filter(done=True).values_list("text", flat=True)) == [
+        "Book the larger room with two microphones for the next date"
+    ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from knowflow.accounts.models import Office, OrgUnit, Person
-from knowflow.errors import NotFound
+from knowflow.errors import DomainError, NotFound
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,46 @@ def person_detail(*, viewer: Person, slug: str) -> Person:
     if person is None:
         raise NotFound("There is no such person.")
     return person
+
+
+PICKER_MATCHES = 5
+
+
+def _described(person: Person) -> str:
+    """A name with what tells two namesakes apart: org unit and time zone."""
+    details = [d for d in (person.org_unit.name if person.org_unit else "", person.timezone) if d]
+    return f"{person.display_name} ({', '.join(details)}, {person.slug})"
+
+
+def person_for_picker(*, text: str, field: str = "person") -> Person:
+    """The one person a typed name means: a person picker that works without JavaScript.
+
+    Accepts a person's slug or their name (case-insensitive; a unique part of a name is
+    enough). Raises DomainError naming ``field`` when nobody or several people match, listing
+    up to five matches with their org unit, zone and slug, so the next try can be exact.
+    """
+    text = text.strip()
+    if not text:
+        raise DomainError("Type a person's name.", field=field)
+    people = Person.objects.select_related("org_unit").order_by("display_name", "id")
+    by_slug = people.filter(slug=text).first()
+    if by_slug is not None:
+        return by_slug
+    exact = list(people.filter(display_name__iexact=text)[: PICKER_MATCHES + 1])
+    matches = exact or list(people.filter(display_name__icontains=text)[: PICKER_MATCHES + 1])
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise DomainError(
+            f"Nobody called “{text}” was found; check the spelling in the people directory.",
+            field=field,
+        )
+    shown = "; ".join(_described(p) for p in matches[:PICKER_MATCHES])
+    more = " and more" if len(matches) > PICKER_MATCHES else ""
+    raise DomainError(
+        f"Several people match “{text}”: {shown}{more}. Type the full name or the slug.",
+        field=field,
+    )
 
 
 def directory_choices() -> dict[str, list]:

@@ -7,6 +7,7 @@
   never which response came from which request: no such link exists in the data, and no
   timestamp of answering is kept that could be matched against response ids.
 - Templates are read-only here: editing goes through the service, which writes a new version.
+  So is a retrospective's text: its edit page writes a version on every save.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from knowflow.feedback.models import (
     Question,
     Retrospective,
     RetrospectiveAction,
+    RetrospectiveVersion,
     SurveyRequest,
     SurveyTemplate,
 )
@@ -84,8 +86,37 @@ class ActionInline(admin.TabularInline):
     raw_id_fields = ("owner",)
 
 
+class VersionInline(admin.TabularInline):
+    """The saved versions, read-only: history is written by saving on the edit page."""
+
+    model = RetrospectiveVersion
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "number",
+        "went_well",
+        "to_change",
+        "hybrid_notes",
+        "saved_by",
+        "saved_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Retrospective)
 class RetrospectiveAdmin(admin.ModelAdmin):
-    list_display = ("occurrence", "updated_by", "updated_at")
+    list_display = ("occurrence", "version", "updated_by", "updated_at")
     raw_id_fields = ("occurrence", "updated_by")
-    inlines = [ActionInline]
+    # The text changes only through the edit page, which writes a version: editing it here
+    # would overwrite it without a trace, which is what versions exist to prevent.
+    readonly_fields = (
+        "went_well",
+        "to_change",
+        "hybrid_notes",
+        "version",
+        "updated_by",
+        "updated_at",
+    )
+    inlines = [ActionInline, VersionInline]

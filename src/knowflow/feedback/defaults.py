@@ -5,6 +5,14 @@ Performance-focused, not Likert: every choice describes a state the person can r
 is judged unacceptable / acceptable / superior here, before any answer exists. NPS is an
 optional extra, labelled as reputation (LTEM 3B), never the headline.
 
+Every answer here is the person's own account, so every question is tagged learner perception
+(LTEM 3A, or 3B for satisfaction and reputation) whatever it is about: "I applied it" or "it
+saves me four hours a month" is a self-report of transfer, not observed transfer (LTEM 7) or a
+measured effect (LTEM 8). The Kirkpatrick level still says what a question is *about*
+(reaction, learning, behaviour, results); the evidence views label those answers
+self-reported. The trainer retrospective is tagged activity (LTEM 2): it is the speaker's view
+of how the session ran, not evidence about the learners.
+
 `seed_default_templates` takes the model classes as arguments so that the data migration can
 pass its historical models; it does nothing for a family that is already there.
 """
@@ -97,18 +105,18 @@ def _follow_up_questions(days: int) -> list[dict[str, Any]]:
             "Have you applied what you learned?",
             "single",
             3,
-            "7",
+            "3A",
             APPLIED_OPTIONS,
             help_text="Self-reported transfer to your work.",
         ),
-        _q("how_often", "How often do you use it?", "single", 3, "7", HOW_OFTEN_OPTIONS),
-        _q("result", "What result has it had?", "single", 4, "8", RESULT_OPTIONS),
+        _q("how_often", "How often do you use it?", "single", 3, "3A", HOW_OFTEN_OPTIONS),
+        _q("result", "What result has it had?", "single", 4, "3A", RESULT_OPTIONS),
         _q(
             "result_example",
             "Give an example of the result (optional).",
             "text",
             4,
-            "8",
+            "3A",
             required=False,
         ),
         _q(
@@ -116,7 +124,7 @@ def _follow_up_questions(days: int) -> list[dict[str, Any]]:
             "Roughly how many hours a month does it save you?",
             "single",
             4,
-            "8",
+            "3A",
             HOURS_OPTIONS,
             help_text="An estimate is fine; the next question asks how sure you are.",
         ),
@@ -125,7 +133,7 @@ def _follow_up_questions(days: int) -> list[dict[str, Any]]:
             "How confident are you in that estimate?",
             "single",
             4,
-            "8",
+            "3A",
             CONFIDENCE_OPTIONS,
         ),
         _q(
@@ -133,7 +141,7 @@ def _follow_up_questions(days: int) -> list[dict[str, Any]]:
             f"After {days} days, what stops you from using it more? (optional)",
             "text",
             3,
-            "7",
+            "3A",
             required=False,
         ),
     ]
@@ -272,7 +280,7 @@ DEFAULT_TEMPLATES: list[dict[str, Any]] = [
                 "What do you remember from the session?",
                 "single",
                 2,
-                "4",
+                "3A",
                 _options(
                     ("nothing", "Hardly anything.", U),
                     ("few", "A few points.", A),
@@ -285,7 +293,7 @@ DEFAULT_TEMPLATES: list[dict[str, Any]] = [
                 "Have you tried it?",
                 "single",
                 3,
-                "7",
+                "3A",
                 _options(
                     ("no_chance", "No, I haven't had the chance.", U),
                     ("no_how", "No, I'm not sure how to start.", U),
@@ -298,7 +306,7 @@ DEFAULT_TEMPLATES: list[dict[str, Any]] = [
                 "What is the one thing you remember best? (optional)",
                 "text",
                 2,
-                "4",
+                "3A",
                 required=False,
             ),
         ],

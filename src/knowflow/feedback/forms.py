@@ -56,18 +56,33 @@ class SurveyForm(forms.Form):
 
 
 class RetrospectiveForm(forms.Form):
-    went_well = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    to_change = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    went_well = forms.CharField(
+        label="What went well", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    to_change = forms.CharField(
+        label="What to change next time", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     hybrid_notes = forms.CharField(
         label="How the hybrid set-up worked for remote attendees",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    # The version the editor started from: a newer one saved meanwhile is not overwritten.
+    based_on = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ActionForm(forms.Form):
-    text = forms.CharField(max_length=300)
-    owner = forms.IntegerField(required=False)
+    text = forms.CharField(label="Action", max_length=300)
+    owner = forms.CharField(
+        label="Owner",
+        required=False,
+        max_length=160,
+        help_text="Anyone in the organisation: type their name (or leave it empty).",
+        widget=forms.TextInput(attrs={"list": "owner-suggestions", "autocomplete": "off"}),
+    )
+    due_on = forms.DateField(
+        label="Due date (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 # Editing a survey template -----------------------------------------------------------------
@@ -225,7 +240,10 @@ class SurveyTemplateForm(forms.Form):
         f[f"{prefix}-ltem"] = forms.CharField(
             required=False,
             label="LTEM tier",
-            widget=_select(list(Question.Ltem.choices), "— tier —"),
+            widget=_select(
+                [c for c in Question.Ltem.choices if c[0] in Question.SURVEY_LTEM_TIERS],
+                "— tier —",
+            ),
         )
         f[f"{prefix}-remove"] = forms.BooleanField(required=False, label="Remove this question")
         f[f"{prefix}-options"] = forms.IntegerField(

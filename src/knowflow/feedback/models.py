@@ -113,6 +113,12 @@ class Question(models.Model):
         TRANSFER = "7", "7 Transfer"
         EFFECTS = "8", "8 Effects of transfer"
 
+    # A survey answer is the person's own account of themselves: learner perception (3A, 3B),
+    # whatever it is about, or for a speaker's retrospective the activity (2). Tiers 4-8 need
+    # evidence someone observed or measured (a scored test, a completed task, a figure a
+    # manager or a system entered), and attendance (1) is recorded, not asked.
+    SURVEY_LTEM_TIERS = ("2", "3A", "3B")
+
     template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveIntegerField()
     # Stable across versions ("apply_now"), so results can follow a question through revisions.
@@ -399,7 +405,11 @@ class AnswerTally(models.Model):
 
 
 class Retrospective(models.Model):
-    """The speakers' and organisers' look back at one occurrence, with its actions."""
+    """The speakers' and organisers' look back at one occurrence, with its actions.
+
+    The row holds the current text; every save also writes a `RetrospectiveVersion`, so an
+    edit never loses what was written before and the history can be read back.
+    """
 
     occurrence = models.OneToOneField(
         "events.Occurrence", on_delete=models.CASCADE, related_name="retrospective"
@@ -411,12 +421,45 @@ class Retrospective(models.Model):
         "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField()
+    # The number of the latest version; an edit says which version it started from, so two
+    # people editing at once cannot silently overwrite each other.
+    version = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"retrospective of {self.occurrence_id}"
 
 
+class RetrospectiveVersion(models.Model):
+    """One saved state of a retrospective's text: written on every save, never changed."""
+
+    retrospective = models.ForeignKey(
+        Retrospective, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    went_well = models.TextField(blank=True)
+    to_change = models.TextField(blank=True)
+    hybrid_notes = models.TextField(blank=True)
+    saved_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["retrospective", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["retrospective", "number"], name="retrospective_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of retrospective {self.retrospective_id}"
+
+
 class RetrospectiveAction(models.Model):
+    """Something to do after a session. Anyone may own one (the room's AV team, a manager),
+    not only the speakers; the owner sees it among their to-dos and may mark it done."""
+
     retrospective = models.ForeignKey(
         Retrospective, on_delete=models.CASCADE, related_name="actions"
     )
@@ -424,11 +467,17 @@ class RetrospectiveAction(models.Model):
     owner = models.ForeignKey(
         "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    due_on = models.DateField(null=True, blank=True)
     done = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["done", "created_at", "id"]
+        indexes = [
+            # The programme's open actions, soonest due first; and each owner's open actions.
+            models.Index(fields=["done", "due_on"], name="retro_action_open"),
+            models.Index(fields=["owner", "done"], name="retro_action_owner"),
+        ]
 
     def __str__(self) -> str:
         return self.text

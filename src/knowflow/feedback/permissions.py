@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Session
-from knowflow.feedback.models import SurveyRequest
+from knowflow.feedback.models import RetrospectiveAction, SurveyRequest
 
 
 def is_speaker(*, person: Person, session: Session) -> bool:
@@ -27,6 +27,19 @@ def can_view_session_results(*, actor: Person, session: Session) -> bool:
 
 def can_edit_retrospective(*, actor: Person, session: Session) -> bool:
     return can_view_session_results(actor=actor, session=session)
+
+
+def can_set_action_done(*, actor: Person, action: RetrospectiveAction, session: Session) -> bool:
+    """An action's owner may close it even if they do not speak at the session: owning it is
+    the reason they were named."""
+    return action.owner_id == actor.pk or can_edit_retrospective(actor=actor, session=session)
+
+
+def can_view_open_actions(*, actor: Person) -> bool:
+    """Every open action across the programme: enablers, who chase them. Leaders read the
+    programme's aggregates only, and an action is a line of one session's retrospective,
+    which stays with its speakers and enablers; owners see their own on the home page."""
+    return actor.is_enabler
 
 
 def can_view_programme(*, actor: Person) -> bool:

@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
@@ -54,6 +54,7 @@ from knowflow.feedback.models import (
     ResponseTally,
     Retrospective,
     RetrospectiveAction,
+    RetrospectiveVersion,
     SessionTally,
     Standard,
     SurveyRequest,
@@ -491,9 +492,10 @@ def feedback_summary_for_session(
                 result.questions.append(q)
     retrospectives = list(
         Retrospective.objects.filter(occurrence__session=session)
-        .select_related("occurrence")
+        .select_related("occurrence", "updated_by")
         .prefetch_related(
-            Prefetch("actions", queryset=RetrospectiveAction.objects.select_related("owner"))
+            Prefetch("actions", queryset=RetrospectiveAction.objects.select_related("owner")),
+            Prefetch("versions", queryset=RetrospectiveVersion.objects.select_related("saved_by")),
         )
         .order_by("occurrence__start")
     )
@@ -908,44 +910,79 @@ def _group_labels(group_by: str, keys: list[Any]) -> tuple[dict[Any, str], dict[
     return {**dict(Attendance.Mode.choices)}, {}
 
 
+# What a session's evidence is about, in plain words (the Kirkpatrick level is the key; the
+# methodology is named in the legend, not in the headings).
+EVIDENCE_LEVELS: dict[int, str] = {
+    1: "Reaction",
+    2: "Learning",
+    3: "Application",
+    4: "Results",
+}
+SELF_REPORTED_SAYS = {
+    1: "people said how it went",
+    2: "people say what they learned",
+    3: "people say they applied it",
+    4: "people say it had results",
+}
+
+
 @dataclass
 class EvidenceRow:
+    """What is known about one session, split by where it comes from.
+
+    *Self-reported*: responses to surveys whose questions ask about each level. Every survey
+    answer is the person's own account (learner perception, LTEM 3), even when it is about
+    applying what they learned or the result it had, so these never count as observed.
+    *Observed*: what was recorded rather than said: attendance, marked by a speaker or an
+    enabler. Knowflow records no completed tasks or measured figures per session yet, so
+    observed application and results stay empty rather than borrowed from self-reports.
+    """
+
     session: Session
     responses: dict[str, int]  # kind → responses
-    kirkpatrick: dict[int, int]  # level → responses to surveys measuring it
+    self_reported: dict[int, int]  # Kirkpatrick level → responses to surveys asking about it
     ltem: dict[str, int]
+    attended: int  # attendances recorded: observed
+
+    @property
+    def self_reported_cells(self) -> list[tuple[str, int]]:
+        """(label, responses) per level, in the order of the page's columns."""
+        return [
+            (label, self.self_reported.get(level, 0)) for level, label in EVIDENCE_LEVELS.items()
+        ]
+
+    @property
+    def has_feedback(self) -> bool:
+        return any(self.self_reported.values())
 
     @property
     def strongest(self) -> str:
-        levels = [level for level, n in self.kirkpatrick.items() if n]
-        if not levels:
-            return "no evidence yet"
-        top = max(levels)
-        return {
-            1: "we only know reactions",
-            2: "we know what was learned",
-            3: "we know it was applied",
-            4: "we know the results",
-        }[top]
+        levels = [level for level, n in self.self_reported.items() if n]
+        said = f"{SELF_REPORTED_SAYS[max(levels)]} (self-reported)" if levels else "no feedback yet"
+        return f"attendance recorded; {said}" if self.attended else said
 
 
 def evidence_view(
     *, viewer: Person, since: datetime | None = None, limit: int = 200
 ) -> list[EvidenceRow]:
-    """Which Kirkpatrick levels and LTEM tiers each session has evidence for.
+    """What each session has evidence of: attendance recorded (observed) and, per level, how
+    many responses to surveys that ask about it (self-reported).
 
-    Only counts of responses, never answers: a count says that evidence exists, not what
-    anyone said. Sessions with the most recent dates first.
+    Only counts, never answers: a count says that evidence exists, not what anyone said. The
+    speakers' retrospectives are left out: they are the speaker's view of the session, not
+    evidence about the learners. Sessions with the most recent dates first.
     """
     if not permissions.can_view_programme(actor=viewer):
         raise Forbidden("The evidence view is for enablers and leaders.")
     now = timezone.now()
     since = since or now - timedelta(days=365)
+    learner_tallies = SessionTally.objects.exclude(kind=Kind.RETROSPECTIVE)
     # The most recent dates first: walk the period's occurrences backwards (index on start)
-    # until `limit` sessions with responses are found.
-    has_responses = Exists(SessionTally.objects.filter(session_id=OuterRef("session_id")))
+    # until `limit` sessions with any evidence are found.
+    has_responses = Exists(learner_tallies.filter(session_id=OuterRef("session_id")))
+    has_attendance = Exists(Attendance.objects.filter(occurrence_id=OuterRef("pk")))
     dates = (
-        Occurrence.objects.filter(has_responses, start__gte=since, start__lt=now)
+        Occurrence.objects.filter(has_responses | has_attendance, start__gte=since, start__lt=now)
         .order_by("-start", "-pk")
         .values_list("session_id", flat=True)
     )
@@ -959,12 +996,18 @@ def evidence_view(
                 break
     per_template: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for session_id, template_id, n in (
-        SessionTally.objects.filter(session_id__in=session_ids)
+        learner_tallies.filter(session_id__in=session_ids)
         .values_list("session_id", "template_id")
         .annotate(n=Sum("responses"))
         .order_by()
     ):
         per_template[session_id][template_id] += n or 0
+    attended: dict[int, int] = dict(
+        Attendance.objects.filter(occurrence__session_id__in=session_ids)
+        .values_list("occurrence__session_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     template_levels: dict[int, tuple[set[int], set[str], str]] = {}
     template_ids = {t for by in per_template.values() for t in by}
     kinds = dict(SurveyTemplate.objects.filter(pk__in=template_ids).values_list("pk", "kind"))
@@ -989,7 +1032,11 @@ def evidence_view(
                 l_counts[tier] += n
         out.append(
             EvidenceRow(
-                session=session, responses=dict(responses), kirkpatrick=k_counts, ltem=l_counts
+                session=session,
+                responses=dict(responses),
+                self_reported=k_counts,
+                ltem=l_counts,
+                attended=attended.get(session.pk, 0),
             )
         )
     return out
@@ -1187,3 +1234,73 @@ def follow_up_claims(
         elif value:
             claim["confidence"] = float(value) / 100
     return [claim for claim in answers.values() if claim["hours_saved_per_month"] is not None]
+
+
+# Retrospectives and their actions ------------------------------------------------------------
+
+
+@dataclass
+class RetrospectiveEditing:
+    occurrence: Occurrence
+    retrospective: Retrospective | None
+    versions: list[RetrospectiveVersion]
+
+
+def retrospective_for_editing(*, viewer: Person, occurrence_id: int) -> RetrospectiveEditing:
+    """An occurrence's retrospective as it stands, with every saved version (newest first),
+    for the people who keep it: the session's speakers and enablers."""
+    occurrence = (
+        Occurrence.objects.select_related("session")
+        .prefetch_related("session__speakers")
+        .filter(pk=occurrence_id)
+        .first()
+    )
+    if occurrence is None:
+        raise NotFound("There is no such occurrence.")
+    if not permissions.can_edit_retrospective(actor=viewer, session=occurrence.session):
+        raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
+    retro = Retrospective.objects.filter(occurrence=occurrence).select_related("updated_by").first()
+    versions = (
+        list(RetrospectiveVersion.objects.filter(retrospective=retro).select_related("saved_by"))
+        if retro
+        else []
+    )
+    return RetrospectiveEditing(occurrence=occurrence, retrospective=retro, versions=versions)
+
+
+def _actions_with_context() -> Any:
+    return RetrospectiveAction.objects.select_related(
+        "owner", "owner__org_unit", "retrospective__occurrence__session"
+    )
+
+
+def _soonest_due_first(actions: Any) -> Any:
+    # Undated actions after the dated ones, oldest first: what is late or near comes first.
+    return actions.order_by(
+        F("due_on").asc(nulls_last=True), "retrospective__occurrence__start", "created_at", "pk"
+    )
+
+
+@dataclass
+class OpenActions:
+    rows: list[RetrospectiveAction]
+    total: int
+
+
+def open_actions(*, viewer: Person, limit: int = 500) -> OpenActions:
+    """Every open action across the programme, soonest due first (undated last), with owner,
+    session and date joined: the list enablers chase. ``total`` counts them all when more
+    than ``limit`` exist."""
+    if not permissions.can_view_open_actions(actor=viewer):
+        raise Forbidden("The list of every open action is for enablers.")
+    actions = _actions_with_context().filter(done=False)
+    rows = list(_soonest_due_first(actions)[:limit])
+    total = len(rows) if len(rows) < limit else actions.count()
+    return OpenActions(rows=rows, total=total)
+
+
+def open_actions_owned_by(*, person: Person, limit: int = 50) -> list[RetrospectiveAction]:
+    """The open actions this person owns (their to-dos on the home page and in the API)."""
+    return list(
+        _soonest_due_first(_actions_with_context().filter(owner=person, done=False))[:limit]
+    )

@@ -23,7 +23,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +48,7 @@ from knowflow.feedback.models import (
     ResponseTally,
     Retrospective,
     RetrospectiveAction,
+    RetrospectiveVersion,
     SessionTally,
     Standard,
     SurveyLink,
@@ -176,6 +177,16 @@ def question_validate(*, spec: Mapping[str, Any]) -> dict[str, Any]:
     if str(spec.get("ltem")) not in Question.Ltem.values:
         raise DomainError(
             f"Question '{key}': the LTEM tier is one of {', '.join(Question.Ltem.values)}.",
+            field="ltem",
+        )
+    if str(spec.get("ltem")) not in Question.SURVEY_LTEM_TIERS:
+        # Honest tagging: "I applied it" or "it saved me hours" is still the learner's own
+        # report, so it cannot claim the tiers of observed transfer or measured effects.
+        raise DomainError(
+            f"Question '{key}': a survey answer is the person's own account, so its LTEM tier "
+            "is 3A (perceived effectiveness), 3B (satisfaction, reputation) or 2 (activity). "
+            "Tiers 1 and 4–8 need recorded or observed evidence (attendance, a scored test, a "
+            "completed task, a figure a manager or a system entered), not a survey.",
             field="ltem",
         )
     return {
@@ -998,6 +1009,10 @@ def survey_request_for_viewer(*, request_id: int, viewer: Person) -> SurveyReque
 # Retrospectives ----------------------------------------------------------------------------
 
 
+class RetrospectiveChanged(Conflict):
+    """Someone saved the retrospective after the editor opened it."""
+
+
 def _retro_for(occurrence: Occurrence, actor: Person) -> Retrospective:
     if not permissions.can_edit_retrospective(actor=actor, session=occurrence.session):
         raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
@@ -1009,29 +1024,74 @@ def _retro_for(occurrence: Occurrence, actor: Person) -> Retrospective:
 
 @transaction.atomic
 def retrospective_save(
-    *, occurrence: Occurrence, actor: Person, went_well: str, to_change: str, hybrid_notes: str = ""
+    *,
+    occurrence: Occurrence,
+    actor: Person,
+    went_well: str,
+    to_change: str,
+    hybrid_notes: str = "",
+    based_on: int | None = None,
 ) -> Retrospective:
+    """Save the retrospective's text as its next version; the earlier versions are kept.
+
+    ``based_on`` is the version the editor started from (the edit page sends it): if someone
+    saved a newer one since, nothing is written and `RetrospectiveChanged` says who, so the
+    editor can merge instead of overwriting. Saving the same text again writes nothing.
+    Speakers of the session and enablers only.
+    """
     retro = _retro_for(occurrence, actor)
-    retro.went_well, retro.to_change, retro.hybrid_notes = (
-        went_well.strip(),
-        to_change.strip(),
-        hybrid_notes.strip(),
-    )
-    retro.updated_by, retro.updated_at = actor, timezone.now()
+    # The row lock makes "read the version, write the next one" one step: two saves at once
+    # cannot both become version n + 1 (the unique constraint would refuse the second anyway).
+    retro = Retrospective.objects.select_for_update().get(pk=retro.pk)
+    if based_on is not None and based_on != retro.version:
+        who = retro.updated_by.display_name if retro.updated_by else "someone"
+        raise RetrospectiveChanged(
+            f"{who} saved a newer version (version {retro.version}) while you were editing. "
+            "Nothing was saved: compare your text with theirs below and save again.",
+            field="retrospective",
+        )
+    text = (went_well.strip(), to_change.strip(), hybrid_notes.strip())
+    if len(max(text, key=len)) > MAX_TEXT:
+        raise DomainError(
+            f"Each part of the retrospective has at most {MAX_TEXT} characters.",
+            field="retrospective",
+        )
+    if retro.version and text == (retro.went_well, retro.to_change, retro.hybrid_notes):
+        return retro
+    now = timezone.now()
+    retro.went_well, retro.to_change, retro.hybrid_notes = text
+    retro.updated_by, retro.updated_at, retro.version = actor, now, retro.version + 1
     retro.save()
+    RetrospectiveVersion.objects.create(
+        retrospective=retro,
+        number=retro.version,
+        went_well=retro.went_well,
+        to_change=retro.to_change,
+        hybrid_notes=retro.hybrid_notes,
+        saved_by=actor,
+        saved_at=now,
+    )
     return retro
 
 
 @transaction.atomic
 def retrospective_action_add(
-    *, occurrence: Occurrence, actor: Person, text: str, owner: Person | None
+    *,
+    occurrence: Occurrence,
+    actor: Person,
+    text: str,
+    owner: Person | None,
+    due_on: date | None = None,
 ) -> RetrospectiveAction:
+    """Add an action to an occurrence's retrospective. Anyone may own it (not only the
+    speakers: the room's AV team, a manager); a due date is optional. Speakers of the session
+    and enablers only."""
     text = text.strip()
     if not text or len(text) > 300:
         raise DomainError("An action needs a text of at most 300 characters.", field="text")
     retro = _retro_for(occurrence, actor)
     return RetrospectiveAction.objects.create(
-        retrospective=retro, text=text, owner=owner, created_at=timezone.now()
+        retrospective=retro, text=text, owner=owner, due_on=due_on, created_at=timezone.now()
     )
 
 
@@ -1039,9 +1099,12 @@ def retrospective_action_add(
 def retrospective_action_set_done(
     *, action: RetrospectiveAction, actor: Person, done: bool
 ) -> RetrospectiveAction:
+    """Mark an action done (or open again): its owner, the session's speakers and enablers."""
     session = action.retrospective.occurrence.session
-    if not permissions.can_edit_retrospective(actor=actor, session=session):
-        raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
+    if not permissions.can_set_action_done(actor=actor, action=action, session=session):
+        raise Forbidden(
+            "Only the action's owner, the session's speakers and enablers mark it done."
+        )
     action.done = done
     action.save(update_fields=["done"])
     return action

@@ -28,6 +28,7 @@ urlpatterns = [
         views.retrospective_action_add,
         name="action_add",
     ),
+    path("actions/", views.open_actions, name="actions"),
     path("actions/<int:action_id>/done/", views.retrospective_action_done, name="action_done"),
     path("sessions/<slug:slug>/", views.results, name="results"),
     path("sessions/<slug:slug>/export.csv", views.results_csv, name="results_csv"),

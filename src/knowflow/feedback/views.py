@@ -12,10 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts.models import Person
+from knowflow.accounts.selectors import person_for_picker
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Occurrence, Session
@@ -129,7 +132,6 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "summary": summary,
             "choices": selectors.segment_choices(),
-            "retro_form": RetrospectiveForm(),
             "action_form": ActionForm(),
             "speakers": list(summary.session.speakers.all()),
             "too_few": selectors.TOO_FEW,
@@ -195,42 +197,123 @@ def _occurrence_for_retro(request: HttpRequest, occurrence_id: int) -> Occurrenc
     return occurrence
 
 
+def _retro_page(
+    request: HttpRequest,
+    editing: selectors.RetrospectiveEditing,
+    form: RetrospectiveForm,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "feedback/retrospective_form.html",
+        {"editing": editing, "form": form},
+        status=status,
+    )
+
+
 @login_required
-@require_POST
 def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    """The retrospective's edit page: the current text in the form, every earlier version
+    below it; saving writes the next version."""
     try:
-        occurrence = _occurrence_for_retro(request, occurrence_id)
-        form = RetrospectiveForm(request.POST)
-        form.is_valid()
-        services.retrospective_save(
-            occurrence=occurrence, actor=request.viewer, **form.cleaned_data
+        editing = selectors.retrospective_for_editing(
+            viewer=request.viewer, occurrence_id=occurrence_id
         )
-        messages.success(request, "Retrospective saved.")
+    except DomainError as error:
+        return _error_page(request, error)
+    retro = editing.retrospective
+    if request.method != "POST":
+        initial = {"based_on": retro.version if retro else 0}
+        if retro:
+            initial |= {f: getattr(retro, f) for f in ("went_well", "to_change", "hybrid_notes")}
+        return _retro_page(request, editing, RetrospectiveForm(initial=initial))
+    form = RetrospectiveForm(request.POST)
+    if not form.is_valid():
+        return _retro_page(request, editing, form, status=400)
+    try:
+        saved = services.retrospective_save(
+            occurrence=editing.occurrence, actor=request.viewer, **form.cleaned_data
+        )
+    except services.RetrospectiveChanged as error:
+        # Keep what this person typed, show the newer version above it, and let the next save
+        # knowingly replace it.
+        editing = selectors.retrospective_for_editing(
+            viewer=request.viewer, occurrence_id=occurrence_id
+        )
+        data = request.POST.copy()
+        data["based_on"] = str(editing.retrospective.version if editing.retrospective else 0)
+        form = RetrospectiveForm(data)
+        form.is_valid()
+        add_to_form(form, error)
+        return _retro_page(request, editing, form, status=error.status_code)
     except DomainError as error:
         if isinstance(error, Forbidden | NotFound):
             return _error_page(request, error)
-        flash(request, error)
-    return redirect("feedback:results", slug=occurrence.session.slug)
+        add_to_form(form, error)
+        return _retro_page(request, editing, form, status=error.status_code)
+    messages.success(request, f"Retrospective saved (version {saved.version}).")
+    return redirect(
+        reverse("feedback:results", args=[editing.occurrence.session.slug]) + "#retrospective"
+    )
+
+
+def _action_page(
+    request: HttpRequest, occurrence: Occurrence, form: ActionForm, *, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "feedback/action_form.html",
+        {
+            "occurrence": occurrence,
+            "form": form,
+            "suggestions": _owner_suggestions(request, occurrence),
+        },
+        status=status,
+    )
+
+
+def _owner_suggestions(request: HttpRequest, occurrence: Occurrence) -> list[Person]:
+    """Names the browser offers while typing (no script needed): the speakers and the viewer.
+    Anyone else's name typed in full, or a unique part of it, works too."""
+    people = {p.pk: p for p in occurrence.session.speakers.all()}
+    people.setdefault(request.viewer.pk, request.viewer)
+    return sorted(people.values(), key=lambda p: p.display_name)
 
 
 @login_required
-@require_POST
 def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    """Add an action (a page of its own, so a name that matches nobody or several people is
+    answered next to the field with the input kept; the results page posts here too)."""
     try:
         occurrence = _occurrence_for_retro(request, occurrence_id)
-        owner = Person.objects.filter(pk=_int(request.POST.get("owner"))).first()
-        services.retrospective_action_add(
+        if not permissions.can_edit_retrospective(actor=request.viewer, session=occurrence.session):
+            raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
+    except DomainError as error:
+        return _error_page(request, error)
+    if request.method != "POST":
+        return _action_page(request, occurrence, ActionForm())
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        return _action_page(request, occurrence, form, status=400)
+    try:
+        owner_text = form.cleaned_data["owner"].strip()
+        owner = person_for_picker(text=owner_text, field="owner") if owner_text else None
+        action = services.retrospective_action_add(
             occurrence=occurrence,
             actor=request.viewer,
-            text=request.POST.get("text", ""),
+            text=form.cleaned_data["text"],
             owner=owner,
+            due_on=form.cleaned_data["due_on"],
         )
-        messages.success(request, "Action added.")
     except DomainError as error:
         if isinstance(error, Forbidden | NotFound):
             return _error_page(request, error)
-        flash(request, error)
-    return redirect("feedback:results", slug=occurrence.session.slug)
+        add_to_form(form, error)
+        return _action_page(request, occurrence, form, status=400)
+    owned = f" for {action.owner.display_name}" if action.owner else ""
+    messages.success(request, f"Action added{owned}.")
+    return redirect(reverse("feedback:results", args=[occurrence.session.slug]) + "#retrospective")
 
 
 @login_required
@@ -243,13 +326,29 @@ def retrospective_action_done(request: HttpRequest, action_id: int) -> HttpRespo
     )
     if action is None:
         return _error_page(request, NotFound("There is no such action."))
+    done = request.POST.get("done") == "1"
     try:
-        services.retrospective_action_set_done(
-            action=action, actor=request.viewer, done=request.POST.get("done") == "1"
-        )
+        services.retrospective_action_set_done(action=action, actor=request.viewer, done=done)
     except DomainError as error:
         return _error_page(request, error)
-    return redirect("feedback:results", slug=action.retrospective.occurrence.session.slug)
+    messages.success(request, f"“{action.text}” is {'done' if done else 'open again'}.")
+    # Back to where the button was (the open actions list, the home page), never off-site.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect(
+        reverse("feedback:results", args=[action.retrospective.occurrence.session.slug])
+        + "#retrospective"
+    )
+
+
+@login_required
+def open_actions(request: HttpRequest) -> HttpResponse:
+    try:
+        view = selectors.open_actions(viewer=request.viewer)
+    except DomainError as error:
+        return _error_page(request, error)
+    return render(request, "feedback/actions.html", {"view": view, "today": timezone.localdate()})
 
 
 @login_required
@@ -335,8 +434,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
         "feedback/evidence.html",
         {
             "rows": rows,
-            "levels": [1, 2, 3, 4],
-            "tiers": ["1", "2", "3A", "3B", "4", "5", "6", "7", "8"],
+            "levels": list(selectors.EVIDENCE_LEVELS.items()),
             "k": selectors.min_group(),
             "link_results": request.viewer.is_enabler,
         },

@@ -228,8 +228,13 @@ def dashboard_figures(
 
 
 def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> dict | None:
-    """How many sessions of the period have reaction, learning, application and results
-    evidence (Kirkpatrick levels 1–4), read through the feedback app's ``evidence_view``.
+    """How many sessions of the period have each kind of evidence, read through the feedback
+    app's ``evidence_view``: *observed* (attendance recorded) and *self-reported* reaction,
+    learning, application and results (Kirkpatrick levels 1–4, asked in surveys).
+
+    Self-reports never count as observed: "I applied it" is the learner's own account
+    (LTEM 3), not observed transfer. Observed application and results are 0 until something
+    records them (completed tasks, figures a manager or a system enters).
 
     None when the feedback app does not offer it. The worker has no signed-in viewer, so it
     asks as an unsaved admin: the selector checks the role only, and returns counts, never
@@ -244,17 +249,25 @@ def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> d
         rows = evidence_view(viewer=system, since=period.start, limit=1_000_000)
     except TypeError:  # the feedback app changed the selector's signature: say "unavailable"
         return None
-    ladder = {"reaction": 0, "learning": 0, "application": 0, "results": 0}
     names = {1: "reaction", 2: "learning", 3: "application", 4: "results"}
-    counted = 0
+    self_reported = dict.fromkeys(names.values(), 0)
+    observed = {"attendance": 0, "application": 0, "results": 0}
+    with_feedback = 0
     for row in rows:
         if session_ids is not None and row.session.pk not in session_ids:
             continue
-        counted += 1
-        for level, n in row.kirkpatrick.items():
+        if row.attended:
+            observed["attendance"] += 1
+        if row.has_feedback:
+            with_feedback += 1
+        for level, n in row.self_reported.items():
             if n and level in names:
-                ladder[names[level]] += 1
-    return {**ladder, "sessions_with_feedback": counted}
+                self_reported[names[level]] += 1
+    return {
+        "observed": observed,
+        "self_reported": self_reported,
+        "sessions_with_feedback": with_feedback,
+    }
 
 
 def session_ids_run(*, period: Period, now: datetime | None = None) -> set[int]:

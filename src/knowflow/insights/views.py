@@ -185,8 +185,14 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
             ("time-zone equity", r["region"], "share of attendance (%)", r["attendance_share"], "")
         )
         rows.append(("time-zone equity", r["region"], "share of people (%)", r["people_share"], ""))
-    for level, n in (board.figures.get("evidence") or {}).items():
-        rows.append(("evidence ladder", level, "sessions", n, ""))
+    evidence = board.figures.get("evidence") or {}
+    for source in ("observed", "self_reported"):
+        for level, n in (evidence.get(source) or {}).items():
+            rows.append(("evidence ladder", level, f"sessions ({source.replace('_', '-')})", n, ""))
+    if "sessions_with_feedback" in evidence:
+        rows.append(
+            ("evidence ladder", "any feedback", "sessions", evidence["sessions_with_feedback"], "")
+        )
     return _csv(
         "dashboard.csv",
         charts.csv_text(["section", "item", "measure", "this period", "previous period"], rows),

@@ -20,7 +20,7 @@ from knowflow.api.lookups import fetch
 from knowflow.errors import DomainError
 from knowflow.events.models import Occurrence, Session
 from knowflow.feedback import selectors, services
-from knowflow.feedback.models import Kind, SurveyRequest, SurveyTemplate
+from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
 
 router = Router(tags=["feedback"])
 
@@ -381,3 +381,70 @@ def session_results(
             for kind in summary.kinds
         ],
     }
+
+
+# Retrospective actions ---------------------------------------------------------------------
+
+
+class ActionOut(Schema):
+    id: int
+    text: str
+    done: bool
+    due_on: date | None
+    owner_id: int | None
+    owner_name: str | None
+    session_id: int
+    session_title: str
+    occurrence_id: int
+    occurrence_start: datetime
+
+
+class OpenActionsOut(Schema):
+    total: int = Field(description="Every open action, even beyond the first 500 listed.")
+    actions: list[ActionOut]
+
+
+class ActionDoneIn(Schema):
+    done: bool = True
+
+
+def _action_out(action: RetrospectiveAction) -> dict[str, Any]:
+    occurrence = action.retrospective.occurrence
+    return {
+        "id": action.pk,
+        "text": action.text,
+        "done": action.done,
+        "due_on": action.due_on,
+        "owner_id": action.owner_id,
+        "owner_name": action.owner.display_name if action.owner else None,
+        "session_id": occurrence.session_id,
+        "session_title": occurrence.session.title,
+        "occurrence_id": occurrence.pk,
+        "occurrence_start": occurrence.start,
+    }
+
+
+@router.get("/actions", response=OpenActionsOut)
+def open_actions(request: HttpRequest) -> dict[str, Any]:
+    """Every open action across the programme, soonest due first (enablers)."""
+    view = selectors.open_actions(viewer=viewer(request))
+    return {"total": view.total, "actions": [_action_out(a) for a in view.rows]}
+
+
+@router.get("/actions/mine", response=list[ActionOut])
+def my_actions(request: HttpRequest) -> list[dict[str, Any]]:
+    """The open actions you own."""
+    return [_action_out(a) for a in selectors.open_actions_owned_by(person=viewer(request))]
+
+
+@router.post("/actions/{action_id}/done", response=ActionOut)
+def action_done(request: HttpRequest, action_id: int, payload: ActionDoneIn) -> dict[str, Any]:
+    """Mark an action done (`{"done": false}` opens it again): its owner, the session's
+    speakers and enablers."""
+    action = fetch(
+        RetrospectiveAction.objects.select_related("owner", "retrospective__occurrence__session"),
+        action_id,
+        what="action",
+    )
+    services.retrospective_action_set_done(action=action, actor=viewer(request), done=payload.done)
+    return _action_out(action)
