@@ -12,12 +12,13 @@ from datetime import UTC, timedelta
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Occurrence, Registration
+from knowflow.integrations.org_data import EXPORTED_MODELS
 from knowflow.library.models import Resource
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_room, make_session
@@ -373,3 +374,31 @@ def test_good_links_still_pass_everywhere() -> None:
 
     assert response.status_code == 201
     assert json.loads(response.content)["online_url"] == "https://meet.example.org/x?id=1"
+
+
+def test_organisation_import_refuses_an_export_with_a_bad_link_and_imports_nothing(
+    tmp_path,
+) -> None:
+    occurrence = make_occurrence(online_url="https://meet.example.org/a")
+    out = io.StringIO()
+    call_command("export_org", stdout=out)
+    document = json.loads(out.getvalue())
+    for block in document["models"]:
+        for row in block["rows"]:
+            if block["model"] == "events.Occurrence":
+                row["fields"]["online_url"] = " JaVaScRiPt:alert(1)"
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    for label in reversed(EXPORTED_MODELS):
+        django_apps.get_model(label)._default_manager.all().delete()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_org", str(path))
+
+    assert str(refused.value) == (
+        f"events.Occurrence {occurrence.pk}: the online link ' JaVaScRiPt:alert(1)' is not a web "
+        "address that starts with http:// or https://; nothing was imported."
+    )
+    assert [django_apps.get_model(label).objects.count() for label in EXPORTED_MODELS] == [0] * len(
+        EXPORTED_MODELS
+    )
