@@ -12,16 +12,20 @@ from datetime import UTC, timedelta
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Occurrence, Registration
+from knowflow.events.services import registration_create
 from knowflow.integrations.org_data import EXPORTED_MODELS
+from knowflow.integrations.services import outbox_deliver_due
 from knowflow.library.models import Resource
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_room, make_session
+from tests.integrations.test_outbox import Inbox, calendar_part, only_event, smtp  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -402,3 +406,22 @@ def test_organisation_import_refuses_an_export_with_a_bad_link_and_imports_nothi
     assert [django_apps.get_model(label).objects.count() for label in EXPORTED_MODELS] == [0] * len(
         EXPORTED_MODELS
     )
+
+
+def test_a_stored_bad_online_link_is_left_out_of_the_invitation_email_and_calendar(
+    smtp: Inbox,  # noqa: F811
+) -> None:
+    member = make_person(name="Ines Invitee")
+    occurrence = make_occurrence(online_url="javascript:alert(1)")  # online only, stored before
+
+    registration_create(occurrence=occurrence, person=member, actor=member)
+    outbox_deliver_due()
+
+    [message] = smtp.messages
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    event = only_event(calendar_part(message)[1])
+    session_page = f"{settings.KNOWFLOW_BASE_URL}/sessions/{occurrence.session.slug}/"
+    assert [line for line in text.splitlines() if line.startswith(("Join:", "About:"))] == [
+        f"About: {session_page}"
+    ]
+    assert (str(event["URL"]), "CONFERENCE" in event) == (session_page, False)
