@@ -43,7 +43,7 @@ def _titles(text: str, **request: object) -> list[str]:
         (
             {"kind": "article", "title": "X", "url": "javascript:alert(1)"},
             "url",
-            "A link must start with http:// or https://.",
+            "The link must be a web address that starts with http:// or https://.",
         ),
         ({"kind": "podcast", "title": "X", "url": "https://e.org"}, "kind", None),
     ],

@@ -7,6 +7,8 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import AwareDatetime, Field
 
+from knowflow.links import is_web_url
+
 
 class Message(Schema):
     detail: str
@@ -101,6 +103,12 @@ class OccurrenceOut(Schema):
     online_url: str
     capacity: int
     mode: str
+
+    @staticmethod
+    def resolve_online_url(obj: object) -> str:
+        # A link stored before only http(s) was accepted is not handed to clients to render.
+        url = obj.online_url  # type: ignore[attr-defined]
+        return url if is_web_url(url) else ""
 
 
 class SessionOut(Schema):

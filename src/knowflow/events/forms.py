@@ -13,6 +13,7 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Room, Session
 from knowflow.events.planning import RoomChoice, RoomOption
+from knowflow.links import WebURLFormField
 from knowflow.topics.models import Topic
 
 
@@ -122,7 +123,7 @@ class OccurrenceForm(forms.Form):
         empty_label="No room (online only)",
         help_text=ROOM_HELP,
     )
-    online_url = forms.URLField(required=False, label="Online link", assume_scheme="https")
+    online_url = WebURLFormField(required=False, label="Online link")
     capacity = forms.IntegerField(min_value=1)
 
     def typed_times(self) -> tuple[datetime, datetime] | None:

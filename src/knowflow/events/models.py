@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from knowflow.links import WebURLField
+
 
 class Room(models.Model):
     office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="rooms")
@@ -85,7 +87,9 @@ class Occurrence(models.Model):
     room = models.ForeignKey(
         Room, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences"
     )
-    online_url = models.URLField(blank=True)
+    online_url = WebURLField(
+        "online link", blank=True
+    )  # http(s) only: it is a link on other people's pages
     capacity = models.PositiveIntegerField()
     # The iCalendar SEQUENCE (RFC 5545 3.8.7.4): raised on every change a calendar shows, so
     # clients that already hold this occurrence replace their copy instead of ignoring it.

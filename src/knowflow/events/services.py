@@ -29,9 +29,11 @@ from knowflow.events.permissions import (
 )
 from knowflow.integrations import services as outbox
 from knowflow.library.search import documents as search_index
+from knowflow.links import check_web_url
 from knowflow.topics.models import Topic
 
 MAX_OCCURRENCE_HOURS = 24 * 5
+ONLINE_LINK = "The online link"  # how a refused link names the field, on the page and in the API
 
 
 class RoomAlreadyBooked(Conflict):
@@ -238,6 +240,7 @@ def occurrence_create(
         raise Forbidden(
             "Only the session's speakers, its circle's champions and enablers can schedule it."
         )
+    online_url = check_web_url(online_url, field="online_url", label=ONLINE_LINK)
     _check_occurrence_fields(
         start=start, end=end, room=room, online_url=online_url, capacity=capacity
     )
@@ -279,7 +282,11 @@ def occurrence_update(
     new_start = start or occurrence.start
     new_end = end or occurrence.end
     new_room = None if clear_room else (room or occurrence.room)
-    new_url = occurrence.online_url if online_url is None else online_url
+    new_url = (
+        occurrence.online_url
+        if online_url is None
+        else check_web_url(online_url, field="online_url", label=ONLINE_LINK)
+    )
     new_capacity = occurrence.capacity if capacity is None else capacity
     _check_occurrence_fields(
         start=new_start, end=new_end, room=new_room, online_url=new_url, capacity=new_capacity

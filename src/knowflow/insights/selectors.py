@@ -27,6 +27,7 @@ from knowflow.insights.models import (
     RoiStudy,
 )
 from knowflow.library.models import Resource
+from knowflow.links import is_web_url
 
 # A rollup older than this is recomputed on read (the worker refreshes them every hour).
 ROLLUP_MAX_AGE = timedelta(hours=6)
@@ -353,7 +354,8 @@ def _recordings(session_ids: list[int]) -> dict[int, str]:
     for session_id, url, slug in Resource.objects.filter(
         session_id__in=session_ids, kind="recording"
     ).values_list("session_id", "url", "slug"):
-        out.setdefault(session_id, url or f"/library/{slug}/")
+        # A stored link that is not http(s) is never a link: the resource's own page is.
+        out.setdefault(session_id, url if is_web_url(url) else f"/library/{slug}/")
     return out
 
 

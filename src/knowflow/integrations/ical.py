@@ -32,6 +32,7 @@ from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar.parser import Contentline
 
 from knowflow.events.models import Occurrence, Session
+from knowflow.links import is_web_url
 
 PRODID = "-//Knowflow//Knowflow calendar 1.0//EN"
 # How often a subscribed client should fetch a feed again (RFC 7986 REFRESH-INTERVAL).
@@ -251,7 +252,7 @@ def vevent(
         f"LOCATION:{_text(event.location)}",
         f"STATUS:{status}",
     ]
-    if event.online_url:
+    if is_web_url(event.online_url):  # a stored non-http(s) link is never handed to a calendar
         link = _uri(event.online_url)
         lines.append(f"URL;VALUE=URI:{link}")
         lines.append(f"CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join online:{link}")

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from knowflow.errors import DomainError
+from knowflow.links import WebURLField, is_web_url
 
 FORMAT_NAME = "knowflow-organisation"
 FORMAT_VERSION = 1
@@ -109,10 +110,23 @@ def organisation_import(*, path: Path, progress: bool = False) -> dict[str, int]
             rows = block.get("rows", [])
             objects = serializers.deserialize("python", rows, handle_forward_references=True)
             for deserialized in objects:
+                _check_links(deserialized.object)
                 deserialized.save()
             counts[block.get("model", "?")] = len(rows)
     _reset_sequences()
     return counts
+
+
+def _check_links(row: Model) -> None:
+    """An export is edited by hand sometimes: its links obey the rule the pages do (http(s)
+    only), or nothing is imported."""
+    for field in row._meta.fields:
+        value = getattr(row, field.attname)
+        if isinstance(field, WebURLField) and value and not is_web_url(value):
+            raise ImportRefused(
+                f"{row._meta.label} {row.pk}: the {field.verbose_name} {value[:80]!r} is not a "
+                "web address that starts with http:// or https://; nothing was imported."
+            )
 
 
 def _reset_sequences() -> None:

@@ -54,6 +54,7 @@ from knowflow.errors import Forbidden
 from knowflow.events.models import Occurrence, Registration, Session
 from knowflow.integrations import ical
 from knowflow.integrations.models import CalendarFeedToken, OutboxMessage
+from knowflow.links import is_web_url
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _details(event: ical.CalendarEvent, person: Person) -> str:
         lines.append(f"       {room_start:%H:%M} in {event.zone}, where the room is")
     if event.room:
         lines.append(f"Where: {event.location}")
-    if event.online_url:
+    if is_web_url(event.online_url):  # a link stored before the http(s) rule is not offered
         lines.append(f"Join:  {event.online_url}")
     lines.append(f"About: {ical.session_url(event.slug)}")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from django import forms
 from knowflow.circles.models import Circle
 from knowflow.library.models import Collection, Resource, SearchDocument
 from knowflow.library.uploads import max_upload_bytes, size_in_words
+from knowflow.links import WebURLFormField
 from knowflow.topics.models import Topic
 
 
@@ -37,7 +38,7 @@ class ResourceForm(forms.Form):
         label="Text of the note",
         help_text="Markdown.",
     )
-    url = forms.URLField(required=False, max_length=1000, label="Link", assume_scheme="https")
+    url = WebURLFormField(required=False, max_length=1000, label="Link")
     file = forms.FileField(
         required=False, help_text="PDF, images, Office or OpenDocument files, text or Markdown."
     )

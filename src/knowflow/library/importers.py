@@ -36,6 +36,7 @@ from knowflow.events.signals import occurrences_removed
 from knowflow.library.models import Resource, SearchDocument
 from knowflow.library.search import documents
 from knowflow.library.search.engine import invalidate
+from knowflow.links import is_web_url
 from knowflow.topics.models import Topic
 
 SOURCE_TALK = "talk"
@@ -135,7 +136,7 @@ def talk_from_record(record: object, *, line: int) -> Talk:
         raise BadRecord("'duration' must be a number of seconds")
     minutes = max(1, min(int(duration) // 60, 24 * 60)) if duration else DEFAULT_MINUTES
     video_url = _text(record, "video_url", limit=1000)
-    if video_url and not video_url.startswith(("http://", "https://")):
+    if video_url and not is_web_url(video_url):
         raise BadRecord(f"'video_url' is not a web address: {video_url[:80]!r}")
     language = _text(record, "language", limit=16) or "en"
     return Talk(
@@ -676,7 +677,7 @@ def _resource_from_row(row: dict[str, str], topics: dict[str, Topic]) -> bool:
         raise BadRecord("'title' is missing")
     if kind not in Resource.Kind.values:
         raise BadRecord(f"'kind' must be one of {', '.join(Resource.Kind.values)}, not {kind!r}")
-    if url and not url.startswith(("http://", "https://")):
+    if url and not is_web_url(url):
         raise BadRecord(f"'url' is not a web address: {url[:80]!r}")
     if kind != Resource.Kind.NOTE and not url:
         raise BadRecord("'url' is missing (only a note can do without a link)")

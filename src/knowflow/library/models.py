@@ -17,6 +17,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from knowflow.links import WebURLField
+
 
 class Resource(models.Model):
     class Kind(models.TextChoices):
@@ -32,7 +34,7 @@ class Resource(models.Model):
     slug = models.SlugField(max_length=240, unique=True)
     description = models.TextField(blank=True, help_text="Markdown.")
     body = models.TextField(blank=True, help_text="Markdown: the text of a note.")
-    url = models.URLField(max_length=1000, blank=True, help_text="Where a link resource lives.")
+    url = WebURLField("link", max_length=1000, blank=True, help_text="Where a link resource lives.")
     topics = models.ManyToManyField("topics.Topic", blank=True, related_name="resources")
     authors = models.ManyToManyField(
         "accounts.Person", blank=True, related_name="resources_authored"

@@ -42,6 +42,7 @@ from knowflow.library.permissions import (
 )
 from knowflow.library.search import documents
 from knowflow.library.uploads import check_upload
+from knowflow.links import check_web_url
 from knowflow.topics.models import Topic
 
 Kind = SearchDocument.Kind
@@ -81,8 +82,7 @@ def _check_resource_fields(*, kind: str, title: str, url: str, has_file: bool, b
         raise DomainError("A resource needs a title.", field="title")
     if len(title) > MAX_TITLE:
         raise DomainError(f"The title is longer than {MAX_TITLE} characters.", field="title")
-    if url and not url.startswith(("http://", "https://")):
-        raise DomainError("A link must start with http:// or https://.", field="url")
+    check_web_url(url, field="url", label="The link")
     if kind == Resource.Kind.NOTE:
         if not body.strip():
             raise DomainError("A note needs its text.", field="body")

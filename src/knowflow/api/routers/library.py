@@ -29,6 +29,7 @@ from knowflow.library.models import (
     Resource,
 )
 from knowflow.library.uploads import upload_refusal
+from knowflow.links import is_web_url
 from knowflow.topics.models import Topic
 
 router = Router(tags=["library"])
@@ -122,6 +123,11 @@ class ResourceOut(Schema):
     @staticmethod
     def resolve_authors(obj: Resource) -> list[int]:
         return [p.pk for p in obj.authors.all()]
+
+    @staticmethod
+    def resolve_url(obj: Resource) -> str:
+        # A link stored before only http(s) was accepted is not handed to clients to render.
+        return obj.url if is_web_url(obj.url) else ""
 
     @staticmethod
     def resolve_possibly_stale(obj: Resource) -> bool:

@@ -1,4 +1,4 @@
-"""Template filters used across pages: Markdown, and times in a given person's zone."""
+"""Template filters used across pages: Markdown, stored links, and times in a given person's zone."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from knowflow.links import is_web_url
 from knowflow.web.markdown import render_markdown
 
 register = template.Library()
@@ -16,6 +17,13 @@ register = template.Library()
 @register.filter
 def markdown(text: str) -> SafeString:
     return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def web_url(value: str) -> str:
+    """The stored link when it is an http(s) address, else ``""``: a link saved before only
+    http(s) was accepted (``javascript:…``) must not become a live ``href``."""
+    return value if value and is_web_url(value) else ""
 
 
 @register.filter
