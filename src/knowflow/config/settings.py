@@ -247,3 +247,10 @@ KNOWFLOW_INSIGHTS_REFRESH_SECONDS = int(os.environ.get("KNOWFLOW_INSIGHTS_REFRES
 # without a review a resource is flagged as possibly out of date and its owner asked to confirm.
 KNOWFLOW_MAX_UPLOAD_BYTES = int(os.environ.get("KNOWFLOW_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))
+
+# Find a time (knowflow.events.planning): seconds the repeat and series solvers of one request
+# may use together. Well inside gunicorn's 30 s timeout, so a 52-week series for hundreds of
+# people answers (with the best plan found) instead of getting its worker killed.
+KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS = float(
+    os.environ.get("KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS", "8")
+)
