@@ -134,3 +134,17 @@ def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(
     assert locked.status_code == 429
     assert colleague.status_code == 302
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.5"]
+
+
+@pytest.mark.django_db
+def test_a_garbage_x_forwarded_for_behind_a_proxy_counts_against_the_proxy_address(
+    settings: object,
+) -> None:
+    settings.KNOWFLOW_TRUSTED_PROXIES = 1
+    make_person(username="alice")
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+
+    response = _sign_in(proxy, "alice", "guess", HTTP_X_FORWARDED_FOR="not-an-address")
+
+    assert response.status_code == 200
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.0.0.1"]

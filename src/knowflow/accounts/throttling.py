@@ -17,6 +17,7 @@ right, since everything left of what our own proxies appended is whatever the cl
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -27,22 +28,30 @@ from django.http import HttpRequest
 from django.utils.timezone import now
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The address the request came from, as far as our own proxies can vouch for it."""
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from, as far as our own proxies can vouch for it.
+
+    None when there is no valid address (a request made in-process, a Unix socket): axes
+    stores addresses in an IP column, which PostgreSQL refuses to fill with anything else.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
     proxies = settings.KNOWFLOW_TRUSTED_PROXIES
     if proxies <= 0:
         return remote
-    forwarded = [
-        part.strip()
-        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        if part.strip()
-    ]
+    forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     # Each trusted proxy appended the address it saw; the last proxy's own view is REMOTE_ADDR.
-    # With N proxies the client is the N-th address from the right of the header.
+    # With N proxies the client is the N-th address from the right of the header; anything
+    # that is not an address there means the header did not come from our proxies.
     if len(forwarded) < proxies:
         return remote
-    return forwarded[-proxies]
+    return _address(forwarded[-proxies]) or remote
 
 
 class SignInThrottleBackend(AxesStandaloneBackend):
@@ -69,11 +78,12 @@ def sign_in_cool_off() -> timedelta:
     return timedelta(minutes=settings.KNOWFLOW_SIGN_IN_COOLOFF_MINUTES)
 
 
-def _token_keys(address: str) -> tuple[str, str]:
-    return f"knowflow:bad-tokens:{address}", f"knowflow:bad-tokens-locked:{address}"
+def _token_keys(address: str | None) -> tuple[str, str]:
+    where = address or "unknown"
+    return f"knowflow:bad-tokens:{where}", f"knowflow:bad-tokens-locked:{where}"
 
 
-def token_lock_seconds_left(*, address: str) -> int:
+def token_lock_seconds_left(*, address: str | None) -> int:
     """Seconds until bad API tokens from ``address`` are heard again (0: not locked)."""
     _, lock_key = _token_keys(address)
     until = cache.get(lock_key)
@@ -83,7 +93,7 @@ def token_lock_seconds_left(*, address: str) -> int:
     return max(math.ceil(left), 0)
 
 
-def token_failure_record(*, address: str) -> None:
+def token_failure_record(*, address: str | None) -> None:
     """Count one bad API token from ``address``; at the limit, lock it for the cool-off.
 
     The count lives as long as the cool-off, from the first failure: failures spread more
