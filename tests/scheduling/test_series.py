@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from itertools import product
 
@@ -70,3 +71,63 @@ def test_series_tradeoff_trades_fairness_for_attendance_monotonically() -> None:
     assert burdens == sorted(burdens, reverse=True)
     assert attendance == sorted(attendance, reverse=True)
     assert curve[0][1].mean_attendance == pytest.approx(curve[0][1].best_mean_attendance)
+
+
+@pytest.mark.parametrize("burden_by", ["region", "person"])
+def test_fair_series_within_a_time_limit_is_still_lexicographic_and_says_so(burden_by: str) -> None:
+    plan = fair_series(AUDIENCE, duration_min=60, burden_by=burden_by, time_limit=10.0, **SERIES)  # type: ignore[arg-type]
+
+    assert (round(plan.max_burden, 9), round(plan.mean_attendance, 9)) == brute_force(burden_by)
+    assert plan.optimal is True
+
+
+def _year_audience() -> list[Invitee]:
+    zones = ["Europe/London", "America/New_York", "Asia/Tokyo", "Australia/Sydney"]
+    labels = ["EMEA", "AMER", "APAC", "APAC"]
+    return [
+        Invitee(
+            id=str(n),
+            tz=zones[n % 4],
+            hours=WorkingHours.weekly(
+                start=f"{8 + n % 3:02d}:00", end=f"{16 + n % 3:02d}:00", workdays=range(5)
+            ),
+            label=labels[n % 4],
+        )
+        for n in range(400)
+    ]
+
+
+def test_fair_series_of_a_year_for_400_people_stops_at_its_time_limit_with_a_fair_plan() -> None:
+    began = time.monotonic()
+    plan = fair_series(
+        _year_audience(),
+        first_date=date(2027, 1, 11),
+        weeks=52,
+        granularity_min=15,
+        duration_min=60,
+        time_limit=0.3,
+    )
+    elapsed = time.monotonic() - began
+
+    assert elapsed < 3.0
+    assert len(plan.starts) == 52
+    # Better than every week at its best start, which leaves a region out of hours all year.
+    assert plan.max_burden < 1.0
+    assert plan.mean_attendance <= plan.best_mean_attendance
+
+
+def test_series_tradeoff_within_a_time_limit_covers_every_tolerance() -> None:
+    curve = series_tradeoff(
+        _year_audience(),
+        first_date=date(2027, 1, 11),
+        weeks=52,
+        granularity_min=30,
+        duration_min=60,
+        tolerances=(0.0, 0.2, 1.0),
+        time_limit=0.6,
+    )
+
+    assert [tolerance for tolerance, _ in curve] == [0.0, 0.2, 1.0]
+    best = curve[0][1]
+    assert best.mean_attendance == pytest.approx(best.best_mean_attendance)
+    assert all(plan.mean_attendance >= 0.8 * plan.best_mean_attendance for _, plan in curve[:2])

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from knowflow.accounts import selectors, services
 from knowflow.accounts.forms import ProfileForm, TokenForm
 from knowflow.accounts.models import ApiToken
+from knowflow.accounts.throttling import sign_in_cool_off
 from knowflow.accounts.working_hours import WEEKDAYS
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.selectors import sessions_of_speaker
@@ -131,3 +132,21 @@ def person_page(request: HttpRequest, slug: str) -> HttpResponse:
             "sessions": sessions_of_speaker(person=person),
         },
     )
+
+
+def sign_in_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """What django-axes shows instead of the sign-in form while a username is locked out."""
+    cool_off = sign_in_cool_off()
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {
+            "username": (credentials or {}).get("username") or request.POST.get("username", ""),
+            "minutes": int(cool_off.total_seconds() // 60),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response

@@ -1,4 +1,8 @@
-"""API authentication: a personal token (``Authorization: Bearer kf_…``) or the browser session."""
+"""API authentication: a personal token (``Authorization: Bearer kf_…``) or the browser session.
+
+Bad tokens are throttled per client address (``knowflow.accounts.throttling``): past the limit,
+every token from that address is refused with 429 and Retry-After until the cool-off ends.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,38 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import api_token_authenticate, person_for_user
+from knowflow.accounts.throttling import (
+    client_ip,
+    token_failure_record,
+    token_lock_seconds_left,
+)
+
+
+class TokenThrottled(Exception):
+    """Too many bad tokens from one address; answered 429 with Retry-After (api/main.py)."""
+
+    def __init__(self, seconds: int) -> None:
+        minutes = max(1, -(-seconds // 60))
+        super().__init__(
+            "Too many requests with an invalid API token from your address. Try again in "
+            f"{minutes} minute{'s' if minutes != 1 else ''}; check the token on your profile "
+            "page (or create a new one) before you do."
+        )
+        self.seconds = seconds
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Person | None:
+        address = client_ip(request)
+        # While locked, no token is even checked: a guess cannot succeed during the cool-off.
+        seconds = token_lock_seconds_left(address=address)
+        if seconds:
+            raise TokenThrottled(seconds)
         person = api_token_authenticate(secret=token)
-        if person is not None:
-            request.viewer = person  # type: ignore[attr-defined]
+        if person is None:
+            token_failure_record(address=address)
+            return None
+        request.viewer = person  # type: ignore[attr-defined]
         return person
 
 

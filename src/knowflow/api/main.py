@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from knowflow.api.auth import SessionAuth, TokenAuth
+from knowflow.api.auth import SessionAuth, TokenAuth, TokenThrottled
 from knowflow.api.routers import (
     circles,
     occurrences,
@@ -82,6 +82,13 @@ def on_auth_error(request: HttpRequest, error: AuthenticationError) -> HttpRespo
         {"detail": "Authentication required: send 'Authorization: Bearer <token>'."},
         status=401,
     )
+
+
+@api.exception_handler(TokenThrottled)
+def on_token_throttled(request: HttpRequest, error: TokenThrottled) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(error), "field": None}, status=429)
+    response["Retry-After"] = str(error.seconds)
+    return response
 
 
 api.add_router("/topics", topics.router)

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "knowflow.feedback",
     "knowflow.library",
     "knowflow.insights",
+    # Counts failed sign-ins in the database and locks a username+address out for a while.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "knowflow.accounts.middleware.ViewerTimezoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "knowflow.config.urls"
@@ -124,6 +128,12 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# The throttle first: a locked-out username+address never reaches the password check.
+AUTHENTICATION_BACKENDS = [
+    "knowflow.accounts.throttling.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -338,3 +348,39 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = os.environ.get("KNOWFLOW_UPLOAD_TEMP_DIR") or None
 KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))
+
+# Find a time (knowflow.events.planning): seconds the repeat and series solvers of one request
+# may use together. Well inside gunicorn's 30 s timeout, so a 52-week series for hundreds of
+# people answers (with the best plan found) instead of getting its worker killed.
+KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS = float(
+    os.environ.get("KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS", "8")
+)
+
+# Throttling of guessed credentials (knowflow.accounts.throttling).
+# Behind reverse proxies, how many of them append to X-Forwarded-For; 0 (the default) means the
+# header is ignored, since a client can send any X-Forwarded-For it likes.
+KNOWFLOW_TRUSTED_PROXIES = int(os.environ.get("KNOWFLOW_TRUSTED_PROXIES", "0"))
+KNOWFLOW_SIGN_IN_FAILURE_LIMIT = int(os.environ.get("KNOWFLOW_SIGN_IN_FAILURE_LIMIT", "5"))
+KNOWFLOW_SIGN_IN_COOLOFF_MINUTES = int(os.environ.get("KNOWFLOW_SIGN_IN_COOLOFF_MINUTES", "15"))
+KNOWFLOW_TOKEN_FAILURE_LIMIT = int(os.environ.get("KNOWFLOW_TOKEN_FAILURE_LIMIT", "20"))
+KNOWFLOW_TOKEN_COOLOFF_MINUTES = int(os.environ.get("KNOWFLOW_TOKEN_COOLOFF_MINUTES", "15"))
+AXES_FAILURE_LIMIT = KNOWFLOW_SIGN_IN_FAILURE_LIMIT
+
+
+def _sign_in_cool_off(request: object = None) -> object:
+    # A callable so that a changed KNOWFLOW_SIGN_IN_COOLOFF_MINUTES setting (tests) is honoured.
+    from knowflow.accounts.throttling import sign_in_cool_off
+
+    return sign_in_cool_off()
+
+
+AXES_COOLOFF_TIME = _sign_in_cool_off
+# A username is locked only from the address that failed: nobody can lock a colleague out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out do not extend the wait, so the page can say how long it lasts.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "knowflow.accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "knowflow.accounts.views.sign_in_locked_out"
+# Successful sign-ins are not logged row by row (the failures are what the lock needs).
+AXES_DISABLE_ACCESS_LOG = True

@@ -5,10 +5,15 @@ who are required) becomes a list of ``scheduling.Invitee``: their IANA zone, the
 working hours, their busy time (occurrences they are going to or speak at inside the window)
 and a weight (3 for a speaker, 1 for the audience). Everything else — exact coverage, repeats,
 the fair rotation, the explanations — is computed by ``knowflow.scheduling``.
+
+A request must answer well inside the web server's timeout whatever the audience and series
+asked for, so the solvers share one time budget (``KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS``);
+a plan that the budget stopped before a proof is shown as the best found, not as the best.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,7 +42,7 @@ from knowflow.scheduling.availability import (
 )
 from knowflow.scheduling.coverage import best_slots, follow_the_sun
 from knowflow.scheduling.explain import explain_start
-from knowflow.scheduling.series import SeriesPlan, fair_series, series_tradeoff
+from knowflow.scheduling.series import SeriesPlan, series_tradeoff
 from knowflow.topics.models import Topic
 
 SPEAKER_WEIGHT = 3.0
@@ -46,6 +52,9 @@ MAX_AUDIENCE = 20_000
 # Points of the fairness/attendance curve shown to the organiser: how much mean attendance
 # (as a share of the best achievable) they give up for fairness; 1.0 is the fairest plan.
 SERIES_TOLERANCES = (0.0, 0.1, 0.2, 0.3, 1.0)
+# Of the time budget, the share the repeat plans may use when a series is also asked for; the
+# series (a trade-off curve of several plans over up to 52 dates) gets the rest.
+REPEATS_BUDGET_SHARE = 0.3
 LABELS = ("region", "office", "org_unit")
 # Asian zones that belong to EMEA for planning purposes (the Middle East).
 _MIDDLE_EAST = {
@@ -233,6 +242,7 @@ class TradeoffPoint:
     tolerance: float
     mean_attendance: float
     max_burden: float
+    optimal: bool = True  # False: the best found within the time budget
 
     @property
     def fairest(self) -> bool:
@@ -263,6 +273,16 @@ class TimeFinding:
     series_zone_starts: list[datetime] = field(default_factory=list)
     series_tradeoff: list[TradeoffPoint] = field(default_factory=list)
     series_tolerance: float | None = None
+    time_budget: float = 0.0  # seconds the solvers were allowed
+
+    @property
+    def time_budget_text(self) -> str:
+        return f"{self.time_budget:g}"
+
+    @property
+    def proven(self) -> bool:
+        """Whether every plan shown is proven best (not only the best found in the budget)."""
+        return all(r.optimal for r in self.repeats) and (self.series is None or self.series.optimal)
 
 
 def _check_window(*, start: datetime, end: datetime, duration_min: int, step_min: int) -> None:
@@ -553,15 +573,29 @@ def time_find(
     series_weeks: int = 0,
     series_step_days: int = 7,
     series_tolerance: float | None = None,
+    time_budget: float | None = None,
 ) -> TimeFinding:
     """Best times for the audience in the window: proposals, repeats, heat map, fair series.
 
     Raises ``PlanningError`` with a readable message for an empty audience, a window shorter
-    than the session, an unknown zone, or a speaker who is never available (named).
+    than the session, an unknown zone, or a speaker who is never available (named). The repeat
+    plans and the series share ``time_budget`` seconds (default: the setting
+    ``KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS``); a plan the budget stopped before a proof has
+    ``optimal`` False, and ``TimeFinding.proven`` says whether all are proven best.
     """
+    budget = (
+        float(settings.KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS)
+        if time_budget is None
+        else time_budget
+    )
+    deadline = time.monotonic() + budget
     _check_window(start=window_start, end=window_end, duration_min=duration_min, step_min=step_min)
     if label_by not in LABELS:
         raise PlanningError("Group by region, office or org_unit.", field="label_by")
+    if series_weeks and not 2 <= series_weeks <= 52:
+        raise PlanningError("A series has between 2 and 52 occurrences.", field="series_weeks")
+    if series_weeks and series_step_days not in (7, 14):
+        raise PlanningError("A series repeats every 7 or 14 days.", field="series_step_days")
     try:
         zone = ZoneInfo(heat_zone)
     except (KeyError, ValueError) as error:
@@ -578,7 +612,15 @@ def time_find(
         )
         availability = availability_build(invitees, grid)
         slots = best_slots(availability, count=proposals, min_separation_min=duration_min)
-        repeats = [follow_the_sun(availability, k=k, time_limit=10.0) for k in repeat_ks]
+        repeats = []
+        repeats_deadline = time.monotonic() + (
+            max(deadline - time.monotonic(), 0.0) * (REPEATS_BUDGET_SHARE if series_weeks else 1.0)
+        )
+        for index, k in enumerate(repeat_ks):
+            left = max(repeats_deadline - time.monotonic(), 0.0)
+            repeats.append(
+                follow_the_sun(availability, k=k, time_limit=left / (len(repeat_ks) - index))
+            )
     except SchedulingInputError as error:
         raise _scheduling_error(error, audience) from error
     total_weight = float(availability.weights.sum())
@@ -630,10 +672,9 @@ def time_find(
         heatmap_days=days,
         heatmap=cells,
         heat_zone=heat_zone,
+        time_budget=budget,
     )
     if series_weeks:
-        if not 2 <= series_weeks <= 52:
-            raise PlanningError("A series has between 2 and 52 occurrences.", field="series_weeks")
         series_args = {
             "first_date": window_start.date(),
             "weeks": series_weeks,
@@ -641,20 +682,29 @@ def time_find(
             "granularity_min": step_min,
             "duration_min": duration_min,
         }
+        tolerances = SERIES_TOLERANCES
+        if series_tolerance is not None and series_tolerance not in tolerances:
+            tolerances = (*tolerances, series_tolerance)
         try:
-            curve = series_tradeoff(invitees, tolerances=SERIES_TOLERANCES, **series_args)
-            finding.series = (
-                fair_series(invitees, attendance_tolerance=series_tolerance, **series_args)
-                if series_tolerance is not None
-                else curve[-1][1]
+            curve = dict(
+                series_tradeoff(
+                    invitees,
+                    tolerances=tolerances,
+                    time_limit=max(deadline - time.monotonic(), 0.0),
+                    **series_args,
+                )
             )
         except SchedulingInputError as error:
             raise _scheduling_error(error, audience) from error
+        finding.series = curve[1.0 if series_tolerance is None else series_tolerance]
         finding.series_tradeoff = [
             TradeoffPoint(
-                tolerance=t, mean_attendance=plan.mean_attendance, max_burden=plan.max_burden
+                tolerance=t,
+                mean_attendance=curve[t].mean_attendance,
+                max_burden=curve[t].max_burden,
+                optimal=curve[t].optimal,
             )
-            for t, plan in curve
+            for t in SERIES_TOLERANCES
         ]
         finding.series_tolerance = series_tolerance
         finding.series_zone_starts = [_utc(s) for s in finding.series.starts]

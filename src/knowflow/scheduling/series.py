@@ -15,6 +15,12 @@ must stay within that relative tolerance of the best possible (each occurrence a
 start), and the min-max / max-attendance steps run under that constraint. Sweeping the
 tolerance gives the trade-off curve between fairness and attendance (:func:`series_tradeoff`).
 
+A long series (52 weeks of 96 starts) can keep the exact MIP busy for minutes. With a
+``time_limit`` each solve starts from a plan that is feasible by construction (the best start of
+every week, then the fairest plan found) and returns the best plan HiGHS has when time is up;
+``SeriesPlan.optimal`` then says the plan is the best found, not proven best. Without a limit
+(``knowflow slots``) the solves run to proven optimality, exactly as before.
+
 Candidates follow the benchmark definition: on each series date, every start at a multiple of
 the series granularity from 00:00 UTC on that date; busy intervals are ignored (a series is
 planned weeks ahead, when calendars are still empty).
@@ -22,6 +28,7 @@ planned weeks ahead, when calendars are still empty).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -61,6 +68,7 @@ class SeriesPlan:
     burden: dict[str, float]  # per unit: weighted share of its occurrences out of hours
     max_burden: float
     best_mean_attendance: float  # the unconstrained best, for comparison
+    optimal: bool = True  # False: the best found within the time limit, not proven best
 
     @property
     def starts(self) -> tuple[int, ...]:
@@ -170,7 +178,128 @@ def _solve(
     return np.argmax(chosen, axis=1)
 
 
-def _plan(model: _SeriesModel, choice: np.ndarray) -> SeriesPlan:
+def _max_burden_of(model: _SeriesModel, choice: np.ndarray) -> float:
+    weeks = np.arange(len(choice))
+    return float(1.0 - model.share[:, weeks, choice].mean(axis=1).min())
+
+
+def _undominated(values: np.ndarray) -> np.ndarray:
+    """[option]: the options no other option dominates; ``values`` is [criterion, option].
+
+    Option b dominates option a when b gives every unit at least a's share inside working
+    hours (and so at least its attendance). Swapping a for b can raise no burden and lower no
+    attendance, so a plan that uses only undominated options is as good as the best plan. Of
+    identical options the first is kept.
+    """
+    options = values.shape[1]
+    at_least = (values[:, :, None] >= values[:, None, :]).all(axis=0)  # [b, a]
+    above = (values[:, :, None] > values[:, None, :]).any(axis=0)
+    earlier = np.triu(np.ones((options, options), dtype=bool), k=1)  # earlier[b, a]: b < a
+    np.fill_diagonal(at_least, False)
+    return ~(at_least & (above | earlier)).any(axis=0)
+
+
+def _spread(counts: dict[int, int]) -> list[int]:
+    """Options repeated ``counts`` times, interleaved so that a rotation really rotates."""
+    total = sum(counts.values())
+    placed = dict.fromkeys(counts, 0)
+    order = []
+    for slot in range(1, total + 1):
+        option = max(counts, key=lambda o: (counts[o] * slot / total - placed[o], -o))
+        placed[option] += 1
+        order.append(option)
+    return order
+
+
+def _solve_within(
+    model: _SeriesModel,
+    *,
+    min_attendance: float | None,
+    max_burden: float | None,
+    start: np.ndarray,
+    time_limit: float,
+) -> tuple[np.ndarray, bool]:
+    """The same choice as ``_solve`` on a much smaller model, within ``time_limit`` seconds.
+
+    Weeks whose options look the same to every unit (most of a series: only daylight-saving
+    changes tell them apart) form a group, and the model counts how many weeks of each group
+    take each undominated option (an integer per group and option instead of a binary per week
+    and start: a few dozen variables instead of thousands, and none of the symmetry between
+    weeks that kept the exact model busy for minutes). The counts are then laid out over the
+    group's weeks, interleaved. ``start`` is a choice that satisfies the constraints: when time
+    runs out before a proof, the better of it and HiGHS's incumbent is returned, not proven.
+    """
+    import highspy
+
+    units, weeks, options = model.share.shape
+    values = np.round(
+        np.concatenate([model.share, model.attendance[None, :, :]], axis=0), 12
+    )  # [unit + 1, week, option]
+    groups: dict[bytes, list[int]] = {}
+    for week in range(weeks):
+        groups.setdefault(values[:, week, :].tobytes(), []).append(week)
+    columns: list[tuple[int, int]] = []  # (group, option)
+    members = list(groups.values())
+    for group, group_weeks in enumerate(members):
+        keep = _undominated(values[:, group_weeks[0], :])
+        for option in np.flatnonzero(keep):
+            columns.append((group, int(option)))
+    first_weeks = np.asarray([members[g][0] for g, _ in columns])
+    options_of = np.asarray([o for _, o in columns])
+    share = model.share[:, first_weeks, options_of]  # [unit, column]
+    attendance = model.attendance[first_weeks, options_of]
+    distinct = np.unique(np.round(share, 12), axis=0)
+    n_x = len(columns)
+    highs = quiet_highs()
+    inf = highspy.kHighsInf
+    sizes = np.asarray([len(members[g]) for g, _ in columns], dtype=np.float64)
+    # Variables: n (weeks of a group on an option), then z (the largest burden).
+    highs.addVars(n_x + 1, np.zeros(n_x + 1), np.concatenate([sizes, [1.0]]))
+    highs.changeColsIntegrality(
+        n_x, np.arange(n_x, dtype=np.int32), np.full(n_x, highspy.HighsVarType.kInteger)
+    )
+    if max_burden is None:
+        highs.changeColCost(n_x, 1.0)
+    else:
+        highs.changeColsCost(n_x, np.arange(n_x, dtype=np.int32), -attendance)
+        highs.changeColBounds(n_x, 0.0, max_burden + _SLACK)
+    group_of = np.asarray([g for g, _ in columns])
+    for group, group_weeks in enumerate(members):
+        in_group = np.flatnonzero(group_of == group).astype(np.int32)
+        size = float(len(group_weeks))
+        highs.addRow(size, size, in_group.size, in_group, np.ones(in_group.size))
+    every = np.arange(n_x + 1, dtype=np.int32)
+    for row in distinct:
+        highs.addRow(1.0, inf, n_x + 1, every, np.concatenate([row / weeks, [1.0]]))
+    if min_attendance is not None:
+        highs.addRow(min_attendance - _SLACK, inf, n_x, every[:-1], attendance / weeks)
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs.run()
+    proven = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    if not proven and highs.getInfo().primal_solution_status != 2:  # no feasible plan found
+        return start, False
+    counts = np.rint(np.asarray(highs.getSolution().col_value[:n_x])).astype(int)
+    choice = np.zeros(weeks, dtype=int)
+    for group, group_weeks in enumerate(members):
+        wanted = {
+            options_of[c]: int(counts[c]) for c in np.flatnonzero(group_of == group) if counts[c]
+        }
+        for week, option in zip(group_weeks, _spread(wanted), strict=True):
+            choice[week] = option
+    if proven:
+        return choice, True
+    every_week = np.arange(weeks)
+    better = (
+        _max_burden_of(model, choice) <= _max_burden_of(model, start) + _SLACK
+        if max_burden is None
+        else model.attendance[every_week, choice].sum()
+        >= model.attendance[every_week, start].sum() - _SLACK
+    )
+    return (choice if better else start), False
+
+
+def _plan(model: _SeriesModel, choice: np.ndarray, *, optimal: bool = True) -> SeriesPlan:
     weeks = np.arange(len(choice))
     inside = model.share[:, weeks, choice]  # [unit, week]
     burden = {unit: float(1.0 - inside[u].mean()) for u, unit in enumerate(model.units)}
@@ -188,6 +317,7 @@ def _plan(model: _SeriesModel, choice: np.ndarray) -> SeriesPlan:
         burden=burden,
         max_burden=max(burden.values()),
         best_mean_attendance=float(model.attendance.max(axis=1).mean()),
+        optimal=optimal,
     )
 
 
@@ -201,13 +331,16 @@ def fair_series(
     duration_min: int = 60,
     burden_by: BurdenUnit = "region",
     attendance_tolerance: float | None = None,
+    time_limit: float | None = None,
 ) -> SeriesPlan:
     """The fair rotation: smallest possible largest burden, then the best mean attendance.
 
     ``burden_by="region"`` groups invitees by their ``label``; ``"person"`` makes every invitee
     a unit of their own. ``attendance_tolerance=0.1`` keeps mean attendance at or above 90 % of
-    the best achievable before fairness is optimised.
+    the best achievable before fairness is optimised. ``time_limit`` (seconds, for both steps)
+    bounds the solver; the plan then says whether it is proven best (``optimal``).
     """
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     model = _series_model(
         invitees,
         first_date=first_date,
@@ -217,14 +350,39 @@ def fair_series(
         duration_min=duration_min,
         burden_by=burden_by,
     )
+    return _fair_plan(model, attendance_tolerance=attendance_tolerance, deadline=deadline)
+
+
+def _fair_plan(
+    model: _SeriesModel, *, attendance_tolerance: float | None, deadline: float | None
+) -> SeriesPlan:
     min_attendance = None
     if attendance_tolerance is not None:
         if not 0.0 <= attendance_tolerance <= 1.0:
             raise SchedulingInputError("attendance_tolerance must lie between 0 and 1")
         min_attendance = (1.0 - attendance_tolerance) * float(model.attendance.max(axis=1).mean())
-    fairest = _plan(model, _solve(model, min_attendance=min_attendance, max_burden=None))
-    choice = _solve(model, min_attendance=min_attendance, max_burden=fairest.max_burden)
-    return _plan(model, choice)
+    if deadline is None:
+        fairest = _plan(model, _solve(model, min_attendance=min_attendance, max_burden=None))
+        choice = _solve(model, min_attendance=min_attendance, max_burden=fairest.max_burden)
+        return _plan(model, choice)
+    # The best start of every week reaches the best attendance, so it meets any tolerance.
+    best_each_week = np.argmax(model.attendance, axis=1)
+    first, first_proven = _solve_within(
+        model,
+        min_attendance=min_attendance,
+        max_burden=None,
+        start=best_each_week,
+        time_limit=(deadline - time.monotonic()) / 2,
+    )
+    fairest = _plan(model, first)
+    choice, proven = _solve_within(
+        model,
+        min_attendance=min_attendance,
+        max_burden=fairest.max_burden,
+        start=first,
+        time_limit=deadline - time.monotonic(),
+    )
+    return _plan(model, choice, optimal=first_proven and proven)
 
 
 def series_tradeoff(
@@ -237,25 +395,36 @@ def series_tradeoff(
     duration_min: int = 60,
     burden_by: BurdenUnit = "region",
     tolerances: Sequence[float] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 1.0),
+    time_limit: float | None = None,
 ) -> list[tuple[float, SeriesPlan]]:
     """Fair plans for several attendance tolerances: the fairness/attendance trade-off curve.
 
     Tolerance 0 keeps the best attendance (and is as fair as that allows); tolerance 1 is the
-    unconstrained fair plan.
+    unconstrained fair plan. ``time_limit`` (seconds, for the whole curve) is shared equally
+    among the points still to solve, so time one point leaves unused goes to the next.
     """
-    return [
-        (
-            tolerance,
-            fair_series(
-                invitees,
-                first_date=first_date,
-                weeks=weeks,
-                step_days=step_days,
-                granularity_min=granularity_min,
-                duration_min=duration_min,
-                burden_by=burden_by,
-                attendance_tolerance=tolerance,
-            ),
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    model = _series_model(
+        invitees,
+        first_date=first_date,
+        weeks=weeks,
+        step_days=step_days,
+        granularity_min=granularity_min,
+        duration_min=duration_min,
+        burden_by=burden_by,
+    )
+    curve = []
+    for index, tolerance in enumerate(tolerances):
+        point_deadline = (
+            None
+            if deadline is None
+            else time.monotonic()
+            + max(deadline - time.monotonic(), 0.0) / (len(tolerances) - index)
         )
-        for tolerance in tolerances
-    ]
+        curve.append(
+            (
+                tolerance,
+                _fair_plan(model, attendance_tolerance=tolerance, deadline=point_deadline),
+            )
+        )
+    return curve

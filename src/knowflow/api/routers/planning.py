@@ -73,6 +73,9 @@ class RepeatOut(Schema):
 
 class SeriesOut(Schema):
     starts: list[datetime]
+    optimal: bool = Field(
+        description="False: the best plan found within the time budget, not proven best."
+    )
     mean_attendance: float
     best_mean_attendance: float
     burden: dict[str, float]
@@ -88,6 +91,11 @@ class HeatCellOut(Schema):
 class FindTimeOut(Schema):
     audience_size: int
     total_weight: float
+    proven: bool = Field(
+        description="Whether every repeat and series plan is proven best; false when the time "
+        "budget stopped a solver first (those plans have optimal false)."
+    )
+    time_budget_seconds: float = Field(description="Seconds the solvers were allowed.")
     proposals: list[ProposalOut]
     repeats: list[RepeatOut]
     series: SeriesOut | None
@@ -98,6 +106,8 @@ def _out(finding: TimeFinding) -> dict:
     return {
         "audience_size": finding.audience_size,
         "total_weight": finding.total_weight,
+        "proven": finding.proven,
+        "time_budget_seconds": finding.time_budget,
         "proposals": [
             {
                 "start": p.start,
@@ -125,6 +135,7 @@ def _out(finding: TimeFinding) -> dict:
         if finding.series is None
         else {
             "starts": finding.series_zone_starts,
+            "optimal": finding.series.optimal,
             "mean_attendance": finding.series.mean_attendance,
             "best_mean_attendance": finding.series.best_mean_attendance,
             "burden": finding.series.burden,
