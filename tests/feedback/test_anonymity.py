@@ -417,6 +417,7 @@ FOLLOW_UP = {
     "result": "clear",
     "hours_saved": "2",
     "hours_confidence": "50",
+    "hours_attribution": "50",
 }
 
 

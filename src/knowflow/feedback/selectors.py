@@ -1129,30 +1129,42 @@ def follow_up_claims(
 ) -> list[dict[str, Any]]:
     """Hours-saved estimates from follow-ups, for the ROI workspace (insights).
 
-    One claim per follow-up response that answered "hours saved" (and, if given, its
-    confidence), for occurrences of these sessions that started in ``[since, until)``. Privacy:
-    a round of an occurrence is used only when it has at least k responses, like every other
-    aggregate; a claim carries the respondent's segment (org unit, office) for the hourly
-    cost, never who they are. Unanswered confidence counts as 0 (no evidence, no benefit).
+    One claim per follow-up response that answered "hours saved", with its confidence and the
+    share of the saving the respondent attributes to the session, for occurrences of these
+    sessions that started in ``[since, until)``.
+
+    Privacy: a round of an occurrence is used only when at least k of its responses answered
+    "hours saved" (not merely k responses: the hours question may be optional in an enabler's
+    copy, and a sum over fewer than k answers would be one person's). A claim carries nothing
+    about who gave it — no org unit, no office — so no input an enabler controls (a cost per
+    unit, a filter) can weight or pick out one respondent's answer.
+
+    Unanswered confidence counts as 0 (no evidence, no benefit); an unanswered attribution
+    (answers given before the question existed) is None, and the ROI study decides (it never
+    counts as 100 %).
     """
     k = min_group()
     rounds: dict[int, str] = {}
     counts = (
-        Response.objects.filter(
-            occurrence__session_id__in=list(session_ids),
-            occurrence__start__gte=since,
-            occurrence__start__lt=until,
-            kind__in=_ROI_ROUNDS,
+        Answer.objects.filter(
+            question__key="hours_saved",
+            response__occurrence__session_id__in=list(session_ids),
+            response__occurrence__start__gte=since,
+            response__occurrence__start__lt=until,
+            response__kind__in=_ROI_ROUNDS,
         )
-        .values("occurrence_id", "kind")
-        .annotate(n=Count("id"))
+        .exclude(value="")
+        .values("response__occurrence_id", "response__kind")
+        .annotate(n=Count("response_id", distinct=True))
+        .order_by()
     )
     for row in counts:
         if row["n"] < k:
             continue
-        current = rounds.get(row["occurrence_id"])
-        if current is None or _ROI_ROUNDS.index(row["kind"]) < _ROI_ROUNDS.index(current):
-            rounds[row["occurrence_id"]] = row["kind"]
+        occurrence_id, kind = row["response__occurrence_id"], row["response__kind"]
+        current = rounds.get(occurrence_id)
+        if current is None or _ROI_ROUNDS.index(kind) < _ROI_ROUNDS.index(current):
+            rounds[occurrence_id] = kind
     if not rounds:
         return []
     wanted = Q()
@@ -1160,17 +1172,15 @@ def follow_up_claims(
         wanted |= Q(response__occurrence_id=occurrence_id, response__kind=kind)
     answers: dict[int, dict[str, Any]] = {}
     rows = Answer.objects.filter(
-        wanted, question__key__in=["hours_saved", "hours_confidence"]
+        wanted, question__key__in=["hours_saved", "hours_confidence", "hours_attribution"]
     ).values_list(
         "response_id",
         "question__key",
         "value",
         "response__kind",
-        "response__org_unit_id",
-        "response__office_id",
         "response__occurrence__session__title",
     )
-    for response_id, key, value, kind, unit, office, title in rows:
+    for response_id, key, value, kind, title in rows:
         claim = answers.setdefault(
             response_id,
             {
@@ -1178,12 +1188,14 @@ def follow_up_claims(
                 "hours_saved_per_month": None,
                 "confidence": 0.0,
                 "attribution": None,
-                "org_unit_id": unit,
-                "office_id": office,
             },
         )
+        if not value:
+            continue
         if key == "hours_saved":
             claim["hours_saved_per_month"] = float(value)
-        elif value:
+        elif key == "hours_confidence":
             claim["confidence"] = float(value) / 100
+        else:
+            claim["attribution"] = float(value) / 100
     return [claim for claim in answers.values() if claim["hours_saved_per_month"] is not None]

@@ -690,7 +690,7 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     session_ids = set(per_session)
     start = datetime.combine(study.period_start, time.min, tzinfo=UTC)
     claims = follow_up_claims(session_ids=session_ids, since=start, until=timezone.now())
-    lines += _follow_up_lines(study, claims or [], book)
+    lines += _follow_up_lines(study, claims or [])
     for item in study.training_avoided.all():
         lines.append(
             TraceLine(
@@ -726,7 +726,16 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     )
     assumptions = [
         f"Isolation: {study.get_isolation_method_display()} — {study.isolation_note}",
-        f"Share attributed to the sessions when a follow-up gives none: {study.attribution_share}.",
+        (
+            "Isolation by participants' estimates: each follow-up answer counts with the share "
+            "its respondent attributed to the session; an answer without one (given before "
+            "follow-ups asked) counts zero."
+            if follow_up_attribution(study) is None
+            else f"Share attributed to the sessions by the isolation method: "
+            f"{study.attribution_share}, for every follow-up answer."
+        ),
+        f"Hours saved are valued at {follow_up_hour_value(study)[1]} for every answer, never "
+        "at the respondent's unit cost: follow-ups are anonymous.",
         f"Extreme values: claims above {study.hours_saved_cap} hours saved a month are excluded.",
         "First-year benefits only: a monthly saving counts 12 months.",
         "No improvement data, no benefit: follow-ups without hours saved count zero.",
@@ -753,28 +762,50 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     )
 
 
-def _follow_up_lines(study: RoiStudy, claims: list[dict], book: _CostBook) -> list[TraceLine]:
+def follow_up_hour_value(study: RoiStudy) -> tuple[Decimal, str]:
+    """The one value of an hour saved for every follow-up claim of a study, and its name.
+
+    Never a respondent's own unit or office cost: costs are set by enablers, and setting every
+    unit to 0 and one to 1 would turn a round's figure into that unit's answers."""
+    if study.unit_value is not None:
+        return study.unit_value, f"{roi.money(study.unit_value)}/h (the study's value of an hour)"
+    cost = study.default_hourly_cost
+    return cost, f"{roi.money(cost)}/h (the study's hourly cost)"
+
+
+def follow_up_attribution(study: RoiStudy) -> Decimal | None:
+    """The share applied to every claim, or None when each respondent's own share is used."""
+    if study.isolation_method == RoiStudy.Isolation.PARTICIPANT_ESTIMATE:
+        return None
+    return study.attribution_share
+
+
+def _follow_up_lines(study: RoiStudy, claims: list[dict]) -> list[TraceLine]:
     """The hours-saved benefit, one line per session and follow-up round, never per answer:
-    a follow-up is anonymous, and a line of one answer (with its respondent's unit as the
-    cost source) would show what one person said. Each claim is valued on its own (its
-    confidence, its unit's hourly cost, the cap); then the rounds are shown as the feedback
-    pages show a partition: a round with at least k claims, the others together in one line
-    of at least k, or with the smallest shown round when fewer."""
+    a follow-up is anonymous, and a line of one answer would show what one person said.
+
+    Each claim is valued with the same hour value (``follow_up_hour_value``), its confidence,
+    its attribution (``follow_up_attribution``) and the cap; the rounds come from the feedback
+    app with at least k hours answers each, and are shown as the feedback pages show a
+    partition: a round with at least k claims, the others together in one line of at least
+    k, or with the smallest shown round when fewer."""
     from knowflow.feedback.selectors import min_group, visible_cells
 
-    attribution = study.attribution_share
+    hour_value, hour_label = follow_up_hour_value(study)
+    attribution = follow_up_attribution(study)
     rounds: dict[str, dict] = {}
     for raw in claims:
-        rate, _source = book.of(raw.get("org_unit_id"), raw.get("office_id"))
         claim = roi.Claim(
             source=raw.get("source", "follow-up"),
             hours_saved_per_month=_decimal(raw.get("hours_saved_per_month")),
             confidence=_decimal(raw.get("confidence")),
             attribution=_decimal(raw.get("attribution")),
-            unit_value=study.unit_value if study.unit_value is not None else rate,
         )
         result = roi.claim_value(
-            claim=claim, study_attribution=attribution, cap=study.hours_saved_cap
+            claim=claim,
+            hour_value=hour_value,
+            study_attribution=attribution,
+            cap=study.hours_saved_cap,
         )
         entry = rounds.setdefault(
             claim.source, {"n": 0, "value": Decimal("0"), "excluded": defaultdict(int)}
@@ -790,10 +821,10 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict], book: _CostBook) -> li
     rest = sorted(source for source in rounds if source not in shown)
     if rest:
         groups.append((f"{len(rest)} session rounds together", rest))
-    unit_value = (
-        "the study's unit value"
-        if study.unit_value is not None
-        else ("the loaded hourly cost of each respondent's org unit or office")
+    share = (
+        "its share attributed to the session"
+        if attribution is None
+        else f"{attribution} attributed"
     )
     lines = []
     for label, sources in groups:
@@ -805,8 +836,8 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict], book: _CostBook) -> li
                 excluded[reason] += count
         counted = n - sum(excluded.values())
         quantity = (
-            f"{counted} of {n} answers: each one's hours saved a month × 12 × {unit_value} × "
-            f"{attribution} attributed × its confidence"
+            f"{counted} of {n} answers: each one's hours saved a month × 12 × {hour_label} × "
+            f"{share} × its confidence"
         )
         if excluded:
             quantity += "; not counted: " + ", ".join(
