@@ -458,3 +458,34 @@ def test_the_programme_does_not_total_the_speakers_named_retrospectives(setup: d
     assert "a retrospective is read on its session" in page.content.decode()
     assert client.get("/feedback/programme/?kind=nonsense").status_code == 400
     assert 'value="retrospective"' not in client.get("/feedback/programme/").content.decode()
+
+
+def test_an_optional_question_answered_by_fewer_than_k_shows_neither_answers_nor_count() -> None:
+    # Five answer the after-session survey; two of them give the optional NPS: 7 and 9.
+    speaker = make_person()
+    occurrence = ended_occurrence(speakers=[speaker])
+    attend(occurrence, people(5))
+    for i, (request, _token) in enumerate(open_requests(occurrence).values()):
+        nps = {0: "7", 1: "9"}.get(i, "")
+        services.survey_response_submit(request=request, answers={**GOOD, "reputation_nps": nps})
+    client = signed_in(speaker)
+    session = occurrence.session
+
+    api = client.get(f"/api/v1/feedback/sessions/{session.pk}/results").json()
+    after = next(s for s in api["surveys"] if s["kind"] == "after_session")
+    by_key = {q["key"]: q for q in after["questions"]}
+    assert (by_key["reputation_nps"]["answered"], by_key["reputation_nps"]["distribution"]) == (
+        None,
+        [],
+    )
+    assert by_key["apply_now"]["answered"] == 5  # the required questions still show
+
+    page = client.get(f"/feedback/sessions/{session.slug}/").content.decode()
+    nps_block = page[page.index("Reputation (optional)") :].split("</article>")[0]
+    assert "Too few responses to this question to show its answers" in nps_block
+    assert "<table" not in nps_block
+
+    rows = client.get(f"/feedback/sessions/{session.slug}/export.csv").content.decode()
+    nps_rows = [row for row in rows.splitlines() if "Reputation (optional)" in row]
+    assert len(nps_rows) == 1
+    assert nps_rows[0].endswith(",,,,,too few responses")

@@ -248,7 +248,9 @@ class QuestionResult:
     type: str
     kirkpatrick: int
     ltem: str
-    answered: int = 0
+    # None when fewer than k answered the question (an optional one): then neither the count
+    # nor the distribution is shown, as for any group below k.
+    answered: int | None = 0
     rows: list[OptionRow] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     themes: list[Theme] = field(default_factory=list)
@@ -267,14 +269,14 @@ class KindResult:
     label: str
     anonymous: bool
     asked: int  # requests sent (answered, waiting or expired)
-    answered: int  # answered requests, whatever the filter
+    answered: int | None  # answered requests, whatever the filter; None below k (not shown)
     n: int  # responses in the current filter
     visible: bool
     questions: list[QuestionResult] = field(default_factory=list)
 
     @property
     def response_rate(self) -> float | None:
-        return self.answered / self.asked if self.asked else None
+        return self.answered / self.asked if self.asked and self.answered is not None else None
 
     @property
     def applied_share(self) -> float | None:
@@ -412,7 +414,8 @@ def feedback_summary_for_session(
                 label=kind.label,
                 anonymous=entry["anonymous"],
                 asked=asked,
-                answered=status.get("answered", 0),
+                # Below k not even the count: "2 of 40 answered" says who may have.
+                answered=status.get("answered", 0) if entry["total"] >= k else None,
                 n=n,
                 visible=visible,
             )
@@ -463,21 +466,26 @@ def feedback_summary_for_session(
                     type=info["type"],
                     kirkpatrick=info["kirkpatrick"],
                     ltem=info["ltem"],
-                    answered=answered[(result.kind, key)],
                 )
-                if info["type"] == Question.Type.TEXT:
+                count = answered[(result.kind, key)]
+                q.answered = count if count >= k else None
+                if count < k:
+                    # An optional question answered by fewer than k in a group of k or more
+                    # (an NPS answered by 2: 7 and 9) would show those few people's answers:
+                    # neither its distribution nor its count is shown.
+                    pass
+                elif info["type"] == Question.Type.TEXT:
                     comments = texts.get((result.kind, key), [])
-                    if q.answered >= k:
-                        # Sorted, not in the order written: order would hint at who wrote what.
-                        q.comments = sorted(comments, key=str.casefold)
-                        q.themes = _themes(
-                            comments,
-                            k=k,
-                            key=(occurrence_ids, filters, kind_value, key, q.answered),
-                        )
+                    # Sorted, not in the order written: order would hint at who wrote what.
+                    q.comments = sorted(comments, key=str.casefold)
+                    q.themes = _themes(
+                        comments,
+                        k=k,
+                        key=(occurrence_ids, filters, kind_value, key, count),
+                    )
                 else:
                     counted = dist[(result.kind, key)]
-                    total = q.answered or 1
+                    total = count
                     q.rows = [
                         OptionRow(
                             value=value,
@@ -689,6 +697,19 @@ def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 20
 _SUMS = TALLY_COLUMNS
 
 
+def _cell_sum(column: str, k: int) -> str:
+    """A cell's sum of a tally column. The "applied" counts are summed only where at least k
+    answered that question, as the results page shows them: the question may be optional in
+    an enabler's copy, and a cell of k responses with 2 "applied" answers would otherwise add
+    those two people's answers to a total that another period does not include."""
+    if column in ("applied_asked", "applied_yes"):
+        return (
+            f"CASE WHEN SUM(t.applied_asked) >= {int(k)} THEN SUM(t.{column}) ELSE 0 END "
+            f"AS {column}"
+        )
+    return f"SUM(t.{column}) AS {column}"
+
+
 def _programme_sql(
     filters: ProgrammeFilters,
     group_by: str,
@@ -759,7 +780,7 @@ def _programme_sql(
         if group_col == "cell"
         else "SUM(sessions) OVER ()"
     )
-    cell_sums = ", ".join(f"SUM(t.{f}) AS {f}" for f in _SUMS)
+    cell_sums = ", ".join(_cell_sum(f, k) for f in _SUMS)
     sql = f"""
         WITH cell AS (
             SELECT {session_col} AS session_id, {cell_col} AS cell, {cell_sums}
@@ -855,6 +876,8 @@ def _programme_org_unit(
             for unit, *values in rows:
                 if unit in subtree:
                     totals = [a + b for a, b in zip(totals, values, strict=True)]
+            if totals[_SUMS.index("applied_asked")] < k:  # as `_cell_sum`: below k, not added
+                totals[_SUMS.index("applied_asked")] = totals[_SUMS.index("applied_yes")] = 0
             cells[session_id] = totals
     group_of: dict[int, Any] = {session_id: session_id for session_id in cells}
     if group_by != "session":
@@ -1082,7 +1105,8 @@ def speaker_sessions_over_time(
                     data["superior"],
                 )
             for kind in follow_ups:
-                if o.pk in shown[kind]:
+                # As the results page: a round's "applied" only where k or more answered it.
+                if o.pk in shown[kind] and counts[kind][o.pk]["applied_asked"] >= k:
                     row.applied_asked += counts[kind][o.pk]["applied_asked"]
                     row.applied_yes += counts[kind][o.pk]["applied_yes"]
             rows.append(row)
