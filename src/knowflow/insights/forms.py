@@ -77,6 +77,14 @@ class RoiIntangibleForm(forms.Form):
     text = forms.CharField(max_length=300)
 
 
+class RoiVersionForm(forms.Form):
+    note = forms.CharField(
+        max_length=300,
+        required=False,
+        help_text="Optional: why this version (e.g. 'Q3 report to the leadership team').",
+    )
+
+
 class HourlyCostForm(forms.Form):
     org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.all(), required=False)
     office = forms.ModelChoiceField(queryset=Office.objects.all(), required=False)
