@@ -105,3 +105,27 @@ def test_a_round_with_k_responses_but_fewer_hours_answers_gives_no_claims() -> N
         services.survey_response_submit(request=request, answers={**APPLIED, **extra})
 
     assert follow_up_claims(session_ids={occurrence.session_id}, **_window()) == []
+
+
+def test_a_round_counts_only_once_closed_so_two_readings_never_differ_by_one_answer() -> None:
+    # Six asked, five answered: while the sixth may still answer, the round is not used (a
+    # reading now and one after the sixth answer would differ by that person's hours).
+    from knowflow.feedback.models import SurveyRequest
+
+    occurrence = ended_occurrence()
+    attend(occurrence, people(6))
+    _answer_round(occurrence, Kind.FOLLOW_UP_30, ["2"] * 5, "50")
+    window = _window()
+
+    assert follow_up_claims(session_ids={occurrence.session_id}, **window) == []
+
+    # The sixth link expires unanswered: the round is closed and never changes again.
+    waiting = SurveyRequest.objects.filter(
+        occurrence=occurrence, kind=Kind.FOLLOW_UP_30, status=SurveyRequest.Status.SENT
+    )
+    assert waiting.count() == 1
+    services.feedback_dispatch_due(now=timezone.now() + timedelta(days=400), limit=1000)
+    assert waiting.count() == 0
+
+    claims = follow_up_claims(session_ids={occurrence.session_id}, **window)
+    assert [c["hours_saved_per_month"] for c in claims] == [2.0] * 5

@@ -1163,16 +1163,31 @@ def follow_up_claims(
     about who gave it — no org unit, no office — so no input an enabler controls (a cost per
     unit, a filter) can weight or pick out one respondent's answer.
 
+    A round is used only once it is closed (no request of it still waiting to be sent or
+    answered): while it grows, two readings (two frozen versions of a study) a response apart
+    would give that one response's hours as their difference, and who answered in between can
+    be known from the requests. A closed round never changes, so neither does its figure.
+
     Unanswered confidence counts as 0 (no evidence, no benefit); an unanswered attribution
     (answers given before the question existed) is None, and the ROI study decides (it never
     counts as 100 %).
     """
     k = min_group()
+    session_ids = list(session_ids)
+    still_open = set(
+        SurveyRequest.objects.filter(
+            occurrence__session_id__in=session_ids,
+            kind__in=_ROI_ROUNDS,
+            status__in=[SurveyRequest.Status.SCHEDULED, SurveyRequest.Status.SENT],
+        )
+        .values_list("occurrence_id", "kind")
+        .distinct()
+    )
     rounds: dict[int, str] = {}
     counts = (
         Answer.objects.filter(
             question__key="hours_saved",
-            response__occurrence__session_id__in=list(session_ids),
+            response__occurrence__session_id__in=session_ids,
             response__occurrence__start__gte=since,
             response__occurrence__start__lt=until,
             response__kind__in=_ROI_ROUNDS,
@@ -1183,9 +1198,9 @@ def follow_up_claims(
         .order_by()
     )
     for row in counts:
-        if row["n"] < k:
-            continue
         occurrence_id, kind = row["response__occurrence_id"], row["response__kind"]
+        if row["n"] < k or (occurrence_id, kind) in still_open:
+            continue
         current = rounds.get(occurrence_id)
         if current is None or _ROI_ROUNDS.index(kind) < _ROI_ROUNDS.index(current):
             rounds[occurrence_id] = kind
