@@ -143,8 +143,8 @@ def test_study_page_shows_who_entered_each_input_and_the_versions() -> None:
     assert "<h1>Testing guild 2026 — version 1</h1>" in printable
     assert "these figures never change" in printable
     assert (
-        "<tr><td>Cost (tooling): Venue, 500.00 — source: invoice 42</td><td>Olu Other</td>"
-        in printable
+        '<tr><td>Cost (tooling): Venue, 500.00 — source: invoice 42</td><td data-label="Entered by">'
+        "Olu Other</td>" in printable
     )
 
 

@@ -745,7 +745,8 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
         "First-year benefits only: a monthly saving counts 12 months.",
         "No improvement data, no benefit: follow-ups without hours saved count zero.",
         f"Preparation: {study.preparation_ratio} hours per hour delivered, once per session and speaker.",
-        f"Loaded hourly cost: per org unit or office where set, else {study.default_hourly_cost}.",
+        "Loaded hourly cost of attendees' and speakers' time: per org unit or office where set, "
+        f"else {study.default_hourly_cost}.",
         "Intangibles are listed, never converted to money.",
     ]
     if claims is None:
@@ -900,7 +901,8 @@ def _who(person: Person | None) -> str:
 
 
 def _when(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    """To the minute, in UTC, with the zone: what a printed report shows."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment is not None else None
 
 
 def roi_study_inputs(study: RoiStudy) -> dict:
