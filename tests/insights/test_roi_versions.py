@@ -15,7 +15,7 @@ from knowflow.accounts.services import api_token_create
 from knowflow.insights import services
 from knowflow.insights.models import FrozenVersion, RoiStudy, RoiVersion
 from tests.conftest import signed_in
-from tests.factories import make_person
+from tests.factories import make_person, org_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +123,9 @@ def test_study_page_shows_who_entered_each_input_and_the_versions() -> None:
     services.roi_cost_add(
         study=study, actor=other, label="Venue", amount=Decimal("500"), source="invoice 42"
     )
+    team = org_unit("Team A")
+    services.hourly_cost_set(actor=other, org_unit=team, amount=Decimal("60"))
+    services.hourly_cost_set(actor=enabler, org_unit=team, amount=Decimal("90"))
     client = signed_in(enabler)
 
     response = client.post(f"/insights/roi/{study.pk}/versions/", {"note": "For the board"})
@@ -134,6 +137,10 @@ def test_study_page_shows_who_entered_each_input_and_the_versions() -> None:
     assert [item.split("</li>")[0] for item in items] == [
         f'Erin Enabler: <a href="/insights/roi/{study.pk}/versions/1/">Froze version 1: '
         "For the board</a>",
+        "Erin Enabler: Set the hourly cost of org unit Team A to 90.00 (was 60.00) — for "
+        "attendees&#x27; and speakers&#x27; time in every study",
+        "Olu Other: Set the hourly cost of org unit Team A to 60.00 — for attendees&#x27; and "
+        "speakers&#x27; time in every study",
         "Olu Other: Added cost (tooling): Venue, 500.00 — source: invoice 42",
         "Erin Enabler: Created the study",
     ]

@@ -146,6 +146,26 @@ class HourlyCost(models.Model):
         return f"{self.org_unit or self.office}: {self.amount}/h"
 
 
+class HourlyCostChange(models.Model):
+    """Every hourly cost set, with the amount it replaced: an input of every ROI study's cost
+    lines, so each study's history lists them (the current amount alone would hide a change)."""
+
+    subject = models.CharField(max_length=200, help_text="'org unit Team A' or 'office Berlin'.")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    previous = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        "accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.previous} → {self.amount}"
+
+
 class RoiStudy(models.Model):
     """An ROI study (Phillips ROI Methodology) of a programme, a circle or a period."""
 

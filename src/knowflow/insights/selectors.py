@@ -25,6 +25,7 @@ from knowflow.insights.models import (
     DetectorSnapshot,
     DuplicateCluster,
     HourlyCost,
+    HourlyCostChange,
     RoiCost,
     RoiIntangible,
     RoiStudy,
@@ -865,7 +866,7 @@ def _decimal(value: object) -> Decimal | None:
 def hourly_cost_list(*, viewer: Person) -> list[HourlyCost]:
     _require_viewer(viewer)
     return list(
-        HourlyCost.objects.select_related("org_unit", "office").order_by(
+        HourlyCost.objects.select_related("org_unit", "office", "set_by").order_by(
             "org_unit__name", "office__name"
         )
     )
@@ -990,14 +991,27 @@ class HistoryEntry:
 
 
 def roi_study_history(*, viewer: Person, study: RoiStudy) -> list[HistoryEntry]:
-    """What happened to a study, newest first: created, each input entered, each version
-    frozen. Inputs entered before their time was recorded come last, undated.
-    ``study`` comes from ``roi_study_get`` (nothing more is read)."""
+    """What happened to a study, newest first: created, each input entered, each hourly cost
+    set since (they price attendees' and speakers' time in every study), each version frozen.
+    Inputs entered before their time was recorded come last, undated. ``study`` comes from
+    ``roi_study_get``; the hourly cost changes are one more query."""
     _require_viewer(viewer)
     entries = [HistoryEntry(study.created_at, _who(study.created_by), "Created the study")]
     entries += [
         HistoryEntry(row.added_at, _who(row.added_by), f"Added {what[0].lower()}{what[1:]}")
         for what, row in _entered(study)
+    ]
+    entries += [
+        HistoryEntry(
+            change.changed_at,
+            _who(change.changed_by),
+            f"Set the hourly cost of {change.subject} to {change.amount}"
+            + (f" (was {change.previous})" if change.previous is not None else "")
+            + " — for attendees' and speakers' time in every study",
+        )
+        for change in HourlyCostChange.objects.filter(changed_at__gte=study.created_at)
+        .select_related("changed_by")
+        .order_by()
     ]
     entries += [
         HistoryEntry(

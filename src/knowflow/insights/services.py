@@ -26,6 +26,7 @@ from knowflow.insights.models import (
     DetectorSnapshot,
     DuplicateCluster,
     HourlyCost,
+    HourlyCostChange,
     RoiCost,
     RoiIntangible,
     RoiStudy,
@@ -260,10 +261,26 @@ def hourly_cost_set(
     if amount < 0:
         raise DomainError("An hourly cost cannot be negative.", field="amount")
     lookup = {"org_unit": org_unit} if org_unit else {"office": office}
-    cost, _ = HourlyCost.objects.update_or_create(
-        **lookup,
-        defaults={"amount": amount, "source": source, "set_by": actor, "set_at": timezone.now()},
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        previous = (
+            HourlyCost.objects.select_for_update()
+            .filter(**lookup)
+            .values_list("amount", flat=True)
+            .first()
+        )
+        cost, _ = HourlyCost.objects.update_or_create(
+            **lookup,
+            defaults={"amount": amount, "source": source, "set_by": actor, "set_at": now},
+        )
+        HourlyCostChange.objects.create(
+            subject=f"org unit {org_unit.name}" if org_unit else f"office {office.name}",
+            amount=amount,
+            previous=previous,
+            source=source,
+            changed_by=actor,
+            changed_at=now,
+        )
     return cost
 
 
