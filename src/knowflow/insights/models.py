@@ -195,8 +195,9 @@ class RoiStudy(models.Model):
         decimal_places=3,
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
-        help_text="Share of the improvement attributed to the sessions (0–1), when the "
-        "follow-ups do not carry one per respondent.",
+        help_text="Share of the improvement attributed to the sessions (0–1) by the isolation "
+        "method, applied to every follow-up answer; not used with participants' estimates, where "
+        "each answer carries its own.",
     )
     hours_saved_cap = models.DecimalField(
         max_digits=6,
