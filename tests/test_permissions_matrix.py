@@ -47,6 +47,7 @@ from knowflow.insights.services import (
     duplicate_cluster_decide,
     roi_intangible_add,
     roi_study_create,
+    roi_version_freeze,
 )
 from knowflow.topics.models import Topic
 from knowflow.topics.services import topic_create
@@ -389,6 +390,16 @@ ACTIONS: dict[str, Action] = {
             c, f"/api/v1/feedback/actions/{w.action.pk}/done", {"done": True}
         ),
     ),
+    "freeze ROI version": Action(
+        allowed=ENABLERS,
+        state=lambda w: list(w.study.versions.values_list("number", flat=True)),
+        service=lambda w, actor: roi_version_freeze(study=w.study, actor=actor),
+        message="Only enablers freeze ROI studies.",
+        page=lambda w, c: c.post(f"/insights/roi/{w.study.pk}/versions/", {"note": ""}),
+        api=lambda w, c: _api_post(c, f"/api/v1/insights/roi/{w.study.pk}/versions", {}),
+        page_messages=NOT_READING_INSIGHTS,
+        api_messages=NOT_READING_INSIGHTS,
+    ),
     "edit survey template": Action(
         allowed=ENABLERS,
         state=lambda w: list(
@@ -603,8 +614,9 @@ def test_api_read_permission(world: World, name: str, role: str) -> None:
 
 
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 14 * 6
-    assert len(cells("page")) == 9 * 6
-    assert len(cells("api")) == 11 * 6
+    assert len(cells("service")) == 15 * 6
+    assert len(cells("page")) == 10 * 6
+    assert len(cells("api")) == 12 * 6
     assert len(read_cells("page")) == 9 * 6
     assert len(read_cells("api")) == 6 * 6
+

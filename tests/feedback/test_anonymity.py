@@ -417,6 +417,7 @@ FOLLOW_UP = {
     "result": "clear",
     "hours_saved": "2",
     "hours_confidence": "50",
+    "hours_attribution": "50",
 }
 
 
@@ -457,3 +458,68 @@ def test_the_programme_does_not_total_the_speakers_named_retrospectives(setup: d
     assert "a retrospective is read on its session" in page.content.decode()
     assert client.get("/feedback/programme/?kind=nonsense").status_code == 400
     assert 'value="retrospective"' not in client.get("/feedback/programme/").content.decode()
+
+
+def test_an_optional_question_answered_by_fewer_than_k_shows_neither_answers_nor_count() -> None:
+    # Five answer the after-session survey; two of them give the optional NPS: 7 and 9.
+    speaker = make_person()
+    occurrence = ended_occurrence(speakers=[speaker])
+    attend(occurrence, people(5))
+    for i, (request, _token) in enumerate(open_requests(occurrence).values()):
+        nps = {0: "7", 1: "9"}.get(i, "")
+        services.survey_response_submit(request=request, answers={**GOOD, "reputation_nps": nps})
+    client = signed_in(speaker)
+    session = occurrence.session
+
+    api = client.get(f"/api/v1/feedback/sessions/{session.pk}/results").json()
+    after = next(s for s in api["surveys"] if s["kind"] == "after_session")
+    by_key = {q["key"]: q for q in after["questions"]}
+    assert (by_key["reputation_nps"]["answered"], by_key["reputation_nps"]["distribution"]) == (
+        None,
+        [],
+    )
+    assert by_key["apply_now"]["answered"] == 5  # the required questions still show
+
+    page = client.get(f"/feedback/sessions/{session.slug}/").content.decode()
+    nps_block = page[page.index("Reputation (optional)") :].split("</article>")[0]
+    assert "Too few responses to this question to show its answers" in nps_block
+    assert "<table" not in nps_block
+
+    rows = client.get(f"/feedback/sessions/{session.slug}/export.csv").content.decode()
+    nps_rows = [row for row in rows.splitlines() if "Reputation (optional)" in row]
+    assert len(nps_rows) == 1
+    assert nps_rows[0].endswith(",,,,,too few responses")
+
+
+def test_programme_adds_applied_answers_only_where_k_or_more_gave_one() -> None:
+    # An enabler's follow-up makes "applied" optional. Session 1: 6 respond, 5 say "applied".
+    # Session 2: 6 respond, 2 answer "applied" (both "not yet"): its results page hides the
+    # question, so the programme must not add those two to the total either.
+    from knowflow.feedback.models import Kind, Question, SurveyTemplate
+
+    template = SurveyTemplate.objects.get(family="follow-up-30-days", is_current=True)
+    Question.objects.filter(template=template, key="applied").update(required=False)
+    enabler = make_person(role=Person.Role.ENABLER)
+    rest = {"how_often": "weekly", "result": "clear", "hours_saved": "0"}
+    rest |= {"hours_confidence": "50", "hours_attribution": "50"}
+    for applied in (["regularly"] * 5 + [""], ["not_yet"] * 2 + [""] * 4):
+        occurrence = ended_occurrence()
+        attend(occurrence, people(6))
+        requests = [r for r, _ in open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values()]
+        for request, value in zip(requests, applied, strict=True):
+            services.survey_response_submit(request=request, answers={**rest, "applied": value})
+
+    view = selectors.programme_view(
+        viewer=enabler, filters=selectors.ProgrammeFilters(kind=Kind.FOLLOW_UP_30)
+    )
+
+    assert sorted((row.n, row.applied_asked, row.applied_yes) for row in view.rows) == [
+        (6, 0, 0),
+        (6, 5, 5),
+    ]
+    assert (view.total.n, view.total.applied_asked, view.total.applied_share) == (12, 5, 1.0)
+    by_mode = selectors.programme_view(
+        viewer=enabler,
+        filters=selectors.ProgrammeFilters(kind=Kind.FOLLOW_UP_30, group_by="mode"),
+    )
+    assert [(row.key, row.applied_asked) for row in by_mode.rows] == [("room", 5)]

@@ -30,6 +30,7 @@ FOLLOW_UP = {
     "result": "clear",
     "hours_saved": "4",
     "hours_confidence": "50",
+    "hours_attribution": "50",
 }
 
 
@@ -133,8 +134,8 @@ def test_stored_tags_are_corrected_and_the_dashboard_recomputed() -> None:
         seconds=1.0,
     )
 
-    _migration("feedback", "0006_self_reports_are_learner_perception").retag(apps, None)
-    _migration("insights", "0003_recompute_evidence_rollups").drop_rollups(apps, None)
+    _migration("feedback", "0007_self_reports_are_learner_perception").retag(apps, None)
+    _migration("insights", "0004_recompute_evidence_rollups").drop_rollups(apps, None)
 
     assert list(old.questions.values_list("key", "kirkpatrick", "ltem", "options")) == [
         ("applied", 3, "3A", options),

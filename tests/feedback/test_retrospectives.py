@@ -142,7 +142,7 @@ def test_retrospectives_written_before_versions_become_version_one(retro: dict) 
         updated_at=timezone.now(),
     )
     migration = importlib.import_module(
-        "knowflow.feedback.migrations.0007_retrospective_versions_and_action_due"
+        "knowflow.feedback.migrations.0008_retrospective_versions_and_action_due"
     )
     migration.first_versions(apps, None)
 

@@ -68,13 +68,21 @@ def test_after_session_template_is_performance_focused_with_optional_nps_as_repu
     assert nps.text.startswith("Reputation (optional)")
 
 
-def test_follow_ups_ask_hours_saved_with_a_confidence() -> None:
+def test_follow_ups_ask_hours_saved_with_a_confidence_and_an_attribution() -> None:
     for family in ("follow-up-30-days", "follow-up-90-days"):
         keys = list(
             SurveyTemplate.objects.get(family=family).questions.values_list("key", flat=True)
         )
-        assert keys[:3] == ["applied", "how_often", "result"]
-        assert "hours_saved" in keys and "hours_confidence" in keys
+        assert keys == [
+            "applied",
+            "how_often",
+            "result",
+            "result_example",
+            "hours_saved",
+            "hours_confidence",
+            "hours_attribution",
+            "blocker",
+        ]
 
 
 # --- question validation --------------------------------------------------------------------
@@ -463,6 +471,7 @@ def test_applied_follow_up_feeds_the_tally() -> None:
         "result": "clear",
         "hours_saved": "4",
         "hours_confidence": "50",
+        "hours_attribution": "75",
     }
     reqs = list(open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values())
     services.survey_response_submit(request=reqs[0][0], answers=answers)

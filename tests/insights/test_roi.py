@@ -34,29 +34,47 @@ def claim(
         hours_saved_per_month=None if hours is None else Decimal(hours),
         confidence=None if confidence is None else Decimal(confidence),
         attribution=None if attribution is None else Decimal(attribution),
-        unit_value=Decimal("50"),
     )
+
+
+HOUR = Decimal("50")
+CAP = Decimal("40")
+
+
+def value(c: roi.Claim, study_attribution: Decimal | None = None) -> roi.ClaimResult:
+    return roi.claim_value(claim=c, hour_value=HOUR, study_attribution=study_attribution, cap=CAP)
 
 
 def test_claim_is_first_year_hours_times_value_attribution_and_confidence() -> None:
-    # 10 h/month × 12 × 50 × 0.5 × 0.8 = 2,400.00
-    result = roi.claim_value(claim=claim("10"), study_attribution=Decimal("1"), cap=Decimal("40"))
+    # Participants' estimate: 10 h/month × 12 × 50 × 0.5 attributed × 0.8 confidence = 2,400.00
+    result = value(claim("10"))
     assert (result.value, result.counted) == (Decimal("2400.00"), True)
 
 
-def test_claim_without_its_own_attribution_uses_the_study_share() -> None:
-    # 10 × 12 × 50 × 0.25 × 0.8 = 1,200.00
-    result = roi.claim_value(
-        claim=claim("10", attribution=None), study_attribution=Decimal("0.25"), cap=Decimal("40")
+def test_claim_without_its_own_attribution_counts_zero_under_participant_estimates() -> None:
+    # An answer given before follow-ups asked for the share: never counted as 100 %.
+    result = value(claim("10", attribution=None))
+    assert (result.value, result.counted, result.reason) == (
+        Decimal("0"),
+        False,
+        "no share attributed to the session",
     )
-    assert result.value == Decimal("1200.00")
+
+
+def test_another_isolation_method_applies_its_share_to_every_claim() -> None:
+    # Control group found 0.25: 10 × 12 × 50 × 0.25 × 0.8 = 1,200.00, whatever the claim said.
+    assert value(claim("10", attribution=None), Decimal("0.25")).value == Decimal("1200.00")
+    assert value(claim("10", attribution="1"), Decimal("0.25")).value == Decimal("1200.00")
+
+
+def test_claim_attributed_nothing_to_the_session_is_worth_nothing() -> None:
+    result = value(claim("10", attribution="0"))
+    assert (result.value, result.counted) == (Decimal("0.00"), True)
 
 
 def test_no_improvement_data_means_no_benefit() -> None:
     for hours in (None, "0"):
-        result = roi.claim_value(
-            claim=claim(hours), study_attribution=Decimal("1"), cap=Decimal("40")
-        )
+        result = value(claim(hours))
         assert (result.value, result.counted, result.reason) == (
             Decimal("0"),
             False,
@@ -65,28 +83,21 @@ def test_no_improvement_data_means_no_benefit() -> None:
 
 
 def test_claim_without_confidence_counts_zero() -> None:
-    result = roi.claim_value(
-        claim=claim("5", confidence=None), study_attribution=Decimal("1"), cap=Decimal("40")
-    )
+    result = value(claim("5", confidence=None))
     assert (result.counted, result.reason) == (False, "no confidence given")
 
 
 def test_extreme_claim_above_the_cap_is_excluded_and_the_cap_itself_counts() -> None:
-    over = roi.claim_value(claim=claim("40.5"), study_attribution=Decimal("1"), cap=Decimal("40"))
-    at = roi.claim_value(claim=claim("40"), study_attribution=Decimal("1"), cap=Decimal("40"))
+    over, at = value(claim("40.5")), value(claim("40"))
     assert (over.counted, over.reason) == (False, "extreme value: more than 40 hours a month")
     assert at.value == Decimal("9600.00")  # 40 × 12 × 50 × 0.5 × 0.8
 
 
 def test_claims_total_adds_counted_claims_only() -> None:
     results = [
-        roi.claim_value(claim=claim("10"), study_attribution=Decimal("1"), cap=Decimal("40")),
-        roi.claim_value(claim=claim("100"), study_attribution=Decimal("1"), cap=Decimal("40")),
-        roi.claim_value(
-            claim=claim("5", confidence="1", attribution="1"),
-            study_attribution=Decimal("1"),
-            cap=Decimal("40"),
-        ),
+        value(claim("10")),
+        value(claim("100")),
+        value(claim("5", confidence="1", attribution="1")),
     ]
     assert roi.claims_total(results) == Decimal("5400.00")  # 2,400 + 0 + 5 × 12 × 50
 

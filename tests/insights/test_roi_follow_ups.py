@@ -31,6 +31,7 @@ def test_roi_study_adds_follow_up_benefits_with_their_source() -> None:
                 "result": "clear",
                 "hours_saved": "2",
                 "hours_confidence": "50",
+                "hours_attribution": "50",
             },
         )
     today = timezone.now().date()
@@ -52,10 +53,12 @@ def test_roi_study_adds_follow_up_benefits_with_their_source() -> None:
     (line,) = benefit_lines
     assert line.item == "hours saved (follow-up)"
     assert line.source == f"Follow-up after 30 days: {occurrence.session.title}"
-    assert line.quantity.startswith("5 of 5 answers: each one's hours saved a month × 12")
-    # 2 h/month × 12 × 50/h × the study's attribution × 0.5 confidence, for each of five.
-    per_claim = Decimal("2") * 12 * 50 * study.attribution_share * Decimal("0.5")
-    assert line.value == (5 * per_claim).quantize(Decimal("0.01"))
+    assert line.quantity == (
+        "5 of 5 answers: each one's hours saved a month × 12 × 50.00/h (the study's hourly "
+        "cost) × its share attributed to the session × its confidence"
+    )
+    # 2 h/month × 12 × 50/h × 0.5 attributed × 0.5 confidence = 300.00, for each of five.
+    assert line.value == Decimal("1500.00")
     assert result.benefits == line.value
 
 
@@ -65,7 +68,7 @@ def test_roi_trace_never_lists_a_round_of_fewer_than_k_answers_alone(
     # A survey whose hours question is optional can leave a round (of at least k answers)
     # with fewer than k hours claims: 6 claims from one session, 3 from another.
     enabler = make_person(role=Person.Role.ENABLER)
-    claim = {"hours_saved_per_month": 2.0, "confidence": 0.5, "attribution": None}
+    claim = {"hours_saved_per_month": 2.0, "confidence": 0.5, "attribution": 0.5}
     claims = [{**claim, "source": "Follow-up after 30 days: Big"}] * 6 + [
         {**claim, "source": "Follow-up after 30 days: Small"}
     ] * 3
@@ -89,5 +92,5 @@ def test_roi_trace_never_lists_a_round_of_fewer_than_k_answers_alone(
     assert [(line.source, line.quantity.split(":")[0]) for line in lines] == [
         ("2 session rounds together", "9 of 9 answers")
     ]
-    per_claim = Decimal("2") * 12 * 50 * study.attribution_share * Decimal("0.5")
-    assert result.benefits == lines[0].value == (9 * per_claim).quantize(Decimal("0.01"))
+    # 9 × (2 × 12 × 50 × 0.5 attributed × 0.5 confidence) = 9 × 300.00
+    assert result.benefits == lines[0].value == Decimal("2700.00")

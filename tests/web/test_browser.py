@@ -153,3 +153,42 @@ def test_open_actions_fit_a_phone_and_close_with_the_keyboard(live_server, brows
     assert list(RetrospectiveAction.objects.filter(done=True).values_list("text", flat=True)) == [
         "Book the larger room with two microphones for the next date"
     ]
+
+
+def test_a_frozen_roi_version_prints_its_figures_without_the_site_around_them(
+    live_server, browser_page
+) -> None:
+    from decimal import Decimal
+
+    from knowflow.accounts.models import Person
+    from knowflow.insights import services as insights
+
+    enabler = make_person(role=Person.Role.ENABLER, name="Erin Enabler", username="erin")
+    today = timezone.now().date()
+    study = insights.roi_study_create(
+        actor=enabler,
+        title="Guild ROI",
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        isolation_method="participant_estimate",
+        isolation_note="Participants estimated the share.",
+        default_hourly_cost=Decimal("80"),
+        organiser_hours=Decimal("10"),
+    )
+    insights.roi_cost_add(study=study, actor=enabler, label="Venue", amount=Decimal("500"))
+    insights.roi_version_freeze(study=study, actor=enabler, note="For the board")
+    page = browser_page
+    _sign_in_with_keyboard(page, live_server.url, "erin")
+
+    page.goto(f"{live_server.url}/insights/roi/{study.pk}/versions/1/")
+    page.emulate_media(media="print")
+
+    assert page.locator("h1").inner_text() == "Guild ROI — version 1"
+    assert page.locator("header.top").is_visible() is False
+    assert page.locator("footer.foot").is_visible() is False
+    assert page.get_by_text("Back to the live study").is_visible() is False
+    assert page.locator("table").first.inner_text().split("\n")[0] == (
+        "Costs (fully loaded)\t1300.00"
+    )
+    page.emulate_media(media="screen")
+    assert page.locator("header.top").is_visible() is True

@@ -96,6 +96,24 @@ CONFIDENCE_OPTIONS = _options(
     ("75", "75 %", A),
     ("90", "90 % — I measured or tracked it", S),
 )
+# Phillips isolates the effect of a programme by asking the participant what share of the
+# improvement is due to it; without this answer ROI would credit the session with all of it.
+ATTRIBUTION_OPTIONS = _options(
+    ("0", "None of it: it would have happened anyway", U),
+    ("25", "About a quarter", A),
+    ("50", "About half", A),
+    ("75", "About three quarters", S),
+    ("100", "All of it", S),
+)
+ATTRIBUTION_QUESTION = _q(
+    "hours_attribution",
+    "How much of that saving is due to the session (rather than other help, tools or practice)?",
+    "single",
+    4,
+    "3A",
+    ATTRIBUTION_OPTIONS,
+    help_text="Used by the ROI estimate: only this share of the hours counts.",
+)
 
 
 def _follow_up_questions(days: int) -> list[dict[str, Any]]:
@@ -136,6 +154,7 @@ def _follow_up_questions(days: int) -> list[dict[str, Any]]:
             "3A",
             CONFIDENCE_OPTIONS,
         ),
+        ATTRIBUTION_QUESTION,
         _q(
             "blocker",
             f"After {days} days, what stops you from using it more? (optional)",

@@ -61,6 +61,7 @@ def _answers(rng: random.Random, kind: str, skill: float) -> dict[str, object]:
         "result": pick(["none", "small", "clear", "major"]),
         "hours_saved": pick(["0", "1", "2", "4", "8", "16"]),
         "hours_confidence": pick(["10", "25", "50", "75", "90"]),
+        "hours_attribution": pick(["25", "50", "75", "100"]),
     }
 
 

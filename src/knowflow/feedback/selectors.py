@@ -249,7 +249,9 @@ class QuestionResult:
     type: str
     kirkpatrick: int
     ltem: str
-    answered: int = 0
+    # None when fewer than k answered the question (an optional one): then neither the count
+    # nor the distribution is shown, as for any group below k.
+    answered: int | None = 0
     rows: list[OptionRow] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     themes: list[Theme] = field(default_factory=list)
@@ -268,14 +270,14 @@ class KindResult:
     label: str
     anonymous: bool
     asked: int  # requests sent (answered, waiting or expired)
-    answered: int  # answered requests, whatever the filter
+    answered: int | None  # answered requests, whatever the filter; None below k (not shown)
     n: int  # responses in the current filter
     visible: bool
     questions: list[QuestionResult] = field(default_factory=list)
 
     @property
     def response_rate(self) -> float | None:
-        return self.answered / self.asked if self.asked else None
+        return self.answered / self.asked if self.asked and self.answered is not None else None
 
     @property
     def applied_share(self) -> float | None:
@@ -413,7 +415,8 @@ def feedback_summary_for_session(
                 label=kind.label,
                 anonymous=entry["anonymous"],
                 asked=asked,
-                answered=status.get("answered", 0),
+                # Below k not even the count: "2 of 40 answered" says who may have.
+                answered=status.get("answered", 0) if entry["total"] >= k else None,
                 n=n,
                 visible=visible,
             )
@@ -464,21 +467,26 @@ def feedback_summary_for_session(
                     type=info["type"],
                     kirkpatrick=info["kirkpatrick"],
                     ltem=info["ltem"],
-                    answered=answered[(result.kind, key)],
                 )
-                if info["type"] == Question.Type.TEXT:
+                count = answered[(result.kind, key)]
+                q.answered = count if count >= k else None
+                if count < k:
+                    # An optional question answered by fewer than k in a group of k or more
+                    # (an NPS answered by 2: 7 and 9) would show those few people's answers:
+                    # neither its distribution nor its count is shown.
+                    pass
+                elif info["type"] == Question.Type.TEXT:
                     comments = texts.get((result.kind, key), [])
-                    if q.answered >= k:
-                        # Sorted, not in the order written: order would hint at who wrote what.
-                        q.comments = sorted(comments, key=str.casefold)
-                        q.themes = _themes(
-                            comments,
-                            k=k,
-                            key=(occurrence_ids, filters, kind_value, key, q.answered),
-                        )
+                    # Sorted, not in the order written: order would hint at who wrote what.
+                    q.comments = sorted(comments, key=str.casefold)
+                    q.themes = _themes(
+                        comments,
+                        k=k,
+                        key=(occurrence_ids, filters, kind_value, key, count),
+                    )
                 else:
                     counted = dist[(result.kind, key)]
-                    total = q.answered or 1
+                    total = count
                     q.rows = [
                         OptionRow(
                             value=value,
@@ -691,6 +699,19 @@ def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 20
 _SUMS = TALLY_COLUMNS
 
 
+def _cell_sum(column: str, k: int) -> str:
+    """A cell's sum of a tally column. The "applied" counts are summed only where at least k
+    answered that question, as the results page shows them: the question may be optional in
+    an enabler's copy, and a cell of k responses with 2 "applied" answers would otherwise add
+    those two people's answers to a total that another period does not include."""
+    if column in ("applied_asked", "applied_yes"):
+        return (
+            f"CASE WHEN SUM(t.applied_asked) >= {int(k)} THEN SUM(t.{column}) ELSE 0 END "
+            f"AS {column}"
+        )
+    return f"SUM(t.{column}) AS {column}"
+
+
 def _programme_sql(
     filters: ProgrammeFilters,
     group_by: str,
@@ -761,7 +782,7 @@ def _programme_sql(
         if group_col == "cell"
         else "SUM(sessions) OVER ()"
     )
-    cell_sums = ", ".join(f"SUM(t.{f}) AS {f}" for f in _SUMS)
+    cell_sums = ", ".join(_cell_sum(f, k) for f in _SUMS)
     sql = f"""
         WITH cell AS (
             SELECT {session_col} AS session_id, {cell_col} AS cell, {cell_sums}
@@ -857,6 +878,8 @@ def _programme_org_unit(
             for unit, *values in rows:
                 if unit in subtree:
                     totals = [a + b for a, b in zip(totals, values, strict=True)]
+            if totals[_SUMS.index("applied_asked")] < k:  # as `_cell_sum`: below k, not added
+                totals[_SUMS.index("applied_asked")] = totals[_SUMS.index("applied_yes")] = 0
             cells[session_id] = totals
     group_of: dict[int, Any] = {session_id: session_id for session_id in cells}
     if group_by != "session":
@@ -1129,7 +1152,8 @@ def speaker_sessions_over_time(
                     data["superior"],
                 )
             for kind in follow_ups:
-                if o.pk in shown[kind]:
+                # As the results page: a round's "applied" only where k or more answered it.
+                if o.pk in shown[kind] and counts[kind][o.pk]["applied_asked"] >= k:
                     row.applied_asked += counts[kind][o.pk]["applied_asked"]
                     row.applied_yes += counts[kind][o.pk]["applied_yes"]
             rows.append(row)
@@ -1176,30 +1200,57 @@ def follow_up_claims(
 ) -> list[dict[str, Any]]:
     """Hours-saved estimates from follow-ups, for the ROI workspace (insights).
 
-    One claim per follow-up response that answered "hours saved" (and, if given, its
-    confidence), for occurrences of these sessions that started in ``[since, until)``. Privacy:
-    a round of an occurrence is used only when it has at least k responses, like every other
-    aggregate; a claim carries the respondent's segment (org unit, office) for the hourly
-    cost, never who they are. Unanswered confidence counts as 0 (no evidence, no benefit).
+    One claim per follow-up response that answered "hours saved", with its confidence and the
+    share of the saving the respondent attributes to the session, for occurrences of these
+    sessions that started in ``[since, until)``.
+
+    Privacy: a round of an occurrence is used only when at least k of its responses answered
+    "hours saved" (not merely k responses: the hours question may be optional in an enabler's
+    copy, and a sum over fewer than k answers would be one person's). A claim carries nothing
+    about who gave it — no org unit, no office — so no input an enabler controls (a cost per
+    unit, a filter) can weight or pick out one respondent's answer.
+
+    A round is used only once it is closed (no request of it still waiting to be sent or
+    answered): while it grows, two readings (two frozen versions of a study) a response apart
+    would give that one response's hours as their difference, and who answered in between can
+    be known from the requests. A closed round never changes, so neither does its figure.
+
+    Unanswered confidence counts as 0 (no evidence, no benefit); an unanswered attribution
+    (answers given before the question existed) is None, and the ROI study decides (it never
+    counts as 100 %).
     """
     k = min_group()
+    session_ids = list(session_ids)
+    still_open = set(
+        SurveyRequest.objects.filter(
+            occurrence__session_id__in=session_ids,
+            kind__in=_ROI_ROUNDS,
+            status__in=[SurveyRequest.Status.SCHEDULED, SurveyRequest.Status.SENT],
+        )
+        .values_list("occurrence_id", "kind")
+        .distinct()
+    )
     rounds: dict[int, str] = {}
     counts = (
-        Response.objects.filter(
-            occurrence__session_id__in=list(session_ids),
-            occurrence__start__gte=since,
-            occurrence__start__lt=until,
-            kind__in=_ROI_ROUNDS,
+        Answer.objects.filter(
+            question__key="hours_saved",
+            response__occurrence__session_id__in=session_ids,
+            response__occurrence__start__gte=since,
+            response__occurrence__start__lt=until,
+            response__kind__in=_ROI_ROUNDS,
         )
-        .values("occurrence_id", "kind")
-        .annotate(n=Count("id"))
+        .exclude(value="")
+        .values("response__occurrence_id", "response__kind")
+        .annotate(n=Count("response_id", distinct=True))
+        .order_by()
     )
     for row in counts:
-        if row["n"] < k:
+        occurrence_id, kind = row["response__occurrence_id"], row["response__kind"]
+        if row["n"] < k or (occurrence_id, kind) in still_open:
             continue
-        current = rounds.get(row["occurrence_id"])
-        if current is None or _ROI_ROUNDS.index(row["kind"]) < _ROI_ROUNDS.index(current):
-            rounds[row["occurrence_id"]] = row["kind"]
+        current = rounds.get(occurrence_id)
+        if current is None or _ROI_ROUNDS.index(kind) < _ROI_ROUNDS.index(current):
+            rounds[occurrence_id] = kind
     if not rounds:
         return []
     wanted = Q()
@@ -1207,17 +1258,15 @@ def follow_up_claims(
         wanted |= Q(response__occurrence_id=occurrence_id, response__kind=kind)
     answers: dict[int, dict[str, Any]] = {}
     rows = Answer.objects.filter(
-        wanted, question__key__in=["hours_saved", "hours_confidence"]
+        wanted, question__key__in=["hours_saved", "hours_confidence", "hours_attribution"]
     ).values_list(
         "response_id",
         "question__key",
         "value",
         "response__kind",
-        "response__org_unit_id",
-        "response__office_id",
         "response__occurrence__session__title",
     )
-    for response_id, key, value, kind, unit, office, title in rows:
+    for response_id, key, value, kind, title in rows:
         claim = answers.setdefault(
             response_id,
             {
@@ -1225,14 +1274,16 @@ def follow_up_claims(
                 "hours_saved_per_month": None,
                 "confidence": 0.0,
                 "attribution": None,
-                "org_unit_id": unit,
-                "office_id": office,
             },
         )
+        if not value:
+            continue
         if key == "hours_saved":
             claim["hours_saved_per_month"] = float(value)
-        elif value:
+        elif key == "hours_confidence":
             claim["confidence"] = float(value) / 100
+        else:
+            claim["attribution"] = float(value) / 100
     return [claim for claim in answers.values() if claim["hours_saved_per_month"] is not None]
 
 

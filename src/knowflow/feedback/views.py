@@ -169,6 +169,12 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
             writer.writerow([kind.label, "", "", "", "", "", "", "", selectors.TOO_FEW])
             continue
         for q in kind.questions:
+            if q.answered is None:
+                # As on the page: an optional question answered by fewer than k, no count.
+                writer.writerow(
+                    [kind.label, q.text, q.kirkpatrick, q.ltem, "", "", "", "", selectors.TOO_FEW]
+                )
+                continue
             for row in q.rows:
                 writer.writerow(
                     [

@@ -51,9 +51,23 @@ class RoiStudyForm(forms.Form):
     isolation_method = forms.ChoiceField(choices=RoiStudy.Isolation.choices)
     isolation_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     default_hourly_cost = forms.DecimalField(min_value=0, decimal_places=2)
-    attribution_share = forms.DecimalField(min_value=0, max_value=1, initial=1, decimal_places=3)
+    attribution_share = forms.DecimalField(
+        min_value=0,
+        max_value=1,
+        initial=1,
+        decimal_places=3,
+        help_text="The share of the improvement your isolation method found to be due to the "
+        "sessions (0–1), applied to every follow-up answer. Not used with participants' "
+        "estimates: each answer then counts with the share its respondent gave.",
+    )
     hours_saved_cap = forms.DecimalField(min_value=0, initial=40, decimal_places=1)
-    unit_value = forms.DecimalField(min_value=0, required=False, decimal_places=2)
+    unit_value = forms.DecimalField(
+        min_value=0,
+        required=False,
+        decimal_places=2,
+        help_text="Value of one hour saved, the same for every follow-up answer; empty = the "
+        "default hourly cost.",
+    )
     preparation_ratio = forms.DecimalField(min_value=0, initial=3, decimal_places=2)
     organiser_hours = forms.DecimalField(min_value=0, initial=0, decimal_places=1)
     assumptions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -75,6 +89,14 @@ class RoiTrainingForm(forms.Form):
 
 class RoiIntangibleForm(forms.Form):
     text = forms.CharField(max_length=300)
+
+
+class RoiVersionForm(forms.Form):
+    note = forms.CharField(
+        max_length=300,
+        required=False,
+        help_text="Optional: why this version (e.g. 'Q3 report to the leadership team').",
+    )
 
 
 class HourlyCostForm(forms.Form):

@@ -3,7 +3,10 @@ costs, ROI studies, and the dashboard rollups the worker precomputes.
 
 Figures themselves are never stored as truth: rollups are caches with the time they were
 computed (shown on the dashboard), and an ROI study stores only its hand-entered inputs —
-everything computed from the data is recomputed when the study is read, so it is traceable.
+everything computed from the data is recomputed when the study is read, so it is traceable —
+until someone freezes it: a frozen version (``RoiVersion``) keeps the inputs and figures as
+they were at that moment, and never changes afterwards. Every hand-entered input records who
+entered it and when.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from knowflow.errors import Conflict
 
 
 class DuplicateCluster(models.Model):
@@ -122,6 +127,11 @@ class HourlyCost(models.Model):
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     source = models.CharField(max_length=200, blank=True, help_text="Where the figure comes from.")
+    # Who set the current amount and when (empty for amounts set before this was recorded).
+    set_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -134,6 +144,26 @@ class HourlyCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_unit or self.office}: {self.amount}/h"
+
+
+class HourlyCostChange(models.Model):
+    """Every hourly cost set, with the amount it replaced: an input of every ROI study's cost
+    lines, so each study's history lists them (the current amount alone would hide a change)."""
+
+    subject = models.CharField(max_length=200, help_text="'org unit Team A' or 'office Berlin'.")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    previous = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        "accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.previous} → {self.amount}"
 
 
 class RoiStudy(models.Model):
@@ -165,8 +195,9 @@ class RoiStudy(models.Model):
         decimal_places=3,
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
-        help_text="Share of the improvement attributed to the sessions (0–1), when the "
-        "follow-ups do not carry one per respondent.",
+        help_text="Share of the improvement attributed to the sessions (0–1) by the isolation "
+        "method, applied to every follow-up answer; not used with participants' estimates, where "
+        "each answer carries its own.",
     )
     hours_saved_cap = models.DecimalField(
         max_digits=6,
@@ -180,7 +211,8 @@ class RoiStudy(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Value of one hour saved; empty = the respondent's loaded hourly cost.",
+        help_text="Value of one hour saved, the same for every follow-up answer; empty = the "
+        "study's default hourly cost.",
     )
     default_hourly_cost = models.DecimalField(max_digits=10, decimal_places=2)
     preparation_ratio = models.DecimalField(
@@ -227,6 +259,11 @@ class RoiCost(models.Model):
         max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     source = models.CharField(max_length=200, blank=True)
+    # Who entered it and when (empty for inputs entered before this was recorded).
+    added_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -245,6 +282,11 @@ class RoiTrainingAvoided(models.Model):
     )
     people = models.PositiveIntegerField()
     source = models.CharField(max_length=200, blank=True)
+    # Who entered it and when (empty for inputs entered before this was recorded).
+    added_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -258,12 +300,62 @@ class RoiIntangible(models.Model):
 
     study = models.ForeignKey(RoiStudy, on_delete=models.CASCADE, related_name="intangibles")
     text = models.CharField(max_length=300)
+    # Who entered it and when (empty for inputs entered before this was recorded).
+    added_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.text
+
+
+class FrozenVersion(Conflict):
+    """A frozen ROI version was about to change."""
+
+
+class RoiVersion(models.Model):
+    """An ROI study frozen at a moment: its inputs and figures as they were, never changed.
+
+    Figures are recomputed whenever a study is read (new attendance, new follow-ups, another
+    hourly cost), so a report handed to leadership needs a version that stays as it was. The
+    row is written once, whole; ``save`` and ``delete`` refuse anything after that.
+    """
+
+    study = models.ForeignKey(RoiStudy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    frozen_at = models.DateTimeField()
+    frozen_by = models.ForeignKey(
+        "accounts.Person", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    # The study's settings and every hand-entered input with who entered it and when.
+    inputs = models.JSONField()
+    # Costs, benefits, ratio, ROI %, every trace line, intangibles and assumptions (strings).
+    figures = models.JSONField()
+
+    class Meta:
+        ordering = ["study", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "number"], name="roi_version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study} v{self.number}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise FrozenVersion(
+                f"Version {self.number} is frozen and never changes; freeze a new version "
+                "to record new figures."
+            )
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise FrozenVersion(f"Version {self.number} is frozen and cannot be deleted.")
 
 
 class DashboardRollup(models.Model):

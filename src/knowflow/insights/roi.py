@@ -6,8 +6,14 @@ Phillips principles applied here (docs/insights.md lists them with their reasons
 - use the most conservative alternative: no improvement data means no benefit (a follow-up
   without hours saved counts zero, it is not imputed);
 - adjust estimates for error: each claim is multiplied by the respondent's confidence;
-- isolate the effect of the programme: each claim is multiplied by the share attributed to
-  the session, and the isolation method is recorded with the study;
+- isolate the effect of the programme: each claim is multiplied by the share of the
+  improvement attributed to the session — the participant's own estimate when the study
+  isolates by participants' estimates (a claim without one counts zero, never 100 %), else
+  the share the study's method found (control group, trend line, managers, experts); the
+  method is recorded with the study;
+- one value of an hour for every claim of a study: follow-up answers are anonymous, and a
+  value per respondent (their unit's cost) would let whoever sets the costs weight, and so
+  read, one person's answer;
 - extreme data items are excluded by a stated rule (more hours saved per month than a cap),
   and listed as excluded;
 - only first-year benefits for short programmes: a monthly saving counts 12 times;
@@ -47,11 +53,10 @@ def roi_percent(*, benefits: Decimal, costs: Decimal) -> Decimal | None:
 class Claim:
     """One follow-up answer: hours saved per month thanks to a session."""
 
-    source: str  # e.g. "follow-up response 123 (+90 days)"
+    source: str  # e.g. "Follow-up after 90 days: Property-based testing"
     hours_saved_per_month: Decimal | None
     confidence: Decimal | None  # 0–1
-    attribution: Decimal | None  # 0–1; None = the study's share
-    unit_value: Decimal  # value of one hour (the respondent's loaded cost, or the study's)
+    attribution: Decimal | None  # 0–1, the respondent's share; None = not answered
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,17 @@ class ClaimResult:
     reason: str  # why it counts zero, if it does
 
 
-def claim_value(*, claim: Claim, study_attribution: Decimal, cap: Decimal) -> ClaimResult:
+def claim_value(
+    *, claim: Claim, hour_value: Decimal, study_attribution: Decimal | None, cap: Decimal
+) -> ClaimResult:
     """First-year monetary value of one claim after the Phillips adjustments.
 
-    value = hours/month × 12 × unit value × attribution share × confidence.
+    value = hours/month × 12 × hour value × attribution share × confidence.
+
+    ``hour_value`` is the same for every claim of a study. ``study_attribution`` is the share
+    found by the study's isolation method, applied to every claim; None when participants
+    estimate it themselves, and then each claim's own share is used — a claim without one is
+    not counted (no evidence of attribution, no benefit).
     """
     if claim.hours_saved_per_month is None or claim.hours_saved_per_month <= 0:
         return ClaimResult(claim, Decimal("0"), False, "no improvement reported")
@@ -75,11 +87,13 @@ def claim_value(*, claim: Claim, study_attribution: Decimal, cap: Decimal) -> Cl
         return ClaimResult(
             claim, Decimal("0"), False, f"extreme value: more than {cap} hours a month"
         )
-    attribution = claim.attribution if claim.attribution is not None else study_attribution
+    attribution = study_attribution if study_attribution is not None else claim.attribution
+    if attribution is None:
+        return ClaimResult(claim, Decimal("0"), False, "no share attributed to the session")
     value = (
         claim.hours_saved_per_month
         * FIRST_YEAR_MONTHS
-        * claim.unit_value
+        * hour_value
         * attribution
         * claim.confidence
     )

@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -24,7 +25,12 @@ from knowflow.insights.models import (
     DetectorSnapshot,
     DuplicateCluster,
     HourlyCost,
+    HourlyCostChange,
+    RoiCost,
+    RoiIntangible,
     RoiStudy,
+    RoiTrainingAvoided,
+    RoiVersion,
 )
 from knowflow.library.models import Resource
 from knowflow.links import is_web_url
@@ -692,7 +698,7 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     session_ids = set(per_session)
     start = datetime.combine(study.period_start, time.min, tzinfo=UTC)
     claims = follow_up_claims(session_ids=session_ids, since=start, until=timezone.now())
-    lines += _follow_up_lines(study, claims or [], book)
+    lines += _follow_up_lines(study, claims or [])
     for item in study.training_avoided.all():
         lines.append(
             TraceLine(
@@ -728,12 +734,22 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     )
     assumptions = [
         f"Isolation: {study.get_isolation_method_display()} — {study.isolation_note}",
-        f"Share attributed to the sessions when a follow-up gives none: {study.attribution_share}.",
+        (
+            "Isolation by participants' estimates: each follow-up answer counts with the share "
+            "its respondent attributed to the session; an answer without one (given before "
+            "follow-ups asked) counts zero."
+            if follow_up_attribution(study) is None
+            else f"Share attributed to the sessions by the isolation method: "
+            f"{study.attribution_share}, for every follow-up answer."
+        ),
+        f"Hours saved are valued at {follow_up_hour_value(study)[1]} for every answer, never "
+        "at the respondent's unit cost: follow-ups are anonymous.",
         f"Extreme values: claims above {study.hours_saved_cap} hours saved a month are excluded.",
         "First-year benefits only: a monthly saving counts 12 months.",
         "No improvement data, no benefit: follow-ups without hours saved count zero.",
         f"Preparation: {study.preparation_ratio} hours per hour delivered, once per session and speaker.",
-        f"Loaded hourly cost: per org unit or office where set, else {study.default_hourly_cost}.",
+        "Loaded hourly cost of attendees' and speakers' time: per org unit or office where set, "
+        f"else {study.default_hourly_cost}.",
         "Intangibles are listed, never converted to money.",
     ]
     if claims is None:
@@ -755,28 +771,50 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     )
 
 
-def _follow_up_lines(study: RoiStudy, claims: list[dict], book: _CostBook) -> list[TraceLine]:
+def follow_up_hour_value(study: RoiStudy) -> tuple[Decimal, str]:
+    """The one value of an hour saved for every follow-up claim of a study, and its name.
+
+    Never a respondent's own unit or office cost: costs are set by enablers, and setting every
+    unit to 0 and one to 1 would turn a round's figure into that unit's answers."""
+    if study.unit_value is not None:
+        return study.unit_value, f"{roi.money(study.unit_value)}/h (the study's value of an hour)"
+    cost = study.default_hourly_cost
+    return cost, f"{roi.money(cost)}/h (the study's hourly cost)"
+
+
+def follow_up_attribution(study: RoiStudy) -> Decimal | None:
+    """The share applied to every claim, or None when each respondent's own share is used."""
+    if study.isolation_method == RoiStudy.Isolation.PARTICIPANT_ESTIMATE:
+        return None
+    return study.attribution_share
+
+
+def _follow_up_lines(study: RoiStudy, claims: list[dict]) -> list[TraceLine]:
     """The hours-saved benefit, one line per session and follow-up round, never per answer:
-    a follow-up is anonymous, and a line of one answer (with its respondent's unit as the
-    cost source) would show what one person said. Each claim is valued on its own (its
-    confidence, its unit's hourly cost, the cap); then the rounds are shown as the feedback
-    pages show a partition: a round with at least k claims, the others together in one line
-    of at least k, or with the smallest shown round when fewer."""
+    a follow-up is anonymous, and a line of one answer would show what one person said.
+
+    Each claim is valued with the same hour value (``follow_up_hour_value``), its confidence,
+    its attribution (``follow_up_attribution``) and the cap; the rounds come from the feedback
+    app with at least k hours answers each, and are shown as the feedback pages show a
+    partition: a round with at least k claims, the others together in one line of at least
+    k, or with the smallest shown round when fewer."""
     from knowflow.feedback.selectors import min_group, visible_cells
 
-    attribution = study.attribution_share
+    hour_value, hour_label = follow_up_hour_value(study)
+    attribution = follow_up_attribution(study)
     rounds: dict[str, dict] = {}
     for raw in claims:
-        rate, _source = book.of(raw.get("org_unit_id"), raw.get("office_id"))
         claim = roi.Claim(
             source=raw.get("source", "follow-up"),
             hours_saved_per_month=_decimal(raw.get("hours_saved_per_month")),
             confidence=_decimal(raw.get("confidence")),
             attribution=_decimal(raw.get("attribution")),
-            unit_value=study.unit_value if study.unit_value is not None else rate,
         )
         result = roi.claim_value(
-            claim=claim, study_attribution=attribution, cap=study.hours_saved_cap
+            claim=claim,
+            hour_value=hour_value,
+            study_attribution=attribution,
+            cap=study.hours_saved_cap,
         )
         entry = rounds.setdefault(
             claim.source, {"n": 0, "value": Decimal("0"), "excluded": defaultdict(int)}
@@ -792,10 +830,10 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict], book: _CostBook) -> li
     rest = sorted(source for source in rounds if source not in shown)
     if rest:
         groups.append((f"{len(rest)} session rounds together", rest))
-    unit_value = (
-        "the study's unit value"
-        if study.unit_value is not None
-        else ("the loaded hourly cost of each respondent's org unit or office")
+    share = (
+        "its share attributed to the session"
+        if attribution is None
+        else f"{attribution} attributed"
     )
     lines = []
     for label, sources in groups:
@@ -807,8 +845,8 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict], book: _CostBook) -> li
                 excluded[reason] += count
         counted = n - sum(excluded.values())
         quantity = (
-            f"{counted} of {n} answers: each one's hours saved a month × 12 × {unit_value} × "
-            f"{attribution} attributed × its confidence"
+            f"{counted} of {n} answers: each one's hours saved a month × 12 × {hour_label} × "
+            f"{share} × its confidence"
         )
         if excluded:
             quantity += "; not counted: " + ", ".join(
@@ -830,7 +868,7 @@ def _decimal(value: object) -> Decimal | None:
 def hourly_cost_list(*, viewer: Person) -> list[HourlyCost]:
     _require_viewer(viewer)
     return list(
-        HourlyCost.objects.select_related("org_unit", "office").order_by(
+        HourlyCost.objects.select_related("org_unit", "office", "set_by").order_by(
             "org_unit__name", "office__name"
         )
     )
@@ -844,14 +882,158 @@ def roi_study_list(*, viewer: Person) -> list[RoiStudy]:
 def roi_study_get(*, viewer: Person, study_id: int) -> RoiStudy:
     _require_viewer(viewer)
     study = (
-        RoiStudy.objects.select_related("circle")
-        .prefetch_related("costs", "training_avoided", "intangibles")
+        RoiStudy.objects.select_related("circle", "created_by")
+        .prefetch_related(
+            Prefetch("costs", queryset=RoiCost.objects.select_related("added_by")),
+            Prefetch(
+                "training_avoided", queryset=RoiTrainingAvoided.objects.select_related("added_by")
+            ),
+            Prefetch("intangibles", queryset=RoiIntangible.objects.select_related("added_by")),
+            Prefetch("versions", queryset=RoiVersion.objects.select_related("frozen_by")),
+        )
         .filter(pk=study_id)
         .first()
     )
     if study is None:
         raise NotFound(f"There is no ROI study with id {study_id}.")
     return study
+
+
+def _who(person: Person | None) -> str:
+    return person.display_name if person is not None else "unknown"
+
+
+def _when(moment: datetime | None) -> str | None:
+    """To the minute, in UTC, with the zone: what a printed report shows."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment is not None else None
+
+
+def roi_study_inputs(study: RoiStudy) -> dict:
+    """The study's settings and hand-entered inputs, each with who entered it and when, as
+    plain JSON (the inputs a frozen version keeps). ``study`` comes from ``roi_study_get``."""
+    return {
+        "title": study.title,
+        "scope": study.get_scope_display(),
+        "circle": study.circle.name if study.circle else None,
+        "period_start": study.period_start.isoformat(),
+        "period_end": study.period_end.isoformat(),
+        "isolation_method": study.get_isolation_method_display(),
+        "isolation_note": study.isolation_note,
+        "attribution_share": str(study.attribution_share),
+        "hours_saved_cap": str(study.hours_saved_cap),
+        "unit_value": None if study.unit_value is None else str(study.unit_value),
+        "default_hourly_cost": str(study.default_hourly_cost),
+        "preparation_ratio": str(study.preparation_ratio),
+        "organiser_hours": str(study.organiser_hours),
+        "assumptions": study.assumptions,
+        "created_by": _who(study.created_by),
+        "created_at": _when(study.created_at),
+        "entered": [
+            {"what": what, "added_by": _who(row.added_by), "added_at": _when(row.added_at)}
+            for what, row in _entered(study)
+        ],
+    }
+
+
+def _entered(study: RoiStudy) -> list[tuple[str, Any]]:
+    """Every hand-entered input of a study with the words that describe it."""
+    rows: list[tuple[str, Any]] = []
+    rows += [
+        (
+            f"Cost ({c.get_kind_display().lower()}): {c.label}, {c.amount}"
+            + (f" — source: {c.source}" if c.source else ""),
+            c,
+        )
+        for c in study.costs.all()
+    ]
+    rows += [
+        (
+            f"Training avoided: {t.course}, {t.people} people × {t.price}"
+            + (f" — source: {t.source}" if t.source else ""),
+            t,
+        )
+        for t in study.training_avoided.all()
+    ]
+    rows += [(f"Intangible: {i.text}", i) for i in study.intangibles.all()]
+    return rows
+
+
+def roi_result_figures(result: RoiResult) -> dict:
+    """A study's figures as plain JSON strings, exactly as the pages show them."""
+
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "costs": str(result.costs),
+        "benefits": str(result.benefits),
+        "benefit_cost_ratio": text(result.bcr),
+        "roi_percent": text(result.roi_percent),
+        "lines": [
+            {
+                "section": line.section,
+                "item": line.item,
+                "quantity": line.quantity,
+                "value": str(line.value),
+                "source": line.source,
+            }
+            for line in result.lines
+        ],
+        "intangibles": list(result.intangibles),
+        "assumptions": list(result.assumptions),
+    }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime | None
+    who: str
+    what: str
+    version: int | None = None  # the version frozen, for a link
+
+
+def roi_study_history(*, viewer: Person, study: RoiStudy) -> list[HistoryEntry]:
+    """What happened to a study, newest first: created, each input entered, each hourly cost
+    set since (they price attendees' and speakers' time in every study), each version frozen.
+    Inputs entered before their time was recorded come last, undated. ``study`` comes from
+    ``roi_study_get``; the hourly cost changes are one more query."""
+    _require_viewer(viewer)
+    entries = [HistoryEntry(study.created_at, _who(study.created_by), "Created the study")]
+    entries += [
+        HistoryEntry(row.added_at, _who(row.added_by), f"Added {what[0].lower()}{what[1:]}")
+        for what, row in _entered(study)
+    ]
+    entries += [
+        HistoryEntry(
+            change.changed_at,
+            _who(change.changed_by),
+            f"Set the hourly cost of {change.subject} to {change.amount}"
+            + (f" (was {change.previous})" if change.previous is not None else "")
+            + " — for attendees' and speakers' time in every study",
+        )
+        for change in HourlyCostChange.objects.filter(changed_at__gte=study.created_at)
+        .select_related("changed_by")
+        .order_by()
+    ]
+    entries += [
+        HistoryEntry(
+            v.frozen_at,
+            _who(v.frozen_by),
+            f"Froze version {v.number}" + (f": {v.note}" if v.note else ""),
+            v.number,
+        )
+        for v in study.versions.all()
+    ]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(entries, key=lambda e: e.at or oldest, reverse=True)
+
+
+def roi_version_get(*, viewer: Person, study: RoiStudy, number: int) -> RoiVersion:
+    _require_viewer(viewer)
+    version = next((v for v in study.versions.all() if v.number == number), None)
+    if version is None:
+        raise NotFound(f"This study has no version {number}.")
+    return version
 
 
 def attendance_modes() -> list[str]:

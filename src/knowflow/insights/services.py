@@ -1,5 +1,6 @@
 """Everything that changes insights state: duplicate detection and decisions, rollups, hourly
-costs, ROI studies. Keyword-only, typed, one use case each, transactional."""
+costs, ROI studies and their frozen versions. Keyword-only, typed, one use case each,
+transactional. Every hand-entered ROI input records who entered it and when."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ from knowflow.insights.models import (
     DetectorSnapshot,
     DuplicateCluster,
     HourlyCost,
+    HourlyCostChange,
     RoiCost,
     RoiIntangible,
     RoiStudy,
     RoiTrainingAvoided,
+    RoiVersion,
 )
 from knowflow.library.models import Resource
 
@@ -258,9 +261,26 @@ def hourly_cost_set(
     if amount < 0:
         raise DomainError("An hourly cost cannot be negative.", field="amount")
     lookup = {"org_unit": org_unit} if org_unit else {"office": office}
-    cost, _ = HourlyCost.objects.update_or_create(
-        **lookup, defaults={"amount": amount, "source": source}
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        previous = (
+            HourlyCost.objects.select_for_update()
+            .filter(**lookup)
+            .values_list("amount", flat=True)
+            .first()
+        )
+        cost, _ = HourlyCost.objects.update_or_create(
+            **lookup,
+            defaults={"amount": amount, "source": source, "set_by": actor, "set_at": now},
+        )
+        HourlyCostChange.objects.create(
+            subject=f"org unit {org_unit.name}" if org_unit else f"office {office.name}",
+            amount=amount,
+            previous=previous,
+            source=source,
+            changed_by=actor,
+            changed_at=now,
+        )
     return cost
 
 
@@ -346,7 +366,13 @@ def roi_cost_add(
     if not label.strip():
         raise DomainError("Say what the cost is for.", field="label")
     return RoiCost.objects.create(
-        study=study, label=label.strip(), amount=amount, kind=kind, source=source
+        study=study,
+        label=label.strip(),
+        amount=amount,
+        kind=kind,
+        source=source,
+        added_by=actor,
+        added_at=timezone.now(),
     )
 
 
@@ -362,7 +388,13 @@ def roi_training_avoided_add(
     if not course.strip():
         raise DomainError("Name the course that was avoided.", field="course")
     return RoiTrainingAvoided.objects.create(
-        study=study, course=course.strip(), price=price, people=people, source=source
+        study=study,
+        course=course.strip(),
+        price=price,
+        people=people,
+        source=source,
+        added_by=actor,
+        added_at=timezone.now(),
     )
 
 
@@ -373,4 +405,35 @@ def roi_intangible_add(*, study: RoiStudy, actor: Person, text: str) -> RoiIntan
         raise DomainError("Describe the intangible benefit.", field="text")
     if study.intangibles.filter(text=text.strip()).exists():
         raise Conflict("This intangible is already listed.", field="text")
-    return RoiIntangible.objects.create(study=study, text=text.strip())
+    return RoiIntangible.objects.create(
+        study=study, text=text.strip(), added_by=actor, added_at=timezone.now()
+    )
+
+
+def roi_version_freeze(*, study: RoiStudy, actor: Person, note: str = "") -> RoiVersion:
+    """Freeze the study as it reads now: the next version number, the study's settings and
+    hand-entered inputs (with who entered each and when) and every figure with its trace.
+
+    The version never changes afterwards (``RoiVersion`` refuses); later inputs, answers and
+    costs change the live study and the next version only. The study row is locked so two
+    enablers freezing at once get two numbers, not one error.
+    """
+    if not permissions.can_manage_roi(actor=actor):
+        raise Forbidden("Only enablers freeze ROI studies.")
+    note = note.strip()
+    if len(note) > 300:
+        raise DomainError("Keep the note under 300 characters.", field="note")
+    with transaction.atomic():
+        locked = RoiStudy.objects.select_for_update().get(pk=study.pk)
+        study = selectors.roi_study_get(viewer=actor, study_id=locked.pk)
+        result = selectors.roi_study_result(viewer=actor, study=study)
+        last = study.versions.order_by("-number").values_list("number", flat=True).first()
+        return RoiVersion.objects.create(
+            study=study,
+            number=(last or 0) + 1,
+            frozen_at=timezone.now(),
+            frozen_by=actor,
+            note=note,
+            inputs=selectors.roi_study_inputs(study),
+            figures=selectors.roi_result_figures(result),
+        )

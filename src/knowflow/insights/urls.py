@@ -20,4 +20,6 @@ urlpatterns = [
     path("roi/<int:study_id>/trace/", views.roi_trace, name="roi_trace"),
     path("roi/<int:study_id>.csv", views.roi_csv, name="roi_csv"),
     path("roi/<int:study_id>/add/<str:what>/", views.roi_add, name="roi_add"),
+    path("roi/<int:study_id>/versions/", views.roi_freeze, name="roi_freeze"),
+    path("roi/<int:study_id>/versions/<int:number>/", views.roi_version, name="roi_version"),
 ]

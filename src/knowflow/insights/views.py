@@ -23,6 +23,7 @@ from knowflow.insights.forms import (
     RoiIntangibleForm,
     RoiStudyForm,
     RoiTrainingForm,
+    RoiVersionForm,
 )
 from knowflow.insights.models import DuplicateCluster
 from knowflow.library.models import Resource
@@ -407,12 +408,36 @@ def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
         "insights/roi_report.html",
         {
             "r": result,
+            "versions": list(study.versions.all()),
+            "history": selectors.roi_study_history(viewer=request.viewer, study=study),
             "cost_form": RoiCostForm(),
             "training_form": RoiTrainingForm(),
             "intangible_form": RoiIntangibleForm(),
+            "version_form": RoiVersionForm(),
             "can_manage": permissions.can_manage_roi(actor=request.viewer),
         },
     )
+
+
+@require_POST
+@refusals
+def roi_freeze(request: HttpRequest, study_id: int) -> HttpResponse:
+    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    form = RoiVersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
+        return redirect("insights:roi_report", study_id=study.pk)
+    version = services.roi_version_freeze(study=study, actor=request.viewer, **form.cleaned_data)
+    messages.success(request, f"Version {version.number} frozen: its figures will not change.")
+    return redirect("insights:roi_version", study_id=study.pk, number=version.number)
+
+
+@refusals
+def roi_version(request: HttpRequest, study_id: int, number: int) -> HttpResponse:
+    """A frozen version, laid out to be printed: its stored inputs and figures only."""
+    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    version = selectors.roi_version_get(viewer=request.viewer, study=study, number=number)
+    return render(request, "insights/roi_version.html", {"study": study, "v": version})
 
 
 @refusals

@@ -141,7 +141,7 @@ class QuestionResultOut(Schema):
     type: str
     kirkpatrick: int
     ltem: str
-    answered: int
+    answered: int | None  # null when fewer than k answered the question
     distribution: list[OptionResultOut]
     comments: list[str]
     themes: list[ThemeOut]
@@ -151,7 +151,7 @@ class KindResultOut(Schema):
     kind: str
     anonymous: bool
     asked: int
-    answered: int
+    answered: int | None  # null below the minimum group
     responses: int | None
     visible: bool
     note: str

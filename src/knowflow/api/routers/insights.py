@@ -11,13 +11,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema
 
-from knowflow.accounts.models import Office, OrgUnit
+from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
 from knowflow.circles.models import Circle
 from knowflow.events.models import Session
 from knowflow.insights import selectors, services
-from knowflow.insights.models import DuplicateCluster, RoiStudy
+from knowflow.insights.models import DuplicateCluster, FrozenVersion, RoiStudy, RoiVersion
 from knowflow.library.models import Resource
 
 router = Router(tags=["insights"])
@@ -191,7 +191,20 @@ class RoiStudyIn(Schema):
     assumptions: str = ""
 
 
-def _study_out(result: selectors.RoiResult) -> dict:
+def _version_out(study: RoiStudy, version: RoiVersion) -> dict:
+    return {
+        "study_id": study.pk,
+        "number": version.number,
+        "frozen_at": version.frozen_at.isoformat(),
+        "frozen_by": version.frozen_by.display_name if version.frozen_by else None,
+        "note": version.note,
+        "url": reverse("insights:roi_version", args=[study.pk, version.number]),
+        "inputs": version.inputs,
+        "figures": version.figures,
+    }
+
+
+def _study_out(result: selectors.RoiResult, viewer_person: Person) -> dict:
     s = result.study
     return {
         "id": s.pk,
@@ -218,6 +231,28 @@ def _study_out(result: selectors.RoiResult) -> dict:
         ],
         "intangibles": result.intangibles,
         "assumptions": result.assumptions,
+        "entered": selectors.roi_study_inputs(s)["entered"],
+        "versions": [
+            {
+                "number": v.number,
+                "frozen_at": v.frozen_at.isoformat(),
+                "frozen_by": v.frozen_by.display_name if v.frozen_by else None,
+                "note": v.note,
+                "benefits": v.figures["benefits"],
+                "costs": v.figures["costs"],
+                "roi_percent": v.figures["roi_percent"],
+            }
+            for v in s.versions.all()
+        ],
+        "history": [
+            {
+                "at": None if h.at is None else h.at.isoformat(),
+                "who": h.who,
+                "what": h.what,
+                "version": h.version,
+            }
+            for h in selectors.roi_study_history(viewer=viewer_person, study=s)
+        ],
     }
 
 
@@ -242,13 +277,50 @@ def roi_create(request: HttpRequest, payload: RoiStudyIn) -> tuple[int, dict]:
     circle = fetch(Circle, circle_id, what="circle", field="circle_id") if circle_id else None
     study = services.roi_study_create(actor=viewer(request), circle=circle, **data)
     study = selectors.roi_study_get(viewer=viewer(request), study_id=study.pk)
-    return 201, _study_out(selectors.roi_study_result(viewer=viewer(request), study=study))
+    return 201, _study_out(
+        selectors.roi_study_result(viewer=viewer(request), study=study), viewer(request)
+    )
 
 
 @router.get("/roi/{study_id}", response=dict)
 def roi_get(request: HttpRequest, study_id: int) -> dict:
     study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
-    return _study_out(selectors.roi_study_result(viewer=viewer(request), study=study))
+    return _study_out(
+        selectors.roi_study_result(viewer=viewer(request), study=study), viewer(request)
+    )
+
+
+class RoiVersionIn(Schema):
+    note: str = ""
+
+
+@router.post("/roi/{study_id}/versions", response={201: dict})
+def roi_version_freeze(
+    request: HttpRequest, study_id: int, payload: RoiVersionIn
+) -> tuple[int, dict]:
+    """Freeze the study as it reads now; the version never changes afterwards."""
+    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
+    version = services.roi_version_freeze(study=study, actor=viewer(request), note=payload.note)
+    return 201, _version_out(study, version)
+
+
+@router.get("/roi/{study_id}/versions/{number}", response=dict)
+def roi_version_get(request: HttpRequest, study_id: int, number: int) -> dict:
+    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
+    return _version_out(
+        study, selectors.roi_version_get(viewer=viewer(request), study=study, number=number)
+    )
+
+
+@router.api_operation(["PUT", "PATCH", "DELETE"], "/roi/{study_id}/versions/{number}")
+def roi_version_change(request: HttpRequest, study_id: int, number: int) -> None:
+    """Refused, always: a frozen version never changes (409 with the reason)."""
+    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
+    version = selectors.roi_version_get(viewer=viewer(request), study=study, number=number)
+    raise FrozenVersion(
+        f"Version {version.number} is frozen and never changes; freeze a new version to "
+        "record new figures."
+    )
 
 
 class HourlyCostIn(Schema):

@@ -6,7 +6,7 @@ perception (3A).
 The tag is our reading of what an answer is worth, not part of the question a person answered:
 the text, options and standards stay as they were, so the answers keep their meaning, and the
 evidence figures read the corrected tags from now on (the dashboard's stored rollups are
-dropped by insights' `0003_recompute_evidence_rollups`).
+dropped by insights' `0004_recompute_evidence_rollups`).
 """
 
 from django.db import migrations
@@ -20,7 +20,7 @@ def retag(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("feedback", "0005_session_tally")]
+    dependencies = [("feedback", "0006_follow_ups_ask_attribution")]
 
     # Not reversible into the old tags: they were the mistake.
     operations = [migrations.RunPython(retag, migrations.RunPython.noop)]

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_alter_person_role'),
-        ('feedback', '0006_self_reports_are_learner_perception'),
+        ('feedback', '0007_self_reports_are_learner_perception'),
     ]
 
     operations = [

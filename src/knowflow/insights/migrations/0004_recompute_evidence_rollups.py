@@ -12,8 +12,8 @@ def drop_rollups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0002_duplicates_with_resources"),
-        ("feedback", "0006_self_reports_are_learner_perception"),
+        ("insights", "0003_roi_versions_and_input_authors"),
+        ("feedback", "0007_self_reports_are_learner_perception"),
     ]
 
     operations = [migrations.RunPython(drop_rollups, migrations.RunPython.noop)]
