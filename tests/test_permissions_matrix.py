@@ -619,4 +619,3 @@ def test_matrix_covers_every_role_and_action() -> None:
     assert len(cells("api")) == 12 * 6
     assert len(read_cells("page")) == 9 * 6
     assert len(read_cells("api")) == 6 * 6
-
