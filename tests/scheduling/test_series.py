@@ -105,11 +105,11 @@ def test_fair_series_of_a_year_for_400_people_stops_at_its_time_limit_with_a_fai
         weeks=52,
         granularity_min=15,
         duration_min=60,
-        time_limit=0.3,
+        time_limit=1.0,
     )
     elapsed = time.monotonic() - began
 
-    assert elapsed < 3.0
+    assert elapsed < 5.0
     assert len(plan.starts) == 52
     # Better than every week at its best start, which leaves a region out of hours all year.
     assert plan.max_burden < 1.0
