@@ -275,7 +275,7 @@ def test_import_refuses_a_database_that_already_has_an_organisation(tmp_path: Pa
         call_command("import_org", str(tmp_path / "org.zip"))
 
     assert refused.value.args[0] == (
-        "The database already holds an organisation (1 users): import into an empty database."
+        "The database already holds an organisation (1 user): import into an empty database."
     )
     assert list(Person.objects.values_list("display_name", flat=True)) == ["Ada"]
 

@@ -149,9 +149,10 @@ def _check_empty() -> None:
             rows = rows.exclude(**seeded)
         count = rows.count()
         if count:
+            name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
             raise ImportRefused(
-                "The database already holds an organisation "
-                f"({count} {model._meta.verbose_name_plural}): import into an empty database."
+                f"The database already holds an organisation ({count} {name}): import into an "
+                "empty database."
             )
 
 

@@ -46,9 +46,12 @@ class Command(BaseCommand):
                     progress=sys.stderr.isatty(),
                 )
                 if target is None:
+                    stream = getattr(self.stdout._out, "buffer", None)
+                    if stream is None:
+                        raise CommandError("Standard output takes no bytes here: give a FILE.")
                     out.seek(0)
-                    shutil.copyfileobj(out, sys.stdout.buffer)
-                    sys.stdout.buffer.flush()
+                    shutil.copyfileobj(out, stream)
+                    stream.flush()
             if target is not None:
                 os.chmod(temporary, 0o600)  # it holds everyone's data
                 os.replace(temporary, target)
