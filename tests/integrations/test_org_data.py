@@ -42,7 +42,7 @@ from knowflow.integrations.org_data.scope import (
 from knowflow.integrations.services import calendar_feed_token_regenerate
 from knowflow.library import services as library
 from knowflow.library.models import SearchDocument
-from tests.factories import PASSWORD, make_person
+from tests.factories import PASSWORD, make_circle, make_person
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -231,10 +231,29 @@ def test_export_with_credentials_lets_people_sign_in_after_import(
         assert make_person().pk > person.pk
 
 
+def _twin_person(document: dict[str, Any]) -> None:
+    """Two people with one slug: refused when the row is written."""
+    people = next(b for b in document["models"] if b["model"] == "accounts.Person")
+    twin = json.loads(json.dumps(people["rows"][0]))
+    twin["pk"] += 1000
+    twin["fields"]["user"] = None
+    people["rows"].append(twin)
+
+
+def _dangling_membership(document: dict[str, Any]) -> None:
+    """A membership of a circle the file does not hold: refused only at the commit."""
+    block = next(b for b in document["models"] if b["model"] == "circles.Membership")
+    block["rows"][0]["fields"]["circle"] = 999_999
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_failing_import_leaves_no_row_and_no_file(tmp_path: Path, settings: Any) -> None:
+@pytest.mark.parametrize("damage", [_twin_person, _dangling_membership])
+def test_a_failing_import_leaves_no_row_and_no_file(
+    tmp_path: Path, settings: Any, damage: Any
+) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     enabler = make_person(role="enabler")
+    make_circle(champions=[enabler])
     deck = library.resource_create(
         actor=enabler,
         kind="slides",
@@ -243,12 +262,7 @@ def test_a_failing_import_leaves_no_row_and_no_file(tmp_path: Path, settings: An
     )
     good = _export(tmp_path / "org.zip")
     document = _document(good)
-    # Two people with one slug: the database refuses it only when the rows are written.
-    people = next(b for b in document["models"] if b["model"] == "accounts.Person")
-    twin = json.loads(json.dumps(people["rows"][0]))
-    twin["pk"] += 1000
-    twin["fields"]["user"] = None
-    people["rows"].append(twin)
+    damage(document)
     broken = tmp_path / "broken.zip"
     with zipfile.ZipFile(broken, "w") as zipped, zipfile.ZipFile(io.BytesIO(good)) as source:
         zipped.writestr("data.json", json.dumps(document))
@@ -264,6 +278,55 @@ def test_a_failing_import_leaves_no_row_and_no_file(tmp_path: Path, settings: An
     assert Person.objects.count() == 0
     assert SurveyTemplate.objects.count() == templates
     assert sorted(p for p in (tmp_path / "new-media").rglob("*") if p.is_file()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_refuses_a_storage_that_already_holds_a_file(tmp_path: Path, settings: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    enabler = make_person(role="enabler")
+    deck = library.resource_create(
+        actor=enabler,
+        kind="slides",
+        title="Deck",
+        upload=SimpleUploadedFile("deck.pdf", PDF_BYTES, content_type="application/pdf"),
+    )
+    _export(tmp_path / "org.zip")
+    _empty_database()
+    (tmp_path / "media" / deck.file.name).write_bytes(b"someone else's file")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_org", str(tmp_path / "org.zip"))
+
+    assert refused.value.args[0] == (
+        f"The file storage already holds '{deck.file.name}': import into an empty storage "
+        "(a new KNOWFLOW_DATA_DIR, or an empty bucket)."
+    )
+    assert Person.objects.count() == 0
+    assert (tmp_path / "media" / deck.file.name).read_bytes() == b"someone else's file"
+
+
+@pytest.mark.django_db
+def test_export_names_a_file_the_storage_lost_and_keeps_its_row(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    deck = library.resource_create(
+        actor=make_person(role="enabler"),
+        kind="slides",
+        title="Deck",
+        upload=SimpleUploadedFile("deck.pdf", PDF_BYTES, content_type="application/pdf"),
+    )
+    deck.file.storage.delete(deck.file.name)
+    errors = io.StringIO()
+
+    call_command("export_org", str(tmp_path / "org.zip"), stderr=errors)
+
+    assert (
+        errors.getvalue().splitlines()[0] == f"Not in the file storage, left out: {deck.file.name}"
+    )
+    data = (tmp_path / "org.zip").read_bytes()
+    assert [r["fields"]["file"] for r in _blocks(data)["library.Resource"]] == [deck.file.name]
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == ["data.json"]
 
 
 @pytest.mark.django_db
