@@ -378,3 +378,17 @@ def test_import_refuses_a_bad_file_with_a_clear_message(
 
     assert refused.value.args[0] == f"{path} {message}"
     assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_export_without_file_writes_the_same_archive_to_standard_output(tmp_path: Path) -> None:
+    make_person(name="Ada")
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="utf-8")
+
+    call_command("export_org", stdout=stdout)
+
+    assert raw.getvalue() == _export(tmp_path / "org.zip")
+    with pytest.raises(CommandError) as refused:
+        call_command("export_org", stdout=io.StringIO())
+    assert refused.value.args[0] == "Standard output takes no bytes here: give a FILE."
