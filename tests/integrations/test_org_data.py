@@ -392,3 +392,9 @@ def test_export_without_file_writes_the_same_archive_to_standard_output(tmp_path
     with pytest.raises(CommandError) as refused:
         call_command("export_org", stdout=io.StringIO())
     assert refused.value.args[0] == "Standard output takes no bytes here: give a FILE."
+
+
+def test_a_model_neither_exported_nor_named_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(NOT_EXPORTED, "auth.Permission")
+
+    assert unclassified_models() == ["auth.Permission"]
