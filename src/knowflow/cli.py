@@ -3,7 +3,8 @@
 knowflow serve [--bind 127.0.0.1:8000] [--workers 2]   production server (gunicorn)
 knowflow worker                                          background tasks and email delivery
 knowflow demo [--size small|large] [--seed N]            load the demo organisation
-knowflow export [FILE]  /  knowflow import FILE          the whole organisation as JSON
+knowflow export [FILE] [--include-credentials]           the whole organisation as a .zip
+knowflow import FILE                                     load an export into an empty database
 knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
 knowflow <any manage.py command>                         migrate, createsuperuser, check …
 """

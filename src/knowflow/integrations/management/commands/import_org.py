@@ -14,11 +14,18 @@ class Command(BaseCommand):
     help = "Import an organisation export (from `knowflow export`) into an empty database."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="A file written by `knowflow export`.")
+        parser.add_argument("file", help="A .zip archive written by `knowflow export`.")
 
     def handle(self, *args: object, file: str, **options: object) -> None:
         try:
-            counts = organisation_import(path=Path(file), progress=sys.stderr.isatty())
+            summary = organisation_import(path=Path(file), progress=sys.stderr.isatty())
         except ImportRefused as error:
             raise CommandError(error.message) from error
-        self.stderr.write(f"Imported {sum(counts.values())} rows from {file}.")
+        self.stderr.write(
+            f"Imported {sum(summary.rows.values())} rows and {summary.files} files from {file}."
+        )
+        if not summary.include_credentials:
+            self.stderr.write(
+                "The export held no credentials: nobody can sign in with a password yet. Set "
+                "one with `knowflow changepassword USERNAME` (an admin first)."
+            )
