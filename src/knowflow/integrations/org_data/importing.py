@@ -27,7 +27,6 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 
 from knowflow.errors import DomainError
-from knowflow.links import WebURLField, is_web_url
 from knowflow.integrations.org_data import archive
 from knowflow.integrations.org_data.scope import (
     DERIVED,
@@ -35,6 +34,7 @@ from knowflow.integrations.org_data.scope import (
     exported_models,
     file_storage,
 )
+from knowflow.links import WebURLField, is_web_url
 
 
 class ImportRefused(DomainError):
