@@ -257,7 +257,10 @@ def test_the_add_page_before_a_time_is_typed_lists_rooms_and_says_how_to_check(
         "Type the time, then press “Check rooms for this time”: the rooms free then and large "
         "enough come first."
     )
-    assert '<button>Schedule</button> <button name="check_rooms" value="1">Check rooms for this time</button>' in text
+    assert (
+        '<button>Schedule</button> <button name="check_rooms" value="1">Check rooms for this time</button>'
+        in text
+    )
 
 
 def test_a_cancelled_date_no_longer_holds_its_room(lisbon_setup: dict) -> None:

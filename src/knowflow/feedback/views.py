@@ -4,7 +4,6 @@ the survey templates. Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date, datetime, time
 
@@ -15,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from knowflow import csvsafe
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, Forbidden, NotFound
@@ -148,7 +148,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
         return _error_page(request, error)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="feedback-{summary.session.slug}.csv"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(
         [
             "survey",
