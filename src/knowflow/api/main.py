@@ -7,8 +7,13 @@ Errors are mapped here, in one place: a domain error becomes its 4xx with ``deta
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -24,6 +29,34 @@ from knowflow.api.routers import (
 )
 from knowflow.errors import DomainError
 
+
+def docs_for_signed_in_people(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs page and the OpenAPI document, behind ``KNOWFLOW_API_DOCS_PUBLIC``: when it is
+    off, only a signed-in person (browser session or personal token) reads them. The setting is
+    read per request, not when the URLs are built, so a deployment can change it by restart
+    alone and tests can override it."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        allowed = (
+            settings.KNOWFLOW_API_DOCS_PUBLIC
+            or request.user.is_authenticated
+            or TokenAuth()(request) is not None
+        )
+        if allowed:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            return JsonResponse(
+                {
+                    "detail": "Sign in, or send 'Authorization: Bearer <token>', to read the API document."
+                },
+                status=401,
+            )
+        return redirect_to_login(request.get_full_path())
+
+    return guarded
+
+
 api = NinjaAPI(
     title="Knowflow API",
     version="1",
@@ -31,6 +64,7 @@ api = NinjaAPI(
     "Authenticate with a personal token from your profile page: `Authorization: Bearer kf_…`.",
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
+    docs_decorator=docs_for_signed_in_people,
 )
 
 
