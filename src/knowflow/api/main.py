@@ -13,6 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -27,6 +29,7 @@ from knowflow.api.routers import (
     sessions,
     topics,
 )
+from knowflow.api.schemas import Message
 from knowflow.errors import DomainError
 
 
@@ -57,7 +60,50 @@ def docs_for_signed_in_people(view: Callable[..., HttpResponse]) -> Callable[...
     return guarded
 
 
-api = NinjaAPI(
+# --- declared error statuses -------------------------------------------------------------
+# Every error the API answers comes from the handlers below, never from a view's return value,
+# so ninja cannot see them. The document says what each operation may answer, by what it takes:
+# a clear contract for clients, and what the schemathesis test (tests/api/test_fuzz.py) checks.
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+ERROR_DESCRIPTIONS = {
+    400: "The request cannot be carried out (the message says why).",
+    401: "Authentication required.",
+    403: "You may not do this (the message says who may).",
+    404: "No such object, or not one you may see.",
+    409: "Conflicts with the current state (a booked room, a full date, a closed survey).",
+    413: "The request body is too large.",
+    422: "Invalid input; `field` names the first field concerned.",
+    429: "Too many requests; try again later.",
+}
+
+
+def declared_error_statuses(*, method: str, operation: dict) -> list[int]:
+    """The error statuses an operation may answer, from what it takes and who may call it."""
+    statuses = {400, 403, 404}
+    if operation.get("security"):
+        statuses |= {401, 429}
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.add(422)
+    if method in WRITE_METHODS:
+        statuses |= {409, 413, 422}
+    return sorted(statuses)
+
+
+class KnowflowAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        document = super().get_openapi_schema(**kwargs)
+        error = {"application/json": {"schema": Message.model_json_schema()}}
+        for path_item in document["paths"].values():
+            for method, operation in path_item.items():
+                responses = operation.setdefault("responses", {})
+                for status in declared_error_statuses(method=method, operation=operation):
+                    responses.setdefault(
+                        status, {"description": ERROR_DESCRIPTIONS[status], "content": error}
+                    )
+        return document
+
+
+api = KnowflowAPI(
     title="Knowflow API",
     version="1",
     description="Sessions, occurrences, registrations, circles, topics and people. "
@@ -107,6 +153,31 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
             f"(line {cause.lineno}, column {cause.colno})."
         )
     return api.create_response(request, {"detail": detail, "field": None}, status=error.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; without this handler the
+    # refusal surfaced as a server error. (File uploads have their own limit and message.)
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000
+    return api.create_response(
+        request,
+        {"detail": f"The request body is larger than {limit_mb:g} MB.", "field": None},
+        status=413,
+    )
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, error: Exception) -> HttpResponse:
+    # The safety net behind the bounded types of api/schemas.py: a number or date that passed
+    # validation but overflows later (date arithmetic, a 64-bit column, a numeric precision)
+    # is the client's input, not a server fault.
+    return api.create_response(
+        request,
+        {"detail": "A number or date in the request is out of range.", "field": None},
+        status=422,
+    )
 
 
 @api.exception_handler(AuthenticationError)

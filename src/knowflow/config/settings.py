@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "knowflow.accounts.middleware.ViewerTimezoneMiddleware",
+    "knowflow.web.errors.OutOfRangeInputMiddleware",
 ]
 
 ROOT_URLCONF = "knowflow.config.urls"

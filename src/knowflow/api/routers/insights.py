@@ -4,7 +4,6 @@ Same selectors and services as the pages, so the permissions and figures are the
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from django.http import HttpRequest
@@ -14,6 +13,7 @@ from ninja import Query, Router, Schema
 from knowflow.accounts.models import Office, OrgUnit
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
+from knowflow.api.schemas import BoundedDate, DatabaseInt
 from knowflow.circles.models import Circle
 from knowflow.events.models import Session
 from knowflow.insights import selectors, services
@@ -25,8 +25,8 @@ router = Router(tags=["insights"])
 
 class PeriodQuery(Schema):
     period: str = ""
-    start: date | None = None
-    end: date | None = None
+    start: BoundedDate | None = None
+    end: BoundedDate | None = None
 
 
 def _board(request: HttpRequest, query: PeriodQuery) -> selectors.Dashboard:
@@ -126,13 +126,13 @@ def duplicate_list(request: HttpRequest, status: str = "") -> list[dict]:
 
 class DecisionIn(Schema):
     status: str
-    merged_into: int | None = None  # a session of the cluster
-    merged_into_resource: int | None = None  # or a resource of the cluster
+    merged_into: DatabaseInt | None = None  # a session of the cluster
+    merged_into_resource: DatabaseInt | None = None  # or a resource of the cluster
     note: str = ""
 
 
 @router.post("/duplicates/{cluster_id}/decision", response=dict)
-def duplicate_decide(request: HttpRequest, cluster_id: int, payload: DecisionIn) -> dict:
+def duplicate_decide(request: HttpRequest, cluster_id: DatabaseInt, payload: DecisionIn) -> dict:
     cluster = fetch(DuplicateCluster, cluster_id, what="duplicate cluster")
     merged_into = (
         fetch(Session, payload.merged_into, what="session", field="merged_into")
@@ -176,13 +176,13 @@ def already_taught(request: HttpRequest, title: str, abstract: str = "") -> list
 
 class RoiStudyIn(Schema):
     title: str
-    period_start: date
-    period_end: date
+    period_start: BoundedDate
+    period_end: BoundedDate
     isolation_method: str
     isolation_note: str
     default_hourly_cost: Decimal
     scope: str = RoiStudy.Scope.PROGRAMME
-    circle_id: int | None = None
+    circle_id: DatabaseInt | None = None
     attribution_share: Decimal = Decimal("1")
     hours_saved_cap: Decimal = Decimal("40")
     unit_value: Decimal | None = None
@@ -246,15 +246,15 @@ def roi_create(request: HttpRequest, payload: RoiStudyIn) -> tuple[int, dict]:
 
 
 @router.get("/roi/{study_id}", response=dict)
-def roi_get(request: HttpRequest, study_id: int) -> dict:
+def roi_get(request: HttpRequest, study_id: DatabaseInt) -> dict:
     study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
     return _study_out(selectors.roi_study_result(viewer=viewer(request), study=study))
 
 
 class HourlyCostIn(Schema):
     amount: Decimal
-    org_unit_id: int | None = None
-    office_id: int | None = None
+    org_unit_id: DatabaseInt | None = None
+    office_id: DatabaseInt | None = None
     source: str = ""
 
 
