@@ -159,7 +159,7 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 def on_body_too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
     # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; without this handler the
     # refusal surfaced as a server error. (File uploads have their own limit and message.)
-    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
     return api.create_response(
         request,
         {"detail": f"The request body is larger than {limit_mb:g} MB.", "field": None},
