@@ -4,6 +4,7 @@ nothing: huge ids, offsets and dates, oversized JSON bodies, a huge ?tz=. Pages 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.test import Client, RequestFactory
@@ -150,3 +151,38 @@ def test_the_document_declares_the_error_statuses_of_each_operation() -> None:
         "200", "400", "401", "403", "404", "409", "413", "422", "429",
     ]  # fmt: skip
     assert statuses("/api/v1/topics/", "get") == ["200", "400", "401", "403", "404", "429"]
+
+
+def test_a_huge_money_amount_is_a_422_naming_it_and_saves_nothing(client: Client) -> None:
+    response = client.post(
+        "/api/v1/insights/hourly-costs",
+        data={"amount": "1" + "0" * 20},
+        content_type="application/json",
+    )
+
+    assert (response.status_code, response.json()["field"]) == (422, "amount")
+    assert response.json()["detail"] == (
+        "amount: Decimal input should have no more than 10 digits in total"
+    )
+
+
+def test_a_huge_capacity_on_the_date_form_is_a_message_at_the_field(enabler: Person) -> None:
+    occurrence = make_occurrence(session=make_session(speakers=[enabler]), capacity=10)
+
+    response = signed_in(enabler).post(
+        f"/sessions/occurrences/{occurrence.pk}/edit/",
+        {
+            "start": "2030-06-03T10:00",
+            "end": "2030-06-03T11:00",
+            "zone": "UTC",
+            "room": "",
+            "online_url": occurrence.online_url,
+            "capacity": str(HUGE),
+        },
+    )
+
+    assert response.status_code == 200
+    assert re.findall(
+        r'<ul class="errorlist"[^>]*><li>([^<]+)</li>', response.content.decode()
+    ) == ["Ensure this value is less than or equal to 1000000."]
+    assert Occurrence.objects.get().capacity == 10

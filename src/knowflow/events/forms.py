@@ -123,7 +123,7 @@ class OccurrenceForm(forms.Form):
         help_text=ROOM_HELP,
     )
     online_url = forms.URLField(required=False, label="Online link", assume_scheme="https")
-    capacity = forms.IntegerField(min_value=1)
+    capacity = forms.IntegerField(min_value=1, max_value=1_000_000)
 
     def typed_times(self) -> tuple[datetime, datetime] | None:
         """Start and end as aware datetimes, once `is_valid` has read them without error."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from knowflow.accounts.models import Office, OrgUnit
 from knowflow.api.auth import viewer
@@ -180,14 +180,14 @@ class RoiStudyIn(Schema):
     period_end: BoundedDate
     isolation_method: str
     isolation_note: str
-    default_hourly_cost: Decimal
+    default_hourly_cost: Decimal = Field(max_digits=10, decimal_places=2)
     scope: str = RoiStudy.Scope.PROGRAMME
     circle_id: DatabaseInt | None = None
-    attribution_share: Decimal = Decimal("1")
-    hours_saved_cap: Decimal = Decimal("40")
-    unit_value: Decimal | None = None
-    preparation_ratio: Decimal = Decimal("3")
-    organiser_hours: Decimal = Decimal("0")
+    attribution_share: Decimal = Field(Decimal("1"), max_digits=4, decimal_places=3)
+    hours_saved_cap: Decimal = Field(Decimal("40"), max_digits=6, decimal_places=1)
+    unit_value: Decimal | None = Field(None, max_digits=10, decimal_places=2)
+    preparation_ratio: Decimal = Field(Decimal("3"), max_digits=5, decimal_places=2)
+    organiser_hours: Decimal = Field(Decimal("0"), max_digits=10, decimal_places=1)
     assumptions: str = ""
 
 
@@ -252,7 +252,7 @@ def roi_get(request: HttpRequest, study_id: DatabaseInt) -> dict:
 
 
 class HourlyCostIn(Schema):
-    amount: Decimal
+    amount: Decimal = Field(max_digits=10, decimal_places=2)
     org_unit_id: DatabaseInt | None = None
     office_id: DatabaseInt | None = None
     source: str = ""
