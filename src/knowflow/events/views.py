@@ -19,6 +19,7 @@ from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.permissions import can_edit_session
 from knowflow.events.planning import room_choice_for_date
 from knowflow.topics.selectors import topic_list
+from knowflow.web import pagination
 from knowflow.web.errors import add_to_form, error_page, flash
 
 
@@ -34,9 +35,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         q=request.GET.get("q", "").strip(),
     )
     try:
-        page_number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page_number = 1
+        page_number = pagination.page_number(request)
+    except DomainError as error:
+        return error_page(request, error)
     page = selectors.catalogue_page(viewer=request.viewer, filters=filters, page=page_number)
     return render(
         request,

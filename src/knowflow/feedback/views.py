@@ -4,7 +4,6 @@ the survey templates. Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date, datetime, time
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from knowflow import csvsafe
 from knowflow.accounts.models import Person
 from knowflow.accounts.selectors import person_for_picker
 from knowflow.circles.models import Circle
@@ -150,7 +150,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
         return _error_page(request, error)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="feedback-{summary.session.slug}.csv"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(
         [
             "survey",

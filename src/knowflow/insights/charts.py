@@ -8,11 +8,12 @@ same numbers are always offered as a table and as CSV.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
+
+from knowflow import csvsafe
 
 
 def _num(value: float | None) -> str:
@@ -111,7 +112,7 @@ def network_chart(
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])

@@ -50,40 +50,42 @@ class RoiStudyForm(forms.Form):
     period_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     isolation_method = forms.ChoiceField(choices=RoiStudy.Isolation.choices)
     isolation_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    default_hourly_cost = forms.DecimalField(min_value=0, decimal_places=2)
+    default_hourly_cost = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2)
     attribution_share = forms.DecimalField(
         min_value=0,
         max_value=1,
         initial=1,
+        max_digits=4,
         decimal_places=3,
         help_text="The share of the improvement your isolation method found to be due to the "
         "sessions (0–1), applied to every follow-up answer. Not used with participants' "
         "estimates: each answer then counts with the share its respondent gave.",
     )
-    hours_saved_cap = forms.DecimalField(min_value=0, initial=40, decimal_places=1)
+    hours_saved_cap = forms.DecimalField(min_value=0, initial=40, max_digits=6, decimal_places=1)
     unit_value = forms.DecimalField(
         min_value=0,
         required=False,
+        max_digits=10,
         decimal_places=2,
         help_text="Value of one hour saved, the same for every follow-up answer; empty = the "
         "default hourly cost.",
     )
-    preparation_ratio = forms.DecimalField(min_value=0, initial=3, decimal_places=2)
-    organiser_hours = forms.DecimalField(min_value=0, initial=0, decimal_places=1)
+    preparation_ratio = forms.DecimalField(min_value=0, initial=3, max_digits=5, decimal_places=2)
+    organiser_hours = forms.DecimalField(min_value=0, initial=0, max_digits=10, decimal_places=1)
     assumptions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RoiCostForm(forms.Form):
     kind = forms.ChoiceField(choices=RoiCost.Kind.choices)
     label = forms.CharField(max_length=200)
-    amount = forms.DecimalField(min_value=0, decimal_places=2)
+    amount = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2)
     source = forms.CharField(max_length=200, required=False)
 
 
 class RoiTrainingForm(forms.Form):
     course = forms.CharField(max_length=200)
-    price = forms.DecimalField(min_value=0, decimal_places=2)
-    people = forms.IntegerField(min_value=0)
+    price = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2)
+    people = forms.IntegerField(min_value=0, max_value=1_000_000)
     source = forms.CharField(max_length=200, required=False)
 
 

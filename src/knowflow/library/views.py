@@ -42,6 +42,7 @@ from knowflow.library.uploads import (
     upload_read_within_limit,
     upload_refusal_from_headers,
 )
+from knowflow.web import pagination
 from knowflow.web.errors import add_to_form, error_page, flash
 
 
@@ -169,9 +170,9 @@ def library_home(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in Resource.Kind.values else ""
     try:
-        page = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+        page = pagination.page_number(request)
+    except DomainError as error:
+        return error_page(request, error)
     resources, has_next = selectors.resource_list(
         viewer=request.viewer, kind=kind, topic=request.GET.get("topic", ""), page=page
     )

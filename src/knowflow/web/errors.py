@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -30,3 +33,22 @@ def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
     else:
         template = "web/error.html"
     return render(request, template, {"message": error.message}, status=error.status_code)
+
+
+class OutOfRangeInputMiddleware:
+    """The safety net for pages behind the bounds each form and view sets: a number or date
+    from the address or a form that overflows later (date arithmetic, a 64-bit column) is the
+    visitor's input, so it gets a 400 page that says so, never a server error."""
+
+    MESSAGE = "A number or date in the address or the form is out of range."
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError | DataError):
+            return error_page(request, DomainError(self.MESSAGE))
+        return None

@@ -13,6 +13,7 @@ from ninja import Router, Schema
 
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
+from knowflow.api.schemas import DatabaseInt
 from knowflow.circles.models import Circle
 from knowflow.errors import NotFound
 from knowflow.integrations import selectors, services
@@ -55,14 +56,14 @@ def calendar_feed_regenerate(request: HttpRequest) -> tuple[int, dict[str, objec
 
 
 @router.get("/circles/{circle_id}", response=FeedOut)
-def calendar_feed_circle(request: HttpRequest, circle_id: int) -> dict[str, object]:
+def calendar_feed_circle(request: HttpRequest, circle_id: DatabaseInt) -> dict[str, object]:
     circle = fetch(Circle, circle_id, what="circle")
     token = _token(request)
     return _out(token, selectors.feed_urls(token=token, circle=circle))
 
 
 @router.get("/topics/{topic_id}", response=FeedOut)
-def calendar_feed_topic(request: HttpRequest, topic_id: int) -> dict[str, object]:
+def calendar_feed_topic(request: HttpRequest, topic_id: DatabaseInt) -> dict[str, object]:
     topic = fetch(Topic, topic_id, what="topic")
     token = _token(request)
     return _out(token, selectors.feed_urls(token=token, topic=topic))

@@ -6,7 +6,7 @@ from ninja import Router
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch, fetch_many
-from knowflow.api.schemas import CircleIn, CircleOut, CirclePatch, MemberIn
+from knowflow.api.schemas import CircleIn, CircleOut, CirclePatch, DatabaseInt, MemberIn
 from knowflow.circles import services
 from knowflow.circles.models import Circle
 from knowflow.circles.selectors import circle_list as select_circles
@@ -21,7 +21,7 @@ def circle_list(request: HttpRequest) -> list[Circle]:
 
 
 @router.get("/{circle_id}", response=CircleOut)
-def circle_get(request: HttpRequest, circle_id: int) -> Circle:
+def circle_get(request: HttpRequest, circle_id: DatabaseInt) -> Circle:
     return fetch(Circle.objects.prefetch_related("topics"), circle_id, what="circle")
 
 
@@ -39,7 +39,7 @@ def circle_create(request: HttpRequest, payload: CircleIn) -> tuple[int, Circle]
 
 
 @router.patch("/{circle_id}", response=CircleOut)
-def circle_update(request: HttpRequest, circle_id: int, payload: CirclePatch) -> Circle:
+def circle_update(request: HttpRequest, circle_id: DatabaseInt, payload: CirclePatch) -> Circle:
     circle = fetch(Circle, circle_id, what="circle")
     topics = (
         fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids")
@@ -57,21 +57,23 @@ def circle_update(request: HttpRequest, circle_id: int, payload: CirclePatch) ->
 
 
 @router.post("/{circle_id}/join", response={201: dict})
-def circle_join(request: HttpRequest, circle_id: int) -> tuple[int, dict]:
+def circle_join(request: HttpRequest, circle_id: DatabaseInt) -> tuple[int, dict]:
     circle = fetch(Circle, circle_id, what="circle")
     membership = services.circle_join(circle=circle, person=viewer(request), actor=viewer(request))
     return 201, {"circle_id": circle.pk, "person_id": membership.person_id, "role": membership.role}
 
 
 @router.post("/{circle_id}/leave", response={204: None})
-def circle_leave(request: HttpRequest, circle_id: int) -> tuple[int, None]:
+def circle_leave(request: HttpRequest, circle_id: DatabaseInt) -> tuple[int, None]:
     circle = fetch(Circle, circle_id, what="circle")
     services.circle_leave(circle=circle, person=viewer(request), actor=viewer(request))
     return 204, None
 
 
 @router.post("/{circle_id}/members", response={201: dict})
-def circle_member_add(request: HttpRequest, circle_id: int, payload: MemberIn) -> tuple[int, dict]:
+def circle_member_add(
+    request: HttpRequest, circle_id: DatabaseInt, payload: MemberIn
+) -> tuple[int, dict]:
     """Add someone to the circle: its champions and enablers (invite-only circles need this)."""
     circle = fetch(Circle, circle_id, what="circle")
     person = fetch(Person, payload.person_id, what="person", field="person_id")

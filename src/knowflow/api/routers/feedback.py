@@ -17,6 +17,7 @@ from pydantic import Field
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
+from knowflow.api.schemas import BoundedDate, DatabaseInt, SmallCount
 from knowflow.errors import DomainError
 from knowflow.events.models import Occurrence, Session
 from knowflow.feedback import selectors, services
@@ -37,7 +38,7 @@ class QuestionOut(Schema):
     help_text: str
     type: str
     required: bool
-    kirkpatrick: int
+    kirkpatrick: SmallCount
     ltem: str
     options: list[OptionOut]
 
@@ -66,7 +67,7 @@ class QuestionIn(Schema):
     help_text: str = ""
     type: str
     required: bool = True
-    kirkpatrick: int
+    kirkpatrick: SmallCount
     ltem: str
     options: list[dict[str, Any]] = []
 
@@ -88,10 +89,10 @@ class TemplatePatch(Schema):
 
 class RequestOut(Schema):
     id: int
-    occurrence_id: int
+    occurrence_id: DatabaseInt
     session: str
     kind: str
-    template_id: int
+    template_id: DatabaseInt
     status: str
     due_at: Any
     expires_at: Any = None
@@ -102,8 +103,8 @@ class RequestOut(Schema):
 
 
 class RequestIn(Schema):
-    occurrence_id: int
-    person_id: int
+    occurrence_id: DatabaseInt
+    person_id: DatabaseInt
     kind: str
 
 
@@ -139,7 +140,7 @@ class QuestionResultOut(Schema):
     key: str
     text: str
     type: str
-    kirkpatrick: int
+    kirkpatrick: SmallCount
     ltem: str
     answered: int | None  # null when fewer than k answered the question
     distribution: list[OptionResultOut]
@@ -160,28 +161,28 @@ class KindResultOut(Schema):
 
 
 class ResultsOut(Schema):
-    session_id: int
+    session_id: DatabaseInt
     min_group: int
     surveys: list[KindResultOut]
 
 
 class ResultsQuery(Schema):
-    occurrence_id: int | None = None
+    occurrence_id: DatabaseInt | None = None
     mode: str = ""
-    org_unit_id: int | None = None
-    office_id: int | None = None
+    org_unit_id: DatabaseInt | None = None
+    office_id: DatabaseInt | None = None
 
 
 class ProgrammeQuery(Schema):
     kind: str = Kind.AFTER_SESSION
     group_by: str = "session"
-    since: date | None = Field(None, description="First day (UTC); default: a year ago.")
-    until: date | None = Field(None, description="Last day (UTC), included; default: today.")
-    circle_id: int | None = None
+    since: BoundedDate | None = Field(None, description="First day (UTC); default: a year ago.")
+    until: BoundedDate | None = Field(None, description="Last day (UTC), included; default: today.")
+    circle_id: DatabaseInt | None = None
     format: str = ""
     mode: str = ""
-    org_unit_id: int | None = None
-    office_id: int | None = None
+    org_unit_id: DatabaseInt | None = None
+    office_id: DatabaseInt | None = None
 
 
 class ProgrammeRowOut(Schema):
@@ -257,7 +258,7 @@ def template_list(request: HttpRequest, all_versions: bool = False) -> list[Surv
 
 
 @router.get("/templates/{template_id}", response=TemplateOut)
-def template_get(request: HttpRequest, template_id: int) -> SurveyTemplate:
+def template_get(request: HttpRequest, template_id: DatabaseInt) -> SurveyTemplate:
     return fetch(
         SurveyTemplate.objects.prefetch_related("questions"), template_id, what="survey template"
     )
@@ -278,7 +279,7 @@ def template_create(request: HttpRequest, payload: TemplateIn) -> tuple[int, Sur
 
 @router.patch("/templates/{template_id}", response={201: TemplateOut})
 def template_revise(
-    request: HttpRequest, template_id: int, payload: TemplatePatch
+    request: HttpRequest, template_id: DatabaseInt, payload: TemplatePatch
 ) -> tuple[int, SurveyTemplate]:
     """Write the next version (201: a new template id); the edited version stays as it was."""
     template = fetch(SurveyTemplate, template_id, what="survey template")
@@ -335,7 +336,7 @@ def link_submit(request: HttpRequest, token: str, payload: AnswersIn) -> tuple[i
 
 @router.get("/sessions/{session_id}/results", response=ResultsOut)
 def session_results(
-    request: HttpRequest, session_id: int, filters: Query[ResultsQuery]
+    request: HttpRequest, session_id: DatabaseInt, filters: Query[ResultsQuery]
 ) -> dict[str, Any]:
     session = fetch(Session, session_id, what="session")
     session = selectors.session_for_results(viewer=viewer(request), slug=session.slug)

@@ -4,16 +4,16 @@ Same selectors and services as the pages, so the permissions and figures are the
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
+from knowflow.api.schemas import BoundedDate, DatabaseInt
 from knowflow.circles.models import Circle
 from knowflow.events.models import Session
 from knowflow.insights import selectors, services
@@ -25,8 +25,8 @@ router = Router(tags=["insights"])
 
 class PeriodQuery(Schema):
     period: str = ""
-    start: date | None = None
-    end: date | None = None
+    start: BoundedDate | None = None
+    end: BoundedDate | None = None
 
 
 def _board(request: HttpRequest, query: PeriodQuery) -> selectors.Dashboard:
@@ -126,13 +126,13 @@ def duplicate_list(request: HttpRequest, status: str = "") -> list[dict]:
 
 class DecisionIn(Schema):
     status: str
-    merged_into: int | None = None  # a session of the cluster
-    merged_into_resource: int | None = None  # or a resource of the cluster
+    merged_into: DatabaseInt | None = None  # a session of the cluster
+    merged_into_resource: DatabaseInt | None = None  # or a resource of the cluster
     note: str = ""
 
 
 @router.post("/duplicates/{cluster_id}/decision", response=dict)
-def duplicate_decide(request: HttpRequest, cluster_id: int, payload: DecisionIn) -> dict:
+def duplicate_decide(request: HttpRequest, cluster_id: DatabaseInt, payload: DecisionIn) -> dict:
     cluster = fetch(DuplicateCluster, cluster_id, what="duplicate cluster")
     merged_into = (
         fetch(Session, payload.merged_into, what="session", field="merged_into")
@@ -176,18 +176,18 @@ def already_taught(request: HttpRequest, title: str, abstract: str = "") -> list
 
 class RoiStudyIn(Schema):
     title: str
-    period_start: date
-    period_end: date
+    period_start: BoundedDate
+    period_end: BoundedDate
     isolation_method: str
     isolation_note: str
-    default_hourly_cost: Decimal
+    default_hourly_cost: Decimal = Field(max_digits=10, decimal_places=2)
     scope: str = RoiStudy.Scope.PROGRAMME
-    circle_id: int | None = None
-    attribution_share: Decimal = Decimal("1")
-    hours_saved_cap: Decimal = Decimal("40")
-    unit_value: Decimal | None = None
-    preparation_ratio: Decimal = Decimal("3")
-    organiser_hours: Decimal = Decimal("0")
+    circle_id: DatabaseInt | None = None
+    attribution_share: Decimal = Field(Decimal("1"), max_digits=4, decimal_places=3)
+    hours_saved_cap: Decimal = Field(Decimal("40"), max_digits=6, decimal_places=1)
+    unit_value: Decimal | None = Field(None, max_digits=10, decimal_places=2)
+    preparation_ratio: Decimal = Field(Decimal("3"), max_digits=5, decimal_places=2)
+    organiser_hours: Decimal = Field(Decimal("0"), max_digits=10, decimal_places=1)
     assumptions: str = ""
 
 
@@ -283,7 +283,7 @@ def roi_create(request: HttpRequest, payload: RoiStudyIn) -> tuple[int, dict]:
 
 
 @router.get("/roi/{study_id}", response=dict)
-def roi_get(request: HttpRequest, study_id: int) -> dict:
+def roi_get(request: HttpRequest, study_id: DatabaseInt) -> dict:
     study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
     return _study_out(
         selectors.roi_study_result(viewer=viewer(request), study=study), viewer(request)
@@ -324,9 +324,9 @@ def roi_version_change(request: HttpRequest, study_id: int, number: int) -> None
 
 
 class HourlyCostIn(Schema):
-    amount: Decimal
-    org_unit_id: int | None = None
-    office_id: int | None = None
+    amount: Decimal = Field(max_digits=10, decimal_places=2)
+    org_unit_id: DatabaseInt | None = None
+    office_id: DatabaseInt | None = None
     source: str = ""
 
 

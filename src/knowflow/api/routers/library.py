@@ -5,19 +5,20 @@ markers from real annotations.
 """
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import File, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch, fetch_many
+from knowflow.api.schemas import BoundedDate, BoundedPagination, DatabaseInt
 from knowflow.circles.models import Circle
 from knowflow.events.models import Occurrence, Session
 from knowflow.library import selectors, services
@@ -45,8 +46,8 @@ class SearchQuery(Schema):
     format: str = Field("", description="A session format or a resource kind.")
     language: str = ""
     circle: str = Field("", description="A circle slug.")
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: BoundedDate | None = None
+    date_to: BoundedDate | None = None
     has_recording: bool | None = None
     page: int = Field(1, ge=1, le=1000)
     page_size: int = Field(20, ge=1, le=100)
@@ -103,12 +104,12 @@ class ResourceOut(Schema):
     topics: list[str]
     authors: list[int]
     language: str
-    session_id: int | None
-    occurrence_id: int | None
-    circle_id: int | None
+    session_id: DatabaseInt | None
+    occurrence_id: DatabaseInt | None
+    circle_id: DatabaseInt | None
     licence: str
-    owner_id: int | None
-    last_reviewed_on: date | None
+    owner_id: DatabaseInt | None
+    last_reviewed_on: BoundedDate | None
     possibly_stale: bool
     file_name: str
     file_type: str
@@ -146,12 +147,12 @@ class ResourceIn(Schema):
     description: str = ""
     body: str = ""
     url: str = ""
-    topic_ids: list[int] = []
-    author_ids: list[int] = []
+    topic_ids: list[DatabaseInt] = []
+    author_ids: list[DatabaseInt] = []
     language: str = "en"
-    session_id: int | None = None
-    occurrence_id: int | None = None
-    circle_id: int | None = None
+    session_id: DatabaseInt | None = None
+    occurrence_id: DatabaseInt | None = None
+    circle_id: DatabaseInt | None = None
     licence: str = ""
 
 
@@ -160,18 +161,18 @@ class ResourcePatch(Schema):
     description: str | None = None
     body: str | None = None
     url: str | None = None
-    topic_ids: list[int] | None = None
-    author_ids: list[int] | None = None
+    topic_ids: list[DatabaseInt] | None = None
+    author_ids: list[DatabaseInt] | None = None
     language: str | None = None
     licence: str | None = None
 
 
 class ItemOut(Schema):
     id: int
-    section_id: int | None
+    section_id: DatabaseInt | None
     position: int
-    resource_id: int | None
-    session_id: int | None
+    resource_id: DatabaseInt | None
+    session_id: DatabaseInt | None
     title: str
     note: str
     done: bool = False
@@ -194,9 +195,9 @@ class CollectionOut(Schema):
     title: str
     slug: str
     description: str
-    owner_id: int
-    circle_id: int | None
-    topic_id: int | None
+    owner_id: DatabaseInt
+    circle_id: DatabaseInt | None
+    topic_id: DatabaseInt | None
 
 
 class CollectionDetailOut(CollectionOut):
@@ -211,8 +212,8 @@ class CollectionIn(Schema):
     title: str = Field(min_length=1, max_length=200)
     kind: str = "collection"
     description: str = ""
-    circle_id: int | None = None
-    topic_id: int | None = None
+    circle_id: DatabaseInt | None = None
+    topic_id: DatabaseInt | None = None
 
 
 class SectionIn(Schema):
@@ -221,16 +222,16 @@ class SectionIn(Schema):
 
 
 class ItemIn(Schema):
-    resource_id: int | None = None
-    session_id: int | None = None
-    section_id: int | None = None
+    resource_id: DatabaseInt | None = None
+    session_id: DatabaseInt | None = None
+    section_id: DatabaseInt | None = None
     note: str = ""
 
 
 class ProgressOut(Schema):
-    collection_id: int
+    collection_id: DatabaseInt
     following: bool
-    done_item_ids: list[int]
+    done_item_ids: list[DatabaseInt]
     done: int
     total: int
 
@@ -301,7 +302,7 @@ def _resources():  # noqa: ANN202 - a queryset
 
 
 @router.get("/resources", response=list[ResourceOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def resource_list(request: HttpRequest, kind: str = "", topic: str = ""):  # noqa: ANN201
     resources = _resources().order_by("-created_at", "-id")
     if kind:
@@ -312,7 +313,7 @@ def resource_list(request: HttpRequest, kind: str = "", topic: str = ""):  # noq
 
 
 @router.get("/resources/{resource_id}", response=ResourceOut)
-def resource_get(request: HttpRequest, resource_id: int) -> Resource:
+def resource_get(request: HttpRequest, resource_id: DatabaseInt) -> Resource:
     return fetch(_resources(), resource_id, what="resource")
 
 
@@ -380,7 +381,9 @@ def resource_upload(
 
 
 @router.patch("/resources/{resource_id}", response=ResourceOut)
-def resource_update(request: HttpRequest, resource_id: int, payload: ResourcePatch) -> Resource:
+def resource_update(
+    request: HttpRequest, resource_id: DatabaseInt, payload: ResourcePatch
+) -> Resource:
     resource = fetch(Resource, resource_id, what="resource")
     services.resource_update(
         resource=resource,
@@ -402,7 +405,7 @@ def resource_update(request: HttpRequest, resource_id: int, payload: ResourcePat
 
 
 @router.post("/resources/{resource_id}/confirm", response=ResourceOut)
-def resource_confirm(request: HttpRequest, resource_id: int) -> Resource:
+def resource_confirm(request: HttpRequest, resource_id: DatabaseInt) -> Resource:
     """The owner confirms the resource is still accurate (resets "possibly stale")."""
     services.resource_confirm_reviewed(
         resource=fetch(Resource, resource_id, what="resource"), actor=viewer(request)
@@ -411,7 +414,7 @@ def resource_confirm(request: HttpRequest, resource_id: int) -> Resource:
 
 
 @router.delete("/resources/{resource_id}", response={204: None})
-def resource_delete(request: HttpRequest, resource_id: int) -> tuple[int, None]:
+def resource_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int, None]:
     services.resource_delete(
         resource=fetch(Resource, resource_id, what="resource"), actor=viewer(request)
     )
@@ -422,7 +425,7 @@ def resource_delete(request: HttpRequest, resource_id: int) -> tuple[int, None]:
 
 
 @router.get("/collections", response=list[CollectionOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def collection_list(request: HttpRequest, kind: str = "", topic: str = "", circle: str = ""):  # noqa: ANN201
     return selectors.collection_list(viewer=viewer(request), kind=kind, topic=topic, circle=circle)
 
@@ -456,7 +459,7 @@ def _collection_detail(request: HttpRequest, collection: Collection) -> dict:
 
 
 @router.get("/collections/{collection_id}", response=CollectionDetailOut)
-def collection_get(request: HttpRequest, collection_id: int) -> dict:
+def collection_get(request: HttpRequest, collection_id: DatabaseInt) -> dict:
     return _collection_detail(request, fetch(Collection, collection_id, what="collection"))
 
 
@@ -479,7 +482,7 @@ def collection_create(request: HttpRequest, payload: CollectionIn) -> tuple[int,
 
 @router.post("/collections/{collection_id}/sections", response={201: SectionOut})
 def collection_section_add(
-    request: HttpRequest, collection_id: int, payload: SectionIn
+    request: HttpRequest, collection_id: DatabaseInt, payload: SectionIn
 ) -> tuple[int, CollectionSection]:
     collection = fetch(Collection, collection_id, what="collection")
     return 201, services.collection_section_add(
@@ -489,7 +492,7 @@ def collection_section_add(
 
 @router.post("/collections/{collection_id}/items", response={201: ItemOut})
 def collection_item_add(
-    request: HttpRequest, collection_id: int, payload: ItemIn
+    request: HttpRequest, collection_id: DatabaseInt, payload: ItemIn
 ) -> tuple[int, CollectionItem]:
     collection = fetch(Collection, collection_id, what="collection")
     item = services.collection_item_add(
@@ -531,34 +534,34 @@ def _progress(request: HttpRequest, collection: Collection) -> dict:
 
 
 @router.get("/collections/{collection_id}/progress", response=ProgressOut)
-def progress_get(request: HttpRequest, collection_id: int) -> dict:
+def progress_get(request: HttpRequest, collection_id: DatabaseInt) -> dict:
     """The caller's progress through a learning path."""
     return _progress(request, fetch(Collection, collection_id, what="collection"))
 
 
 @router.post("/collections/{collection_id}/follow", response=ProgressOut)
-def path_follow(request: HttpRequest, collection_id: int) -> dict:
+def path_follow(request: HttpRequest, collection_id: DatabaseInt) -> dict:
     collection = fetch(Collection, collection_id, what="collection")
     services.path_follow(collection=collection, person=viewer(request))
     return _progress(request, collection)
 
 
 @router.delete("/collections/{collection_id}/follow", response=ProgressOut)
-def path_unfollow(request: HttpRequest, collection_id: int) -> dict:
+def path_unfollow(request: HttpRequest, collection_id: DatabaseInt) -> dict:
     collection = fetch(Collection, collection_id, what="collection")
     services.path_unfollow(collection=collection, person=viewer(request))
     return _progress(request, collection)
 
 
 @router.put("/items/{item_id}/done", response=ProgressOut)
-def item_done(request: HttpRequest, item_id: int) -> dict:
+def item_done(request: HttpRequest, item_id: DatabaseInt) -> dict:
     item = fetch(CollectionItem.objects.select_related("collection"), item_id, what="item")
     services.path_item_mark(item=item, person=viewer(request), done=True)
     return _progress(request, item.collection)
 
 
 @router.delete("/items/{item_id}/done", response=ProgressOut)
-def item_undone(request: HttpRequest, item_id: int) -> dict:
+def item_undone(request: HttpRequest, item_id: DatabaseInt) -> dict:
     item = fetch(CollectionItem.objects.select_related("collection"), item_id, what="item")
     services.path_item_mark(item=item, person=viewer(request), done=False)
     return _progress(request, item.collection)

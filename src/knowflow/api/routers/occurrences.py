@@ -3,11 +3,17 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
-from knowflow.api.schemas import OccurrenceIn, OccurrenceOut, OccurrencePatch
+from knowflow.api.schemas import (
+    BoundedPagination,
+    DatabaseInt,
+    OccurrenceIn,
+    OccurrenceOut,
+    OccurrencePatch,
+)
 from knowflow.events import services
 from knowflow.events.models import Occurrence, Room, Session
 
@@ -15,13 +21,13 @@ router = Router(tags=["occurrences"])
 
 
 class OccurrenceQuery(Schema):
-    session_id: int | None = None
+    session_id: DatabaseInt | None = None
     starts_after: datetime | None = None
     starts_before: datetime | None = None
 
 
 @router.get("/", response=list[OccurrenceOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def occurrence_list(request: HttpRequest, filters: Query[OccurrenceQuery]) -> QuerySet[Occurrence]:
     occurrences = Occurrence.objects.order_by("start", "id")
     if filters.session_id is not None:
@@ -34,7 +40,7 @@ def occurrence_list(request: HttpRequest, filters: Query[OccurrenceQuery]) -> Qu
 
 
 @router.get("/{occurrence_id}", response=OccurrenceOut)
-def occurrence_get(request: HttpRequest, occurrence_id: int) -> Occurrence:
+def occurrence_get(request: HttpRequest, occurrence_id: DatabaseInt) -> Occurrence:
     return fetch(Occurrence, occurrence_id, what="occurrence")
 
 
@@ -57,7 +63,7 @@ def occurrence_create(request: HttpRequest, payload: OccurrenceIn) -> tuple[int,
 
 @router.patch("/{occurrence_id}", response=OccurrenceOut)
 def occurrence_update(
-    request: HttpRequest, occurrence_id: int, payload: OccurrencePatch
+    request: HttpRequest, occurrence_id: DatabaseInt, payload: OccurrencePatch
 ) -> Occurrence:
     occurrence = fetch(
         Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"

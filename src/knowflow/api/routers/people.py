@@ -1,12 +1,12 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from knowflow.accounts.models import Person
 from knowflow.accounts.selectors import DirectoryFilters, person_directory
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
-from knowflow.api.schemas import PersonOut
+from knowflow.api.schemas import BoundedPagination, DatabaseInt, PersonOut
 
 router = Router(tags=["people"])
 
@@ -20,7 +20,7 @@ class PeopleQuery(Schema):
 
 
 @router.get("/", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def person_list(request: HttpRequest, filters: Query[PeopleQuery]) -> object:
     return person_directory(viewer=viewer(request), filters=DirectoryFilters(**filters.dict()))
 
@@ -31,5 +31,5 @@ def person_me(request: HttpRequest) -> Person:
 
 
 @router.get("/{person_id}", response=PersonOut)
-def person_get(request: HttpRequest, person_id: int) -> Person:
+def person_get(request: HttpRequest, person_id: DatabaseInt) -> Person:
     return fetch(Person.objects.select_related("office", "org_unit"), person_id, what="person")

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field
 
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
+from knowflow.api.schemas import DatabaseInt
 from knowflow.errors import DomainError
 from knowflow.events.models import Session
 from knowflow.events.planning import (
@@ -58,7 +59,7 @@ class ProposalOut(Schema):
     covered_weight: float
     covered_people: int
     share: float
-    room_id: int | None
+    room_id: DatabaseInt | None
     explanation: list[LabelOut]
 
 
@@ -184,11 +185,13 @@ class PlanIn(Schema):
 
 
 class CreatedOut(Schema):
-    occurrence_ids: list[int]
+    occurrence_ids: list[DatabaseInt]
 
 
 @router.post("/sessions/{session_id}/occurrences", response={201: CreatedOut})
-def create_from_plan(request: HttpRequest, session_id: int, payload: PlanIn) -> tuple[int, dict]:
+def create_from_plan(
+    request: HttpRequest, session_id: DatabaseInt, payload: PlanIn
+) -> tuple[int, dict]:
     """Create the chosen occurrences of a session at once, all or nothing."""
     session = fetch(Session, session_id, what="session")
     rooms = list(payload.room_ids) + [None] * (len(payload.starts) - len(payload.room_ids))

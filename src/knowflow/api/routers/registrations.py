@@ -1,12 +1,18 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
-from knowflow.api.schemas import RegistrationIn, RegistrationOut, RegistrationPatch
+from knowflow.api.schemas import (
+    BoundedPagination,
+    DatabaseInt,
+    RegistrationIn,
+    RegistrationOut,
+    RegistrationPatch,
+)
 from knowflow.errors import DomainError, Forbidden
 from knowflow.events import services
 from knowflow.events.models import Occurrence, Registration
@@ -16,11 +22,11 @@ router = Router(tags=["registrations"])
 
 
 class RegistrationQuery(Schema):
-    occurrence_id: int | None = None
+    occurrence_id: DatabaseInt | None = None
 
 
 @router.get("/", response=list[RegistrationOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def registration_list(
     request: HttpRequest, filters: Query[RegistrationQuery]
 ) -> QuerySet[Registration]:
@@ -48,7 +54,7 @@ def _own_or_managed(request: HttpRequest, registration: Registration) -> Registr
 
 
 @router.get("/{registration_id}", response=RegistrationOut)
-def registration_get(request: HttpRequest, registration_id: int) -> Registration:
+def registration_get(request: HttpRequest, registration_id: DatabaseInt) -> Registration:
     registration = fetch(
         Registration.objects.select_related("occurrence__session"),
         registration_id,
@@ -73,7 +79,7 @@ def registration_create(request: HttpRequest, payload: RegistrationIn) -> tuple[
 
 @router.patch("/{registration_id}", response=RegistrationOut)
 def registration_update(
-    request: HttpRequest, registration_id: int, payload: RegistrationPatch
+    request: HttpRequest, registration_id: DatabaseInt, payload: RegistrationPatch
 ) -> Registration:
     registration = fetch(
         Registration.objects.select_related("occurrence__session", "person"),

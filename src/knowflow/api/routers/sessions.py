@@ -1,12 +1,12 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch, fetch_many
-from knowflow.api.schemas import SessionIn, SessionOut, SessionPatch
+from knowflow.api.schemas import BoundedPagination, DatabaseInt, SessionIn, SessionOut, SessionPatch
 from knowflow.circles.models import Circle
 from knowflow.events import selectors, services
 from knowflow.events.models import Occurrence, Session
@@ -31,13 +31,13 @@ def _with_details(sessions: QuerySet[Session]) -> QuerySet[Session]:
 
 
 @router.get("/", response=list[SessionOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def session_list(request: HttpRequest, filters: Query[SessionQuery]) -> QuerySet[Session]:
     return _with_details(selectors.session_list(viewer=viewer(request), **filters.dict()))
 
 
 @router.get("/{session_id}", response=SessionOut)
-def session_get(request: HttpRequest, session_id: int) -> Session:
+def session_get(request: HttpRequest, session_id: DatabaseInt) -> Session:
     return fetch(_with_details(Session.objects.all()), session_id, what="session")
 
 
@@ -63,7 +63,7 @@ def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Sessi
 
 
 @router.patch("/{session_id}", response=SessionOut)
-def session_update(request: HttpRequest, session_id: int, payload: SessionPatch) -> Session:
+def session_update(request: HttpRequest, session_id: DatabaseInt, payload: SessionPatch) -> Session:
     session = fetch(Session, session_id, what="session")
     circle = (
         fetch(Circle, payload.circle_id, what="circle", field="circle_id")

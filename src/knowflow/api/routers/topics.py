@@ -5,7 +5,7 @@ from ninja import Router
 
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
-from knowflow.api.schemas import TopicIn, TopicOut, TopicPatch
+from knowflow.api.schemas import DatabaseInt, TopicIn, TopicOut, TopicPatch
 from knowflow.topics import services
 from knowflow.topics.models import Topic
 from knowflow.topics.selectors import topic_overview
@@ -19,7 +19,7 @@ def topic_list(request: HttpRequest) -> list[Topic]:
 
 
 @router.get("/{topic_id}", response=TopicOut)
-def topic_get(request: HttpRequest, topic_id: int) -> Topic:
+def topic_get(request: HttpRequest, topic_id: DatabaseInt) -> Topic:
     return fetch(Topic, topic_id, what="topic")
 
 
@@ -41,7 +41,7 @@ def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
 
 
 @router.patch("/{topic_id}", response=TopicOut)
-def topic_update(request: HttpRequest, topic_id: int, payload: TopicPatch) -> Topic:
+def topic_update(request: HttpRequest, topic_id: DatabaseInt, payload: TopicPatch) -> Topic:
     topic = fetch(Topic, topic_id, what="topic")
     parent = (
         fetch(Topic, payload.parent_id, what="topic", field="parent_id")
