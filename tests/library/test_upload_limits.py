@@ -348,25 +348,32 @@ def test_server_stops_spooling_a_file_at_the_limit(web):
     connection = _connection(base)
     try:
         _send_headers(connection, secret, {"Content-Length": str(len(body))})
-        # Slowly enough for the watcher to see the spooled file grow.
-        for start in range(0, len(body), 256 * 1024):
-            connection.send(body[start : start + 256 * 1024])
-            time.sleep(0.02)
-        status, answer = _answer(connection)
+        # Slowly enough for the watcher to see the spooled file grow. The server may answer and
+        # close as soon as the file passes the limit, before the rest is sent: then sending
+        # fails, and the kernel may drop the answer with the reset.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for start in range(0, len(body), 256 * 1024):
+                connection.send(body[start : start + 256 * 1024])
+                time.sleep(0.02)
+        try:
+            answered = _answer(connection)
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+            answered = None
     finally:
         sending = False
         watcher.join()
 
     # The watcher saw the spool (so it could have seen it pass the limit), and it never did.
     assert 0 < largest <= LIMIT
-    assert (status, answer) == (
-        413,
-        {
-            "detail": "This file is too large; files may be at most 3.0 MB. "
-            "Choose a smaller file (or link to it).",
-            "field": "file",
-        },
-    )
+    if answered is not None:
+        assert answered == (
+            413,
+            {
+                "detail": "This file is too large; files may be at most 3.0 MB. "
+                "Choose a smaller file (or link to it).",
+                "field": "file",
+            },
+        )
     assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
 
 
