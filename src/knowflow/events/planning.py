@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,7 +48,7 @@ from knowflow.scheduling.availability import (
     candidate_grid,
     working_hours_matrix,
 )
-from knowflow.scheduling.coverage import best_slots, follow_the_sun
+from knowflow.scheduling.coverage import SlotProposal, best_slots, follow_the_sun
 from knowflow.scheduling.explain import explain_start
 from knowflow.scheduling.series import SeriesPlan, series_tradeoff
 from knowflow.topics.models import Topic
@@ -409,32 +409,50 @@ def _explanation(
     return lines
 
 
-def _spread_proposals(ranked: list, *, count: int, zone: ZoneInfo, separation_s: int) -> list:
-    """The best ``count`` starts, at most one per local day while other days remain.
+def _spread_proposals(
+    ranked: list[SlotProposal], *, count: int, zone: ZoneInfo, separation_s: int
+) -> list[SlotProposal]:
+    """The best ``count`` starts, spread over local days and hours.
 
     The ranking alone gives the same hour on consecutive days (a good hour is good every
-    day), which offers no real choice. A first pass takes the best start of each local day
-    (organiser's zone), best day first; only when the window has fewer days than proposals
-    does a second pass add starts at hours not yet proposed, ``separation_s`` apart.
+    day), which offers no real choice. So, best first, in the organiser's zone: at most one
+    start a day and never the same hour as a neighbouring day's proposal; then, if the window
+    is too short for that, one a day at any hour; then other hours on days already used
+    (``separation_s`` apart).
     """
-    chosen: list = []
-    days: set[date] = set()
-    for slot in ranked:
-        if len(chosen) == count:
-            return chosen
-        day = _utc(slot.start).astimezone(zone).date()
-        if day not in days:
-            days.add(day)
-            chosen.append(slot)
-    hours = {_utc(slot.start).astimezone(zone).hour for slot in chosen}
-    for slot in ranked:
-        if len(chosen) == count:
-            break
-        hour = _utc(slot.start).astimezone(zone).hour
-        if hour in hours or any(abs(slot.start - c.start) < separation_s for c in chosen):
-            continue
-        hours.add(hour)
-        chosen.append(slot)
+
+    def local(slot: SlotProposal) -> datetime:
+        return _utc(slot.start).astimezone(zone)
+
+    chosen: list[SlotProposal] = []
+
+    def take(fits: Callable[[datetime, list[datetime], SlotProposal], bool]) -> None:
+        for slot in ranked:
+            if len(chosen) == count:
+                return
+            if slot not in chosen and fits(local(slot), [local(c) for c in chosen], slot):
+                chosen.append(slot)
+
+    def new_day_new_neighbour_hour(
+        moment: datetime, taken: list[datetime], _: SlotProposal
+    ) -> bool:
+        return all(
+            t.date() != moment.date()
+            and not (t.hour == moment.hour and abs((t.date() - moment.date()).days) == 1)
+            for t in taken
+        )
+
+    def new_day(moment: datetime, taken: list[datetime], _: SlotProposal) -> bool:
+        return all(t.date() != moment.date() for t in taken)
+
+    def new_hour(moment: datetime, taken: list[datetime], slot: SlotProposal) -> bool:
+        return all(t.hour != moment.hour for t in taken) and all(
+            abs(slot.start - c.start) >= separation_s for c in chosen
+        )
+
+    for rule in (new_day_new_neighbour_hour, new_day, new_hour):
+        take(rule)
+    chosen.sort(key=lambda slot: ranked.index(slot))
     return chosen
 
 
