@@ -13,6 +13,7 @@ from knowflow.accounts.working_hours import WorkingHours
 from knowflow.events.models import Occurrence
 from knowflow.events.planning import (
     AudienceSpec,
+    LabelLine,
     PlanningError,
     occurrences_create_from_plan,
     time_find,
@@ -378,3 +379,35 @@ def test_time_find_names_only_what_the_viewer_may_see() -> None:
     assert member_finding.names_hidden is True
     assert (as_enabler.late_count, as_enabler.late) == (1, ["Kolkata 0 (Mon 19:30 Asia/Kolkata)"])
     assert (as_self.late_count, as_self.late) == (1, ["Kolkata 0 (Mon 19:30 Asia/Kolkata)"])
+
+
+@pytest.mark.django_db
+def test_time_find_tells_an_enabler_why_someone_is_off_and_a_member_only_how_many() -> None:
+    circle, _ = _global_circle()
+    tina = make_person(name="Tuesday Tina", tz="Europe/Berlin")
+    tina.working_hours = WorkingHours.from_json(
+        [None] + [["09:00", "17:00"]] * 4 + [None, None]
+    ).to_json()
+    tina.save()
+    circle.memberships.create(person=tina)
+
+    def emea_at_two(viewer: object) -> LabelLine:
+        finding = time_find(
+            spec=AudienceSpec(circle=circle.slug),
+            duration_min=60,
+            window_start=MONDAY + timedelta(hours=14),
+            window_end=MONDAY + timedelta(hours=15),
+            repeat_ks=(),
+            viewer=viewer,
+            now=MONDAY - timedelta(days=7),
+        )
+        return next(line for line in finding.proposals[0].explanation if line.label == "EMEA")
+
+    as_enabler = emea_at_two(make_person(role=Person.Role.ENABLER))
+    as_member = emea_at_two(make_person())
+
+    assert (as_enabler.off_count, as_enabler.off) == (
+        1,
+        ["Tuesday Tina (Mon 15:00 Europe/Berlin, day off)"],
+    )
+    assert (as_member.off_count, as_member.off, as_member.inside) == (1, [], 3)

@@ -382,9 +382,11 @@ def _explanation(
     ``visible`` None means everyone may be named (an enabler's view).
     """
 
-    def named(situations: list) -> list[str]:
+    def named(situations: list, why: bool = False) -> list[str]:
+        # The reason (a day off, or busy at another session) is as private as the name.
         return [
-            f"{names[s.invitee_id]} ({s.local_start})"
+            f"{names[s.invitee_id]} ({s.local_start}"
+            + (", day off)" if why and s.status == "day_off" else ", busy)" if why else ")")
             for s in situations
             if visible is None or s.invitee_id in visible
         ]
@@ -400,7 +402,7 @@ def _explanation(
                 total=len(group.situations),
                 early=named(early),
                 late=named(late),
-                off=named(off),
+                off=named(off, why=True),
                 early_count=len(early),
                 late_count=len(late),
                 off_count=len(off),
