@@ -11,6 +11,7 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.accounts.working_hours import WorkingHours
 from knowflow.events.models import Occurrence
+from knowflow.events.permissions import can_see_availability_of
 from knowflow.events.planning import (
     AudienceSpec,
     LabelLine,
@@ -411,3 +412,20 @@ def test_time_find_tells_an_enabler_why_someone_is_off_and_a_member_only_how_man
         ["Tuesday Tina (Mon 15:00 Europe/Berlin, day off)"],
     )
     assert (as_member.off_count, as_member.off, as_member.inside) == (1, [], 3)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "sees_others"),
+    [
+        (Person.Role.ADMIN, True),
+        (Person.Role.ENABLER, True),
+        (Person.Role.LEADER, False),
+        (Person.Role.MEMBER, False),
+    ],
+)
+def test_can_see_availability_of_by_role(role: str, sees_others: bool) -> None:
+    actor, colleague = make_person(role=role), make_person()
+
+    assert can_see_availability_of(actor=actor, person_id=colleague.pk) is sees_others
+    assert can_see_availability_of(actor=actor, person_id=actor.pk) is True
