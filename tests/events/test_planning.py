@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -20,6 +22,15 @@ from knowflow.events.planning import (
     time_find,
 )
 from tests.factories import make_circle, make_occurrence, make_person, make_session
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    """A fixed today (Tuesday 1 December 2026, ticking): find a time proposes nothing inside
+    the lead time from today, and the windows below are fixed dates."""
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=True):
+        yield
+
 
 # A week in January: no DST change, so the expected times are easy to read.
 MONDAY = datetime(2027, 1, 11, tzinfo=UTC)

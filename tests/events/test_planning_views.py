@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Occurrence
 from tests.conftest import signed_in
 from tests.factories import make_circle, make_person, make_session
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    """A fixed today (Tuesday 1 December 2026, ticking): find a time proposes nothing inside
+    the lead time from today, and the windows below are fixed dates."""
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 def _audience() -> tuple[object, object]:
