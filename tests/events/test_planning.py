@@ -304,7 +304,12 @@ def test_time_find_proposals_one_per_local_day_after_two_working_days() -> None:
         now=thursday_noon,
     )
 
-    days = [p.start.astimezone(ZoneInfo("Asia/Kolkata")).date() for p in finding.proposals]
+    local = [p.start.astimezone(ZoneInfo("Asia/Kolkata")) for p in finding.proposals]
+    days = [moment.date() for moment in local]
+    same_hour_next_day = [
+        (a, b) for a in local for b in local if (b.date() - a.date()).days == 1 and a.hour == b.hour
+    ]
+    assert same_hour_next_day == []
     # Thursday + two working days = Monday 8 March in Kolkata: nothing earlier, one a day.
     assert finding.earliest == _local_midnight(date(2027, 3, 8), "Asia/Kolkata")
     assert len(days) == 5

@@ -428,29 +428,27 @@ def _spread_proposals(
 
     chosen: list[SlotProposal] = []
 
-    def take(fits: Callable[[datetime, list[datetime], SlotProposal], bool]) -> None:
+    def take(fits: Callable[[datetime, list[datetime]], bool]) -> None:
         for slot in ranked:
             if len(chosen) == count:
                 return
-            if slot not in chosen and fits(local(slot), [local(c) for c in chosen], slot):
+            # Never two proposals that overlap (23:30 and 00:00 are on two days).
+            apart = all(abs(slot.start - c.start) >= separation_s for c in chosen)
+            if apart and slot not in chosen and fits(local(slot), [local(c) for c in chosen]):
                 chosen.append(slot)
 
-    def new_day_new_neighbour_hour(
-        moment: datetime, taken: list[datetime], _: SlotProposal
-    ) -> bool:
+    def new_day_new_neighbour_hour(moment: datetime, taken: list[datetime]) -> bool:
         return all(
             t.date() != moment.date()
             and not (t.hour == moment.hour and abs((t.date() - moment.date()).days) == 1)
             for t in taken
         )
 
-    def new_day(moment: datetime, taken: list[datetime], _: SlotProposal) -> bool:
+    def new_day(moment: datetime, taken: list[datetime]) -> bool:
         return all(t.date() != moment.date() for t in taken)
 
-    def new_hour(moment: datetime, taken: list[datetime], slot: SlotProposal) -> bool:
-        return all(t.hour != moment.hour for t in taken) and all(
-            abs(slot.start - c.start) >= separation_s for c in chosen
-        )
+    def new_hour(moment: datetime, taken: list[datetime]) -> bool:
+        return all(t.hour != moment.hour for t in taken)
 
     for rule in (new_day_new_neighbour_hour, new_day, new_hour):
         take(rule)
