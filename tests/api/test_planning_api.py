@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from knowflow.accounts.models import Person
 from knowflow.accounts.services import api_token_create
 from knowflow.events.models import Occurrence
 from tests.factories import make_circle, make_person, make_session
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    """A fixed today (Tuesday 1 December 2026, ticking): find a time proposes nothing inside
+    the lead time from today, and the windows below are fixed dates."""
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 def _client(person: object) -> Client:
@@ -133,3 +145,64 @@ def test_create_plan_via_api_creates_occurrences_and_refuses_the_past() -> None:
     assert created.status_code == 201
     occurrence = Occurrence.objects.get(pk=created.json()["occurrence_ids"][0])
     assert (occurrence.start, occurrence.end - occurrence.start) == (future, timedelta(minutes=30))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "midnight"),
+    [
+        ("America/New_York", "2027-03-08T00:00:00-05:00"),
+        ("Asia/Kolkata", "2027-03-08T00:00:00+05:30"),
+    ],
+)
+def test_find_a_time_series_starts_on_the_organisers_local_monday(zone: str, midnight: str) -> None:
+    circle = _circle_with_three_zones()
+    member = make_person(tz=zone)
+    body = {
+        "audience": {"circle": circle.slug},
+        "duration_min": 60,
+        "window_start": midnight,
+        "window_end": "2027-03-15T00:00:00Z",
+        "series_weeks": 3,
+    }
+
+    response = _client(member).post(
+        "/api/v1/planning/find-a-time", json.dumps(body), content_type="application/json"
+    )
+
+    data = response.json()
+    assert data["series"]["first_date"] == "2027-03-08"
+    local = [datetime.fromisoformat(s).astimezone(ZoneInfo(zone)) for s in data["series"]["starts"]]
+    # New York changes to daylight saving on 14 March: still Mondays there.
+    assert [f"{moment:%a %d %b}" for moment in local] == ["Mon 08 Mar", "Mon 15 Mar", "Mon 22 Mar"]
+    days = [
+        datetime.fromisoformat(p["start"]).astimezone(ZoneInfo(zone)).date()
+        for p in data["proposals"]
+    ]
+    assert len(set(days)) == len(days) == 5
+
+
+@pytest.mark.django_db
+def test_find_a_time_gives_a_member_counts_not_names() -> None:
+    circle = _circle_with_three_zones()
+    body = {
+        "audience": {"circle": circle.slug},
+        "duration_min": 60,
+        "window_start": "2027-01-11T13:00:00Z",
+        "window_end": "2027-01-11T14:00:00Z",
+        "repeats": [],
+    }
+
+    def amer(person: object) -> dict:
+        response = _client(person).post(
+            "/api/v1/planning/find-a-time", json.dumps(body), content_type="application/json"
+        )
+        lines = response.json()["proposals"][0]["explanation"]
+        return next(line for line in lines if line["label"] == "AMER")
+
+    as_member = amer(make_person())
+    as_enabler = amer(make_person(role=Person.Role.ENABLER))
+
+    assert (as_member["early_count"], as_member["early"]) == (1, [])
+    assert as_enabler["early_count"] == 1
+    assert [name.split(" (")[1] for name in as_enabler["early"]] == ["Mon 08:00 America/New_York)"]

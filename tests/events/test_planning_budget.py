@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -22,6 +24,15 @@ from knowflow.accounts.services import api_token_create
 from knowflow.circles.models import Membership
 from tests.conftest import signed_in
 from tests.factories import make_circle, make_person, make_session
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    """A fixed today (Tuesday 1 December 2026, ticking): find a time proposes nothing inside
+    the lead time from today, and the windows below are fixed dates."""
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=True):
+        yield
+
 
 ZONES = [
     "Europe/London",

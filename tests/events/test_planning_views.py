@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
+from knowflow.accounts.models import Person
 from knowflow.events.models import Occurrence
 from tests.conftest import signed_in
 from tests.factories import make_circle, make_person, make_session
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    """A fixed today (Tuesday 1 December 2026, ticking): find a time proposes nothing inside
+    the lead time from today, and the windows below are fixed dates."""
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 def _audience() -> tuple[object, object]:
@@ -54,7 +66,13 @@ def test_find_time_page_shows_heatmap_proposals_repeats_and_series() -> None:
     assert page.count("Create this occurrence") == 5
     assert "2 occurrences:" in page and "3 occurrences:" in page
     assert "Fair rotation for the series" in page
-    assert page.count("use this plan") == 4  # the curve has five points; the fairest is shown
+    # The Berlin speaker is required on every date: every trade-off is then the same plan,
+    # and the page says so instead of listing five identical rows.
+    assert page.count("use this plan") == 0
+    assert (
+        "Every trade-off gives the same attendance and burden for this audience and these "
+        "dates, so there is one plan to choose." in page
+    )
     assert "<strong>5</strong> people in the audience" in page
 
 
@@ -127,3 +145,73 @@ def test_create_from_plan_is_refused_to_someone_who_cannot_edit_the_session() ->
 
     assert Occurrence.objects.filter(session=session).count() == 0
     assert "Only the session's speakers" in html.unescape(response.content.decode())
+
+
+def _text(page: str) -> str:
+    """The page as a reader sees it: tags dropped, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+@pytest.mark.django_db
+def test_find_time_page_plans_a_sydney_organisers_mondays_across_the_dst_change() -> None:
+    speaker, session = _audience()
+    speaker.timezone = "Australia/Sydney"
+    speaker.save()
+
+    response = signed_in(speaker).get(
+        f"/sessions/{session.slug}/find-a-time/",
+        _query(session, first_day="2027-03-29", series_weeks="3", tz="Australia/Sydney"),
+    )
+
+    text = _text(response.content.decode())
+    assert "The series starts on Monday 29 March 2027 (Australia/Sydney)" in text
+    # Sydney leaves daylight saving on Sunday 4 April: the dates stay Mondays, shown in AEDT
+    # then AEST, and the Berlin speaker is inside 09:00-17:00 Berlin time on each.
+    dates = re.findall(r"\d \| (Mon \d+ \w+ 2027), \d\d:\d\d (AEDT|AEST)", _series_rows(text))
+    assert dates == [
+        ("Mon 29 Mar 2027", "AEDT"),
+        ("Mon 5 Apr 2027", "AEST"),
+        ("Mon 12 Apr 2027", "AEST"),
+    ]
+
+
+def _series_rows(text: str) -> str:
+    """The series table as "n | start" pairs."""
+    part = text[text.index("# Start Attendance") :]
+    return " ".join(
+        f"{n} | {start}"
+        for n, start in re.findall(r"(\d) (\w{3} \d+ \w{3} \d{4}, [\d:]+ \w+)", part)
+    )
+
+
+@pytest.mark.django_db
+def test_find_time_page_shows_members_counts_and_enablers_names() -> None:
+    speaker, session = _audience()
+    enabler = make_person(name="Erin Enabler", role=Person.Role.ENABLER)
+    query = _query(session, series_weeks="0")
+
+    as_member = _text(
+        signed_in(speaker).get(f"/sessions/{session.slug}/find-a-time/", query).content.decode()
+    )
+    as_enabler = _text(
+        signed_in(enabler).get(f"/sessions/{session.slug}/find-a-time/", query).content.decode()
+    )
+
+    names = ("Member 1 (", "Member 2 (", "Member 3 (")
+    assert [name in as_member for name in names] == [False, False, False]
+    assert "names and reasons are shown to enablers and to the person concerned" in as_member
+    assert any(name in as_enabler for name in names)
+    assert "names and reasons are shown to enablers" not in as_enabler
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("fmt", "minutes"), [("workshop", 120), ("talk", 45), ("lightning", 10)])
+def test_find_time_page_defaults_the_duration_to_the_format(fmt: str, minutes: int) -> None:
+    speaker, session = _audience()
+    session.format = fmt
+    session.save()
+
+    page = signed_in(speaker).get(f"/sessions/{session.slug}/find-a-time/").content.decode()
+
+    durations = re.findall(r'<input type="number" name="duration" value="(\d+)"', page)
+    assert durations == [str(minutes)]

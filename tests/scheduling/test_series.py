@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import product
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -131,3 +132,101 @@ def test_series_tradeoff_within_a_time_limit_covers_every_tolerance() -> None:
     best = curve[0][1]
     assert best.mean_attendance == pytest.approx(best.best_mean_attendance)
     assert all(plan.mean_attendance >= 0.8 * plan.best_mean_attendance for _, plan in curve[:2])
+
+
+# Organisers east and west of UTC, planning six Mondays across the spring DST changes of North
+# America (14 Mar 2027) and Europe (28 Mar) and the autumn change of Sydney (4 Apr).
+SPRING_MONDAYS = [date(2027, 3, 8) + timedelta(days=7 * week) for week in range(6)]
+
+
+def worker(ident: str, tz: str, *, required: bool = False) -> Invitee:
+    return Invitee(
+        id=ident,
+        tz=tz,
+        hours=WorkingHours.weekly(start="09:00", end="17:00", workdays=range(5)),
+        weight=3.0 if required else 1.0,
+        label=ident,
+        required=required,
+    )
+
+
+GLOBAL = [
+    worker("ny", "America/New_York"),
+    worker("berlin", "Europe/Berlin"),
+    worker("kolkata", "Asia/Kolkata"),
+    worker("sydney", "Australia/Sydney"),
+]
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Sydney"]
+)
+def test_fair_series_in_a_zone_falls_on_the_organisers_local_dates(zone: str) -> None:
+    plan = fair_series(
+        GLOBAL,
+        first_date=SPRING_MONDAYS[0],
+        weeks=6,
+        granularity_min=60,
+        duration_min=60,
+        zone=zone,
+    )
+
+    local = [datetime.fromtimestamp(start, tz=ZoneInfo(zone)) for start in plan.starts]
+    assert [moment.date() for moment in local] == SPRING_MONDAYS
+
+
+def test_fair_series_without_a_zone_keeps_the_utc_dates_of_knowflow_slots() -> None:
+    plan = fair_series(GLOBAL, first_date=SPRING_MONDAYS[0], weeks=6, granularity_min=60)
+
+    utc_dates = [datetime.fromtimestamp(start, tz=UTC).date() for start in plan.starts]
+    assert utc_dates == SPRING_MONDAYS
+
+
+@pytest.mark.parametrize(
+    ("zone", "speaker_zone"),
+    [
+        ("America/New_York", "America/New_York"),
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("Asia/Kolkata", "Asia/Kolkata"),
+        ("Australia/Sydney", "Europe/Berlin"),
+    ],
+)
+def test_fair_series_keeps_a_required_speaker_inside_their_hours_on_every_date(
+    zone: str, speaker_zone: str
+) -> None:
+    audience = [*GLOBAL, worker("speaker", speaker_zone, required=True)]
+
+    free = fair_series(audience, first_date=SPRING_MONDAYS[0], weeks=6, granularity_min=60)
+    plan = fair_series(
+        audience,
+        first_date=SPRING_MONDAYS[0],
+        weeks=6,
+        granularity_min=60,
+        zone=zone,
+        required_inside=True,
+    )
+
+    def speaker_hours(starts: tuple[int, ...]) -> list[int]:
+        return [datetime.fromtimestamp(s, tz=ZoneInfo(speaker_zone)).hour for s in starts]
+
+    # The fair rotation alone sends the speaker outside 09:00-17:00 on some dates ...
+    assert not all(9 <= hour <= 16 for hour in speaker_hours(free.starts))
+    # ... with the speaker required, every date is inside their day (and still on Mondays).
+    assert all(9 <= hour <= 16 for hour in speaker_hours(plan.starts))
+    local_dates = [datetime.fromtimestamp(s, tz=ZoneInfo(zone)).date() for s in plan.starts]
+    assert local_dates == SPRING_MONDAYS
+
+
+def test_fair_series_in_berlin_keeps_ten_oclock_across_the_dst_change() -> None:
+    berlin_team = [worker(f"b{n}", "Europe/Berlin") for n in range(3)]
+    # Berlin alone: any start between 09:00 and 16:00 is as good; the first kept is 09:00.
+    plan = fair_series(
+        berlin_team, first_date=date(2027, 3, 22), weeks=2, granularity_min=60, zone="Europe/Berlin"
+    )
+
+    local = [datetime.fromtimestamp(s, tz=ZoneInfo("Europe/Berlin")) for s in plan.starts]
+    assert [f"{moment:%a %d %b %H:%M %Z}" for moment in local] == [
+        "Mon 22 Mar 09:00 CET",
+        "Mon 29 Mar 09:00 CEST",
+    ]
+    assert plan.mean_attendance == 1.0

@@ -364,6 +364,11 @@ KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAY
 KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS = float(
     os.environ.get("KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS", "8")
 )
+# Find a time proposes nothing before this many working days (Monday to Friday, in the
+# organiser's zone) after today, so the audience has notice before the invitation lands.
+KNOWFLOW_PLANNING_LEAD_WORKING_DAYS = int(
+    os.environ.get("KNOWFLOW_PLANNING_LEAD_WORKING_DAYS", "2")
+)
 
 # Throttling of guessed credentials (knowflow.accounts.throttling).
 # Behind reverse proxies, how many of them append to X-Forwarded-For; 0 (the default) means the

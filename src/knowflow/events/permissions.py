@@ -29,3 +29,13 @@ def can_manage_rooms(*, actor: Person) -> bool:
 
 def can_register_someone_else(*, actor: Person) -> bool:
     return actor.is_enabler
+
+
+def can_see_availability_of(*, actor: Person, person_id: int) -> bool:
+    """Whether find a time may name this person and say why they cannot come.
+
+    Busy times and days off are private: enablers (who plan for everyone) and the person
+    themselves see names and reasons; every other member sees only how many people are early,
+    late, busy or off.
+    """
+    return actor.is_enabler or actor.pk == person_id

@@ -6,6 +6,12 @@ working hours, their busy time (occurrences they are going to or speak at inside
 and a weight (3 for a speaker, 1 for the audience). Everything else — exact coverage, repeats,
 the fair rotation, the explanations — is computed by ``knowflow.scheduling``.
 
+Everything an organiser reads is in their own zone: the series' first date is the local date
+they chose (DST-correct, not the UTC date of their midnight), the proposals are spread one per
+local day, and nothing is proposed before the lead time (``KNOWFLOW_PLANNING_LEAD_WORKING_DAYS``
+working days). Speakers are required in the series too. Who is busy or off, and why, is shown
+only to those ``events.permissions.can_see_availability_of`` allows; others see counts.
+
 A request must answer well inside the web server's timeout whatever the audience and series
 asked for, so the solvers share one time budget (``KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS``);
 a plan that the budget stopped before a proof is shown as the best found, not as the best.
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,6 +37,7 @@ from knowflow.accounts.selectors import org_unit_with_descendants
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError
 from knowflow.events.models import Occurrence, Registration, Room, Session
+from knowflow.events.permissions import can_see_availability_of
 from knowflow.events.services import occurrence_create
 from knowflow.scheduling.availability import (
     Availability,
@@ -39,8 +46,9 @@ from knowflow.scheduling.availability import (
     WorkingHours,
     availability_build,
     candidate_grid,
+    working_hours_matrix,
 )
-from knowflow.scheduling.coverage import best_slots, follow_the_sun
+from knowflow.scheduling.coverage import SlotProposal, best_slots, follow_the_sun
 from knowflow.scheduling.explain import explain_start
 from knowflow.scheduling.series import SeriesPlan, series_tradeoff
 from knowflow.topics.models import Topic
@@ -56,6 +64,40 @@ SERIES_TOLERANCES = (0.0, 0.1, 0.2, 0.3, 1.0)
 # series (a trade-off curve of several plans over up to 52 dates) gets the rest.
 REPEATS_BUDGET_SHARE = 0.3
 LABELS = ("region", "office", "org_unit")
+# The length a format usually takes, for the find-a-time form's default duration.
+FORMAT_DURATION_MIN = {
+    Session.Format.TALK: 45,
+    Session.Format.WORKSHOP: 120,
+    Session.Format.LIGHTNING: 10,
+    Session.Format.DEMO: 30,
+    Session.Format.PANEL: 60,
+    Session.Format.AMA: 45,
+    Session.Format.COURSE_MODULE: 90,
+}
+DEFAULT_DURATION_MIN = 60
+WORKDAYS = frozenset(range(5))  # Monday to Friday
+
+
+def duration_for_format(fmt: str) -> int:
+    """The default length of a session of this format, in minutes."""
+    return FORMAT_DURATION_MIN.get(fmt, DEFAULT_DURATION_MIN)
+
+
+def earliest_start(*, now: datetime, zone: ZoneInfo, working_days: int) -> datetime:
+    """The start of the local day ``working_days`` working days after today, in UTC.
+
+    Counted in the organiser's zone, skipping Saturdays and Sundays: on a Thursday with two
+    working days that is Monday 00:00; on a Monday, Wednesday 00:00.
+    """
+    day = now.astimezone(zone).date()
+    left = working_days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() in WORKDAYS:
+            left -= 1
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+
+
 # Asian zones that belong to EMEA for planning purposes (the Middle East).
 _MIDDLE_EAST = {
     "Asia/Dubai",
@@ -201,9 +243,14 @@ class LabelLine:
     label: str
     inside: int
     total: int
-    early: list[str] = field(default_factory=list)  # "Ana (Tue 07:30 America/New_York)"
+    # Names with their local start ("Ana (Tue 07:30 America/New_York)"), only of the people
+    # the viewer may see (can_see_availability_of); the counts are of everyone.
+    early: list[str] = field(default_factory=list)
     late: list[str] = field(default_factory=list)
     off: list[str] = field(default_factory=list)
+    early_count: int = 0
+    late_count: int = 0
+    off_count: int = 0
 
 
 @dataclass
@@ -243,6 +290,8 @@ class TradeoffPoint:
     mean_attendance: float
     max_burden: float
     optimal: bool = True  # False: the best found within the time budget
+    starts: tuple[int, ...] = ()
+    shown: bool = False  # the plan shown below the curve
 
     @property
     def fairest(self) -> bool:
@@ -273,6 +322,14 @@ class TimeFinding:
     series_zone_starts: list[datetime] = field(default_factory=list)
     series_tradeoff: list[TradeoffPoint] = field(default_factory=list)
     series_tolerance: float | None = None
+    # True when every point of the curve gave the same figures: one row is shown, and why.
+    series_tradeoff_forced: bool = False
+    # Dates where no start suits every speaker, and who is then outside their hours.
+    series_notes: list[str] = field(default_factory=list)
+    series_first_date: date | None = None
+    plan_zone: str = "UTC"
+    earliest: datetime | None = None  # the lead time: nothing is proposed before it
+    names_hidden: bool = False  # the viewer sees counts, not who is busy or off
     time_budget: float = 0.0  # seconds the solvers were allowed
 
     @property
@@ -318,21 +375,144 @@ def _scheduling_error(error: SchedulingInputError, audience: Audience) -> Planni
 
 
 def _explanation(
-    availability: Availability, candidate: int, names: dict[str, str]
+    availability: Availability, candidate: int, names: dict[str, str], visible: set[str] | None
 ) -> list[LabelLine]:
+    """Per group: how many are inside, early, late, off or busy; names only of ``visible``.
+
+    ``visible`` None means everyone may be named (an enabler's view).
+    """
+
+    def named(situations: list, why: bool = False) -> list[str]:
+        # The reason (a day off, or busy at another session) is as private as the name.
+        return [
+            f"{names[s.invitee_id]} ({s.local_start}"
+            + (", day off)" if why and s.status == "day_off" else ", busy)" if why else ")")
+            for s in situations
+            if visible is None or s.invitee_id in visible
+        ]
+
     lines = []
     for label, group in explain_start(availability, candidate).items():
-        line = LabelLine(
-            label=label, inside=len(group.by_status("inside")), total=len(group.situations)
+        early, late = group.by_status("early"), group.by_status("late")
+        off = group.by_status("day_off") + group.by_status("busy")
+        lines.append(
+            LabelLine(
+                label=label,
+                inside=len(group.by_status("inside")),
+                total=len(group.situations),
+                early=named(early),
+                late=named(late),
+                off=named(off, why=True),
+                early_count=len(early),
+                late_count=len(late),
+                off_count=len(off),
+            )
         )
-        line.early = [f"{names[s.invitee_id]} ({s.local_start})" for s in group.by_status("early")]
-        line.late = [f"{names[s.invitee_id]} ({s.local_start})" for s in group.by_status("late")]
-        line.off = [
-            f"{names[s.invitee_id]} ({s.local_start})"
-            for s in group.by_status("day_off") + group.by_status("busy")
-        ]
-        lines.append(line)
     return lines
+
+
+def _spread_proposals(
+    ranked: list[SlotProposal], *, count: int, zone: ZoneInfo, separation_s: int
+) -> list[SlotProposal]:
+    """The best ``count`` starts, spread over local days and hours.
+
+    The ranking alone gives the same hour on consecutive days (a good hour is good every
+    day), which offers no real choice. So, best first, in the organiser's zone: at most one
+    start a day and never the same hour as a neighbouring day's proposal; then, if the window
+    is too short for that, one a day at any hour; then other hours on days already used
+    (``separation_s`` apart).
+    """
+
+    def local(slot: SlotProposal) -> datetime:
+        return _utc(slot.start).astimezone(zone)
+
+    chosen: list[SlotProposal] = []
+
+    def take(fits: Callable[[datetime, list[datetime]], bool]) -> None:
+        for slot in ranked:
+            if len(chosen) == count:
+                return
+            # Never two proposals that overlap (23:30 and 00:00 are on two days).
+            apart = all(abs(slot.start - c.start) >= separation_s for c in chosen)
+            if apart and slot not in chosen and fits(local(slot), [local(c) for c in chosen]):
+                chosen.append(slot)
+
+    def new_day_new_neighbour_hour(moment: datetime, taken: list[datetime]) -> bool:
+        return all(
+            t.date() != moment.date()
+            and not (t.hour == moment.hour and abs((t.date() - moment.date()).days) == 1)
+            for t in taken
+        )
+
+    def new_day(moment: datetime, taken: list[datetime]) -> bool:
+        return all(t.date() != moment.date() for t in taken)
+
+    def new_hour(moment: datetime, taken: list[datetime]) -> bool:
+        return all(t.hour != moment.hour for t in taken)
+
+    for rule in (new_day_new_neighbour_hour, new_day, new_hour):
+        take(rule)
+    chosen.sort(key=lambda slot: ranked.index(slot))
+    return chosen
+
+
+def _tradeoff_rows(
+    curve: dict[float, SeriesPlan], shown: SeriesPlan
+) -> tuple[list[TradeoffPoint], bool]:
+    """The distinct points of the curve, and whether the data forced them all to one.
+
+    Points whose figures read the same (to the tenth of a percent) are one choice for the
+    organiser, so only the first (the one keeping the most attendance) is listed.
+    """
+    rows: list[TradeoffPoint] = []
+    seen: set[tuple[float, float]] = set()
+    for tolerance in SERIES_TOLERANCES:
+        plan = curve[tolerance]
+        key = (round(plan.mean_attendance, 3), round(plan.max_burden, 3))
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            TradeoffPoint(
+                tolerance=tolerance,
+                mean_attendance=plan.mean_attendance,
+                max_burden=plan.max_burden,
+                optimal=plan.optimal,
+                starts=plan.starts,
+                shown=key == (round(shown.mean_attendance, 3), round(shown.max_burden, 3)),
+            )
+        )
+    return rows, len(rows) == 1
+
+
+def _speaker_notes(
+    plan: SeriesPlan,
+    invitees: list[Invitee],
+    names: dict[str, str],
+    duration_min: int,
+    zone: ZoneInfo,
+) -> list[str]:
+    """For each date of the plan where a speaker is outside their working hours: who, when."""
+    required = [invitee for invitee in invitees if invitee.required]
+    if not required:
+        return []
+    starts = np.asarray(plan.starts, dtype=np.int64)
+    inside = working_hours_matrix(required, starts, duration_min * 60)  # [date, speaker]
+    notes = []
+    for index, start in enumerate(plan.starts):
+        outside = [required[i] for i in np.flatnonzero(~inside[index])]
+        if not outside:
+            continue
+        local = _utc(start).astimezone(zone)
+        who = ", ".join(
+            f"{names[i.id]} ({_utc(start).astimezone(ZoneInfo(i.tz)):%a %H:%M} {i.tz})"
+            for i in outside
+        )
+        notes.append(
+            f"{local:%a %d %b %Y}: no time that day is inside the working hours of every "
+            f"speaker; outside their hours: {who}."
+        )
+    return notes
 
 
 def _epoch(moment: datetime) -> int:
@@ -574,6 +754,9 @@ def time_find(
     series_step_days: int = 7,
     series_tolerance: float | None = None,
     time_budget: float | None = None,
+    viewer: Person | None = None,
+    plan_zone: str | None = None,
+    now: datetime | None = None,
 ) -> TimeFinding:
     """Best times for the audience in the window: proposals, repeats, heat map, fair series.
 
@@ -582,6 +765,11 @@ def time_find(
     plans and the series share ``time_budget`` seconds (default: the setting
     ``KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS``); a plan the budget stopped before a proof has
     ``optimal`` False, and ``TimeFinding.proven`` says whether all are proven best.
+
+    ``plan_zone`` is the organiser's zone (default: ``heat_zone``): the series starts on the
+    local date of ``window_start`` there, proposals are spread one per local day there, and
+    nothing starts before the lead time counted there from ``now``. With a ``viewer``, names
+    in the explanations are limited to the people ``can_see_availability_of`` allows.
     """
     budget = (
         float(settings.KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS)
@@ -600,18 +788,48 @@ def time_find(
         zone = ZoneInfo(heat_zone)
     except (KeyError, ValueError) as error:
         raise PlanningError(f"'{heat_zone}' is not a known time zone.", field="tz") from error
+    plan_zone = plan_zone or heat_zone
+    try:
+        organiser_zone = ZoneInfo(plan_zone)
+    except (KeyError, ValueError) as error:
+        raise PlanningError(f"'{plan_zone}' is not a known time zone.", field="tz") from error
+    lead_days = settings.KNOWFLOW_PLANNING_LEAD_WORKING_DAYS
+    earliest = earliest_start(
+        now=now or timezone.now(), zone=organiser_zone, working_days=lead_days
+    )
+    # The first date the organiser chose, read in their zone: the UTC date of their local
+    # midnight is the day before for everyone east of UTC.
+    first_date = max(window_start, earliest).astimezone(organiser_zone).date()
+    grid_start = max(window_start, earliest)
+    if grid_start + timedelta(minutes=duration_min) > window_end:
+        raise PlanningError(
+            f"Nothing is proposed before {earliest.astimezone(organiser_zone):%a %d %b %Y} "
+            f"({lead_days} working days from today, so people have notice): "
+            "choose a window that ends later.",
+            field="first_day",
+        )
     audience = audience_resolve(spec=spec)
-    invitees = invitees_for(audience, label_by=label_by, start=window_start, end=window_end)
+    invitees = invitees_for(audience, label_by=label_by, start=grid_start, end=window_end)
     names = _names(audience)
+    visible = None
+    if viewer is not None and not viewer.is_enabler:
+        visible = {
+            str(p.pk)
+            for p in audience.people
+            if can_see_availability_of(actor=viewer, person_id=p.pk)
+        }
     try:
         grid = candidate_grid(
-            window_start=window_start,
+            window_start=grid_start,
             window_end=window_end,
             step_min=step_min,
             duration_min=duration_min,
         )
         availability = availability_build(invitees, grid)
-        slots = best_slots(availability, count=proposals, min_separation_min=duration_min)
+        ranked = best_slots(availability, count=availability.grid.count)
+        slots = _spread_proposals(
+            ranked, count=proposals, zone=organiser_zone, separation_s=duration_min * 60
+        )
         repeats = []
         repeats_deadline = time.monotonic() + (
             max(deadline - time.monotonic(), 0.0) * (REPEATS_BUDGET_SHARE if series_weeks else 1.0)
@@ -637,7 +855,7 @@ def time_find(
                 covered_weight=slot.covered_weight,
                 covered_people=int(covers[slot.candidate].sum()),
                 share=slot.covered_weight / total_weight,
-                explanation=_explanation(availability, slot.candidate, names),
+                explanation=_explanation(availability, slot.candidate, names, visible),
                 room=_suggest_room(audience, start, start + duration, rooms),
             )
         )
@@ -673,10 +891,15 @@ def time_find(
         heatmap=cells,
         heat_zone=heat_zone,
         time_budget=budget,
+        plan_zone=plan_zone,
+        earliest=earliest,
+        names_hidden=visible is not None,
     )
     if series_weeks:
         series_args = {
-            "first_date": window_start.date(),
+            "first_date": first_date,
+            "zone": plan_zone,
+            "required_inside": True,
             "weeks": series_weeks,
             "step_days": series_step_days,
             "granularity_min": step_min,
@@ -697,15 +920,13 @@ def time_find(
         except SchedulingInputError as error:
             raise _scheduling_error(error, audience) from error
         finding.series = curve[1.0 if series_tolerance is None else series_tolerance]
-        finding.series_tradeoff = [
-            TradeoffPoint(
-                tolerance=t,
-                mean_attendance=curve[t].mean_attendance,
-                max_burden=curve[t].max_burden,
-                optimal=curve[t].optimal,
-            )
-            for t in SERIES_TOLERANCES
-        ]
+        finding.series_tradeoff, finding.series_tradeoff_forced = _tradeoff_rows(
+            curve, finding.series
+        )
+        finding.series_notes = _speaker_notes(
+            finding.series, invitees, names, duration_min, organiser_zone
+        )
+        finding.series_first_date = first_date
         finding.series_tolerance = series_tolerance
         finding.series_zone_starts = [_utc(s) for s in finding.series.starts]
     return finding

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,9 +21,12 @@ from knowflow.errors import DomainError
 from knowflow.events.models import Session
 from knowflow.events.permissions import can_edit_session
 from knowflow.events.planning import (
+    DEFAULT_DURATION_MIN,
     LABELS,
     AudienceSpec,
     TimeFinding,
+    duration_for_format,
+    earliest_start,
     occurrences_create_from_plan,
     time_find,
 )
@@ -120,10 +124,16 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     session = (
         get_object_or_404(Session.objects.prefetch_related("speakers"), slug=slug) if slug else None
     )
+    # The form starts where the planner would: at the lead time, with the format's length.
+    earliest = earliest_start(
+        now=timezone.now(),
+        zone=viewer.zone,
+        working_days=settings.KNOWFLOW_PLANNING_LEAD_WORKING_DAYS,
+    )
     initial = {
         "tz": viewer.timezone,
-        "first_day": (timezone.now().astimezone(viewer.zone) + timedelta(days=1)).date(),
-        "duration": 60,
+        "first_day": earliest.astimezone(viewer.zone).date(),
+        "duration": duration_for_format(session.format) if session else DEFAULT_DURATION_MIN,
         "days": 14,
         "step": 30,
         "label_by": "region",
@@ -156,6 +166,8 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 series_weeks=data.get("series_weeks") or 0,
                 series_step_days=data["series_step"],
                 series_tolerance=data.get("series_tolerance"),
+                viewer=viewer,
+                plan_zone=viewer.timezone,
             )
         except DomainError as error:
             add_to_form(form, error)
@@ -167,7 +179,6 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "session": session,
             "finding": finding,
             "heat": heatmap_svg_cells(finding) if finding else None,
-            "chosen_tolerance": request.GET.get("series_tolerance", ""),
             "can_create": session is not None and can_edit_session(actor=viewer, session=session),
         },
     )

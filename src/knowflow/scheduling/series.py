@@ -23,7 +23,12 @@ every week, then the fairest plan found) and returns the best plan HiGHS has whe
 
 Candidates follow the benchmark definition: on each series date, every start at a multiple of
 the series granularity from 00:00 UTC on that date; busy intervals are ignored (a series is
-planned weeks ahead, when calendars are still empty).
+planned weeks ahead, when calendars are still empty). Two options serve the organiser's page
+and leave that definition (and ``knowflow slots``) untouched when unset: ``zone`` takes the
+dates and starts as wall-clock times in the organiser's zone (so "from Monday" in Sydney is
+Monday in Sydney, and 10:00 stays 10:00 across a DST change), and ``required_inside`` keeps
+every date's start inside the working hours of every required invitee (or, on a date where no
+start suits them all, of as many of them as possible).
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -92,20 +98,23 @@ def _series_model(
     granularity_min: int,
     duration_min: int,
     burden_by: BurdenUnit,
+    zone: str | None = None,
+    required_inside: bool = False,
 ) -> _SeriesModel:
     if not invitees:
         raise SchedulingInputError("the audience is empty")
     if granularity_min <= 0 or duration_min <= 0 or weeks <= 0:
         raise SchedulingInputError("series weeks, granularity and duration must be positive")
     options = -(-1440 // granularity_min)  # starts on the date itself, from 00:00 UTC
-    midnights = np.asarray(
-        [
-            int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
-            for d in series_dates(first_date, weeks, step_days)
-        ],
-        dtype=np.int64,
-    )
-    starts = midnights[:, None] + 60 * granularity_min * np.arange(options, dtype=np.int64)
+    dates = series_dates(first_date, weeks, step_days)
+    if zone is None:
+        midnights = np.asarray(
+            [int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()) for d in dates],
+            dtype=np.int64,
+        )
+        starts = midnights[:, None] + 60 * granularity_min * np.arange(options, dtype=np.int64)
+    else:
+        starts = _local_starts(dates, ZoneInfo(zone), options, granularity_min)
     inside = working_hours_matrix(invitees, starts.ravel(), duration_min * 60)
     weights = np.asarray([invitee.weight for invitee in invitees], dtype=np.float64)
     if burden_by == "region":
@@ -124,12 +133,61 @@ def _series_model(
     else:
         raise SchedulingInputError(f"burden_by must be 'region' or 'person', not {burden_by!r}")
     attendance = (weights @ inside.T.astype(np.float64)) / weights.sum()
-    return _SeriesModel(
+    model = _SeriesModel(
         starts=starts,
         share=share.reshape(len(units), weeks, options),
         attendance=attendance.reshape(weeks, options),
         units=units,
     )
+    required = np.asarray([invitee.required for invitee in invitees], dtype=bool)
+    if required_inside and required.any():
+        _keep_required_inside(model, inside[:, required].reshape(weeks, options, -1))
+    return model
+
+
+def _local_starts(dates: list[date], zone: ZoneInfo, options: int, step_min: int) -> np.ndarray:
+    """[date, option]: the UTC instant of each wall-clock start of each local date.
+
+    Option ``o`` is the same local time on every date, so the rotation speaks the organiser's
+    clock across a DST change. Aware-datetime arithmetic in Python is wall-clock arithmetic;
+    a wall time that does not exist (the spring-forward gap) resolves with the offset before
+    the change and so repeats a start an hour later, which is harmless: the solver sees two
+    identical options.
+    """
+    return np.asarray(
+        [
+            [
+                int(
+                    (
+                        datetime(d.year, d.month, d.day, tzinfo=zone)
+                        + timedelta(minutes=o * step_min)
+                    ).timestamp()
+                )
+                for o in range(options)
+            ]
+            for d in dates
+        ],
+        dtype=np.int64,
+    )
+
+
+def _keep_required_inside(model: _SeriesModel, required_inside: np.ndarray) -> None:
+    """Let each date offer only starts inside every required invitee's working hours.
+
+    ``required_inside`` is [week, option, required invitee]. The model stays rectangular: a
+    refused option becomes a copy of the date's first allowed one, so the solvers (which keep
+    the first of identical options) can never pick it and need no change. On a date where no
+    start suits every required invitee, the starts that suit the most of them are allowed;
+    the caller reports who is then outside their hours.
+    """
+    suited = required_inside.sum(axis=2)  # [week, option]
+    allowed = suited == suited.max(axis=1, keepdims=True)
+    for week in range(allowed.shape[0]):
+        first = int(np.argmax(allowed[week]))
+        refused = ~allowed[week]
+        model.starts[week, refused] = model.starts[week, first]
+        model.attendance[week, refused] = model.attendance[week, first]
+        model.share[:, week, refused] = model.share[:, week, first][:, None]
 
 
 def _solve(
@@ -332,6 +390,8 @@ def fair_series(
     burden_by: BurdenUnit = "region",
     attendance_tolerance: float | None = None,
     time_limit: float | None = None,
+    zone: str | None = None,
+    required_inside: bool = False,
 ) -> SeriesPlan:
     """The fair rotation: smallest possible largest burden, then the best mean attendance.
 
@@ -349,6 +409,8 @@ def fair_series(
         granularity_min=granularity_min,
         duration_min=duration_min,
         burden_by=burden_by,
+        zone=zone,
+        required_inside=required_inside,
     )
     return _fair_plan(model, attendance_tolerance=attendance_tolerance, deadline=deadline)
 
@@ -396,6 +458,8 @@ def series_tradeoff(
     burden_by: BurdenUnit = "region",
     tolerances: Sequence[float] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 1.0),
     time_limit: float | None = None,
+    zone: str | None = None,
+    required_inside: bool = False,
 ) -> list[tuple[float, SeriesPlan]]:
     """Fair plans for several attendance tolerances: the fairness/attendance trade-off curve.
 
@@ -412,6 +476,8 @@ def series_tradeoff(
         granularity_min=granularity_min,
         duration_min=duration_min,
         burden_by=burden_by,
+        zone=zone,
+        required_inside=required_inside,
     )
     curve = []
     for index, tolerance in enumerate(tolerances):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -42,15 +42,26 @@ class FindTimeIn(Schema):
     repeats: list[int] = Field(default_factory=lambda: [2, 3], description="k values, each 2 to 4.")
     series_weeks: int = Field(0, ge=0, le=52, description="0: no series plan.")
     series_step_days: int = Field(7, description="7 (weekly) or 14 (fortnightly).")
+    tz: str = Field(
+        "",
+        description="The organiser's IANA zone (default: yours): the series starts on the local "
+        "date of window_start there, proposals are one per local day there, and the lead time "
+        "is counted there.",
+    )
 
 
 class LabelOut(Schema):
     label: str
     inside: int
     total: int
-    early: list[str]
+    early: list[str] = Field(description="Names, only of people you may see (see off).")
     late: list[str]
-    off: list[str]
+    off: list[str] = Field(
+        description="Day off or busy. Enablers see everyone's name; members only their own."
+    )
+    early_count: int
+    late_count: int
+    off_count: int
 
 
 class ProposalOut(Schema):
@@ -81,6 +92,10 @@ class SeriesOut(Schema):
     best_mean_attendance: float
     burden: dict[str, float]
     max_burden: float
+    first_date: date = Field(description="The first date of the series, in the organiser's zone.")
+    notes: list[str] = Field(
+        description="Dates where no start suits every speaker, and who is then outside hours."
+    )
 
 
 class HeatCellOut(Schema):
@@ -97,6 +112,7 @@ class FindTimeOut(Schema):
         "budget stopped a solver first (those plans have optimal false)."
     )
     time_budget_seconds: float = Field(description="Seconds the solvers were allowed.")
+    earliest: datetime = Field(description="The lead time: nothing is proposed before it.")
     proposals: list[ProposalOut]
     repeats: list[RepeatOut]
     series: SeriesOut | None
@@ -109,6 +125,7 @@ def _out(finding: TimeFinding) -> dict:
         "total_weight": finding.total_weight,
         "proven": finding.proven,
         "time_budget_seconds": finding.time_budget,
+        "earliest": finding.earliest,
         "proposals": [
             {
                 "start": p.start,
@@ -141,6 +158,8 @@ def _out(finding: TimeFinding) -> dict:
             "best_mean_attendance": finding.series.best_mean_attendance,
             "burden": finding.series.burden,
             "max_burden": finding.series.max_burden,
+            "first_date": finding.series_first_date,
+            "notes": finding.series_notes,
         },
         "heatmap_utc": [
             {"day": finding.heatmap_days[c.day], "hour": c.hour, "share": c.share}
@@ -154,6 +173,7 @@ def find_a_time(request: HttpRequest, payload: FindTimeIn) -> dict:
     """Proposals, repeat plans (follow the sun), a fair series rotation and a UTC heat map."""
     if any(k < 2 or k > 4 for k in payload.repeats):
         raise DomainError("Each repeat k must be 2, 3 or 4.", field="repeats")
+    person = viewer(request)
     finding = time_find(
         spec=AudienceSpec(
             circle=payload.audience.circle,
@@ -172,6 +192,8 @@ def find_a_time(request: HttpRequest, payload: FindTimeIn) -> dict:
         repeat_ks=tuple(payload.repeats),
         series_weeks=payload.series_weeks,
         series_step_days=payload.series_step_days,
+        viewer=person,
+        plan_zone=payload.tz or person.timezone,
     )
     return _out(finding)
 
