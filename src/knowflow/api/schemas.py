@@ -130,6 +130,11 @@ class SessionOut(Schema):
         return [topic.slug for topic in obj.topics.all()]  # type: ignore[attr-defined]
 
     @staticmethod
+    def resolve_status(obj: object) -> str:
+        # As the pages show it: "done" once the last date has ended (Session.current_status).
+        return obj.current_status  # type: ignore[attr-defined]
+
+    @staticmethod
     def resolve_speaker_ids(obj: object) -> list[int]:
         return [person.pk for person in obj.speakers.all()]  # type: ignore[attr-defined]
 
