@@ -279,11 +279,13 @@ def cancellation_audience(*, occurrences: list[Occurrence]) -> CancellationAudie
     waiting = set(
         live.filter(status=Registration.Status.WAITLISTED).values_list("person_id", flat=True)
     )
-    speakers = set()
+    speakers: set[int] = set()
     for occurrence in occurrences:
         speakers |= {p.pk for p in occurrence.session.speakers.all()}
     return CancellationAudience(
-        going=len(going), speakers=len(speakers - going), waiting=len(waiting - going)
+        going=len(going),
+        speakers=len(speakers - going),
+        waiting=len(waiting - going - speakers),
     )
 
 
