@@ -20,3 +20,17 @@ def language_name(code: str) -> str:
     if info is None and "-" in key:  # a regional variant Django lacks: "en-in" → English
         info = LANG_INFO.get(key.split("-", 1)[0])
     return info["name"] if info is not None and "name" in info else (code or "").strip()
+
+
+def language_choices(*, keep: str = "") -> list[tuple[str, str]]:
+    """Every language Django names, as (code, name) sorted by name, for a select box; ``keep``
+    (a stored code Django does not know) is offered too, so editing a record never changes
+    its language unasked."""
+    choices = sorted(
+        ((code, info["name"]) for code, info in LANG_INFO.items() if "name" in info),
+        key=lambda choice: choice[1],
+    )
+    keep = (keep or "").strip()
+    if keep and keep not in dict(choices):
+        choices.insert(0, (keep, language_name(keep)))
+    return choices

@@ -263,9 +263,12 @@ def test_cancelled_date_shows_as_cancelled_on_the_page_and_in_the_feed() -> None
     occurrence = make_occurrence(session=session, capacity=24)
     registration_create(occurrence=occurrence, person=going, actor=going)
 
+    home_before = signed_in(going).get("/").content.decode()
     done = signed_in(speaker).post(
         f"/sessions/occurrences/{occurrence.pk}/cancel-date/", follow=True
     )
+    home_after = signed_in(going).get("/").content.decode()
+    api = _api(going).get(f"/api/v1/occurrences/{occurrence.pk}").json()
     html = signed_in(going).get(f"/sessions/{session.slug}/").content.decode()
     feed = signed_in(going).get(f"/calendar/occurrences/{occurrence.pk}.ics")
 
@@ -276,6 +279,12 @@ def test_cancelled_date_shows_as_cancelled_on_the_page_and_in_the_feed() -> None
     assert "Add to calendar" not in html
     assert "Register" not in html
     assert "going" not in date_rows(html)[0][3]
+    # Home no longer lists it among my registrations; the API says when it was cancelled.
+    assert (home_before.count("Chaos engineering"), home_after.count("Chaos engineering")) == (1, 0)
+    assert api["cancelled_at"] is not None
+    assert api["cancelled_at"] == Occurrence.objects.get(pk=occurrence.pk).cancelled_at.isoformat(
+        timespec="milliseconds"
+    ).replace("+00:00", "Z")
     (event,) = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
     assert str(event["STATUS"]) == "CANCELLED"
     emailed = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CANCELLATION)
@@ -364,3 +373,32 @@ def test_session_page_names_format_language_and_state_in_words() -> None:
 
     assert meta(session.slug) == "Course module · Introductory · Brazilian Portuguese · Proposed"
     assert meta(other.slug) == "Ask me anything · Introductory · English · Proposed"
+
+
+def test_edit_form_names_languages_and_leaves_cancelling_to_the_confirmation_page() -> None:
+    speaker = make_person()
+    session = make_session(speakers=[speaker], title="Rust in production")
+    Session.objects.filter(pk=session.pk).update(language="de")
+    client = signed_in(speaker)
+
+    def options(html: str, name: str) -> tuple[list[str], list[str]]:
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return (
+            re.findall(r"<option [^>]*>(.*?)</option>", select),
+            re.findall(r"<option [^>]*selected>(.*?)</option>", select),
+        )
+
+    form = client.get(f"/sessions/{session.slug}/edit/").content.decode()
+    statuses, current = options(form, "status")
+    languages, language = options(form, "language")
+
+    assert (statuses, current) == (["Proposed", "Scheduled", "Done"], ["Proposed"])
+    assert language == ["German"]
+    assert languages[:3] == ["Afrikaans", "Albanian", "Algerian Arabic"]
+    # A cancelled session keeps "Cancelled" in its form, so it can be kept or reinstated.
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED)
+    cancelled = client.get(f"/sessions/{session.slug}/edit/").content.decode()
+    assert options(cancelled, "status") == (
+        ["Proposed", "Scheduled", "Done", "Cancelled"],
+        ["Cancelled"],
+    )

@@ -103,6 +103,7 @@ class OccurrenceOut(Schema):
     online_url: str
     capacity: int
     mode: str
+    cancelled_at: datetime | None  # set when this date was cancelled on its own
 
     @staticmethod
     def resolve_online_url(obj: object) -> str:

@@ -218,8 +218,12 @@ def occurrence_counts(*, occurrences: list[Occurrence]) -> dict[int, dict[str, i
 
 def upcoming_registrations(*, viewer: Person, limit: int = 10) -> list[Registration]:
     return list(
-        Registration.objects.filter(person=viewer, occurrence__end__gte=timezone.now())
+        # A cancelled date (or session) is no longer one to go to.
+        Registration.objects.filter(
+            person=viewer, occurrence__end__gte=timezone.now(), occurrence__cancelled_at=None
+        )
         .exclude(status=Registration.Status.CANCELLED)
+        .exclude(occurrence__session__status=Session.Status.CANCELLED)
         .select_related("occurrence__session", "occurrence__room__office")
         .order_by("occurrence__start")[:limit]
     )

@@ -120,7 +120,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         )
     if request.method == "POST":
-        form = SessionEditForm(request.POST)
+        form = SessionEditForm(request.POST, status=session.status)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -139,6 +139,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("events:session", slug=session.slug)
     else:
         form = SessionEditForm(
+            status=session.status,
             initial={
                 "title": session.title,
                 "abstract": session.abstract,
@@ -149,7 +150,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 "speakers": session.speakers.all(),
                 "circle": session.circle,
                 "status": session.status,
-            }
+            },
         )
     return render(
         request,
