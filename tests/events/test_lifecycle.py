@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from knowflow.accounts.services import api_token_create
 from knowflow.events.models import Occurrence, Registration, Session
-from knowflow.events.services import registration_create
+from knowflow.events.services import registration_create, session_create
 from knowflow.integrations.models import OutboxMessage
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_session
@@ -402,3 +402,17 @@ def test_edit_form_names_languages_and_leaves_cancelling_to_the_confirmation_pag
         ["Proposed", "Scheduled", "Done", "Cancelled"],
         ["Cancelled"],
     )
+
+
+def test_search_names_a_sessions_format_and_language_in_words() -> None:
+    speaker = make_person()
+    session_create(
+        actor=speaker, title="Ownership in Rust", format="course_module", language="pt-br"
+    )
+
+    html = signed_in(speaker).get("/search/", {"q": "ownership"}).content.decode()
+
+    # The session, then its speaker (a person: no date, no format).
+    assert re.findall(r'<div class="meta">(.*?)</div>', html) == [" · Course module", ""]
+    language = re.search(r"<h2>Language</h2>\s*<ul>(.*?)</ul>", html, re.S).group(1)
+    assert re.findall(r'<a href="[^"]*">(.*?)</a>', language) == ["Brazilian Portuguese"]
