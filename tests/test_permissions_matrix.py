@@ -29,10 +29,12 @@ from knowflow.errors import Forbidden
 from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
 from knowflow.events.services import (
     attendance_record,
+    occurrence_cancel,
     occurrence_create,
     registration_cancel,
     registration_create,
     room_create,
+    session_cancel,
     session_update,
 )
 from knowflow.feedback.models import RetrospectiveAction, SurveyTemplate
@@ -68,6 +70,7 @@ class World:
     circle: Circle  # invite-only; the champion runs it
     session: Session  # hosted by the circle, given by the speaker
     occurrence: Occurrence  # started half an hour ago, still running
+    upcoming: Occurrence  # a later date of the session (in three days); the learner has a place
     office: Office
     cluster: DuplicateCluster  # proposed: the session and a copy of it
     study: RoiStudy  # made by the enabler
@@ -99,6 +102,8 @@ def world() -> World:
     )
     learner = make_person(name="Lu Learner")
     registration_create(occurrence=occurrence, person=learner, actor=learner)
+    upcoming = make_occurrence(session=session)
+    registration_create(occurrence=upcoming, person=learner, actor=learner)
     cluster = DuplicateCluster.objects.create(score=0.9, pairs=[])
     cluster.sessions.set([session, make_session(title="Original title, again")])
     today = timezone.now().date()
@@ -126,6 +131,7 @@ def world() -> World:
         circle=circle,
         session=session,
         occurrence=occurrence,
+        upcoming=upcoming,
         office=make_office("Main office"),
         cluster=cluster,
         study=study,
@@ -275,6 +281,20 @@ ACTIONS: dict[str, Action] = {
             {"person": w.learner.pk, "mode": "room"},
         ),
     ),
+    "cancel a date": Action(
+        allowed=EDITORS,
+        state=lambda w: Occurrence.objects.get(pk=w.upcoming.pk).cancelled_at,
+        service=lambda w, actor: occurrence_cancel(occurrence=w.upcoming, actor=actor),
+        message="Only the session's speakers, its circle's champions and enablers can cancel a date.",
+        page=lambda w, c: c.post(f"/sessions/occurrences/{w.upcoming.pk}/cancel-date/"),
+    ),
+    "cancel session": Action(
+        allowed=EDITORS,
+        state=lambda w: Session.objects.get(pk=w.session.pk).status,
+        service=lambda w, actor: session_cancel(session=w.session, actor=actor),
+        message="Only the session's speakers, its circle's champions and enablers can cancel it.",
+        page=lambda w, c: c.post(f"/sessions/{w.session.slug}/cancel/"),
+    ),
     "create topic": Action(
         allowed=ENABLERS,
         state=lambda w: Topic.objects.count(),
@@ -318,14 +338,14 @@ ACTIONS: dict[str, Action] = {
     ),
     "cancel someone else's registration": Action(
         allowed=ENABLERS,
-        state=lambda w: Registration.objects.get(person=w.learner).status,
+        state=lambda w: Registration.objects.get(person=w.learner, occurrence=w.upcoming).status,
         service=lambda w, actor: registration_cancel(
-            occurrence=w.occurrence, person=w.learner, actor=actor
+            occurrence=w.upcoming, person=w.learner, actor=actor
         ),
         message="You can only cancel your own registration.",
         api=lambda w, c: _api_patch(
             c,
-            f"/api/v1/registrations/{Registration.objects.get(person=w.learner).pk}",
+            f"/api/v1/registrations/{Registration.objects.get(person=w.learner, occurrence=w.upcoming).pk}",
             {"status": "cancelled"},
         ),
         # A member (or a leader) may not even read the registration; speakers and champions may.
@@ -614,8 +634,8 @@ def test_api_read_permission(world: World, name: str, role: str) -> None:
 
 
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 15 * 6
-    assert len(cells("page")) == 10 * 6
+    assert len(cells("service")) == 17 * 6
+    assert len(cells("page")) == 12 * 6
     assert len(cells("api")) == 12 * 6
     assert len(read_cells("page")) == 9 * 6
     assert len(read_cells("api")) == 6 * 6

@@ -237,7 +237,7 @@ def test_person_page_shows_profile_hours_circles_and_sessions() -> None:
     assert "<h2>Working hours (Asia/Kolkata)</h2>" in html
     assert "<li>Monday: 09:00-17:00</li>" in html
     assert "<li>Saturday: off</li>" in html
-    assert "speaks en, hi" in html
+    assert "speaks English, Hindi" in html
     assert f'<a class="tag" href="/accounts/people/?skill={rust.slug}">Rust</a>' in html
     assert (
         f'<a href="/circles/{circle.slug}/">Rustaceans</a> <span class="meta">Champion</span>'

@@ -363,6 +363,7 @@ def test_occurrences_create_list_detail_and_update() -> None:
         "online_url": "",
         "capacity": 20,
         "mode": "in the room",
+        "cancelled_at": None,
     }
     assert updated.json()["capacity"] == 25
     assert [o["id"] for o in listing.json()["items"]] == [occurrence_id]

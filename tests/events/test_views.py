@@ -614,6 +614,11 @@ def test_session_page_attendance_form_offers_the_registered_people() -> None:
     session = make_session(speakers=[speaker])
     occurrence = make_occurrence(session=session)
     registration_create(occurrence=occurrence, person=learner, actor=learner)
+    # The date begins (attendance is offered only then).
+    now = timezone.now()
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        start=now - timedelta(minutes=5), end=now + timedelta(minutes=55)
+    )
 
     html = signed_in(speaker).get(f"/sessions/{session.slug}/").content.decode()
 

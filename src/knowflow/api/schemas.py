@@ -126,6 +126,7 @@ class OccurrenceOut(Schema):
     online_url: str
     capacity: int
     mode: str
+    cancelled_at: datetime | None  # set when this date was cancelled on its own
 
     @staticmethod
     def resolve_online_url(obj: object) -> str:
@@ -151,6 +152,11 @@ class SessionOut(Schema):
     @staticmethod
     def resolve_topics(obj: object) -> list[str]:
         return [topic.slug for topic in obj.topics.all()]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_status(obj: object) -> str:
+        # As the pages show it: "done" once the last date has ended (Session.current_status).
+        return obj.current_status  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_speaker_ids(obj: object) -> list[int]:

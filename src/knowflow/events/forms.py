@@ -13,6 +13,7 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Room, Session
 from knowflow.events.planning import RoomChoice, RoomOption
+from knowflow.languages import language_choices
 from knowflow.links import WebURLFormField
 from knowflow.topics.models import Topic
 
@@ -24,7 +25,7 @@ class SessionForm(forms.Form):
     )
     format = forms.ChoiceField(choices=Session.Format.choices)
     level = forms.ChoiceField(choices=Session.Level.choices)
-    language = forms.CharField(max_length=16, initial="en")
+    language = forms.ChoiceField(choices=language_choices, initial="en")
     topics = forms.ModelMultipleChoiceField(queryset=Topic.objects.all(), required=False)
     speakers = PeopleField(
         help_text="Page addresses of the speakers, comma-separated (e.g. ada-lovelace). "
@@ -32,9 +33,24 @@ class SessionForm(forms.Form):
     )
     circle = forms.ModelChoiceField(queryset=Circle.objects.all(), required=False)
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # A session stored with a code Django does not name keeps it as an option.
+        current = self.data.get("language") if self.is_bound else self.initial.get("language")
+        self.fields["language"].choices = language_choices(keep=str(current or ""))
+
 
 class SessionEditForm(SessionForm):
-    status = forms.ChoiceField(choices=Session.Status.choices)
+    status = forms.ChoiceField(
+        choices=[c for c in Session.Status.choices if c[0] != Session.Status.CANCELLED],
+        help_text="To cancel the session, use “Cancel this session” on its page: it says who "
+        "will be told first.",
+    )
+
+    def __init__(self, *args: object, status: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if status == Session.Status.CANCELLED:  # kept, or changed to reinstate the session
+            self.fields["status"].choices = Session.Status.choices
 
 
 class WallClockField(forms.DateTimeField):

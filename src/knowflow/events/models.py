@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from knowflow.links import WebURLField
 
@@ -79,6 +80,28 @@ class Session(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def current_status(self) -> str:
+        """The status as the clock has it: a scheduled session whose dates (those not
+        cancelled) have all ended is done.
+
+        Computed when read rather than stored by a periodic job, so a session is never shown
+        "Scheduled" in the minutes after its last date ends, and the catalogue's "past" (dates
+        that have ended) always agrees with it. Reads ``occurrences.all()``: callers that list
+        sessions prefetch them. ``selectors.session_status_q`` is the same rule as a filter.
+        """
+        if self.status != self.Status.SCHEDULED:
+            return self.status
+        now = timezone.now()
+        dates = [o for o in self.occurrences.all() if o.cancelled_at is None]
+        if dates and all(o.end <= now for o in dates):
+            return self.Status.DONE
+        return self.status
+
+    @property
+    def current_status_label(self) -> str:
+        return self.Status(self.current_status).label
+
 
 class Occurrence(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="occurrences")
@@ -124,6 +147,20 @@ class Occurrence(models.Model):
         if self.room_id and self.online_url:
             return "hybrid"
         return "in the room" if self.room_id else "online"
+
+    @property
+    def has_started(self) -> bool:
+        return self.start <= timezone.now()
+
+    @property
+    def is_over(self) -> bool:
+        """Over once it has ended: no more registrations, and the catalogue lists it as past."""
+        return self.end <= timezone.now()
+
+    @property
+    def is_cancelled(self) -> bool:
+        """This date was cancelled, on its own or with its whole session."""
+        return self.cancelled_at is not None or self.session.status == Session.Status.CANCELLED
 
     @property
     def duration_minutes(self) -> int:

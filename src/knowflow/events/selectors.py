@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -59,6 +59,19 @@ def _working_hours_q(viewer: Person, now: datetime) -> Q:
     return query
 
 
+def session_status_q(status: str, *, now: datetime | None = None) -> Q:
+    """Sessions whose status *as the clock has it* is ``status`` (``Session.current_status``
+    as a filter): a scheduled session whose live dates have all ended counts as done."""
+    now = now or timezone.now()
+    live_dates = Occurrence.objects.filter(session=OuterRef("pk"), cancelled_at__isnull=True)
+    ended = Q(Exists(live_dates)) & ~Q(Exists(live_dates.filter(end__gt=now)))
+    if status == Session.Status.DONE:
+        return Q(status=Session.Status.DONE) | (Q(status=Session.Status.SCHEDULED) & ended)
+    if status == Session.Status.SCHEDULED:
+        return Q(status=Session.Status.SCHEDULED) & ~ended
+    return Q(status=status)
+
+
 def session_list(
     *, viewer: Person, topic: str = "", format: str = "", circle: str = "", status: str = ""
 ) -> QuerySet[Session]:
@@ -71,7 +84,7 @@ def session_list(
     if circle:
         sessions = sessions.filter(circle__slug=circle)
     if status:
-        sessions = sessions.filter(status=status)
+        sessions = sessions.filter(session_status_q(status))
     return sessions
 
 
@@ -109,10 +122,13 @@ def catalogue_page(
     occurrences = Occurrence.objects.filter(cancelled_at__isnull=True).exclude(
         session__status=Session.Status.CANCELLED
     )
+    # A date is past once it has ended (``Occurrence.is_over``), the moment registration
+    # closes and its session can become done; until then it is upcoming (a date under way
+    # is still one to join), so no date is listed under both.
     if filters.when == "past":
-        occurrences = occurrences.filter(start__lt=now).order_by("-start", "-id")
+        occurrences = occurrences.filter(end__lte=now).order_by("-start", "-id")
     else:
-        occurrences = occurrences.filter(end__gte=now).order_by("start", "id")
+        occurrences = occurrences.filter(end__gt=now).order_by("start", "id")
     if filters.topic:
         occurrences = occurrences.filter(session__topics__slug=filters.topic)
     if filters.format:
@@ -202,8 +218,12 @@ def occurrence_counts(*, occurrences: list[Occurrence]) -> dict[int, dict[str, i
 
 def upcoming_registrations(*, viewer: Person, limit: int = 10) -> list[Registration]:
     return list(
-        Registration.objects.filter(person=viewer, occurrence__end__gte=timezone.now())
+        # A cancelled date (or session) is no longer one to go to.
+        Registration.objects.filter(
+            person=viewer, occurrence__end__gte=timezone.now(), occurrence__cancelled_at=None
+        )
         .exclude(status=Registration.Status.CANCELLED)
+        .exclude(occurrence__session__status=Session.Status.CANCELLED)
         .select_related("occurrence__session", "occurrence__room__office")
         .order_by("occurrence__start")[:limit]
     )
@@ -236,6 +256,51 @@ def upcoming_for_viewer(*, viewer: Person, limit: int = 10) -> list[Occurrence]:
 def sessions_of_speaker(*, person: Person, limit: int = 50) -> list[Session]:
     return list(
         person.sessions_given.select_related("circle")
-        .prefetch_related("topics")
+        .prefetch_related("topics", "occurrences")  # occurrences: for ``current_status``
         .order_by("-created_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class CancellationAudience:
+    """Who is emailed when dates are cancelled: the people going and the speakers who are not
+    also going (a speaker with a place gets one email, as an attendee). People on the waiting
+    list had no calendar entry and are not emailed."""
+
+    going: int
+    speakers: int
+    waiting: int
+
+    @property
+    def emailed(self) -> int:
+        return self.going + self.speakers
+
+
+def cancellation_audience(*, occurrences: list[Occurrence]) -> CancellationAudience:
+    """How many distinct people a cancellation of these dates tells, in two queries."""
+    live = Registration.objects.filter(occurrence__in=[o.pk for o in occurrences])
+    going = set(live.filter(status=Registration.Status.GOING).values_list("person_id", flat=True))
+    waiting = set(
+        live.filter(status=Registration.Status.WAITLISTED).values_list("person_id", flat=True)
+    )
+    speakers: set[int] = set()
+    for occurrence in occurrences:
+        speakers |= {p.pk for p in occurrence.session.speakers.all()}
+    return CancellationAudience(
+        going=len(going),
+        speakers=len(speakers - going),
+        waiting=len(waiting - going - speakers),
+    )
+
+
+def upcoming_dates_of_session(*, session: Session) -> list[Occurrence]:
+    """The dates of a session that have not ended and are not cancelled: the ones that
+    cancelling the session withdraws from calendars."""
+    return list(
+        Occurrence.objects.filter(
+            session=session, end__gt=timezone.now(), cancelled_at__isnull=True
+        )
+        .select_related("session", "room__office")
+        .prefetch_related("session__speakers")
+        .order_by("start", "id")
     )

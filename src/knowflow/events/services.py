@@ -349,6 +349,22 @@ def occurrence_cancel(*, occurrence: Occurrence, actor: Person) -> Occurrence:
     return occurrence
 
 
+@transaction.atomic
+def session_cancel(*, session: Session, actor: Person) -> Session:
+    """Cancel a whole session: every upcoming date's calendar entry is withdrawn and everyone
+    going, and every speaker, is emailed (through ``session_update``, which owns that rule)."""
+    if not can_edit_session(actor=actor, session=session):
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can cancel it."
+        )
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.status == Session.Status.CANCELLED:
+        raise Conflict("This session is already cancelled.")
+    if session.current_status == Session.Status.DONE:
+        raise DomainError("This session is over; it cannot be cancelled.")
+    return session_update(session=session, actor=actor, status=Session.Status.CANCELLED)
+
+
 def _promote_waitlist(occurrence: Occurrence) -> list[Registration]:
     """Fill free places from the waitlist, first come first served. Caller holds the lock."""
     going = occurrence.registrations.filter(status=Registration.Status.GOING).count()
@@ -428,6 +444,12 @@ def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person
     if person.pk != actor.pk and not can_register_someone_else(actor=actor):
         raise Forbidden("You can only cancel your own registration.")
     occurrence = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+    # Once a date has started the place was used (or not): giving it up would mail a calendar
+    # cancellation for a meeting already under way and hand the place to someone too late.
+    if occurrence.start <= timezone.now():
+        raise RegistrationClosed("This date has started; a place can no longer be given up.")
+    if occurrence.cancelled_at is not None:
+        raise RegistrationClosed("This date was cancelled; there is no place to give up.")
     registration = Registration.objects.filter(occurrence=occurrence, person=person).first()
     if registration is None or registration.status == Registration.Status.CANCELLED:
         raise DomainError(f"{person.display_name} is not registered for this occurrence.")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("occurrences/<int:occurrence_id>/edit/", views.occurrence_edit, name="occurrence_edit"),
     path("<slug:slug>/", views.session_page, name="session"),
     path("<slug:slug>/edit/", views.session_edit, name="edit"),
+    path("<slug:slug>/cancel/", views.session_cancel, name="session_cancel"),
     path("<slug:slug>/occurrences/new/", views.occurrence_add, name="occurrence_add"),
     path("<slug:slug>/find-a-time/", planning_views.find_time, name="find_time_for"),
     path(

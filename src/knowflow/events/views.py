@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from knowflow.circles.models import Circle
@@ -72,6 +73,8 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             "counts": selectors.occurrence_counts(occurrences=occurrences),
             "can_edit": can_edit,
             "attendees": selectors.session_registrants(session=session) if can_edit else [],
+            # Attendance is taken for dates that have begun; a future date has no one to record.
+            "started": [o for o in occurrences if o.has_started and not o.is_cancelled],
             "attendance_modes": Attendance.Mode.choices,
         },
     )
@@ -118,7 +121,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         )
     if request.method == "POST":
-        form = SessionEditForm(request.POST)
+        form = SessionEditForm(request.POST, status=session.status)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -137,6 +140,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("events:session", slug=session.slug)
     else:
         form = SessionEditForm(
+            status=session.status,
             initial={
                 "title": session.title,
                 "abstract": session.abstract,
@@ -147,7 +151,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 "speakers": session.speakers.all(),
                 "circle": session.circle,
                 "status": session.status,
-            }
+            },
         )
     return render(
         request,
@@ -378,15 +382,76 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
-    try:
-        services.occurrence_cancel(occurrence=occurrence, actor=request.viewer)
-    except Forbidden as error:
-        return error_page(request, error)
-    except DomainError as error:
-        flash(request, error)
-    else:
-        messages.success(request, "The date is cancelled; everyone registered is told.")
-    return redirect("events:session", slug=occurrence.session.slug)
+    """Cancelling a date emails everyone going: the page asks first and says who will be told;
+    only the confirming post cancels."""
+    occurrence = get_object_or_404(
+        Occurrence.objects.select_related("session", "room__office").prefetch_related(
+            "session__speakers"
+        ),
+        pk=occurrence_id,
+    )
+    session = occurrence.session
+    if not can_edit_session(actor=request.viewer, session=session):
+        return error_page(
+            request,
+            Forbidden(
+                "Only the session's speakers, its circle's champions and enablers can cancel a date."
+            ),
+        )
+    if request.method == "POST":
+        try:
+            services.occurrence_cancel(occurrence=occurrence, actor=request.viewer)
+        except DomainError as error:
+            flash(request, error)
+        else:
+            messages.success(
+                request, "The date is cancelled; everyone going and the speakers are told."
+            )
+        return redirect("events:session", slug=session.slug)
+    return render(
+        request,
+        "events/cancel_confirm.html",
+        {
+            "session": session,
+            "occurrences": [occurrence],
+            "audience": selectors.cancellation_audience(occurrences=[occurrence]),
+            "what": "this date",
+            "action": reverse("events:occurrence_cancel", args=[occurrence.pk]),
+        },
+    )
+
+
+@login_required
+def session_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    """Cancel a whole session, after a page that lists its upcoming dates and who is told."""
+    session = get_object_or_404(Session.objects.prefetch_related("speakers"), slug=slug)
+    if not can_edit_session(actor=request.viewer, session=session):
+        return error_page(
+            request,
+            Forbidden(
+                "Only the session's speakers, its circle's champions and enablers can cancel it."
+            ),
+        )
+    if request.method == "POST":
+        try:
+            services.session_cancel(session=session, actor=request.viewer)
+        except DomainError as error:
+            flash(request, error)
+        else:
+            messages.success(
+                request, "The session is cancelled; everyone going and the speakers are told."
+            )
+        return redirect("events:session", slug=session.slug)
+    upcoming = selectors.upcoming_dates_of_session(session=session)
+    return render(
+        request,
+        "events/cancel_confirm.html",
+        {
+            "session": session,
+            "occurrences": upcoming,
+            "audience": selectors.cancellation_audience(occurrences=upcoming),
+            "what": "this session",
+            "action": reverse("events:session_cancel", args=[session.slug]),
+        },
+    )

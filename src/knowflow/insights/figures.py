@@ -56,6 +56,17 @@ class Period:
 
 PRESETS = {"last-30-days": 30, "last-90-days": 90, "last-365-days": 365}
 DEFAULT_PRESET = "last-90-days"
+# What pages call each preset; the codes stay in URLs, rollups, exports and the API.
+PRESET_LABELS = {
+    "last-30-days": "Last 30 days",
+    "last-90-days": "Last 90 days",
+    "last-365-days": "Last 365 days",
+}
+
+
+def period_label(name: str) -> str:
+    """A period's name in words: "Last 90 days" for a preset, the dates of a custom one."""
+    return PRESET_LABELS.get(name, name)
 
 
 def preset_period(name: str, *, now: datetime | None = None) -> Period:

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
 
 from knowflow.accounts.models import Office, OrgUnit
 from knowflow.circles.models import Circle
-from knowflow.insights.figures import PRESETS
+from knowflow.insights.figures import DEFAULT_PRESET, PRESET_LABELS
 from knowflow.insights.models import DuplicateCluster, RoiCost, RoiStudy
 
 
 class PeriodForm(forms.Form):
-    period = forms.ChoiceField(choices=[(k, k.replace("-", " ")) for k in PRESETS], required=False)
+    period = forms.ChoiceField(
+        choices=[*PRESET_LABELS.items(), ("", "The dates below")],
+        required=False,
+        initial=DEFAULT_PRESET,
+    )
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        # The selector must show the period the page computes: dates, when given, win over a
+        # preset (``period_from``), and no choice at all means the default preset.
+        if data is not None:
+            data = data.copy()
+            if data.get("start") or data.get("end"):
+                data["period"] = ""
+            elif not data.get("period"):
+                data["period"] = DEFAULT_PRESET
+        super().__init__(data)
 
 
 class DecisionForm(forms.Form):

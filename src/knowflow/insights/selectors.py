@@ -84,6 +84,10 @@ class Dashboard:
     from_rollup: bool
 
     @property
+    def period_label(self) -> str:
+        return figures.period_label(self.figures["period"]["name"])
+
+    @property
     def age_minutes(self) -> int:
         return int((timezone.now() - self.computed_at).total_seconds() // 60)
 

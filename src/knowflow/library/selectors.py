@@ -20,6 +20,7 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Occurrence, Session
+from knowflow.languages import language_name
 from knowflow.library.models import (
     Collection,
     CollectionItem,
@@ -133,6 +134,11 @@ _FORMAT_LABELS = {
 _TYPE_LABELS = dict(SearchDocument.Kind.choices)
 
 
+def format_label(code: str) -> str:
+    """A session format or resource kind in words ("course_module" → "Course module")."""
+    return _FORMAT_LABELS.get(code, code)
+
+
 def _named_facets(counters: dict) -> dict[str, list[FacetValue]]:
     if not counters:
         return {}
@@ -145,7 +151,7 @@ def _named_facets(counters: dict) -> dict[str, list[FacetValue]]:
         for k, n in counters["format"].most_common(FACET_SIZE)
     ]
     facets["language"] = [
-        FacetValue(k, k, n) for k, n in counters["language"].most_common(FACET_SIZE)
+        FacetValue(k, language_name(k), n) for k, n in counters["language"].most_common(FACET_SIZE)
     ]
     facets["has_recording"] = [
         FacetValue("yes", "Has a recording", n) for n in counters["has_recording"].values()

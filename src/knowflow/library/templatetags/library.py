@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from knowflow.library.search.engine import SearchHit
+from knowflow.library.selectors import format_label as _format_label
 from knowflow.library.selectors import hit_url as _hit_url
 from knowflow.library.selectors import related_to, stale_resources_of
 
@@ -14,6 +15,11 @@ register = template.Library()
 @register.filter
 def hit_url(hit: SearchHit) -> str:
     return _hit_url(hit)
+
+
+@register.filter
+def format_label(code: str) -> str:
+    return _format_label(code)
 
 
 @register.inclusion_tag("library/_related.html")

@@ -1,4 +1,5 @@
-"""Template filters used across pages: Markdown, stored links, and times in a given person's zone."""
+"""Template filters used across pages: Markdown, stored links, language names, and times in a
+given person's zone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from knowflow.languages import language_name as _language_name
 from knowflow.links import is_web_url
 from knowflow.web.markdown import render_markdown
 
@@ -24,6 +26,12 @@ def web_url(value: str) -> str:
     """The stored link when it is an http(s) address, else ``""``: a link saved before only
     http(s) was accepted (``javascript:…``) must not become a live ``href``."""
     return value if value and is_web_url(value) else ""
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """``"en"`` → ``"English"``: the stored code in words."""
+    return _language_name(code)
 
 
 @register.filter
