@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, before the CSRF check reads a body: a request declaring more than the site ever
+    # accepts is refused from its headers alone, on every URL.
+    "knowflow.web.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -347,6 +350,13 @@ KNOWFLOW_MAX_UPLOAD_BYTES = int(os.environ.get("KNOWFLOW_MAX_UPLOAD_BYTES", str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = os.environ.get("KNOWFLOW_UPLOAD_TEMP_DIR") or None
+# On every URL, a file stops being received at KNOWFLOW_MAX_UPLOAD_BYTES, before the memory or
+# the temporary-file handler gets a byte past it (the upload views add their own limit too).
+FILE_UPLOAD_HANDLERS = [
+    "knowflow.library.uploads.UploadSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))
 
 # Find a time (knowflow.events.planning): seconds the repeat and series solvers of one request
