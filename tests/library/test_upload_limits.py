@@ -446,9 +446,14 @@ def test_server_refuses_a_declared_1_gb_sign_in_post_without_reading_it(web):
     connection.endheaders()  # and not one byte of the body
     response = connection.getresponse()
 
-    assert (response.status, _page_message(response.read())) == (
+    assert (
+        response.status,
+        _page_message(response.read()),
+        response.getheader("Content-Security-Policy"),
+    ) == (
         413,
         "This file is 1.0 GB; files may be at most 3.0 MB. Choose a smaller file (or link to it).",
+        "default-src 'none'; frame-ancestors 'none'",
     )
     assert time.monotonic() - started < 5
     assert list(spool.iterdir()) == []

@@ -23,7 +23,7 @@ from knowflow.library.uploads import request_length_refusal
 # zone) have not run yet, by design.
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><main><h1>{title}</h1><p>{message}</p><p><a href="javascript:history.back()">Back</a></p>
+<body><main><h1>{title}</h1><p>{message}</p><p><a href="/">Knowflow home</a></p>
 </main></body></html>
 """
 
@@ -56,4 +56,8 @@ class RequestBodyLimitMiddleware:
                 format_html(_PAGE, title=title, message=refusal.message),
                 status=refusal.status_code,
             )
+        # The middlewares that add these to every other answer come after this one.
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["X-Frame-Options"] = "DENY"
         return response
