@@ -117,11 +117,11 @@ def test_storage_url_names_the_store() -> None:
         "OPTIONS": {"location": "/mnt/knowflow files"},
     }
     assert _file_storage(
-        "s3://kf/uploads/?endpoint_url=https://s3.example.org&region=eu-west-1&addressing_style=path"
+        "s3://kf-files/uploads/?endpoint_url=https://s3.example.org&region=eu-west-1&addressing_style=path"
     ) == {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": "kf",
+            "bucket_name": "kf-files",
             "location": "uploads",
             "endpoint_url": "https://s3.example.org",
             "region_name": "eu-west-1",
@@ -151,6 +151,62 @@ def test_storage_url_names_the_store() -> None:
             "file://?x=1",
             "KNOWFLOW_STORAGE_URL: a file URL is a directory, e.g. file:///mnt/knowflow.",
         ),
+        (
+            "s3://Bucket/pre",
+            "KNOWFLOW_STORAGE_URL: 'Bucket' is not a bucket name: 3 to 63 lower-case letters, "
+            "digits, dots and hyphens, starting and ending with a letter or digit.",
+        ),
+        (
+            "s3://bucket:9000/p",
+            "KNOWFLOW_STORAGE_URL: a bucket has no port: give the server's address as "
+            "endpoint_url=….",
+        ),
+        (
+            "file://otherhost/mnt/kf",
+            "KNOWFLOW_STORAGE_URL: a file URL names a directory on this machine "
+            "(file:///mnt/knowflow), not on another host: mount a shared disk and name its "
+            "directory.",
+        ),
+        (
+            "file:relative/dir",
+            "KNOWFLOW_STORAGE_URL: the directory must be an absolute path, e.g. "
+            "file:///mnt/knowflow (a relative one would depend on each process's working "
+            "directory).",
+        ),
+        *(
+            (
+                f"s3://kf-files/p?endpoint_url={endpoint}",
+                "KNOWFLOW_STORAGE_URL: endpoint_url is the object store's http(s) address, "
+                "e.g. https://s3.example.org:9000, with no credentials in it (those go in "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).",
+            )
+            for endpoint in (
+                "http://x:y@10.0.0.1:9000",
+                "ftp://x",
+                "http://10.0.0.1:port",
+                "s3.example.org",
+            )
+        ),
+        (
+            "s3://kf-files/p?addressing_style=weird",
+            "KNOWFLOW_STORAGE_URL: addressing_style is path, virtual or auto.",
+        ),
+        (
+            "s3://kf-files/p?region=eu-west-1&region=us-east-1",
+            "KNOWFLOW_STORAGE_URL: each setting after '?' is given once, with a value.",
+        ),
+        *(
+            (
+                url,
+                "KNOWFLOW_STORAGE_URL: the path may not contain '.' or '..' segments "
+                "(decoded or not).",
+            )
+            for url in (
+                "file:///mnt/kf/%2e%2e/etc",
+                "file:///mnt/kf/../etc",
+                "s3://kf-files/a/%2E%2E/b",
+            )
+        ),
     ],
 )
 def test_storage_url_refused_with_what_it_should_look_like(url: str, message: str) -> None:
@@ -158,3 +214,5 @@ def test_storage_url_refused_with_what_it_should_look_like(url: str, message: st
         _file_storage(url)
 
     assert str(refused.value) == message
+    # Nothing that could be a secret is repeated back (into a log or a deployment's output).
+    assert ("y@" not in str(refused.value), "secret" not in str(refused.value)) == (True, True)

@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -237,6 +238,54 @@ def test_upload_page_refuses_form_text_past_djangos_limit(settings):
 
 
 @pytest.mark.django_db
+def test_upload_page_refuses_3_mb_of_form_encoded_text_on_the_form():
+    """Not multipart: Django's own parse fails, and a second look at the fields used to raise
+    the same error again (a bare 400)."""
+    response = signed_in(make_person()).post(
+        "/library/add/",
+        "title=" + "x" * (3 * 1024 * 1024),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 413
+    assert response.context["form"].non_field_errors() == [
+        "The form's text is larger than 2.5 MB: shorten it, or upload the text as a file."
+    ]
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_edit_page_refuses_too_many_fields_on_the_form():
+    person = make_person()
+    client = signed_in(person)
+    client.post(
+        "/library/add/",
+        {
+            "kind": "slides",
+            "title": "Deck",
+            "language": "en",
+            "file": SimpleUploadedFile("d.pdf", PDF_BYTES),
+        },
+    )
+    resource = Resource.objects.get()
+    fields = "&".join(f"f{i}=x" for i in range(1200))
+
+    response = client.post(
+        f"/library/{resource.slug}/edit/",
+        f"csrfmiddlewaretoken=whatever&title=Changed&{fields}",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        "The upload could not be read: send it as a form (multipart/form-data) "
+        "with one file and its fields."
+    ]
+    resource.refresh_from_db()
+    assert resource.title == "Deck"
+
+
+@pytest.mark.django_db
 def test_api_accepts_a_file_at_the_limit(settings):
     settings.KNOWFLOW_MAX_UPLOAD_BYTES = 1024
     data = PDF_BYTES + b"0" * (1024 - len(PDF_BYTES))
@@ -374,6 +423,167 @@ def test_server_stops_spooling_a_file_at_the_limit(web):
                 "field": "file",
             },
         )
+    assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
+
+
+# --- the site-wide limit: every URL, anyone ----------------------------------------------------
+
+
+# Any well-formed token will do (Django compares the form's token with the cookie's): enough
+# for the CSRF check to read the body, as the reviewer's script did.
+CSRF_COOKIE = "csrftoken=" + "k" * 32
+
+
+def _page_message(html: bytes) -> str:
+    return re.search(r"<p>(.*?)</p>", html.decode()).group(1)
+
+
+def test_server_refuses_a_declared_1_gb_sign_in_post_without_reading_it(web):
+    """The sign-in page, anonymously, with a CSRF cookie: refused before the CSRF check reads
+    the body (the reviewer's 2 GB file was spooled in full before a 403)."""
+    base, _, spool = web
+    cookie = CSRF_COOKIE
+    connection = _connection(base)
+    started = time.monotonic()
+
+    connection.putrequest("POST", "/accounts/login/")
+    connection.putheader("Cookie", cookie)
+    connection.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
+    connection.putheader("Content-Length", str(GIB))
+    connection.endheaders()  # and not one byte of the body
+    response = connection.getresponse()
+
+    assert (
+        response.status,
+        _page_message(response.read()),
+        response.getheader("Content-Security-Policy"),
+    ) == (
+        413,
+        "This file is 1.0 GB; files may be at most 3.0 MB. Choose a smaller file (or link to it).",
+        "default-src 'none'; frame-ancestors 'none'",
+    )
+    assert time.monotonic() - started < 5
+    assert list(spool.iterdir()) == []
+
+
+def test_server_refuses_a_declared_1_gb_post_to_the_api_with_json(web):
+    base, _, spool = web
+    connection = _connection(base)
+
+    connection.putrequest("POST", "/api/v1/sessions/")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(GIB))
+    connection.endheaders()
+
+    assert _answer(connection) == (
+        413,
+        {
+            "detail": "This file is 1.0 GB; files may be at most 3.0 MB. "
+            "Choose a smaller file (or link to it).",
+            "field": "file",
+        },
+    )
+    assert list(spool.iterdir()) == []
+
+
+def _post_watching_the_spool(
+    base: str, path: str, headers: dict[str, str], chunks: list[bytes], spool: Path
+) -> tuple[int, int]:
+    """Send a body slowly while watching the upload spool: the answer's status and the largest
+    spooled file seen."""
+    largest = 0
+    sending = True
+
+    def watch() -> None:
+        nonlocal largest
+        while sending:
+            for path_ in spool.iterdir():
+                with contextlib.suppress(FileNotFoundError):  # closed between the two calls
+                    largest = max(largest, path_.stat().st_size)
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    connection = _connection(base)
+    try:
+        connection.putrequest("POST", path)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        for chunk in chunks:
+            try:
+                connection.send(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break  # answered and closed without reading the rest: its answer is waiting
+            time.sleep(0.02)
+        response = connection.getresponse()
+        response.read()
+    finally:
+        sending = False
+        watcher.join()
+    return response.status, largest
+
+
+def test_server_stops_spooling_a_file_sent_to_the_sign_in_page_at_the_limit(web):
+    """A 5 MB file in a request short enough to pass the declared-length check, posted to a page
+    that takes no files: the CSRF check reads the form, and the site-wide upload handler stops
+    the file at 3 MB. The answer is the CSRF refusal (the form carried no token)."""
+    base, _, spool = web
+    body = encode_multipart(
+        BOUNDARY, {"file": SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * (5 * 1024 * 1024))}
+    )
+    headers = {
+        "Cookie": CSRF_COOKIE,
+        "Content-Type": MULTIPART,
+        "Content-Length": str(len(body)),
+    }
+    chunks = [body[start : start + 256 * 1024] for start in range(0, len(body), 256 * 1024)]
+
+    status, largest = _post_watching_the_spool(base, "/accounts/login/", headers, chunks, spool)
+
+    assert 0 < largest <= LIMIT  # the spool was seen, and never past the limit
+    assert (status, list(spool.iterdir())) == (403, [])
+
+
+def test_server_does_not_spool_a_chunked_file_sent_to_the_sign_in_page(web):
+    """No declared length: Django reads such a body as empty, so nothing is spooled at all."""
+    base, _, spool = web
+    body = encode_multipart(
+        BOUNDARY, {"file": SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * (5 * 1024 * 1024))}
+    )
+    headers = {
+        "Cookie": CSRF_COOKIE,
+        "Content-Type": MULTIPART,
+        "Transfer-Encoding": "chunked",
+    }
+    step = 256 * 1024
+    chunks = [
+        b"%x\r\n%s\r\n" % (len(body[start : start + step]), body[start : start + step])
+        for start in range(0, len(body), step)
+    ] + [b"0\r\n\r\n"]
+
+    status, largest = _post_watching_the_spool(base, "/accounts/login/", headers, chunks, spool)
+
+    assert (status, largest, list(spool.iterdir())) == (403, 0, [])
+
+
+def test_server_refuses_an_anonymous_api_upload_before_reading_it(web):
+    """40 MB declared, under the request limit: a stranger is refused (401) at once, not after
+    the worker has received and spooled the file."""
+    base, _, spool = web
+    connection = _connection(base)
+    started = time.monotonic()
+
+    connection.putrequest("POST", "/api/v1/library/uploads?kind=slides&title=t")
+    connection.putheader("Content-Type", MULTIPART)
+    connection.putheader("Content-Length", str(40 * 1024 * 1024 // 10))  # 4 MB: under 5.6 MB
+    connection.endheaders()
+
+    assert _answer(connection) == (
+        401,
+        {"detail": "Authentication required: send 'Authorization: Bearer <token>'."},
+    )
+    assert time.monotonic() - started < 5
     assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
 
 

@@ -61,3 +61,14 @@ class SessionAuth(APIKeyCookie):
 
 def viewer(request: HttpRequest) -> Person:
     return request.auth  # type: ignore[attr-defined, no-any-return]
+
+
+def caller_identified(request: HttpRequest) -> bool:
+    """Whether the request comes from someone: a valid bearer token or a signed-in session,
+    judged from its headers and cookies alone. For endpoints that must refuse a stranger before
+    reading a large body: ninja's own session check verifies the CSRF token, which reads the
+    body. Raises ``TokenThrottled`` like ``TokenAuth``; a bad token counts once, as there."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return TokenAuth().authenticate(request, token.strip()) is not None
+    return bool(request.user.is_authenticated)

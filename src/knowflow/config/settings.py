@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, before the CSRF check reads a body: a request declaring more than the site ever
+    # accepts is refused from its headers alone, on every URL.
+    "knowflow.web.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -162,38 +165,98 @@ MEDIA_ROOT = DATA_DIR / "media"
 #   KNOWFLOW_STORAGE_URL=s3://bucket/prefix?endpoint_url=https://s3.example.org&region=eu-west-1
 #       S3 or S3-compatible object storage (MinIO, Ceph …); addressing_style=path if it needs it
 def _file_storage(url: str) -> dict[str, object]:
-    from urllib.parse import parse_qs, unquote, urlsplit
+    """The ``default`` storage for KNOWFLOW_STORAGE_URL. Anything it does not understand exactly
+    is refused here, at start-up, rather than guessed at (a bucket name lower-cased, a port or
+    a host dropped) or left to fail with a 500 at the first upload. Messages never repeat a
+    value that could hold a secret."""
+    import re
+    from urllib.parse import parse_qsl, unquote, urlsplit
 
     from django.core.exceptions import ImproperlyConfigured
+
+    def refused(reason: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(f"KNOWFLOW_STORAGE_URL: {reason}")
+
+    def path_of(raw: str) -> str:
+        # Decoded first: "%2e%2e" is "..", and would climb out of the directory or prefix.
+        path = unquote(raw)
+        if "\x00" in path or {".", ".."} & set(path.split("/")):
+            raise refused("the path may not contain '.' or '..' segments (decoded or not).")
+        return path
 
     if not url:
         return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     parts = urlsplit(url)
-    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = dict(pairs)
+    if len(query) != len(pairs) or any(not value for value in query.values()):
+        raise refused("each setting after '?' is given once, with a value.")
+    if parts.fragment:
+        raise refused("no '#' part.")
     if parts.scheme == "file":
         if query or not parts.path:
-            raise ImproperlyConfigured(
-                "KNOWFLOW_STORAGE_URL: a file URL is a directory, e.g. file:///mnt/knowflow."
+            raise refused("a file URL is a directory, e.g. file:///mnt/knowflow.")
+        if parts.netloc not in ("", "localhost"):
+            raise refused(
+                "a file URL names a directory on this machine (file:///mnt/knowflow), not on "
+                "another host: mount a shared disk and name its directory."
+            )
+        if not parts.path.startswith("/"):
+            raise refused(
+                "the directory must be an absolute path, e.g. file:///mnt/knowflow "
+                "(a relative one would depend on each process's working directory)."
             )
         return {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": unquote(parts.path)},
+            "OPTIONS": {"location": path_of(parts.path)},
         }
     if parts.scheme != "s3":
-        raise ImproperlyConfigured(
-            f"KNOWFLOW_STORAGE_URL: unknown scheme '{parts.scheme}' (file, s3)."
-        )
+        raise refused(f"unknown scheme '{parts.scheme}' (file, s3).")
     unknown = set(query) - {"endpoint_url", "region", "addressing_style"}
     if not parts.hostname or unknown or parts.username or parts.password:
-        raise ImproperlyConfigured(
-            "KNOWFLOW_STORAGE_URL: s3://BUCKET/PREFIX?endpoint_url=…&region=…&addressing_style=…"
+        raise refused(
+            "s3://BUCKET/PREFIX?endpoint_url=…&region=…&addressing_style=…"
             " (credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not in the URL)."
         )
+    # Not parts.hostname: that is lower-cased, and S3 would then use another bucket.
+    bucket = parts.netloc
+    if ":" in bucket:
+        raise refused("a bucket has no port: give the server's address as endpoint_url=….")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+        raise refused(
+            f"'{bucket}' is not a bucket name: 3 to 63 lower-case letters, digits, dots and "
+            "hyphens, starting and ending with a letter or digit."
+        )
+    endpoint = query.get("endpoint_url")
+    if endpoint is not None:
+        server = urlsplit(endpoint)
+        try:
+            server.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            server = server._replace(netloc="")
+        if (
+            server.scheme not in ("http", "https")
+            or not server.hostname
+            or "@" in server.netloc
+            or server.query
+            or server.fragment
+        ):
+            raise refused(
+                "endpoint_url is the object store's http(s) address, e.g. "
+                "https://s3.example.org:9000, with no credentials in it (those go in "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)."
+            )
+    style = query.get("addressing_style")
+    if style is not None and style not in ("path", "virtual", "auto"):
+        raise refused("addressing_style is path, virtual or auto.")
+    region = query.get("region")
+    if region is not None and not re.fullmatch(r"[a-z0-9-]+", region):
+        raise refused("region is a region name such as eu-west-1.")
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": parts.hostname,
-            "location": unquote(parts.path).strip("/"),
+            "bucket_name": bucket,
+            "location": path_of(parts.path).strip("/"),
             "endpoint_url": query.get("endpoint_url"),
             "region_name": query.get("region"),
             "addressing_style": query.get("addressing_style"),
@@ -356,6 +419,13 @@ KNOWFLOW_MAX_UPLOAD_BYTES = int(os.environ.get("KNOWFLOW_MAX_UPLOAD_BYTES", str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = os.environ.get("KNOWFLOW_UPLOAD_TEMP_DIR") or None
+# On every URL, a file stops being received at KNOWFLOW_MAX_UPLOAD_BYTES, before the memory or
+# the temporary-file handler gets a byte past it (the upload views add their own limit too).
+FILE_UPLOAD_HANDLERS = [
+    "knowflow.library.uploads.UploadSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))
 
 # Find a time (knowflow.events.planning): seconds the repeat and series solvers of one request

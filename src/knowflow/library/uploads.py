@@ -29,9 +29,10 @@ from django.core.exceptions import (
 )
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import MultiValueDict
 
 from knowflow.errors import DomainError
 
@@ -119,24 +120,35 @@ def max_request_bytes() -> int:
     return max_upload_bytes() + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 64 * 1024
 
 
-def upload_refusal_from_headers(request: HttpRequest) -> UploadRefused | None:
-    """Refuse an upload from its headers alone, before a byte of its body is read: a declared
-    ``Content-Length`` past ``max_request_bytes``, or no declared length at all (a chunked
-    body, which Django would silently read as empty)."""
+def request_length_refusal(request: HttpRequest) -> UploadRefused | None:
+    """Refuse any request, on any URL, whose declared ``Content-Length`` is past
+    ``max_request_bytes`` (or not a number), from its headers alone. Used site-wide by
+    ``knowflow.web.middleware.RequestBodyLimitMiddleware``, before anything reads the body."""
     declared = request.META.get("CONTENT_LENGTH")
     if not declared:
-        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-            return UploadLengthRequired(
-                "Send the file with its size (a Content-Length header): uploads of unknown "
-                f"length are not accepted. Files may be at most {size_in_words(max_upload_bytes())}.",
-                field="file",
-            )
         return None
     try:
         length = int(declared)
     except ValueError:
         return UploadRefused("The request's Content-Length is not a number.", field="file")
+    if length < 0:
+        return UploadRefused("The request's Content-Length is not a number.", field="file")
     return _too_large(length) if length > max_request_bytes() else None
+
+
+def upload_refusal_from_headers(request: HttpRequest) -> UploadRefused | None:
+    """Refuse an upload from its headers alone, before a byte of its body is read: a declared
+    ``Content-Length`` past ``max_request_bytes``, or no declared length at all (a chunked
+    body, which Django would silently read as empty)."""
+    if not request.META.get("CONTENT_LENGTH") and (
+        "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    ):
+        return UploadLengthRequired(
+            "Send the file with its size (a Content-Length header): uploads of unknown "
+            f"length are not accepted. Files may be at most {size_in_words(max_upload_bytes())}.",
+            field="file",
+        )
+    return request_length_refusal(request)
 
 
 def upload_read_within_limit(request: HttpRequest) -> UploadRefused | None:
@@ -147,12 +159,14 @@ def upload_read_within_limit(request: HttpRequest) -> UploadRefused | None:
     try:
         request.FILES  # noqa: B018 - parse now, with the limit in place, before anyone else does
     except RequestDataTooBig:
+        _forget_unreadable_body(request)
         return UploadTooLarge(
             f"The form's text is larger than {size_in_words(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}:"
             " shorten it, or upload the text as a file.",
             field=None,
         )
     except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent, BadRequest):
+        _forget_unreadable_body(request)
         # Django would answer these with a bare error page (or a 500 for a malformed body).
         return UploadRefused(
             "The upload could not be read: send it as a form (multipart/form-data) "
@@ -160,6 +174,14 @@ def upload_read_within_limit(request: HttpRequest) -> UploadRefused | None:
             field="file",
         )
     return getattr(request, "upload_refused", None)
+
+
+def _forget_unreadable_body(request: HttpRequest) -> None:
+    """An unreadable body counts as empty from now on. Django leaves a form-encoded body that
+    failed unparsed, so the next ``request.POST`` (the CSRF check, the view) would raise the
+    same error again and answer with a bare 400 instead of our message."""
+    request._post = QueryDict()  # noqa: SLF001 - what Django's own _mark_post_parse_error sets
+    request._files = MultiValueDict()  # noqa: SLF001
 
 
 def upload_refusal(request: HttpRequest) -> UploadRefused | None:
@@ -173,9 +195,10 @@ class UploadSizeLimit(FileUploadHandler):
     upload at the first byte past the limit, before the handlers after it (memory, temporary
     file) have received it."""
 
-    def __init__(self, request: HttpRequest | None = None) -> None:
+    def __init__(self, request: HttpRequest | None = None, *, limit: int | None = None) -> None:
         super().__init__(request)
         self.received = 0
+        self.limit = max_upload_bytes() if limit is None else limit
 
     def new_file(self, *args: object, **kwargs: object) -> None:
         super().new_file(*args, **kwargs)
@@ -183,7 +206,7 @@ class UploadSizeLimit(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
-        if self.received > max_upload_bytes():
+        if self.received > self.limit:
             self.request.upload_refused = _too_large()
             # Not a connection reset: the rest of the body (bounded by the declared length,
             # already checked) is read and dropped, so the person's browser gets our answer

@@ -241,8 +241,14 @@ def _limits_upload_size(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if refusal is not None:
             return view(request, *args, upload_refusal=refusal, kept=QueryDict(), **kwargs)
         refusal = upload_read_within_limit(request)
+        if refusal is not None and not request.POST:
+            # The body could not be read (too much text, too many fields, not a form), so there
+            # is no token to check either: the form again with the reason changes nothing.
+            return view(request, *args, upload_refusal=refusal, kept=QueryDict(), **kwargs)
         return protected(request, *args, upload_refusal=refusal, kept=request.POST, **kwargs)
 
+    # Read by knowflow.web.middleware: this page refuses an oversized body on its own form.
+    wrapper.limits_upload_size = True  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from knowflow.accounts.models import Person
-from knowflow.api.auth import viewer
+from knowflow.api.auth import TokenThrottled, caller_identified, viewer
 from knowflow.api.lookups import fetch, fetch_many
 from knowflow.api.schemas import BoundedDate, BoundedPagination, DatabaseInt
 from knowflow.circles.models import Circle
@@ -347,12 +347,24 @@ def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, Res
 
 
 def _limits_upload_size(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Refuse an oversized or unreadable upload (413/411/400 with the reason) before ninja
-    reads the body: from its headers alone, or at the first byte past the limit
-    (``uploads.upload_refusal``)."""
+    """Refuse a stranger (401), then an oversized or unreadable upload (413/411/400 with the
+    reason), before ninja reads the body: from its headers alone, or at the first byte past the
+    limit (``uploads.upload_refusal``). Who asks comes first, so nobody without a token or a
+    session can make a worker receive and spool a file."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            identified = caller_identified(request)
+        except TokenThrottled as error:
+            response = JsonResponse({"detail": str(error), "field": None}, status=429)
+            response["Retry-After"] = str(error.seconds)
+            return response
+        if not identified:
+            return JsonResponse(
+                {"detail": "Authentication required: send 'Authorization: Bearer <token>'."},
+                status=401,
+            )
         refusal = upload_refusal(request)
         if refusal is not None:
             return JsonResponse(
