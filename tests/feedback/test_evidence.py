@@ -20,7 +20,14 @@ from knowflow.feedback.models import Kind, Question, SurveyTemplate
 from knowflow.insights.models import DashboardRollup
 from tests.conftest import signed_in
 from tests.factories import make_person
-from tests.feedback.helpers import GOOD, answer_all, attend, ended_occurrence, people
+from tests.feedback.helpers import (
+    GOOD,
+    answer_all,
+    attend,
+    ended_occurrence,
+    open_requests,
+    people,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -158,11 +165,23 @@ def test_follow_up_answers_are_self_reported_results_never_observed() -> None:
     page = enabler.get("/feedback/evidence/").content.decode()
 
     assert evidence_rows(page) == [
-        [silent.session.title, "attendance recorded; no feedback yet", "2", "—", "—", "—", "—"],
+        [
+            silent.session.title,
+            "attendance recorded; no feedback yet",
+            "2",
+            "—",
+            "—",
+            "—",
+            "—",
+            "—",
+        ],
         [
             occurrence.session.title,
-            "attendance recorded; people say it had results (self-reported)",
+            # "applied": "regularly" is an answer saying so; the results question is only
+            # known to be answered.
+            "attendance recorded; people say they applied it (self-reported)",
             "5",
+            "—",
             "✓ 5",
             "✓ 5",
             "✓ 5",
@@ -183,7 +202,7 @@ def test_follow_up_answers_are_self_reported_results_never_observed() -> None:
         row.split("</th>")[1].replace("<td>", "").split("</td>")[:2]
         for row in ladder.split('<th scope="row">')[1:]
     ] == [
-        ["2", "–"],  # attendance: observed for both sessions
+        ["2", "0"],  # attendance: observed for both sessions, nobody's own account
         ["–", "1"],
         ["–", "1"],
         ["0", "1"],  # application: one session's people say so; nothing observed
@@ -195,9 +214,127 @@ def test_follow_up_answers_are_self_reported_results_never_observed() -> None:
         ["evidence ladder", "attendance", "sessions (observed)", "2", ""],
         ["evidence ladder", "application", "sessions (observed)", "0", ""],
         ["evidence ladder", "results", "sessions (observed)", "0", ""],
+        ["evidence ladder", "attendance", "sessions (self-reported)", "0", ""],
         ["evidence ladder", "reaction", "sessions (self-reported)", "1", ""],
         ["evidence ladder", "learning", "sessions (self-reported)", "1", ""],
         ["evidence ladder", "application", "sessions (self-reported)", "1", ""],
         ["evidence ladder", "results", "sessions (self-reported)", "1", ""],
         ["evidence ladder", "any feedback", "sessions", "1", ""],
+    ]
+
+
+def _dashboard_attendance(client: object) -> list[str]:
+    page = client.get("/insights/?period=last-30-days").content.decode()
+    ladder = page.split("<h2>What we know about each session</h2>", 1)[1].split("</table>")[0]
+    row = ladder.split('<th scope="row">Attendance</th>', 1)[1].split("</tr>", 1)[0]
+    return re.findall(r"<td>([^<]*)</td>", row)
+
+
+def test_saying_you_watched_the_recording_is_self_reported_not_observed() -> None:
+    speaker = make_person()
+    occurrence = ended_occurrence(speakers=[speaker])
+    member, seen = make_person(), make_person()
+    url = f"/sessions/occurrences/{occurrence.pk}/attendance/"
+    enabler = signed_in(make_person(role=Person.Role.ENABLER))
+
+    signed_in(member).post(url, {"person": member.pk, "mode": "recording"})
+
+    assert evidence_rows(enabler.get("/feedback/evidence/").content.decode()) == [
+        [occurrence.session.title, "no feedback yet", "—", "1", "—", "—", "—", "—"]
+    ]
+    assert _dashboard_attendance(enabler) == ["0", "1"]
+
+    # The speaker marks someone in the room: that one is observed.
+    signed_in(speaker).post(url, {"person": seen.pk, "mode": "room"})
+
+    assert evidence_rows(enabler.get("/feedback/evidence/").content.decode()) == [
+        [occurrence.session.title, "attendance recorded; no feedback yet", "1", "1"] + ["—"] * 4
+    ]
+    assert _dashboard_attendance(enabler) == ["1", "1"]
+
+
+def test_recorded_views_stored_before_are_marked_self_reported() -> None:
+    occurrence = ended_occurrence()
+    watcher, present = people(2)
+    attend(occurrence, [watcher], mode="recording")  # rows as written before the field
+    attend(occurrence, [present])
+    from knowflow.events.models import Attendance
+
+    Attendance.objects.update(self_reported=False)
+
+    _migration("events", "0008_attendance_self_reported").mark_recording_views_self_reported(
+        apps, None
+    )
+
+    assert sorted(Attendance.objects.values_list("person_id", "mode", "self_reported")) == sorted(
+        [(watcher.pk, "recording", True), (present.pk, "room", False)]
+    )
+
+
+def test_a_small_survey_round_cannot_be_recovered_by_subtraction() -> None:
+    """The reviewer's attack: the after-session survey asks about reaction and learning, the
+    7-day follow-up about learning and application. With 7 after-session answers and one
+    follow-up answer, learning used to read 8, so application = 8 − 7 = 1: one person."""
+    occurrence = ended_occurrence()
+    attend(occurrence, people(8))
+    after = list(open_requests(occurrence).values())
+    for request, _token in after[:7]:
+        services.survey_response_submit(request=request, answers=GOOD)
+    follow_up = list(open_requests(occurrence, kind=Kind.FOLLOW_UP_7).values())
+    services.survey_response_submit(
+        request=follow_up[0][0], answers={"remember": "few", "tried": "no_chance"}
+    )
+    enabler = signed_in(make_person(role=Person.Role.ENABLER))
+
+    [row] = evidence_rows(enabler.get("/feedback/evidence/").content.decode())
+
+    title, headline, observed, _recording, reaction, learning, application, results = row
+    assert (headline, reaction, learning, application, results) == (
+        "attendance recorded; people say what they learned (self-reported)",
+        "✓ 7",
+        "✓ 7 (+ few, not counted)",
+        "few",
+        "—",
+    )
+    # The attacker's subtraction: learning minus reaction.
+    shown = {name: int(cell.split()[1]) for name, cell in (("r", reaction), ("l", learning))}
+    assert shown["l"] - shown["r"] == 0  # learns nothing about the follow-up's one answer
+
+
+def test_the_headline_claims_only_what_counted_answers_say() -> None:
+    # Every cell "few": no claim at all.
+    few = ended_occurrence(days_ago=3)
+    attend(few, people(3))
+    answer_all(few, GOOD)
+    # Five people answered the 7-day follow-up "No, I haven't had the chance".
+    no_chance = ended_occurrence(days_ago=2)
+    attend(no_chance, people(5))
+    answer_all(no_chance, {"remember": "few", "tried": "no_chance"}, kind=Kind.FOLLOW_UP_7)
+    # Five answered the 30-day follow-up "Not yet": its results questions were answered.
+    not_yet = ended_occurrence(days_ago=1)
+    attend(not_yet, people(5))
+    answer_all(not_yet, {**FOLLOW_UP, "applied": "not_yet"}, kind=Kind.FOLLOW_UP_30)
+    enabler = signed_in(make_person(role=Person.Role.ENABLER))
+
+    rows = evidence_rows(enabler.get("/feedback/evidence/").content.decode())
+
+    assert [row[:2] + row[4:] for row in rows] == [
+        [
+            not_yet.session.title,
+            "attendance recorded; people answered about its results (self-reported)",
+            "—",
+            "—",
+            "✓ 5",
+            "✓ 5",
+        ],
+        [
+            no_chance.session.title,
+            "attendance recorded; people answered about applying it (self-reported)",
+            "—",
+            "✓ 5",
+            "✓ 5",
+            "—",
+        ],
+        [few.session.title, "attendance recorded; too few responses to count yet"]
+        + ["few", "few", "—", "—"],
     ]

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def retro() -> dict:
     speaker = make_person(name="Sol Speaker")
-    occurrence = ended_occurrence(speakers=[speaker])
+    # Five days ago, so an action can be due (and late) a few days before today.
+    occurrence = ended_occurrence(speakers=[speaker], days_ago=5)
     # Whole seconds, so the API's timestamp can be compared exactly.
     occurrence.start = occurrence.start.replace(microsecond=0)
     occurrence.save(update_fields=["start"])
@@ -296,9 +297,9 @@ def test_enablers_see_every_open_action_soonest_due_first_and_close_one(retro: d
     late, later = made["today"] - timedelta(days=2), made["today"] + timedelta(days=30)
     title = retro["session"].title
     assert rows == [
-        f"Late one Sol Speaker {title} {when} {late.day} {late:%b %Y} late Mark done",
-        f"Later Ada Lovelace {title} {when} {later.day} {later:%b %Y} Mark done",
-        f"Some day no owner {title} {when} — Mark done",
+        f"Late one Sol Speaker {title} {when} {late.day} {late:%b %Y} late Mark done “Late one”",
+        f"Later Ada Lovelace {title} {when} {later.day} {later:%b %Y} Mark done “Later”",
+        f"Some day no owner {title} {when} — Mark done “Some day”",
     ]
     closed = enabler.post(
         f"/feedback/actions/{made['late'].pk}/done/",
@@ -413,3 +414,94 @@ def test_the_admin_shows_the_history_and_cannot_overwrite_the_text(retro: dict) 
     assert '<div class="readonly">Kept</div>' in page
     assert Retrospective.objects.get().went_well == "Kept"
     assert RetrospectiveVersion.objects.count() == 1
+
+
+def test_the_admin_refuses_to_add_a_retrospective_and_adds_nothing(retro: dict) -> None:
+    admin = make_person(role=Person.Role.ADMIN)
+    admin.user.is_staff = admin.user.is_superuser = True
+    admin.user.save()
+    client = signed_in(admin)
+    form = {
+        "occurrence": retro["occurrence"].pk,
+        "actions-TOTAL_FORMS": "0",
+        "actions-INITIAL_FORMS": "0",
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+    }
+
+    added = client.post("/admin/feedback/retrospective/add/", form)
+    listing = client.get("/admin/feedback/retrospective/").content.decode()
+
+    # Refused (not a server error), nothing written, and the list offers no "Add" button.
+    assert added.status_code == 403
+    assert Retrospective.objects.count() == 0
+    assert "/admin/feedback/retrospective/add/" not in listing
+
+
+# --- refused saves ------------------------------------------------------------------------------
+
+
+def test_a_save_that_names_no_version_overwrites_nothing(retro: dict) -> None:
+    services.retrospective_save(
+        occurrence=retro["occurrence"], actor=retro["speaker"], went_well="Kept", to_change=""
+    )
+    client = signed_in(retro["speaker"])
+
+    page = client.post(edit_url(retro["occurrence"]), {"went_well": "Blind", "to_change": ""})
+
+    assert page.status_code == 400
+    assert (
+        "Open the retrospective's page and save from there: the form did not say which version "
+        "it started from, so nothing was saved."
+    ) in html.unescape(page.content.decode())
+    assert Retrospective.objects.get().went_well == "Kept"
+    assert RetrospectiveVersion.objects.count() == 1
+    # Called directly without a version, the service refuses too once a version exists.
+    with pytest.raises(services.RetrospectiveChanged):
+        services.retrospective_save(
+            occurrence=retro["occurrence"], actor=retro["speaker"], went_well="Blind", to_change=""
+        )
+    assert Retrospective.objects.get().went_well == "Kept"
+
+
+def test_a_date_still_to_come_takes_no_retrospective_and_no_action(retro: dict) -> None:
+    occurrence = retro["occurrence"]
+    occurrence.start = timezone.now() + timedelta(days=2)
+    occurrence.end = occurrence.start + timedelta(hours=1)
+    occurrence.save(update_fields=["start", "end"])
+    client = signed_in(retro["speaker"])
+    refusal = "A retrospective (and its actions) can be written once the occurrence has started."
+
+    saved = client.post(
+        edit_url(occurrence), {"went_well": "Early", "to_change": "", "based_on": "0"}
+    )
+    action = add_action(client, occurrence, text="Book a room", owner="", due_on="")
+
+    assert (saved.status_code, action.status_code) == (400, 400)
+    assert refusal in html.unescape(saved.content.decode())
+    assert refusal in html.unescape(action.content.decode())
+    assert (Retrospective.objects.count(), RetrospectiveAction.objects.count()) == (0, 0)
+
+
+def test_an_action_cannot_be_due_before_its_date(retro: dict) -> None:
+    client = signed_in(retro["speaker"])
+    day = timezone.localdate(retro["occurrence"].start)
+
+    refused = add_action(
+        client,
+        retro["occurrence"],
+        text="Too early",
+        owner="",
+        due_on=(day - timedelta(days=1)).isoformat(),
+    )
+    kept = add_action(
+        client, retro["occurrence"], text="Same day", owner="", due_on=day.isoformat()
+    )
+
+    assert refused.status_code == 400
+    assert (
+        f"The due date cannot be before the occurrence ({day.day} {day:%b %Y})."
+        in html.unescape(refused.content.decode())
+    )
+    assert kept.status_code == 302
+    assert list(RetrospectiveAction.objects.values_list("text", "due_on")) == [("Same day", day)]

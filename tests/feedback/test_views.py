@@ -172,6 +172,7 @@ def test_evidence_view_says_what_each_session_knows() -> None:
             occurrence.session.title,
             "attendance recorded; people say what they learned (self-reported)",
             "5",
+            "—",
             "✓ 5",
             "✓ 5",
             "—",

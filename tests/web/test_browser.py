@@ -137,9 +137,13 @@ def test_open_actions_fit_a_phone_and_close_with_the_keyboard(live_server, brows
     page.goto(f"{live_server.url}/feedback/actions/")
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Each button says which action it closes (a screen reader lists buttons by their name).
+    book = "Mark done “Book the larger room with two microphones for the next date”"
+    assert page.get_by_role("button", name=book, exact=True).count() == 1
+    assert page.get_by_role("button", name="Mark done “Share the slides”", exact=True).count() == 1
     for _ in range(60):  # Tab to the first "Mark done" (the late action comes first)
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent") == "Mark done":
+        if page.evaluate("document.activeElement.textContent") == book:
             break
     else:
         pytest.fail("no Mark done button can be reached with Tab")

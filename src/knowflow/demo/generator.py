@@ -1017,11 +1017,14 @@ class DemoGenerator:
                     and status == Registration.Status.GOING
                     and (person_id in planned.forced or rng.random() < 0.7)
                 ):
+                    mode = self._attendance_mode(rng, planned)
                     attendances.append(
                         Attendance(
                             occurrence_id=occurrence_id,
                             person_id=person_id,
-                            mode=self._attendance_mode(rng, planned),
+                            mode=mode,
+                            # Viewing a recording is recorded by the viewer, as on the site.
+                            self_reported=mode == Attendance.Mode.RECORDING,
                             recorded_at=planned.end
                             + timedelta(minutes=rng.randint(5, 60 * 24 * 3)),
                         )

@@ -211,6 +211,9 @@ class Attendance(models.Model):
         "accounts.Person", on_delete=models.CASCADE, related_name="attendances"
     )
     mode = models.CharField(max_length=16, choices=Mode.choices)
+    # True when the person recorded it for themselves (watching the recording, which nobody
+    # else sees): their own account, so evidence views count it as self-reported, not observed.
+    self_reported = models.BooleanField(default=False)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

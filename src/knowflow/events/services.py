@@ -466,7 +466,8 @@ def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person
 def attendance_record(
     *, occurrence: Occurrence, person: Person, mode: str, actor: Person
 ) -> Attendance:
-    """Record that someone attended, and how. Watching the recording is recorded by oneself."""
+    """Record that someone attended, and how. Watching the recording is recorded by oneself;
+    such a row is marked self-reported (only a speaker's or an enabler's record is observed)."""
     _check_choice(mode, Attendance.Mode, "mode")
     self_report = person.pk == actor.pk and mode == Attendance.Mode.RECORDING
     if not self_report and not can_edit_session(actor=actor, session=occurrence.session):
@@ -476,7 +477,7 @@ def attendance_record(
     if occurrence.start > timezone.now():
         raise DomainError("Attendance can be recorded once the occurrence has started.")
     attendance, _ = Attendance.objects.update_or_create(
-        occurrence=occurrence, person=person, defaults={"mode": mode}
+        occurrence=occurrence, person=person, defaults={"mode": mode, "self_reported": self_report}
     )
     return attendance
 

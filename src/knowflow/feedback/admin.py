@@ -120,3 +120,8 @@ class RetrospectiveAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [ActionInline, VersionInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A retrospective starts on its page, which writes version 1 and its author; one
+        # added here would have neither (and its read-only timestamps would be left empty).
+        return False

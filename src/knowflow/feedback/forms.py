@@ -68,7 +68,14 @@ class RetrospectiveForm(forms.Form):
         required=False,
     )
     # The version the editor started from: a newer one saved meanwhile is not overwritten.
-    based_on = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    based_on = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Open the retrospective's page and save from there: the form did not "
+            "say which version it started from, so nothing was saved."
+        },
+    )
 
 
 class ActionForm(forms.Form):

@@ -955,33 +955,61 @@ class EvidenceRow:
 
     *Self-reported*: responses to surveys whose questions ask about each level. Every survey
     answer is the person's own account (learner perception, LTEM 3), even when it is about
-    applying what they learned or the result it had, so these never count as observed.
+    applying what they learned or the result it had, so these never count as observed. So is
+    watching the recording, which people record for themselves.
     *Observed*: what was recorded rather than said: attendance, marked by a speaker or an
     enabler. Knowflow records no completed tasks or measured figures per session yet, so
     observed application and results stay empty rather than borrowed from self-reports.
+
+    Counts add up whole *rounds* only: the responses to one survey (a kind of survey asking
+    about the same levels) for the session, and only rounds of at least k responses. A
+    smaller round is left out of every sum (``left_out`` counts them per level), so no
+    difference between two shown counts is a group below k.
     """
 
     session: Session
-    responses: dict[str, int]  # kind → responses
-    self_reported: dict[int, int]  # Kirkpatrick level → responses to surveys asking about it
+    responses: dict[str, int]  # kind → responses, of the rounds that are counted
+    self_reported: dict[int, int]  # Kirkpatrick level → responses of counted rounds asking it
     ltem: dict[str, int]
-    attended: int  # attendances recorded: observed
+    attended: int  # attendances a speaker or an enabler recorded: observed
+    left_out: dict[int, int] = field(default_factory=dict)  # level → rounds below k
+    applied_yes: int = 0  # of the counted rounds: how many say they applied it
+    viewed_recording: int = 0  # people who say they watched the recording: self-reported
 
     @property
-    def self_reported_cells(self) -> list[tuple[str, int]]:
-        """(label, responses) per level, in the order of the page's columns."""
+    def self_reported_cells(self) -> list[tuple[str, int, int]]:
+        """(label, responses counted, rounds left out) per level, in the page's order."""
         return [
-            (label, self.self_reported.get(level, 0)) for level, label in EVIDENCE_LEVELS.items()
+            (label, self.self_reported.get(level, 0), self.left_out.get(level, 0))
+            for level, label in EVIDENCE_LEVELS.items()
         ]
 
     @property
     def has_feedback(self) -> bool:
-        return any(self.self_reported.values())
+        return any(self.self_reported.values()) or any(self.left_out.values())
 
     @property
     def strongest(self) -> str:
-        levels = [level for level, n in self.self_reported.items() if n]
-        said = f"{SELF_REPORTED_SAYS[max(levels)]} (self-reported)" if levels else "no feedback yet"
+        """The headline, from counted rounds only and from what people answered: "applied"
+        needs answers saying so, and a results question says only that it was answered."""
+        shown = {level for level, n in self.self_reported.items() if n}
+        if self.applied_yes:
+            said = "people say they applied it"
+        elif 4 in shown:
+            said = "people answered about its results"
+        elif 3 in shown:
+            # Which answers mean "applied" is tallied for the "applied" question only.
+            said = "people answered about applying it"
+        elif shown:
+            said = SELF_REPORTED_SAYS[max(shown)]
+        else:
+            said = ""
+        if said:
+            said += " (self-reported)"
+        elif self.has_feedback:
+            said = "too few responses to count yet"
+        else:
+            said = "no feedback yet"
         return f"attendance recorded; {said}" if self.attended else said
 
 
@@ -989,16 +1017,17 @@ def evidence_view(
     *, viewer: Person, since: datetime | None = None, limit: int = 200
 ) -> list[EvidenceRow]:
     """What each session has evidence of: attendance recorded (observed) and, per level, how
-    many responses to surveys that ask about it (self-reported).
+    many responses to surveys that ask about it (self-reported), from rounds of at least k.
 
-    Only counts, never answers: a count says that evidence exists, not what anyone said. The
-    speakers' retrospectives are left out: they are the speaker's view of the session, not
-    evidence about the learners. Sessions with the most recent dates first.
+    Only counts, never answers, except whether any counted follow-up says "applied" (for the
+    headline). The speakers' retrospectives are left out: they are the speaker's view of the
+    session, not evidence about the learners. Sessions with the most recent dates first.
     """
     if not permissions.can_view_programme(actor=viewer):
         raise Forbidden("The evidence view is for enablers and leaders.")
     now = timezone.now()
     since = since or now - timedelta(days=365)
+    k = min_group()
     learner_tallies = SessionTally.objects.exclude(kind=Kind.RETROSPECTIVE)
     # The most recent dates first: walk the period's occurrences backwards (index on start)
     # until `limit` sessions with any evidence are found.
@@ -1017,20 +1046,21 @@ def evidence_view(
             session_ids.append(session_id)
             if len(session_ids) >= limit:
                 break
-    per_template: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for session_id, template_id, n in (
+    per_template: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for session_id, template_id, n, yes in (
         learner_tallies.filter(session_id__in=session_ids)
         .values_list("session_id", "template_id")
-        .annotate(n=Sum("responses"))
+        .annotate(n=Sum("responses"), yes=Sum("applied_yes"))
         .order_by()
     ):
-        per_template[session_id][template_id] += n or 0
-    attended: dict[int, int] = dict(
-        Attendance.objects.filter(occurrence__session_id__in=session_ids)
-        .values_list("occurrence__session_id")
+        per_template[session_id][template_id] = (n or 0, yes or 0)
+    attended: dict[tuple[int, bool], int] = {
+        (session_id, own): n
+        for session_id, own, n in Attendance.objects.filter(occurrence__session_id__in=session_ids)
+        .values_list("occurrence__session_id", "self_reported")
         .annotate(n=Count("pk"))
         .order_by()
-    )
+    }
     template_levels: dict[int, tuple[set[int], set[str], str]] = {}
     template_ids = {t for by in per_template.values() for t in by}
     kinds = dict(SurveyTemplate.objects.filter(pk__in=template_ids).values_list("pk", "kind"))
@@ -1043,12 +1073,27 @@ def evidence_view(
     sessions = Session.objects.in_bulk(session_ids)
     out = []
     for session in (sessions[pk] for pk in session_ids if pk in sessions):
+        # A round: the session's responses to one kind of survey asking the same levels (the
+        # versions of a survey that ask alike are one round; adding a round to some levels
+        # and not others is what would let a difference reveal it).
+        rounds: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        for template_id, (n, yes) in per_template[session.pk].items():
+            levels, tiers, kind = template_levels.get(template_id, (set(), set(), ""))
+            round_ = rounds[(kind, frozenset(levels), frozenset(tiers))]
+            round_[0] += n
+            round_[1] += yes
         k_counts: dict[int, int] = {level: 0 for level in Question.Kirkpatrick.values}
         l_counts: dict[str, int] = {tier: 0 for tier in Question.Ltem.values}
+        left_out: dict[int, int] = defaultdict(int)
         responses: dict[str, int] = defaultdict(int)
-        for template_id, n in per_template[session.pk].items():
-            levels, tiers, kind = template_levels.get(template_id, (set(), set(), ""))
+        applied_yes = 0
+        for (kind, levels, tiers), (n, yes) in rounds.items():
+            if n < k:
+                for level in levels:
+                    left_out[level] += 1
+                continue
             responses[kind] += n
+            applied_yes += yes
             for level in levels:
                 k_counts[level] += n
             for tier in tiers:
@@ -1059,7 +1104,10 @@ def evidence_view(
                 responses=dict(responses),
                 self_reported=k_counts,
                 ltem=l_counts,
-                attended=attended.get(session.pk, 0),
+                attended=attended.get((session.pk, False), 0),
+                left_out=dict(left_out),
+                applied_yes=applied_yes,
+                viewed_recording=attended.get((session.pk, True), 0),
             )
         )
     return out

@@ -1016,6 +1016,12 @@ class RetrospectiveChanged(Conflict):
 def _retro_for(occurrence: Occurrence, actor: Person) -> Retrospective:
     if not permissions.can_edit_retrospective(actor=actor, session=occurrence.session):
         raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
+    if occurrence.start > timezone.now():
+        # Looking back on a date that has not happened yet would be guessing.
+        raise DomainError(
+            "A retrospective (and its actions) can be written once the occurrence has started.",
+            field="retrospective",
+        )
     retro, _ = Retrospective.objects.get_or_create(
         occurrence=occurrence, defaults={"updated_at": timezone.now(), "updated_by": actor}
     )
@@ -1036,14 +1042,17 @@ def retrospective_save(
 
     ``based_on`` is the version the editor started from (the edit page sends it): if someone
     saved a newer one since, nothing is written and `RetrospectiveChanged` says who, so the
-    editor can merge instead of overwriting. Saving the same text again writes nothing.
+    editor can merge instead of overwriting; leaving it out once a version exists is treated
+    the same way, so no caller overwrites blindly. Saving the same text again writes nothing.
     Speakers of the session and enablers only.
     """
     retro = _retro_for(occurrence, actor)
     # The row lock makes "read the version, write the next one" one step: two saves at once
     # cannot both become version n + 1 (the unique constraint would refuse the second anyway).
     retro = Retrospective.objects.select_for_update().get(pk=retro.pk)
-    if based_on is not None and based_on != retro.version:
+    # Naming no version is only safe for the very first save.
+    started_from = 0 if based_on is None else based_on
+    if started_from != retro.version:
         who = retro.updated_by.display_name if retro.updated_by else "someone"
         raise RetrospectiveChanged(
             f"{who} saved a newer version (version {retro.version}) while you were editing. "
@@ -1090,6 +1099,12 @@ def retrospective_action_add(
     if not text or len(text) > 300:
         raise DomainError("An action needs a text of at most 300 characters.", field="text")
     retro = _retro_for(occurrence, actor)
+    if due_on is not None and due_on < timezone.localdate(occurrence.start):
+        raise DomainError(
+            "The due date cannot be before the occurrence "
+            f"({timezone.localdate(occurrence.start):%-d %b %Y}).",
+            field="due_on",
+        )
     return RetrospectiveAction.objects.create(
         retrospective=retro, text=text, owner=owner, due_on=due_on, created_at=timezone.now()
     )

@@ -240,8 +240,10 @@ def dashboard_figures(
 
 def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> dict | None:
     """How many sessions of the period have each kind of evidence, read through the feedback
-    app's ``evidence_view``: *observed* (attendance recorded) and *self-reported* reaction,
-    learning, application and results (Kirkpatrick levels 1–4, asked in surveys).
+    app's ``evidence_view``: *observed* (attendance a speaker or an enabler recorded) and
+    *self-reported* attendance (watching the recording, recorded by oneself), reaction,
+    learning, application and results (Kirkpatrick levels 1–4, asked in surveys; only
+    survey rounds of at least k responses count, as on the evidence page).
 
     Self-reports never count as observed: "I applied it" is the learner's own account
     (LTEM 3), not observed transfer. Observed application and results are 0 until something
@@ -261,7 +263,9 @@ def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> d
     except TypeError:  # the feedback app changed the selector's signature: say "unavailable"
         return None
     names = {1: "reaction", 2: "learning", 3: "application", 4: "results"}
-    self_reported = dict.fromkeys(names.values(), 0)
+    # Attendance people recorded for themselves (watching the recording) is their own
+    # account: it counts as self-reported attendance, never as observed.
+    self_reported = {"attendance": 0, **dict.fromkeys(names.values(), 0)}
     observed = {"attendance": 0, "application": 0, "results": 0}
     with_feedback = 0
     for row in rows:
@@ -269,6 +273,8 @@ def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> d
             continue
         if row.attended:
             observed["attendance"] += 1
+        if row.viewed_recording:
+            self_reported["attendance"] += 1
         if row.has_feedback:
             with_feedback += 1
         for level, n in row.self_reported.items():
