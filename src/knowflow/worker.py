@@ -118,11 +118,19 @@ def run(argv: list[str]) -> int:
         return 2
     # Until django-tasks' worker installs its own handlers, a signal must still stop the
     # threads cleanly rather than kill the process with a message in hand.
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    for signum in stop_signals:
         signal.signal(signum, _exit_cleanly)
     stop = threading.Event()
-    threads = start_periodic_jobs(stop=stop)
+    threads: list[threading.Thread] = []
     try:
+        # A signal while the threads start would exit before the wait below, with the outbox
+        # already holding a message: hold signals until every thread has started.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+        try:
+            threads = start_periodic_jobs(stop=stop)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
         execute_from_command_line(["knowflow", "db_worker", "--no-reload", *argv])
     finally:
         stop.set()
