@@ -65,8 +65,8 @@ class Workers:
             "EMAIL_URL": f"smtp://127.0.0.1:{self.smtp_port}?timeout=5",
             # A short lease, so the row of a killed worker comes back within the test; the
             # settings check wants it at least twice the delivery limit.
-            "KNOWFLOW_OUTBOX_DELIVERY_SECONDS": "1.5",
-            "KNOWFLOW_OUTBOX_LEASE_SECONDS": "3",
+            "KNOWFLOW_OUTBOX_DELIVERY_SECONDS": "1",
+            "KNOWFLOW_OUTBOX_LEASE_SECONDS": "2",
             "KNOWFLOW_OUTBOX_INTERVAL_SECONDS": "0.2",
             "KNOWFLOW_REMINDER_BEFORE_MINUTES": "0",
             **overrides,
@@ -159,7 +159,11 @@ def test_a_killed_and_a_stopped_worker_lose_no_email(
         assert worker.wait(timeout=20) == 0, workers.output()
         after_stop = received_ids(server)
         assert ids_of("sending") == set()
-        assert set(after_stop) == ids_of("sent")  # the message in hand was finished
+        # The message in hand was finished. The killed worker's message may have reached the
+        # server before the kill and be queued again, not yet re-sent (a released row is due
+        # last): the only one received but not "sent".
+        assert ids_of("sent") <= set(after_stop)
+        assert set(after_stop) - ids_of("sent") <= in_hand
         assert len(after_stop) < MESSAGES
 
         # 3. Two workers side by side send the rest, each message once.
