@@ -93,10 +93,17 @@ def run(argv: list[str]) -> int:
     On SIGTERM or SIGINT (a deploy, Ctrl-C), django-tasks' worker finishes its task and
     returns (or raises SystemExit when idle); then the periodic jobs are told to stop and
     given the time of one email delivery to finish: the outbox sends the message in hand and
-    claims no other, so a restart loses nothing and repeats nothing. A second signal exits at
-    once; a message then left "sending" goes back to the queue when its lease ends.
+    claims no other, so a restart loses nothing and repeats nothing. That wait is the delivery
+    limit (`KNOWFLOW_OUTBOX_DELIVERY_SECONDS`, after which the delivery is cut off and the row
+    queued again) plus 5 s, so a deploy's stop timeout must be longer than that. A second
+    signal exits at once; a message then left "sending" goes back to the queue when its lease
+    ends.
+
+    Refuses to start (status 2) when the outbox lease is too short for a delivery.
     """
     from django.core.management import execute_from_command_line
+
+    from knowflow.integrations.checks import outbox_settings_problems
 
     if "--reload" in argv:
         print(
@@ -105,17 +112,31 @@ def run(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    problems = outbox_settings_problems()
+    if problems:
+        print("knowflow worker: " + " ".join(problems), file=sys.stderr)
+        return 2
     # Until django-tasks' worker installs its own handlers, a signal must still stop the
     # threads cleanly rather than kill the process with a message in hand.
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    for signum in stop_signals:
         signal.signal(signum, _exit_cleanly)
     stop = threading.Event()
-    threads = start_periodic_jobs(stop=stop)
+    threads: list[threading.Thread] = []
     try:
+        # A signal while the threads start would exit before the wait below, with the outbox
+        # already holding a message: hold signals until every thread has started.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+        try:
+            threads = start_periodic_jobs(stop=stop)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
         execute_from_command_line(["knowflow", "db_worker", "--no-reload", *argv])
     finally:
         stop.set()
-        deadline = time.monotonic() + (getattr(settings, "EMAIL_TIMEOUT", None) or 30) + 5
+        # The delivery limit bounds the message in hand (EMAIL_TIMEOUT alone does not: it
+        # applies to each network step, and a slow server takes several).
+        deadline = time.monotonic() + settings.KNOWFLOW_OUTBOX_DELIVERY_SECONDS + 5
         for thread in threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -15,6 +17,7 @@ import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -27,11 +30,13 @@ from knowflow.events.services import (
     session_update,
 )
 from knowflow.integrations import ical
+from knowflow.integrations.checks import check_outbox_settings
 from knowflow.integrations.models import OutboxMessage
 from knowflow.integrations.services import (
-    INTERRUPTED,
     MAX_ATTEMPTS,
+    _release_expired,
     outbox_deliver_due,
+    outbox_enqueue_email,
     outbox_message_id,
     outbox_retry,
     sending_lease,
@@ -326,7 +331,13 @@ def test_a_message_interrupted_on_every_attempt_ends_failed(berlin_occurrence: o
 
     row = OutboxMessage.objects.get()
     assert (report.interrupted, report.sent) == (1, 0)
-    assert (row.status, row.attempts, row.last_error) == ("failed", MAX_ATTEMPTS, INTERRUPTED)
+    assert (row.status, row.attempts, row.last_error) == (
+        "failed",
+        MAX_ATTEMPTS,
+        "Delivery was interrupted on every attempt: the worker sending this message stopped "
+        "before recording the result (killed or crashed). The server may have accepted it; it "
+        "is not sent again unless an admin queues it again (deliver_outbox --retry).",
+    )
 
 
 def test_an_admin_can_queue_a_failed_message_again(smtp: Inbox, berlin_occurrence: object) -> None:
@@ -410,7 +421,9 @@ def test_deliver_outbox_command_once(smtp: Inbox, berlin_occurrence: object) -> 
 
     call_command("deliver_outbox", "--once", stdout=out)
 
-    assert out.getvalue() == "sent 1, retrying 0, failed 0, interrupted 0\n"
+    assert out.getvalue() == (
+        "sent 1, retrying 0, failed 0, interrupted 0, lost to another worker 0\n"
+    )
     assert len(smtp.messages) == 1
 
 
@@ -465,3 +478,193 @@ def test_reinstating_a_cancelled_session_sends_a_request_with_a_higher_sequence(
     method, calendar = calendar_part(smtp.messages[-2])
     event = only_event(calendar)
     assert (method, event["STATUS"], event["SEQUENCE"]) == ("REQUEST", "CONFIRMED", 2)
+
+
+class SlowInbox(Inbox):
+    """A working but slow server: it waits `pause` seconds before answering EHLO, MAIL, RCPT
+    and the end of DATA, each under the client's per-step timeout."""
+
+    def __init__(self, pause: float) -> None:
+        super().__init__()
+        self.pause = pause
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: object, session: object, envelope: object, hostname: str, responses: list
+    ) -> list:
+        await asyncio.sleep(self.pause)
+        session.host_name = hostname  # type: ignore[attr-defined]
+        return responses
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: object, session: object, envelope: object, address: str, options: list
+    ) -> str:
+        await asyncio.sleep(self.pause)
+        envelope.mail_from = address  # type: ignore[attr-defined]
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: object, session: object, envelope: object, address: str, options: list
+    ) -> str:
+        await asyncio.sleep(self.pause)
+        envelope.rcpt_tos.append(address)  # type: ignore[attr-defined]
+        return "250 OK"
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        await asyncio.sleep(self.pause)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_delivery_longer_than_its_limit_is_cut_off_and_queued_again_at_once(
+    berlin_occurrence: object,
+) -> None:
+    for person in [make_person() for _ in range(2)]:
+        registration_create(occurrence=berlin_occurrence, person=person, actor=person)
+    inbox, port = SlowInbox(pause=0.6), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        # Each step answers well within the 5 s timeout; the whole delivery would take 2.4 s.
+        with smtp_settings(port), override_settings(KNOWFLOW_OUTBOX_DELIVERY_SECONDS=1.5):
+            started = time.monotonic()
+            report = outbox_deliver_due()
+            took = time.monotonic() - started
+    finally:
+        controller.stop()
+
+    error = (
+        "DeliveryTooSlow: the delivery took longer than 1.5 s (KNOWFLOW_OUTBOX_DELIVERY_SECONDS) "
+        "and was cut off; the server may have accepted it, and it is sent again with the same "
+        "Message-ID."
+    )
+    assert (report.sent, report.retrying, report.errors) == (0, 1, [error])
+    assert took < 2.3
+    assert inbox.messages == []
+    # The message in hand counts its attempt; the other one was not tried.
+    assert sorted(OutboxMessage.objects.values_list("status", "attempts", "last_error")) == [
+        ("pending", 0, ""),
+        ("pending", 1, error),
+    ]
+
+
+def run_in_thread(job: object) -> tuple[threading.Thread, list]:
+    results: list = []
+
+    def target() -> None:
+        try:
+            results.append(job())  # type: ignore[operator]
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, results
+
+
+class HeldInbox(Inbox):
+    """Holds the first message at the end of DATA until `release` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        if not self.holding.is_set():
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def held() -> Iterator[HeldInbox]:
+    inbox, port = HeldInbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with smtp_settings(port), override_settings(KNOWFLOW_OUTBOX_LEASE_SECONDS=0.5):
+            yield inbox
+    finally:
+        inbox.release.set()
+        controller.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_worker_that_lost_its_lease_records_the_message_it_delivered(
+    held: HeldInbox,
+) -> None:
+    outbox_enqueue_email(
+        kind="survey",
+        recipient="ada@example.org",
+        subject="Your feedback, please",
+        body="How was the session?",
+        dedupe_key="lease-test",
+    )
+    slow, reports = run_in_thread(outbox_deliver_due)
+    assert held.holding.wait(5)
+    time.sleep(0.6)
+    # Another worker's pass takes the slow worker for dead and puts its row back in the queue.
+    released = _release_expired(now=timezone.now())
+    held.release.set()
+    slow.join()
+
+    row = OutboxMessage.objects.get()
+    assert released == 1
+    assert (reports[0].sent, reports[0].lost_lease) == (1, 0)
+    assert (row.status, row.attempts) == ("sent", 1)
+    # The next pass finds nothing to send: no copy.
+    assert outbox_deliver_due().sent == 0
+    assert [m["Message-ID"] for m in held.messages] == [outbox_message_id(row)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_worker_whose_message_another_worker_took_does_not_count_it_sent(
+    held: HeldInbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox_enqueue_email(
+        kind="survey",
+        recipient="ada@example.org",
+        subject="Your feedback, please",
+        body="How was the session?",
+        dedupe_key="lease-test",
+    )
+    slow, reports = run_in_thread(outbox_deliver_due)
+    assert held.holding.wait(5)
+    time.sleep(0.6)
+    other = outbox_deliver_due()  # releases the row, claims it and sends it again
+    held.release.set()
+    slow.join()
+
+    row = OutboxMessage.objects.get()
+    assert (other.interrupted, other.sent) == (1, 1)
+    assert (reports[0].sent, reports[0].lost_lease) == (0, 1)
+    assert (row.status, row.attempts) == ("sent", 1)
+    # The copy is recognisable: both carry the row's Message-ID.
+    assert [m["Message-ID"] for m in held.messages] == [outbox_message_id(row)] * 2
+    assert [r.getMessage() for r in caplog.records if r.name.endswith("services")] == [
+        f"outbox message {row.pk} was delivered after its lease ended, and another worker had "
+        "already taken it: it may arrive twice (same Message-ID). KNOWFLOW_OUTBOX_LEASE_SECONDS "
+        "is too short for this mail server."
+    ]
+
+
+@override_settings(KNOWFLOW_OUTBOX_LEASE_SECONDS=100, KNOWFLOW_OUTBOX_DELIVERY_SECONDS=120)
+def test_a_lease_shorter_than_twice_a_delivery_is_refused() -> None:
+    problem = (
+        "KNOWFLOW_OUTBOX_LEASE_SECONDS is 100 s, but a delivery may take up to 120 s "
+        "(KNOWFLOW_OUTBOX_DELIVERY_SECONDS, by default 4 x EMAIL_URL's timeout): set the lease "
+        "to at least 240 s, or a slow worker's message is sent twice."
+    )
+    outbox_enqueue_email(
+        kind="survey",
+        recipient="ada@example.org",
+        subject="Your feedback, please",
+        body="How was the session?",
+        dedupe_key="lease-check",
+    )
+
+    with pytest.raises(CommandError) as refused:
+        call_command("deliver_outbox", "--once")
+
+    assert str(refused.value) == problem
+    assert [(e.id, e.msg) for e in check_outbox_settings()] == [("knowflow.E101", problem)]
+    assert list(OutboxMessage.objects.values_list("status", "attempts")) == [("pending", 0)]

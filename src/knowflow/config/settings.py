@@ -393,9 +393,16 @@ KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000")
 KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
 # Outbox delivery: how often an idle worker looks for due email (seconds), and how long a
 # claimed message may stay "sending" before its worker is taken for dead and the message goes
-# back to the queue. The lease must outlast one delivery (EMAIL_URL's timeout, 30 s by default),
-# or a slow but living worker's message would be sent a second time.
+# back to the queue. EMAIL_URL's timeout bounds each network step, not a whole delivery, so a
+# delivery has its own limit (4 x the timeout by default: connect, EHLO, envelope, data), after
+# which it is abandoned and retried. The lease must be at least twice that limit (a settings
+# check refuses to start otherwise), or a slow but living worker's message is sent twice.
 KNOWFLOW_OUTBOX_INTERVAL_SECONDS = float(os.environ.get("KNOWFLOW_OUTBOX_INTERVAL_SECONDS", "5"))
+KNOWFLOW_OUTBOX_DELIVERY_SECONDS = float(
+    os.environ.get(
+        "KNOWFLOW_OUTBOX_DELIVERY_SECONDS", str(4 * (globals().get("EMAIL_TIMEOUT") or 30))
+    )
+)
 KNOWFLOW_OUTBOX_LEASE_SECONDS = float(os.environ.get("KNOWFLOW_OUTBOX_LEASE_SECONDS", "900"))
 
 # Feedback (knowflow.feedback): anonymity threshold and the survey timetable.

@@ -6,3 +6,6 @@ class IntegrationsConfig(AppConfig):
 
     name = "knowflow.integrations"
     label = "integrations"
+
+    def ready(self) -> None:
+        from knowflow.integrations import checks  # noqa: F401 - registers the settings check

@@ -11,7 +11,10 @@ Delivery (`outbox_deliver_due`): one message at a time, in three steps:
 1. claim: in one short transaction, take the next due pending row (a row lock with SKIP LOCKED
    on PostgreSQL, so concurrent workers take different rows; SQLite's IMMEDIATE transactions
    serialise the claim), set it to "sending" with a fresh claim token and the time, commit;
-2. send it with Django's email backend, outside any transaction;
+2. send it with Django's email backend, outside any transaction, within
+   `KNOWFLOW_OUTBOX_DELIVERY_SECONDS` (EMAIL_URL's timeout bounds each network step, not the
+   whole delivery, so a slow server could otherwise hold a message for ever): past that limit
+   the connection is cut and the attempt counts as failed;
 3. mark it "sent" (or, on an error, back to "pending" with exponential back-off, or "failed"
    after `MAX_ATTEMPTS` or on a permanent refusal) — matched by its claim token.
 
@@ -22,7 +25,12 @@ after the lease (`KNOWFLOW_OUTBOX_LEASE_SECONDS`) belonged to a dead worker: the
 it back to pending, counting the attempt, so it is sent again (and failed after
 `MAX_ATTEMPTS` interruptions, as a message that keeps killing its worker should be). Claiming
 one row at a time is also what makes the lease safe: it only has to outlast one delivery, not
-a batch, so a slow but living worker never has its message taken from it.
+a batch, and a settings check (`checks.py`) refuses a lease shorter than twice the delivery
+limit, so a slow but living worker does not have its message taken from it. Should it happen
+anyway (a worker paused, a clock jumped), the mark step notices that its claim is gone: a
+released row still waiting in the queue is marked sent (it was delivered: sending it again
+would only make a copy); a row another worker has claimed meanwhile is left to that worker and
+counted as `lost_lease`, with a warning, since a copy is then on its way.
 
 Trade-off: at least once. The one case that can repeat is a worker killed after the SMTP server
 accepted a message and before step 3 committed: that message is sent again. Losing it would be
@@ -33,14 +41,17 @@ SEQUENCE, so calendars update in place instead of adding an event.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import smtplib
+import socket
 import threading
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -571,6 +582,8 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     interrupted: int = 0
+    # Delivered, but the lease had ended and another worker had claimed the row (a copy).
+    lost_lease: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -617,6 +630,52 @@ INTERRUPTED = (
     "result (killed or crashed). The server may have accepted it; it is sent again with the "
     "same Message-ID."
 )
+INTERRUPTED_FINAL = (
+    "Delivery was interrupted on every attempt: the worker sending this message stopped "
+    "before recording the result (killed or crashed). The server may have accepted it; it is "
+    "not sent again unless an admin queues it again (deliver_outbox --retry)."
+)
+
+
+class DeliveryTooSlow(Exception):
+    """The delivery outlasted `KNOWFLOW_OUTBOX_DELIVERY_SECONDS` and was cut off."""
+
+
+class _DeliveryDeadline:
+    """Cuts the SMTP connection of a delivery that outlasts its limit.
+
+    smtplib blocks in a socket read with only a per-step timeout; shutting the socket down
+    from another thread is what makes that read return, so the sending thread gets an error
+    it already knows how to handle and the worker is never held longer than the limit.
+    """
+
+    def __init__(self, mail: Any, seconds: float) -> None:
+        self.mail, self.seconds = mail, seconds
+        self.expired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="outbox deadline", daemon=True)
+
+    def __enter__(self) -> _DeliveryDeadline:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.expired = True
+        # While connecting there is no socket to cut yet (the connect and greeting have their
+        # own timeout): look again until there is one or the delivery has ended.
+        while not self._done.is_set():
+            sock = getattr(getattr(self.mail, "connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                return
+            self._done.wait(0.05)
 
 
 def _release_expired(*, now: datetime) -> int:
@@ -634,7 +693,7 @@ def _release_expired(*, now: datetime) -> int:
             status=OutboxMessage.Status.FAILED,
             attempts=F("attempts") + 1,
             claim_token="",
-            last_error=INTERRUPTED,
+            last_error=INTERRUPTED_FINAL,
         )
         released = expired.update(
             status=OutboxMessage.Status.PENDING,
@@ -700,36 +759,78 @@ def outbox_deliver_due(
     outbox_enqueue_due_reminders(now=now)
     report.interrupted = _release_expired(now=now)
     mail = None
+    limit_seconds = settings.KNOWFLOW_OUTBOX_DELIVERY_SECONDS
     try:
-        while report.sent + report.retrying + report.failed < limit:
+        while report.sent + report.retrying + report.failed + report.lost_lease < limit:
             if stop is not None and stop.is_set():
                 break
             message = _claim_next(now=now)
             if message is None:
                 break
-            if mail is None:
+            opening = mail is None
+            if opening:
                 mail = get_connection(fail_silently=False)
+            with _DeliveryDeadline(mail, limit_seconds) as deadline:
                 try:
-                    mail.open()
-                except Exception as error:  # server down, DNS, TLS: nothing was sent
-                    # Only the claimed message counts an attempt; the others were not tried,
-                    # and the next pass tries the server again.
-                    _count(report, _record_failure(message, error, now=now), error)
+                    if opening:
+                        mail.open()
+                    mail.send_messages([_email(message)])
+                except Exception as error:  # noqa: BLE001 - any failure is retried
+                    failure = error
+                else:
+                    failure = None
+            if failure is not None:
+                if deadline.expired:
+                    failure = DeliveryTooSlow(
+                        f"the delivery took longer than {limit_seconds:g} s "
+                        "(KNOWFLOW_OUTBOX_DELIVERY_SECONDS) and was cut off; the server may "
+                        "have accepted it, and it is sent again with the same Message-ID."
+                    )
+                _count(report, _record_failure(message, failure, now=now), failure)
+                if opening or deadline.expired:
+                    # Server down or too slow: the next pass tries again; the other due
+                    # messages were not tried, so they count no attempt.
+                    with contextlib.suppress(Exception):
+                        mail.close()
                     mail = None
                     break
-            try:
-                mail.send_messages([_email(message)])
-            except Exception as error:  # noqa: BLE001 - any failure before acceptance is retried
-                _count(report, _record_failure(message, error, now=now), error)
                 continue
-            OutboxMessage.objects.filter(pk=message.pk, claim_token=message.claim_token).update(
-                status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error=""
-            )
-            report.sent += 1
+            _mark_sent(message, report)
     finally:
         if mail is not None:
             mail.close()
     return report
+
+
+def _mark_sent(message: OutboxMessage, report: DeliveryReport) -> None:
+    """Record a delivery the server accepted; see the module docstring for a lost lease."""
+    sent = {"status": OutboxMessage.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    rows = OutboxMessage.objects.filter(pk=message.pk, claim_token=message.claim_token)
+    if rows.update(**sent):
+        report.sent += 1
+        return
+    # Our claim was released as if we were dead. If no other worker holds the row, recording
+    # the delivery is the truth and spares a copy (a failed row too: it was delivered).
+    released = OutboxMessage.objects.filter(
+        pk=message.pk,
+        claim_token="",
+        status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED],
+    )
+    if released.update(**sent):
+        report.sent += 1
+        logger.warning(
+            "outbox message %s was delivered after its lease ended; recorded as sent. "
+            "KNOWFLOW_OUTBOX_LEASE_SECONDS is too short for this mail server.",
+            message.pk,
+        )
+        return
+    report.lost_lease += 1
+    logger.warning(
+        "outbox message %s was delivered after its lease ended, and another worker had already "
+        "taken it: it may arrive twice (same Message-ID). KNOWFLOW_OUTBOX_LEASE_SECONDS is too "
+        "short for this mail server.",
+        message.pk,
+    )
 
 
 def _count(report: DeliveryReport, status: str, error: Exception) -> None:
@@ -772,7 +873,7 @@ def outbox_delivery_loop(
         busy = False
         try:
             report = outbox_deliver_due(limit=limit, stop=stop)
-            busy = report.sent + report.retrying + report.failed >= limit
+            busy = report.sent + report.retrying + report.failed + report.lost_lease >= limit
         except Exception:
             logger.exception("outbox delivery loop: will try again in %s s", interval)
         finally:

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from knowflow.integrations.checks import outbox_settings_problems
 from knowflow.integrations.services import (
     outbox_deliver_due,
     outbox_delivery_loop,
@@ -47,12 +48,15 @@ class Command(BaseCommand):
             count = outbox_retry(message_ids=options["retry"])
             self.stdout.write(f"{count} message(s) queued again.")
             return
+        problems = outbox_settings_problems()
+        if problems:
+            raise CommandError(" ".join(problems))
         if options["once"]:
             with stopping_on_signals() as stop:
                 report = outbox_deliver_due(limit=options["limit"], stop=stop)
             self.stdout.write(
                 f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
-                f"interrupted {report.interrupted}"
+                f"interrupted {report.interrupted}, lost to another worker {report.lost_lease}"
             )
             for error in report.errors:
                 self.stderr.write(error)
