@@ -128,7 +128,6 @@ def _plan(clients: int) -> dict[str, Any]:
             {
                 "session": store.session_key,
                 "csrf": get_random_string(32, CSRF_ALLOWED_CHARS),
-                "surveys": _surveys(person, enabler, recent, now, feedback, SurveyRequest),
             }
         )
     topics = list(
@@ -151,6 +150,7 @@ def _plan(clients: int) -> dict[str, Any]:
         )
     return {
         "clients": plan_clients,
+        "surveys": _survey_pool(enabler, recent, now, feedback, SurveyRequest, size=1000),
         "topics": [slug for slug, _ in topics],
         # What people type: the topics' names, lower-cased, as a person would write them.
         "queries": [name.lower() for _, name in topics],
@@ -160,28 +160,43 @@ def _plan(clients: int) -> dict[str, Any]:
     }
 
 
-def _surveys(person, enabler, recent, now, feedback, SurveyRequest) -> list[dict[str, Any]]:
-    """Open after-session surveys for ``person``, each with a fresh personal link and answers."""
+def _survey_pool(enabler, recent, now, feedback, SurveyRequest, size) -> list[dict[str, Any]]:
+    """Open after-session surveys of recent attendees, each with a fresh personal link.
+
+    A personal link answers without signing in, so any client may use any link; each run of the
+    curve and each client in it takes its own share, so no link is used twice.
+    """
     from datetime import timedelta
 
     from knowflow.errors import DomainError
 
-    for attendance in recent.filter(person=person).select_related("occurrence")[:40]:
+    open_requests = SurveyRequest.objects.filter(
+        kind="after_session",
+        status__in=["scheduled", "sent"],
+        occurrence__end__gte=now - timedelta(days=10),
+    )
+    for attendance in recent.select_related("occurrence", "person").order_by(
+        "-occurrence__end", "pk"
+    ):
+        if open_requests.count() >= size:
+            break
         try:
             feedback.survey_request_create(
-                occurrence=attendance.occurrence, person=person, kind="after_session", actor=enabler
+                occurrence=attendance.occurrence,
+                person=attendance.person,
+                kind="after_session",
+                actor=enabler,
             )
         except DomainError:
             continue  # already asked, or not askable: keep whatever is there
-    requests = SurveyRequest.objects.filter(
-        person=person, kind="after_session", status__in=["scheduled", "sent"]
-    ).select_related("template")
-    requests.update(status="sent", sent_at=now, expires_at=now + timedelta(days=14))
-    surveys = []
-    for request in requests:
-        token = feedback._new_link(request, now)
-        surveys.append({"token": token, "answers": _answers(request.template)})
-    return surveys
+    requests = list(open_requests.select_related("template").order_by("pk")[:size])
+    SurveyRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
+        status="sent", sent_at=now, expires_at=now + timedelta(days=14)
+    )
+    return [
+        {"token": feedback._new_link(request, now), "answers": _answers(request.template)}
+        for request in requests
+    ]
 
 
 def _answers(template) -> dict[str, Any]:
@@ -284,6 +299,7 @@ def _drive(
         "KNOWFLOW_LOAD_PLAN": str(plan),
         "KNOWFLOW_LOAD_RUN": str(run[0]),
         "KNOWFLOW_LOAD_RUNS": str(run[1]),
+        "KNOWFLOW_LOAD_CLIENTS": str(clients),
     }
     with open(f"{prefix}.log", "w") as log:
         subprocess.run(command, env=env, check=True, stdout=log, stderr=log)
@@ -379,7 +395,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "next request as soon as the last one answered (no think time), with this mix: home 20, "
         "session page 25, catalogue 15, search 10, register then cancel 6, survey form then "
         "answer 4 (single-use links), find a time 2 (a circle's audience, two weeks). "
-        "The load generator shares the two CPUs with the server, so these are floors.",
+        "The load generator shares the two CPUs with the server, so these are floors. "
+        "'load before' is the machine's one-minute load average as each point began.",
         "",
     ]
     by_db = {r["db"]: r for r in results}
@@ -388,10 +405,11 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         "| clients | "
         + " | ".join(
-            f"{db} req/s | {db} p50 ms | {db} p95 ms | {db} p99 ms | {db} errors" for db in by_db
+            f"{db} req/s | {db} p50 ms | {db} p95 ms | {db} p99 ms | {db} errors | {db} load before"
+            for db in by_db
         )
         + " |",
-        "| ---: | " + " | ".join("---: | ---: | ---: | ---: | ---:" for _ in by_db) + " |",
+        "| ---: | " + " | ".join("---: | ---: | ---: | ---: | ---: | ---:" for _ in by_db) + " |",
     ]
     for index, clients in enumerate(sorted(args.clients)):
         cells = []
@@ -399,7 +417,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             row = result["points"][index]["kinds"].get("all", {})
             cells.append(
                 f"{row.get('rps', 0):.1f} | {_fmt(row.get('p50', 0))} | {_fmt(row.get('p95', 0))} "
-                f"| {_fmt(row.get('p99', 0))} | {row.get('errors', 0)}"
+                f"| {_fmt(row.get('p99', 0))} | {row.get('errors', 0)} "
+                f"| {result['points'][index]['load_before']:.1f}"
             )
         lines.append(f"| {clients} | " + " | ".join(cells) + " |")
     top = max(args.clients)

@@ -35,9 +35,11 @@ class Person(HttpUser):
         self.client.cookies.set("sessionid", me["session"], domain="127.0.0.1")
         self.client.cookies.set("csrftoken", me["csrf"], domain="127.0.0.1")
         self.csrf = me["csrf"]
-        # Each run of the curve takes its own share of the single-use survey links.
+        # Each run of the curve, and each client in it, takes its own share of the single-use
+        # survey links.
         run, runs = int(os.environ["KNOWFLOW_LOAD_RUN"]), int(os.environ["KNOWFLOW_LOAD_RUNS"])
-        self.surveys = list(me["surveys"][run::runs])
+        clients = int(os.environ["KNOWFLOW_LOAD_CLIENTS"])
+        self.surveys = list(PLAN["surveys"][run::runs][index::clients])
 
     def _get(self, url: str, name: str) -> None:
         with self.client.get(url, name=name, catch_response=True) as response:
