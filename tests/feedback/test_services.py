@@ -280,6 +280,31 @@ def test_dispatch_sends_once_reminds_once_then_expires() -> None:
     ) == (2, "expired", 0)
 
 
+def test_a_request_whose_window_closed_before_dispatch_is_expired_not_mailed() -> None:
+    # A worker that first runs weeks after the sessions (a freshly loaded demo) must not mail
+    # surveys about them.
+    from knowflow.integrations.models import OutboxMessage
+
+    occurrence = ended_occurrence(days_ago=61)
+    (person,) = people(1)
+    attend(occurrence, [person])
+    services.feedback_requests_create_due(now=timezone.now() - timedelta(days=60))
+
+    report = services.feedback_dispatch_due(now=timezone.now())
+
+    statuses = dict(SurveyRequest.objects.filter(person=person).values_list("kind", "status"))
+    assert statuses == {
+        "after_session": "expired",
+        "follow_up_7": "expired",
+        "follow_up_30": "expired",
+        "follow_up_90": "scheduled",  # due in a month: it will be sent then
+    }
+    # The speaker's retrospective too: four expired, nothing mailed.
+    assert (report.sent, report.expired) == (0, 4)
+    assert list(OutboxMessage.objects.values_list("recipient", flat=True)) == []
+    assert SurveyLink.objects.count() == 0
+
+
 def test_requests_due_uses_the_index_range() -> None:
     from django.db import connection
 

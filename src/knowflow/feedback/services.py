@@ -662,6 +662,15 @@ def _dispatch_one(request: SurveyRequest, *, now: datetime) -> str:
                 if _claim(request, status=Status.CANCELLED, next_action_at=None)
                 else "skipped"
             )
+        # A request whose window closed while no worker ran (a freshly loaded demo, a worker
+        # down for weeks) is expired, never mailed: a survey about a session months ago is
+        # noise, and its answers would be too late to count.
+        if request.due_at + link_validity() <= now:
+            return (
+                "expired"
+                if _claim(request, status=Status.EXPIRED, next_action_at=None)
+                else "skipped"
+            )
         expires = now + link_validity()
         remind = now + reminder_after()
         if not _claim(
