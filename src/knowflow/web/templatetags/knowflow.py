@@ -58,8 +58,11 @@ def main_nav_links(context: template.Context) -> dict:
     """The main navigation's links for the viewer's roles; each app's permissions decide
     (the pages check again). Rendered twice by base.html: a bar on wide screens, a menu on
     phones."""
+    from django.conf import settings
+
     from knowflow.feedback import permissions as feedback
     from knowflow.insights import permissions as insights
+    from knowflow.integrations import permissions as integrations
 
     viewer = context["viewer"]
     return {
@@ -69,4 +72,5 @@ def main_nav_links(context: template.Context) -> dict:
         "templates": feedback.can_manage_templates(actor=viewer),
         "open_actions": feedback.can_view_open_actions(actor=viewer),
         "insights": insights.can_view_insights(actor=viewer),
+        "debug_outbox": settings.DEBUG and integrations.can_read_debug_outbox(actor=viewer),
     }
