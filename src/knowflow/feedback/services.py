@@ -634,6 +634,14 @@ def feedback_dispatch_due(*, now: datetime, limit: int = 500) -> DispatchReport:
     """Move every due request one step: send, remind once, or expire. Safe to run anywhere,
     any number of times: see the module docstring."""
     report = DispatchReport()
+    # Unsent requests whose window already closed are expired in one statement first, so a
+    # backlog (a freshly loaded demo, a worker down for weeks) neither gets mailed nor fills
+    # the batch ahead of the requests that are still worth sending. They have no link yet.
+    report.expired = SurveyRequest.objects.filter(
+        status=SurveyRequest.Status.SCHEDULED,
+        next_action_at__lte=now,
+        due_at__lte=now - link_validity(),
+    ).update(status=SurveyRequest.Status.EXPIRED, next_action_at=None)
     for request in feedback_requests_due(now=now, limit=limit):
         with transaction.atomic():
             step = _dispatch_one(request, now=now)
