@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	KNOWFLOW_DEBUG=1 $(BIN)/knowflow migrate --no-input
 	KNOWFLOW_DEBUG=1 $(BIN)/knowflow demo --size small --reset
-	@echo "Serving the demo on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	KNOWFLOW_DEBUG=1 $(BIN)/knowflow serve --bind 127.0.0.1:8000
+	@echo "Serving the demo on http://127.0.0.1:8000 with its worker (Ctrl-C stops both)"
+	KNOWFLOW_DEBUG=1 $(BIN)/knowflow demo-serve --bind 127.0.0.1:8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -2,6 +2,7 @@
 
 knowflow serve [--bind 127.0.0.1:8000] [--workers 2]   production server (gunicorn)
 knowflow worker                                          background tasks and email delivery
+knowflow demo-serve [--bind 127.0.0.1:8000]              server and worker together (make demo)
 knowflow demo [--size small|large] [--seed N]            load the demo organisation
 knowflow export [FILE] [--include-credentials]           the whole organisation as a .zip
 knowflow import FILE                                     load an export into an empty database
@@ -48,6 +49,49 @@ def _serve(argv: list[str]) -> int:
     return 0
 
 
+def _demo_serve(argv: list[str]) -> int:
+    """Run `knowflow serve` and `knowflow worker` as two child processes until either ends or
+    a signal (Ctrl-C) arrives; then stop both. A demo without the worker never sends a
+    survey, an email or a duplicate cluster, so `make demo` runs this."""
+    import argparse
+    import signal
+    import subprocess
+    import time
+
+    parser = argparse.ArgumentParser(
+        prog="knowflow demo-serve", description="Run the web server and the worker together."
+    )
+    parser.add_argument("--bind", default=os.environ.get("KNOWFLOW_BIND", "127.0.0.1:8000"))
+    args = parser.parse_args(argv)
+    command = [sys.executable, "-m", "knowflow.cli"]
+    children = [
+        subprocess.Popen([*command, "serve", "--bind", args.bind, "--workers", "1"]),
+        subprocess.Popen([*command, "worker", "--no-startup-delay"]),
+    ]
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else "help"
@@ -61,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return slots_main(rest)
     if command == "serve":
         return _serve(rest)
+    if command == "demo-serve":
+        return _demo_serve(rest)
     # `knowflow import FILE` is the organisation import; `knowflow import talks FILE` (and
     # pyvideo / resources) and `knowflow export library` are the library's.
     library = {("import", "talks"): "import_talks", ("import", "pyvideo"): "import_pyvideo",

@@ -70,10 +70,14 @@ def open_requests(
     services._new_link = capture  # type: ignore[assignment]
     try:
         services.feedback_requests_create_due(now=now)
-        due = now + timedelta(days=100)
-        services.feedback_dispatch_due(
-            now=due if kind != Kind.AFTER_SESSION else now + timedelta(hours=1), limit=100_000
-        )
+        # Follow-ups fall due weeks later; the test brings this kind's due date to now rather
+        # than jumping ahead (a request left past its validity is expired unsent, so a jump
+        # would close the earlier follow-ups).
+        if kind != Kind.AFTER_SESSION:
+            SurveyRequest.objects.filter(
+                occurrence=occurrence, kind=kind, status=SurveyRequest.Status.SCHEDULED
+            ).update(due_at=now, next_action_at=now)
+        services.feedback_dispatch_due(now=now + timedelta(hours=1), limit=100_000)
     finally:
         services._new_link = original  # type: ignore[assignment]
     requests = SurveyRequest.objects.filter(occurrence=occurrence, kind=kind).select_related(

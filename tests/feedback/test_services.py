@@ -280,6 +280,40 @@ def test_dispatch_sends_once_reminds_once_then_expires() -> None:
     ) == (2, "expired", 0)
 
 
+def test_a_request_whose_window_closed_before_dispatch_is_expired_not_mailed() -> None:
+    # A worker that first runs weeks after the sessions (a freshly loaded demo) must not mail
+    # surveys about them.
+    from knowflow.integrations.models import OutboxMessage
+
+    occurrence = ended_occurrence(days_ago=61)
+    (person,) = people(1)
+    attend(occurrence, [person])
+    services.feedback_requests_create_due(now=timezone.now() - timedelta(days=60))
+    # A session that ended yesterday: its survey is still worth sending, and the backlog must
+    # not fill the batch ahead of it.
+    recent = ended_occurrence(days_ago=1)
+    (newcomer,) = people(1)
+    attend(recent, [newcomer])
+    services.feedback_requests_create_due(now=timezone.now())
+
+    report = services.feedback_dispatch_due(now=timezone.now(), limit=2)
+
+    statuses = dict(SurveyRequest.objects.filter(person=person).values_list("kind", "status"))
+    assert statuses == {
+        "after_session": "expired",
+        "follow_up_7": "expired",
+        "follow_up_30": "expired",
+        "follow_up_90": "scheduled",  # due in a month: it will be sent then
+    }
+    # The old speaker's retrospective too: four expired, none of them mailed; yesterday's
+    # survey and retrospective sent.
+    assert (report.sent, report.expired) == (2, 4)
+    assert sorted(OutboxMessage.objects.values_list("recipient", flat=True)) == sorted(
+        [newcomer.email, recent.session.speakers.get().email]
+    )
+    assert SurveyLink.objects.filter(request__occurrence=occurrence).count() == 0
+
+
 def test_requests_due_uses_the_index_range() -> None:
     from django.db import connection
 

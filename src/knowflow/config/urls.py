@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from knowflow.api.main import api
+from knowflow.integrations import debug_views
 from knowflow.web import views as web_views
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("calendar/", include("knowflow.integrations.urls")),
     path("insights/", include("knowflow.insights.urls")),
     path("", include("knowflow.library.urls")),
+    path("debug/outbox/", debug_views.outbox, name="debug_outbox"),
+    path("debug/outbox/<int:message_id>/", debug_views.outbox_message, name="debug_outbox_message"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path(

@@ -229,6 +229,25 @@ def upcoming_registrations(*, viewer: Person, limit: int = 10) -> list[Registrat
     )
 
 
+def attendance_to_record(*, viewer: Person, limit: int = 20) -> list[Occurrence]:
+    """Dates the viewer spoke at that ended in the last two weeks with people registered and
+    no attendance recorded yet: without attendance nobody is asked for feedback."""
+    now = timezone.now()
+    return list(
+        Occurrence.objects.filter(
+            session__speakers=viewer,
+            cancelled_at__isnull=True,
+            end__lte=now,
+            end__gte=now - timedelta(days=14),
+            registrations__status=Registration.Status.GOING,
+        )
+        .exclude(attendances__isnull=False)
+        .distinct()
+        .select_related("session")
+        .order_by("-end")[:limit]
+    )
+
+
 def upcoming_for_viewer(*, viewer: Person, limit: int = 10) -> list[Occurrence]:
     """Upcoming occurrences from the viewer's circles and skills, soonest first."""
     circle_ids = list(viewer.memberships.values_list("circle_id", flat=True))

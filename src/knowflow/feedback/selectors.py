@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
@@ -1212,17 +1212,36 @@ def speaker_sessions_over_time(
 # The person's own requests -----------------------------------------------------------------
 
 
+def _pending(person: Person, now: datetime | None) -> Any:
+    return SurveyRequest.objects.filter(
+        person=person, status=SurveyRequest.Status.SENT, expires_at__gt=now or timezone.now()
+    )
+
+
 def pending_requests_for(
     *, person: Person, now: datetime | None = None, limit: int = 10
 ) -> list[SurveyRequest]:
-    """The surveys waiting for this person's answer (the in-app list on the home page)."""
-    now = now or timezone.now()
+    """The surveys waiting for this person's answer, soonest to close first (the home page
+    shows the first few, the "see all" page every one)."""
     return list(
-        SurveyRequest.objects.filter(
-            person=person, status=SurveyRequest.Status.SENT, expires_at__gt=now
-        )
+        _pending(person, now)
         .select_related("occurrence__session", "template")
         .order_by("expires_at", "id")[:limit]
+    )
+
+
+def pending_requests_count(*, person: Person, now: datetime | None = None) -> int:
+    return _pending(person, now).count()
+
+
+def sessions_given_with_feedback(*, person: Person, limit: int = 10) -> list[Session]:
+    """The sessions this person spoke at that have happened, latest first, each with
+    `last_end` (when it was last given): the home page links each to its results."""
+    return list(
+        Session.objects.filter(speakers=person, occurrences__end__lte=timezone.now())
+        .exclude(status=Session.Status.CANCELLED)
+        .annotate(last_end=Max("occurrences__end"))
+        .order_by("-last_end", "id")[:limit]
     )
 
 
@@ -1396,6 +1415,13 @@ def open_actions(*, viewer: Person, limit: int = 500) -> OpenActions:
     rows = list(_soonest_due_first(actions)[:limit])
     total = len(rows) if len(rows) < limit else actions.count()
     return OpenActions(rows=rows, total=total)
+
+
+def open_actions_count(*, viewer: Person) -> int:
+    """How many actions across the programme are open (the enabler's home page)."""
+    if not permissions.can_view_open_actions(actor=viewer):
+        raise Forbidden("The list of every open action is for enablers.")
+    return RetrospectiveAction.objects.filter(done=False).count()
 
 
 def open_actions_owned_by(*, person: Person, limit: int = 50) -> list[RetrospectiveAction]:

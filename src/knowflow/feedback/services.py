@@ -634,6 +634,14 @@ def feedback_dispatch_due(*, now: datetime, limit: int = 500) -> DispatchReport:
     """Move every due request one step: send, remind once, or expire. Safe to run anywhere,
     any number of times: see the module docstring."""
     report = DispatchReport()
+    # Unsent requests whose window already closed are expired in one statement first, so a
+    # backlog (a freshly loaded demo, a worker down for weeks) neither gets mailed nor fills
+    # the batch ahead of the requests that are still worth sending. They have no link yet.
+    report.expired = SurveyRequest.objects.filter(
+        status=SurveyRequest.Status.SCHEDULED,
+        next_action_at__lte=now,
+        due_at__lte=now - link_validity(),
+    ).update(status=SurveyRequest.Status.EXPIRED, next_action_at=None)
     for request in feedback_requests_due(now=now, limit=limit):
         with transaction.atomic():
             step = _dispatch_one(request, now=now)
@@ -660,6 +668,15 @@ def _dispatch_one(request: SurveyRequest, *, now: datetime) -> str:
             return (
                 "cancelled"
                 if _claim(request, status=Status.CANCELLED, next_action_at=None)
+                else "skipped"
+            )
+        # A request whose window closed while no worker ran (a freshly loaded demo, a worker
+        # down for weeks) is expired, never mailed: a survey about a session months ago is
+        # noise, and its answers would be too late to count.
+        if request.due_at + link_validity() <= now:
+            return (
+                "expired"
+                if _claim(request, status=Status.EXPIRED, next_action_at=None)
                 else "skipped"
             )
         expires = now + link_validity()

@@ -5,6 +5,7 @@ from knowflow.feedback import views
 app_name = "feedback"
 urlpatterns = [
     path("r/<str:token>/", views.answer_by_link, name="answer_by_link"),
+    path("requests/", views.my_requests, name="my_requests"),
     path("requests/<int:request_id>/", views.answer_in_app, name="answer"),
     path("mine/", views.my_sessions, name="mine"),
     path("programme/", views.programme, name="programme"),

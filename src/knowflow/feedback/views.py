@@ -90,6 +90,16 @@ def answer_in_app(request: HttpRequest, request_id: int) -> HttpResponse:
     return _answer(request, survey, action=request.path)
 
 
+@login_required
+def my_requests(request: HttpRequest) -> HttpResponse:
+    """Every survey waiting for the viewer (the home page shows the first few)."""
+    return render(
+        request,
+        "feedback/my_requests.html",
+        {"feedback_requests": selectors.pending_requests_for(person=request.viewer, limit=500)},
+    )
+
+
 # Results -----------------------------------------------------------------------------------
 
 

@@ -18,7 +18,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"registrations": registrations, "suggestions": suggestions},
+        {
+            "registrations": registrations,
+            "suggestions": suggestions,
+            "attendance_due": event_selectors.attendance_to_record(viewer=viewer),
+        },
     )
 
 

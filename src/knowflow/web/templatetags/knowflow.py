@@ -59,3 +59,26 @@ def query_with(context: template.Context, **changes: object) -> str:
 @register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("web/_nav_links.html", takes_context=True)
+def main_nav_links(context: template.Context) -> dict:
+    """The main navigation's links for the viewer's roles; each app's permissions decide
+    (the pages check again). Rendered twice by base.html: a bar on wide screens, a menu on
+    phones."""
+    from django.conf import settings
+
+    from knowflow.feedback import permissions as feedback
+    from knowflow.insights import permissions as insights
+    from knowflow.integrations import permissions as integrations
+
+    viewer = context["viewer"]
+    return {
+        "viewer": viewer,
+        "csrf_token": context.get("csrf_token"),
+        "programme": feedback.can_view_programme(actor=viewer),
+        "templates": feedback.can_manage_templates(actor=viewer),
+        "open_actions": feedback.can_view_open_actions(actor=viewer),
+        "insights": insights.can_view_insights(actor=viewer),
+        "debug_outbox": settings.DEBUG and integrations.can_read_debug_outbox(actor=viewer),
+    }
