@@ -109,9 +109,10 @@ def _plan(clients: int) -> dict[str, Any]:
     enabler = Person.objects.filter(role=Person.Role.ENABLER).order_by("pk").first()
     backend = settings.AUTHENTICATION_BACKENDS[-1]
     plan_clients = []
-    for number, person in enumerate(people):
+    for person in people:
         if person.user_id is None:
-            user, _ = User.objects.get_or_create(username=f"load-{number:03d}")
+            # Named by the person, so a later run that picks other people reuses none.
+            user, _ = User.objects.get_or_create(username=f"load-{person.pk}")
             user.set_unusable_password()
             user.save()
             person.user = user
@@ -370,10 +371,16 @@ def run_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
             server.wait(timeout=30)
     log = error_log.read_text(errors="replace")
     trouble = {marker: log.count(marker) for marker in SERVER_TROUBLE}
-    return {"db": db, "points": points, "server_trouble": trouble, "prepare_s": prepare_seconds}
+    result = {"db": db, "points": points, "server_trouble": trouble, "prepare_s": prepare_seconds}
+    (data_dir / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    return result
 
 
 # The table ---------------------------------------------------------------------------------
+
+
+def _load(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def _fmt(value: float) -> str:
@@ -418,7 +425,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             cells.append(
                 f"{row.get('rps', 0):.1f} | {_fmt(row.get('p50', 0))} | {_fmt(row.get('p95', 0))} "
                 f"| {_fmt(row.get('p99', 0))} | {row.get('errors', 0)} "
-                f"| {result['points'][index]['load_before']:.1f}"
+                f"| {_load(result['points'][index].get('load_before'))}"
             )
         lines.append(f"| {clients} | " + " | ".join(cells) + " |")
     top = max(args.clients)
@@ -462,6 +469,7 @@ def main() -> int:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--demo-size", default="large", help="small: try the benchmark quickly")
     parser.add_argument("--no-doc", action="store_true", help="print the table, leave the doc")
+    parser.add_argument("--saved", default="", help="databases whose last run's figures to reuse")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--plan-clients", type=int, default=50, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -469,7 +477,15 @@ def main() -> int:
         prepare(args.prepare, args.plan_clients, args.demo_size)
         return 0
     args.clients = [int(c) for c in args.clients.split(",")]
-    results = [run_database(db, args) for db in args.db.split(",")]
+    # --saved: take a database's figures from its last complete run (same options) instead of
+    # measuring it again, e.g. after the other database's run failed half-way.
+    saved = set(filter(None, args.saved.split(",")))
+    results = [
+        json.loads((BENCH_DIR / f"load-{db}" / "result.json").read_text())
+        if db in saved
+        else run_database(db, args)
+        for db in args.db.split(",")
+    ]
     text = report(results, args)
     print(text)
     if not args.no_doc:
