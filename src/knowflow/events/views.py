@@ -381,44 +381,61 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     return redirect("events:session", slug=occurrence.session.slug)
 
 
-@login_required
-def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    """Cancelling a date emails everyone going: the page asks first and says who will be told;
-    only the confirming post cancels."""
-    occurrence = get_object_or_404(
-        Occurrence.objects.select_related("session", "room__office").prefetch_related(
-            "session__speakers"
-        ),
-        pk=occurrence_id,
-    )
-    session = occurrence.session
+def _cancel_after_confirming(
+    request: HttpRequest,
+    *,
+    session: Session,
+    occurrences: list[Occurrence],
+    what: str,
+    action: str,
+    cancel: Callable[[], object],
+    refused: str,
+    done: str,
+) -> HttpResponse:
+    """Cancelling emails everyone going: a GET shows who will be told, only the confirming POST
+    cancels. Shared by a date and a whole session, which differ in what they cancel."""
     if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can cancel a date."
-            ),
-        )
+        return error_page(request, Forbidden(refused))
     if request.method == "POST":
         try:
-            services.occurrence_cancel(occurrence=occurrence, actor=request.viewer)
+            cancel()
         except DomainError as error:
             flash(request, error)
         else:
-            messages.success(
-                request, "The date is cancelled; everyone going and the speakers are told."
-            )
+            messages.success(request, done)
         return redirect("events:session", slug=session.slug)
     return render(
         request,
         "events/cancel_confirm.html",
         {
             "session": session,
-            "occurrences": [occurrence],
-            "audience": selectors.cancellation_audience(occurrences=[occurrence]),
-            "what": "this date",
-            "action": reverse("events:occurrence_cancel", args=[occurrence.pk]),
+            "occurrences": occurrences,
+            "audience": selectors.cancellation_audience(occurrences=occurrences),
+            "what": what,
+            "action": action,
         },
+    )
+
+
+@login_required
+def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    """Cancel one date, after a page that says who will be told."""
+    occurrence = get_object_or_404(
+        Occurrence.objects.select_related("session", "room__office").prefetch_related(
+            "session__speakers"
+        ),
+        pk=occurrence_id,
+    )
+    return _cancel_after_confirming(
+        request,
+        session=occurrence.session,
+        occurrences=[occurrence],
+        what="this date",
+        action=reverse("events:occurrence_cancel", args=[occurrence.pk]),
+        cancel=lambda: services.occurrence_cancel(occurrence=occurrence, actor=request.viewer),
+        refused="Only the session's speakers, its circle's champions and enablers can cancel a "
+        "date.",
+        done="The date is cancelled; everyone going and the speakers are told.",
     )
 
 
@@ -426,32 +443,13 @@ def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 def session_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     """Cancel a whole session, after a page that lists its upcoming dates and who is told."""
     session = get_object_or_404(Session.objects.prefetch_related("speakers"), slug=slug)
-    if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can cancel it."
-            ),
-        )
-    if request.method == "POST":
-        try:
-            services.session_cancel(session=session, actor=request.viewer)
-        except DomainError as error:
-            flash(request, error)
-        else:
-            messages.success(
-                request, "The session is cancelled; everyone going and the speakers are told."
-            )
-        return redirect("events:session", slug=session.slug)
-    upcoming = selectors.upcoming_dates_of_session(session=session)
-    return render(
+    return _cancel_after_confirming(
         request,
-        "events/cancel_confirm.html",
-        {
-            "session": session,
-            "occurrences": upcoming,
-            "audience": selectors.cancellation_audience(occurrences=upcoming),
-            "what": "this session",
-            "action": reverse("events:session_cancel", args=[session.slug]),
-        },
+        session=session,
+        occurrences=selectors.upcoming_dates_of_session(session=session),
+        what="this session",
+        action=reverse("events:session_cancel", args=[session.slug]),
+        cancel=lambda: services.session_cancel(session=session, actor=request.viewer),
+        refused="Only the session's speakers, its circle's champions and enablers can cancel it.",
+        done="The session is cancelled; everyone going and the speakers are told.",
     )
