@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -100,31 +101,30 @@ def next_monday_morning() -> datetime:
 
 
 def choose_speaker(page: object, speaker: Person) -> None:
-    # upgraded when name pickers land: the proposer types the speaker's name and picks them.
+    # upgraded when name pickers land: main asks for the speaker's page address (slug); with
+    # the picker the proposer types the speaker's name and picks them.
     page.get_by_label("Speakers").fill(speaker.slug)
 
 
 def take_attendance(page: object, attendees: list[Person]) -> None:
-    """The speaker records who came, on the session page reached from home's to-do.
-
-    upgraded when bulk attendance / self check-in lands: main records one person per form
-    post, so this posts the form once per attendee.
-    """
+    """The speaker records who came (online: the date had no room), on the session page
+    reached from the to-do on their home page."""
+    # upgraded when bulk attendance / self check-in lands: main records one person per form
+    # post, so this posts the form once per attendee.
     form = page.locator("form[action$='/attendance/']")
     for person in attendees:
         form.get_by_label("Who attended").select_option(label=person.display_name)
+        form.get_by_label("How").select_option(label="Online")
         form.get_by_role("button", name="Record").click()
         page.wait_for_load_state()
         assert messages(page) == ["Attendance recorded."]
 
 
-def attach_recording(page: object, base: str, session_slug: str, url: str) -> None:
-    """The speaker adds the recording to the library, attached to the session.
-
-    upgraded when attaching a resource from the session page lands: main has no link from a
-    session to "add a resource for it", only the ``?session=`` parameter of the add page, so
-    this reaches the add page by links and then adds the parameter itself.
-    """
+def attach_recording(page: object, session_slug: str, url: str) -> None:
+    """The speaker adds the recording to the library, attached to the session."""
+    # upgraded when attaching a resource from the session page lands: main has no link from a
+    # session to "add a resource for it", only the ``?session=`` parameter of the add page, so
+    # this reaches the add page by links and then adds the parameter itself.
     nav(page, "Library")
     page.get_by_role("link", name="Add a resource").click()
     page.wait_for_load_state()
@@ -171,7 +171,9 @@ def test_whole_loop_from_proposal_to_recording_through_links_only(live_server, b
         speaker = make_person(name="Sam Speaker", username="sam")
         proposer = make_person(name="Mia Member", username="mia")
         others = [make_person(name=f"Member {n}", username=f"member{n}") for n in range(1, 5)]
-        attendees = [proposer, *others]  # five answers: the results' minimum group
+        attendees = [proposer, *others]
+        # Results show from this many answers on; every attendee answers, so they show.
+        assert len(attendees) == settings.KNOWFLOW_FEEDBACK_MIN_GROUP
         circle = make_circle(name="API guild")
         for person in [speaker, *attendees]:
             Membership.objects.create(circle=circle, person=person)
@@ -249,7 +251,10 @@ def test_whole_loop_from_proposal_to_recording_through_links_only(live_server, b
         # 5. The speaker takes attendance.
         take_attendance(sam, attendees)
         shot(sam, "05-attendance")
-        assert Attendance.objects.filter(occurrence=occurrence).count() == 5
+        recorded = Attendance.objects.filter(occurrence=occurrence)
+        assert sorted(recorded.values_list("person__display_name", "mode")) == sorted(
+            (person.display_name, Attendance.Mode.ONLINE) for person in attendees
+        )
 
         # `knowflow worker` runs this pass every minute: it writes the survey requests of the
         # ended date and sends them. Run here, in-process, where the worker would have.
@@ -295,7 +300,7 @@ def test_whole_loop_from_proposal_to_recording_through_links_only(live_server, b
         )
 
         # 8. The speaker attaches the recording; a member finds it in the library and search.
-        attach_recording(sam, base, session.slug, "https://video.example.org/contracts")
+        attach_recording(sam, session.slug, "https://video.example.org/contracts")
         shot(sam, "09-recording")
         resource = Resource.objects.get(title=RECORDING)
         assert resource.session == session
