@@ -369,7 +369,7 @@ def proposals_of(*, person: Person, limit: int = 20) -> list[Session]:
     """Sessions ``person`` proposed that are not scheduled yet, newest first: what they may
     still edit (``can_edit_session``) and wait to hear about."""
     return list(
-        Session.objects.filter(proposed_by=person, status=Session.Status.PROPOSED)
-        .prefetch_related("speakers")
-        .order_by("-created_at", "-id")[:limit]
+        Session.objects.filter(proposed_by=person, status=Session.Status.PROPOSED).order_by(
+            "-created_at", "-id"
+        )[:limit]
     )

@@ -29,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "registrations": registrations,
             "suggestions": suggestions,
             "attendance_due": event_selectors.attendance_to_record(viewer=viewer),
+            "proposals": event_selectors.proposals_of(person=viewer),
         },
     )
 
