@@ -259,3 +259,18 @@ def test_resource_added_from_a_session_page_is_attached_and_listed_there() -> No
     assert re.findall(r'<a href="/library/[^"]+/">([^<]+)</a> <span class="badge">', listed) == [
         "Engines, recorded"
     ]
+
+
+def test_suggestions_cost_the_same_queries_however_many_match(django_assert_num_queries) -> None:
+    client = signed_in(make_person())
+    for n in range(12):
+        make_person(name=f"Robin {n:02d}")
+        make_session(title=f"Robin's session {n:02d}")
+    client.get("/pick/people/", {"q": "robin"})  # the session and the viewer are cached after
+
+    with django_assert_num_queries(4):  # session, user, person; the people
+        people = client.get("/pick/people/", {"q": "robin"}).json()["results"]
+    with django_assert_num_queries(5):  # session, user, person; the sessions, their dates
+        sessions = client.get("/pick/sessions/", {"q": "robin"}).json()["results"]
+
+    assert len(people) == len(sessions) == 8

@@ -155,9 +155,14 @@
         li.appendChild(initials);
         li.appendChild(main);
         if (option.detail) {
+          // The comma is for the ear only: the eye sees the detail set apart in grey.
+          var pause = document.createElement("span");
+          pause.className = "visually-hidden";
+          pause.textContent = ", ";
+          main.appendChild(pause);
           var detail = document.createElement("span");
           detail.className = "picker-detail";
-          detail.textContent = ", " + option.detail;
+          detail.textContent = option.detail;
           li.appendChild(detail);
         }
         li.addEventListener("mousedown", function (event) { event.preventDefault(); });
