@@ -154,12 +154,10 @@
         main.textContent = option.label;
         li.appendChild(initials);
         li.appendChild(main);
+        // The name a screen reader gives the option, spelled out: computed from the spans,
+        // the layout would put a space before the comma and read out the initials.
+        li.setAttribute("aria-label", option.detail ? option.label + ", " + option.detail : option.label);
         if (option.detail) {
-          // The comma is for the ear only: the eye sees the detail set apart in grey.
-          var pause = document.createElement("span");
-          pause.className = "visually-hidden";
-          pause.textContent = ", ";
-          main.appendChild(pause);
           var detail = document.createElement("span");
           detail.className = "picker-detail";
           detail.textContent = option.detail;
