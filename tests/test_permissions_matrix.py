@@ -76,6 +76,7 @@ class World:
     study: RoiStudy  # made by the enabler
     template: SurveyTemplate  # the enabler's copy of a shipped survey, current
     action: RetrospectiveAction  # from the session's retrospective, owned by the learner
+    proposal: Session  # proposed by the member, given by the learner, not scheduled yet
 
     def refresh(self) -> None:
         self.session.refresh_from_db()
@@ -137,6 +138,9 @@ def world() -> World:
         study=study,
         template=template,
         action=action,
+        proposal=make_session(
+            title="An idea", speakers=[learner], proposed_by=people["member"], circle=None
+        ),
     )
 
 
@@ -248,11 +252,32 @@ ACTIONS: dict[str, Action] = {
                 "level": "introductory",
                 "language": "en",
                 "speakers": ", ".join(p.slug for p in w.session.speakers.all()),
-                "circle": w.circle.pk,
+                "circle": w.circle.slug,
                 "status": w.session.status,
             },
         ),
         api=lambda w, c: _api_patch(c, f"/api/v1/sessions/{w.session.pk}", {"title": "Changed"}),
+    ),
+    # A proposer edits what their proposal says until it is scheduled (events.permissions).
+    "edit own proposal": Action(
+        allowed=ENABLERS | {"member"},
+        state=lambda w: Session.objects.get(pk=w.proposal.pk).title,
+        service=lambda w, actor: session_update(session=w.proposal, actor=actor, title="Changed"),
+        message="Only the session's speakers, its circle's champions and enablers can edit it.",
+        page=lambda w, c: c.post(
+            f"/sessions/{w.proposal.slug}/edit/",
+            {
+                "title": "Changed",
+                "abstract": "",
+                "format": "talk",
+                "level": "introductory",
+                "language": "en",
+                "speakers": ", ".join(p.slug for p in w.proposal.speakers.all()),
+                "circle": "",
+                "status": "proposed",
+            },
+        ),
+        api=lambda w, c: _api_patch(c, f"/api/v1/sessions/{w.proposal.pk}", {"title": "Changed"}),
     ),
     "add occurrence": Action(
         allowed=EDITORS,
@@ -634,8 +659,8 @@ def test_api_read_permission(world: World, name: str, role: str) -> None:
 
 
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 17 * 6
-    assert len(cells("page")) == 12 * 6
-    assert len(cells("api")) == 12 * 6
+    assert len(cells("service")) == 18 * 6
+    assert len(cells("page")) == 13 * 6
+    assert len(cells("api")) == 13 * 6
     assert len(read_cells("page")) == 9 * 6
     assert len(read_cells("api")) == 6 * 6

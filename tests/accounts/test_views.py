@@ -79,7 +79,7 @@ def test_profile_edit_saves_zone_hours_office_and_skills() -> None:
             timezone="Asia/Kolkata",
             office=str(office.pk),
             languages="en, hi",
-            skills=[str(skill.pk)],
+            skills="kotlin",
             hours_0="22:00-06:00",
             hours_4="",
         ),

@@ -162,7 +162,7 @@ def test_member_add_unknown_person_shows_the_error() -> None:
         f"/circles/{circle.slug}/members/", {"person": "nobody"}, follow=True
     )
 
-    assert messages_of(response.content.decode()) == ["There is no such person."]
+    assert messages_of(response.content.decode()) == ["No one called “nobody” was found."]
     assert Membership.objects.count() == 1
 
 

@@ -85,7 +85,7 @@ def test_find_time_page_names_field_for_an_unknown_speaker() -> None:
     )
 
     assert response.status_code == 200
-    assert "Unknown people: nobody-at-all." in response.content.decode()
+    assert "No one called “nobody-at-all” was found." in response.content.decode()
     assert '<svg class="heatmap"' not in response.content.decode()
 
 

@@ -224,7 +224,7 @@ def test_session_page_sanitises_the_markdown_abstract() -> None:
 
     html = response.content.decode()
     # Raw HTML and the javascript: link stay visible as text, never as markup.
-    assert "<script" not in html
+    assert "<script" not in html.split("<main", 1)[1]  # the head loads our own files only
     assert re.findall(r"<a [^>]*javascript:", html) == []
     assert "<img" not in html
     assert "<p>[click me](javascript:alert(1))</p>" in html
@@ -270,7 +270,7 @@ def test_propose_page_creates_a_session_with_the_proposer_as_speaker() -> None:
             "format": "workshop",
             "level": "introductory",
             "language": "en",
-            "topics": [topic.pk],
+            "topics": "observability",
         },
         follow=True,
     )
@@ -286,6 +286,7 @@ def test_propose_page_creates_a_session_with_the_proposer_as_speaker() -> None:
         "proposed",
     )
     assert list(session.speakers.all()) == [person]
+    assert list(session.topics.all()) == [topic]
     assert session.proposed_by == person
 
 
@@ -709,5 +710,8 @@ def test_propose_page_names_unknown_speakers_and_writes_nothing() -> None:
     )
 
     assert response.status_code == 200
-    assert "Unknown people: no-such-person, another-ghost." in response.content.decode()
+    assert (
+        "No one called “no-such-person” was found. No one called “another-ghost” was found."
+        in response.content.decode()
+    )
     assert not Session.objects.filter(title="Ghost talk").exists()

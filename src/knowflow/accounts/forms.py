@@ -5,10 +5,13 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.db.models import Count
 
 from knowflow.accounts.models import Office, OrgUnit, Person
+from knowflow.accounts.selectors import people_for_picker
 from knowflow.accounts.working_hours import WEEKDAYS, InvalidWorkingHours, WorkingHours
-from knowflow.topics.models import Topic
+from knowflow.pickers import PickerField
+from knowflow.topics.forms import TopicsField
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -25,7 +28,9 @@ class ProfileForm(forms.Form):
         queryset=OrgUnit.objects.all(), required=False, label="Org unit"
     )
     languages = forms.CharField(required=False, help_text="Comma-separated codes, e.g. en, de.")
-    skills = forms.ModelMultipleChoiceField(queryset=Topic.objects.all(), required=False)
+    skills = TopicsField(
+        help_text="Topics you could teach or answer questions on; type to find them."
+    )
     bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -54,27 +59,28 @@ class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name")
 
 
-class PeopleField(forms.CharField):
-    """People named by their page address (slug), comma-separated.
+class PeopleField(PickerField):
+    """People named by name, slug or email, comma-separated (a picker: ``knowflow.pickers``).
 
     A text field rather than a select: an organisation of 20,000 people cannot be a list of
-    options on every form. Unknown slugs are a form error naming them.
+    options on every form. An entry matching nobody or several people is a form error naming
+    it and the people it could be.
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
+    kind = "people"
+    default_help = "Type names, separated by commas."
 
-    def prepare_value(self, value: object) -> object:
-        if isinstance(value, (list, tuple)) or hasattr(value, "model"):
-            return ", ".join(person.slug for person in value)  # type: ignore[union-attr]
-        return value
+    def resolve(self, entries: list[str]) -> list[Person]:
+        return people_for_picker(entries=entries)
 
-    def clean(self, value: object) -> list[Person]:
-        text = super().clean(value) or ""
-        slugs = list(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
-        found = {person.slug: person for person in Person.objects.filter(slug__in=slugs)}
-        missing = [slug for slug in slugs if slug not in found]
-        if missing:
-            raise forms.ValidationError(f"Unknown people: {', '.join(missing)}.")
-        return [found[slug] for slug in slugs]
+    def labels_of(self, objects: list) -> list[str]:
+        """Names, except where two people share one: then the slug, which is unambiguous."""
+        names = [person.display_name for person in objects]
+        shared = set(
+            Person.objects.filter(display_name__in=names)
+            .values("display_name")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .values_list("display_name", flat=True)
+        )
+        return [p.slug if p.display_name in shared else p.display_name for p in objects]

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.errors import DomainError, NotFound
+from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,48 @@ def person_for_picker(*, text: str, field: str = "person") -> Person:
         f"Several people match “{text}”: {shown}{more}. Type the full name or the slug.",
         field=field,
     )
+
+
+PEOPLE = Nouns(one="person", many="people", nobody="No one")
+
+
+def people_pickable() -> QuerySet[Person]:
+    """Whom a people picker offers and accepts.
+
+    A deactivated account (someone who left) is neither suggested nor accepted: it must not
+    become a speaker, a member or a required attendee, and suggesting it would tell any
+    member who left.
+    """
+    return Person.objects.select_related("org_unit").exclude(user__is_active=False)
+
+
+def people_for_picker(*, entries: list[str]) -> list[Person]:
+    """The people a picker's entries mean: each a slug, an email, a name or a unique part of
+    one. DomainError names every entry matching nobody or several people."""
+    return resolve_names(
+        queryset=people_pickable(),
+        entries=entries,
+        nouns=PEOPLE,
+        name_field="display_name",
+        exact_keys=lambda text: Q(slug=text) | Q(email__iexact=text),
+        describe=_described,
+    )
+
+
+def person_picker_options(*, viewer: Person, text: str) -> list[PickerOption]:
+    """Suggestions for a people picker: name, then org unit and zone to tell namesakes apart."""
+    return [
+        PickerOption(
+            value=person.slug,
+            label=person.display_name,
+            detail=" · ".join(
+                d for d in (person.org_unit.name if person.org_unit else "", person.timezone) if d
+            ),
+        )
+        for person in suggest_by_name(
+            queryset=people_pickable(), text=text, name_field="display_name"
+        )
+    ]
 
 
 def directory_choices() -> dict[str, list]:

@@ -9,6 +9,7 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle, Membership
 from knowflow.errors import NotFound
 from knowflow.events.models import Occurrence, Session
+from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 
 def circle_list(*, viewer: Person) -> QuerySet[Circle]:
@@ -52,3 +53,32 @@ def circle_occurrences(*, circle: Circle, upcoming: bool, limit: int = 20) -> li
 
 def membership_of(*, circle: Circle, person: Person) -> Membership | None:
     return Membership.objects.filter(circle=circle, person=person).first()
+
+
+CIRCLES = Nouns(one="circle", many="circles", nobody="No circle")
+
+
+def circles_for_picker(*, entries: list[str]) -> list[Circle]:
+    """The circles a picker's entries mean (a slug, a name or a unique part of one). Every
+    circle is listed to every member (invite-only ones too), so a picker may name any."""
+    return resolve_names(
+        queryset=Circle.objects.all(),
+        entries=entries,
+        nouns=CIRCLES,
+        describe=lambda circle: f"{circle.name} ({circle.slug})",
+    )
+
+
+def circle_picker_options(*, viewer: Person, text: str) -> list[PickerOption]:
+    """Suggestions for a circle picker, with the number of members."""
+    circles = suggest_by_name(
+        queryset=Circle.objects.annotate(member_count=Count("memberships")), text=text
+    )
+    return [
+        PickerOption(
+            value=circle.slug,
+            label=circle.name,
+            detail=f"{circle.member_count} member{'s' if circle.member_count != 1 else ''}",
+        )
+        for circle in circles
+    ]

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from knowflow.accounts.selectors import person_detail
 from knowflow.circles import selectors, services
+from knowflow.circles.forms import MemberAddForm
 from knowflow.circles.models import Circle
 from knowflow.circles.permissions import can_join_circle, can_manage_circle
 from knowflow.errors import DomainError, Forbidden, NotFound
@@ -37,6 +37,7 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
             "membership": selectors.membership_of(circle=circle, person=request.viewer),
             "can_join": can_join_circle(actor=request.viewer, circle=circle),
             "can_manage": can_manage_circle(actor=request.viewer, circle=circle),
+            "member_form": MemberAddForm(),
             "upcoming": selectors.circle_occurrences(circle=circle, upcoming=True),
             "past": selectors.circle_occurrences(circle=circle, upcoming=False),
         },
@@ -74,8 +75,13 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     """A champion (or an enabler) adds someone, the only way into an invite-only circle."""
     circle = get_object_or_404(Circle, slug=slug)
+    form = MemberAddForm(request.POST)
+    if not form.is_valid():
+        # The page shows one small form; its refusal (who the name could be) is a message.
+        messages.error(request, " ".join(form.errors["person"]))
+        return redirect("circles:circle", slug=slug)
+    person = form.cleaned_data["person"]
     try:
-        person = person_detail(viewer=request.viewer, slug=request.POST.get("person", "").strip())
         services.circle_join(circle=circle, person=person, actor=request.viewer)
     except Forbidden as error:
         return error_page(request, error)

@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from knowflow.accounts.forms import PeopleField, timezone_choices
 from knowflow.accounts.models import Person
-from knowflow.circles.models import Circle
+from knowflow.circles.forms import CirclesField
 from knowflow.events.models import Attendance, Room, Session
 from knowflow.events.planning import RoomChoice, RoomOption
+from knowflow.events.selectors import sessions_for_picker
 from knowflow.languages import language_choices
 from knowflow.links import WebURLFormField
-from knowflow.topics.models import Topic
+from knowflow.pickers import PickerField
+from knowflow.topics.forms import TopicsField
 
 
 class SessionForm(forms.Form):
@@ -26,12 +28,12 @@ class SessionForm(forms.Form):
     format = forms.ChoiceField(choices=Session.Format.choices)
     level = forms.ChoiceField(choices=Session.Level.choices)
     language = forms.ChoiceField(choices=language_choices, initial="en")
-    topics = forms.ModelMultipleChoiceField(queryset=Topic.objects.all(), required=False)
+    topics = TopicsField()
     speakers = PeopleField(
-        help_text="Page addresses of the speakers, comma-separated (e.g. ada-lovelace). "
+        help_text="Type the speakers' names, separated by commas. "
         "Leave empty to be the speaker yourself."
     )
-    circle = forms.ModelChoiceField(queryset=Circle.objects.all(), required=False)
+    circle = CirclesField(multiple=False, help_text="The circle hosting it, if any.")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -47,9 +49,13 @@ class SessionEditForm(SessionForm):
         "will be told first.",
     )
 
-    def __init__(self, *args: object, status: str = "", **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, status: str = "", with_status: bool = True, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
-        if status == Session.Status.CANCELLED:  # kept, or changed to reinstate the session
+        if not with_status:
+            del self.fields["status"]
+        elif status == Session.Status.CANCELLED:  # kept, or changed to reinstate the session
             self.fields["status"].choices = Session.Status.choices
 
 
@@ -223,3 +229,13 @@ class OccurrenceForm(forms.Form):
 class AttendanceForm(forms.Form):
     person = forms.ModelChoiceField(queryset=Person.objects.all())
     mode = forms.ChoiceField(choices=Attendance.Mode.choices)
+
+
+class SessionsField(PickerField):
+    """Sessions named by title or slug (a picker: ``knowflow.pickers``)."""
+
+    kind = "sessions"
+    default_help = "Type a session's title."
+
+    def resolve(self, entries: list[str]) -> list[Session]:
+        return sessions_for_picker(entries=entries)

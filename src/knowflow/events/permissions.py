@@ -23,6 +23,25 @@ def can_edit_session(*, actor: Person, session: Session) -> bool:
     return session.circle_id is not None and is_champion(person=actor, circle=session.circle)
 
 
+def is_open_proposal_of(*, actor: Person, session: Session) -> bool:
+    """Whether ``actor`` proposed ``session`` and it is still only proposed.
+
+    A proposer edits what their proposal says (title, abstract, speakers, topics, circle)
+    until it is scheduled; from then on the speakers, the circle's champions and the
+    enablers own it, because people have registered for what it says. A proposer who is
+    not a speaker never schedules it nor changes its status: enablers decide that.
+    """
+    return session.proposed_by_id == actor.pk and session.status == Session.Status.PROPOSED
+
+
+def can_edit_session_details(*, actor: Person, session: Session) -> bool:
+    """Editing what a session says: its editors (``can_edit_session``) and its proposer
+    while it is only proposed (``is_open_proposal_of``)."""
+    return is_open_proposal_of(actor=actor, session=session) or can_edit_session(
+        actor=actor, session=session
+    )
+
+
 def can_manage_rooms(*, actor: Person) -> bool:
     return actor.is_enabler
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from knowflow.accounts.forms import PeopleField, timezone_choices
 from knowflow.accounts.models import OrgUnit
-from knowflow.circles.models import Circle
+from knowflow.circles.forms import CirclesField
 from knowflow.errors import DomainError
 from knowflow.events.models import Session
 from knowflow.events.permissions import can_edit_session
@@ -30,22 +30,22 @@ from knowflow.events.planning import (
     occurrences_create_from_plan,
     time_find,
 )
-from knowflow.topics.models import Topic
+from knowflow.topics.forms import TopicsField
 from knowflow.web.errors import add_to_form, flash
 
 HEAT_CELL_W, HEAT_CELL_H, HEAT_LEFT, HEAT_TOP = 30, 22, 92, 22
 
 
 class FindTimeForm(forms.Form):
-    circle = forms.ModelChoiceField(Circle.objects.all(), required=False, to_field_name="slug")
+    circle = CirclesField(multiple=False, help_text="Everyone in this circle.")
     org_unit = forms.ModelChoiceField(
         OrgUnit.objects.all(), required=False, to_field_name="slug", label="Org unit"
     )
-    topic = forms.ModelChoiceField(
-        Topic.objects.all(), required=False, to_field_name="slug", label="People with the skill"
+    topic = TopicsField(
+        multiple=False, label="People with the skill", help_text="Type a topic's name."
     )
-    people = PeopleField(help_text="Page addresses, comma-separated (e.g. ada-lovelace).")
-    speakers = PeopleField(help_text="Required: page addresses, comma-separated.")
+    people = PeopleField(help_text="Type names, separated by commas.")
+    speakers = PeopleField(help_text="Required: type names, separated by commas.")
     duration = forms.IntegerField(
         min_value=1, max_value=480, initial=60, label="Duration (minutes)"
     )
@@ -140,9 +140,9 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "series_step": 7,
     }
     if session is not None:
-        initial["speakers"] = ", ".join(s.slug for s in session.speakers.all())
+        initial["speakers"] = list(session.speakers.all())
         if session.circle_id:
-            initial["circle"] = session.circle.slug
+            initial["circle"] = session.circle
     form = FindTimeForm(request.GET or None, initial=initial)
     finding = None
     if request.GET and form.is_valid():

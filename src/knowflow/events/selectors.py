@@ -15,6 +15,7 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.errors import NotFound
 from knowflow.events.models import Occurrence, Registration, Session
+from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 # "Within my working hours" looks this far ahead: enough for any published programme, and
 # it keeps the filter a bounded list of time windows.
@@ -322,4 +323,53 @@ def upcoming_dates_of_session(*, session: Session) -> list[Occurrence]:
         .select_related("session", "room__office")
         .prefetch_related("session__speakers")
         .order_by("start", "id")
+    )
+
+
+SESSIONS = Nouns(one="session", many="sessions", nobody="No session")
+
+
+def _session_described(session: Session) -> str:
+    return f"{session.title} ({session.get_status_display().lower()}, {session.slug})"
+
+
+def sessions_for_picker(*, entries: list[str]) -> list[Session]:
+    """The sessions a picker's entries mean (a slug, a title or a unique part of one). Every
+    session, proposed or past, is on a page every member can open, so any may be named."""
+    return resolve_names(
+        queryset=Session.objects.all(),
+        entries=entries,
+        nouns=SESSIONS,
+        name_field="title",
+        describe=_session_described,
+    )
+
+
+def session_picker_options(*, viewer: Person, text: str) -> list[PickerOption]:
+    """Suggestions for a session picker: cancelled sessions are left out (nothing is added
+    to them), the format and status tell two talks of the same title apart."""
+    sessions = suggest_by_name(
+        queryset=Session.objects.exclude(status=Session.Status.CANCELLED).prefetch_related(
+            "occurrences"
+        ),
+        text=text,
+        name_field="title",
+    )
+    return [
+        PickerOption(
+            value=session.slug,
+            label=session.title,
+            detail=f"{session.get_format_display()} · {session.current_status_label}",
+        )
+        for session in sessions
+    ]
+
+
+def proposals_of(*, person: Person, limit: int = 20) -> list[Session]:
+    """Sessions ``person`` proposed that are not scheduled yet, newest first: what they may
+    still edit (``can_edit_session``) and wait to hear about."""
+    return list(
+        Session.objects.filter(proposed_by=person, status=Session.Status.PROPOSED).order_by(
+            "-created_at", "-id"
+        )[:limit]
     )

@@ -23,6 +23,7 @@ from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
 from knowflow.events.permissions import (
     can_edit_session,
+    can_edit_session_details,
     can_manage_rooms,
     can_propose_session,
     can_register_someone_else,
@@ -116,10 +117,21 @@ def session_update(
     clear_circle: bool = False,
     status: str | None = None,
 ) -> Session:
-    """Edit a session: its speakers, a champion of its circle, or an enabler."""
-    if not can_edit_session(actor=actor, session=session):
+    """Edit a session: its speakers, a champion of its circle, an enabler, or its proposer
+    while it is only proposed (``can_edit_session_details``); a proposer who is none of the
+    others cannot change its status."""
+    if not can_edit_session_details(actor=actor, session=session):
         raise Forbidden(
             "Only the session's speakers, its circle's champions and enablers can edit it."
+        )
+    if (
+        status is not None
+        and status != session.status
+        and not can_edit_session(actor=actor, session=session)
+    ):
+        raise Forbidden(
+            "A proposer edits what the proposal says; its speakers and enablers schedule "
+            "or cancel it."
         )
     speaker_list = list(speakers) if speakers is not None else list(session.speakers.all())
     _check_session_fields(

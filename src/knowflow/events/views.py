@@ -17,7 +17,7 @@ from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
 from knowflow.events.models import Attendance, Occurrence, Session
-from knowflow.events.permissions import can_edit_session
+from knowflow.events.permissions import can_edit_session, can_edit_session_details
 from knowflow.events.planning import room_choice_for_date
 from knowflow.topics.selectors import topic_list
 from knowflow.web import pagination
@@ -61,6 +61,7 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
         return error_page(request, error)
     occurrences = list(session.occurrences.all())
     can_edit = can_edit_session(actor=request.viewer, session=session)
+    can_edit_details = can_edit or can_edit_session_details(actor=request.viewer, session=session)
     return render(
         request,
         "events/session.html",
@@ -72,6 +73,7 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "counts": selectors.occurrence_counts(occurrences=occurrences),
             "can_edit": can_edit,
+            "can_edit_details": can_edit_details,
             "attendees": selectors.session_registrants(session=session) if can_edit else [],
             # Attendance is taken for dates that have begun; a future date has no one to record.
             "started": [o for o in occurrences if o.has_started and not o.is_cancelled],
@@ -113,15 +115,17 @@ def session_propose(request: HttpRequest) -> HttpResponse:
 @login_required
 def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
     session = get_object_or_404(Session, slug=slug)
-    if not can_edit_session(actor=request.viewer, session=session):
+    if not can_edit_session_details(actor=request.viewer, session=session):
         return error_page(
             request,
             Forbidden(
                 "Only the session's speakers, its circle's champions and enablers can edit it."
             ),
         )
+    # A proposer who is not one of its editors edits what it says, not its status.
+    sets_status = can_edit_session(actor=request.viewer, session=session)
     if request.method == "POST":
-        form = SessionEditForm(request.POST, status=session.status)
+        form = SessionEditForm(request.POST, status=session.status, with_status=sets_status)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -130,7 +134,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     actor=request.viewer,
                     circle=data["circle"],
                     clear_circle=data["circle"] is None,
-                    status=data["status"],
+                    status=data.get("status"),
                     **_session_kwargs(data),
                 )
             except DomainError as error:
@@ -141,6 +145,7 @@ def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = SessionEditForm(
             status=session.status,
+            with_status=sets_status,
             initial={
                 "title": session.title,
                 "abstract": session.abstract,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from knowflow.circles.models import Circle
+from knowflow.circles.forms import CirclesField
+from knowflow.events.forms import SessionsField
 from knowflow.library.models import Collection, Resource, SearchDocument
 from knowflow.library.uploads import max_upload_bytes, size_in_words
 from knowflow.links import WebURLFormField
-from knowflow.topics.models import Topic
+from knowflow.topics.forms import TopicsField
 
 
 class SearchForm(forms.Form):
@@ -42,12 +43,14 @@ class ResourceForm(forms.Form):
     file = forms.FileField(
         required=False, help_text="PDF, images, Office or OpenDocument files, text or Markdown."
     )
-    topics = forms.ModelMultipleChoiceField(
-        queryset=Topic.objects.only("id", "name"), required=False
+    session = SessionsField(
+        multiple=False,
+        help_text="The session it comes from (its recording, its slides…), if any.",
     )
+    topics = TopicsField()
     language = forms.CharField(max_length=16, initial="en")
     licence = forms.CharField(max_length=200, required=False)
-    circle = forms.ModelChoiceField(queryset=Circle.objects.only("id", "name"), required=False)
+    circle = CirclesField(multiple=False, help_text="The circle it belongs to, if any.")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -67,6 +70,7 @@ class ResourceForm(forms.Form):
 
 class ResourceEditForm(ResourceForm):
     kind = None  # type: ignore[assignment] - the kind of a resource does not change
+    session = None  # type: ignore[assignment] - chosen when it is added
 
 
 class CollectionForm(forms.Form):
@@ -75,8 +79,8 @@ class CollectionForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="Markdown."
     )
-    circle = forms.ModelChoiceField(queryset=Circle.objects.only("id", "name"), required=False)
-    topic = forms.ModelChoiceField(queryset=Topic.objects.only("id", "name"), required=False)
+    circle = CirclesField(multiple=False, help_text="The circle it belongs to, if any.")
+    topic = TopicsField(multiple=False, help_text="Its main topic, if any.")
 
 
 class SectionForm(forms.Form):

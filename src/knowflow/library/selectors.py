@@ -308,6 +308,22 @@ def resource_list(
     return rows[:page_size], len(rows) > page_size
 
 
+# A session page lists what was given first (its recording, its slides), then the rest.
+_SESSION_KIND_ORDER = (Resource.Kind.RECORDING, Resource.Kind.SLIDES)
+
+
+def resources_of_session(*, viewer: Person, session_id: int) -> list[Resource]:
+    """Every resource attached to a session (all are public in the library): recordings,
+    then slides, then the others, each group newest first."""
+    resources = list(
+        Resource.objects.filter(session_id=session_id)
+        .only("id", "slug", "title", "kind", "url", "file", "created_at", "session_id")
+        .order_by("-created_at", "-id")
+    )
+    rank = {kind: position for position, kind in enumerate(_SESSION_KIND_ORDER)}
+    return sorted(resources, key=lambda r: rank.get(r.kind, len(rank)))
+
+
 def resource_detail(*, viewer: Person, slug: str) -> Resource:
     resource = (
         Resource.objects.filter(slug=slug)

@@ -275,18 +275,20 @@ def resource_add(
     upload_refusal: UploadRefused | None = None,
     kept: QueryDict | None = None,
 ) -> HttpResponse:
+    # "Add a resource to this session" on a session page arrives with the session filled in.
     session = None
     if request.GET.get("session"):
         session = Session.objects.filter(slug=request.GET["session"]).first()
+    initial = {"language": "en", "session": session}
     if upload_refusal is not None:
         form = _refused_upload_form(
-            ResourceForm, upload_refusal, initial={"language": "en"}, kept=kept or QueryDict()
+            ResourceForm, upload_refusal, initial=initial, kept=kept or QueryDict()
         )
         context = {"form": form, "title": "Add to the library", "session": session}
         return render(
             request, "library/resource_form.html", context, status=upload_refusal.status_code
         )
-    form = ResourceForm(request.POST or None, request.FILES or None, initial={"language": "en"})
+    form = ResourceForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -294,7 +296,7 @@ def resource_add(
                 actor=request.viewer,
                 kind=data["kind"],
                 upload=data["file"],
-                session=session,
+                session=data["session"],
                 circle=data["circle"],
                 **_resource_kwargs(data),
             )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from knowflow.accounts.selectors import person_picker_options
+from knowflow.circles.selectors import circle_picker_options
 from knowflow.events import selectors as event_selectors
+from knowflow.events.selectors import session_picker_options
+from knowflow.pickers import PickerOption
+from knowflow.topics.selectors import topic_picker_options
 
 
 @login_required
@@ -22,8 +29,31 @@ def home(request: HttpRequest) -> HttpResponse:
             "registrations": registrations,
             "suggestions": suggestions,
             "attendance_due": event_selectors.attendance_to_record(viewer=viewer),
+            "proposals": event_selectors.proposals_of(person=viewer),
         },
     )
+
+
+# What each picker suggests; each selector takes the viewer and leaves out what they may not
+# pick (a deactivated person, a cancelled session).
+PICKERS: dict[str, Callable[..., list[PickerOption]]] = {
+    "people": person_picker_options,
+    "topics": topic_picker_options,
+    "circles": circle_picker_options,
+    "sessions": session_picker_options,
+}
+
+
+def picker_options(request: HttpRequest, kind: str) -> JsonResponse:
+    """Suggestions for a picker (``picker.js``) as JSON: ``{"results": [{value, label,
+    detail, initials}]}``. Signed-in people only: a directory of names is not public."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": "Sign in to pick people and things."}, status=401)
+    options = PICKERS.get(kind)
+    if options is None:
+        return JsonResponse({"detail": "There is no such picker."}, status=404)
+    found = options(viewer=request.viewer, text=request.GET.get("q", ""))
+    return JsonResponse({"results": [option.as_json() for option in found]})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

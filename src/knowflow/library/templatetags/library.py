@@ -7,7 +7,7 @@ from django import template
 from knowflow.library.search.engine import SearchHit
 from knowflow.library.selectors import format_label as _format_label
 from knowflow.library.selectors import hit_url as _hit_url
-from knowflow.library.selectors import related_to, stale_resources_of
+from knowflow.library.selectors import related_to, resources_of_session, stale_resources_of
 
 register = template.Library()
 
@@ -30,6 +30,20 @@ def related_block(kind: str, object_id: int, title: str = "More on this") -> dic
     content is found; a session already given shows its recording as "already taught".
     """
     return {"related": related_to(kind=kind, object_id=object_id), "title": title}
+
+
+@register.inclusion_tag("library/_session_resources.html", takes_context=True)
+def session_resources(context: template.Context, session: object) -> dict:
+    """A session's recording, slides and other resources, and "Add a resource" for it (the
+    session page is in ``events``, which must not know the library)."""
+    viewer = context.get("viewer")
+    return {
+        "resources": resources_of_session(viewer=viewer, session_id=session.pk)  # type: ignore[attr-defined]
+        if viewer
+        else [],
+        "session": session,
+        "viewer": viewer,
+    }
 
 
 @register.inclusion_tag("library/_stale.html", takes_context=True)
