@@ -1338,6 +1338,8 @@ def follow_up_claims(
             response_id,
             {
                 "source": f"{Kind(kind).label}: {title}",
+                "session": title,
+                "round": Kind(kind).label,
                 "hours_saved_per_month": None,
                 "confidence": 0.0,
                 "attribution": None,
