@@ -233,6 +233,11 @@ def segment_choices() -> dict[str, list]:
 # A session's results -----------------------------------------------------------------------
 
 
+# What each Kirkpatrick level measures, in the words a results page uses; the level and the LTEM
+# tier themselves belong in the "how we measure" legend, not next to every question.
+KIRKPATRICK_LEVELS = {1: "reaction", 2: "learning", 3: "application", 4: "results"}
+
+
 @dataclass
 class OptionRow:
     value: str
@@ -240,6 +245,14 @@ class OptionRow:
     standard: str
     count: int
     share: float
+
+    @property
+    def standard_label(self) -> str:
+        return {
+            Standard.UNACCEPTABLE: "Below the standard",
+            Standard.ACCEPTABLE: "Meets the standard",
+            Standard.SUPERIOR: "Above the standard",
+        }.get(self.standard, self.standard)
 
 
 @dataclass
@@ -263,6 +276,27 @@ class QuestionResult:
             out[row.standard] += row.count
         return out
 
+    @property
+    def meeting_share(self) -> float | None:
+        """Share of the answers that meet the question's standard or do better (None when the
+        distribution is not shown: a text question, or fewer than k answers; and for a
+        multiple choice, where one person's answer falls on several standards at once)."""
+        if not self.rows or not self.answered or self.type == Question.Type.MULTI:
+            return None
+        by = self.by_standard
+        return (by[Standard.ACCEPTABLE] + by[Standard.SUPERIOR]) / self.answered
+
+    @property
+    def above_share(self) -> float | None:
+        """Share of the answers above the standard (superior)."""
+        if not self.rows or not self.answered or self.type == Question.Type.MULTI:
+            return None
+        return self.by_standard[Standard.SUPERIOR] / self.answered
+
+    @property
+    def level(self) -> str:
+        return KIRKPATRICK_LEVELS.get(self.kirkpatrick, "")
+
 
 @dataclass
 class KindResult:
@@ -278,6 +312,19 @@ class KindResult:
     @property
     def response_rate(self) -> float | None:
         return self.answered / self.asked if self.asked and self.answered is not None else None
+
+    @property
+    def standards(self) -> list[QuestionResult]:
+        """The questions judged against a standard whose answers are shown: the summary's
+        "share meeting each standard"."""
+        return [q for q in self.questions if q.meeting_share is not None and q.key != "applied"]
+
+    @property
+    def said_applied(self) -> list[Theme]:
+        """What people say they applied or what it changed, as the themes of the kind's text
+        answers (themes exist only where at least k answers share them)."""
+        themes = [t for q in self.questions for t in q.themes if t.label != "Other comments"]
+        return themes[:3]
 
     @property
     def applied_share(self) -> float | None:
@@ -612,6 +659,19 @@ class ProgrammeRow:
 
     def share(self, standard: str) -> float:
         return getattr(self, standard) / self.judged if self.judged else 0.0
+
+    @property
+    def standards(self) -> list[QuestionResult]:
+        """The questions judged against a standard whose answers are shown: the summary's
+        "share meeting each standard"."""
+        return [q for q in self.questions if q.meeting_share is not None and q.key != "applied"]
+
+    @property
+    def said_applied(self) -> list[Theme]:
+        """What people say they applied or what it changed, as the themes of the kind's text
+        answers (themes exist only where at least k answers share them)."""
+        themes = [t for q in self.questions for t in q.themes if t.label != "Other comments"]
+        return themes[:3]
 
     @property
     def applied_share(self) -> float | None:
@@ -1127,6 +1187,19 @@ class SpeakerOccurrenceRow:
     def share(self, standard: str) -> float:
         judged = self.unacceptable + self.acceptable + self.superior
         return getattr(self, standard) / judged if judged else 0.0
+
+    @property
+    def standards(self) -> list[QuestionResult]:
+        """The questions judged against a standard whose answers are shown: the summary's
+        "share meeting each standard"."""
+        return [q for q in self.questions if q.meeting_share is not None and q.key != "applied"]
+
+    @property
+    def said_applied(self) -> list[Theme]:
+        """What people say they applied or what it changed, as the themes of the kind's text
+        answers (themes exist only where at least k answers share them)."""
+        themes = [t for q in self.questions for t in q.themes if t.label != "Other comments"]
+        return themes[:3]
 
     @property
     def applied_share(self) -> float | None:

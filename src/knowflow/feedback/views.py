@@ -145,6 +145,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "action_form": ActionForm(),
             "speakers": list(summary.session.speakers.all()),
             "too_few": selectors.TOO_FEW,
+            "any_asked": any(kind.asked for kind in summary.kinds),
+            "filtered": summary.filters.active or summary.occurrence_id is not None,
         },
     )
 
