@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 
+from knowflow.accounts.models import Person
 from knowflow.feedback import services
 from tests.conftest import signed_in
 from tests.factories import make_person
@@ -104,3 +105,26 @@ def test_results_summary_shows_nothing_below_the_minimum_group() -> None:
     assert _summary(html) == ["After the session: too few responses to show how many answered"]
     assert "%" not in text_of(html.split('<section id="summary"', 1)[1].split("</section>")[0])
     assert "Try it on our deployment pipeline" not in html
+
+
+def test_programme_groupings_and_standards_read_in_words() -> None:
+    _session([GOOD] * 6)
+    enabler = signed_in(make_person(role=Person.Role.ENABLER))
+
+    page = enabler.get("/feedback/programme/?group_by=mode").content.decode()
+    options = re.findall(
+        r'<option value="(\w+)"[^>]*>([^<]+)</option>',
+        page.split('name="group_by"')[1].split("</select>")[0],
+    )
+
+    assert options == [
+        ("session", "Session"),
+        ("circle", "Circle"),
+        ("format", "Format"),
+        ("mode", "Attendance"),
+    ]
+    assert "<thead><tr><th>Attendance</th><th>Sessions</th>" in page
+    templates = enabler.get("/feedback/templates/").content.decode()
+    badges = set(re.findall(r'<span class="badge">([^<]+)</span>', templates))
+    assert {"Below the standard", "Meets the standard", "Above the standard"} <= badges
+    assert not badges & {"unacceptable", "acceptable", "superior"}

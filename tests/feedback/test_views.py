@@ -191,7 +191,9 @@ def test_speaker_sees_own_sessions_over_time() -> None:
 def test_templates_page_lists_standards_and_enablers_can_copy() -> None:
     enabler = signed_in(make_person(role=Person.Role.ENABLER))
     page = enabler.get("/feedback/templates/").content.decode()
-    assert 'I can apply it on my own in my work. <span class="badge">superior</span>' in page
+    assert (
+        'I can apply it on my own in my work. <span class="badge">Above the standard</span>' in page
+    )
     from knowflow.feedback.models import SurveyTemplate
 
     shipped = SurveyTemplate.objects.get(family="trainer-retrospective")

@@ -236,6 +236,22 @@ def segment_choices() -> dict[str, list]:
 # What each Kirkpatrick level measures, in the words a results page uses; the level and the LTEM
 # tier themselves belong in the "how we measure" legend, not next to every question.
 KIRKPATRICK_LEVELS = {1: "reaction", 2: "learning", 3: "application", 4: "results"}
+# Left out of a summary's "meet the standard" lines: "applied" has its own line ("say they have
+# applied it"), and the hours questions are the ROI study's inputs, not a judgement of the session.
+_NOT_A_STANDARD_IN_SUMMARY = {"applied", "hours_saved", "hours_confidence", "hours_attribution"}
+
+
+STANDARD_WORDS = {
+    Standard.UNACCEPTABLE: "Below the standard",
+    Standard.ACCEPTABLE: "Meets the standard",
+    Standard.SUPERIOR: "Above the standard",
+}
+
+
+def standard_words(standard: str) -> str:
+    """How an answer option is judged, in words a reader uses ("superior" → "Above the
+    standard"); a value that is not a standard is shown as it is."""
+    return STANDARD_WORDS.get(standard, standard)
 
 
 @dataclass
@@ -248,11 +264,7 @@ class OptionRow:
 
     @property
     def standard_label(self) -> str:
-        return {
-            Standard.UNACCEPTABLE: "Below the standard",
-            Standard.ACCEPTABLE: "Meets the standard",
-            Standard.SUPERIOR: "Above the standard",
-        }.get(self.standard, self.standard)
+        return standard_words(self.standard)
 
 
 @dataclass
@@ -317,7 +329,11 @@ class KindResult:
     def standards(self) -> list[QuestionResult]:
         """The questions judged against a standard whose answers are shown: the summary's
         "share meeting each standard"."""
-        return [q for q in self.questions if q.meeting_share is not None and q.key != "applied"]
+        return [
+            q
+            for q in self.questions
+            if q.meeting_share is not None and q.key not in _NOT_A_STANDARD_IN_SUMMARY
+        ]
 
     @property
     def said_applied(self) -> list[Theme]:
@@ -637,6 +653,8 @@ class ProgrammeFilters:
 
 
 GROUPS = ("session", "circle", "format", "mode")
+# What each grouping is called on the page (the value stays the code, for links and the API).
+GROUP_LABELS = {"session": "Session", "circle": "Circle", "format": "Format", "mode": "Attendance"}
 
 
 @dataclass
@@ -664,7 +682,11 @@ class ProgrammeRow:
     def standards(self) -> list[QuestionResult]:
         """The questions judged against a standard whose answers are shown: the summary's
         "share meeting each standard"."""
-        return [q for q in self.questions if q.meeting_share is not None and q.key != "applied"]
+        return [
+            q
+            for q in self.questions
+            if q.meeting_share is not None and q.key not in _NOT_A_STANDARD_IN_SUMMARY
+        ]
 
     @property
     def said_applied(self) -> list[Theme]:
@@ -1192,7 +1214,11 @@ class SpeakerOccurrenceRow:
     def standards(self) -> list[QuestionResult]:
         """The questions judged against a standard whose answers are shown: the summary's
         "share meeting each standard"."""
-        return [q for q in self.questions if q.meeting_share is not None and q.key != "applied"]
+        return [
+            q
+            for q in self.questions
+            if q.meeting_share is not None and q.key not in _NOT_A_STANDARD_IN_SUMMARY
+        ]
 
     @property
     def said_applied(self) -> list[Theme]:
