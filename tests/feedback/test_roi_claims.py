@@ -78,11 +78,19 @@ def test_claims_carry_nothing_about_who_answered() -> None:
 
     claims = follow_up_claims(session_ids={occurrence.session_id}, **_window())
 
-    source = f"Follow-up after 30 days: {occurrence.session.title}"
+    title = occurrence.session.title
+    # The session and the round, by name, and the answer: nothing about the person.
     assert (
         claims
         == [
-            {"source": source, "hours_saved_per_month": 2.0, "confidence": 0.9, "attribution": 0.25}
+            {
+                "source": f"Follow-up after 30 days: {title}",
+                "session": title,
+                "round": "Follow-up after 30 days",
+                "hours_saved_per_month": 2.0,
+                "confidence": 0.9,
+                "attribution": 0.25,
+            }
         ]
         * 5
     )

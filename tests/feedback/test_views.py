@@ -97,11 +97,11 @@ def test_results_page_shows_rate_distribution_themes_and_svg() -> None:
     occurrence, speaker = _answered_session(6)
     page = signed_in(speaker).get(f"/feedback/sessions/{occurrence.session.slug}/").content.decode()
     assert re.search(
-        r"<td>After the session <span class=\"badge\">anonymous</span></td><td>6</td><td>6</td><td>100 %</td><td>6 responses</td>",
+        r"<td>After the session <span class=\"badge\">anonymous</span></td><td>6</td><td>6</td><td>100%</td><td>6 responses</td>",
         page,
     )
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in page
-    assert "★ superior" in page and "★ 100 % (6)" in page
+    assert "★ Above the standard" in page and "★ 100 % (6)" in page
     assert "Try it on our deployment pipeline" in page
 
 
@@ -191,7 +191,9 @@ def test_speaker_sees_own_sessions_over_time() -> None:
 def test_templates_page_lists_standards_and_enablers_can_copy() -> None:
     enabler = signed_in(make_person(role=Person.Role.ENABLER))
     page = enabler.get("/feedback/templates/").content.decode()
-    assert 'I can apply it on my own in my work. <span class="badge">superior</span>' in page
+    assert (
+        'I can apply it on my own in my work. <span class="badge">Above the standard</span>' in page
+    )
     from knowflow.feedback.models import SurveyTemplate
 
     shipped = SurveyTemplate.objects.get(family="trainer-retrospective")

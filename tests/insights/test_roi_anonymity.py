@@ -76,7 +76,7 @@ def test_setting_unit_costs_to_zero_but_one_learns_nothing_about_that_unit() -> 
     # 1×12×100×.25×.10 = 30; 2×…×.5×.25 = 300; 4×…×.75×.5 = 1,800; 8×…×1×.75 = 7,200; 16×…×0 = 0
     expected = [
         (
-            "hours saved (follow-up)",
+            f"hours saved: {occurrence.session.title}",
             "5 of 5 answers: each one's hours saved a month × 12 × 100.00/h (the study's hourly "
             "cost) × its share attributed to the session × its confidence",
             "9330.00",

@@ -51,8 +51,8 @@ def test_roi_study_adds_follow_up_benefits_with_their_source() -> None:
     benefit_lines = [line for line in result.lines if line.section == "benefit"]
     # One line for the session's round, never one per answer: answers are anonymous.
     (line,) = benefit_lines
-    assert line.item == "hours saved (follow-up)"
-    assert line.source == f"Follow-up after 30 days: {occurrence.session.title}"
+    assert line.item == f"hours saved: {occurrence.session.title}"
+    assert line.source == "Follow-up after 30 days"
     assert line.quantity == (
         "5 of 5 answers: each one's hours saved a month × 12 × 50.00/h (the study's hourly "
         "cost) × its share attributed to the session × its confidence"
@@ -89,8 +89,8 @@ def test_roi_trace_never_lists_a_round_of_fewer_than_k_answers_alone(
 
     lines = [line for line in result.lines if line.section == "benefit"]
     # Showing the 6 would give the 3 as the total minus the 6: the two go together.
-    assert [(line.source, line.quantity.split(":")[0]) for line in lines] == [
-        ("2 session rounds together", "9 of 9 answers")
+    assert [(line.item, line.quantity.split(":")[0]) for line in lines] == [
+        ("hours saved: 2 sessions together (Big, Small)", "9 of 9 answers")
     ]
     # 9 × (2 × 12 × 50 × 0.5 attributed × 0.5 confidence) = 9 × 300.00
     assert result.benefits == lines[0].value == Decimal("2700.00")

@@ -95,8 +95,7 @@ def test_a_member_sees_every_survey_waiting_with_why_and_a_see_all_page() -> Non
     closes = day(now + services.link_validity())
     # Soonest to close first; all were sent at once, so in the order they were written.
     expected = [
-        f"Rate the session: {o.session.title} you attended on {day(o.start)} · closes {closes}"
-        f" anonymous"
+        f"Rate “{o.session.title}” you attended on {day(o.start)} · closes {closes} anonymous"
         for o in occurrences
     ]
 
@@ -142,7 +141,7 @@ def test_a_speaker_sees_their_retrospective_attendance_to_record_and_feedback() 
 
     # Both close the same day; no order between them to assert.
     assert sorted(home.sections["Waiting for your answer (2)"]) == [
-        f"Write your retrospective: {o.session.title} you spoke on {day(o.start)} · closes {closes}"
+        f"Write your retrospective of “{o.session.title}” you spoke on {day(o.start)} · closes {closes}"
         for o in (given, pending)
     ]
     assert home.sections["Attendance to record (1)"] == [

@@ -233,6 +233,27 @@ def segment_choices() -> dict[str, list]:
 # A session's results -----------------------------------------------------------------------
 
 
+# What each Kirkpatrick level measures, in the words a results page uses; the level and the LTEM
+# tier themselves belong in the "how we measure" legend, not next to every question.
+KIRKPATRICK_LEVELS = {1: "reaction", 2: "learning", 3: "application", 4: "results"}
+# Left out of a summary's "meet the standard" lines: "applied" has its own line ("say they have
+# applied it"), and the hours questions are the ROI study's inputs, not a judgement of the session.
+_NOT_A_STANDARD_IN_SUMMARY = {"applied", "hours_saved", "hours_confidence", "hours_attribution"}
+
+
+STANDARD_WORDS = {
+    Standard.UNACCEPTABLE: "Below the standard",
+    Standard.ACCEPTABLE: "Meets the standard",
+    Standard.SUPERIOR: "Above the standard",
+}
+
+
+def standard_words(standard: str) -> str:
+    """How an answer option is judged, in words a reader uses ("superior" → "Above the
+    standard"); a value that is not a standard is shown as it is."""
+    return STANDARD_WORDS.get(standard, standard)
+
+
 @dataclass
 class OptionRow:
     value: str
@@ -240,6 +261,10 @@ class OptionRow:
     standard: str
     count: int
     share: float
+
+    @property
+    def standard_label(self) -> str:
+        return standard_words(self.standard)
 
 
 @dataclass
@@ -263,6 +288,27 @@ class QuestionResult:
             out[row.standard] += row.count
         return out
 
+    @property
+    def meeting_share(self) -> float | None:
+        """Share of the answers that meet the question's standard or do better (None when the
+        distribution is not shown: a text question, or fewer than k answers; and for a
+        multiple choice, where one person's answer falls on several standards at once)."""
+        if not self.rows or not self.answered or self.type == Question.Type.MULTI:
+            return None
+        by = self.by_standard
+        return (by[Standard.ACCEPTABLE] + by[Standard.SUPERIOR]) / self.answered
+
+    @property
+    def above_share(self) -> float | None:
+        """Share of the answers above the standard (superior)."""
+        if not self.rows or not self.answered or self.type == Question.Type.MULTI:
+            return None
+        return self.by_standard[Standard.SUPERIOR] / self.answered
+
+    @property
+    def level(self) -> str:
+        return KIRKPATRICK_LEVELS.get(self.kirkpatrick, "")
+
 
 @dataclass
 class KindResult:
@@ -278,6 +324,23 @@ class KindResult:
     @property
     def response_rate(self) -> float | None:
         return self.answered / self.asked if self.asked and self.answered is not None else None
+
+    @property
+    def standards(self) -> list[QuestionResult]:
+        """The questions judged against a standard whose answers are shown: the summary's
+        "share meeting each standard"."""
+        return [
+            q
+            for q in self.questions
+            if q.meeting_share is not None and q.key not in _NOT_A_STANDARD_IN_SUMMARY
+        ]
+
+    @property
+    def said_applied(self) -> list[Theme]:
+        """What people say they applied or what it changed, as the themes of the kind's text
+        answers (themes exist only where at least k answers share them)."""
+        themes = [t for q in self.questions for t in q.themes if t.label != "Other comments"]
+        return themes[:3]
 
     @property
     def applied_share(self) -> float | None:
@@ -590,6 +653,8 @@ class ProgrammeFilters:
 
 
 GROUPS = ("session", "circle", "format", "mode")
+# What each grouping is called on the page (the value stays the code, for links and the API).
+GROUP_LABELS = {"session": "Session", "circle": "Circle", "format": "Format", "mode": "Attendance"}
 
 
 @dataclass
@@ -612,6 +677,23 @@ class ProgrammeRow:
 
     def share(self, standard: str) -> float:
         return getattr(self, standard) / self.judged if self.judged else 0.0
+
+    @property
+    def standards(self) -> list[QuestionResult]:
+        """The questions judged against a standard whose answers are shown: the summary's
+        "share meeting each standard"."""
+        return [
+            q
+            for q in self.questions
+            if q.meeting_share is not None and q.key not in _NOT_A_STANDARD_IN_SUMMARY
+        ]
+
+    @property
+    def said_applied(self) -> list[Theme]:
+        """What people say they applied or what it changed, as the themes of the kind's text
+        answers (themes exist only where at least k answers share them)."""
+        themes = [t for q in self.questions for t in q.themes if t.label != "Other comments"]
+        return themes[:3]
 
     @property
     def applied_share(self) -> float | None:
@@ -1129,6 +1211,23 @@ class SpeakerOccurrenceRow:
         return getattr(self, standard) / judged if judged else 0.0
 
     @property
+    def standards(self) -> list[QuestionResult]:
+        """The questions judged against a standard whose answers are shown: the summary's
+        "share meeting each standard"."""
+        return [
+            q
+            for q in self.questions
+            if q.meeting_share is not None and q.key not in _NOT_A_STANDARD_IN_SUMMARY
+        ]
+
+    @property
+    def said_applied(self) -> list[Theme]:
+        """What people say they applied or what it changed, as the themes of the kind's text
+        answers (themes exist only where at least k answers share them)."""
+        themes = [t for q in self.questions for t in q.themes if t.label != "Other comments"]
+        return themes[:3]
+
+    @property
     def applied_share(self) -> float | None:
         return self.applied_yes / self.applied_asked if self.applied_asked else None
 
@@ -1338,6 +1437,8 @@ def follow_up_claims(
             response_id,
             {
                 "source": f"{Kind(kind).label}: {title}",
+                "session": title,
+                "round": Kind(kind).label,
                 "hours_saved_per_month": None,
                 "confidence": 0.0,
                 "attribution": None,

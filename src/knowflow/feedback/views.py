@@ -145,6 +145,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "action_form": ActionForm(),
             "speakers": list(summary.session.speakers.all()),
             "too_few": selectors.TOO_FEW,
+            "any_asked": any(kind.asked for kind in summary.kinds),
+            "filtered": summary.filters.active or summary.occurrence_id is not None,
         },
     )
 
@@ -431,7 +433,8 @@ def programme(request: HttpRequest) -> HttpResponse:
             "circles": Circle.objects.only("id", "name"),
             "formats": Session.Format.choices,
             "kinds": [(k, label) for k, label in Kind.choices if k != Kind.RETROSPECTIVE],
-            "groups": selectors.GROUPS,
+            "groups": [(g, selectors.GROUP_LABELS[g]) for g in selectors.GROUPS],
+            "group_label": selectors.GROUP_LABELS.get(view.filters.group_by, "Session"),
             "too_few": selectors.TOO_FEW,
             # Leaders read the programme, not a session's own results (its speakers do).
             "link_results": request.viewer.is_enabler,

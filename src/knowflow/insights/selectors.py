@@ -794,22 +794,30 @@ def follow_up_attribution(study: RoiStudy) -> Decimal | None:
 
 
 def _follow_up_lines(study: RoiStudy, claims: list[dict]) -> list[TraceLine]:
-    """The hours-saved benefit, one line per session and follow-up round, never per answer:
-    a follow-up is anonymous, and a line of one answer would show what one person said.
+    """The hours-saved benefit, one line per session (its follow-up rounds together), never per
+    answer: a follow-up is anonymous, and a line of one answer would show what one person said.
+    Each line names its session, so a report of forty sessions reads as forty sessions rather
+    than forty identical "hours saved" rows.
 
     Each claim is valued with the same hour value (``follow_up_hour_value``), its confidence,
     its attribution (``follow_up_attribution``) and the cap; the rounds come from the feedback
-    app with at least k hours answers each, and are shown as the feedback pages show a
-    partition: a round with at least k claims, the others together in one line of at least
-    k, or with the smallest shown round when fewer."""
+    app with at least k hours answers each, and the sessions are shown as the feedback pages
+    show a partition: a session with at least k claims, the others together in one line of at
+    least k, or with the smallest shown session when fewer."""
     from knowflow.feedback.selectors import min_group, visible_cells
 
     hour_value, hour_label = follow_up_hour_value(study)
     attribution = follow_up_attribution(study)
-    rounds: dict[str, dict] = {}
+    sessions: dict[str, dict] = {}
     for raw in claims:
+        source = raw.get("source", "follow-up")
+        # A claim names its session and round; one that only has a source ("Follow-up after
+        # 30 days: Title") is read from it.
+        round_label, _, title = source.partition(": ")
+        session = raw.get("session") or title or source
+        round_label = raw.get("round") or (round_label if title else "")
         claim = roi.Claim(
-            source=raw.get("source", "follow-up"),
+            source=source,
             hours_saved_per_month=_decimal(raw.get("hours_saved_per_month")),
             confidence=_decimal(raw.get("confidence")),
             attribution=_decimal(raw.get("attribution")),
@@ -820,32 +828,35 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict]) -> list[TraceLine]:
             study_attribution=attribution,
             cap=study.hours_saved_cap,
         )
-        entry = rounds.setdefault(
-            claim.source, {"n": 0, "value": Decimal("0"), "excluded": defaultdict(int)}
+        entry = sessions.setdefault(
+            session,
+            {"n": 0, "value": Decimal("0"), "excluded": defaultdict(int), "rounds": set()},
         )
         entry["n"] += 1
+        if round_label:
+            entry["rounds"].add(round_label)
         if result.counted:
             entry["value"] += result.value
         else:
             entry["excluded"][result.reason] += 1
     k = min_group()
-    shown = visible_cells({source: entry["n"] for source, entry in rounds.items()}, k=k)
-    groups = [(source, [source]) for source in sorted(shown)]
-    rest = sorted(source for source in rounds if source not in shown)
+    shown = visible_cells({name: entry["n"] for name, entry in sessions.items()}, k=k)
+    groups = [(f"hours saved: {name}", [name]) for name in sorted(shown, key=str.casefold)]
+    rest = sorted((name for name in sessions if name not in shown), key=str.casefold)
     if rest:
-        groups.append((f"{len(rest)} session rounds together", rest))
+        groups.append((f"hours saved: {len(rest)} sessions together ({', '.join(rest)})", rest))
     share = (
         "its share attributed to the session"
         if attribution is None
         else f"{attribution} attributed"
     )
     lines = []
-    for label, sources in groups:
-        n = sum(rounds[s]["n"] for s in sources)
-        value = roi.money(sum((rounds[s]["value"] for s in sources), Decimal("0")))
+    for item, names in groups:
+        n = sum(sessions[name]["n"] for name in names)
+        value = roi.money(sum((sessions[name]["value"] for name in names), Decimal("0")))
         excluded: dict[str, int] = defaultdict(int)
-        for source in sources:
-            for reason, count in rounds[source]["excluded"].items():
+        for name in names:
+            for reason, count in sessions[name]["excluded"].items():
                 excluded[reason] += count
         counted = n - sum(excluded.values())
         quantity = (
@@ -856,7 +867,9 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict]) -> list[TraceLine]:
             quantity += "; not counted: " + ", ".join(
                 f"{count} ({reason})" for reason, count in sorted(excluded.items())
             )
-        lines.append(TraceLine("benefit", "hours saved (follow-up)", quantity, value, label))
+        rounds = sorted({r for name in names for r in sessions[name]["rounds"]})
+        source = ", ".join(rounds) if rounds else "follow-up answers"
+        lines.append(TraceLine("benefit", item, quantity, value, source))
     return lines
 
 

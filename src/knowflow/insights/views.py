@@ -364,9 +364,12 @@ def network_csv(request: HttpRequest) -> HttpResponse:
 @refusals
 def roi_list(request: HttpRequest) -> HttpResponse:
     studies = selectors.roi_study_list(viewer=request.viewer)
-    form = RoiStudyForm(request.POST if request.POST.get("form") != "cost" else None)
-    cost_form = HourlyCostForm(request.POST if request.POST.get("form") == "cost" else None)
-    if request.method == "POST" and request.POST.get("form") == "cost":
+    # Bound only to the form that was submitted: an unbound form shows no errors, so a GET
+    # (or a post of the other form) never greets anyone with "This field is required."
+    posted = request.POST.get("form", "study") if request.method == "POST" else None
+    form = RoiStudyForm(request.POST if posted == "study" else None)
+    cost_form = HourlyCostForm(request.POST if posted == "cost" else None)
+    if posted == "cost":
         if cost_form.is_valid():
             try:
                 services.hourly_cost_set(actor=request.viewer, **cost_form.cleaned_data)
@@ -377,7 +380,7 @@ def roi_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Hourly cost saved.")
                 return redirect("insights:roi_list")
-    elif request.method == "POST" and form.is_valid():
+    elif posted == "study" and form.is_valid():
         try:
             study = services.roi_study_create(actor=request.viewer, **form.cleaned_data)
         except Forbidden:

@@ -19,6 +19,12 @@ from knowflow.feedback.selectors import open_actions_owned_by, pending_requests_
 register = template.Library()
 
 
+@register.filter
+def standard_words(standard: str) -> str:
+    """``{{ option.standard|standard_words }}``: "superior" → "Above the standard"."""
+    return selectors.standard_words(standard)
+
+
 @register.inclusion_tag("feedback/_home_requests.html", takes_context=True)
 def feedback_pending_requests(context: template.Context) -> dict:
     viewer = context.get("viewer")

@@ -1,16 +1,18 @@
-"""Template filters used across pages: Markdown, stored links, language names, and times in a
-given person's zone."""
+"""Template filters used across pages: Markdown, stored links, language names, times in a
+given person's zone, and numbers and money in the viewer's locale."""
 
 from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
+from decimal import Decimal
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from knowflow.languages import language_name as _language_name
 from knowflow.links import is_web_url
+from knowflow.web import l10n
 from knowflow.web.markdown import render_markdown
 
 register = template.Library()
@@ -54,6 +56,46 @@ def query_with(context: template.Context, **changes: object) -> str:
             params[key] = str(value)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def money(context: template.Context, amount: object) -> str:
+    """``{% money r.costs %}``: "212,940.00" for an English reader, "212.940,00 €" for a German
+    one when the organisation's currency is the euro (``knowflow.web.l10n``)."""
+    return l10n.format_money(_decimal(amount), locale=l10n.viewer_locale(context.get("request")))
+
+
+@register.simple_tag(takes_context=True)
+def number(context: template.Context, value: object, decimals: int | None = None) -> str:
+    """``{% number n %}``: a count or measure grouped as the viewer's locale groups it."""
+    figure = _decimal(value)
+    if figure is None and value not in (None, ""):
+        return str(value)  # not a number ("new", a note): shown as it is
+    return l10n.format_number(
+        figure, locale=l10n.viewer_locale(context.get("request")), decimals=decimals
+    )
+
+
+@register.simple_tag(takes_context=True)
+def share(context: template.Context, value: object) -> str:
+    """``{% share 0.85 %}``: "85%" or "85 %", as the viewer's locale writes a percentage."""
+    return l10n.format_share(_decimal(value), locale=l10n.viewer_locale(context.get("request")))
+
+
+def _decimal(value: object) -> Decimal | None:
+    """Figures reach templates as Decimals, floats, ints or (from a frozen version's JSON)
+    strings; anything else is no figure."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, bool):
+        return None
+    try:
+        figure = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return figure if figure.is_finite() else None
 
 
 @register.filter
