@@ -152,7 +152,9 @@ WEB_LINK = (
     r"^(https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
     r"(:[0-9]{1,5})?([/?#][^\s]*)?)?$"
 )
-WebLink = Annotated[str, Field(max_length=2000, pattern=WEB_LINK)]
+WebLink = Annotated[str, Field(max_length=200, pattern=WEB_LINK)]  # a date's online link
+LongWebLink = Annotated[str, Field(max_length=1000, pattern=WEB_LINK)]  # a resource's link
+LanguageCode = Annotated[str, Field(max_length=16)]
 # "" for "yours"; otherwise an IANA zone this machine knows. The document lists them all; the
 # message does not (an enum's message would name some six hundred).
 TIME_ZONES = frozenset(zoneinfo.available_timezones())
@@ -326,7 +328,7 @@ class SessionIn(BodyIn):
     abstract: str = ""
     format: SessionFormat = "talk"
     level: SessionLevel = "introductory"
-    language: str = "en"
+    language: LanguageCode = "en"
     topic_ids: list[DatabaseInt] = []
     speaker_ids: list[DatabaseInt] = []
     circle_id: DatabaseInt | None = None
@@ -337,7 +339,7 @@ class SessionPatch(BodyIn):
     abstract: str | None = None
     format: SessionFormat | None = None
     level: SessionLevel | None = None
-    language: str | None = None
+    language: LanguageCode | None = None
     status: SessionStatus | None = None
     topic_ids: list[DatabaseInt] | None = None
     speaker_ids: list[DatabaseInt] | None = None

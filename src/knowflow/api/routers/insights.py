@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.api.auth import viewer
@@ -302,7 +302,7 @@ def roi_get(request: HttpRequest, study_id: DatabaseInt) -> dict:
 
 
 class RoiVersionIn(BodyIn):
-    note: str = ""
+    note: str = Field("", max_length=300)
 
 
 @router.post("/roi/{study_id}/versions", response={201: dict})
@@ -338,7 +338,7 @@ class HourlyCostIn(BodyIn):
     amount: Money
     org_unit_id: DatabaseInt | None = None
     office_id: DatabaseInt | None = None
-    source: str = ""
+    source: str = Field("", max_length=200)
 
 
 @router.post("/hourly-costs", response={201: dict})

@@ -23,7 +23,7 @@ from knowflow.api.schemas import (
     BoundedDate,
     BoundedPagination,
     DatabaseInt,
-    WebLink,
+    LongWebLink,
     one_of,
     text,
 )
@@ -160,7 +160,7 @@ class ResourceIn(BodyIn):
     title: ResourceTitle
     description: str = ""
     body: str = ""
-    url: WebLink = ""
+    url: LongWebLink = ""
     topic_ids: list[DatabaseInt] = []
     author_ids: list[DatabaseInt] = []
     language: str = Field("en", max_length=16)
@@ -174,7 +174,7 @@ class ResourcePatch(BodyIn):
     title: ResourceTitle | None = None
     description: str | None = None
     body: str | None = None
-    url: WebLink | None = None
+    url: LongWebLink | None = None
     topic_ids: list[DatabaseInt] | None = None
     author_ids: list[DatabaseInt] | None = None
     language: str | None = Field(None, max_length=16)
