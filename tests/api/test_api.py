@@ -466,8 +466,9 @@ def test_registrations_status_other_than_cancelled_is_refused_naming_status() ->
 
     response = patch(client, f"/api/v1/registrations/{registration_id}", {"status": "going"})
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["field"] == "status"
+    assert Registration.objects.get(pk=registration_id).status == Registration.Status.GOING
 
 
 def test_registrations_of_someone_else_are_hidden_from_a_member() -> None:
@@ -547,22 +548,23 @@ def test_invalid_field_is_422_naming_it(payload: dict, field: str, message: str 
     assert Occurrence.objects.count() == 0
 
 
-def test_invalid_choice_is_400_naming_the_field() -> None:
+def test_invalid_choice_is_422_naming_the_field_and_the_choices() -> None:
     response = post(
         api_client(make_person()), "/api/v1/sessions/", {"title": "Ok", "format": "keynote"}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["field"] == "format"
+    assert "'workshop'" in response.json()["detail"]  # the document's enum, said in the message
     assert Session.objects.count() == 0
 
 
-def test_unknown_related_id_in_a_list_names_the_field() -> None:
+def test_unknown_related_id_in_a_list_is_404_naming_the_field() -> None:
     response = post(
         api_client(make_person()), "/api/v1/sessions/", {"title": "Ok", "topic_ids": [424242]}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == {"detail": "Unknown topic id(s): 424242.", "field": "topic_ids"}
     assert Session.objects.count() == 0
 

@@ -162,7 +162,8 @@ def test_a_huge_money_amount_is_a_422_naming_it_and_saves_nothing(client: Client
 
     assert (response.status_code, response.json()["field"]) == (422, "amount")
     assert response.json()["detail"] == (
-        "amount: Decimal input should have no more than 10 digits in total"
+        "amount: Value error, Give a number with at most 8 digits before the point and 2 after "
+        "it, without sign or spaces."
     )
 
 
@@ -186,3 +187,75 @@ def test_a_huge_capacity_on_the_date_form_is_a_message_at_the_field(enabler: Per
         r'<ul class="errorlist"[^>]*><li>([^<]+)</li>', response.content.decode()
     ) == ["Ensure this value is less than or equal to 1000000."]
     assert Occurrence.objects.get().capacity == 10
+
+
+# --- what the document says is what the API accepts (schemathesis runs every check) ---------
+
+
+def _post(client: Client, url: str, body: object) -> object:
+    return client.post(url, data=json.dumps(body), content_type="application/json")
+
+
+def test_false_is_not_an_id_and_creates_nothing(client: Client) -> None:
+    response = _post(client, "/api/v1/topics/", {"name": "Rust", "parent_id": False})
+
+    assert (response.status_code, response.json()["field"]) == (422, "parent_id")
+    assert "not true or false" in response.json()["detail"]
+    assert Topic.objects.count() == 0
+
+
+def test_a_body_that_is_not_an_object_is_refused(client: Client) -> None:
+    # ninja reads any value by its attributes: "AAA" once made a collection titled "Aaa".
+    response = _post(client, "/api/v1/library/collections", "AAA")
+
+    assert response.status_code == 422
+    assert "JSON object" in response.json()["detail"]
+    assert client.get("/api/v1/library/collections").json()["count"] == 0
+
+
+@pytest.mark.parametrize("until", ["0", "1700000000", "2024-1-2"])
+def test_a_date_is_an_iso_date_never_a_number(client: Client, until: str) -> None:
+    response = client.get(f"/api/v1/feedback/programme?until={until}")
+
+    assert (response.status_code, response.json()["field"]) == (422, "until")
+    assert "YYYY-MM-DD" in response.json()["detail"]
+
+
+def test_a_date_time_filter_is_not_a_number_of_seconds(client: Client) -> None:
+    response = client.get("/api/v1/occurrences/?starts_before=0.5")
+
+    assert (response.status_code, response.json()["field"]) == (422, "starts_before")
+
+
+@pytest.mark.parametrize(("amount", "stored"), [("62.50", "62.50"), (62.509, "62.50"), (0, "0.00")])
+def test_an_amount_is_a_number_or_a_decimal_string(
+    client: Client, amount: object, stored: str
+) -> None:
+    from knowflow.accounts.models import OrgUnit
+
+    unit = OrgUnit.objects.create(name="Data", slug="data")
+    response = _post(
+        client, "/api/v1/insights/hourly-costs", {"amount": amount, "org_unit_id": unit.pk}
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["amount"] == stored
+
+
+def test_an_unknown_time_zone_is_a_422_listing_none_of_the_others(client: Client) -> None:
+    response = _post(
+        client,
+        "/api/v1/planning/find-a-time",
+        {
+            "audience": {"people": []},
+            "duration_min": 60,
+            "window_start": "2030-01-07T00:00:00Z",
+            "window_end": "2030-01-11T00:00:00Z",
+            "tz": "Mars/Olympus",
+        },
+    )
+
+    assert (response.status_code, response.json()["field"]) == (422, "tz")
+    assert response.json()["detail"] == (
+        "tz: Value error, 'Mars/Olympus' is not a time zone; give an IANA name like Europe/Berlin."
+    )

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
-from knowflow.errors import DomainError, NotFound
+from knowflow.errors import NotFound
 
 M = TypeVar("M", bound=Model)
 
@@ -24,6 +24,6 @@ def fetch_many(model: type[M], ids: Iterable[int], *, what: str, field: str) -> 
     wanted = list(dict.fromkeys(ids))
     found = {obj.pk: obj for obj in model._default_manager.filter(pk__in=wanted)}
     missing = [pk for pk in wanted if pk not in found]
-    if missing:
-        raise DomainError(f"Unknown {what} id(s): {', '.join(map(str, missing))}.", field=field)
+    if missing:  # a 404 like `fetch`: what the request points at does not exist
+        raise NotFound(f"Unknown {what} id(s): {', '.join(map(str, missing))}.", field=field)
     return [found[pk] for pk in wanted]

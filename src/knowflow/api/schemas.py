@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import zoneinfo
 from datetime import date, datetime
-from typing import Annotated
+from decimal import ROUND_DOWN, Decimal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
-from pydantic import AwareDatetime, Field
+from ninja.schema import DjangoGetter
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
+from knowflow.circles.models import Circle
+from knowflow.events.models import Session
 from knowflow.links import is_web_url
 
 # --- bounded input types -------------------------------------------------------------------
@@ -17,11 +30,106 @@ from knowflow.links import is_web_url
 # names its field instead of an overflow in the database (ids are 64-bit integers on both
 # databases) or in date arithmetic (a dashboard from year 1 to 9999 computes the period before).
 DATABASE_INT_MAX = 2**63 - 1
-DatabaseInt = Annotated[int, Field(ge=-DATABASE_INT_MAX - 1, le=DATABASE_INT_MAX)]
-SmallCount = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+def _not_a_boolean(value: object) -> object:
+    """pydantic reads ``true``/``false`` as 1/0 where a number is expected; the document says
+    integer, so a boolean is refused (422) instead of becoming id 0 or a count of 1."""
+    if isinstance(value, bool):
+        raise ValueError("Give a number, not true or false.")
+    return value
+
+
+NoBool = BeforeValidator(_not_a_boolean)
+DatabaseInt = Annotated[int, Field(ge=-DATABASE_INT_MAX - 1, le=DATABASE_INT_MAX), NoBool]
+SmallCount = Annotated[int, Field(ge=0, le=1_000_000), NoBool]
 EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2999, 12, 31)
-BoundedDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 MAX_PAGE_LIMIT, MAX_OFFSET = 1000, 10**9
+
+# --- what the document says is what the parser accepts -------------------------------------
+# tests/api/test_fuzz.py runs schemathesis with every check, including "a request the document
+# calls valid is accepted" and "a request it calls invalid is refused". So a string with a fixed
+# set of values is an enum, a text the service needs is declared non-blank, a date is an ISO date
+# and never a number, and an amount is a number or a plain decimal string.
+
+
+def one_of(*values: str) -> Any:
+    """A string whose values the document lists; any other is a 422 naming the field."""
+    return Literal[values]  # type: ignore[valid-type]
+
+
+NON_BLANK = r"\S"  # somewhere a character that is not a space (services strip, then require)
+
+
+def text(*, max_length: int, required: bool = True) -> Any:
+    """A text the service requires (non-blank) or takes as it comes, up to ``max_length``."""
+    if required:
+        return Annotated[str, Field(min_length=1, max_length=max_length, pattern=NON_BLANK)]
+    return Annotated[str, Field(max_length=max_length)]
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    # pydantic also reads a number of seconds since 1970 as a date ("until=0" was 1970-01-01).
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    if isinstance(value, int | float):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    return value
+
+
+def _iso_datetime_only(value: object) -> object:
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value)
+    ):
+        raise ValueError("Give a date and time as YYYY-MM-DDTHH:MM with its offset.")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime_only)]
+BoundedDate = Annotated[
+    date,
+    Field(ge=EARLIEST_DATE, le=LATEST_DATE),
+    BeforeValidator(_iso_date_only),
+    # The bounds, as a string pattern can say them: years 1900 to 2999.
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^(19|2\d)\d\d-"}),
+]
+
+
+def amount(
+    *, integer_digits: int, places: int, maximum: Decimal | None = None, string: str = ""
+) -> Any:
+    """A non-negative decimal as a JSON number (further decimals dropped) or as a string such
+    as ``"62.50"``; at most ``integer_digits`` before the point, as the database column holds,
+    or up to ``maximum`` (then ``string`` is the pattern of the strings up to it)."""
+    quantum = Decimal(1).scaleb(-places)
+    maximum = Decimal(10) ** integer_digits - quantum if maximum is None else maximum
+    string = string or rf"^\d{{1,{integer_digits}}}(\.\d{{1,{places}}})?$"
+
+    def parse(value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError("Give a number, not true or false.")
+        if isinstance(value, str) and not re.fullmatch(string, value):
+            raise ValueError(
+                f"Give a number with at most {integer_digits} digits before the point and "
+                f"{places} after it, without sign or spaces."
+            )
+        return value
+
+    def bound(value: Decimal) -> Decimal:
+        if not Decimal(0) <= value <= maximum:
+            raise ValueError(f"Give a number from 0 to {maximum}.")
+        return value.quantize(quantum, rounding=ROUND_DOWN)
+
+    schema = {
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": float(maximum)},
+            {"type": "string", "pattern": string},
+        ]
+    }
+    return Annotated[Decimal, BeforeValidator(parse), AfterValidator(bound), WithJsonSchema(schema)]
 
 
 class BoundedPagination(LimitOffsetPagination):
@@ -31,6 +139,54 @@ class BoundedPagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_PAGE_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+CircleVisibility = one_of(*Circle.Visibility.values)
+SessionFormat = one_of(*Session.Format.values)
+SessionLevel = one_of(*Session.Level.values)
+SessionStatus = one_of(*Session.Status.values)
+SessionTitle = text(max_length=200)
+# A web address as the document can say it: http(s), a host name with a dot, an optional port
+# and path. Services check it again with Django's URL validator (knowflow.links).
+WEB_LINK = (
+    r"^(https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(:[0-9]{1,5})?([/?#][^\s]*)?)?$"
+)
+WebLink = Annotated[str, Field(max_length=200, pattern=WEB_LINK)]  # a date's online link
+LongWebLink = Annotated[str, Field(max_length=1000, pattern=WEB_LINK)]  # a resource's link
+LanguageCode = Annotated[str, Field(max_length=16)]
+# "" for "yours"; otherwise an IANA zone this machine knows. The document lists them all; the
+# message does not (an enum's message would name some six hundred).
+TIME_ZONES = frozenset(zoneinfo.available_timezones())
+
+
+def _known_zone(value: str) -> str:
+    if value and value not in TIME_ZONES:
+        raise ValueError(
+            f"'{value[:60]}' is not a time zone; give an IANA name like Europe/Berlin."
+        )
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_known_zone),
+    WithJsonSchema({"type": "string", "enum": ["", *sorted(TIME_ZONES)]}),
+]
+
+
+class BodyIn(Schema):
+    """A request body, or an object inside one: a JSON object and nothing else. ninja's Schema
+    reads any value by its attributes, so the bare string "AAA" once made a collection titled
+    "Aaa" (from ``str.title``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_json_object(cls, value: object) -> object:
+        given = value._obj if isinstance(value, DjangoGetter) else value
+        if not isinstance(given, dict):
+            raise ValueError("Send a JSON object with the fields listed for this operation.")
+        return value
 
 
 class Message(Schema):
@@ -47,14 +203,14 @@ class TopicOut(Schema):
     description: str
 
 
-class TopicIn(Schema):
+class TopicIn(BodyIn):
     name: str = Field(min_length=1, max_length=120)
     synonyms: list[str] = []
     parent_id: DatabaseInt | None = None
     description: str = ""
 
 
-class TopicPatch(Schema):
+class TopicPatch(BodyIn):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     synonyms: list[str] | None = None
     parent_id: DatabaseInt | None = None
@@ -98,22 +254,22 @@ class CircleOut(Schema):
         return [topic.slug for topic in obj.topics.all()]  # type: ignore[attr-defined]
 
 
-class CircleIn(Schema):
+class CircleIn(BodyIn):
     name: str = Field(min_length=1, max_length=120)
     mission: str = ""
-    visibility: str = "open"
+    visibility: CircleVisibility = "open"
     topic_ids: list[DatabaseInt] = []
     champion_ids: list[DatabaseInt] = []
 
 
-class CirclePatch(Schema):
+class CirclePatch(BodyIn):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     mission: str | None = None
-    visibility: str | None = None
+    visibility: CircleVisibility | None = None
     topic_ids: list[DatabaseInt] | None = None
 
 
-class MemberIn(Schema):
+class MemberIn(BodyIn):
     person_id: DatabaseInt
 
 
@@ -167,43 +323,43 @@ class SessionOut(Schema):
         return list(obj.occurrences.all())  # type: ignore[attr-defined]
 
 
-class SessionIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
+class SessionIn(BodyIn):
+    title: SessionTitle
     abstract: str = ""
-    format: str = "talk"
-    level: str = "introductory"
-    language: str = "en"
+    format: SessionFormat = "talk"
+    level: SessionLevel = "introductory"
+    language: LanguageCode = "en"
     topic_ids: list[DatabaseInt] = []
     speaker_ids: list[DatabaseInt] = []
     circle_id: DatabaseInt | None = None
 
 
-class SessionPatch(Schema):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+class SessionPatch(BodyIn):
+    title: SessionTitle | None = None
     abstract: str | None = None
-    format: str | None = None
-    level: str | None = None
-    language: str | None = None
-    status: str | None = None
+    format: SessionFormat | None = None
+    level: SessionLevel | None = None
+    language: LanguageCode | None = None
+    status: SessionStatus | None = None
     topic_ids: list[DatabaseInt] | None = None
     speaker_ids: list[DatabaseInt] | None = None
     circle_id: DatabaseInt | None = None
 
 
-class OccurrenceIn(Schema):
+class OccurrenceIn(BodyIn):
     session_id: DatabaseInt
     start: AwareDatetime
     end: AwareDatetime
     room_id: DatabaseInt | None = None
-    online_url: str = ""
+    online_url: WebLink = ""
     capacity: int = Field(ge=1, le=1_000_000)
 
 
-class OccurrencePatch(Schema):
+class OccurrencePatch(BodyIn):
     start: AwareDatetime | None = None
     end: AwareDatetime | None = None
     room_id: DatabaseInt | None = None
-    online_url: str | None = None
+    online_url: WebLink | None = None
     capacity: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
@@ -215,12 +371,12 @@ class RegistrationOut(Schema):
     requested_at: datetime
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(BodyIn):
     occurrence_id: DatabaseInt
     person_id: DatabaseInt | None = None
 
 
-class RegistrationPatch(Schema):
-    status: str = Field(
+class RegistrationPatch(BodyIn):
+    status: one_of("cancelled") = Field(  # type: ignore[valid-type]
         description="Only 'cancelled' can be set; a cancelled place goes to the waitlist."
     )

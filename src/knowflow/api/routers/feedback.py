@@ -8,7 +8,7 @@ No endpoint returns a response row or an answer row: results come only as aggreg
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -17,13 +17,30 @@ from pydantic import Field
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
-from knowflow.api.schemas import BoundedDate, DatabaseInt, SmallCount
+from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, NoBool, SmallCount, one_of, text
 from knowflow.errors import DomainError
-from knowflow.events.models import Occurrence, Session
+from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.feedback import selectors, services
-from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
+from knowflow.feedback.models import (
+    Kind,
+    Question,
+    RetrospectiveAction,
+    SurveyRequest,
+    SurveyTemplate,
+)
 
 router = Router(tags=["feedback"])
+
+QuestionKey = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")]
+QuestionText = text(max_length=300)
+QuestionType = one_of(*Question.Type.values)
+LtemLevel = one_of(*Question.Ltem.values)
+TemplateName = text(max_length=150)
+SurveyKind = one_of(*Kind.values)
+AttendeeSurveyKind = one_of(*(k for k in Kind.values if k != Kind.RETROSPECTIVE))
+ProgrammeGroup = one_of(*selectors.GROUPS)
+ModeFilter = one_of("", *Attendance.Mode.values)
+FormatFilter = one_of("", *Session.Format.values)
 
 
 class OptionOut(Schema):
@@ -61,27 +78,27 @@ class TemplateOut(Schema):
         return list(obj.questions.all())
 
 
-class QuestionIn(Schema):
-    key: str
-    text: str
-    help_text: str = ""
-    type: str
+class QuestionIn(BodyIn):
+    key: QuestionKey
+    text: QuestionText
+    help_text: str = Field("", max_length=300)
+    type: QuestionType
     required: bool = True
-    kirkpatrick: SmallCount
-    ltem: str
+    kirkpatrick: Annotated[int, Field(ge=1, le=4), NoBool]
+    ltem: LtemLevel
     options: list[dict[str, Any]] = []
 
 
-class TemplateIn(Schema):
-    name: str = Field(min_length=1, max_length=150)
-    kind: str
+class TemplateIn(BodyIn):
+    name: TemplateName
+    kind: SurveyKind
     anonymous: bool = True
     description: str = ""
     questions: list[QuestionIn]
 
 
-class TemplatePatch(Schema):
-    name: str | None = None
+class TemplatePatch(BodyIn):
+    name: TemplateName | None = None
     description: str | None = None
     anonymous: bool | None = None
     questions: list[QuestionIn] | None = None
@@ -102,10 +119,10 @@ class RequestOut(Schema):
         return obj.occurrence.session.title
 
 
-class RequestIn(Schema):
+class RequestIn(BodyIn):
     occurrence_id: DatabaseInt
     person_id: DatabaseInt
-    kind: str
+    kind: SurveyKind
 
 
 class SurveyOut(Schema):
@@ -114,7 +131,7 @@ class SurveyOut(Schema):
     template: TemplateOut
 
 
-class AnswersIn(Schema):
+class AnswersIn(BodyIn):
     answers: dict[str, Any]
 
 
@@ -168,19 +185,19 @@ class ResultsOut(Schema):
 
 class ResultsQuery(Schema):
     occurrence_id: DatabaseInt | None = None
-    mode: str = ""
+    mode: ModeFilter = ""
     org_unit_id: DatabaseInt | None = None
     office_id: DatabaseInt | None = None
 
 
 class ProgrammeQuery(Schema):
-    kind: str = Kind.AFTER_SESSION
-    group_by: str = "session"
+    kind: AttendeeSurveyKind = Kind.AFTER_SESSION
+    group_by: ProgrammeGroup = "session"
     since: BoundedDate | None = Field(None, description="First day (UTC); default: a year ago.")
     until: BoundedDate | None = Field(None, description="Last day (UTC), included; default: today.")
     circle_id: DatabaseInt | None = None
-    format: str = ""
-    mode: str = ""
+    format: FormatFilter = ""
+    mode: ModeFilter = ""
     org_unit_id: DatabaseInt | None = None
     office_id: DatabaseInt | None = None
 
@@ -405,7 +422,7 @@ class OpenActionsOut(Schema):
     actions: list[ActionOut]
 
 
-class ActionDoneIn(Schema):
+class ActionDoneIn(BodyIn):
     done: bool = True
 
 

@@ -13,18 +13,29 @@ from ninja import Field, Query, Router, Schema
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
-from knowflow.api.schemas import BoundedDate, DatabaseInt
+from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, amount, one_of, text
 from knowflow.circles.models import Circle
 from knowflow.events.models import Session
-from knowflow.insights import selectors, services
+from knowflow.insights import figures, selectors, services
 from knowflow.insights.models import DuplicateCluster, FrozenVersion, RoiStudy, RoiVersion
 from knowflow.library.models import Resource
 
 router = Router(tags=["insights"])
 
+PeriodName = one_of("", *figures.PRESETS)
+Decision = one_of(*(s for s in DuplicateCluster.Status.values if s != "proposed"))
+StudyTitle = text(max_length=200)
+StudyScope = one_of(*RoiStudy.Scope.values)
+IsolationMethod = one_of(*RoiStudy.Isolation.values)
+IsolationNote = text(max_length=5000)
+Money = amount(integer_digits=8, places=2)
+Share = amount(
+    integer_digits=1, places=3, maximum=Decimal(1), string=r"^(0(\.[0-9]{1,3})?|1(\.0{1,3})?)$"
+)
+
 
 class PeriodQuery(Schema):
-    period: str = ""
+    period: PeriodName = ""
     start: BoundedDate | None = None
     end: BoundedDate | None = None
 
@@ -124,8 +135,8 @@ def duplicate_list(request: HttpRequest, status: str = "") -> list[dict]:
     ]
 
 
-class DecisionIn(Schema):
-    status: str
+class DecisionIn(BodyIn):
+    status: Decision
     merged_into: DatabaseInt | None = None  # a session of the cluster
     merged_into_resource: DatabaseInt | None = None  # or a resource of the cluster
     note: str = ""
@@ -174,20 +185,20 @@ def already_taught(request: HttpRequest, title: str, abstract: str = "") -> list
     ]
 
 
-class RoiStudyIn(Schema):
-    title: str
+class RoiStudyIn(BodyIn):
+    title: StudyTitle
     period_start: BoundedDate
     period_end: BoundedDate
-    isolation_method: str
-    isolation_note: str
-    default_hourly_cost: Decimal = Field(max_digits=10, decimal_places=2)
-    scope: str = RoiStudy.Scope.PROGRAMME
+    isolation_method: IsolationMethod
+    isolation_note: IsolationNote
+    default_hourly_cost: Money
+    scope: StudyScope = RoiStudy.Scope.PROGRAMME
     circle_id: DatabaseInt | None = None
-    attribution_share: Decimal = Field(Decimal("1"), max_digits=4, decimal_places=3)
-    hours_saved_cap: Decimal = Field(Decimal("40"), max_digits=6, decimal_places=1)
-    unit_value: Decimal | None = Field(None, max_digits=10, decimal_places=2)
-    preparation_ratio: Decimal = Field(Decimal("3"), max_digits=5, decimal_places=2)
-    organiser_hours: Decimal = Field(Decimal("0"), max_digits=10, decimal_places=1)
+    attribution_share: Share = Decimal("1")
+    hours_saved_cap: amount(integer_digits=5, places=1) = Decimal("40")  # type: ignore[valid-type]
+    unit_value: Money | None = None
+    preparation_ratio: amount(integer_digits=3, places=2) = Decimal("3")  # type: ignore[valid-type]
+    organiser_hours: amount(integer_digits=9, places=1) = Decimal("0")  # type: ignore[valid-type]
     assumptions: str = ""
 
 
@@ -290,8 +301,8 @@ def roi_get(request: HttpRequest, study_id: DatabaseInt) -> dict:
     )
 
 
-class RoiVersionIn(Schema):
-    note: str = ""
+class RoiVersionIn(BodyIn):
+    note: str = Field("", max_length=300)
 
 
 @router.post("/roi/{study_id}/versions", response={201: dict})
@@ -323,11 +334,11 @@ def roi_version_change(request: HttpRequest, study_id: int, number: int) -> None
     )
 
 
-class HourlyCostIn(Schema):
-    amount: Decimal = Field(max_digits=10, decimal_places=2)
+class HourlyCostIn(BodyIn):
+    amount: Money
     org_unit_id: DatabaseInt | None = None
     office_id: DatabaseInt | None = None
-    source: str = ""
+    source: str = Field("", max_length=200)
 
 
 @router.post("/hourly-costs", response={201: dict})

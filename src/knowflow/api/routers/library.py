@@ -18,7 +18,15 @@ from pydantic import Field
 from knowflow.accounts.models import Person
 from knowflow.api.auth import TokenThrottled, caller_identified, viewer
 from knowflow.api.lookups import fetch, fetch_many
-from knowflow.api.schemas import BoundedDate, BoundedPagination, DatabaseInt
+from knowflow.api.schemas import (
+    BodyIn,
+    BoundedDate,
+    BoundedPagination,
+    DatabaseInt,
+    LongWebLink,
+    one_of,
+    text,
+)
 from knowflow.circles.models import Circle
 from knowflow.events.models import Occurrence, Session
 from knowflow.library import selectors, services
@@ -34,6 +42,12 @@ from knowflow.links import is_web_url
 from knowflow.topics.models import Topic
 
 router = Router(tags=["library"])
+
+ResourceKind = one_of(*Resource.Kind.values)
+ResourceKindFilter = one_of("", *Resource.Kind.values)
+ResourceTitle = text(max_length=300)
+CollectionKind = one_of(*Collection.Kind.values)
+CollectionKindFilter = one_of("", *Collection.Kind.values)
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -141,30 +155,30 @@ class ResourceOut(Schema):
         return reverse("library:resource_file", args=[obj.slug]) if obj.file else None
 
 
-class ResourceIn(Schema):
-    kind: str
-    title: str = Field(min_length=1, max_length=300)
+class ResourceIn(BodyIn):
+    kind: ResourceKind
+    title: ResourceTitle
     description: str = ""
     body: str = ""
-    url: str = ""
+    url: LongWebLink = ""
     topic_ids: list[DatabaseInt] = []
     author_ids: list[DatabaseInt] = []
-    language: str = "en"
+    language: str = Field("en", max_length=16)
     session_id: DatabaseInt | None = None
     occurrence_id: DatabaseInt | None = None
     circle_id: DatabaseInt | None = None
-    licence: str = ""
+    licence: str = Field("", max_length=200)
 
 
-class ResourcePatch(Schema):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+class ResourcePatch(BodyIn):
+    title: ResourceTitle | None = None
     description: str | None = None
     body: str | None = None
-    url: str | None = None
+    url: LongWebLink | None = None
     topic_ids: list[DatabaseInt] | None = None
     author_ids: list[DatabaseInt] | None = None
-    language: str | None = None
-    licence: str | None = None
+    language: str | None = Field(None, max_length=16)
+    licence: str | None = Field(None, max_length=200)
 
 
 class ItemOut(Schema):
@@ -208,20 +222,20 @@ class CollectionDetailOut(CollectionOut):
     total: int
 
 
-class CollectionIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
-    kind: str = "collection"
+class CollectionIn(BodyIn):
+    title: text(max_length=200)
+    kind: CollectionKind = "collection"
     description: str = ""
     circle_id: DatabaseInt | None = None
     topic_id: DatabaseInt | None = None
 
 
-class SectionIn(Schema):
+class SectionIn(BodyIn):
     title: str = Field(min_length=1, max_length=200)
     note: str = ""
 
 
-class ItemIn(Schema):
+class ItemIn(BodyIn):
     resource_id: DatabaseInt | None = None
     session_id: DatabaseInt | None = None
     section_id: DatabaseInt | None = None
@@ -303,7 +317,7 @@ def _resources():  # noqa: ANN202 - a queryset
 
 @router.get("/resources", response=list[ResourceOut])
 @paginate(BoundedPagination)
-def resource_list(request: HttpRequest, kind: str = "", topic: str = ""):  # noqa: ANN201
+def resource_list(request: HttpRequest, kind: ResourceKindFilter = "", topic: str = ""):  # noqa: ANN201
     resources = _resources().order_by("-created_at", "-id")
     if kind:
         resources = resources.filter(kind=kind)
@@ -383,7 +397,11 @@ class UploadRefusedOut(Schema):
 @router.post("/uploads", response={201: ResourceOut, 411: UploadRefusedOut, 413: UploadRefusedOut})
 @decorate_view(_limits_upload_size)
 def resource_upload(
-    request: HttpRequest, kind: str, title: str, file: File[UploadedFile], description: str = ""
+    request: HttpRequest,
+    kind: ResourceKind,
+    title: ResourceTitle,
+    file: File[UploadedFile],
+    description: str = "",
 ) -> tuple[int, Resource]:
     """Slides or a document as a file (multipart): checked by content, size-limited."""
     resource = services.resource_create(
@@ -438,7 +456,9 @@ def resource_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int
 
 @router.get("/collections", response=list[CollectionOut])
 @paginate(BoundedPagination)
-def collection_list(request: HttpRequest, kind: str = "", topic: str = "", circle: str = ""):  # noqa: ANN201
+def collection_list(
+    request: HttpRequest, kind: CollectionKindFilter = "", topic: str = "", circle: str = ""
+):  # noqa: ANN201
     return selectors.collection_list(viewer=viewer(request), kind=kind, topic=topic, circle=circle)
 
 

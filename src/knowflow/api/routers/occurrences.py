@@ -1,5 +1,3 @@
-from datetime import datetime
-
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -10,6 +8,7 @@ from knowflow.api.lookups import fetch
 from knowflow.api.schemas import (
     BoundedPagination,
     DatabaseInt,
+    IsoDateTime,
     OccurrenceIn,
     OccurrenceOut,
     OccurrencePatch,
@@ -22,8 +21,8 @@ router = Router(tags=["occurrences"])
 
 class OccurrenceQuery(Schema):
     session_id: DatabaseInt | None = None
-    starts_after: datetime | None = None
-    starts_before: datetime | None = None
+    starts_after: IsoDateTime | None = None
+    starts_before: IsoDateTime | None = None
 
 
 @router.get("/", response=list[OccurrenceOut])

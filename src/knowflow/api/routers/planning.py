@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -10,7 +11,7 @@ from pydantic import AwareDatetime, Field
 
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
-from knowflow.api.schemas import DatabaseInt
+from knowflow.api.schemas import BodyIn, DatabaseInt, NoBool, TimeZoneName, WebLink, one_of
 from knowflow.errors import DomainError
 from knowflow.events.models import Session
 from knowflow.events.planning import (
@@ -23,26 +24,32 @@ from knowflow.events.planning import (
 router = Router(tags=["planning"])
 
 
-class AudienceIn(Schema):
+class AudienceIn(BodyIn):
     circle: str = Field("", description="Circle slug: its members.")
     org_unit: str = Field("", description="Org unit slug: its people and those of the units below.")
     topic: str = Field("", description="Topic slug: the people with that skill.")
-    people: list[int] = Field(default_factory=list, description="Person ids.")
-    speakers: list[int] = Field(default_factory=list, description="Person ids; required, weight 3.")
+    people: list[DatabaseInt] = Field(default_factory=list, description="Person ids.")
+    speakers: list[DatabaseInt] = Field(
+        default_factory=list, description="Person ids; required, weight 3."
+    )
 
 
-class FindTimeIn(Schema):
+class FindTimeIn(BodyIn):
     audience: AudienceIn
     duration_min: int = Field(ge=1, le=480)
     window_start: AwareDatetime
     window_end: AwareDatetime
-    step_min: int = Field(30, description="15, 30 or 60.")
-    label_by: str = Field("region", description="region, office or org_unit.")
+    step_min: Literal[15, 30, 60] = Field(30, description="15, 30 or 60.")
+    label_by: one_of("region", "office", "org_unit") = Field(  # type: ignore[valid-type]
+        "region", description="region, office or org_unit."
+    )
     proposals: int = Field(5, ge=1, le=20)
-    repeats: list[int] = Field(default_factory=lambda: [2, 3], description="k values, each 2 to 4.")
+    repeats: list[Annotated[int, Field(ge=2, le=4), NoBool]] = Field(
+        default_factory=lambda: [2, 3], description="k values, each 2 to 4."
+    )
     series_weeks: int = Field(0, ge=0, le=52, description="0: no series plan.")
-    series_step_days: int = Field(7, description="7 (weekly) or 14 (fortnightly).")
-    tz: str = Field(
+    series_step_days: Literal[7, 14] = Field(7, description="7 (weekly) or 14 (fortnightly).")
+    tz: TimeZoneName = Field(
         "",
         description="The organiser's IANA zone (default: yours): the series starts on the local "
         "date of window_start there, proposals are one per local day there, and the lead time "
@@ -198,12 +205,12 @@ def find_a_time(request: HttpRequest, payload: FindTimeIn) -> dict:
     return _out(finding)
 
 
-class PlanIn(Schema):
+class PlanIn(BodyIn):
     starts: list[AwareDatetime] = Field(min_length=1)
     duration_min: int = Field(ge=1, le=480)
-    capacity: int = Field(ge=1)
-    online_url: str = ""
-    room_ids: list[int | None] = Field(default_factory=list)
+    capacity: int = Field(ge=1, le=1_000_000)
+    online_url: WebLink = ""
+    room_ids: list[DatabaseInt | None] = Field(default_factory=list)
 
 
 class CreatedOut(Schema):
