@@ -52,7 +52,7 @@ def test_organiser_ticks_all_present_in_the_room_and_a_walk_in_checks_in_by_the_
 
     page.get_by_role("link", name="Show the check-in link and QR code").click()
     page.screenshot(path=tmp_path / "checkin-display.png", full_page=True)
-    assert page.locator("figure.checkin-qr svg title").inner_text() == (
+    assert page.locator("figure.checkin-qr svg title").text_content() == (
         "QR code of the check-in link"
     )
     link = page.locator("#checkin-link").get_attribute("href")
