@@ -74,3 +74,6 @@ def test_organiser_ticks_all_present_in_the_room_and_a_walk_in_checks_in_by_the_
         ("Cy", "room", False),
         ("Walt Walkin", "online", True),
     ]
+    # Back on the session page, the walk-in is shown as attended, with no Register to press.
+    assert walk_in.locator("table.occurrences .badge").all_inner_texts() == ["Attended"]
+    assert walk_in.get_by_role("button", name="Register").count() == 0
