@@ -29,7 +29,9 @@ from knowflow.errors import Forbidden
 from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
 from knowflow.events.services import (
     attendance_record,
+    attendance_record_bulk,
     occurrence_cancel,
+    occurrence_checkin_token,
     occurrence_create,
     registration_cancel,
     registration_create,
@@ -305,6 +307,31 @@ ACTIONS: dict[str, Action] = {
             f"/sessions/occurrences/{w.occurrence.pk}/attendance/",
             {"person": w.learner.pk, "mode": "room"},
         ),
+    ),
+    "record attendance in bulk": Action(
+        allowed=EDITORS,
+        state=lambda w: list(Attendance.objects.values_list("person_id", "mode")),
+        service=lambda w, actor: attendance_record_bulk(
+            occurrence=w.occurrence, actor=actor, marks={}, all_present="online"
+        ),
+        message="Only the session's speakers, its circle's champions and enablers record attendance.",
+        page=lambda w, c: c.post(
+            f"/sessions/occurrences/{w.occurrence.pk}/checklist/",
+            {"person": [w.learner.pk], "all": "online"},
+        ),
+        api=lambda w, c: _api_post(
+            c, f"/api/v1/occurrences/{w.occurrence.pk}/attendance", {"all_present": "online"}
+        ),
+    ),
+    "replace the check-in link": Action(
+        allowed=EDITORS,
+        state=lambda w: Occurrence.objects.get(pk=w.occurrence.pk).checkin_token,
+        service=lambda w, actor: occurrence_checkin_token(
+            occurrence=w.occurrence, actor=actor, rotate=True
+        ),
+        message="Only the session's speakers, its circle's champions and enablers record attendance.",
+        page=lambda w, c: c.post(f"/sessions/occurrences/{w.occurrence.pk}/check-in-link/"),
+        api=lambda w, c: _api_post(c, f"/api/v1/occurrences/{w.occurrence.pk}/check-in-link", {}),
     ),
     "cancel a date": Action(
         allowed=EDITORS,
@@ -659,8 +686,8 @@ def test_api_read_permission(world: World, name: str, role: str) -> None:
 
 
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 18 * 6
-    assert len(cells("page")) == 13 * 6
-    assert len(cells("api")) == 13 * 6
+    assert len(cells("service")) == 20 * 6
+    assert len(cells("page")) == 15 * 6
+    assert len(cells("api")) == 15 * 6
     assert len(read_cells("page")) == 9 * 6
     assert len(read_cells("api")) == 6 * 6

@@ -96,7 +96,8 @@ def test_past_date_offers_no_register_or_cancel_and_refuses_both() -> None:
     assert _places_and_actions(signed_in(going), session) == [("1 went", "Over")]
     assert _places_and_actions(signed_in(newcomer), session) == [("1 went", "Over")]
     # The speaker is offered neither "Change this date" nor "Cancel this date" any more.
-    assert _places_and_actions(signed_in(speaker), session) == [("1 went", "Over")]
+    # Its speaker can still record who came.
+    assert _places_and_actions(signed_in(speaker), session) == [("1 went", "Over Who came")]
 
     register = signed_in(newcomer).post(
         f"/sessions/occurrences/{occurrence.pk}/register/", follow=True
@@ -138,7 +139,8 @@ def test_date_under_way_takes_late_registrations_but_no_longer_gives_places_up()
     registration_create(occurrence=occurrence, person=going, actor=going)
     _move(occurrence, started_minutes_ago=10)
 
-    assert _places_and_actions(signed_in(going), session) == [("1 / 24 going", "Going")]
+    # Under way: the person going can check themselves in.
+    assert _places_and_actions(signed_in(going), session) == [("1 / 24 going", "Going Check in")]
     assert _places_and_actions(signed_in(late), session) == [("1 / 24 going", "Register")]
 
 
@@ -169,11 +171,9 @@ def test_record_attendance_is_offered_once_a_date_has_started() -> None:
     _move(occurrence, started_minutes_ago=5)
     after = client.get(f"/sessions/{session.slug}/").content.decode()
 
-    assert "<h2>Record attendance</h2>" not in before
-    assert before.count('aria-label="Who attended"') == 0
-    assert "<h2>Record attendance</h2>" in after
-    # One form, for the date that began; none for the date next week.
-    assert re.findall(r'action="/sessions/occurrences/(\d+)/attendance/"', after) == [
+    assert ">Who came</a>" not in before
+    # One checklist link, for the date that began; none for the date next week.
+    assert re.findall(r'href="/sessions/occurrences/(\d+)/checklist/">Who came</a>', after) == [
         str(occurrence.pk)
     ]
 

@@ -609,7 +609,7 @@ def test_home_page_query_count_does_not_grow_with_registrations_and_suggestions(
     assert html.count('<li class="row">') == 10
 
 
-def test_session_page_attendance_form_offers_the_registered_people() -> None:
+def test_attendance_checklist_offers_the_registered_people() -> None:
     speaker, learner = make_person(), make_person(name="Lee Learner")
     make_person(name="Not Registered")
     session = make_session(speakers=[speaker])
@@ -621,11 +621,11 @@ def test_session_page_attendance_form_offers_the_registered_people() -> None:
         start=now - timedelta(minutes=5), end=now + timedelta(minutes=55)
     )
 
-    html = signed_in(speaker).get(f"/sessions/{session.slug}/").content.decode()
+    html = signed_in(speaker).get(f"/sessions/occurrences/{occurrence.pk}/checklist/")
 
-    assert re.findall(r'<select name="person" aria-label="Who attended">(.*?)</select>', html) == [
-        f'<option value="{learner.pk}">Lee Learner</option>'
-    ]
+    assert re.findall(
+        r'<input type="hidden" name="person" value="(\d+)">([^<]*)', html.content.decode()
+    ) == [(str(learner.pk), "Lee Learner")]
 
 
 def test_session_page_online_link_only_for_people_with_a_place() -> None:

@@ -119,6 +119,10 @@ class Occurrence(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     # One date of a session can be cancelled while the others still run.
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The secret in this date's self check-in link (shown in the room and pasted in the online
+    # meeting). Blank until an organiser first opens the check-in page; replaced when they
+    # rotate it, which makes every copy of the old link stop working.
+    checkin_token = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -161,6 +165,16 @@ class Occurrence(models.Model):
     def is_cancelled(self) -> bool:
         """This date was cancelled, on its own or with its whole session."""
         return self.cancelled_at is not None or self.session.status == Session.Status.CANCELLED
+
+    @property
+    def modes(self) -> list[str]:
+        """The ways one can be at this date: the attendance modes it offers (not the recording)."""
+        offered = []
+        if self.room_id:
+            offered.append(Attendance.Mode.ROOM)
+        if self.online_url:
+            offered.append(Attendance.Mode.ONLINE)
+        return offered
 
     @property
     def duration_minutes(self) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.errors import NotFound
-from knowflow.events.models import Occurrence, Registration, Session
+from knowflow.events.models import Attendance, Occurrence, Registration, Session
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 # "Within my working hours" looks this far ahead: enough for any published programme, and
@@ -231,14 +231,15 @@ def upcoming_registrations(*, viewer: Person, limit: int = 10) -> list[Registrat
 
 
 def attendance_to_record(*, viewer: Person, limit: int = 20) -> list[Occurrence]:
-    """Dates the viewer spoke at that ended in the last two weeks with people registered and
-    no attendance recorded yet: without attendance nobody is asked for feedback."""
+    """Dates the viewer speaks at that have started (the one under way too, so the checklist
+    is one click away in the room) within the last two weeks, with people registered and no
+    attendance recorded yet: without attendance nobody is asked for feedback."""
     now = timezone.now()
     return list(
         Occurrence.objects.filter(
             session__speakers=viewer,
             cancelled_at__isnull=True,
-            end__lte=now,
+            start__lte=now,
             end__gte=now - timedelta(days=14),
             registrations__status=Registration.Status.GOING,
         )
@@ -373,3 +374,61 @@ def proposals_of(*, person: Person, limit: int = 20) -> list[Session]:
             "-created_at", "-id"
         )[:limit]
     )
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    person: Person
+    registered: bool
+    mode: str  # "" when not (yet) recorded as present
+    self_reported: bool  # checked in themselves; an organiser's tick makes it observed
+
+
+def attendance_checklist(*, occurrence: Occurrence) -> list[ChecklistRow]:
+    """Everyone going to the date and everyone recorded in the room or online, in two queries:
+    those already marked present first (by mode), then the rest, by name."""
+    going = set(
+        occurrence.registrations.filter(status=Registration.Status.GOING).values_list(
+            "person_id", flat=True
+        )
+    )
+    recorded = {
+        a.person_id: a
+        for a in occurrence.attendances.exclude(mode=Attendance.Mode.RECORDING).select_related(
+            "person"
+        )
+    }
+    people = {a.person_id: a.person for a in recorded.values()}
+    missing = going - set(people)
+    if missing:
+        people.update(
+            (p.pk, p)
+            for p in Person.objects.filter(pk__in=missing).only("id", "display_name", "email")
+        )
+    order = {Attendance.Mode.ROOM: 0, Attendance.Mode.ONLINE: 1, "": 2}
+    rows = [
+        ChecklistRow(
+            person=person,
+            registered=pk in going,
+            mode=recorded[pk].mode if pk in recorded else "",
+            self_reported=recorded[pk].self_reported if pk in recorded else False,
+        )
+        for pk, person in people.items()
+    ]
+    return sorted(rows, key=lambda r: (order[r.mode], r.person.display_name.lower(), r.person.pk))
+
+
+def attendance_of(*, occurrence: Occurrence, person: Person) -> Attendance | None:
+    return Attendance.objects.filter(occurrence=occurrence, person=person).first()
+
+
+def attendances_of_viewer(
+    *, viewer: Person, occurrences: list[Occurrence]
+) -> dict[int, Attendance]:
+    """The viewer's attendance per date, in one query (the session page's "Checked in")."""
+    return {
+        a.occurrence_id: a
+        for a in Attendance.objects.filter(
+            person=viewer, occurrence__in=[o.pk for o in occurrences]
+        )
+    }

@@ -15,6 +15,22 @@ urlpatterns = [
         name="occurrence_cancel",
     ),
     path("occurrences/<int:occurrence_id>/attendance/", views.attendance, name="attendance"),
+    path(
+        "occurrences/<int:occurrence_id>/checklist/",
+        views.attendance_checklist,
+        name="attendance_checklist",
+    ),
+    path(
+        "occurrences/<int:occurrence_id>/check-in-link/",
+        views.checkin_display,
+        name="checkin_display",
+    ),
+    path("occurrences/<int:occurrence_id>/check-in/", views.check_in, name="check_in_going"),
+    path(
+        "occurrences/<int:occurrence_id>/check-in/<str:token>/",
+        views.check_in,
+        name="check_in",
+    ),
     path("occurrences/<int:occurrence_id>/edit/", views.occurrence_edit, name="occurrence_edit"),
     path("<slug:slug>/", views.session_page, name="session"),
     path("<slug:slug>/edit/", views.session_edit, name="edit"),

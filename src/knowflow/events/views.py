@@ -1,10 +1,12 @@
-"""Pages for sessions: catalogue, session page, propose, edit, schedule, register, attendance."""
+"""Pages for sessions: catalogue, session page, propose, edit, schedule, register, attendance
+(one person, the checklist of a date, and the self check-in link with its QR code)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -74,10 +76,12 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             "counts": selectors.occurrence_counts(occurrences=occurrences),
             "can_edit": can_edit,
             "can_edit_details": can_edit_details,
-            "attendees": selectors.session_registrants(session=session) if can_edit else [],
             # Attendance is taken for dates that have begun; a future date has no one to record.
-            "started": [o for o in occurrences if o.has_started and not o.is_cancelled],
-            "attendance_modes": Attendance.Mode.choices,
+            "started": {o.pk for o in occurrences if o.has_started and not o.is_cancelled},
+            "checkin_open": {o.pk for o in occurrences if services.checkin_is_open(occurrence=o)},
+            "attended": selectors.attendances_of_viewer(
+                viewer=request.viewer, occurrences=occurrences
+            ),
         },
     )
 
@@ -384,6 +388,146 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         else:
             messages.success(request, "Attendance recorded.")
     return redirect("events:session", slug=occurrence.session.slug)
+
+
+def _occurrence_or_404(occurrence_id: int) -> Occurrence:
+    return get_object_or_404(
+        Occurrence.objects.select_related("session", "room__office"), pk=occurrence_id
+    )
+
+
+def _marks_from(request: HttpRequest) -> dict[int, str]:
+    """The checklist as posted: one ``person`` field per row and its ``mode-<id>`` choice."""
+    marks: dict[int, str] = {}
+    for value in request.POST.getlist("person"):
+        if not value.isdigit() or len(value) > 18:
+            raise DomainError("The checklist was not sent as the page made it; reload it.")
+        marks[int(value)] = request.POST.get(f"mode-{value}", "")
+    return marks
+
+
+@login_required
+def attendance_checklist(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    """A date's attendance as one checklist of the registered: tick, or "all present" by mode,
+    and add people who came without registering; saved in one POST."""
+    occurrence = _occurrence_or_404(occurrence_id)
+    if not can_edit_session(actor=request.viewer, session=occurrence.session):
+        return error_page(request, Forbidden(services.ATTENDANCE_REFUSED))
+    others = request.POST.get("others", "")
+    if request.method == "POST":
+        try:
+            changes = services.attendance_record_bulk(
+                occurrence=occurrence,
+                actor=request.viewer,
+                marks=_marks_from(request),
+                others=others,
+                others_mode=request.POST.get("others_mode", ""),
+                all_present=request.POST.get("all", ""),
+            )
+        except DomainError as error:
+            flash(request, error)
+        else:
+            messages.success(
+                request,
+                f"Attendance saved: {changes.recorded} recorded, {changes.removed} removed.",
+            )
+            return redirect("events:attendance_checklist", occurrence_id=occurrence.pk)
+    rows = selectors.attendance_checklist(occurrence=occurrence)
+    modes = [(m, Attendance.Mode(m).label) for m in occurrence.modes]
+    return render(
+        request,
+        "events/attendance_checklist.html",
+        {
+            "occurrence": occurrence,
+            "session": occurrence.session,
+            "rows": rows,
+            "modes": modes,
+            "present": {label: sum(r.mode == m for r in rows) for m, label in modes},
+            "started": occurrence.has_started,
+            "others": others,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _checkin_url(request: HttpRequest, occurrence: Occurrence, token: str) -> str:
+    return request.build_absolute_uri(reverse("events:check_in", args=[occurrence.pk, token]))
+
+
+@login_required
+def checkin_display(request: HttpRequest, occurrence_id: int) -> HttpResponse:
+    """The page organisers put on the room's screen and paste in the online meeting: the
+    check-in link and its QR code (an SVG made here, nothing fetched)."""
+    occurrence = _occurrence_or_404(occurrence_id)
+    try:
+        token = services.occurrence_checkin_token(
+            occurrence=occurrence,
+            actor=request.viewer,
+            rotate=request.method == "POST",
+        )
+    except DomainError as error:
+        return error_page(request, error)
+    if request.method == "POST":
+        messages.success(request, "A new check-in link is ready; the old one no longer works.")
+        return redirect("events:checkin_display", occurrence_id=occurrence.pk)
+    url = _checkin_url(request, occurrence, token)
+    opens, closes = services.checkin_window(occurrence=occurrence)
+    return render(
+        request,
+        "events/checkin_display.html",
+        {
+            "occurrence": occurrence,
+            "session": occurrence.session,
+            "url": url,
+            # No size: the stylesheet sizes it for the room's screen (a viewBox is kept).
+            "qr_svg": segno.make(url, error="m")
+            .svg_inline(
+                omitsize=True, dark="#111", light="#fff", title="QR code of the check-in link"
+            )
+            .replace("<svg ", '<svg role="img" ', 1),
+            "opens": opens,
+            "closes": closes,
+            "is_open": services.checkin_is_open(occurrence=occurrence),
+        },
+    )
+
+
+@login_required
+def check_in(request: HttpRequest, occurrence_id: int, token: str | None = None) -> HttpResponse:
+    """An attendee's check-in: a GET only shows the confirm button (a link preview or a
+    scanner must not record anyone); the POST records them. Without a token: the session
+    page's button, for people going."""
+    occurrence = _occurrence_or_404(occurrence_id)
+    refusal = services.checkin_refusal(occurrence=occurrence, token=token, person=request.viewer)
+    if refusal is not None:
+        return error_page(request, refusal)
+    if request.method == "POST":
+        try:
+            services.attendance_check_in(
+                occurrence=occurrence,
+                person=request.viewer,
+                token=token,
+                mode=request.POST.get("mode", ""),
+            )
+        except DomainError as error:
+            if error.field != "mode":
+                return error_page(request, error)
+            flash(request, error)
+        else:
+            messages.success(request, "You are checked in. Thank you for coming!")
+            return redirect("events:session", slug=occurrence.session.slug)
+    modes = [(m, Attendance.Mode(m).label) for m in occurrence.modes]
+    return render(
+        request,
+        "events/check_in.html",
+        {
+            "occurrence": occurrence,
+            "session": occurrence.session,
+            "modes": modes,
+            "token": token,
+            "checked_in": selectors.attendance_of(occurrence=occurrence, person=request.viewer),
+        },
+    )
 
 
 def _cancel_after_confirming(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, NotFound
-from knowflow.events.models import Occurrence, Session
+from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.languages import language_name
 from knowflow.library.models import (
     Collection,
@@ -502,3 +502,40 @@ def search_insights(
         # Found something, yet no one who ran it (ever, in the period) opened a result.
         "not_clicked": top(logs.filter(result_count__gt=0).exclude(normalized__in=clicked)),
     }
+
+
+@dataclass(frozen=True)
+class RecordingWatch:
+    """What the session page offers a later viewer: the recording, and whether they said so."""
+
+    recording: Resource
+    watched: bool  # they said they watched it
+    attended: bool  # they were at a date (in the room or online): nothing to offer
+
+
+def recording_watch_for(*, session_id: int, viewer: Person) -> RecordingWatch | None:
+    """The session's recording once one of its dates has taken place, with whether the viewer
+    watched it or was there; None when there is no recording or no date has taken place."""
+    recording = (
+        Resource.objects.filter(session_id=session_id, kind=Resource.Kind.RECORDING)
+        .only("id", "slug", "title")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if recording is None:
+        return None
+    now = timezone.now()
+    if not Occurrence.objects.filter(
+        session_id=session_id, end__lte=now, cancelled_at__isnull=True
+    ).exists():
+        return None
+    modes = set(
+        Attendance.objects.filter(occurrence__session_id=session_id, person=viewer).values_list(
+            "mode", flat=True
+        )
+    )
+    return RecordingWatch(
+        recording=recording,
+        watched=Attendance.Mode.RECORDING in modes,
+        attended=bool(modes - {Attendance.Mode.RECORDING}),
+    )

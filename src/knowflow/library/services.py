@@ -20,8 +20,9 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import unique_slug
 from knowflow.circles.models import Circle
-from knowflow.errors import DomainError, Forbidden, NotFound
-from knowflow.events.models import Occurrence, Session
+from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
+from knowflow.events import services as event_services
+from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.library.models import (
     Collection,
     CollectionItem,
@@ -523,3 +524,45 @@ def library_review_reminders_enqueue(*, today: date | None = None, per_owner: in
                 dedupe_key=f"review:{owner.pk}:{year}-W{week:02d}",
             )
     return queued
+
+
+@transaction.atomic
+def recording_watched(*, session: Session, person: Person) -> Attendance:
+    """The person says they watched the session's recording: a later viewer.
+
+    Recorded as the attendance of the date the recording is of (or, when it names none, the
+    session's last date that took place) with mode "recording", self-reported, through the
+    events service that owns attendance. From then on the feedback app asks them for feedback
+    as it asks any attendee, counted from when they said so. Idempotent; someone already
+    recorded at that date in the room or online keeps that record (observed or checked in).
+    Refused when the session has no recording or has not taken place.
+    """
+    recording = (
+        Resource.objects.filter(session=session, kind=Resource.Kind.RECORDING)
+        .select_related("occurrence")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if recording is None:
+        raise DomainError("This session has no recording yet.")
+    now = timezone.now()
+    occurrence = recording.occurrence
+    if occurrence is None or occurrence.end > now or occurrence.cancelled_at is not None:
+        occurrence = (
+            Occurrence.objects.filter(session=session, end__lte=now, cancelled_at__isnull=True)
+            .order_by("-end", "-id")
+            .first()
+        )
+    if occurrence is None:
+        raise DomainError("This session has not taken place yet, so there is no recording of it.")
+    existing = Attendance.objects.filter(occurrence=occurrence, person=person).first()
+    if existing is not None and existing.mode != Attendance.Mode.RECORDING:
+        raise Conflict(
+            f"You are already recorded as attending {existing.get_mode_display().lower()}; "
+            "that counts for this session."
+        )
+    if existing is not None:
+        return existing
+    return event_services.attendance_record(
+        occurrence=occurrence, person=person, mode=Attendance.Mode.RECORDING, actor=person
+    )

@@ -31,6 +31,11 @@ urlpatterns = [
         name="section_add",
     ),
     path("library/collections/<slug:slug>/follow/", views.collection_follow, name="follow"),
+    path(
+        "library/sessions/<int:session_id>/watched/",
+        views.recording_watched,
+        name="recording_watched",
+    ),
     path("library/<slug:slug>/", views.resource_page, name="resource"),
     path("library/<slug:slug>/edit/", views.resource_edit, name="resource_edit"),
     path("library/<slug:slug>/confirm/", views.resource_confirm, name="resource_confirm"),

@@ -391,6 +391,20 @@ def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def recording_watched(request: HttpRequest, session_id: int) -> HttpResponse:
+    """ "I watched the recording", from the session page."""
+    session = get_object_or_404(Session, pk=session_id)
+    try:
+        services.recording_watched(session=session, person=request.viewer)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, "Thank you: you count as a viewer of the recording.")
+    return redirect("events:session", slug=session.slug)
+
+
+@login_required
 def resource_file(request: HttpRequest, slug: str) -> FileResponse:
     """Serve an uploaded file with the type detected at upload and ``nosniff``: PDFs and
     images inline, everything else as a download; a sandboxing CSP on top, so even a file a

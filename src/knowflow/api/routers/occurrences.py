@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -78,3 +79,54 @@ def occurrence_update(
         capacity=payload.capacity,
     )
     return fetch(Occurrence, occurrence.pk, what="occurrence")
+
+
+class AttendanceChecklistIn(Schema):
+    """A date's attendance checklist: ``marks`` maps person ids on the checklist to "room",
+    "online" or "" (absent); ``all_present`` marks everyone else on it; ``others`` names
+    people who came without registering (names or emails), who attended ``others_mode``."""
+
+    marks: dict[DatabaseInt, str] = {}
+    all_present: str = ""
+    others: str = ""
+    others_mode: str = ""
+
+
+class AttendanceChangesOut(Schema):
+    recorded: int
+    removed: int
+
+
+@router.post("/{occurrence_id}/attendance", response=AttendanceChangesOut)
+def attendance_checklist_save(
+    request: HttpRequest, occurrence_id: DatabaseInt, payload: AttendanceChecklistIn
+) -> services.AttendanceChanges:
+    occurrence = fetch(
+        Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
+    )
+    return services.attendance_record_bulk(
+        occurrence=occurrence,
+        actor=viewer(request),
+        marks=payload.marks,
+        others=payload.others,
+        others_mode=payload.others_mode,
+        all_present=payload.all_present,
+    )
+
+
+class CheckInLinkOut(Schema):
+    url: str
+
+
+@router.post("/{occurrence_id}/check-in-link", response=CheckInLinkOut)
+def checkin_link_replace(request: HttpRequest, occurrence_id: DatabaseInt) -> dict:
+    """Replace the date's self check-in link (every copy of the old one stops working)."""
+    occurrence = fetch(
+        Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
+    )
+    token = services.occurrence_checkin_token(
+        occurrence=occurrence, actor=viewer(request), rotate=True
+    )
+    return {
+        "url": request.build_absolute_uri(reverse("events:check_in", args=[occurrence.pk, token]))
+    }

@@ -7,7 +7,12 @@ from django import template
 from knowflow.library.search.engine import SearchHit
 from knowflow.library.selectors import format_label as _format_label
 from knowflow.library.selectors import hit_url as _hit_url
-from knowflow.library.selectors import related_to, resources_of_session, stale_resources_of
+from knowflow.library.selectors import (
+    recording_watch_for,
+    related_to,
+    resources_of_session,
+    stale_resources_of,
+)
 
 register = template.Library()
 
@@ -54,3 +59,12 @@ def stale_resources_to_review(context: template.Context) -> dict:
         "stale": stale_resources_of(owner=viewer, limit=10) if viewer else [],
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("library/_recording_watch.html", takes_context=True)
+def recording_watch_block(context: template.Context, session_id: int) -> dict:
+    """ "I watched the recording" on a session page, for a session given and recorded (the
+    session page, in the events app, does not know the library)."""
+    viewer = context.get("viewer")
+    watch = recording_watch_for(session_id=session_id, viewer=viewer) if viewer else None
+    return {"watch": watch, "session_id": session_id, "csrf_token": context.get("csrf_token")}
