@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from html.parser import HTMLParser
+from pathlib import Path
 
+import pytest
+
+from knowflow import markdown as knowflow_markdown
 from knowflow.markdown import markdown_to_email_html, markdown_to_text
 
 HOSTILE = (
@@ -81,3 +87,36 @@ def test_markdown_to_email_html_keeps_web_links_and_drops_scripts_images_and_bad
     assert hrefs == ["https://doc.rust-lang.org/book/"]
     assert not [name for _, name, _ in parsed.attributes if name.startswith("on")]
     assert "<script>" not in html
+
+
+def _parsed_text(text: str) -> str:
+    """markdown_to_text through the parser, skipping the shortcut for prose."""
+    markdown_to_text.cache_clear()
+    prose, knowflow_markdown._is_prose = knowflow_markdown._is_prose, lambda text: False
+    try:
+        return markdown_to_text(text)
+    finally:
+        knowflow_markdown._is_prose = prose
+        markdown_to_text.cache_clear()
+
+
+def test_prose_shortcut_gives_what_the_parser_gives() -> None:
+    prose = "Two lines\n  of one paragraph.  \n\n\n Another one; 3 > 2, #1 & ok!\r\n"
+
+    assert knowflow_markdown._is_prose(prose)
+    assert markdown_to_text(prose) == _parsed_text(prose)
+    assert markdown_to_text(prose) == "Two lines\nof one paragraph.\n\nAnother one; 3 > 2, #1 & ok!"
+
+
+@pytest.mark.shared
+def test_prose_shortcut_agrees_with_the_parser_on_real_talk_descriptions(
+    shared_dir: Path,
+) -> None:
+    with gzip.open(shared_dir / "data/talks.jsonl.gz", "rt") as handle:
+        texts = [json.loads(line).get("description") or "" for line in handle][:3000]
+    prose = [text for text in texts if knowflow_markdown._is_prose(text)]
+
+    differing = [text for text in prose if markdown_to_text(text) != _parsed_text(text)]
+
+    assert len(prose) > len(texts) // 2
+    assert differing == []

@@ -200,12 +200,36 @@ def _blocks(tokens: list[Token], start: int, stop: int) -> tuple[list[str], int]
     return blocks, i
 
 
+# Text with none of these is Markdown only in its paragraphs. Everything else a character or a
+# line start can mean needs one of them: emphasis, code, links and images, raw HTML and
+# autolinks, escapes, tables, entities; headings, lists, quotes, fences, indented code and
+# setext underlines at the start of a line. ("!" and a "#" inside a line mean nothing alone.)
+_MARKUP_CHARACTER = re.compile(
+    r"[*_`\[\]<\\|]|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"
+)
+_MARKUP_LINE = re.compile(r"^(?: {4}|\t| {0,3}(?:[-+=>#~]|\d{1,9}[.)]))", re.MULTILINE)
+
+
+def _is_prose(text: str) -> bool:
+    return not _MARKUP_CHARACTER.search(text) and not _MARKUP_LINE.search(text)
+
+
+def _prose_to_text(text: str) -> str:
+    """What the parser makes of prose, without parsing: paragraphs split at blank lines, each
+    line stripped (a calendar feed of 500 sessions would otherwise parse 500 abstracts)."""
+    paragraphs = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    cleaned = ("\n".join(line.strip() for line in part.strip().split("\n")) for part in paragraphs)
+    return "\n\n".join(part for part in cleaned if part)
+
+
 @functools.lru_cache(maxsize=1024)
 def markdown_to_text(text: str) -> str:
     """Readable plain text from Markdown (see the module docstring for what becomes of what).
 
     Cached: a feed repeats one session's abstract for each of its dates.
     """
+    if _is_prose(text or ""):
+        return _prose_to_text(text or "")
     tokens = _text_parser.parse(text or "")
     blocks, _ = _blocks(tokens, 0, len(tokens))
     plain = "\n\n".join(block.strip("\n") for block in blocks if block.strip())
