@@ -215,3 +215,34 @@ def test_find_time_page_defaults_the_duration_to_the_format(fmt: str, minutes: i
 
     durations = re.findall(r'<input type="number" name="duration" value="(\d+)"', page)
     assert durations == [str(minutes)]
+
+
+@pytest.mark.django_db
+def test_find_time_page_lists_each_days_best_hours_for_phones() -> None:
+    speaker, session = _audience()
+
+    response = signed_in(speaker).get(
+        f"/sessions/{session.slug}/find-a-time/", _query(session, step="60")
+    )
+
+    page = response.content.decode()
+    days = re.findall(r"<li><strong>(\w{3} \d\d \w{3})</strong>(.*?)</li>\n", page, re.DOTALL)
+    assert len(days) == 7
+    hours = {
+        name: re.findall(r'<li class="heat-level-(\d)"><time>(\d\d:00)</time> (\d+)%</li>', body)
+        for name, body in days
+    }
+    weekend = [name for name, body in days if "nobody can attend" in body]
+    # Saturday in Berlin is a day off everywhere; Sunday evening is Monday in Sydney.
+    assert [name[:3] for name in weekend] == ["Sat"]
+    for name, best in hours.items():
+        if name in weekend:
+            assert best == []
+            continue
+        assert 1 <= len(best) <= 3
+        percents = [int(percent) for _, _, percent in best]
+        assert percents == sorted(percents, reverse=True) and percents[0] > 0
+        # The shade is the share in fifths: 86% is the darkest.
+        levels = [int(level) for level, _, _ in best]
+        assert levels == [min(5, 1 + p // 20) for p in percents]
+    assert sum(len(best) == 3 for best in hours.values()) == 5  # the working days

@@ -21,6 +21,7 @@ from knowflow.events.services import (
 )
 from knowflow.integrations import ical, selectors
 from knowflow.integrations.services import calendar_feed_token_regenerate
+from knowflow.markdown import markdown_to_text
 from tests.conftest import signed_in
 from tests.factories import (
     make_circle,
@@ -163,7 +164,7 @@ def test_event_carries_location_conference_url_and_description(programme: dict) 
 
     assert hybrid["SUMMARY"] == "Zero-downtime migrations"
     assert hybrid["LOCATION"] == "Spree, Berlin office (and online)"
-    assert hybrid["DESCRIPTION"] == f"How we *migrate*, live.\n\n{session_page}"
+    assert hybrid["DESCRIPTION"] == f"How we migrate, live.\n\n{session_page}"  # Markdown rendered
     assert hybrid["URL"] == "https://meet.example.org/x"
     conference = hybrid["CONFERENCE"]
     assert conference == "https://meet.example.org/x"
@@ -392,4 +393,5 @@ def test_text_escaping_matches_icalendar_and_round_trips(text: str) -> None:
     [event] = parse(written).walk("VEVENT")
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     assert event["SUMMARY"] == normalised[:200]
-    assert event["DESCRIPTION"].startswith(normalised.strip())
+    # DESCRIPTION is the abstract's Markdown rendered to text ("\\;" is an escaped ";").
+    assert event["DESCRIPTION"].startswith(markdown_to_text(text))

@@ -33,6 +33,7 @@ from icalendar.parser import Contentline
 
 from knowflow.events.models import Occurrence, Session
 from knowflow.links import is_web_url
+from knowflow.markdown import markdown_to_text
 
 PRODID = "-//Knowflow//Knowflow calendar 1.0//EN"
 # How often a subscribed client should fetch a feed again (RFC 7986 REFRESH-INTERVAL).
@@ -222,8 +223,10 @@ def _address_line(name: str, address: vCalAddress) -> str:
 
 
 def description_text(abstract: str, page: str) -> str:
-    abstract = abstract.strip()
-    return f"{abstract}\n\n{page}" if abstract else page
+    """DESCRIPTION: the abstract as plain text (calendars show it as typed, so its Markdown is
+    rendered to words, lists and "text (address)" links), then the session page."""
+    about = markdown_to_text(abstract)
+    return f"{about}\n\n{page}" if about else page
 
 
 def vevent(

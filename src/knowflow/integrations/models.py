@@ -58,6 +58,9 @@ class OutboxMessage(models.Model):
     recipient = models.EmailField()
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # The same message as HTML (an alternative part; empty on rows written before it existed).
+    # Rendered with the text when the change happens, so a restart sends what was true then.
+    html = models.TextField(blank=True)
     # The iCalendar part, if any, and its iTIP method (REQUEST, CANCEL): the method is repeated
     # in the MIME Content-Type, where mail clients look for it.
     ics = models.TextField(blank=True)

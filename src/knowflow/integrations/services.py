@@ -63,9 +63,10 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.errors import Forbidden
 from knowflow.events.models import Occurrence, Registration, Session
-from knowflow.integrations import ical
+from knowflow.integrations import emails, ical
 from knowflow.integrations.models import CalendarFeedToken, OutboxMessage
 from knowflow.links import is_web_url
+from knowflow.markdown import markdown_to_text
 
 logger = logging.getLogger(__name__)
 
@@ -109,17 +110,18 @@ def _local_time(event: ical.CalendarEvent, person: Person) -> str:
     return f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({person.timezone})"
 
 
-def _details(event: ical.CalendarEvent, person: Person) -> str:
-    lines = [f"When:  {_local_time(event, person)}"]
+def _details(event: ical.CalendarEvent, person: Person) -> list[emails.Detail]:
+    details = [emails.Detail("When", _local_time(event, person))]
     if event.zone not in ("UTC", person.timezone):
         room_start = event.start.astimezone(zoneinfo.ZoneInfo(event.zone))
-        lines.append(f"       {room_start:%H:%M} in {event.zone}, where the room is")
+        details.append(emails.Detail("", f"{room_start:%H:%M} in {event.zone}, where the room is"))
     if event.room:
-        lines.append(f"Where: {event.location}")
+        details.append(emails.Detail("Where", event.location))
     if is_web_url(event.online_url):  # a link stored before the http(s) rule is not offered
-        lines.append(f"Join:  {event.online_url}")
-    lines.append(f"About: {ical.session_url(event.slug)}")
-    return "\n".join(lines)
+        details.append(emails.Detail("Join", event.online_url, href=event.online_url))
+    page = ical.session_url(event.slug)
+    details.append(emails.Detail("About", page, href=page))
+    return details
 
 
 def _message(
@@ -138,7 +140,31 @@ def _message(
         return None  # nobody to write to; the feed still shows the change
     now = now or timezone.now()
     event = ical.CalendarEvent.from_occurrence(occurrence, status=status)
-    body = f"Hello {person.display_name},\n\n{opening}\n\n{_details(event, person)}\n\n— Knowflow\n"
+    greeting = f"Hello {person.display_name},"
+    details = _details(event, person)
+    # What the session is about, from its Markdown: plain text here, sanitised HTML in the
+    # HTML part. A cancellation needs no description of what is no longer happening.
+    abstract = "" if kind == Kind.CANCELLATION else event.abstract
+    about = markdown_to_text(abstract)
+    body = "\n\n".join(
+        part
+        for part in (
+            greeting,
+            opening,
+            "\n".join(detail.text() for detail in details),
+            f"{event.title}\n\n{about}" if about else "",
+            "— Knowflow\n",
+        )
+        if part
+    )
+    html = emails.session_email_html(
+        subject=subject,
+        greeting=greeting,
+        opening=opening,
+        details=details,
+        title=event.title,
+        abstract=abstract,
+    )
     ics = ""
     if method:
         ics = ical.calendar_text(
@@ -153,6 +179,7 @@ def _message(
         recipient=person.email,
         subject=subject[:255],
         body=body,
+        html=html,
         ics=ics,
         ics_method=method,
         dedupe_key=dedupe_key,
@@ -174,12 +201,13 @@ def _stamp(moment: datetime) -> str:
 
 
 def outbox_enqueue_email(
-    *, kind: str, recipient: str, subject: str, body: str, dedupe_key: str
+    *, kind: str, recipient: str, subject: str, body: str, dedupe_key: str, html: str = ""
 ) -> bool:
-    """Queue a plain email (no calendar part) for another app, e.g. a survey request.
+    """Queue an email without a calendar part for another app, e.g. a survey request.
 
-    Call it inside the transaction of the change that causes it. Returns False when a message
-    with the same dedupe key exists already: the retried job sends nothing twice.
+    `body` is plain text; `html`, its HTML form, is made from it (paragraphs, links) when not
+    given. Call it inside the transaction of the change that causes it. Returns False when a
+    message with the same dedupe key exists already: the retried job sends nothing twice.
     """
     if kind not in OutboxMessage.Kind.values:
         raise ValueError(f"unknown outbox kind {kind!r}")
@@ -194,6 +222,7 @@ def outbox_enqueue_email(
                 recipient=recipient,
                 subject=subject[:255],
                 body=body,
+                html=html or emails.plain_email_html(subject=subject, body=body),
                 dedupe_key=dedupe_key,
                 next_attempt_at=now,
                 created_at=now,
@@ -614,6 +643,8 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
         to=[message.recipient],
         headers={"Message-ID": outbox_message_id(message)},
     )
+    if message.html:  # empty on rows written before emails had an HTML part
+        email.attach_alternative(message.html, "text/html")
     if message.ics:
         email.ics_method = message.ics_method
         email.attach_alternative(message.ics, "text/calendar")
