@@ -505,3 +505,26 @@ def test_an_action_cannot_be_due_before_its_date(retro: dict) -> None:
     )
     assert kept.status_code == 302
     assert list(RetrospectiveAction.objects.values_list("text", "due_on")) == [("Same day", day)]
+
+
+def test_writing_the_retrospective_on_its_page_clears_the_request_from_home(retro: dict) -> None:
+    enabler = make_person(role=Person.Role.ENABLER)
+    request = services.survey_request_create(
+        occurrence=retro["occurrence"], person=retro["speaker"], kind="retrospective", actor=enabler
+    )
+    # As the worker leaves it once the email has gone.
+    request.status, request.sent_at = "sent", timezone.now()
+    request.expires_at = timezone.now() + timedelta(days=14)
+    request.save()
+    client = signed_in(retro["speaker"])
+    title = retro["session"].title
+    assert title in client.get("/").content.decode().split("Write your retrospective", 1)[1]
+
+    client.post(
+        edit_url(retro["occurrence"]),
+        {"went_well": "Demo worked", "to_change": "Start on time", "based_on": "0"},
+    )
+
+    request.refresh_from_db()
+    assert (request.status, request.next_action_at) == ("answered", None)
+    assert "Write your retrospective" not in client.get("/").content.decode()

@@ -1097,6 +1097,13 @@ def retrospective_save(
         saved_by=actor,
         saved_at=now,
     )
+    # Writing it on the session's retrospective page does what the "Write your retrospective"
+    # request asked: it leaves the writer's to-do, and no reminder follows.
+    open_requests = SurveyRequest.objects.filter(
+        occurrence=occurrence, person=actor, kind=Kind.RETROSPECTIVE
+    ).exclude(status__in=[SurveyRequest.Status.ANSWERED, SurveyRequest.Status.EXPIRED])
+    SurveyLink.objects.filter(request__in=open_requests).delete()
+    open_requests.update(status=SurveyRequest.Status.ANSWERED, next_action_at=None)
     return retro
 
 
