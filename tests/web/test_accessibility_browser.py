@@ -47,29 +47,24 @@ def axe_violations(page: object) -> list[str]:
 
 
 def press_tab(page: object) -> dict:
-    """Tab once; what has the focus now. A date field takes its focus ring a moment after the
-    focus (Chrome moves it into the field's day part first), so an unmarked one is read again
-    after one frame."""
+    """Tab once; what has the focus now."""
     page.keyboard.press("Tab")
-    focused = page.evaluate(FOCUSED)
-    if not focused["visible"]:
-        page.wait_for_timeout(50)
-        focused = page.evaluate(FOCUSED)
-    return focused
+    return page.evaluate(FOCUSED)
 
 
 def tab_to(page: object, name: str, *, limit: int = 80) -> None:
     """Press Tab until the control called ``name`` has the focus; every control passed on the
     way must show where the focus is."""
-    unmarked = []
+    unmarked, passed = [], []
     for _ in range(limit):
         focused = press_tab(page)
+        passed.append(focused["name"])
         if not focused["visible"]:
             unmarked.append(f"{focused['tag']} {focused['name']!r} {focused['outline']}")
         if focused["name"] == name:
             assert unmarked == [], f"focus is invisible on {unmarked} on {page.url}"
             return
-    pytest.fail(f"{name!r} cannot be reached with Tab on {page.url}")
+    pytest.fail(f"{name!r} cannot be reached with Tab on {page.url}; reached {passed}")
 
 
 def tab_into(page: object, part: object, *, limit: int = 40) -> None:
