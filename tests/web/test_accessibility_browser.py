@@ -14,7 +14,8 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.events.models import Session
 from knowflow.feedback import services as feedback
-from knowflow.feedback.models import Response
+from knowflow.feedback.defaults import seed_default_templates
+from knowflow.feedback.models import Question, Response, SurveyTemplate
 from tests.factories import make_person, make_session
 from tests.feedback.helpers import attend, ended_occurrence
 from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
@@ -128,6 +129,11 @@ def test_member_answers_a_survey_from_home_with_the_keyboard_alone(
     live_server,
     browser_page,  # noqa: F811
 ) -> None:
+    # An earlier transactional test may have emptied the tables, the shipped survey templates
+    # with them: load them again (a no-op when they are there).
+    seed_default_templates(
+        template_model=SurveyTemplate, question_model=Question, now=timezone.now()
+    )
     member = make_person(name="Kim Keyboard", username="kim")
     occurrence = ended_occurrence(session=make_session(title="Accessible forms"), days_ago=1)
     attend(occurrence, [member])
