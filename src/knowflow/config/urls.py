@@ -9,6 +9,7 @@ from knowflow.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("style-guide/", web_views.style_guide, name="style_guide"),
     path("accounts/", include("knowflow.accounts.urls")),
     path("sessions/", include("knowflow.events.urls")),
     path("circles/", include("knowflow.circles.urls")),

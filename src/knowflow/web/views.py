@@ -1,4 +1,4 @@
-"""The home page ("for you") and the health check."""
+"""The home page ("for you"), the style guide and the health check."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "attendance_due": event_selectors.attendance_to_record(viewer=viewer),
         },
     )
+
+
+@login_required
+def style_guide(request: HttpRequest) -> HttpResponse:
+    """Every component of the design system, rendered with the classes the pages use, so a
+    change to site.css can be checked on one page (and the crawl test checks it like any
+    other)."""
+    return render(request, "web/style_guide.html")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
