@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 ROLES = ("admin", "enabler", "speaker", "member", "leader")
 VIEWPORTS = ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
 SKIP = re.compile(
-    r"logout|^/static/|^/media/|/file/|/download|/export|feed|\.(csv|ics|json|pdf|xml)$"
+    r"logout|^/static/|^/media/|/file/|/download|/export|\.(csv|ics|json|pdf|xml)$"
     r"|^/calendar/|^/api/|^/admin/|^/debug/"
 )
 MAX_PAGES = 80  # per role; the crawl must end before it (asserted), so no route goes unseen
