@@ -92,18 +92,20 @@ def _crawl(page: object, axe: object, base: str) -> tuple[dict[str, str], dict[s
         if route in visited:
             continue
         visited[route] = url
-        links: list[str] = []
+        page.set_viewport_size(VIEWPORTS[0])
+        response = page.goto(f"{base}{url}")
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue
+        if response.status >= 500:
+            problems[url] = ["server error"]
+        # One load, then the window is resized (as a phone turned, or a window narrowed): the
+        # media queries apply again without a second request.
         for viewport in VIEWPORTS:
             page.set_viewport_size(viewport)
-            response = page.goto(f"{base}{url}")
-            if not response.headers.get("content-type", "").startswith("text/html"):
-                break
-            if response.status >= 500:
-                problems.setdefault(f"{viewport['width']} {url}", []).append("server error")
             found = _check_page(page, axe, viewport["width"])
             if found:
                 problems[f"{viewport['width']} {url}"] = found
-            links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
         for href in links:
             if not href.startswith(base):
                 continue
