@@ -168,14 +168,15 @@ def test_an_enabler_sees_the_programme_section() -> None:
     ]
 
 
+# The everyday pages, then those under "More" (Topics, My feedback, then the role's own).
 EVERYONE = [
     ("Sessions", "/sessions/"),
     ("Library", "/library/"),
     ("Circles", "/circles/"),
-    ("Topics", "/topics/"),
     ("People", "/accounts/people/"),
-    ("Propose", "/sessions/propose/"),
     ("Find a time", "/sessions/find-a-time/"),
+    ("Propose", "/sessions/propose/"),
+    ("Topics", "/topics/"),
     ("My feedback", "/feedback/mine/"),
 ]
 

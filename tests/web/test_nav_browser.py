@@ -33,3 +33,37 @@ def test_the_menu_collapses_on_a_phone_and_opens_without_javascript(
     open_actions.click()
     page.wait_for_url(f"{live_server.url}/feedback/actions/")
     assert page.locator("h1").inner_text() == "Open actions"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bar_is_one_line_at_1280_px_and_more_opens_with_the_keyboard(
+    live_server,
+    browser_page,  # noqa: F811
+) -> None:
+    make_person(name="Eve Enabler", username="eve", role=Person.Role.ENABLER)
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _sign_in_with_keyboard(page, live_server.url, "eve")
+    bar = page.locator("nav.nav-bar")
+    # Its entries are 44 px high: a second line would make it at least 88.
+    assert bar.bounding_box()["height"] < 60
+
+    insights = bar.get_by_role("link", name="Insights")
+    assert insights.is_visible() is False  # under "More" until asked
+    for _ in range(20):  # Tab through the header until "More" has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "More":
+            break
+    else:
+        pytest.fail("'More' cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    assert insights.is_visible() is True
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Insights":
+            break
+    else:
+        pytest.fail("'Insights' cannot be reached with Tab once 'More' is open")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/insights/")
+    assert page.locator("h1").inner_text() == "Programme dashboard"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("pick/<slug:kind>/", web_views.picker_options, name="picker"),
+    path("style-guide/", web_views.style_guide, name="style_guide"),
     path("accounts/", include("knowflow.accounts.urls")),
     path("sessions/", include("knowflow.events.urls")),
     path("circles/", include("knowflow.circles.urls")),

@@ -1,4 +1,4 @@
-"""The home page ("for you") and the health check."""
+"""The home page ("for you"), the style guide and the health check."""
 
 from __future__ import annotations
 
@@ -54,6 +54,14 @@ def picker_options(request: HttpRequest, kind: str) -> JsonResponse:
         return JsonResponse({"detail": "There is no such picker."}, status=404)
     found = options(viewer=request.viewer, text=request.GET.get("q", ""))
     return JsonResponse({"results": [option.as_json() for option in found]})
+
+
+@login_required
+def style_guide(request: HttpRequest) -> HttpResponse:
+    """Every component of the design system, rendered with the classes the pages use, so a
+    change to site.css can be checked on one page (and the crawl test checks it like any
+    other)."""
+    return render(request, "web/style_guide.html")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -104,10 +104,10 @@ def get_item(mapping: dict, key: object) -> object:
 
 
 @register.inclusion_tag("web/_nav_links.html", takes_context=True)
-def main_nav_links(context: template.Context) -> dict:
+def main_nav_links(context: template.Context, *, menu: bool = False) -> dict:
     """The main navigation's links for the viewer's roles; each app's permissions decide
     (the pages check again). Rendered twice by base.html: a bar on wide screens, a menu on
-    phones."""
+    phones (``menu=True``: one flat list, no "More")."""
     from django.conf import settings
 
     from knowflow.feedback import permissions as feedback
@@ -117,6 +117,7 @@ def main_nav_links(context: template.Context) -> dict:
     viewer = context["viewer"]
     return {
         "viewer": viewer,
+        "menu": menu,
         "csrf_token": context.get("csrf_token"),
         "programme": feedback.can_view_programme(actor=viewer),
         "templates": feedback.can_manage_templates(actor=viewer),
