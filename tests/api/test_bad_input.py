@@ -162,7 +162,7 @@ def test_a_huge_money_amount_is_a_422_naming_it_and_saves_nothing(client: Client
 
     assert (response.status_code, response.json()["field"]) == (422, "amount")
     assert response.json()["detail"] == (
-        "amount: Value error, Give a number with at most 8 digits before the point and 2 after "
+        "amount: Give a number with at most 8 digits before the point and 2 after "
         "it, without sign or spaces."
     )
 
@@ -257,5 +257,5 @@ def test_an_unknown_time_zone_is_a_422_listing_none_of_the_others(client: Client
 
     assert (response.status_code, response.json()["field"]) == (422, "tz")
     assert response.json()["detail"] == (
-        "tz: Value error, 'Mars/Olympus' is not a time zone; give an IANA name like Europe/Berlin."
+        "tz: 'Mars/Olympus' is not a time zone; give an IANA name like Europe/Berlin."
     )

@@ -92,7 +92,7 @@ def test_setting_unit_costs_to_zero_but_one_learns_nothing_about_that_unit() -> 
                 {"org_unit_id": unit.pk, "amount": "1" if unit == target else "0"},
                 content_type="application/json",
             )
-            assert response.json()["amount"] == ("1" if unit == target else "0")
+            assert response.json()["amount"] == ("1.00" if unit == target else "0.00")
         study = client.get(f"/api/v1/insights/roi/{created['id']}").json()
         seen.append((benefit_lines(study), study["benefits"]))
 

@@ -166,7 +166,7 @@ def test_a_version_note_that_is_too_long_is_refused_and_nothing_is_frozen() -> N
     )
 
     assert (response.status_code, response.json()["detail"]) == (
-        400,
-        "Keep the note under 300 characters.",
+        422,
+        "note: String should have at most 300 characters",
     )
     assert study.versions.count() == 0

@@ -219,7 +219,7 @@ def test_api_dashboard_duplicates_and_roi(programme: Programme) -> None:
         {"status": "bogus"},
         content_type="application/json",
     )
-    assert decided.status_code == 400
+    assert decided.status_code == 422  # an enum in the API document
     assert decided.json()["field"] == "status"
     today = timezone.now().date()
     created = client.post(

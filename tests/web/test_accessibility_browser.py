@@ -145,7 +145,7 @@ def test_member_answers_a_survey_from_home_with_the_keyboard_alone(
 
     _sign_in_with_keyboard(page, live_server.url, "kim")
     visited["home"] = axe_violations(page)
-    tab_to(page, "Rate the session: Accessible forms")
+    tab_to(page, "Rate “Accessible forms”")
     press_enter_and_wait(page)
     visited["survey"] = axe_violations(page)
     # Each question in turn: a scale is a group of radio buttons (Tab reaches the group, the

@@ -192,7 +192,7 @@ def test_a_frozen_roi_version_prints_its_figures_without_the_site_around_them(
     assert page.locator("footer.foot").is_visible() is False
     assert page.get_by_text("Back to the live study").is_visible() is False
     assert page.locator("table").first.inner_text().split("\n")[0] == (
-        "Costs (fully loaded)\t1300.00"
+        "Costs (fully loaded)\t1,300.00"
     )
     page.emulate_media(media="screen")
     assert page.locator("header.top").is_visible() is True

@@ -145,7 +145,9 @@ def on_validation_error(request: HttpRequest, error: ValidationError) -> HttpRes
         ]
         field = ".".join(location) or None
         first_field = first_field or field
-        problems.append({"field": field, "message": item.get("msg", "invalid")})
+        # Our own validators' messages are sentences for people; pydantic prefixes them.
+        message = item.get("msg", "invalid").removeprefix("Value error, ")
+        problems.append({"field": field, "message": message})
     summary = "; ".join(f"{p['field'] or 'request'}: {p['message']}" for p in problems)
     return api.create_response(
         request,

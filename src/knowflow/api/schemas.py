@@ -148,12 +148,31 @@ SessionStatus = one_of(*Session.Status.values)
 SessionTitle = text(max_length=200)
 # A web address as the document can say it: http(s), a host name with a dot, an optional port
 # and path. Services check it again with Django's URL validator (knowflow.links).
+# Spaces around it are trimmed, as the services do.
 WEB_LINK = (
-    r"^(https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-    r"(:[0-9]{1,5})?([/?#][^\s]*)?)?$"
+    r"^\s*(https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(:[0-9]{1,5})?([/?#][^\s]*)?)?\s*$"
 )
-WebLink = Annotated[str, Field(max_length=200, pattern=WEB_LINK)]  # a date's online link
-LongWebLink = Annotated[str, Field(max_length=1000, pattern=WEB_LINK)]  # a resource's link
+
+
+def web_link(*, label: str, max_length: int) -> Any:
+    """An http(s) address or "", as the document's pattern says and Django's URL validator
+    agrees; anything else is a 422 that says so in words (not the pattern)."""
+
+    def check(value: str) -> str:
+        stripped = value.strip()
+        if stripped and not (re.fullmatch(WEB_LINK, value) and is_web_url(stripped)):
+            raise ValueError(f"{label} must be a web address that starts with http:// or https://.")
+        return value
+
+    schema = {"type": "string", "maxLength": max_length, "pattern": WEB_LINK}
+    return Annotated[
+        str, Field(max_length=max_length), AfterValidator(check), WithJsonSchema(schema)
+    ]
+
+
+WebLink = web_link(label="The online link", max_length=200)  # a date's online link
+LongWebLink = web_link(label="The link", max_length=1000)  # a resource's link
 LanguageCode = Annotated[str, Field(max_length=16)]
 # "" for "yours"; otherwise an IANA zone this machine knows. The document lists them all; the
 # message does not (an enum's message would name some six hundred).
