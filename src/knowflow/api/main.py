@@ -95,6 +95,16 @@ class KnowflowAPI(NinjaAPI):
         error = {"application/json": {"schema": Message.model_json_schema()}}
         for path_item in document["paths"].values():
             for method, operation in path_item.items():
+                # An uploaded file has content: an empty one is refused, so the document says so.
+                multipart = operation.get("requestBody", {}).get("content", {})
+                for field in (
+                    multipart.get("multipart/form-data", {})
+                    .get("schema", {})
+                    .get("properties", {})
+                    .values()
+                ):
+                    if field.get("format") == "binary":
+                        field["minLength"] = 1
                 responses = operation.setdefault("responses", {})
                 for status in declared_error_statuses(method=method, operation=operation):
                     responses.setdefault(

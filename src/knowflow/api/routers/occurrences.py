@@ -1,18 +1,23 @@
+from typing import Annotated
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import Field, WithJsonSchema
 
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
 from knowflow.api.schemas import (
+    BodyIn,
     BoundedPagination,
     DatabaseInt,
     IsoDateTime,
     OccurrenceIn,
     OccurrenceOut,
     OccurrencePatch,
+    one_of,
 )
 from knowflow.events import services
 from knowflow.events.models import Occurrence, Room, Session
@@ -81,15 +86,29 @@ def occurrence_update(
     return fetch(Occurrence, occurrence.pk, what="occurrence")
 
 
-class AttendanceChecklistIn(Schema):
+PresentMode = one_of("", "room", "online")  # "" is absent; a recording is not taken here
+Marks = Annotated[
+    dict[DatabaseInt, PresentMode],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": 'Person id → "room", "online" or "" (absent).',
+            "propertyNames": {"pattern": "^[0-9]{1,18}$"},
+            "additionalProperties": {"enum": ["", "room", "online"]},
+        }
+    ),
+]
+
+
+class AttendanceChecklistIn(BodyIn):
     """A date's attendance checklist: ``marks`` maps person ids on the checklist to "room",
     "online" or "" (absent); ``all_present`` marks everyone else on it; ``others`` names
     people who came without registering (names or emails), who attended ``others_mode``."""
 
-    marks: dict[DatabaseInt, str] = {}
-    all_present: str = ""
-    others: str = ""
-    others_mode: str = ""
+    marks: Marks = {}
+    all_present: PresentMode = ""
+    others: str = Field("", max_length=5000)
+    others_mode: PresentMode = ""
 
 
 class AttendanceChangesOut(Schema):
