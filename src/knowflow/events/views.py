@@ -19,6 +19,7 @@ from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditFor
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.permissions import can_edit_session
 from knowflow.events.planning import room_choice_for_date
+from knowflow.library.selectors import related_to
 from knowflow.topics.selectors import topic_list
 from knowflow.web import pagination
 from knowflow.web.errors import add_to_form, error_page, flash
@@ -76,6 +77,9 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             # Attendance is taken for dates that have begun; a future date has no one to record.
             "started": [o for o in occurrences if o.has_started and not o.is_cancelled],
             "attendance_modes": Attendance.Mode.choices,
+            # "More on this", as the worker stored it when the library last changed: the
+            # page reads two indexed rows and never runs a search.
+            "related": related_to(kind="session", object_id=session.pk),
         },
     )
 

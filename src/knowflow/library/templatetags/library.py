@@ -1,4 +1,4 @@
-"""Template helpers for the library: where a search result leads, and the related-content block."""
+"""Template helpers for the library: where a search result leads, stale resources to review."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django import template
 from knowflow.library.search.engine import SearchHit
 from knowflow.library.selectors import format_label as _format_label
 from knowflow.library.selectors import hit_url as _hit_url
-from knowflow.library.selectors import related_to, stale_resources_of
+from knowflow.library.selectors import stale_resources_of
 
 register = template.Library()
 
@@ -20,16 +20,6 @@ def hit_url(hit: SearchHit) -> str:
 @register.filter
 def format_label(code: str) -> str:
     return _format_label(code)
-
-
-@register.inclusion_tag("library/_related.html")
-def related_block(kind: str, object_id: int, title: str = "More on this") -> dict:
-    """ "More on this" for any page: one selector call (a search), no query per item.
-
-    Used by pages of other apps (the session page) that should not need to know how related
-    content is found; a session already given shows its recording as "already taught".
-    """
-    return {"related": related_to(kind=kind, object_id=object_id), "title": title}
 
 
 @register.inclusion_tag("library/_stale.html", takes_context=True)
