@@ -53,6 +53,21 @@ def _refresh_related(keys: list[tuple[str, int]]) -> None:
     refresh(keys)
 
 
+def _index_if_empty() -> None:
+    """The demo's bulk load writes no search index (``knowflow demo`` indexes afterwards):
+    without one, search and "More on this" would find nothing and flatter every figure."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from knowflow.events.models import Session
+    from knowflow.library.models import SearchDocument
+
+    if SearchDocument.objects.filter(kind="session").count() < Session.objects.count():
+        call_command("search_reindex", quiet=True)
+
+
 def _session_ids(slugs: list[str]) -> list[int]:
     import django
 
@@ -101,6 +116,7 @@ def measure(args: argparse.Namespace) -> dict:
         env=env, check=True,
     )  # fmt: skip
     plan = json.loads(plan_path.read_text())
+    _child(env, "import http_pages_bench as b; b._index_if_empty()")
     slugs = plan["sessions"][: args.requests]
     ids = json.loads(
         _child(
@@ -144,6 +160,8 @@ def measure(args: argparse.Namespace) -> dict:
                     raise SystemExit(f"{path} was not served to a signed-in person")
                 timings[kind].append(ms)
                 related_shown += kind == "session page" and "More on this" in body
+                if kind == "search" and "Nothing matches." in body:
+                    raise SystemExit(f"{path} found nothing: is the search index built?")
                 weights[kind] = max(weights.get(kind, 0), _assets(base, body, assets))
     finally:
         server.terminate()
