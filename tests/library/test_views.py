@@ -4,8 +4,10 @@ paths, stale resources, insights, the session page's related block, and query co
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -306,3 +308,19 @@ def test_list_pages_issue_a_fixed_number_of_queries(url):
         services.collection_create(actor=person, title=f"Guide collection {n}")
 
     assert _queries(client, url) == few
+
+
+def test_related_refresh_command_fills_the_blocks_a_bulk_load_left_empty():
+    person = make_person()
+    page = _link(person, "Profiling Python")  # no commit: as a bulk load, the worker never ran
+    _link(person, "Profiling memory in Python")
+    client = signed_in(person)
+    before = client.get(f"/library/{page.slug}/").context["related"]
+    out = StringIO()
+
+    call_command("related_refresh", stdout=out)
+
+    after = client.get(f"/library/{page.slug}/").context["related"]
+    assert [h.title for h in before] == []
+    assert [h.title for h in after] == ["Profiling memory in Python"]
+    assert out.getvalue() == '"More on this" computed for 2 documents.\n'
