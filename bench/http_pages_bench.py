@@ -146,7 +146,7 @@ def measure(args: argparse.Namespace) -> dict:
     }
     timings: dict[str, list[float]] = {}
     weights: dict[str, int] = {}
-    related_shown = 0
+    related_shown = empty_searches = 0
     assets: dict[str, int] = {}
     try:
         _wait_healthy(base)
@@ -160,8 +160,7 @@ def measure(args: argparse.Namespace) -> dict:
                     raise SystemExit(f"{path} was not served to a signed-in person")
                 timings[kind].append(ms)
                 related_shown += kind == "session page" and "More on this" in body
-                if kind == "search" and "Nothing matches." in body:
-                    raise SystemExit(f"{path} found nothing: is the search index built?")
+                empty_searches += kind == "search" and "Nothing matches." in body
                 weights[kind] = max(weights.get(kind, 0), _assets(base, body, assets))
     finally:
         server.terminate()
@@ -170,6 +169,7 @@ def measure(args: argparse.Namespace) -> dict:
         "timings": timings,
         "weights": weights,
         "related_shown": related_shown,
+        "empty_searches": empty_searches,
         "refresh_ms": refresh_ms,
         "sessions": len(slugs),
         "load": os.getloadavg()[0],
@@ -207,7 +207,8 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
         "",
         f"'More on this' was shown on {r['related_shown']} of {r['sessions']} session pages; it "
         "is read from rows the worker stores after each change (computing one took "
-        f"{r['refresh_ms']:.0f} ms, off the request path). Before this, the template ran that "
+        f"{r['refresh_ms']:.0f} ms, off the request path). {r['empty_searches']} of "
+        f"{len(r['timings']['search'])} searches found nothing. Before this, the template ran that "
         "query on every view: 170-280 ms per session page over HTTP (issue 11).",
     ]
     return "\n".join(lines)
