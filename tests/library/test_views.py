@@ -4,8 +4,10 @@ paths, stale resources, insights, the session page's related block, and query co
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -114,12 +116,15 @@ def test_insights_show_frequent_zero_result_and_unclicked_queries_to_enablers_on
     assert [(q.query, q.count) for q in insights["not_clicked"]] == [("terraform", 2)]
 
 
-def test_resource_page_renders_markdown_safely_and_shows_related():
+def test_resource_page_renders_markdown_safely_and_shows_related(
+    django_capture_on_commit_callbacks,
+):
     person = make_person()
-    resource = _link(
-        person, "Profiling Python", description="Use **py-spy**. <script>alert(1)</script>"
-    )
-    _link(person, "Profiling memory in Python")
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's refresh, after commit
+        resource = _link(
+            person, "Profiling Python", description="Use **py-spy**. <script>alert(1)</script>"
+        )
+        _link(person, "Profiling memory in Python")
 
     response = signed_in(person).get(f"/library/{resource.slug}/")
 
@@ -201,13 +206,14 @@ def test_collection_add_item_by_pasting_a_link():
     assert [str(i.target) for i in collection.items.all()] == ["A paper"]
 
 
-def test_session_page_shows_related_content_with_recording():
+def test_session_page_shows_related_content_with_recording(django_capture_on_commit_callbacks):
     person = make_person()
-    past = make_session(title="Rust for Python developers", speakers=[person], status="done")
-    services.resource_create(actor=person, kind="recording", title="Rust for Python developers (video)",
-                             url="https://v.example.org/rust", session=past)  # fmt: skip
-    upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
-    services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's refresh, after commit
+        past = make_session(title="Rust for Python developers", speakers=[person], status="done")
+        services.resource_create(actor=person, kind="recording", title="Rust for Python developers (video)",
+                                 url="https://v.example.org/rust", session=past)  # fmt: skip
+        upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
+        services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
 
     response = signed_in(person).get(f"/sessions/{upcoming.slug}/")
 
@@ -217,21 +223,69 @@ def test_session_page_shows_related_content_with_recording():
     assert "already taught" in body
 
 
-def test_session_page_reuses_the_related_block_it_found_for_an_earlier_viewer():
-    person, other = make_person(), make_person()
-    past = make_session(title="Rust for Python developers", speakers=[person], status="done")
-    upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
-    services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
-    url = f"/sessions/{upcoming.slug}/"
-    first = _queries(signed_in(person), url)
-    client = signed_in(other)
+def test_session_page_runs_no_search_to_show_related_content(django_capture_on_commit_callbacks):
+    person = make_person()
+    with django_capture_on_commit_callbacks(execute=True):
+        past = make_session(title="Rust for Python developers", speakers=[person], status="done")
+        upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
+        services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
+    client = signed_in(person)
 
     with CaptureQueriesContext(connection) as captured:
-        body = client.get(url).content.decode()
+        body = client.get(f"/sessions/{upcoming.slug}/").content.decode()
 
-    assert f'href="/sessions/{past.slug}/"' in body
-    assert [q for q in captured if "searchdocument" in q["sql"].lower()] == []
-    assert len(captured) < first
+    assert f'<a href="/sessions/{past.slug}/">Rust for Python developers</a>' in body
+    full_text = [q["sql"] for q in captured if _is_full_text(q["sql"])]
+    assert full_text == []
+
+
+def _is_full_text(sql: str) -> bool:
+    """A query of the full-text index: FTS5's MATCH on SQLite, a tsquery on PostgreSQL."""
+    lowered = sql.lower()
+    return " match " in lowered or "searchdocument_fts" in lowered or "tsquery" in lowered
+
+
+def test_related_content_follows_a_renamed_and_a_deleted_document(
+    django_capture_on_commit_callbacks,
+):
+    person = make_person()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _link(person, "Kubernetes operators in Go")
+        renamed = _link(person, "Kubernetes operators explained")
+        deleted = _link(person, "Writing Kubernetes operators")
+    client = signed_in(person)
+    before = client.get(f"/library/{page.slug}/").context["related"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resource_update(
+            actor=person, resource=renamed, title="Kubernetes operators, renamed"
+        )
+        services.resource_delete(actor=person, resource=deleted)
+    after = client.get(f"/library/{page.slug}/").context["related"]
+
+    assert sorted(h.title for h in before) == [
+        "Kubernetes operators explained",
+        "Writing Kubernetes operators",
+    ]
+    assert [h.title for h in after] == ["Kubernetes operators, renamed"]
+
+
+def test_a_new_document_joins_the_blocks_of_the_documents_it_is_related_to(
+    django_capture_on_commit_callbacks,
+):
+    person = make_person()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _link(person, "Terraform state locking")
+        _link(person, "Gardening for beginners")
+    client = signed_in(person)
+    before = client.get(f"/library/{first.slug}/").context["related"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _link(person, "Terraform state in practice")
+    after = client.get(f"/library/{first.slug}/").context["related"]
+
+    assert [h.title for h in before] == []
+    assert [h.title for h in after] == ["Terraform state in practice"]
 
 
 def _queries(client, url: str) -> int:
@@ -254,3 +308,19 @@ def test_list_pages_issue_a_fixed_number_of_queries(url):
         services.collection_create(actor=person, title=f"Guide collection {n}")
 
     assert _queries(client, url) == few
+
+
+def test_related_refresh_command_fills_the_blocks_a_bulk_load_left_empty():
+    person = make_person()
+    page = _link(person, "Profiling Python")  # no commit: as a bulk load, the worker never ran
+    _link(person, "Profiling memory in Python")
+    client = signed_in(person)
+    before = client.get(f"/library/{page.slug}/").context["related"]
+    out = StringIO()
+
+    call_command("related_refresh", stdout=out)
+
+    after = client.get(f"/library/{page.slug}/").context["related"]
+    assert [h.title for h in before] == []
+    assert [h.title for h in after] == ["Profiling memory in Python"]
+    assert out.getvalue() == '"More on this" computed for 2 documents.\n'

@@ -21,6 +21,7 @@ from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditFor
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.permissions import can_edit_session, can_edit_session_details
 from knowflow.events.planning import room_choice_for_date
+from knowflow.library.selectors import related_to
 from knowflow.topics.selectors import topic_list
 from knowflow.web import pagination
 from knowflow.web.errors import add_to_form, error_page, flash
@@ -82,6 +83,9 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             "attended": selectors.attendances_of_viewer(
                 viewer=request.viewer, occurrences=occurrences
             ),
+            # "More on this", as the worker stored it when the library last changed: the
+            # page reads two indexed rows and never runs a search.
+            "related": related_to(kind="session", object_id=session.pk),
         },
     )
 

@@ -282,3 +282,31 @@ class SearchClick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.log} → {self.kind} {self.object_id}"
+
+
+class RelatedContent(models.Model):
+    """ "More on this" for one document, computed when the library changes, read by the pages.
+
+    The "more like this" query is an OR of a dozen terms over the whole index (60-140 ms on the
+    large demo): too slow for every view of a session page, and its answer only changes when
+    documents do. So the worker computes it after a change (``related_content_refresh``) and
+    pages read this row. Only which documents are related is kept, as ``[kind, object_id,
+    [[kind, object_id], ...grouped]]`` entries in rank order: titles, dates and recordings are
+    read from the index when shown, so a renamed or deleted document is right at once.
+    ``computed_at`` older than the document's ``updated_at`` marks the row for a refresh.
+    """
+
+    kind = models.CharField(max_length=16)
+    object_id = models.BigIntegerField()
+    entries = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="one_related_content_per_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"related to {self.kind} {self.object_id}"

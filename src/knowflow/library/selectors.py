@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files import File
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
@@ -40,8 +39,6 @@ from knowflow.library.search.engine import (
     suggest_words,
 )
 from knowflow.topics.models import Topic
-
-RELATED_CACHE_SECONDS = 600
 
 TYPES = tuple(SearchDocument.Kind.values)
 MAX_LIMIT = 1000  # the API caps its page size at 100; the command line may ask more
@@ -272,21 +269,14 @@ def object_url(kind: str, slug: str) -> str:
 def related_to(*, kind: str, object_id: int, limit: int = 5) -> list[SearchHit]:
     """More on the same subject: documents sharing the most distinctive words of this one.
 
-    A "more like this" query built from the document's own terms (title and topics twice,
-    the body's rarer words once), run through the same backend. No network, no model.
+    Read from what the worker stored when the library last changed (``RelatedContent``, see
+    ``knowflow.library.search.related``): two indexed queries, never the full-text "more like
+    this" query, which costs 60-140 ms on the large demo. It depends on no viewer (the block
+    lists public documents only). Before the worker's first pass there is nothing to show.
     """
-    from knowflow.library.search.related import related_hits
+    from knowflow.library.search.related import stored_hits
 
-    # The "more like this" query is an OR of a dozen terms over the whole index: 60-110 ms on
-    # the large demo, on every view of a session page, for an answer that only changes when the
-    # library does. It depends on no viewer (the block lists public documents only), so every
-    # viewer can share it for a few minutes; a deleted document can linger that long.
-    key = f"library:related:{kind}:{object_id}:{limit}"
-    hits = cache.get(key)
-    if hits is None:
-        hits = related_hits(kind=kind, object_id=object_id, limit=limit)
-        cache.set(key, hits, RELATED_CACHE_SECONDS)
-    return hits
+    return stored_hits(kind=kind, object_id=object_id, limit=limit)
 
 
 # --- resources and collections -------------------------------------------------------------

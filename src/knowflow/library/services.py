@@ -70,6 +70,22 @@ def search_index_topics(*, topic_ids: Iterable[int]) -> None:
     documents.index_topics_and_tagged(topic_ids)
 
 
+def related_content_refresh(*, limit: int | None = None) -> tuple[int, bool]:
+    """Recompute "More on this" for documents changed since it was last computed.
+
+    Run by the worker after each change (``library.tasks``) and by ``knowflow
+    related_refresh``; pages only read what it stores. At most ``limit`` changed documents
+    (and the documents now related to them). Returns how many were recomputed and whether
+    changed documents remain.
+    """
+    from knowflow.library.search import related
+
+    with transaction.atomic():
+        refreshed = related.refresh_stale(limit=limit)
+    remaining = SearchDocument.objects.filter(related.stale_documents()).exists()
+    return refreshed, remaining
+
+
 # --- resources --------------------------------------------------------------------------------
 
 

@@ -19,8 +19,9 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle, Membership
 from knowflow.discovery.text import plain_text, terms_text
 from knowflow.events.models import Occurrence, Session
-from knowflow.library.models import Collection, Resource, SearchDocument
+from knowflow.library.models import Collection, RelatedContent, Resource, SearchDocument
 from knowflow.library.search.engine import invalidate
+from knowflow.library.search.related import KINDS as RELATED_KINDS
 from knowflow.topics.models import Topic
 
 BATCH = 500
@@ -126,10 +127,19 @@ def write_documents(rows: list[SearchDocument]) -> None:
         for i in range(0, len(values), BATCH):
             cursor.executemany(sql, values[i : i + BATCH])
     invalidate()
+    if any(row.kind in RELATED_KINDS for row in rows):
+        # "More on this" is recomputed by the worker after the commit (imported here: the
+        # task's module imports the services, which import this module).
+        from knowflow.library.tasks import related_content_refresh_later
+
+        related_content_refresh_later()
 
 
 def remove_documents(*, kind: str, object_ids: Iterable[int]) -> None:
-    SearchDocument.objects.filter(kind=kind, object_id__in=list(object_ids)).delete()
+    # Blocks that list a removed document drop it when shown; its own block goes with it.
+    object_ids = list(object_ids)
+    SearchDocument.objects.filter(kind=kind, object_id__in=object_ids).delete()
+    RelatedContent.objects.filter(kind=kind, object_id__in=object_ids).delete()
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:

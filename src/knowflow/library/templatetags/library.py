@@ -1,4 +1,4 @@
-"""Template helpers for the library: where a search result leads, and the related-content block."""
+"""Template helpers for the library: where a search result leads, stale resources to review."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from knowflow.library.selectors import format_label as _format_label
 from knowflow.library.selectors import hit_url as _hit_url
 from knowflow.library.selectors import (
     recording_watch_for,
-    related_to,
     resources_of_session,
     stale_resources_of,
 )
@@ -25,16 +24,6 @@ def hit_url(hit: SearchHit) -> str:
 @register.filter
 def format_label(code: str) -> str:
     return _format_label(code)
-
-
-@register.inclusion_tag("library/_related.html")
-def related_block(kind: str, object_id: int, title: str = "More on this") -> dict:
-    """ "More on this" for any page: one selector call (a search), no query per item.
-
-    Used by pages of other apps (the session page) that should not need to know how related
-    content is found; a session already given shows its recording as "already taught".
-    """
-    return {"related": related_to(kind=kind, object_id=object_id), "title": title}
 
 
 @register.inclusion_tag("library/_session_resources.html", takes_context=True)
