@@ -46,7 +46,10 @@ def test_proposer_edits_their_proposal_from_its_page_without_a_status_field() ->
     )
 
     session.refresh_from_db()
-    assert f'<a class="button secondary" href="/sessions/{session.slug}/edit/">Edit your proposal</a>' in page
+    assert (
+        f'<a class="button secondary" href="/sessions/{session.slug}/edit/">Edit your proposal</a>'
+        in page
+    )
     assert 'name="status"' not in form
     assert response.status_code == 302
     assert (session.title, session.format, session.status) == (
