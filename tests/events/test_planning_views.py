@@ -116,9 +116,11 @@ def test_create_from_plan_creates_occurrences_for_the_speaker() -> None:
             "capacity": "40",
             "online_url": "https://meet.example.org/q",
         },
+        follow=True,
     )
 
-    assert response.status_code == 302
+    assert response.redirect_chain == [(f"/sessions/{session.slug}/", 302)]
+    assert "2 dates scheduled." in response.content.decode()
     assert sorted(o.start for o in Occurrence.objects.filter(session=session)) == [
         start,
         start + timedelta(hours=9),

@@ -244,5 +244,6 @@ def create_from_plan(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         flash(request, error)
         return redirect("events:find_time_for", slug=slug)
-    messages.success(request, f"{len(created)} occurrence(s) scheduled.")
+    dates = "1 date" if len(created) == 1 else f"{len(created)} dates"
+    messages.success(request, f"{dates} scheduled.")
     return redirect("events:session", slug=slug)
