@@ -25,7 +25,7 @@ DERIVED = {
     "library.SearchDocument": "the search index: rebuilt from the imported rows during the import",
     "insights.DashboardRollup": "a cache of the dashboard figures: the dashboard computes them "
     "itself until the worker's next refresh",
-    "library.RelatedContent": "the stored \"More on this\" lists: the worker recomputes them "
+    "library.RelatedContent": 'the stored "More on this" lists: the worker recomputes them '
     "after the import re-indexes (or run `knowflow related_refresh`)",
 }
 
