@@ -261,7 +261,10 @@ def test_a_stopped_worker_waits_for_a_slow_delivery_longer_than_the_smtp_timeout
         )
         workers.wait_until(lambda: OutboxMessage.objects.filter(status="sending").exists())
         worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=20) == 0, workers.output()
+        # The delivery takes about 10 s and may take 12; the rest is slack for a loaded
+        # machine (two suites at once took it past 20 s). What is asserted is the ending: the
+        # worker finished the message in hand and exited 0, not how fast.
+        assert worker.wait(timeout=28) == 0, workers.output()
     finally:
         workers.stop_all()
         controller.stop()
