@@ -679,23 +679,6 @@ class ProgrammeRow:
         return getattr(self, standard) / self.judged if self.judged else 0.0
 
     @property
-    def standards(self) -> list[QuestionResult]:
-        """The questions judged against a standard whose answers are shown: the summary's
-        "share meeting each standard"."""
-        return [
-            q
-            for q in self.questions
-            if q.meeting_share is not None and q.key not in _NOT_A_STANDARD_IN_SUMMARY
-        ]
-
-    @property
-    def said_applied(self) -> list[Theme]:
-        """What people say they applied or what it changed, as the themes of the kind's text
-        answers (themes exist only where at least k answers share them)."""
-        themes = [t for q in self.questions for t in q.themes if t.label != "Other comments"]
-        return themes[:3]
-
-    @property
     def applied_share(self) -> float | None:
         return self.applied_yes / self.applied_asked if self.applied_asked else None
 
