@@ -8,7 +8,10 @@ idempotent and coordinates through the database, so any number of workers may ru
 
 from __future__ import annotations
 
+import faulthandler
+import importlib
 import logging
+import pkgutil
 import signal
 import sys
 import threading
@@ -16,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
@@ -42,9 +46,32 @@ def repeat(
         stop.wait(interval)
 
 
+def import_what_the_jobs_use() -> None:
+    """Import, in the calling thread, every module the jobs' threads would otherwise import on
+    first use: all of knowflow (but settings, migrations and commands), the email backend and
+    numpy's lazily loaded `numpy.ma`.
+
+    Threads that each import a module for the first time at the same moment can deadlock on
+    CPython's per-module import locks. A worker was found stuck that way at start: its outbox
+    thread importing the SMTP backend, its library thread `knowflow.languages` and its insights
+    thread `numpy.ma` (which `numpy.unique` imports on its first call), each waiting on a lock
+    another held, so the message in hand stayed "sending" until its lease ran out and a stop
+    signal was not obeyed in time.
+    """
+    import knowflow
+
+    skipped = (".migrations", ".management", ".config", ".cli", ".worker")
+    for module in pkgutil.walk_packages(knowflow.__path__, prefix="knowflow."):
+        if not any(part in module.name for part in skipped):
+            importlib.import_module(module.name)
+    get_connection()  # imports the configured backend (smtplib, ssl, email.*); opens nothing
+    importlib.import_module("numpy.ma")
+
+
 def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs' threads; each ends soon after `stop` is set (the outbox after
     the message in hand)."""
+    import_what_the_jobs_use()
     from knowflow.feedback.services import feedback_tick
     from knowflow.insights.tasks import refresh_insights
     from knowflow.integrations.services import outbox_delivery_loop
@@ -119,6 +146,8 @@ def run(argv: list[str]) -> int:
     # Until django-tasks' worker installs its own handlers, a signal must still stop the
     # threads cleanly rather than kill the process with a message in hand.
     stop_signals = {signal.SIGTERM, signal.SIGINT}
+    # `kill -USR1` prints every thread's stack to stderr: what a stuck worker is waiting on.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     for signum in stop_signals:
         signal.signal(signum, _exit_cleanly)
     stop = threading.Event()

@@ -94,6 +94,16 @@ class Workers:
                 raise AssertionError(f"timed out; worker output:\n{self.output()}")
             time.sleep(0.02)
 
+    def wait_for_exit(self, process: subprocess.Popen[bytes], *, timeout: float) -> int:
+        """The exit status; a process still running after `timeout` prints its threads'
+        stacks (SIGUSR1) into the failure, so a stuck worker says what it waits on."""
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+            raise AssertionError(f"still running after {timeout} s:\n{self.output()}") from None
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -265,7 +275,7 @@ def test_a_stopped_worker_waits_for_a_slow_delivery_longer_than_the_smtp_timeout
         worker.send_signal(signal.SIGTERM)
         # The delivery takes about 10 s and may take 20. What is asserted is the ending: the
         # worker finished the message in hand and exited 0, not how fast.
-        assert worker.wait(timeout=30) == 0, workers.output()
+        assert workers.wait_for_exit(worker, timeout=30) == 0, workers.output()
     finally:
         workers.stop_all()
         controller.stop()
