@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/duplicates_bench.py
 	KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=var/bench/large $(BIN)/python bench/insights_bench.py
 	$(BIN)/python bench/http_pages_bench.py
+	$(BIN)/python bench/http_crawl_bench.py
 	$(BIN)/python bench/load_bench.py
 
 lint: $(STAMP)

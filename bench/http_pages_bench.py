@@ -106,7 +106,10 @@ def _assets(base: str, page: str, cache: dict[str, int]) -> int:
     return total
 
 
-def measure(args: argparse.Namespace) -> dict:
+def prepare(args: argparse.Namespace) -> dict:
+    """Once per benchmark: the large demo, its plan (sessions, signed-in clients), the search
+    index and "More on this" for the sessions measured (what the worker stores after each
+    change)."""
     env = _environment("sqlite", "", "large")
     data_dir = Path(env["KNOWFLOW_DATA_DIR"])
     plan_path = data_dir / "plan.json"
@@ -128,13 +131,19 @@ def measure(args: argparse.Namespace) -> dict:
         env, f"import http_pages_bench as b; b._refresh_related([('session', i) for i in {ids!r}])"
     )
     refresh_ms = (time.perf_counter() - started) * 1000 / max(1, len(ids))
+    cookies = [c["session"] for c in plan["clients"]]
+    return {"env": env, "slugs": slugs, "cookies": cookies, "refresh_ms": refresh_ms}
+
+
+def measure(args: argparse.Namespace, setup: dict) -> dict:
+    """One run: a fresh server, every kind of page in turn."""
+    env, slugs, cookies = setup["env"], setup["slugs"], setup["cookies"]
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(BIN / "knowflow"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    cookies = [c["session"] for c in plan["clients"]]
     kinds = {
         "session page": [f"/sessions/{s}/" for s in slugs],
         "home": ["/" for _ in range(args.requests)],
@@ -170,7 +179,7 @@ def measure(args: argparse.Namespace) -> dict:
         "weights": weights,
         "related_shown": related_shown,
         "empty_searches": empty_searches,
-        "refresh_ms": refresh_ms,
+        "refresh_ms": setup["refresh_ms"],
         "sessions": len(slugs),
         "load": os.getloadavg()[0],
     }
@@ -222,7 +231,8 @@ def main() -> int:
     parser.add_argument("--no-doc", action="store_true", help="print the table, leave the doc")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    results = [measure(args) for _ in range(args.runs)]
+    setup = prepare(args)
+    results = [measure(args, setup) for _ in range(args.runs)]
     (BENCH_DIR / "http-pages.json").write_text(json.dumps(results), encoding="utf-8")
     text = report(results, args)
     print(text)
