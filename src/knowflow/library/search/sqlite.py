@@ -98,7 +98,7 @@ class SqliteBackend(SearchBackend):
             values: list[object] = [expression, rank, limit]
         else:
             sql = (
-                f"SELECT f.rowid, -f.rank FROM {FTS} f JOIN {TABLE} d ON d.id = f.rowid "
+                f"SELECT f.rowid, -f.rank FROM {FTS} f CROSS JOIN {TABLE} d ON d.id = f.rowid "
                 f"WHERE f.{FTS} MATCH %s AND f.rank MATCH %s AND {where} ORDER BY f.rank LIMIT %s"
             )
             values = [expression, rank, *params, limit]
@@ -128,7 +128,7 @@ class SqliteBackend(SearchBackend):
             )
         else:
             sql = (
-                f"SELECT count(*) FROM {FTS} f JOIN {TABLE} d ON d.id = f.rowid "
+                f"SELECT count(*) FROM {FTS} f CROSS JOIN {TABLE} d ON d.id = f.rowid "
                 f"WHERE f.{FTS} MATCH %s AND {where}"
             )
             values = [match_expression(query), *params]
@@ -138,8 +138,11 @@ class SqliteBackend(SearchBackend):
 
     def facet_rows(self, query: ParsedQuery, filters: SearchFilters) -> list[tuple]:
         where, params = filters.where()
+        # CROSS JOIN keeps the full-text match as the outer loop (SQLite never reorders a
+        # CROSS JOIN). With a plain JOIN the planner sometimes scanned every document and ran
+        # the MATCH once per row: 20 s for "career growth" on the large demo, 2 ms this way.
         sql = (
-            f"SELECT {FACET_COLUMNS} FROM {FTS} JOIN {TABLE} d ON d.id = {FTS}.rowid "
+            f"SELECT {FACET_COLUMNS} FROM {FTS} CROSS JOIN {TABLE} d ON d.id = {FTS}.rowid "
             f"WHERE {FTS} MATCH %s AND {where}"
         )
         with connection.cursor() as cursor:
