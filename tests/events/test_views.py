@@ -175,6 +175,31 @@ def test_catalogue_paginates_twenty_per_page() -> None:
     assert titles(nonsense.content.decode()) == titles(first.content.decode())
 
 
+def test_catalogue_lists_dates_under_way_first_and_pages_across_them_without_repeats() -> None:
+    # Dates under way (started, not ended) are read apart from those still to start: the
+    # pages must still read as one list by start, with nothing repeated or skipped.
+    now = timezone.now()
+    for i in range(3):
+        make_occurrence(
+            session=make_session(title=f"Under way {i}"),
+            start=now - timedelta(hours=3 - i),
+            minutes=600,
+        )
+    make_occurrence(session=make_session(title="Ended"), start=now - timedelta(hours=2))
+    for i in range(19):
+        make_occurrence(
+            session=make_session(title=f"To come {i:02d}"), start=now + timedelta(hours=i + 1)
+        )
+    client = signed_in(make_person())
+
+    first = titles(client.get("/sessions/").content.decode())
+    second = titles(client.get("/sessions/?page=2").content.decode())
+
+    expected = [f"Under way {i}" for i in range(3)] + [f"To come {i:02d}" for i in range(19)]
+    assert first == expected[:20]
+    assert second == expected[20:]
+
+
 # --- session page -----------------------------------------------------------------------
 
 

@@ -132,6 +132,9 @@ class Occurrence(models.Model):
             models.Index(fields=["start", "session"], name="occurrence_start_session"),
             models.Index(fields=["room", "start"]),
             models.Index(fields=["session", "start"]),
+            # "The dates under way" (ended after now, started before): the catalogue's first
+            # part, read without walking every past date.
+            models.Index(fields=["end", "start"], name="occurrence_end_start"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -126,10 +126,6 @@ def catalogue_page(
     # A date is past once it has ended (``Occurrence.is_over``), the moment registration
     # closes and its session can become done; until then it is upcoming (a date under way
     # is still one to join), so no date is listed under both.
-    if filters.when == "past":
-        occurrences = occurrences.filter(end__lte=now).order_by("-start", "-id")
-    else:
-        occurrences = occurrences.filter(end__gt=now).order_by("start", "id")
     if filters.topic:
         occurrences = occurrences.filter(session__topics__slug=filters.topic)
     if filters.format:
@@ -140,14 +136,40 @@ def catalogue_page(
         occurrences = occurrences.filter(session__title__icontains=filters.q)
     if filters.within_my_hours:
         occurrences = occurrences.filter(_working_hours_q(viewer, now))
-    rows = list(
-        occurrences.select_related("session__circle", "room__office").prefetch_related(
-            *_session_prefetches("session__")
-        )[offset : offset + page_size + 1]
+    occurrences = occurrences.select_related("session__circle", "room__office").prefetch_related(
+        *_session_prefetches("session__")
     )
+    if filters.when == "past":
+        past = occurrences.filter(end__lte=now).order_by("-start", "-id")
+        rows = list(past[offset : offset + page_size + 1])
+    else:
+        rows = _upcoming_slice(occurrences, now=now, offset=offset, count=page_size + 1)
     return CataloguePage(
         rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="occurrences"
     )
+
+
+def _upcoming_slice(
+    occurrences: QuerySet[Occurrence], *, now: datetime, offset: int, count: int
+) -> list[Occurrence]:
+    """``count`` dates from ``offset`` of those not yet ended, by start.
+
+    The dates under way (started, not ended) all come before those still to start, so each
+    part is read on its own: the first through the index on end (few dates are under way at
+    any moment), the second through the index on start, stopping after ``count`` rows. One
+    query on ``end > now`` ordered by start walked every past date in start order (or sorted
+    every future one): 180 ms on the large demo's 63,000 dates, against a few ms this way.
+    """
+    # Sorted here, not by SQL: an ORDER BY start tempted SQLite to read them through the index
+    # on start, from the first date ever.
+    under_way = sorted(
+        occurrences.filter(start__lte=now, end__gt=now).order_by(),
+        key=lambda occurrence: (occurrence.start, occurrence.pk),
+    )
+    rows = under_way[offset : offset + count]
+    to_come = occurrences.filter(start__gt=now).order_by("start", "id")
+    skip = max(0, offset - len(under_way))
+    return rows + list(to_come[skip : skip + count - len(rows)])
 
 
 def session_detail(*, viewer: Person, slug: str) -> Session:
