@@ -134,3 +134,23 @@ def test_live_dashboard_query_count_does_not_grow_with_the_data(programme: Progr
     with CaptureQueriesContext(connection) as large:
         selectors.compute_all(period=period())
     assert len(large) == len(small)
+
+
+def test_rollup_made_without_a_viewer_carries_the_evidence_ladder(programme: Programme) -> None:
+    # The worker has no signed-in person: the ladder's counts still reach the dashboard.
+    services.rollups_refresh()
+    board = selectors.dashboard_for(
+        viewer=programme.enabler, period=figures.preset_period("last-30-days")
+    )
+    assert board.from_rollup is True
+    assert board.figures["evidence"] == {
+        "observed": {"attendance": 2, "application": 0, "results": 0},
+        "self_reported": {
+            "attendance": 0,
+            "reaction": 0,
+            "learning": 0,
+            "application": 0,
+            "results": 0,
+        },
+        "sessions_with_feedback": 0,
+    }

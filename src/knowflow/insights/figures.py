@@ -32,6 +32,7 @@ from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
 from knowflow.events.planning import region_of
+from knowflow.feedback.selectors import evidence_rows
 
 PREPARATION_RATIO = 3.0
 WORKDAY = (time(9, 0), time(17, 0))
@@ -238,9 +239,9 @@ def dashboard_figures(
     }
 
 
-def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> dict | None:
+def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> dict:
     """How many sessions of the period have each kind of evidence, read through the feedback
-    app's ``evidence_view``: *observed* (attendance a speaker or an enabler recorded) and
+    app's ``evidence_rows``: *observed* (attendance a speaker or an enabler recorded) and
     *self-reported* attendance (watching the recording, recorded by oneself), reaction,
     learning, application and results (Kirkpatrick levels 1–4, asked in surveys; only
     survey rounds of at least k responses count, as on the evidence page).
@@ -249,19 +250,10 @@ def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> d
     (LTEM 3), not observed transfer. Observed application and results are 0 until something
     records them (completed tasks, figures a manager or a system enters).
 
-    None when the feedback app does not offer it. The worker has no signed-in viewer, so it
-    asks as an unsaved admin: the selector checks the role only, and returns counts, never
-    answers, so no anonymity rule is at stake.
+    No viewer: the worker computes these for the rollups, and they are counts, never answers,
+    so no anonymity rule is at stake; who reads the dashboard is checked when it is read.
     """
-    try:
-        from knowflow.feedback.selectors import evidence_view
-    except ImportError:
-        return None
-    system = Person(role=Person.Role.ADMIN, display_name="insights")
-    try:
-        rows = evidence_view(viewer=system, since=period.start, limit=1_000_000)
-    except TypeError:  # the feedback app changed the selector's signature: say "unavailable"
-        return None
+    rows = evidence_rows(since=period.start, limit=1_000_000)
     names = {1: "reaction", 2: "learning", 3: "application", 4: "results"}
     # Attendance people recorded for themselves (watching the recording) is their own
     # account: it counts as self-reported attendance, never as observed.

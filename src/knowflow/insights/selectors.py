@@ -15,10 +15,11 @@ import numpy as np
 from django.db.models import Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from knowflow.accounts.models import Person
+from knowflow.accounts.models import OrgUnit, Person
 from knowflow.discovery import duplicates as D
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Attendance, Occurrence, Session
+from knowflow.feedback.selectors import follow_up_claims, min_group, visible_cells
 from knowflow.insights import figures, permissions, roi
 from knowflow.insights.models import (
     DashboardRollup,
@@ -553,7 +554,6 @@ class RoiResult:
     lines: list[TraceLine]
     intangibles: list[str]
     assumptions: list[str]
-    claims_available: bool
 
 
 class _CostBook:
@@ -561,8 +561,6 @@ class _CostBook:
     office's, else the study's default — with the source, for the traceability page."""
 
     def __init__(self, default: Decimal) -> None:
-        from knowflow.accounts.models import OrgUnit
-
         self.default = default
         self.parent = dict(OrgUnit.objects.values_list("id", "parent_id"))
         self.by_unit = {}
@@ -596,21 +594,6 @@ def _study_sessions(study: RoiStudy) -> QuerySet[Occurrence]:
     if study.scope == RoiStudy.Scope.CIRCLE:
         occurrences = occurrences.filter(session__circle_id=study.circle_id)
     return occurrences
-
-
-def follow_up_claims(
-    *, session_ids: set[int], since: datetime, until: datetime
-) -> list[dict] | None:
-    """Hours-saved follow-up answers for these sessions, through the feedback app's selector
-    ``follow_up_claims`` (None when the feedback app does not offer it yet)."""
-    try:
-        from knowflow.feedback import selectors as feedback_selectors
-    except ImportError:
-        return None
-    reader = getattr(feedback_selectors, "follow_up_claims", None)
-    if reader is None:
-        return None
-    return list(reader(session_ids=session_ids, since=since, until=until))
 
 
 def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
@@ -702,7 +685,7 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
     session_ids = set(per_session)
     start = datetime.combine(study.period_start, time.min, tzinfo=UTC)
     claims = follow_up_claims(session_ids=session_ids, since=start, until=timezone.now())
-    lines += _follow_up_lines(study, claims or [])
+    lines += _follow_up_lines(study, claims)
     for item in study.training_avoided.all():
         lines.append(
             TraceLine(
@@ -756,10 +739,6 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
         f"else {study.default_hourly_cost}.",
         "Intangibles are listed, never converted to money.",
     ]
-    if claims is None:
-        assumptions.append(
-            "The feedback app offers no follow-up answers yet: no hours-saved benefit is counted."
-        )
     if study.assumptions:
         assumptions.append(study.assumptions)
     return RoiResult(
@@ -771,7 +750,6 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
         lines=lines,
         intangibles=[i.text for i in study.intangibles.all()],
         assumptions=assumptions,
-        claims_available=claims is not None,
     )
 
 
@@ -804,8 +782,6 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict]) -> list[TraceLine]:
     app with at least k hours answers each, and the sessions are shown as the feedback pages
     show a partition: a session with at least k claims, the others together in one line of at
     least k, or with the smallest shown session when fewer."""
-    from knowflow.feedback.selectors import min_group, visible_cells
-
     hour_value, hour_label = follow_up_hour_value(study)
     attribution = follow_up_attribution(study)
     sessions: dict[str, dict] = {}
