@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncQuarter
@@ -33,49 +32,13 @@ from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
 from knowflow.events.planning import region_of
 from knowflow.feedback.selectors import evidence_rows
+from knowflow.insights.selectors.periods import Period
 
 PREPARATION_RATIO = 3.0
 WORKDAY = (time(9, 0), time(17, 0))
 REGIONS = ("AMER", "EMEA", "APAC", "OTHER")
 NO_UNIT = "(no org unit)"
 NO_OFFICE = "(no office)"
-
-
-@dataclass(frozen=True)
-class Period:
-    name: str
-    start: datetime
-    end: datetime
-
-    def previous(self) -> Period:
-        length = self.end - self.start
-        return Period(name=f"before {self.name}", start=self.start - length, end=self.start)
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "start": self.start.isoformat(), "end": self.end.isoformat()}
-
-
-PRESETS = {"last-30-days": 30, "last-90-days": 90, "last-365-days": 365}
-DEFAULT_PRESET = "last-90-days"
-# What pages call each preset; the codes stay in URLs, rollups, exports and the API.
-PRESET_LABELS = {
-    "last-30-days": "Last 30 days",
-    "last-90-days": "Last 90 days",
-    "last-365-days": "Last 365 days",
-}
-
-
-def period_label(name: str) -> str:
-    """A period's name in words: "Last 90 days" for a preset, the dates of a custom one."""
-    return PRESET_LABELS.get(name, name)
-
-
-def preset_period(name: str, *, now: datetime | None = None) -> Period:
-    """A named period ending today at midnight UTC (so a day's rollup stays valid all day)."""
-    days = PRESETS[name]
-    now = now or timezone.now()
-    end = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
-    return Period(name=name, start=end - timedelta(days=days), end=end)
 
 
 def _ran(period: Period, now: datetime) -> Q:
