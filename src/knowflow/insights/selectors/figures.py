@@ -30,7 +30,7 @@ from django.utils import timezone
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
-from knowflow.events.planning import region_of
+from knowflow.events.planning.audience import region_of
 from knowflow.feedback.selectors import evidence_rows
 from knowflow.insights.selectors.periods import Period
 
