@@ -69,7 +69,7 @@ class Audience:
         return region_of(person.timezone)
 
 
-def audience_query(spec: AudienceSpec) -> Q:
+def _audience_query(spec: AudienceSpec) -> Q:
     query = Q(pk__in=list(spec.people) + list(spec.speakers))
     if spec.circle:
         circle = Circle.objects.filter(slug=spec.circle).first()
@@ -92,7 +92,7 @@ def audience_query(spec: AudienceSpec) -> Q:
 def audience_resolve(*, spec: AudienceSpec) -> Audience:
     """The people of the audience (speakers included), each once, with office and unit."""
     people = list(
-        Person.objects.filter(audience_query(spec))
+        Person.objects.filter(_audience_query(spec))
         .select_related("office", "org_unit")
         .distinct()
         .order_by("id")
@@ -182,7 +182,7 @@ def session_audience_spec(
 def audience_by_office(*, spec: AudienceSpec) -> Counter[int]:
     """How many people of the audience work in each office, in one query (no rows loaded)."""
     rows = (
-        Person.objects.filter(audience_query(spec))
+        Person.objects.filter(_audience_query(spec))
         .exclude(office__isnull=True)
         .values_list("pk", "office_id")
         .distinct()
