@@ -14,13 +14,11 @@ from knowflow.accounts.models import Person
 from knowflow.accounts.working_hours import WorkingHours
 from knowflow.events.models import Occurrence
 from knowflow.events.permissions import can_see_availability_of
-from knowflow.events.planning import (
-    AudienceSpec,
-    LabelLine,
-    PlanningError,
-    occurrences_create_from_plan,
-    time_find,
-)
+from knowflow.events.planning import PlanningError
+from knowflow.events.planning.audience import AudienceSpec
+from knowflow.events.planning.find import time_find
+from knowflow.events.planning.proposals import LabelLine
+from knowflow.events.planning.services import occurrences_create_from_plan
 from tests.factories import make_circle, make_occurrence, make_person, make_session
 
 

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from knowflow.circles.models import Membership
 from knowflow.events.models import Occurrence
-from knowflow.events.planning import Audience, _suggest_room, room_options
+from knowflow.events.planning.audience import Audience
+from knowflow.events.planning.rooms import room_options, suggested_room
 from knowflow.events.services import occurrence_cancel, occurrence_create, registration_create
 from knowflow.integrations.models import OutboxMessage
 from tests.conftest import signed_in
@@ -399,8 +400,8 @@ def test_find_a_time_suggests_the_first_offered_room_in_the_audience_office(
     people = [make_person(office=rooms["Tagus"].office) for _ in range(4)]
     audience = Audience(people=people, speaker_ids=set())
 
-    suggested = _suggest_room(audience, START, START + timedelta(hours=1))
-    when_alfama_is_taken = _suggest_room(audience, later, later + timedelta(hours=1))
+    suggested = suggested_room(audience, START, START + timedelta(hours=1))
+    when_alfama_is_taken = suggested_room(audience, later, later + timedelta(hours=1))
 
     assert (suggested, when_alfama_is_taken) == (rooms["Alfama"], rooms["Tagus"])
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from knowflow.errors import DomainError, Forbidden
-from knowflow.insights import figures, selectors, services
+from knowflow.insights import services
+from knowflow.insights.selectors import figures, periods, rollups
 from tests.insights.conftest import Programme
 
 pytestmark = pytest.mark.django_db
 
 
-def period() -> figures.Period:
-    return figures.preset_period("last-30-days")
+def period() -> periods.Period:
+    return periods.preset_period("last-30-days")
 
 
 def test_dashboard_figures_match_the_hand_computed_programme(programme: Programme) -> None:
@@ -96,26 +99,26 @@ def test_network_links_units_and_finds_isolated_ones_and_bridging_circles(
 
 def test_member_is_refused_the_dashboard(programme: Programme) -> None:
     with pytest.raises(Forbidden):
-        selectors.dashboard_for(viewer=programme.member, period=period())
+        rollups.dashboard_for(viewer=programme.member, period=period())
 
 
 def test_custom_period_needs_both_dates_in_order() -> None:
     from datetime import date
 
     with pytest.raises(DomainError) as missing:
-        selectors.period_from(start=date(2025, 1, 1))
+        periods.period_from(start=date(2025, 1, 1))
     with pytest.raises(DomainError) as backwards:
-        selectors.period_from(start=date(2025, 2, 1), end=date(2025, 1, 1))
+        periods.period_from(start=date(2025, 2, 1), end=date(2025, 1, 1))
     assert (missing.value.field, backwards.value.field) == ("end", "end")
     with pytest.raises(DomainError):
-        selectors.period_from(preset="last-century")
+        periods.period_from(preset="last-century")
 
 
 def test_rollup_serves_the_dashboard_in_one_query_with_its_age(programme: Programme) -> None:
     services.rollups_refresh()
     with CaptureQueriesContext(connection) as queries:
-        board = selectors.dashboard_for(
-            viewer=programme.enabler, period=figures.preset_period("last-30-days")
+        board = rollups.dashboard_for(
+            viewer=programme.enabler, period=periods.preset_period("last-30-days")
         )
     assert len(queries) == 1
     assert board.from_rollup is True
@@ -127,10 +130,30 @@ def test_live_dashboard_query_count_does_not_grow_with_the_data(programme: Progr
     from tests.factories import make_occurrence, make_session
 
     with CaptureQueriesContext(connection) as small:
-        selectors.compute_all(period=period())
+        rollups.compute_all(period=period())
     for i in range(5):
         session = make_session(title=f"More {i}", speakers=[programme.s1])
-        make_occurrence(session=session, start=programme.o1.start + figures.timedelta(hours=i + 1))
+        make_occurrence(session=session, start=programme.o1.start + timedelta(hours=i + 1))
     with CaptureQueriesContext(connection) as large:
-        selectors.compute_all(period=period())
+        rollups.compute_all(period=period())
     assert len(large) == len(small)
+
+
+def test_rollup_made_without_a_viewer_carries_the_evidence_ladder(programme: Programme) -> None:
+    # The worker has no signed-in person: the ladder's counts still reach the dashboard.
+    services.rollups_refresh()
+    board = rollups.dashboard_for(
+        viewer=programme.enabler, period=periods.preset_period("last-30-days")
+    )
+    assert board.from_rollup is True
+    assert board.figures["evidence"] == {
+        "observed": {"attendance": 2, "application": 0, "results": 0},
+        "self_reported": {
+            "attendance": 0,
+            "reaction": 0,
+            "learning": 0,
+            "application": 0,
+            "results": 0,
+        },
+        "sessions_with_feedback": 0,
+    }

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from knowflow.errors import DomainError
 from knowflow.events.models import Session
-from knowflow.insights import selectors, services
+from knowflow.insights import services
 from knowflow.insights.models import DuplicateCluster
+from knowflow.insights.selectors import clusters, snapshot
 from knowflow.library import services as library
 from knowflow.library.models import Resource
 from tests.conftest import signed_in
@@ -96,7 +97,7 @@ def unrelated_resources(programme: Programme) -> None:
         )
 
 
-def members(view: selectors.ClusterView) -> list[tuple[str, str]]:
+def members(view: clusters.ClusterView) -> list[tuple[str, str]]:
     return [
         (m.kind, m.session.title if m.kind == "session" else m.resource.title) for m in view.members
     ]
@@ -109,7 +110,7 @@ def test_two_standalone_resources_in_different_words_form_a_cluster(programme: P
     report = services.duplicates_detect()
 
     assert (report.resources, report.clusters, report.pairs) == (4, 1, 1)
-    [view] = selectors.duplicate_clusters(viewer=programme.enabler)
+    [view] = clusters.duplicate_clusters(viewer=programme.enabler)
     assert members(view) == [
         ("resource", "Our deployment pipeline, stage by stage"),
         ("resource", "The deployment pipeline explained for newcomers"),
@@ -134,7 +135,7 @@ def test_a_resource_duplicating_a_session_clusters_with_it(programme: Programme)
 
     services.duplicates_detect()
 
-    [view] = selectors.duplicate_clusters(viewer=programme.enabler)
+    [view] = clusters.duplicate_clusters(viewer=programme.enabler)
     assert members(view) == [
         ("session", "Property-based testing in practice"),
         ("resource", "Property-based testing: finding bugs with generated inputs"),
@@ -189,7 +190,7 @@ def test_a_decision_on_a_resource_cluster_is_kept_and_not_proposed_again(
     report = services.duplicates_detect()
 
     assert (report.clusters, report.kept_decided) == (0, 1)
-    [view] = selectors.duplicate_clusters(viewer=programme.enabler)
+    [view] = clusters.duplicate_clusters(viewer=programme.enabler)
     assert (view.cluster.status, view.cluster.note) == (
         "not_duplicate",
         "the note is for newcomers",
@@ -265,7 +266,7 @@ def test_already_taught_still_answers_with_sessions_when_resources_took_part(
     pipeline_twins(programme)
     services.duplicates_detect()
 
-    found = selectors.already_taught(title="Property-based testing for everyone", abstract=ABSTRACT)
+    found = snapshot.already_taught(title="Property-based testing for everyone", abstract=ABSTRACT)
 
     assert [f.session for f in found] == [session]
 

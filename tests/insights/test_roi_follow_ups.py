@@ -11,7 +11,8 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.feedback import services as feedback_services
 from knowflow.feedback.models import Kind
-from knowflow.insights import selectors, services
+from knowflow.insights import services
+from knowflow.insights.selectors import roi_result
 from tests.factories import make_person
 from tests.feedback.helpers import attend, ended_occurrence, open_requests, people
 
@@ -46,7 +47,7 @@ def test_roi_study_adds_follow_up_benefits_with_their_source() -> None:
         organiser_hours=Decimal("0"),
     )
 
-    result = selectors.roi_study_result(viewer=enabler, study=study)
+    result = roi_result.roi_study_result(viewer=enabler, study=study)
 
     benefit_lines = [line for line in result.lines if line.section == "benefit"]
     # One line for the session's round, never one per answer: answers are anonymous.
@@ -72,7 +73,7 @@ def test_roi_trace_never_lists_a_round_of_fewer_than_k_answers_alone(
     claims = [{**claim, "source": "Follow-up after 30 days: Big"}] * 6 + [
         {**claim, "source": "Follow-up after 30 days: Small"}
     ] * 3
-    monkeypatch.setattr(selectors, "follow_up_claims", lambda **_: claims)
+    monkeypatch.setattr(roi_result, "follow_up_claims", lambda **_: claims)
     today = timezone.now().date()
     study = services.roi_study_create(
         actor=enabler,
@@ -85,7 +86,7 @@ def test_roi_trace_never_lists_a_round_of_fewer_than_k_answers_alone(
         organiser_hours=Decimal("0"),
     )
 
-    result = selectors.roi_study_result(viewer=enabler, study=study)
+    result = roi_result.roi_study_result(viewer=enabler, study=study)
 
     lines = [line for line in result.lines if line.section == "benefit"]
     # Showing the 6 would give the 3 as the total minus the 6: the two go together.

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from knowflow.insights import selectors, services
+from knowflow.insights import services
 from knowflow.insights.models import RoiStudy
+from knowflow.insights.selectors import roi_result
 from tests.conftest import signed_in
 from tests.insights.conftest import Programme
 
@@ -165,7 +166,7 @@ def test_roi_report_benefit_rows_name_their_session_one_row_each(
             claims += [
                 {**claim, "source": f"{label}: {title}", "session": title, "round": label}
             ] * n
-    monkeypatch.setattr(selectors, "follow_up_claims", lambda **_: claims)
+    monkeypatch.setattr(roi_result, "follow_up_claims", lambda **_: claims)
     enabler = programme.enabler
     study = services.roi_study_create(
         actor=enabler,

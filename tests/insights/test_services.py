@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from knowflow.errors import DomainError, Forbidden
-from knowflow.insights import selectors, services
+from knowflow.insights import services
 from knowflow.insights.models import DuplicateCluster, HourlyCost, RoiStudy
+from knowflow.insights.selectors import clusters, roi_result, roi_studies, snapshot
 from tests.factories import make_occurrence, make_person, make_session
 from tests.insights.conftest import Programme
 
@@ -39,7 +40,7 @@ def test_detection_proposes_a_cluster_with_hours_and_an_explanation(programme: P
     a, b = copies(programme)
     report = services.duplicates_detect()
     assert (report.clusters, report.pairs) == (1, 1)
-    [view] = selectors.duplicate_clusters(viewer=programme.enabler)
+    [view] = clusters.duplicate_clusters(viewer=programme.enabler)
     assert [c.session for c in view.copies] == [a, b]  # the first given first
     # 1 h each, preparation 3 × 1 h each; reuse would have spared the second preparation
     assert (view.hours_spent, view.hours_reuse_would_save) == (8.0, 3.0)
@@ -105,11 +106,11 @@ def test_decisions_are_checked(programme: Programme) -> None:
 def test_already_taught_finds_the_earlier_session_incrementally(programme: Programme) -> None:
     a, _ = copies(programme)
     services.duplicates_detect()
-    found = selectors.already_taught(title="Property-based testing for everyone", abstract=ABSTRACT)
+    found = snapshot.already_taught(title="Property-based testing for everyone", abstract=ABSTRACT)
     assert {f.session for f in found} == {a, _}
     assert found[0].speakers == ["Sam Speaker"]
     assert (
-        selectors.already_taught(
+        snapshot.already_taught(
             title="Sourdough baking", abstract="Flour, water, salt and patience."
         )
         == []
@@ -146,9 +147,9 @@ def test_roi_study_result_is_traceable_and_hand_computed(programme: Programme) -
         people=1,
     )
     services.roi_intangible_add(study=s, actor=programme.enabler, text="Stronger testing community")
-    result = selectors.roi_study_result(
+    result = roi_result.roi_study_result(
         viewer=programme.enabler,
-        study=selectors.roi_study_get(viewer=programme.enabler, study_id=s.pk),
+        study=roi_studies.roi_study_get(viewer=programme.enabler, study_id=s.pk),
     )
     # attendees: Team B 3.5 h × 80 = 280; default 2.5 h × 50 = 125; Sam 1 h + 3 h prep at 50 = 50 + 150;
     # Sue (Team B) 1.5 h + 4.5 h prep at 80 = 120 + 360; organiser 2 h × 50 = 100; tooling 500.

@@ -12,7 +12,7 @@ from knowflow.accounts.forms import PeopleField, timezone_choices
 from knowflow.accounts.models import Person
 from knowflow.circles.forms import CirclesField
 from knowflow.events.models import Attendance, Room, Session
-from knowflow.events.planning import RoomChoice, RoomOption
+from knowflow.events.planning.rooms import RoomChoice, RoomOption
 from knowflow.events.selectors import sessions_for_picker
 from knowflow.languages import language_choices
 from knowflow.links import WebURLFormField

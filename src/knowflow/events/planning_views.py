@@ -20,16 +20,16 @@ from knowflow.circles.forms import CirclesField
 from knowflow.errors import DomainError
 from knowflow.events.models import Session
 from knowflow.events.permissions import can_edit_session
-from knowflow.events.planning import (
+from knowflow.events.planning.audience import AudienceSpec
+from knowflow.events.planning.find import (
     DEFAULT_DURATION_MIN,
     LABELS,
-    AudienceSpec,
     TimeFinding,
     duration_for_format,
     earliest_start,
-    occurrences_create_from_plan,
     time_find,
 )
+from knowflow.events.planning.services import occurrences_create_from_plan
 from knowflow.topics.forms import TopicsField
 from knowflow.web.errors import add_to_form, flash
 

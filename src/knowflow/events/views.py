@@ -20,7 +20,7 @@ from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.permissions import can_edit_session, can_edit_session_details
-from knowflow.events.planning import room_choice_for_date
+from knowflow.events.planning.rooms import room_choice_for_date
 from knowflow.library.selectors import related_to
 from knowflow.topics.selectors import topic_list
 from knowflow.web import pagination

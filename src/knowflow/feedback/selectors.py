@@ -1081,15 +1081,23 @@ class EvidenceRow:
 def evidence_view(
     *, viewer: Person, since: datetime | None = None, limit: int = 200
 ) -> list[EvidenceRow]:
+    """The evidence page's rows (``evidence_rows``), for the programme's readers only."""
+    if not permissions.can_view_programme(actor=viewer):
+        raise Forbidden("The evidence view is for enablers and leaders.")
+    return evidence_rows(since=since, limit=limit)
+
+
+def evidence_rows(*, since: datetime | None = None, limit: int = 200) -> list[EvidenceRow]:
     """What each session has evidence of: attendance recorded (observed) and, per level, how
     many responses to surveys that ask about it (self-reported), from rounds of at least k.
 
     Only counts, never answers, except whether any counted follow-up says "applied" (for the
     headline). The speakers' retrospectives are left out: they are the speaker's view of the
     session, not evidence about the learners. Sessions with the most recent dates first.
+
+    No viewer: the insights rollups are computed by the worker, which has none, and store
+    only these counts for the dashboard's readers (``evidence_view`` is the page's check).
     """
-    if not permissions.can_view_programme(actor=viewer):
-        raise Forbidden("The evidence view is for enablers and leaders.")
     now = timezone.now()
     since = since or now - timedelta(days=365)
     k = min_group()

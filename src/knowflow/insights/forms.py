@@ -7,8 +7,8 @@ from django.http import QueryDict
 
 from knowflow.accounts.models import Office, OrgUnit
 from knowflow.circles.models import Circle
-from knowflow.insights.figures import DEFAULT_PRESET, PRESET_LABELS
 from knowflow.insights.models import DuplicateCluster, RoiCost, RoiStudy
+from knowflow.insights.selectors.periods import DEFAULT_PRESET, PRESET_LABELS
 
 
 class PeriodForm(forms.Form):

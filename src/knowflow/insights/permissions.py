@@ -11,11 +11,19 @@ attendance or an expert's reach.
 from __future__ import annotations
 
 from knowflow.accounts.models import Person
+from knowflow.errors import Forbidden
 
 
 def can_view_insights(*, actor: Person) -> bool:
     """The dashboard, duplicates, expertise, network and ROI studies (read)."""
     return actor.is_enabler or actor.is_leader
+
+
+def check_view_insights(*, actor: Person) -> None:
+    """Refuse (``Forbidden``) anyone who may not read insights; every insights read starts
+    with it."""
+    if not can_view_insights(actor=actor):
+        raise Forbidden("Insights are for enablers and leaders.")
 
 
 def can_decide_duplicates(*, actor: Person) -> bool:

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
@@ -20,7 +19,7 @@ from knowflow.circles.models import Circle
 from knowflow.discovery import duplicates as D
 from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.events.models import Session
-from knowflow.insights import figures, permissions, selectors
+from knowflow.insights import permissions
 from knowflow.insights.models import (
     DashboardRollup,
     DetectorSnapshot,
@@ -33,6 +32,11 @@ from knowflow.insights.models import (
     RoiTrainingAvoided,
     RoiVersion,
 )
+from knowflow.insights.selectors.detection import SESSION, decided_members, detection_docs
+from knowflow.insights.selectors.periods import PRESETS, preset_period
+from knowflow.insights.selectors.roi_result import roi_result_figures, roi_study_result
+from knowflow.insights.selectors.roi_studies import roi_study_get, roi_study_inputs
+from knowflow.insights.selectors.rollups import compute_all
 from knowflow.library.models import Resource
 
 # Explanations are stored for at most this many pairs per cluster (a big cluster of a talk
@@ -57,7 +61,7 @@ def _snapshot_blob(scorer: D.Scorer) -> bytes:
     The statistics cover everything detection compared (sessions and stand-alone resources),
     so that a new proposal is scored as a full detection would score it; the index holds
     sessions only, because the check answers with sessions ("already taught")."""
-    is_session = np.array([kind == selectors.SESSION for kind, _ in scorer.keys], bool)
+    is_session = np.array([kind == SESSION for kind, _ in scorer.keys], bool)
     ids = np.array([pk for _, pk in scorer.keys], np.int64)
 
     def index(bags: D.Bags) -> tuple[np.ndarray, np.ndarray]:
@@ -81,21 +85,6 @@ def _snapshot_blob(scorer: D.Scorer) -> bytes:
     return buffer.getvalue()
 
 
-def _decided_members() -> dict[int, set[selectors.MemberKey]]:
-    """Members of every decided cluster, by cluster, each named by its kind and id."""
-    decided: dict[int, set[selectors.MemberKey]] = {}
-    not_proposed = ~Q(duplicatecluster__status=DuplicateCluster.Status.PROPOSED)
-    for kind, through, column in (
-        (selectors.SESSION, DuplicateCluster.sessions.through, "session_id"),
-        (selectors.RESOURCE, DuplicateCluster.resources.through, "resource_id"),
-    ):
-        for cluster_id, member_id in through.objects.filter(not_proposed).values_list(
-            "duplicatecluster_id", column
-        ):
-            decided.setdefault(cluster_id, set()).add((kind, member_id))
-    return decided
-
-
 def duplicates_detect(*, now: datetime | None = None) -> DetectionReport:
     """Run the detector over every session and stand-alone library resource, and replace the
     undecided clusters.
@@ -110,10 +99,10 @@ def duplicates_detect(*, now: datetime | None = None) -> DetectionReport:
     """
     started = clock.perf_counter()
     now = now or timezone.now()
-    docs, n_sessions, n_resources = selectors.detection_docs()
+    docs, n_sessions, n_resources = detection_docs()
     scorer = D.Scorer(docs)
     matches = D.detect(scorer)
-    decided = _decided_members()
+    decided = decided_members()
     settled = {(a, b) for members in decided.values() for a in members for b in members if a < b}
     fresh = [m for m in matches if (min(m.a, m.b), max(m.a, m.b)) not in settled]
     groups = D.clusters(scorer.keys, fresh)
@@ -145,7 +134,7 @@ def duplicates_detect(*, now: datetime | None = None) -> DetectionReport:
             ]
             cluster = DuplicateCluster.objects.create(score=round(pairs[0].score, 3), pairs=stored)
             for kind, pk in members:
-                if kind == selectors.SESSION:
+                if kind == SESSION:
                     session_links.append(
                         session_link(duplicatecluster_id=cluster.pk, session_id=pk)
                     )
@@ -227,10 +216,10 @@ def rollups_refresh(*, now: datetime | None = None) -> list[DashboardRollup]:
     """Recompute the dashboard of every preset period (run by the worker every hour)."""
     now = now or timezone.now()
     out = []
-    for name in figures.PRESETS:
-        period = figures.preset_period(name, now=now)
+    for name in PRESETS:
+        period = preset_period(name, now=now)
         started = clock.perf_counter()
-        data = selectors.compute_all(period=period, now=now)
+        data = compute_all(period=period, now=now)
         rollup, _ = DashboardRollup.objects.update_or_create(
             period=name,
             defaults={
@@ -425,8 +414,8 @@ def roi_version_freeze(*, study: RoiStudy, actor: Person, note: str = "") -> Roi
         raise DomainError("Keep the note under 300 characters.", field="note")
     with transaction.atomic():
         locked = RoiStudy.objects.select_for_update().get(pk=study.pk)
-        study = selectors.roi_study_get(viewer=actor, study_id=locked.pk)
-        result = selectors.roi_study_result(viewer=actor, study=study)
+        study = roi_study_get(viewer=actor, study_id=locked.pk)
+        result = roi_study_result(viewer=actor, study=study)
         last = study.versions.order_by("-number").values_list("number", flat=True).first()
         return RoiVersion.objects.create(
             study=study,
@@ -434,6 +423,6 @@ def roi_version_freeze(*, study: RoiStudy, actor: Person, note: str = "") -> Roi
             frozen_at=timezone.now(),
             frozen_by=actor,
             note=note,
-            inputs=selectors.roi_study_inputs(study),
-            figures=selectors.roi_result_figures(result),
+            inputs=roi_study_inputs(study),
+            figures=roi_result_figures(result),
         )

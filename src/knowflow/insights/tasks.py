@@ -1,11 +1,14 @@
-"""Background work for insights, run by ``knowflow worker`` (django-tasks) or
-``knowflow refresh_insights``: the dashboard rollups and the duplicate detection."""
+"""Background work for insights: the dashboard rollups and the duplicate detection, one pass.
+
+``knowflow worker`` runs ``refresh_insights`` in a thread every
+``KNOWFLOW_INSIGHTS_REFRESH_SECONDS`` (``knowflow/worker.py``); ``knowflow refresh_insights``
+runs the same pass from cron. It is a plain function, not a django-tasks task: the work is
+periodic, so nothing has a reason to queue it.
+"""
 
 from __future__ import annotations
 
 import time
-
-from django_tasks import task
 
 from knowflow.insights import services
 
@@ -25,8 +28,3 @@ def refresh_insights(*, duplicates: bool = True) -> dict[str, object]:
     rollups = services.rollups_refresh()
     report.update(rollups=len(rollups), seconds=round(time.perf_counter() - started, 1))
     return report
-
-
-@task()
-def refresh_insights_task(duplicates: bool = True) -> dict[str, object]:
-    return refresh_insights(duplicates=duplicates)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Session
-from knowflow.insights import charts, permissions, selectors, services
+from knowflow.insights import charts, permissions, services
 from knowflow.insights.forms import (
     DecisionForm,
     HourlyCostForm,
@@ -26,6 +26,14 @@ from knowflow.insights.forms import (
     RoiVersionForm,
 )
 from knowflow.insights.models import DuplicateCluster
+from knowflow.insights.selectors import (
+    clusters,
+    periods,
+    roi_result,
+    roi_studies,
+    rollups,
+    snapshot,
+)
 from knowflow.library.models import Resource
 from knowflow.web.errors import add_to_form, error_page, flash
 
@@ -45,12 +53,12 @@ def refusals(view: View) -> View:
     return login_required(wrapped)
 
 
-def _period(request: HttpRequest):  # noqa: ANN202 - a figures.Period
+def _period(request: HttpRequest):  # noqa: ANN202 - a periods.Period
     form = PeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         raise DomainError("Dates are written YYYY-MM-DD.", field="start")
     data = form.cleaned_data if form.is_bound else {}
-    return form, selectors.period_from(
+    return form, periods.period_from(
         preset=data.get("period") or "", start=data.get("start"), end=data.get("end")
     )
 
@@ -86,7 +94,7 @@ def _dig(data: dict, path: tuple[str, ...]) -> float | None:
     return data  # type: ignore[return-value]
 
 
-def key_rows(board: selectors.Dashboard) -> list[tuple[str, object, object, str]]:
+def key_rows(board: rollups.Dashboard) -> list[tuple[str, object, object, str]]:
     return [
         (
             label,
@@ -98,9 +106,7 @@ def key_rows(board: selectors.Dashboard) -> list[tuple[str, object, object, str]
     ]
 
 
-def _reach_rows(
-    board: selectors.Dashboard, dimension: str
-) -> list[tuple[str, float, float | None]]:
+def _reach_rows(board: rollups.Dashboard, dimension: str) -> list[tuple[str, float, float | None]]:
     previous = {r["label"]: r["learners"] for r in board.previous["reach"][dimension]}
     return [
         (r["label"], r["learners"], previous.get(r["label"], 0))
@@ -108,7 +114,7 @@ def _reach_rows(
     ]
 
 
-def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
+def dashboard_charts(board: rollups.Dashboard) -> dict[str, str]:
     hours, before = board.figures["learning_hours"], board.previous["learning_hours"]
     return {
         "hours": charts.bar_chart(
@@ -142,7 +148,7 @@ def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
 @refusals
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
-    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    board = rollups.dashboard_for(viewer=request.viewer, period=period)
     return render(
         request,
         "insights/dashboard.html",
@@ -165,7 +171,7 @@ def _csv(name: str, text: str) -> HttpResponse:
 @refusals
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
-    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    board = rollups.dashboard_for(viewer=request.viewer, period=period)
     rows = [("key figure", label, "", now, before) for label, now, before, _ in key_rows(board)]
     for dimension in ("org_unit", "office", "region"):
         rows += [
@@ -203,7 +209,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 @refusals
 def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     _, period = _period(request)
-    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    board = rollups.dashboard_for(viewer=request.viewer, period=period)
     made = dashboard_charts(board)
     if chart not in made:
         raise NotFound(f"There is no chart '{chart}'.")
@@ -213,7 +219,7 @@ def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
 @refusals
 def duplicates(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    views = selectors.duplicate_clusters(viewer=request.viewer, status=status)
+    views = clusters.duplicate_clusters(viewer=request.viewer, status=status)
     return render(
         request,
         "insights/duplicates.html",
@@ -275,7 +281,7 @@ def already_taught(request: HttpRequest) -> HttpResponse:
     """The "already taught — here is the recording" box for the propose page (a fragment)."""
     title = request.GET.get("title", "").strip()
     found = (
-        selectors.already_taught(title=title, abstract=request.GET.get("abstract", ""))
+        snapshot.already_taught(title=title, abstract=request.GET.get("abstract", ""))
         if len(title) >= 3
         else []
     )
@@ -288,7 +294,7 @@ def already_taught(request: HttpRequest) -> HttpResponse:
 @refusals
 def expertise(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
-    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    board = rollups.dashboard_for(viewer=request.viewer, period=period)
     return render(
         request,
         "insights/expertise.html",
@@ -299,7 +305,7 @@ def expertise(request: HttpRequest) -> HttpResponse:
 @refusals
 def expertise_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
-    data = selectors.dashboard_for(viewer=request.viewer, period=period).expertise
+    data = rollups.dashboard_for(viewer=request.viewer, period=period).expertise
     header = [
         "name",
         "unit",
@@ -326,7 +332,7 @@ def _network_svg(data: dict) -> str:
 @refusals
 def network(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
-    board = selectors.dashboard_for(viewer=request.viewer, period=period)
+    board = rollups.dashboard_for(viewer=request.viewer, period=period)
     return render(
         request,
         "insights/network.html",
@@ -344,7 +350,7 @@ def network(request: HttpRequest) -> HttpResponse:
 def network_svg(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     return HttpResponse(
-        _network_svg(selectors.dashboard_for(viewer=request.viewer, period=period).network),
+        _network_svg(rollups.dashboard_for(viewer=request.viewer, period=period).network),
         content_type="image/svg+xml",
     )
 
@@ -352,7 +358,7 @@ def network_svg(request: HttpRequest) -> HttpResponse:
 @refusals
 def network_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
-    data = selectors.dashboard_for(viewer=request.viewer, period=period).network
+    data = rollups.dashboard_for(viewer=request.viewer, period=period).network
     return _csv(
         "network-edges.csv",
         charts.csv_text(
@@ -363,7 +369,7 @@ def network_csv(request: HttpRequest) -> HttpResponse:
 
 @refusals
 def roi_list(request: HttpRequest) -> HttpResponse:
-    studies = selectors.roi_study_list(viewer=request.viewer)
+    studies = roi_studies.roi_study_list(viewer=request.viewer)
     # Bound only to the form that was submitted: an unbound form shows no errors, so a GET
     # (or a post of the other form) never greets anyone with "This field is required."
     posted = request.POST.get("form", "study") if request.method == "POST" else None
@@ -396,7 +402,7 @@ def roi_list(request: HttpRequest) -> HttpResponse:
             "studies": studies,
             "form": form,
             "cost_form": cost_form,
-            "costs": selectors.hourly_cost_list(viewer=request.viewer),
+            "costs": roi_studies.hourly_cost_list(viewer=request.viewer),
             "can_manage": permissions.can_manage_roi(actor=request.viewer),
         },
     )
@@ -404,15 +410,15 @@ def roi_list(request: HttpRequest) -> HttpResponse:
 
 @refusals
 def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
-    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
-    result = selectors.roi_study_result(viewer=request.viewer, study=study)
+    study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
+    result = roi_result.roi_study_result(viewer=request.viewer, study=study)
     return render(
         request,
         "insights/roi_report.html",
         {
             "r": result,
             "versions": list(study.versions.all()),
-            "history": selectors.roi_study_history(viewer=request.viewer, study=study),
+            "history": roi_studies.roi_study_history(viewer=request.viewer, study=study),
             "cost_form": RoiCostForm(),
             "training_form": RoiTrainingForm(),
             "intangible_form": RoiIntangibleForm(),
@@ -425,7 +431,7 @@ def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
 @require_POST
 @refusals
 def roi_freeze(request: HttpRequest, study_id: int) -> HttpResponse:
-    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     form = RoiVersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()))
@@ -438,22 +444,22 @@ def roi_freeze(request: HttpRequest, study_id: int) -> HttpResponse:
 @refusals
 def roi_version(request: HttpRequest, study_id: int, number: int) -> HttpResponse:
     """A frozen version, laid out to be printed: its stored inputs and figures only."""
-    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
-    version = selectors.roi_version_get(viewer=request.viewer, study=study, number=number)
+    study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
+    version = roi_studies.roi_version_get(viewer=request.viewer, study=study, number=number)
     return render(request, "insights/roi_version.html", {"study": study, "v": version})
 
 
 @refusals
 def roi_trace(request: HttpRequest, study_id: int) -> HttpResponse:
-    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     return render(
         request,
         "insights/roi_trace.html",
-        {"r": selectors.roi_study_result(viewer=request.viewer, study=study)},
+        {"r": roi_result.roi_study_result(viewer=request.viewer, study=study)},
     )
 
 
-def roi_csv_text(result: selectors.RoiResult) -> str:
+def roi_csv_text(result: roi_result.RoiResult) -> str:
     rows = [
         (line.section, line.item, line.quantity, line.value, line.source) for line in result.lines
     ]
@@ -470,17 +476,17 @@ def roi_csv_text(result: selectors.RoiResult) -> str:
 
 @refusals
 def roi_csv(request: HttpRequest, study_id: int) -> HttpResponse:
-    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     return _csv(
         f"roi-study-{study.pk}.csv",
-        roi_csv_text(selectors.roi_study_result(viewer=request.viewer, study=study)),
+        roi_csv_text(roi_result.roi_study_result(viewer=request.viewer, study=study)),
     )
 
 
 @require_POST
 @refusals
 def roi_add(request: HttpRequest, study_id: int, what: str) -> HttpResponse:
-    study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
+    study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     forms_by_kind = {
         "cost": (RoiCostForm, services.roi_cost_add),
         "training": (RoiTrainingForm, services.roi_training_avoided_add),

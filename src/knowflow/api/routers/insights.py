@@ -16,13 +16,21 @@ from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, amount, one_of, text
 from knowflow.circles.models import Circle
 from knowflow.events.models import Session
-from knowflow.insights import figures, selectors, services
+from knowflow.insights import services
 from knowflow.insights.models import DuplicateCluster, FrozenVersion, RoiStudy, RoiVersion
+from knowflow.insights.selectors import (
+    clusters,
+    periods,
+    roi_result,
+    roi_studies,
+    rollups,
+    snapshot,
+)
 from knowflow.library.models import Resource
 
 router = Router(tags=["insights"])
 
-PeriodName = one_of("", *figures.PRESETS)
+PeriodName = one_of("", *periods.PRESETS)
 Decision = one_of(*(s for s in DuplicateCluster.Status.values if s != "proposed"))
 StudyTitle = text(max_length=200)
 StudyScope = one_of(*RoiStudy.Scope.values)
@@ -40,12 +48,12 @@ class PeriodQuery(Schema):
     end: BoundedDate | None = None
 
 
-def _board(request: HttpRequest, query: PeriodQuery) -> selectors.Dashboard:
-    period = selectors.period_from(preset=query.period, start=query.start, end=query.end)
-    return selectors.dashboard_for(viewer=viewer(request), period=period)
+def _board(request: HttpRequest, query: PeriodQuery) -> rollups.Dashboard:
+    period = periods.period_from(preset=query.period, start=query.start, end=query.end)
+    return rollups.dashboard_for(viewer=viewer(request), period=period)
 
 
-def _freshness(board: selectors.Dashboard) -> dict:
+def _freshness(board: rollups.Dashboard) -> dict:
     return {"computed_at": board.computed_at.isoformat(), "from_rollup": board.from_rollup}
 
 
@@ -68,9 +76,9 @@ def network(request: HttpRequest, query: Query[PeriodQuery]) -> dict:
     return {**board.network, **_freshness(board)}
 
 
-def _member_out(member: selectors.CopyHours | selectors.ResourceCopy) -> dict:
+def _member_out(member: clusters.CopyHours | clusters.ResourceCopy) -> dict:
     """One member of a cluster, named by its kind (a session and a resource may share an id)."""
-    if isinstance(member, selectors.ResourceCopy):
+    if isinstance(member, clusters.ResourceCopy):
         r = member.resource
         return {
             "kind": "resource",
@@ -97,7 +105,7 @@ def _member_out(member: selectors.CopyHours | selectors.ResourceCopy) -> dict:
     }
 
 
-def _cluster_out(view: selectors.ClusterView) -> dict:
+def _cluster_out(view: clusters.ClusterView) -> dict:
     c = view.cluster
     return {
         "id": c.pk,
@@ -131,7 +139,7 @@ def _cluster_out(view: selectors.ClusterView) -> dict:
 @router.get("/duplicates", response=list[dict])
 def duplicate_list(request: HttpRequest, status: str = "") -> list[dict]:
     return [
-        _cluster_out(v) for v in selectors.duplicate_clusters(viewer=viewer(request), status=status)
+        _cluster_out(v) for v in clusters.duplicate_clusters(viewer=viewer(request), status=status)
     ]
 
 
@@ -164,7 +172,7 @@ def duplicate_decide(request: HttpRequest, cluster_id: DatabaseInt, payload: Dec
         note=payload.note,
     )
     return _cluster_out(
-        selectors.duplicate_cluster_get(viewer=viewer(request), cluster_id=cluster_id)
+        clusters.duplicate_cluster_get(viewer=viewer(request), cluster_id=cluster_id)
     )
 
 
@@ -181,7 +189,7 @@ def already_taught(request: HttpRequest, title: str, abstract: str = "") -> list
             "recording_url": f.recording_url or None,
             "why": f.why.to_dict(),
         }
-        for f in selectors.already_taught(title=title, abstract=abstract)
+        for f in snapshot.already_taught(title=title, abstract=abstract)
     ]
 
 
@@ -215,7 +223,7 @@ def _version_out(study: RoiStudy, version: RoiVersion) -> dict:
     }
 
 
-def _study_out(result: selectors.RoiResult, viewer_person: Person) -> dict:
+def _study_out(result: roi_result.RoiResult, viewer_person: Person) -> dict:
     s = result.study
     return {
         "id": s.pk,
@@ -242,7 +250,7 @@ def _study_out(result: selectors.RoiResult, viewer_person: Person) -> dict:
         ],
         "intangibles": result.intangibles,
         "assumptions": result.assumptions,
-        "entered": selectors.roi_study_inputs(s)["entered"],
+        "entered": roi_studies.roi_study_inputs(s)["entered"],
         "versions": [
             {
                 "number": v.number,
@@ -262,7 +270,7 @@ def _study_out(result: selectors.RoiResult, viewer_person: Person) -> dict:
                 "what": h.what,
                 "version": h.version,
             }
-            for h in selectors.roi_study_history(viewer=viewer_person, study=s)
+            for h in roi_studies.roi_study_history(viewer=viewer_person, study=s)
         ],
     }
 
@@ -277,7 +285,7 @@ def roi_list(request: HttpRequest) -> list[dict]:
             "period_start": s.period_start.isoformat(),
             "period_end": s.period_end.isoformat(),
         }
-        for s in selectors.roi_study_list(viewer=viewer(request))
+        for s in roi_studies.roi_study_list(viewer=viewer(request))
     ]
 
 
@@ -287,17 +295,17 @@ def roi_create(request: HttpRequest, payload: RoiStudyIn) -> tuple[int, dict]:
     circle_id = data.pop("circle_id")
     circle = fetch(Circle, circle_id, what="circle", field="circle_id") if circle_id else None
     study = services.roi_study_create(actor=viewer(request), circle=circle, **data)
-    study = selectors.roi_study_get(viewer=viewer(request), study_id=study.pk)
+    study = roi_studies.roi_study_get(viewer=viewer(request), study_id=study.pk)
     return 201, _study_out(
-        selectors.roi_study_result(viewer=viewer(request), study=study), viewer(request)
+        roi_result.roi_study_result(viewer=viewer(request), study=study), viewer(request)
     )
 
 
 @router.get("/roi/{study_id}", response=dict)
 def roi_get(request: HttpRequest, study_id: DatabaseInt) -> dict:
-    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
+    study = roi_studies.roi_study_get(viewer=viewer(request), study_id=study_id)
     return _study_out(
-        selectors.roi_study_result(viewer=viewer(request), study=study), viewer(request)
+        roi_result.roi_study_result(viewer=viewer(request), study=study), viewer(request)
     )
 
 
@@ -310,24 +318,24 @@ def roi_version_freeze(
     request: HttpRequest, study_id: int, payload: RoiVersionIn
 ) -> tuple[int, dict]:
     """Freeze the study as it reads now; the version never changes afterwards."""
-    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
+    study = roi_studies.roi_study_get(viewer=viewer(request), study_id=study_id)
     version = services.roi_version_freeze(study=study, actor=viewer(request), note=payload.note)
     return 201, _version_out(study, version)
 
 
 @router.get("/roi/{study_id}/versions/{number}", response=dict)
 def roi_version_get(request: HttpRequest, study_id: int, number: int) -> dict:
-    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
+    study = roi_studies.roi_study_get(viewer=viewer(request), study_id=study_id)
     return _version_out(
-        study, selectors.roi_version_get(viewer=viewer(request), study=study, number=number)
+        study, roi_studies.roi_version_get(viewer=viewer(request), study=study, number=number)
     )
 
 
 @router.api_operation(["PUT", "PATCH", "DELETE"], "/roi/{study_id}/versions/{number}")
 def roi_version_change(request: HttpRequest, study_id: int, number: int) -> None:
     """Refused, always: a frozen version never changes (409 with the reason)."""
-    study = selectors.roi_study_get(viewer=viewer(request), study_id=study_id)
-    version = selectors.roi_version_get(viewer=viewer(request), study=study, number=number)
+    study = roi_studies.roi_study_get(viewer=viewer(request), study_id=study_id)
+    version = roi_studies.roi_version_get(viewer=viewer(request), study=study, number=number)
     raise FrozenVersion(
         f"Version {version.number} is frozen and never changes; freeze a new version to "
         "record new figures."

@@ -14,12 +14,9 @@ from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, DatabaseInt, NoBool, TimeZoneName, WebLink, one_of
 from knowflow.errors import DomainError
 from knowflow.events.models import Session
-from knowflow.events.planning import (
-    AudienceSpec,
-    TimeFinding,
-    occurrences_create_from_plan,
-    time_find,
-)
+from knowflow.events.planning.audience import AudienceSpec
+from knowflow.events.planning.find import TimeFinding, time_find
+from knowflow.events.planning.services import occurrences_create_from_plan
 
 router = Router(tags=["planning"])
 

@@ -21,8 +21,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from knowflow.discovery import duplicates as D
-from knowflow.insights import selectors, services
+from knowflow.insights import services
 from knowflow.insights.models import DetectorSnapshot, DuplicateCluster
+from knowflow.insights.selectors import detection
 
 
 class Command(BaseCommand):
@@ -112,9 +113,9 @@ class Command(BaseCommand):
             except (ValueError, KeyError, TypeError):
                 requests.append(f"line {number} is not an object with 'a' and 'b'")
         ids = [str(x) for r in requests if isinstance(r, tuple) for x in r]
-        session_of = selectors.sessions_by_external_id(ids)
+        session_of = detection.sessions_by_external_id(ids)
         scorer = (
-            D.Scorer(selectors.session_docs(selectors.detectable_sessions()))
+            D.Scorer(detection.session_docs(detection.detectable_sessions()))
             if session_of
             else None
         )

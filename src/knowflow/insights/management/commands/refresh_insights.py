@@ -1,5 +1,5 @@
 """``knowflow refresh_insights [--every SECONDS] [--skip-duplicates]``: recompute the dashboard
-rollups and re-run duplicate detection (what the worker's ``refresh_insights_task`` does).
+rollups and re-run duplicate detection (the pass ``knowflow worker`` runs, hourly by default).
 
 Run it from cron, or with ``--every 3600`` as a long-running process next to ``knowflow
 worker``; several copies are harmless (each pass replaces the same rows in one transaction).

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncQuarter
@@ -31,50 +30,15 @@ from django.utils import timezone
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
-from knowflow.events.planning import region_of
+from knowflow.events.planning.audience import region_of
+from knowflow.feedback.selectors import evidence_rows
+from knowflow.insights.selectors.periods import Period
 
 PREPARATION_RATIO = 3.0
 WORKDAY = (time(9, 0), time(17, 0))
 REGIONS = ("AMER", "EMEA", "APAC", "OTHER")
 NO_UNIT = "(no org unit)"
 NO_OFFICE = "(no office)"
-
-
-@dataclass(frozen=True)
-class Period:
-    name: str
-    start: datetime
-    end: datetime
-
-    def previous(self) -> Period:
-        length = self.end - self.start
-        return Period(name=f"before {self.name}", start=self.start - length, end=self.start)
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "start": self.start.isoformat(), "end": self.end.isoformat()}
-
-
-PRESETS = {"last-30-days": 30, "last-90-days": 90, "last-365-days": 365}
-DEFAULT_PRESET = "last-90-days"
-# What pages call each preset; the codes stay in URLs, rollups, exports and the API.
-PRESET_LABELS = {
-    "last-30-days": "Last 30 days",
-    "last-90-days": "Last 90 days",
-    "last-365-days": "Last 365 days",
-}
-
-
-def period_label(name: str) -> str:
-    """A period's name in words: "Last 90 days" for a preset, the dates of a custom one."""
-    return PRESET_LABELS.get(name, name)
-
-
-def preset_period(name: str, *, now: datetime | None = None) -> Period:
-    """A named period ending today at midnight UTC (so a day's rollup stays valid all day)."""
-    days = PRESETS[name]
-    now = now or timezone.now()
-    end = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
-    return Period(name=name, start=end - timedelta(days=days), end=end)
 
 
 def _ran(period: Period, now: datetime) -> Q:
@@ -238,9 +202,9 @@ def dashboard_figures(
     }
 
 
-def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> dict | None:
+def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> dict:
     """How many sessions of the period have each kind of evidence, read through the feedback
-    app's ``evidence_view``: *observed* (attendance a speaker or an enabler recorded) and
+    app's ``evidence_rows``: *observed* (attendance a speaker or an enabler recorded) and
     *self-reported* attendance (watching the recording, recorded by oneself), reaction,
     learning, application and results (Kirkpatrick levels 1–4, asked in surveys; only
     survey rounds of at least k responses count, as on the evidence page).
@@ -249,19 +213,10 @@ def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> d
     (LTEM 3), not observed transfer. Observed application and results are 0 until something
     records them (completed tasks, figures a manager or a system enters).
 
-    None when the feedback app does not offer it. The worker has no signed-in viewer, so it
-    asks as an unsaved admin: the selector checks the role only, and returns counts, never
-    answers, so no anonymity rule is at stake.
+    No viewer: the worker computes these for the rollups, and they are counts, never answers,
+    so no anonymity rule is at stake; who reads the dashboard is checked when it is read.
     """
-    try:
-        from knowflow.feedback.selectors import evidence_view
-    except ImportError:
-        return None
-    system = Person(role=Person.Role.ADMIN, display_name="insights")
-    try:
-        rows = evidence_view(viewer=system, since=period.start, limit=1_000_000)
-    except TypeError:  # the feedback app changed the selector's signature: say "unavailable"
-        return None
+    rows = evidence_rows(since=period.start, limit=1_000_000)
     names = {1: "reaction", 2: "learning", 3: "application", 4: "results"}
     # Attendance people recorded for themselves (watching the recording) is their own
     # account: it counts as self-reported attendance, never as observed.
