@@ -50,6 +50,8 @@ def test_worker_starts_every_periodic_job(monkeypatch: pytest.MonkeyPatch) -> No
     from knowflow import worker
 
     started: list[str] = []
+    # Imported before threading.Thread is replaced below: some modules (tqdm's) subclass it.
+    worker.import_what_the_jobs_use()
     monkeypatch.setattr(
         worker.threading, "Thread", lambda target, name, daemon: _Recorder(name, started)
     )
