@@ -13,8 +13,8 @@ from knowflow.circles.services import circle_create
 from knowflow.errors import DomainError, Forbidden
 from knowflow.events import services as event_services
 from knowflow.library import services
-from knowflow.library.models import SearchDocument
 from knowflow.library.selectors import SearchRequest, search_everything
+from knowflow.search.models import SearchDocument
 from knowflow.topics.models import Topic
 from knowflow.topics.services import topic_create, topic_update
 from tests.factories import make_circle, make_person, make_session

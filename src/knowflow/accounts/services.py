@@ -13,9 +13,10 @@ from django.utils.text import slugify
 
 from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
 from knowflow.accounts.permissions import can_change_role, can_edit_profile
+from knowflow.accounts.search import PERSON
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
 from knowflow.errors import DomainError, Forbidden
-from knowflow.library.search import documents as search_index
+from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 
 TOKEN_PREFIX = "kf_"
@@ -92,7 +93,7 @@ def person_create(
         languages=list(languages),
     )
     person.skills.set(skills)
-    search_index.index_people([person.pk])
+    index_write(kind=PERSON, object_ids=[person.pk])
     return person
 
 
@@ -147,7 +148,7 @@ def person_update_profile(
     person.save()
     if skills is not None:
         person.skills.set(skills)
-    search_index.index_people([person.pk])
+    index_write(kind=PERSON, object_ids=[person.pk])
     return person
 
 

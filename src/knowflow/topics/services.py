@@ -9,9 +9,10 @@ from django.db import transaction
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import unique_slug
 from knowflow.errors import Conflict, DomainError, Forbidden
-from knowflow.library.search import documents as search_index
+from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 from knowflow.topics.permissions import can_manage_topics
+from knowflow.topics.search import TOPIC
 
 
 def _clean_synonyms(synonyms: Iterable[str]) -> list[str]:
@@ -59,7 +60,7 @@ def topic_create(
         parent=parent,
         description=description,
     )
-    search_index.index_topics([topic.pk])
+    index_write(kind=TOPIC, object_ids=[topic.pk])
     return topic
 
 
@@ -93,5 +94,5 @@ def topic_update(
     if description is not None:
         topic.description = description
     topic.save()
-    search_index.index_topics_and_tagged([topic.pk])
+    index_write(kind=TOPIC, object_ids=[topic.pk], dependents=True)
     return topic
