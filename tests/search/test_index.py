@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowflow.accounts.services import person_update_profile
 from knowflow.circles.services import circle_create
 from knowflow.events import services as event_services
 from knowflow.library.forms import SearchForm
 from knowflow.library.selectors import SearchRequest, search_everything
 from knowflow.search.index import index_write
-from knowflow.topics.services import topic_create, topic_update
+from knowflow.topics.services import person_skills_set, topic_create, topic_update
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +59,7 @@ def test_a_speaker_is_found_by_what_they_taught_once_the_session_changes():
 def test_a_new_synonym_reaches_the_sessions_circles_and_people_carrying_the_topic():
     enabler = make_person(role="enabler", name="Grace Hopper")
     cobol = topic_create(actor=enabler, name="COBOL")
-    person_update_profile(person=enabler, actor=enabler, skills=[cobol])
+    person_skills_set(person=enabler, actor=enabler, skills=[cobol])
     circle_create(actor=enabler, name="Mainframe guild", topics=[cobol])
     event_services.session_create(actor=enabler, title="Batch jobs", topics=[cobol])
     assert _titles("legacy", "session") == []

@@ -17,7 +17,6 @@ from knowflow.accounts.search import PERSON
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
 from knowflow.errors import DomainError, Forbidden
 from knowflow.search.index import index_write
-from knowflow.topics.models import Topic
 
 TOKEN_PREFIX = "kf_"
 
@@ -62,7 +61,6 @@ def person_create(
     office: Office | None = None,
     org_unit: OrgUnit | None = None,
     languages: Iterable[str] = (),
-    skills: Iterable[Topic] = (),
 ) -> Person:
     """Create a person, and a user to sign in with when ``username`` is given."""
     if not display_name.strip():
@@ -92,7 +90,6 @@ def person_create(
         org_unit=org_unit,
         languages=list(languages),
     )
-    person.skills.set(skills)
     index_write(kind=PERSON, object_ids=[person.pk])
     return person
 
@@ -110,7 +107,6 @@ def person_update_profile(
     org_unit: OrgUnit | None = None,
     clear_org_unit: bool = False,
     languages: Iterable[str] | None = None,
-    skills: Iterable[Topic] | None = None,
     bio: str | None = None,
     role: str | None = None,
 ) -> Person:
@@ -146,8 +142,6 @@ def person_update_profile(
             person.user.is_staff = person.user.is_superuser = role == Person.Role.ADMIN
             person.user.save(update_fields=["is_staff", "is_superuser"])
     person.save()
-    if skills is not None:
-        person.skills.set(skills)
     index_write(kind=PERSON, object_ids=[person.pk])
     return person
 

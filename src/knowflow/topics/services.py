@@ -1,4 +1,4 @@
-"""Changes to the topic taxonomy."""
+"""Changes to the topic taxonomy, and to the topics people name as their skills."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from knowflow.accounts.models import Person
+from knowflow.accounts.permissions import can_edit_profile
+from knowflow.accounts.search import PERSON
 from knowflow.accounts.services import unique_slug
 from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.search.index import index_write
@@ -96,3 +98,14 @@ def topic_update(
     topic.save()
     index_write(kind=TOPIC, object_ids=[topic.pk], dependents=True)
     return topic
+
+
+@transaction.atomic
+def person_skills_set(*, person: Person, actor: Person, skills: Iterable[Topic]) -> Person:
+    """Replace a person's skills with ``skills``. Only the person themselves or an admin may
+    (as for the rest of a profile); the person's search document follows."""
+    if not can_edit_profile(actor=actor, person=person):
+        raise Forbidden("You can only edit your own profile.")
+    person.skills.set(skills)
+    index_write(kind=PERSON, object_ids=[person.pk])
+    return person
