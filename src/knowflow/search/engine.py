@@ -7,8 +7,9 @@
    field weights title > topics > people > body), filters applied in SQL.
 3. Re-rank the best few hundred: an exact title match and a query that *is* one of a
    document's topics (or a synonym of it) lift it; things that only name other things
-   (people, circles, topics) weigh a little less than sessions and resources.
-4. Collapse: a session and its recording are one result (the better one, the other attached).
+   (people, circles, topics: the prior their app registered) weigh a little less.
+4. Collapse: documents sharing a group are one result, led by the group's own document (a
+   session, with its recording attached).
 5. Facets over every match, highlighted snippets (HTML-escaped except the marks).
 """
 
