@@ -48,7 +48,7 @@ def _refresh_related(keys: list[tuple[str, int]]) -> None:
     import django
 
     django.setup()
-    from knowflow.library.search.related import refresh
+    from knowflow.library.related import refresh
 
     refresh(keys)
 
@@ -62,7 +62,7 @@ def _index_if_empty() -> None:
     from django.core.management import call_command
 
     from knowflow.events.models import Session
-    from knowflow.library.models import SearchDocument
+    from knowflow.search.models import SearchDocument
 
     if SearchDocument.objects.filter(kind="session").count() < Session.objects.count():
         call_command("search_reindex", quiet=True)

@@ -164,9 +164,9 @@ def phase_latency(data_dir: Path, demo: str, queries: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     from knowflow.accounts.models import Person
-    from knowflow.library.models import SearchDocument
-    from knowflow.library.search.documents import reindex_all
     from knowflow.library.selectors import SearchRequest, search_everything, search_suggestions
+    from knowflow.search.index import reindex_all
+    from knowflow.search.models import SearchDocument
 
     call_command("migrate", verbosity=0, interactive=False)
     demo_seconds = None

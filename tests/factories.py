@@ -12,6 +12,7 @@ from knowflow.accounts.services import person_create
 from knowflow.circles.models import Circle, Membership
 from knowflow.events.models import Occurrence, Room, Session
 from knowflow.topics.models import Topic
+from knowflow.topics.services import person_skills_set
 
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery"
@@ -22,7 +23,8 @@ def make_person(
 ) -> Person:
     n = next(_counter)
     name = name or f"Person {n}"
-    return person_create(
+    skills = kwargs.pop("skills", None)
+    person = person_create(
         display_name=name,
         username=kwargs.pop("username", f"user{n}"),
         password=PASSWORD,
@@ -31,6 +33,9 @@ def make_person(
         timezone_name=tz,
         **kwargs,
     )
+    if skills is not None:
+        person_skills_set(person=person, actor=person, skills=skills)
+    return person
 
 
 def make_topic(name: str | None = None) -> Topic:

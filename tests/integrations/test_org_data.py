@@ -41,7 +41,7 @@ from knowflow.integrations.org_data.scope import (
 )
 from knowflow.integrations.services import calendar_feed_token_regenerate
 from knowflow.library import services as library
-from knowflow.library.models import SearchDocument
+from knowflow.search.models import SearchDocument
 from tests.factories import PASSWORD, make_circle, make_person
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

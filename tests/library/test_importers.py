@@ -16,8 +16,9 @@ from knowflow.circles.models import Circle
 from knowflow.discovery.text import phrase_key
 from knowflow.events.models import Occurrence, Session
 from knowflow.library.importers import LineError, read_pyvideo, read_talks_jsonl, talks_import
-from knowflow.library.models import Resource, SearchDocument
+from knowflow.library.models import Resource
 from knowflow.library.selectors import SearchRequest, search_everything
+from knowflow.search.models import SearchDocument
 from knowflow.topics.models import Topic
 
 pytestmark = pytest.mark.django_db

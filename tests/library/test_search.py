@@ -11,6 +11,7 @@ from knowflow.events.models import Session
 from knowflow.library import services
 from knowflow.library.models import Resource
 from knowflow.library.selectors import SearchRequest, search_everything, search_suggestions
+from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 from tests.factories import make_circle, make_occurrence, make_person, make_session
 
@@ -86,7 +87,7 @@ def test_search_filters_by_type_topic_format_language_circle_and_recording(autho
     _article(author, "Rust article", topics=[topic], language="de", circle=circle)
     _article(author, "Rust recording", kind="recording", url="https://video.example.org/1")
     session = make_session(title="Rust in production", speakers=[author])
-    services.search_index_sessions(session_ids=[session.pk])
+    index_write(kind="session", object_ids=[session.pk], dependents=True)
 
     assert _titles("rust", types=("session",)) == ["Rust in production"]
     assert _titles("rust", topic="rust") == ["Rust article"]
@@ -102,7 +103,7 @@ def test_search_filters_by_date_range(author):
     new = make_session(title="Python packaging now", speakers=[author])
     make_occurrence(session=old, start=timezone.now() - timedelta(days=400))
     make_occurrence(session=new, start=timezone.now() + timedelta(days=2))
-    services.search_index_sessions(session_ids=[old.pk, new.pk])
+    index_write(kind="session", object_ids=[old.pk, new.pk], dependents=True)
     today = timezone.localdate()
 
     assert _titles("packaging", date_from=today) == ["Python packaging now"]
@@ -164,7 +165,7 @@ def test_search_marks_upcoming_sessions_inside_working_hours(author):
         timezone.datetime.combine(monday, timezone.datetime.min.time())
     ) + timedelta(hours=10)
     make_occurrence(session=session, start=start)  # 10:00 UTC = 11:00 or 12:00 in Berlin
-    services.search_index_sessions(session_ids=[session.pk])
+    index_write(kind="session", object_ids=[session.pk], dependents=True)
 
     page = search_everything(
         viewer=viewer, request=SearchRequest(text="profiling", types=("session",))
@@ -225,8 +226,8 @@ def test_search_backwards_date_range_is_a_clear_error():
 
 def test_match_expressions_quote_every_term_and_require_all_when_asked():
     from knowflow.discovery.query import ParsedQuery
-    from knowflow.library.search.postgres import tsquery
-    from knowflow.library.search.sqlite import match_expression
+    from knowflow.search.postgres import tsquery
+    from knowflow.search.sqlite import match_expression
 
     parsed = ParsedQuery(text="x", terms=("data", "pipelin"), phrases=(("etl",),), require_all=True)
 

@@ -8,15 +8,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from knowflow.accounts.services import person_update_profile
 from knowflow.circles.services import circle_create
 from knowflow.errors import DomainError, Forbidden
 from knowflow.events import services as event_services
 from knowflow.library import services
-from knowflow.library.models import SearchDocument
 from knowflow.library.selectors import SearchRequest, search_everything
+from knowflow.search.models import SearchDocument
 from knowflow.topics.models import Topic
-from knowflow.topics.services import topic_create, topic_update
+from knowflow.topics.services import person_skills_set, topic_create, topic_update
 from tests.factories import make_circle, make_person, make_session
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +199,7 @@ def test_people_circles_and_topics_are_indexed_by_their_services():
     cobol = topic_create(
         actor=enabler, name="COBOL", synonyms=["common business-oriented language"]
     )
-    person_update_profile(person=enabler, actor=enabler, skills=[cobol])
+    person_skills_set(person=enabler, actor=enabler, skills=[cobol])
     circle_create(actor=enabler, name="Mainframe guild", topics=[cobol])
 
     assert _titles("cobol", types=("person",)) == ["Grace Hopper"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from knowflow.library import services
 from knowflow.library.models import PathProgress, Resource, SearchClick, SearchQueryLog
+from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 from tests.conftest import signed_in
 from tests.factories import make_person, make_session
@@ -213,7 +214,7 @@ def test_session_page_shows_related_content_with_recording(django_capture_on_com
         services.resource_create(actor=person, kind="recording", title="Rust for Python developers (video)",
                                  url="https://v.example.org/rust", session=past)  # fmt: skip
         upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
-        services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
+        index_write(kind="session", object_ids=[past.pk, upcoming.pk], dependents=True)
 
     response = signed_in(person).get(f"/sessions/{upcoming.slug}/")
 
@@ -228,7 +229,7 @@ def test_session_page_runs_no_search_to_show_related_content(django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         past = make_session(title="Rust for Python developers", speakers=[person], status="done")
         upcoming = make_session(title="Rust for Python developers, again", speakers=[person])
-        services.search_index_sessions(session_ids=[past.pk, upcoming.pk])
+        index_write(kind="session", object_ids=[past.pk, upcoming.pk], dependents=True)
     client = signed_in(person)
 
     with CaptureQueriesContext(connection) as captured:

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "knowflow.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from knowflow.accounts import search
+
+        search.register()

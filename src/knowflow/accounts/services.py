@@ -13,10 +13,10 @@ from django.utils.text import slugify
 
 from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
 from knowflow.accounts.permissions import can_change_role, can_edit_profile
+from knowflow.accounts.search import PERSON
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
 from knowflow.errors import DomainError, Forbidden
-from knowflow.library.search import documents as search_index
-from knowflow.topics.models import Topic
+from knowflow.search.index import index_write
 
 TOKEN_PREFIX = "kf_"
 
@@ -61,7 +61,6 @@ def person_create(
     office: Office | None = None,
     org_unit: OrgUnit | None = None,
     languages: Iterable[str] = (),
-    skills: Iterable[Topic] = (),
 ) -> Person:
     """Create a person, and a user to sign in with when ``username`` is given."""
     if not display_name.strip():
@@ -91,8 +90,7 @@ def person_create(
         org_unit=org_unit,
         languages=list(languages),
     )
-    person.skills.set(skills)
-    search_index.index_people([person.pk])
+    index_write(kind=PERSON, object_ids=[person.pk])
     return person
 
 
@@ -109,7 +107,6 @@ def person_update_profile(
     org_unit: OrgUnit | None = None,
     clear_org_unit: bool = False,
     languages: Iterable[str] | None = None,
-    skills: Iterable[Topic] | None = None,
     bio: str | None = None,
     role: str | None = None,
 ) -> Person:
@@ -145,9 +142,7 @@ def person_update_profile(
             person.user.is_staff = person.user.is_superuser = role == Person.Role.ADMIN
             person.user.save(update_fields=["is_staff", "is_superuser"])
     person.save()
-    if skills is not None:
-        person.skills.set(skills)
-    search_index.index_people([person.pk])
+    index_write(kind=PERSON, object_ids=[person.pk])
     return person
 
 

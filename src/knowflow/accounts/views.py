@@ -5,19 +5,41 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts import selectors, services
 from knowflow.accounts.forms import ProfileForm, TokenForm
-from knowflow.accounts.models import ApiToken
+from knowflow.accounts.models import ApiToken, Person
 from knowflow.accounts.throttling import sign_in_cool_off
 from knowflow.accounts.working_hours import WEEKDAYS
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.selectors import sessions_of_speaker
 from knowflow.topics.selectors import topic_list
+from knowflow.topics.services import person_skills_set
 from knowflow.web.errors import add_to_form, error_page, flash
+
+
+@transaction.atomic
+def _profile_save(person: Person, data: dict) -> None:
+    """The profile form's one save: skills belong to the topics app, the rest to accounts;
+    a refusal from either leaves both unchanged."""
+    services.person_update_profile(
+        person=person,
+        actor=person,
+        display_name=data["display_name"],
+        timezone_name=data["timezone"],
+        working_hours=data["working_hours"],
+        office=data["office"],
+        clear_office=data["office"] is None,
+        org_unit=data["org_unit"],
+        clear_org_unit=data["org_unit"] is None,
+        languages=data["language_list"],
+        bio=data["bio"],
+    )
+    person_skills_set(person=person, actor=person, skills=data["skills"])
 
 
 @login_required
@@ -28,20 +50,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.person_update_profile(
-                    person=person,
-                    actor=person,
-                    display_name=data["display_name"],
-                    timezone_name=data["timezone"],
-                    working_hours=data["working_hours"],
-                    office=data["office"],
-                    clear_office=data["office"] is None,
-                    org_unit=data["org_unit"],
-                    clear_org_unit=data["org_unit"] is None,
-                    languages=data["language_list"],
-                    skills=data["skills"],
-                    bio=data["bio"],
-                )
+                _profile_save(person, data)
             except DomainError as error:
                 add_to_form(form, error)
             else:

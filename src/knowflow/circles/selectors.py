@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, QuerySet
-from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle, Membership
 from knowflow.errors import NotFound
-from knowflow.events.models import Occurrence, Session
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 
@@ -34,21 +32,6 @@ def circle_detail(*, viewer: Person, slug: str) -> Circle:
     if circle is None:
         raise NotFound("There is no such circle.")
     return circle
-
-
-def circle_occurrences(*, circle: Circle, upcoming: bool, limit: int = 20) -> list[Occurrence]:
-    now = timezone.now()
-    # A cancelled session or date is neither coming up nor something the circle held.
-    occurrences = (
-        Occurrence.objects.filter(session__circle=circle, cancelled_at__isnull=True)
-        .exclude(session__status=Session.Status.CANCELLED)
-        .select_related("session", "room__office")
-    )
-    if upcoming:
-        occurrences = occurrences.filter(end__gte=now).order_by("start")
-    else:
-        occurrences = occurrences.filter(end__lt=now).order_by("-start")
-    return list(occurrences[:limit])
 
 
 def membership_of(*, circle: Circle, person: Person) -> Membership | None:

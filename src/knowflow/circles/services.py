@@ -10,8 +10,9 @@ from knowflow.accounts.models import Person
 from knowflow.accounts.services import unique_slug
 from knowflow.circles.models import Circle, Membership
 from knowflow.circles.permissions import can_create_circle, can_join_circle, can_manage_circle
+from knowflow.circles.search import CIRCLE
 from knowflow.errors import Conflict, DomainError, Forbidden
-from knowflow.library.search import documents as search_index
+from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 
 
@@ -48,7 +49,7 @@ def circle_create(
     circle.topics.set(topics)
     for champion in champions:
         Membership.objects.create(circle=circle, person=champion, role=Membership.Role.CHAMPION)
-    search_index.index_circles([circle.pk])
+    index_write(kind=CIRCLE, object_ids=[circle.pk])
     return circle
 
 
@@ -78,7 +79,7 @@ def circle_update(
     circle.save()
     if topics is not None:
         circle.topics.set(topics)
-    search_index.index_circles([circle.pk])
+    index_write(kind=CIRCLE, object_ids=[circle.pk])
     return circle
 
 

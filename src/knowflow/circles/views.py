@@ -13,6 +13,7 @@ from knowflow.circles.forms import MemberAddForm
 from knowflow.circles.models import Circle
 from knowflow.circles.permissions import can_join_circle, can_manage_circle
 from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.events import selectors as event_selectors
 from knowflow.web.errors import error_page, flash
 
 
@@ -38,8 +39,9 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
             "can_join": can_join_circle(actor=request.viewer, circle=circle),
             "can_manage": can_manage_circle(actor=request.viewer, circle=circle),
             "member_form": MemberAddForm(),
-            "upcoming": selectors.circle_occurrences(circle=circle, upcoming=True),
-            "past": selectors.circle_occurrences(circle=circle, upcoming=False),
+            # A circle's page shows its sessions' dates: the events app reads them.
+            "upcoming": event_selectors.occurrences_of_circle(circle=circle, upcoming=True),
+            "past": event_selectors.occurrences_of_circle(circle=circle, upcoming=False),
         },
     )
 

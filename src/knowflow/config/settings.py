@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Serves the API docs page's Swagger UI from our own static files instead of a CDN.
     "ninja",
+    # Infrastructure below every domain: the domains register their documents with it.
+    "knowflow.search",
     "knowflow.accounts",
     "knowflow.topics",
     "knowflow.circles",

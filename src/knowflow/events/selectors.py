@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
+from knowflow.circles.models import Circle
 from knowflow.errors import NotFound
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
@@ -294,6 +295,22 @@ def upcoming_for_viewer(*, viewer: Person, limit: int = 10) -> list[Occurrence]:
         .order_by("start", "id")
     )
     return list(occurrences)
+
+
+def occurrences_of_circle(*, circle: Circle, upcoming: bool, limit: int = 20) -> list[Occurrence]:
+    """The dates of the circle's sessions: upcoming (soonest first) or held (latest first).
+    A cancelled session or date is neither coming up nor something the circle held."""
+    now = timezone.now()
+    occurrences = (
+        Occurrence.objects.filter(session__circle=circle, cancelled_at__isnull=True)
+        .exclude(session__status=Session.Status.CANCELLED)
+        .select_related("session", "room__office")
+    )
+    if upcoming:
+        occurrences = occurrences.filter(end__gte=now).order_by("start")
+    else:
+        occurrences = occurrences.filter(end__lt=now).order_by("-start")
+    return list(occurrences[:limit])
 
 
 def sessions_of_speaker(*, person: Person, limit: int = 50) -> list[Session]:

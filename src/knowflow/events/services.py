@@ -30,9 +30,10 @@ from knowflow.events.permissions import (
     can_propose_session,
     can_register_someone_else,
 )
+from knowflow.events.search import SESSION
 from knowflow.integrations import services as outbox
-from knowflow.library.search import documents as search_index
 from knowflow.links import check_web_url
+from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 
 MAX_OCCURRENCE_HOURS = 24 * 5
@@ -110,7 +111,7 @@ def session_create(
     )
     session.speakers.set(speaker_list)
     session.topics.set(topics)
-    search_index.index_sessions_and_speakers([session.pk])
+    index_write(kind=SESSION, object_ids=[session.pk], dependents=True)
     return session
 
 
@@ -196,7 +197,7 @@ def session_update(
         outbox.outbox_enqueue_speakers_changed(session=session, added=invite, removed=withdraw)
     if topics is not None:
         session.topics.set(topics)
-    search_index.index_sessions_and_speakers([session.pk])
+    index_write(kind=SESSION, object_ids=[session.pk], dependents=True)
     return session
 
 
@@ -279,7 +280,8 @@ def occurrence_create(
         session.save(update_fields=["status", "updated_at"])
     if session.status != Session.Status.CANCELLED and end > timezone.now():
         outbox.outbox_enqueue_speaker_invitations(occurrence=occurrence)
-    search_index.index_sessions([session.pk])  # its date is what search shows and filters on
+    # Its date is what search shows and filters on.
+    index_write(kind=SESSION, object_ids=[session.pk])
     return occurrence
 
 
@@ -348,7 +350,7 @@ def occurrence_update(
     if moved:
         outbox.outbox_enqueue_update(occurrence=occurrence)
     _promote_waitlist(occurrence)
-    search_index.index_sessions([occurrence.session_id])
+    index_write(kind=SESSION, object_ids=[occurrence.session_id])
     return occurrence
 
 
@@ -370,7 +372,7 @@ def occurrence_cancel(*, occurrence: Occurrence, actor: Person) -> Occurrence:
     occurrence.sequence += 1
     occurrence.save(update_fields=["cancelled_at", "sequence"])
     outbox.outbox_enqueue_occurrence_cancelled(occurrence=occurrence)
-    search_index.index_sessions([occurrence.session_id])
+    index_write(kind=SESSION, object_ids=[occurrence.session_id])
     return occurrence
 
 

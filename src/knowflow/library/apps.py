@@ -2,7 +2,13 @@ from django.apps import AppConfig
 
 
 class LibraryConfig(AppConfig):
-    """Resources, files, collections and learning paths, and the search over everything."""
+    """Resources, files, collections and learning paths, and the search page over everything."""
 
     name = "knowflow.library"
     label = "library"
+
+    def ready(self) -> None:
+        from knowflow.library import related, search
+
+        search.register()
+        related.connect()

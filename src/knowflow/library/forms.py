@@ -6,7 +6,8 @@ from django import forms
 
 from knowflow.circles.forms import CirclesField
 from knowflow.events.forms import SessionsField
-from knowflow.library.models import Collection, Resource, SearchDocument
+from knowflow.library.models import Collection, Resource
+from knowflow.library.selectors import search_type_choices
 from knowflow.library.uploads import max_upload_bytes, size_in_words
 from knowflow.links import WebURLFormField
 from knowflow.topics.forms import TopicsField
@@ -15,7 +16,9 @@ from knowflow.topics.forms import TopicsField
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=10_000, label="Search")
     type = forms.ChoiceField(
-        required=False, choices=[("", "Everything"), *SearchDocument.Kind.choices]
+        # A callable: the kinds are those the apps registered with search when they loaded.
+        required=False,
+        choices=lambda: [("", "Everything"), *search_type_choices()],
     )
     topic = forms.SlugField(required=False, max_length=140)
     format = forms.CharField(required=False, max_length=24)

@@ -28,16 +28,22 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from knowflow.accounts.models import Person
+from knowflow.accounts.search import PERSON
 from knowflow.circles.models import Circle
+from knowflow.circles.search import CIRCLE
 from knowflow.discovery.taxonomy import clean_tag, group_tags, known_synonyms_for
 from knowflow.discovery.text import phrase_key
 from knowflow.events.models import Occurrence, Session
+from knowflow.events.search import SESSION
 from knowflow.events.signals import occurrences_removed
-from knowflow.library.models import Resource, SearchDocument
-from knowflow.library.search import documents
-from knowflow.library.search.engine import invalidate
+from knowflow.library.models import Resource
+from knowflow.library.search import RESOURCE
 from knowflow.links import is_web_url
+from knowflow.search.engine import invalidate
+from knowflow.search.index import build_document, index_write, write_documents
+from knowflow.search.models import SearchDocument
 from knowflow.topics.models import Topic
+from knowflow.topics.search import TOPIC
 
 SOURCE_TALK = "talk"
 BATCH = 500
@@ -538,8 +544,8 @@ def _write_batch(
     index_rows: list[SearchDocument] = []
     for talk in talks:
         when = starts(talk)
-        session_doc = documents.build_document(
-            kind=SearchDocument.Kind.SESSION,
+        session_doc = build_document(
+            kind=SESSION,
             object_id=session_ids[talk.id],
             slug=slugs[talk.id],
             title=talk.title,
@@ -555,13 +561,13 @@ def _write_batch(
             has_recording=bool(talk.video_url),
         )
         resource_doc = copy.copy(session_doc)
-        resource_doc.kind = SearchDocument.Kind.RESOURCE
+        resource_doc.kind = RESOURCE
         resource_doc.object_id = resource_ids[talk.id]
         resource_doc.slug = resource_slugs[talk.id]
         resource_doc.format = Resource.Kind.RECORDING if talk.video_url else Resource.Kind.NOTE
         index_rows += [session_doc, resource_doc]
         registry.imported_slugs[talk.id] = (0, 0, slugs[talk.id], resource_slugs[talk.id])
-    documents.write_documents(index_rows)
+    write_documents(index_rows)
     report.created += len(fresh)
     report.updated += len(existing)
     people = {registry.people[n.lower()] for t in talks for n in t.speakers}
@@ -601,11 +607,12 @@ def talks_import(
             progress(len(batch))
     with transaction.atomic():
         # Sessions and recordings were indexed batch by batch; the things they name follow.
-        documents.index_people(people)
-        documents.index_circles(circles)
-        documents.index_topics(
-            taxonomy.touched
-            | {t.pk for ts in [taxonomy.topics_for(t.tags) for t in talks] for t in ts}
+        index_write(kind=PERSON, object_ids=people)
+        index_write(kind=CIRCLE, object_ids=circles)
+        index_write(
+            kind=TOPIC,
+            object_ids=taxonomy.touched
+            | {t.pk for ts in [taxonomy.topics_for(t.tags) for t in talks] for t in ts},
         )
     invalidate()
     return report
@@ -728,9 +735,9 @@ def _resource_from_row(row: dict[str, str], topics: dict[str, Topic]) -> bool:
             )
         authors.append(person)
     resource.authors.set(authors)
-    documents.index_resources([resource.pk])
+    index_write(kind=RESOURCE, object_ids=[resource.pk])
     if session is not None:
-        documents.index_sessions([session.pk])
+        index_write(kind=SESSION, object_ids=[session.pk])
     return created
 
 

@@ -1,15 +1,12 @@
-"""The library: resources, collections and learning paths, and the search index over everything.
+"""The library: resources, collections and learning paths, the search log and "More on this".
 
 A resource lives next to what it came from (a session, an occurrence, a circle) and names an
 owner who vouches for it: ``last_reviewed_on`` plus a configurable period say when it may be
 stale. Collections are ordered lists of resources and sessions cut into sections; a learning
 path is a collection people follow, ticking items off.
 
-``SearchDocument`` is the search index's own table: one row per searchable thing, with the
-analysed terms the database's full-text index is built on (an FTS5 table kept in step by
-triggers on SQLite, a generated ``tsvector`` column with a GIN index on PostgreSQL). Because the
-rows are written by the same services that change the things they describe, in the same
-transaction, the index is never behind the data it describes.
+The search index itself belongs to ``knowflow.search``; the library keeps the log of searches
+run (for insights, never who searched) and each document's stored related content.
 """
 
 from __future__ import annotations
@@ -214,51 +211,6 @@ class PathProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} did {self.item}"
-
-
-class SearchDocument(models.Model):
-    """One searchable thing as the index sees it (see the module docstring)."""
-
-    class Kind(models.TextChoices):
-        SESSION = "session", "Session"
-        RESOURCE = "resource", "Resource"
-        COLLECTION = "collection", "Collection"
-        PERSON = "person", "Person"
-        CIRCLE = "circle", "Circle"
-        TOPIC = "topic", "Topic"
-
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    object_id = models.BigIntegerField()
-    # Results sharing a group (a session and its recording) are shown once, the best first.
-    group_key = models.CharField(max_length=40)
-    slug = models.CharField(max_length=240)
-    title = models.CharField(max_length=300)
-    summary = models.TextField(blank=True, help_text="Plain text the snippet is cut from.")
-    external_id = models.CharField(max_length=300, blank=True)
-    # Analysed terms (knowflow.discovery.text.terms_text), what full-text search matches.
-    title_terms = models.TextField(blank=True)
-    topic_terms = models.TextField(blank=True)
-    people_terms = models.TextField(blank=True)
-    body_terms = models.TextField(blank=True)
-    # Filters and facets.
-    topic_ids = models.CharField(max_length=1000, blank=True, help_text="' 3 17 '-style list.")
-    format = models.CharField(max_length=24, blank=True)  # session format or resource kind
-    language = models.CharField(max_length=16, blank=True)
-    circle_id = models.BigIntegerField(null=True, blank=True)
-    date = models.DateTimeField(null=True, blank=True, help_text="Next date, else the last one.")
-    has_recording = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["kind", "date"]), models.Index(fields=["group_key"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "object_id"], name="one_search_document_per_object"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.object_id}: {self.title}"
 
 
 class SearchQueryLog(models.Model):

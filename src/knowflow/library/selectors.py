@@ -16,9 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
+from knowflow.accounts.search import PERSON
 from knowflow.circles.models import Circle
+from knowflow.circles.search import CIRCLE
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Attendance, Occurrence, Session
+from knowflow.events.search import SESSION
 from knowflow.languages import language_name
 from knowflow.library.models import (
     Collection,
@@ -26,11 +29,12 @@ from knowflow.library.models import (
     PathProgress,
     Resource,
     SearchClick,
-    SearchDocument,
     SearchQueryLog,
 )
-from knowflow.library.search.base import SearchFilters
-from knowflow.library.search.engine import (
+from knowflow.library.search import COLLECTION, RESOURCE
+from knowflow.search import registry
+from knowflow.search.base import SearchFilters
+from knowflow.search.engine import (
     FacetValue,
     SearchHit,
     SearchResults,
@@ -39,10 +43,19 @@ from knowflow.library.search.engine import (
     suggest_words,
 )
 from knowflow.topics.models import Topic
+from knowflow.topics.search import TOPIC
 
-TYPES = tuple(SearchDocument.Kind.values)
 MAX_LIMIT = 1000  # the API caps its page size at 100; the command line may ask more
 FACET_SIZE = 12
+
+
+def search_types() -> tuple[str, ...]:
+    """The kinds of document search knows, in their listed order (registered by each app)."""
+    return tuple(k.kind for k in registry.kinds())
+
+
+def search_type_choices() -> list[tuple[str, str]]:
+    return [(k.kind, k.label) for k in registry.kinds()]
 
 
 def _default_review_days() -> int:
@@ -68,10 +81,11 @@ class SearchRequest:
 
 
 def _check_request(request: SearchRequest) -> None:
-    unknown = [t for t in request.types if t not in TYPES]
+    types = search_types()
+    unknown = [t for t in request.types if t not in types]
     if unknown:
         raise DomainError(
-            f"Unknown type '{unknown[0]}'; use one of: {', '.join(TYPES)}.", field="type"
+            f"Unknown type '{unknown[0]}'; use one of: {', '.join(types)}.", field="type"
         )
     if request.date_from and request.date_to and request.date_to < request.date_from:
         raise DomainError("The end of the date range is before its start.", field="date_to")
@@ -128,7 +142,6 @@ _FORMAT_LABELS = {
     **dict(Resource.Kind.choices),
     **dict(Collection.Kind.choices),
 }
-_TYPE_LABELS = dict(SearchDocument.Kind.choices)
 
 
 def format_label(code: str) -> str:
@@ -140,8 +153,9 @@ def _named_facets(counters: dict) -> dict[str, list[FacetValue]]:
     if not counters:
         return {}
     facets: dict[str, list[FacetValue]] = {}
+    type_labels = dict(search_type_choices())
     facets["type"] = [
-        FacetValue(k, _TYPE_LABELS.get(k, k), n) for k, n in counters["type"].most_common()
+        FacetValue(k, type_labels.get(k, k), n) for k, n in counters["type"].most_common()
     ]
     facets["format"] = [
         FacetValue(k, _FORMAT_LABELS.get(k, k), n)
@@ -173,11 +187,7 @@ def _named_facets(counters: dict) -> dict[str, list[FacetValue]]:
 def _mark_working_hours(hits: list[SearchHit], viewer: Person) -> None:
     """Flag upcoming sessions with a date inside the viewer's working hours (one query)."""
     now = timezone.now()
-    session_ids = [
-        h.object_id
-        for h in hits
-        if h.kind == SearchDocument.Kind.SESSION and h.date and h.date >= now
-    ]
+    session_ids = [h.object_id for h in hits if h.kind == SESSION and h.date and h.date >= now]
     if not session_ids:
         return
     hours, zone = viewer.hours, viewer.zone
@@ -188,9 +198,7 @@ def _mark_working_hours(hits: list[SearchHit], viewer: Person) -> None:
         if hours.covers(zone, occurrence.start, occurrence.end):
             inside.add(occurrence.session_id)
     for hit in hits:
-        hit.within_working_hours = (
-            hit.kind == SearchDocument.Kind.SESSION and hit.object_id in inside
-        )
+        hit.within_working_hours = hit.kind == SESSION and hit.object_id in inside
 
 
 def search_everything(
@@ -205,7 +213,7 @@ def search_everything(
 ) -> SearchPage:
     """Search sessions, resources, collections, people, circles and topics.
 
-    The ranking is described in ``knowflow.library.search.engine``. ``facets`` adds counts
+    The ranking is described in ``knowflow.search.engine``. ``facets`` adds counts
     per type, format, language, topic, circle and "has a recording" over every match;
     ``snippets`` adds highlighted, HTML-escaped snippets. Raises ``DomainError`` for an
     unknown type or a backwards date range. Reads only; logging a search is a service.
@@ -255,13 +263,13 @@ def hit_url(hit: SearchHit) -> str:
 
 def object_url(kind: str, slug: str) -> str:
     routes = {
-        SearchDocument.Kind.SESSION: "events:session",
-        SearchDocument.Kind.RESOURCE: "library:resource",
-        SearchDocument.Kind.COLLECTION: "library:collection",
-        SearchDocument.Kind.PERSON: "accounts:person",
-        SearchDocument.Kind.CIRCLE: "circles:circle",
+        SESSION: "events:session",
+        RESOURCE: "library:resource",
+        COLLECTION: "library:collection",
+        PERSON: "accounts:person",
+        CIRCLE: "circles:circle",
     }
-    if kind == SearchDocument.Kind.TOPIC:
+    if kind == TOPIC:
         return f"{reverse('library:search')}?topic={slug}"
     return reverse(routes[kind], args=[slug])
 
@@ -270,11 +278,11 @@ def related_to(*, kind: str, object_id: int, limit: int = 5) -> list[SearchHit]:
     """More on the same subject: documents sharing the most distinctive words of this one.
 
     Read from what the worker stored when the library last changed (``RelatedContent``, see
-    ``knowflow.library.search.related``): two indexed queries, never the full-text "more like
+    ``knowflow.library.related``): two indexed queries, never the full-text "more like
     this" query, which costs 60-140 ms on the large demo. It depends on no viewer (the block
     lists public documents only). Before the worker's first pass there is nothing to show.
     """
-    from knowflow.library.search.related import stored_hits
+    from knowflow.library.related import stored_hits
 
     return stored_hits(kind=kind, object_id=object_id, limit=limit)
 

@@ -1,8 +1,6 @@
 """Everything that changes the library: resources, uploads, reviews, collections, paths,
-the search log — and the search index, written in the same transaction as each change.
-
-Other apps keep the index current by calling ``search_index_*`` from their own services
-(in their transaction too); ``knowflow search_reindex`` rebuilds it after bulk loads.
+the search log — and the library's search documents (``library.search``), written through
+``knowflow.search.index`` in the same transaction as each change.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from knowflow.circles.models import Circle
 from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
 from knowflow.events import services as event_services
 from knowflow.events.models import Attendance, Occurrence, Session
+from knowflow.events.search import SESSION
 from knowflow.library.models import (
     Collection,
     CollectionItem,
@@ -31,7 +30,6 @@ from knowflow.library.models import (
     PathProgress,
     Resource,
     SearchClick,
-    SearchDocument,
     SearchQueryLog,
 )
 from knowflow.library.permissions import (
@@ -41,33 +39,17 @@ from knowflow.library.permissions import (
     can_edit_resource,
     can_manage_collection,
 )
-from knowflow.library.search import documents
+from knowflow.library.search import COLLECTION, RESOURCE
 from knowflow.library.uploads import check_upload
 from knowflow.links import check_web_url
+from knowflow.search.index import index_remove, index_write
+from knowflow.search.models import SearchDocument
 from knowflow.topics.models import Topic
 
-Kind = SearchDocument.Kind
 MAX_TITLE = 300
 
 
-# --- the index, for every app ----------------------------------------------------------------
-
-
-def search_index_sessions(*, session_ids: Iterable[int]) -> None:
-    """Re-index sessions and their speakers (inside the caller's transaction)."""
-    documents.index_sessions_and_speakers(session_ids)
-
-
-def search_index_people(*, person_ids: Iterable[int]) -> None:
-    documents.index_people(person_ids)
-
-
-def search_index_circles(*, circle_ids: Iterable[int]) -> None:
-    documents.index_circles(circle_ids)
-
-
-def search_index_topics(*, topic_ids: Iterable[int]) -> None:
-    documents.index_topics_and_tagged(topic_ids)
+# --- related content ------------------------------------------------------------------------
 
 
 def related_content_refresh(*, limit: int | None = None) -> tuple[int, bool]:
@@ -78,7 +60,7 @@ def related_content_refresh(*, limit: int | None = None) -> tuple[int, bool]:
     (and the documents now related to them). Returns how many were recomputed and whether
     changed documents remain.
     """
-    from knowflow.library.search import related
+    from knowflow.library import related
 
     with transaction.atomic():
         refreshed = related.refresh_stale(limit=limit)
@@ -178,9 +160,10 @@ def resource_create(
         resource.authors.set(
             list(authors) or ([actor] if kind in (Resource.Kind.SLIDES, Resource.Kind.NOTE) else [])
         )
-        documents.index_resources([resource.pk])
+        index_write(kind=RESOURCE, object_ids=[resource.pk])
         if session is not None:
-            documents.index_sessions([session.pk])  # "has a recording" may have changed
+            # "Has a recording" may have changed.
+            index_write(kind=SESSION, object_ids=[session.pk])
     except Exception:
         if resource.file:
             resource.file.storage.delete(resource.file.name)
@@ -236,7 +219,7 @@ def resource_update(
         resource.topics.set(topics)
     if authors is not None:
         resource.authors.set(authors)
-    documents.index_resources([resource.pk])
+    index_write(kind=RESOURCE, object_ids=[resource.pk])
     if old_file:
         storage = resource.file.storage
         transaction.on_commit(lambda: storage.delete(old_file))
@@ -265,9 +248,9 @@ def resource_delete(*, resource: Resource, actor: Person) -> None:
     storage = resource.file.storage
     pk = resource.pk
     resource.delete()
-    documents.remove_documents(kind=Kind.RESOURCE, object_ids=[pk])
+    index_remove(kind=RESOURCE, object_ids=[pk])
     if session_id:
-        documents.index_sessions([session_id])
+        index_write(kind=SESSION, object_ids=[session_id])
     if name:
         transaction.on_commit(lambda: storage.delete(name))
 
@@ -307,7 +290,7 @@ def collection_create(
         circle=circle,
         topic=topic,
     )
-    documents.index_collections([collection.pk])
+    index_write(kind=COLLECTION, object_ids=[collection.pk])
     return collection
 
 
@@ -342,7 +325,7 @@ def collection_update(
     if topic is not None or clear_topic:
         collection.topic = topic
     collection.save()
-    documents.index_collections([collection.pk])
+    index_write(kind=COLLECTION, object_ids=[collection.pk])
     return collection
 
 
@@ -360,7 +343,7 @@ def collection_section_add(
     section = CollectionSection.objects.create(
         collection=collection, title=title.strip()[:200], note=note, position=(last or 0) + 1
     )
-    documents.index_collections([collection.pk])
+    index_write(kind=COLLECTION, object_ids=[collection.pk])
     return section
 
 
@@ -395,7 +378,7 @@ def collection_item_add(
         note=note,
         position=(last or 0) + 1,
     )
-    documents.index_collections([collection.pk])
+    index_write(kind=COLLECTION, object_ids=[collection.pk])
     return item
 
 
@@ -407,7 +390,7 @@ def collection_item_remove(*, item: CollectionItem, actor: Person) -> None:
             "Only the collection's owner, its circle's champions and enablers can change it."
         )
     item.delete()
-    documents.index_collections([collection.pk])
+    index_write(kind=COLLECTION, object_ids=[collection.pk])
 
 
 @transaction.atomic

@@ -30,7 +30,6 @@ from knowflow.library.models import (
     CollectionItem,
     CollectionSection,
     Resource,
-    SearchDocument,
 )
 from knowflow.library.permissions import (
     can_edit_resource,
@@ -42,6 +41,7 @@ from knowflow.library.uploads import (
     upload_read_within_limit,
     upload_refusal_from_headers,
 )
+from knowflow.search.models import SearchDocument
 from knowflow.web import pagination
 from knowflow.web.errors import add_to_form, error_page, flash
 

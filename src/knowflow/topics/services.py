@@ -1,4 +1,4 @@
-"""Changes to the topic taxonomy."""
+"""Changes to the topic taxonomy, and to the topics people name as their skills."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from knowflow.accounts.models import Person
+from knowflow.accounts.permissions import can_edit_profile
+from knowflow.accounts.search import PERSON
 from knowflow.accounts.services import unique_slug
 from knowflow.errors import Conflict, DomainError, Forbidden
-from knowflow.library.search import documents as search_index
+from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 from knowflow.topics.permissions import can_manage_topics
+from knowflow.topics.search import TOPIC
 
 
 def _clean_synonyms(synonyms: Iterable[str]) -> list[str]:
@@ -59,7 +62,7 @@ def topic_create(
         parent=parent,
         description=description,
     )
-    search_index.index_topics([topic.pk])
+    index_write(kind=TOPIC, object_ids=[topic.pk])
     return topic
 
 
@@ -93,5 +96,16 @@ def topic_update(
     if description is not None:
         topic.description = description
     topic.save()
-    search_index.index_topics_and_tagged([topic.pk])
+    index_write(kind=TOPIC, object_ids=[topic.pk], dependents=True)
     return topic
+
+
+@transaction.atomic
+def person_skills_set(*, person: Person, actor: Person, skills: Iterable[Topic]) -> Person:
+    """Replace a person's skills with ``skills``. Only the person themselves or an admin may
+    (as for the rest of a profile); the person's search document follows."""
+    if not can_edit_profile(actor=actor, person=person):
+        raise Forbidden("You can only edit your own profile.")
+    person.skills.set(skills)
+    index_write(kind=PERSON, object_ids=[person.pk])
+    return person

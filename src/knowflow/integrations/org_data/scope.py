@@ -22,7 +22,7 @@ FRAMEWORK_EXPORTED = ("auth.Group", "admin.LogEntry")
 # Rows computed from other rows: left out of the file and rebuilt (or recomputed) after import,
 # so the file holds each fact once and the rebuilt copy can never disagree with it.
 DERIVED = {
-    "library.SearchDocument": "the search index: rebuilt from the imported rows during the import",
+    "search.SearchDocument": "the search index: rebuilt from the imported rows during the import",
     "insights.DashboardRollup": "a cache of the dashboard figures: the dashboard computes them "
     "itself until the worker's next refresh",
     "library.RelatedContent": 'the stored "More on this" lists: the worker recomputes them '

@@ -10,9 +10,9 @@ from django.db import migrations
 def create_index(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        from knowflow.library.search.sqlite import CREATE_SQL
+        from knowflow.search.sqlite import CREATE_SQL
     elif vendor == "postgresql":
-        from knowflow.library.search.postgres import CREATE_SQL
+        from knowflow.search.postgres import CREATE_SQL
     else:
         return
     for statement in CREATE_SQL:
@@ -22,9 +22,9 @@ def create_index(apps, schema_editor):
 def drop_index(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        from knowflow.library.search.sqlite import DROP_SQL
+        from knowflow.search.sqlite import DROP_SQL
     elif vendor == "postgresql":
-        from knowflow.library.search.postgres import DROP_SQL
+        from knowflow.search.postgres import DROP_SQL
     else:
         return
     for statement in DROP_SQL:

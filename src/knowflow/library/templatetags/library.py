@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import template
 
-from knowflow.library.search.engine import SearchHit
 from knowflow.library.selectors import format_label as _format_label
 from knowflow.library.selectors import hit_url as _hit_url
 from knowflow.library.selectors import (
@@ -12,6 +11,7 @@ from knowflow.library.selectors import (
     resources_of_session,
     stale_resources_of,
 )
+from knowflow.search.engine import SearchHit
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from knowflow.demo.generator import SIZES, DemoAlreadyLoaded, demo_load
-from knowflow.library.search.documents import reindex_all
+from knowflow.search.index import reindex_all
 
 
 class Command(BaseCommand):

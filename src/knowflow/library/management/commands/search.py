@@ -19,8 +19,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from knowflow.errors import DomainError
-from knowflow.library.search.engine import SearchHit
-from knowflow.library.selectors import TYPES, SearchRequest, search_everything
+from knowflow.library.selectors import SearchRequest, search_everything, search_types
+from knowflow.search.engine import SearchHit
 
 
 def result_json(hit: SearchHit) -> dict:
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             "--type",
             action="append",
             default=[],
-            help=f"Only these types (repeat or comma-separate): {', '.join(TYPES)}.",
+            help=f"Only these types (repeat or comma-separate): {', '.join(search_types())}.",
         )
         parser.add_argument("--limit", type=int, default=10)
         parser.add_argument("--json", action="store_true", help="Print JSON.")

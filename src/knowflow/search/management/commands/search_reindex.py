@@ -1,7 +1,8 @@
 """``knowflow search_reindex``: rebuild the search index (after a bulk load or a restore).
 
 The services keep the index current change by change; data written around them (the
-demo's bulk load, a database restored from a backup) needs this once.
+demo's bulk load, a database restored from a backup) needs this once. It walks every kind
+the apps registered (``knowflow.search.registry``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
-from knowflow.library.models import SearchDocument
-from knowflow.library.search.documents import INDEXERS, reindex_all
+from knowflow.search import registry
+from knowflow.search.index import reindex_all
 
 
 class Command(BaseCommand):
@@ -19,13 +20,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--kind", action="append", choices=list(SearchDocument.Kind.values), default=[]
+            "--kind", action="append", choices=[k.kind for k in registry.kinds()], default=[]
         )
         parser.add_argument("--quiet", action="store_true")
 
     def handle(self, *args: object, **options: object) -> None:
-        kinds = options["kind"] or list(INDEXERS)
-        total = sum(INDEXERS[k][0].objects.count() for k in kinds)
+        kinds = options["kind"] or [k.kind for k in registry.kinds()]
+        total = sum(registry.get(k).model.objects.count() for k in kinds)
         with (
             tqdm(total=total, unit="doc", disable=bool(options["quiet"]), file=self.stderr) as bar,
             transaction.atomic(),

@@ -11,7 +11,7 @@ from django.db import connection
 
 from knowflow.discovery.query import ParsedQuery
 from knowflow.discovery.text import stem
-from knowflow.library.search.base import (
+from knowflow.search.base import (
     FACET_COLUMNS,
     TABLE,
     WEIGHT_BODY,
@@ -25,7 +25,7 @@ from knowflow.library.search.base import (
 FTS = "library_search_fts"
 VOCAB = "library_search_vocab"
 
-# Created by the library's migration (and only on SQLite). The triggers make every write to
+# Created by a migration (and only on SQLite). The triggers make every write to
 # the document table, in whatever transaction, a write to the index too.
 CREATE_SQL = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(

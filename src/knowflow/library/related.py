@@ -20,14 +20,18 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from knowflow.discovery.query import ParsedQuery
-from knowflow.library.models import RelatedContent, SearchDocument
-from knowflow.library.search.base import SearchFilters
-from knowflow.library.search.engine import SearchHit, _collapse, _hit, backend, knowledge
+from knowflow.events.search import SESSION
+from knowflow.library.models import RelatedContent
+from knowflow.library.search import COLLECTION, RESOURCE
+from knowflow.search.base import SearchFilters
+from knowflow.search.engine import SearchHit, backend, collapse, knowledge, to_hit
+from knowflow.search.models import SearchDocument
+from knowflow.search.signals import documents_removed, documents_written
 
 MAX_TERMS = 12
 STORED = 5  # entries kept per document: the most any page shows
 # The kinds that have a "More on this" block, and the kinds it lists.
-KINDS = (SearchDocument.Kind.SESSION, SearchDocument.Kind.RESOURCE, SearchDocument.Kind.COLLECTION)
+KINDS = (SESSION, RESOURCE, COLLECTION)
 
 Key = tuple[str, int]
 
@@ -67,11 +71,11 @@ def _compute(document: SearchDocument, *, total: int, limit: int) -> list[Search
     engine = backend()
     candidates = engine.candidates(engine.rank(parsed, filters, limit=limit * 4))
     hits = []
-    for group in _collapse(candidates):
+    for group in collapse(candidates):
         if group[0].group_key == document.group_key:
             continue  # this session's own recording is not "more on this"
-        hit = _hit(group[0], parsed, snippets=False)
-        hit.grouped = [_hit(other, parsed, snippets=False) for other in group[1:]]
+        hit = to_hit(group[0], parsed, snippets=False)
+        hit.grouped = [to_hit(other, parsed, snippets=False) for other in group[1:]]
         hits.append(hit)
         if len(hits) == limit:
             break
@@ -185,3 +189,28 @@ def _stored_hit(document: SearchDocument) -> SearchHit:
         has_recording=document.has_recording,
         circle_id=document.circle_id,
     )
+
+
+# --- following the index ---------------------------------------------------------------------
+
+
+def _documents_written(sender: object, *, kinds: frozenset[str], **kwargs: object) -> None:
+    if kinds.intersection(KINDS):
+        # "More on this" is recomputed by the worker after the commit (imported here: the
+        # task's module imports the services, which write the index).
+        from knowflow.library.tasks import related_content_refresh_later
+
+        related_content_refresh_later()
+
+
+def _documents_removed(
+    sender: object, *, kind: str, object_ids: list[int], **kwargs: object
+) -> None:
+    # Blocks that list a removed document drop it when shown; its own block goes with it.
+    RelatedContent.objects.filter(kind=kind, object_id__in=object_ids).delete()
+
+
+def connect() -> None:
+    """Follow the index's writes (from ``LibraryConfig.ready``)."""
+    documents_written.connect(_documents_written, dispatch_uid="library.related.written")
+    documents_removed.connect(_documents_removed, dispatch_uid="library.related.removed")

@@ -16,7 +16,7 @@ from django.db import connection
 
 from knowflow.discovery.query import ParsedQuery
 
-TABLE = "library_searchdocument"
+TABLE = "library_searchdocument"  # SearchDocument._meta.db_table (see models.py)
 
 # Field weights: a word in the title counts most, then the topics, then people, then the body.
 WEIGHT_TITLE = 10.0

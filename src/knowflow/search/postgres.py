@@ -12,7 +12,7 @@ from django.db import connection
 
 from knowflow.discovery.query import ParsedQuery
 from knowflow.discovery.text import stem
-from knowflow.library.search.base import (
+from knowflow.search.base import (
     FACET_COLUMNS,
     TABLE,
     WEIGHT_BODY,

@@ -7,8 +7,9 @@
    field weights title > topics > people > body), filters applied in SQL.
 3. Re-rank the best few hundred: an exact title match and a query that *is* one of a
    document's topics (or a synonym of it) lift it; things that only name other things
-   (people, circles, topics) weigh a little less than sessions and resources.
-4. Collapse: a session and its recording are one result (the better one, the other attached).
+   (people, circles, topics: the prior their app registered) weigh a little less.
+4. Collapse: documents sharing a group are one result, led by the group's own document (a
+   session, with its recording attached).
 5. Facets over every match, highlighted snippets (HTML-escaped except the marks).
 """
 
@@ -26,7 +27,9 @@ from django.db import connection
 from knowflow.discovery.query import ParsedQuery, SynonymMap, parse_query
 from knowflow.discovery.spelling import Vocabulary
 from knowflow.discovery.text import highlight, stem, words
-from knowflow.library.search.base import Candidate, SearchBackend, SearchFilters
+from knowflow.search import registry
+from knowflow.search.base import Candidate, SearchBackend, SearchFilters
+from knowflow.search.models import SearchDocument
 
 CANDIDATES = 200  # re-ranked in Python; the database orders the rest
 FACET_POOL = 500
@@ -34,7 +37,6 @@ FACET_EXACT_LIMIT = 2000
 TITLE_EXACT_BOOST = 1.6
 TITLE_ALL_TERMS_BOOST = 1.15
 TOPIC_MATCH_BOOST = 1.5
-KIND_PRIOR = {"person": 0.5, "circle": 0.5, "topic": 0.5}
 CACHE_SECONDS = 300
 # A term in more than this share of documents says almost nothing (BM25 gives it an IDF near
 # zero) yet makes the database score most of the index: it is left out of the match as long
@@ -46,10 +48,10 @@ MIN_CORRECTION_FREQUENCY = 2  # a term seen once may itself be a typo: never a c
 def backend() -> SearchBackend:
     """The backend for the database in use."""
     if connection.vendor == "postgresql":
-        from knowflow.library.search.postgres import PostgresBackend
+        from knowflow.search.postgres import PostgresBackend
 
         return PostgresBackend()
-    from knowflow.library.search.sqlite import SqliteBackend
+    from knowflow.search.sqlite import SqliteBackend
 
     return SqliteBackend()
 
@@ -82,9 +84,6 @@ def knowledge() -> _Knowledge:
     if current is not None and time.monotonic() - current.loaded_at < CACHE_SECONDS:
         return current
     with _lock:
-        from knowflow.library.models import SearchDocument
-        from knowflow.topics.models import Topic
-
         frequencies = [
             (term, count)
             for term, count in backend().term_frequencies()
@@ -95,7 +94,7 @@ def knowledge() -> _Knowledge:
             chunk_size=5000
         ):
             title_words.update(set(words(title)))
-        topics = list(Topic.objects.values_list("id", "name", "synonyms"))
+        topics = registry.synonym_rows()
         topic_runs: dict[int, set[tuple[str, ...]]] = {}
         for topic_id, name, synonyms in topics:
             runs = {tuple(stem(w) for w in words(n)) for n in [name, *(synonyms or [])]}
@@ -176,6 +175,7 @@ def _rerank(candidates: list[Candidate], parsed: ParsedQuery, know: _Knowledge) 
     query_run = parsed.terms
     query_key = " ".join(query_run)
     wanted = set(query_run)
+    priors = registry.priors()
     for candidate in candidates:
         score = candidate.score
         title_terms = candidate.title_terms.split()
@@ -187,11 +187,11 @@ def _rerank(candidates: list[Candidate], parsed: ParsedQuery, know: _Knowledge) 
             query_run in know.topic_runs.get(topic_id, ()) for topic_id in _ids(candidate.topic_ids)
         ):
             score *= TOPIC_MATCH_BOOST
-        candidate.score = score * KIND_PRIOR.get(candidate.kind, 1.0)
+        candidate.score = score * priors.get(candidate.kind, 1.0)
     return sorted(candidates, key=lambda c: (-c.score, c.id))
 
 
-def _hit(candidate: Candidate, parsed: ParsedQuery, *, snippets: bool) -> SearchHit:
+def to_hit(candidate: Candidate, parsed: ParsedQuery, *, snippets: bool) -> SearchHit:
     hit = SearchHit(
         kind=candidate.kind,
         object_id=candidate.object_id,
@@ -216,16 +216,19 @@ def _hit(candidate: Candidate, parsed: ParsedQuery, *, snippets: bool) -> Search
     return hit
 
 
-def _collapse(ranked: list[Candidate]) -> list[list[Candidate]]:
-    """Group results by ``group_key`` in rank order; a session stands for its group (its
-    page shows the recording), the others ride along."""
+def collapse(ranked: list[Candidate]) -> list[list[Candidate]]:
+    """Group results by ``group_key`` in rank order; the group's own document (the one whose
+    key the group bears: a session, whose page shows its recording) stands for it, the others
+    ride along."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in ranked:
         groups.setdefault(candidate.group_key, []).append(candidate)
     for group in groups.values():
-        session = next((i for i, c in enumerate(group) if c.kind == "session"), 0)
-        if session:
-            group.insert(0, group.pop(session))
+        owner = next(
+            (i for i, c in enumerate(group) if c.group_key == f"{c.kind}:{c.object_id}"), 0
+        )
+        if owner:
+            group.insert(0, group.pop(owner))
     return list(groups.values())
 
 
@@ -309,16 +312,16 @@ def run_search(
                 else:
                     facet_rows = engine.facet_rows_of(pooled)
                     sampled = True
-    groups = _collapse(ranked)
+    groups = collapse(ranked)
     if snippets:
         texts = engine.summaries([group[0].id for group in groups[offset:wanted]])
         for group in groups[offset:wanted]:
             group[0].summary = texts.get(group[0].id, "")
     hits = []
     for group in groups[offset:wanted]:
-        hit = _hit(group[0], parsed, snippets=snippets)
+        hit = to_hit(group[0], parsed, snippets=snippets)
         hit.score = round(max(c.score for c in group), 6)  # the group ranks by its best
-        hit.grouped = [_hit(other, parsed, snippets=False) for other in group[1:]]
+        hit.grouped = [to_hit(other, parsed, snippets=False) for other in group[1:]]
         hits.append(hit)
     corrected = ""
     if parsed.corrections:
@@ -345,7 +348,7 @@ def suggest_titles(text: str, *, limit: int = 8) -> list[SearchHit]:
         return []
     engine = backend()
     candidates = engine.candidates(engine.suggest(parsed, limit=limit * 2))
-    hits = [_hit(group[0], parsed, snippets=False) for group in _collapse(candidates)]
+    hits = [to_hit(group[0], parsed, snippets=False) for group in collapse(candidates)]
     return hits[:limit]
 
 
