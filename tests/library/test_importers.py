@@ -15,9 +15,10 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.discovery.text import phrase_key
 from knowflow.events.models import Occurrence, Session
-from knowflow.library.importers import LineError, read_pyvideo, read_talks_jsonl, talks_import
+from knowflow.library.importers import talks_import
 from knowflow.library.models import Resource, SearchDocument
 from knowflow.library.selectors import SearchRequest, search_everything
+from knowflow.library.talk_archive import LineError, read_talks_jsonl
 from knowflow.topics.models import Topic
 
 pytestmark = pytest.mark.django_db
@@ -126,16 +127,6 @@ def test_import_reports_broken_lines_with_numbers_and_imports_the_good_ones(tmp_
     ]
 
 
-def test_import_reads_gzip_by_content(tmp_path):
-    path = tmp_path / "talks.data"
-    path.write_bytes(gzip.compress((json.dumps(TALK) + "\n").encode()))
-    errors: list[LineError] = []
-
-    talks = list(read_talks_jsonl(path, errors))
-
-    assert ([t.id for t in talks], errors) == (["pycon-x/testing-in-layers"], [])
-
-
 def test_imported_talk_is_found_with_its_external_id(tmp_path):
     errors: list[LineError] = []
     talks_import(
@@ -192,17 +183,6 @@ def test_import_pyvideo_checkout_shares_ids_with_the_jsonl_corpus(tmp_path):
     ]
 
 
-def test_read_pyvideo_gives_ids_event_and_video(tmp_path):
-    errors: list[LineError] = []
-
-    talks = list(read_pyvideo(_pyvideo(tmp_path), errors))
-
-    assert [(t.id, t.event_title, t.video_url) for t in talks] == [
-        ("pycon-x/testing-in-layers", "PyCon X", "https://www.youtube.com/watch?v=abc")
-    ]
-
-
-@pytest.mark.shared
 def test_import_real_corpus_slice_groups_tag_synonyms(shared_dir, tmp_path):
     corpus = shared_dir / "data" / "talks.jsonl.gz"
     with gzip.open(corpus, "rt") as stream:
