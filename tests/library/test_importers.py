@@ -6,20 +6,26 @@ import gzip
 import io
 import itertools
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.discovery.text import phrase_key
 from knowflow.events.models import Occurrence, Session
+from knowflow.feedback import services as feedback_services
+from knowflow.feedback.models import SessionTally
 from knowflow.library.importers import talks_import
 from knowflow.library.models import Resource, SearchDocument
 from knowflow.library.selectors import SearchRequest, search_everything
 from knowflow.library.talk_archive import LineError, read_talks_jsonl
 from knowflow.topics.models import Topic
+from tests.feedback.helpers import GOOD, attend, open_requests, people
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +102,27 @@ def test_import_twice_updates_and_never_duplicates(tmp_path):
     ]
     assert SearchDocument.objects.filter(kind="session").count() == 1
     assert out.getvalue().splitlines()[-1].startswith("0 talks created, 1 updated, 0 lines skipped")
+
+
+def test_reimported_talk_takes_the_feedback_of_its_replaced_date_out_of_the_session(tmp_path):
+    # Importing a talk again replaces its date; the answers given for the old date go with it,
+    # so the programme's per-session count must not still show them.
+    yesterday = (timezone.now() - timedelta(days=1)).date().isoformat()
+    path = _write(tmp_path / "talks.jsonl", [json.dumps({**TALK, "recorded": yesterday})])
+    call_command("import_talks", str(path), "--quiet", stdout=io.StringIO(), stderr=io.StringIO())
+    occurrence = Occurrence.objects.get()
+    attend(occurrence, people(5))
+    for request, _ in open_requests(occurrence).values():
+        feedback_services.survey_response_submit(request=request, answers=GOOD)
+    responses_per_session = SessionTally.objects.values_list("session_id").annotate(
+        Sum("responses")
+    )
+    assert dict(responses_per_session.order_by()) == {occurrence.session_id: 5}
+
+    call_command("import_talks", str(path), "--quiet", stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert Occurrence.objects.get().pk != occurrence.pk
+    assert dict(responses_per_session.order_by()) == {}
 
 
 def test_import_reports_broken_lines_with_numbers_and_imports_the_good_ones(tmp_path):
