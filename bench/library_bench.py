@@ -76,7 +76,8 @@ def _setup(data_dir: Path) -> None:
 
 
 def _import_corpus() -> tuple[float, int, int]:
-    from knowflow.library.importers import LineError, read_talks_jsonl, talks_import
+    from knowflow.library.importers import talks_import
+    from knowflow.library.talk_archive import LineError, read_talks_jsonl
 
     started, cpu = time.perf_counter(), time.process_time()
     errors: list[LineError] = []
@@ -92,8 +93,8 @@ def phase_relevance(data_dir: Path) -> dict[str, Any]:
     import Stemmer
     from django.core.management import call_command
 
-    from knowflow.library.importers import open_text
     from knowflow.library.management.commands.search import Command
+    from knowflow.library.talk_archive import open_text
 
     call_command("migrate", verbosity=0, interactive=False)
     seconds, talks, errors = _import_corpus()

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from knowflow.library.importers import read_talks_jsonl, talks_import
+from knowflow.library.importers import talks_import
+from knowflow.library.talk_archive import read_talks_jsonl
 from tests.library.test_importers import TALK
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from knowflow.demo.generator import SIZES, DemoAlreadyLoaded, demo_load
+from knowflow.demo.generator import DemoAlreadyLoaded, demo_load
+from knowflow.demo.specification import SIZES
 from knowflow.search.index import reindex_all
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from knowflow.library.importers import library_export_lines
+from knowflow.library.exporters import library_export_lines
 
 
 class Command(BaseCommand):

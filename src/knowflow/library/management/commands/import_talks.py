@@ -8,7 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from knowflow.library.importers import LineError, read_talks_jsonl, talks_import
+from knowflow.library.importers import talks_import
+from knowflow.library.talk_archive import LineError, read_talks_jsonl
 
 
 class Command(BaseCommand):
