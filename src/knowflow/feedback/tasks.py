@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from knowflow.feedback.services import feedback_tick
+from knowflow.feedback.services.requests import feedback_tick
 
 
 @task()

@@ -254,7 +254,7 @@ def evidence_ladder(*, period: Period, session_ids: set[int] | None = None) -> d
     answers, so no anonymity rule is at stake.
     """
     try:
-        from knowflow.feedback.selectors import evidence_view
+        from knowflow.feedback.selectors.evidence import evidence_view
     except ImportError:
         return None
     system = Person(role=Person.Role.ADMIN, display_name="insights")

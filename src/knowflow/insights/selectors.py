@@ -604,7 +604,7 @@ def follow_up_claims(
     """Hours-saved follow-up answers for these sessions, through the feedback app's selector
     ``follow_up_claims`` (None when the feedback app does not offer it yet)."""
     try:
-        from knowflow.feedback import selectors as feedback_selectors
+        from knowflow.feedback.selectors import roi_inputs as feedback_selectors
     except ImportError:
         return None
     reader = getattr(feedback_selectors, "follow_up_claims", None)
@@ -804,7 +804,8 @@ def _follow_up_lines(study: RoiStudy, claims: list[dict]) -> list[TraceLine]:
     app with at least k hours answers each, and the sessions are shown as the feedback pages
     show a partition: a session with at least k claims, the others together in one line of at
     least k, or with the smallest shown session when fewer."""
-    from knowflow.feedback.selectors import min_group, visible_cells
+    from knowflow.anonymity.partition import visible_cells
+    from knowflow.feedback.selectors.anonymity import min_group
 
     hour_value, hour_label = follow_up_hour_value(study)
     attribution = follow_up_attribution(study)
