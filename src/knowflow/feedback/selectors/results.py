@@ -3,22 +3,19 @@ kind and question, through the anonymity rules (`feedback.selectors.anonymity`).
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, Sum
 
 from knowflow.accounts.models import Person
-from knowflow.discovery.themes import Theme, themes_of
+from knowflow.discovery.themes import Theme
 from knowflow.errors import Forbidden, NotFound
 from knowflow.events.models import Occurrence, Session
 from knowflow.feedback import permissions
 from knowflow.feedback.models import (
-    Answer,
     AnswerTally,
     Kind,
     Question,
@@ -37,10 +34,8 @@ from knowflow.feedback.selectors.anonymity import (
     min_group,
     org_tree_load,
 )
+from knowflow.feedback.selectors.comments import comment_themes, comments_latest
 from knowflow.feedback.selectors.retrospectives import retrospective_answers_for_session
-
-MAX_COMMENTS = 500  # per question, the latest: enough for themes, bounded for the page's time
-
 
 # What each Kirkpatrick level measures, in the words a results page uses; the level and the LTEM
 # tier themselves belong in the "how we measure" legend, not next to every question.
@@ -321,7 +316,7 @@ def feedback_summary_for_session(
                 if info["type"] == Question.Type.TEXT and kind_value in shown
             ]
             for kind_value, key, ids in text_questions:
-                texts[(kind_value, key)] = _latest_comments(
+                texts[(kind_value, key)] = comments_latest(
                     occurrence_ids=occurrence_ids, question_ids=ids, filters=filters
                 )
         for result in kinds:
@@ -351,7 +346,7 @@ def feedback_summary_for_session(
                     comments = texts.get((result.kind, key), [])
                     # Sorted, not in the order written: order would hint at who wrote what.
                     q.comments = sorted(comments, key=str.casefold)
-                    q.themes = _themes(
+                    q.themes = comment_themes(
                         comments,
                         k=k,
                         key=(occurrence_ids, filters, kind_value, key, count),
@@ -390,25 +385,3 @@ def feedback_summary_for_session(
         retrospectives=retrospectives,
         retrospective_answers=retro_answers,
     )
-
-
-def _latest_comments(
-    *, occurrence_ids: list[int], question_ids: list[int], filters: SegmentFilters
-) -> list[str]:
-    """The latest comments of a question (index `answer_occurrence_question`); the join to
-    the response only when a segment filter needs it."""
-    rows = Answer.objects.filter(occurrence_id__in=occurrence_ids, question_id__in=question_ids)
-    if filters.active:
-        rows = rows.filter(filters.q("response__"))
-    return list(rows.exclude(text="").order_by("-id").values_list("text", flat=True)[:MAX_COMMENTS])
-
-
-def _themes(comments: list[str], *, k: int, key: tuple) -> list[Theme]:
-    """Themes, cached until the question's answer count changes (the count is in the key)."""
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
-    cache_key = f"feedback:themes:{k}:{digest}"
-    themes = cache.get(cache_key)
-    if themes is None:
-        themes = themes_of(comments, min_count=k)
-        cache.set(cache_key, themes, timeout=3600)
-    return themes
