@@ -268,7 +268,7 @@ def generate(args: argparse.Namespace) -> dict[str, float]:
 
 
 def _rebuild_session_tallies() -> float:
-    from knowflow.feedback.services import feedback_tallies_rebuild
+    from knowflow.feedback.services.tallies import feedback_tallies_rebuild
 
     started = time.perf_counter()
     feedback_tallies_rebuild(progress=lambda line: print(f"  {line}", file=sys.stderr))
@@ -305,7 +305,7 @@ def measure(args: argparse.Namespace) -> tuple[list[tuple[str, float, float, str
     from knowflow.demo.vocabulary import DEMO_PASSWORD
     from knowflow.events.models import Session
     from knowflow.feedback.models import Answer, AnswerTally, Response, ResponseTally, SurveyRequest
-    from knowflow.feedback.services import feedback_requests_due
+    from knowflow.feedback.selectors.requests import feedback_requests_due
 
     client = Client(HTTP_HOST="localhost")
     assert client.login(username="enabler", password=DEMO_PASSWORD)

@@ -91,7 +91,6 @@ def _plan(clients: int) -> dict[str, Any]:
 
     from knowflow.accounts.models import Person, User
     from knowflow.events.models import Attendance, Occurrence, Session
-    from knowflow.feedback import services as feedback
     from knowflow.feedback.models import SurveyRequest
     from knowflow.topics.models import Topic
 
@@ -151,7 +150,7 @@ def _plan(clients: int) -> dict[str, Any]:
         )
     return {
         "clients": plan_clients,
-        "surveys": _survey_pool(enabler, recent, now, feedback, SurveyRequest, size=1000),
+        "surveys": _survey_pool(enabler, recent, now, SurveyRequest, size=1000),
         "topics": [slug for slug, _ in topics],
         # What people type: the topics' names, lower-cased, as a person would write them.
         "queries": [name.lower() for _, name in topics],
@@ -161,7 +160,7 @@ def _plan(clients: int) -> dict[str, Any]:
     }
 
 
-def _survey_pool(enabler, recent, now, feedback, SurveyRequest, size) -> list[dict[str, Any]]:
+def _survey_pool(enabler, recent, now, SurveyRequest, size) -> list[dict[str, Any]]:
     """Open after-session surveys of recent attendees, each with a fresh personal link.
 
     A personal link answers without signing in, so any client may use any link; each run of the
@@ -170,6 +169,7 @@ def _survey_pool(enabler, recent, now, feedback, SurveyRequest, size) -> list[di
     from datetime import timedelta
 
     from knowflow.errors import DomainError
+    from knowflow.feedback.services.requests import survey_link_create, survey_request_create
 
     open_requests = SurveyRequest.objects.filter(
         kind="after_session",
@@ -182,7 +182,7 @@ def _survey_pool(enabler, recent, now, feedback, SurveyRequest, size) -> list[di
         if open_requests.count() >= size:
             break
         try:
-            feedback.survey_request_create(
+            survey_request_create(
                 occurrence=attendance.occurrence,
                 person=attendance.person,
                 kind="after_session",
@@ -195,7 +195,10 @@ def _survey_pool(enabler, recent, now, feedback, SurveyRequest, size) -> list[di
         status="sent", sent_at=now, expires_at=now + timedelta(days=14)
     )
     return [
-        {"token": feedback._new_link(request, now), "answers": _answers(request.template)}
+        {
+            "token": survey_link_create(request=request, now=now),
+            "answers": _answers(request.template),
+        }
         for request in requests
     ]
 

@@ -40,12 +40,11 @@ from knowflow.events.services import (
     session_update,
 )
 from knowflow.feedback.models import RetrospectiveAction, SurveyTemplate
-from knowflow.feedback.services import (
+from knowflow.feedback.services.retrospectives import (
     retrospective_action_add,
     retrospective_action_set_done,
-    survey_template_copy,
-    survey_template_revise,
 )
+from knowflow.feedback.services.templates import survey_template_copy, survey_template_revise
 from knowflow.insights.models import DuplicateCluster, RoiStudy
 from knowflow.insights.services import (
     duplicate_cluster_decide,

@@ -72,7 +72,7 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs' threads; each ends soon after `stop` is set (the outbox after
     the message in hand)."""
     import_what_the_jobs_use()
-    from knowflow.feedback.services import feedback_tick
+    from knowflow.feedback.services.requests import feedback_tick
     from knowflow.insights.tasks import refresh_insights
     from knowflow.integrations.services import outbox_delivery_loop
     from knowflow.library.services import library_review_reminders_enqueue

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.events.models import Attendance, Occurrence, Session
-from knowflow.feedback import services
 from knowflow.feedback.models import Kind, SurveyRequest
+from knowflow.feedback.services import requests as request_services
+from knowflow.feedback.services.requests import feedback_dispatch_due, feedback_requests_create_due
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.factories import make_occurrence, make_person, make_session
 
 GOOD = {
@@ -60,16 +62,16 @@ def open_requests(
     """
     now = now or timezone.now()
     tokens: dict[int, str] = {}
-    original = services._new_link
+    original = request_services.survey_link_create
 
-    def capture(request: SurveyRequest, moment: datetime) -> str:
-        token = original(request, moment)
+    def capture(*, request: SurveyRequest, now: datetime) -> str:
+        token = original(request=request, now=now)
         tokens[request.pk] = token
         return token
 
-    services._new_link = capture  # type: ignore[assignment]
+    request_services.survey_link_create = capture  # type: ignore[assignment]
     try:
-        services.feedback_requests_create_due(now=now)
+        feedback_requests_create_due(now=now)
         # Follow-ups fall due weeks later; the test brings this kind's due date to now rather
         # than jumping ahead (a request left past its validity is expired unsent, so a jump
         # would close the earlier follow-ups).
@@ -77,9 +79,9 @@ def open_requests(
             SurveyRequest.objects.filter(
                 occurrence=occurrence, kind=kind, status=SurveyRequest.Status.SCHEDULED
             ).update(due_at=now, next_action_at=now)
-        services.feedback_dispatch_due(now=now + timedelta(hours=1), limit=100_000)
+        feedback_dispatch_due(now=now + timedelta(hours=1), limit=100_000)
     finally:
-        services._new_link = original  # type: ignore[assignment]
+        request_services.survey_link_create = original  # type: ignore[assignment]
     requests = SurveyRequest.objects.filter(occurrence=occurrence, kind=kind).select_related(
         "person"
     )
@@ -90,6 +92,6 @@ def answer_all(occurrence: Occurrence, answers: dict[str, Any] | None = None, **
     count = 0
     for request, _token in open_requests(occurrence, **kwargs).values():
         request.refresh_from_db()
-        services.survey_response_submit(request=request, answers=answers or GOOD)
+        survey_response_submit(request=request, answers=answers or GOOD)
         count += 1
     return count

@@ -11,8 +11,16 @@ from django.contrib.admin.sites import site as admin_site
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Attendance
-from knowflow.feedback import selectors, services
 from knowflow.feedback.models import Response, ResponseAuthor
+from knowflow.feedback.selectors.anonymity import SegmentFilters
+from knowflow.feedback.selectors.programme import ProgrammeFilters, programme_view
+from knowflow.feedback.selectors.results import (
+    KindResult,
+    SessionResults,
+    feedback_summary_for_session,
+)
+from knowflow.feedback.selectors.speakers import speaker_sessions_over_time
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.conftest import signed_in
 from tests.factories import make_office, make_person, org_unit
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
@@ -34,12 +42,12 @@ def setup() -> dict:
     attend(occurrence, b)
     requests = open_requests(occurrence)
     for person in a:
-        services.survey_response_submit(
+        survey_response_submit(
             request=requests[person.pk][0],
             answers={**GOOD, "apply_now": "not_at_all", "first_step": SECRET},
         )
     for person in b:
-        services.survey_response_submit(request=requests[person.pk][0], answers=GOOD)
+        survey_response_submit(request=requests[person.pk][0], answers=GOOD)
     return {
         "session": occurrence.session,
         "occurrence": occurrence,
@@ -53,18 +61,16 @@ def setup() -> dict:
     }
 
 
-def kind_result(
-    summary: selectors.SessionResults, kind: str = "after_session"
-) -> selectors.KindResult:
+def kind_result(summary: SessionResults, kind: str = "after_session") -> KindResult:
     return next(k for k in summary.kinds if k.kind == kind)
 
 
-def summary_for(setup: dict, **filters: object) -> selectors.SessionResults:
+def summary_for(setup: dict, **filters: object) -> SessionResults:
     occurrence_id = filters.pop("occurrence_id", None)
-    return selectors.feedback_summary_for_session(
+    return feedback_summary_for_session(
         session=setup["session"],
         viewer=setup["enabler"],
-        filters=selectors.SegmentFilters(**filters),
+        filters=SegmentFilters(**filters),
         occurrence_id=occurrence_id,
     )
 
@@ -205,9 +211,7 @@ def test_programme_partition_hides_a_small_mode_and_the_one_that_would_reveal_it
     setup: dict,
 ) -> None:
     # 6 in the room, 4 online: showing "room" would give "online" as total minus room.
-    view = selectors.programme_view(
-        viewer=setup["enabler"], filters=selectors.ProgrammeFilters(group_by="mode")
-    )
+    view = programme_view(viewer=setup["enabler"], filters=ProgrammeFilters(group_by="mode"))
     assert view.rows == []
     assert (view.total.visible, view.total.n, view.left_out) == (False, 0, 1)
 
@@ -218,17 +222,15 @@ def test_programme_leaves_out_sessions_below_k_and_segment_filters_apply_the_com
     small = ended_occurrence()
     attend(small, people(3))
     for request, _ in open_requests(small).values():
-        services.survey_response_submit(request=request, answers=GOOD)
-    view = selectors.programme_view(viewer=setup["enabler"], filters=selectors.ProgrammeFilters())
+        survey_response_submit(request=request, answers=GOOD)
+    view = programme_view(viewer=setup["enabler"], filters=ProgrammeFilters())
     assert [(row.label, row.visible, row.n) for row in view.rows] == [
         (setup["session"].title, True, 10)
     ]
     assert view.left_out == 1
-    filtered = selectors.programme_view(
+    filtered = programme_view(
         viewer=setup["enabler"],
-        filters=selectors.ProgrammeFilters(
-            segment=selectors.SegmentFilters(org_unit_id=setup["team_b"].pk)
-        ),
+        filters=ProgrammeFilters(segment=SegmentFilters(org_unit_id=setup["team_b"].pk)),
     )
     # Team B's 6 would leave Team A's 4 as the session minus Team B: no cell, no row.
     assert (filtered.rows, filtered.total.visible, filtered.left_out) == ([], False, 2)
@@ -238,10 +240,8 @@ def test_speaker_over_time_hides_a_small_date_and_its_partner(setup: dict) -> No
     second = ended_occurrence(session=setup["session"], days_ago=2)
     attend(second, people(3))
     for request, _ in open_requests(second).values():
-        services.survey_response_submit(request=request, answers=GOOD)
-    (entry,) = selectors.speaker_sessions_over_time(
-        viewer=setup["speaker"], person=setup["speaker"]
-    )
+        survey_response_submit(request=request, answers=GOOD)
+    (entry,) = speaker_sessions_over_time(viewer=setup["speaker"], person=setup["speaker"])
     assert [(row.occurrence.pk, row.visible) for row in entry["rows"]] == [
         (second.pk, False),
         (setup["occurrence"].pk, False),
@@ -273,14 +273,14 @@ def answered_session(groups: list[tuple[int, dict]]) -> Any:
             mode=options.get("mode", Attendance.Mode.ROOM),
         )
     for request, _ in open_requests(occurrence).values():
-        services.survey_response_submit(request=request, answers=GOOD)
+        survey_response_submit(request=request, answers=GOOD)
     return occurrence.session
 
 
-def session_summary(session: Any, enabler: Person, **filters: object) -> selectors.KindResult:
+def session_summary(session: Any, enabler: Person, **filters: object) -> KindResult:
     return kind_result(
-        selectors.feedback_summary_for_session(
-            session=session, viewer=enabler, filters=selectors.SegmentFilters(**filters)
+        feedback_summary_for_session(
+            session=session, viewer=enabler, filters=SegmentFilters(**filters)
         )
     )
 
@@ -348,44 +348,17 @@ def test_programme_figures_are_sums_of_cells_each_results_page_shows() -> None:
     s2 = answered_session(
         [(8, {"mode": Attendance.Mode.ROOM}), (2, {"mode": Attendance.Mode.ONLINE})]
     )
-    online = selectors.programme_view(
+    online = programme_view(
         viewer=enabler,
-        filters=selectors.ProgrammeFilters(segment=selectors.SegmentFilters(mode="online")),
+        filters=ProgrammeFilters(segment=SegmentFilters(mode="online")),
     )
     assert [(row.key, row.n) for row in online.rows] == [(s1.pk, 10)]
     assert (online.total.n, online.left_out) == (10, 1)
-    by_mode = selectors.programme_view(
-        viewer=enabler, filters=selectors.ProgrammeFilters(group_by="mode")
-    )
+    by_mode = programme_view(viewer=enabler, filters=ProgrammeFilters(group_by="mode"))
     assert {row.key: row.n for row in by_mode.rows} == {"online": 10}
     assert by_mode.total.sessions == 1
     assert session_summary(s2, enabler, mode="online").visible is False
     assert session_summary(s2, enabler, mode="room").visible is False
-
-
-def test_org_tree_rule_on_three_levels_and_bad_data() -> None:
-    # Company 1 > Division 2 > Teams 3 and 4; Division 5. k = 5.
-    tree = selectors.OrgTree.of({1: None, 2: 1, 3: 2, 4: 2, 5: 1})
-    own = {3: 6, 4: 6, 2: 0, 5: 7, None: 0}
-    assert [selectors.org_unit_visible(own, unit, k=5, tree=tree) for unit in (1, 2, 3, 4, 5)] == [
-        True,
-        True,
-        True,
-        True,
-        True,
-    ]
-    # Two people of Division 2's own: Teams 3 and 4 would leave them as 2 minus 3 minus 4;
-    # the smaller team is hidden with them.
-    own[2] = 2
-    assert selectors.org_unit_visible(own, 2, k=5, tree=tree) is True
-    assert {u for u in (3, 4) if selectors.org_unit_visible(own, u, k=5, tree=tree)} == {4}
-    # A unit under a hidden parent stays hidden; an unknown unit is never shown.
-    assert selectors.org_unit_visible({3: 6, 5: 1}, 3, k=5, tree=tree) is False
-    assert selectors.org_unit_visible(own, 99, k=5, tree=tree) is False
-    # A cycle in the data (2 -> 3 -> 2) does not hang the walk, and no path from the whole
-    # organisation reaches those units, so they are never shown.
-    looped = selectors.OrgTree.of({2: 3, 3: 2})
-    assert selectors.org_unit_visible({2: 10, 3: 10}, 2, k=5, tree=looped) is False
 
 
 def test_the_programme_and_the_results_page_break_ties_the_same_way() -> None:
@@ -404,9 +377,7 @@ def test_the_programme_and_the_results_page_break_ties_the_same_way() -> None:
         mode: session_summary(session, enabler, mode=mode).visible
         for mode in (Attendance.Mode.ROOM, Attendance.Mode.ONLINE, Attendance.Mode.RECORDING)
     }
-    programme = selectors.programme_view(
-        viewer=enabler, filters=selectors.ProgrammeFilters(group_by="mode")
-    )
+    programme = programme_view(viewer=enabler, filters=ProgrammeFilters(group_by="mode"))
     assert page == {"room": True, "online": False, "recording": False}
     assert {row.key: row.n for row in programme.rows} == {"room": 6}
 
@@ -435,15 +406,15 @@ def test_speaker_over_time_never_adds_a_small_follow_up_round_to_a_visible_one()
     requests_90 = open_requests(first, kind=Kind.FOLLOW_UP_90)
     for i, (person_id, (request, _)) in enumerate(sorted(requests_30.items())):
         if i < 5:
-            services.survey_response_submit(request=request, answers=FOLLOW_UP)
+            survey_response_submit(request=request, answers=FOLLOW_UP)
         else:
-            services.survey_response_submit(
+            survey_response_submit(
                 request=requests_90[person_id][0], answers={**FOLLOW_UP, "applied": "not_yet"}
             )
     for request, _ in open_requests(second, kind=Kind.FOLLOW_UP_90).values():
-        services.survey_response_submit(request=request, answers=FOLLOW_UP)
+        survey_response_submit(request=request, answers=FOLLOW_UP)
 
-    (entry,) = selectors.speaker_sessions_over_time(viewer=speaker, person=speaker)
+    (entry,) = speaker_sessions_over_time(viewer=speaker, person=speaker)
 
     assert [(row.occurrence.pk, row.applied_asked, row.applied_yes) for row in entry["rows"]] == [
         (first.pk, 5, 5),
@@ -467,7 +438,7 @@ def test_an_optional_question_answered_by_fewer_than_k_shows_neither_answers_nor
     attend(occurrence, people(5))
     for i, (request, _token) in enumerate(open_requests(occurrence).values()):
         nps = {0: "7", 1: "9"}.get(i, "")
-        services.survey_response_submit(request=request, answers={**GOOD, "reputation_nps": nps})
+        survey_response_submit(request=request, answers={**GOOD, "reputation_nps": nps})
     client = signed_in(speaker)
     session = occurrence.session
 
@@ -507,19 +478,17 @@ def test_programme_adds_applied_answers_only_where_k_or_more_gave_one() -> None:
         attend(occurrence, people(6))
         requests = [r for r, _ in open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values()]
         for request, value in zip(requests, applied, strict=True):
-            services.survey_response_submit(request=request, answers={**rest, "applied": value})
+            survey_response_submit(request=request, answers={**rest, "applied": value})
 
-    view = selectors.programme_view(
-        viewer=enabler, filters=selectors.ProgrammeFilters(kind=Kind.FOLLOW_UP_30)
-    )
+    view = programme_view(viewer=enabler, filters=ProgrammeFilters(kind=Kind.FOLLOW_UP_30))
 
     assert sorted((row.n, row.applied_asked, row.applied_yes) for row in view.rows) == [
         (6, 0, 0),
         (6, 5, 5),
     ]
     assert (view.total.n, view.total.applied_asked, view.total.applied_share) == (12, 5, 1.0)
-    by_mode = selectors.programme_view(
+    by_mode = programme_view(
         viewer=enabler,
-        filters=selectors.ProgrammeFilters(kind=Kind.FOLLOW_UP_30, group_by="mode"),
+        filters=ProgrammeFilters(kind=Kind.FOLLOW_UP_30, group_by="mode"),
     )
     assert [(row.key, row.applied_asked) for row in by_mode.rows] == [("room", 5)]

@@ -10,6 +10,7 @@ from django.test import Client
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import api_token_create
 from knowflow.feedback.models import Response, SurveyTemplate
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
 
@@ -135,10 +136,9 @@ def test_results_api_is_aggregated_and_hides_small_groups() -> None:
     speaker = make_person()
     occurrence = ended_occurrence(speakers=[speaker])
     attend(occurrence, people(4))
-    from knowflow.feedback import services
 
     for request, _ in open_requests(occurrence).values():
-        services.survey_response_submit(request=request, answers=GOOD)
+        survey_response_submit(request=request, answers=GOOD)
     body = api(speaker).get(f"/api/v1/feedback/sessions/{occurrence.session.pk}/results").json()
     after = next(s for s in body["surveys"] if s["kind"] == "after_session")
     assert after == {
@@ -156,7 +156,6 @@ def test_results_api_is_aggregated_and_hides_small_groups() -> None:
 
 
 def test_programme_api_sums_the_sessions_the_page_shows_and_refuses_bad_input() -> None:
-    from knowflow.feedback import services
 
     enabler = make_person(role=Person.Role.ENABLER)
     big, small = ended_occurrence(), ended_occurrence()
@@ -164,7 +163,7 @@ def test_programme_api_sums_the_sessions_the_page_shows_and_refuses_bad_input() 
     attend(small, people(2))
     for occurrence in (big, small):
         for request, _ in open_requests(occurrence).values():
-            services.survey_response_submit(request=request, answers=GOOD)
+            survey_response_submit(request=request, answers=GOOD)
     client = api(enabler)
     body = client.get("/api/v1/feedback/programme").json()
     assert (body["groups"], body["left_out"], body["min_group"]) == (1, 1, 5)

@@ -10,8 +10,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from knowflow.feedback import services
 from knowflow.feedback.models import Response, SurveyRequest
+from knowflow.feedback.selectors.requests import feedback_requests_due
+from knowflow.feedback.services.requests import (
+    _dispatch_one,
+    feedback_dispatch_due,
+    feedback_requests_create_due,
+    feedback_tick,
+)
 from knowflow.integrations.models import OutboxMessage
 from knowflow.integrations.services import outbox_deliver_due
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, people
@@ -39,14 +45,14 @@ def test_request_and_one_reminder_arrive_by_email_and_the_link_answers_once(smtp
     attend(occurrence, [person])
     now = timezone.now()
 
-    services.feedback_tick(now=now + timedelta(hours=1))
-    services.feedback_tick(now=now + timedelta(hours=1))  # a second pass sends nothing more
+    feedback_tick(now=now + timedelta(hours=1))
+    feedback_tick(now=now + timedelta(hours=1))  # a second pass sends nothing more
     outbox_deliver_due(now=now + timedelta(hours=1))
     mine = [m for m in smtp.messages if m["To"] == person.email]
     assert [m["Subject"] for m in mine] == [f"Your feedback: {occurrence.session.title}"]
 
-    services.feedback_tick(now=now + timedelta(days=4))
-    services.feedback_tick(now=now + timedelta(days=5))
+    feedback_tick(now=now + timedelta(days=4))
+    feedback_tick(now=now + timedelta(days=5))
     outbox_deliver_due(now=now + timedelta(days=5))
     mine = [m for m in smtp.messages if m["To"] == person.email]
     assert [m["Subject"] for m in mine] == [
@@ -67,11 +73,11 @@ def test_a_retried_step_writes_one_email() -> None:
     (person,) = people(1)
     attend(occurrence, [person])
     now = timezone.now()
-    services.feedback_requests_create_due(now=now)
-    stale = services.feedback_requests_due(now=now + timedelta(hours=1))
+    feedback_requests_create_due(now=now)
+    stale = feedback_requests_due(now=now + timedelta(hours=1))
     # Two workers (or a retry) holding the same rows: the second finds them taken.
-    assert {services._dispatch_one(r, now=now + timedelta(hours=1)) for r in stale} == {"sent"}
-    assert {services._dispatch_one(r, now=now + timedelta(hours=1)) for r in stale} == {"skipped"}
+    assert {_dispatch_one(r, now=now + timedelta(hours=1)) for r in stale} == {"sent"}
+    assert {_dispatch_one(r, now=now + timedelta(hours=1)) for r in stale} == {"skipped"}
     assert OutboxMessage.objects.filter(recipient=person.email).count() == 1
     assert SurveyRequest.objects.get(person=person, kind="after_session").status == "sent"
 
@@ -81,9 +87,9 @@ def test_cancelled_session_withdraws_its_scheduled_surveys() -> None:
     (person,) = people(1)
     attend(occurrence, [person])
     now = timezone.now()
-    services.feedback_requests_create_due(now=now)
+    feedback_requests_create_due(now=now)
     occurrence.session.status = "cancelled"
     occurrence.session.save()
-    report = services.feedback_dispatch_due(now=now + timedelta(hours=1))
+    report = feedback_dispatch_due(now=now + timedelta(hours=1))
     assert (report.sent, report.cancelled) == (0, 2)
     assert not OutboxMessage.objects.exists()

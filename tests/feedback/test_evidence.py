@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.errors import DomainError
-from knowflow.feedback import services
 from knowflow.feedback.models import Kind, Question, SurveyTemplate
+from knowflow.feedback.services.responses import survey_response_submit
+from knowflow.feedback.services.templates import survey_template_create
 from knowflow.insights.models import DashboardRollup
 from tests.conftest import signed_in
 from tests.factories import make_person
@@ -70,7 +71,7 @@ def test_a_survey_question_cannot_claim_observed_tiers(tier: str) -> None:
     enabler = make_person(role=Person.Role.ENABLER)
     before = SurveyTemplate.objects.count()
     with pytest.raises(DomainError) as error:
-        services.survey_template_create(
+        survey_template_create(
             actor=enabler,
             name="Did it work?",
             kind=Kind.FOLLOW_UP_30,
@@ -279,9 +280,9 @@ def test_a_small_survey_round_cannot_be_recovered_by_subtraction() -> None:
     attend(occurrence, people(8))
     after = list(open_requests(occurrence).values())
     for request, _token in after[:7]:
-        services.survey_response_submit(request=request, answers=GOOD)
+        survey_response_submit(request=request, answers=GOOD)
     follow_up = list(open_requests(occurrence, kind=Kind.FOLLOW_UP_7).values())
-    services.survey_response_submit(
+    survey_response_submit(
         request=follow_up[0][0], answers={"remember": "few", "tried": "no_chance"}
     )
     enabler = signed_in(make_person(role=Person.Role.ENABLER))

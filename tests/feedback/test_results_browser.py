@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from knowflow.feedback import services
 from knowflow.feedback.models import Kind
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
 from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
@@ -36,9 +36,9 @@ def test_results_page_opens_with_the_summary_and_the_detail_a_click_away(
     occurrence = ended_occurrence(speakers=[speaker], days_ago=2)
     attend(occurrence, people(8))
     for request, _ in open_requests(occurrence).values():
-        services.survey_response_submit(request=request, answers=GOOD)
+        survey_response_submit(request=request, answers=GOOD)
     for request, _ in open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values():
-        services.survey_response_submit(request=request, answers=APPLIED)
+        survey_response_submit(request=request, answers=APPLIED)
     page = browser_page
     _sign_in_with_keyboard(page, live_server.url, speaker.user.username)
 

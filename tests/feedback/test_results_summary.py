@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 
 from knowflow.accounts.models import Person
-from knowflow.feedback import services
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.conftest import signed_in
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
@@ -29,7 +29,7 @@ def _session(answers: list[dict]) -> tuple:
     attend(occurrence, people(len(answers) + 1))  # one attendee never answers
     requests = [request for request, _ in open_requests(occurrence).values()]
     for request, given in zip(requests, answers, strict=False):
-        services.survey_response_submit(request=request, answers=given)
+        survey_response_submit(request=request, answers=given)
     return occurrence.session, speaker
 
 

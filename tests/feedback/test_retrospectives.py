@@ -15,8 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from knowflow.accounts.models import OrgUnit, Person
-from knowflow.feedback import services
 from knowflow.feedback.models import Retrospective, RetrospectiveAction, RetrospectiveVersion
+from knowflow.feedback.services.requests import survey_request_create
+from knowflow.feedback.services.retrospectives import (
+    RetrospectiveChanged,
+    retrospective_action_add,
+    retrospective_action_set_done,
+    retrospective_save,
+)
 from tests.conftest import signed_in
 from tests.factories import make_person
 from tests.feedback.helpers import ended_occurrence
@@ -122,7 +128,7 @@ def test_an_edit_of_an_older_version_is_refused_and_keeps_both_texts(retro: dict
 
 
 def test_the_history_is_for_those_who_keep_the_retrospective(retro: dict) -> None:
-    services.retrospective_save(
+    retrospective_save(
         occurrence=retro["occurrence"], actor=retro["speaker"], went_well="x", to_change=""
     )
     for person in (make_person(), make_person(role=Person.Role.LEADER)):
@@ -257,27 +263,27 @@ def _actions(retro: dict) -> dict:
     speaker, occurrence = retro["speaker"], retro["occurrence"]
     ada = make_person(name="Ada Lovelace")
     today = timezone.localdate()
-    later = services.retrospective_action_add(
+    later = retrospective_action_add(
         occurrence=occurrence,
         actor=speaker,
         text="Later",
         owner=ada,
         due_on=today + timedelta(days=30),
     )
-    undated = services.retrospective_action_add(
+    undated = retrospective_action_add(
         occurrence=occurrence, actor=speaker, text="Some day", owner=None
     )
-    late = services.retrospective_action_add(
+    late = retrospective_action_add(
         occurrence=occurrence,
         actor=speaker,
         text="Late one",
         owner=speaker,
         due_on=today - timedelta(days=2),
     )
-    closed = services.retrospective_action_add(
+    closed = retrospective_action_add(
         occurrence=occurrence, actor=speaker, text="Closed", owner=ada
     )
-    services.retrospective_action_set_done(action=closed, actor=speaker, done=True)
+    retrospective_action_set_done(action=closed, actor=speaker, done=True)
     return {"later": later, "undated": undated, "late": late, "ada": ada, "today": today}
 
 
@@ -327,7 +333,7 @@ def test_open_actions_page_query_count_does_not_grow(retro: dict) -> None:
         enabler.get("/feedback/actions/")
     other = ended_occurrence(speakers=[make_person()])
     for n in range(10):
-        services.retrospective_action_add(
+        retrospective_action_add(
             occurrence=other,
             actor=retro["speaker"] if False else other.session.speakers.get(),
             text=f"More {n}",
@@ -398,7 +404,7 @@ def test_open_actions_in_the_api(retro: dict) -> None:
 
 
 def test_the_admin_shows_the_history_and_cannot_overwrite_the_text(retro: dict) -> None:
-    services.retrospective_save(
+    retrospective_save(
         occurrence=retro["occurrence"], actor=retro["speaker"], went_well="Kept", to_change=""
     )
     admin = make_person(role=Person.Role.ADMIN)
@@ -442,7 +448,7 @@ def test_the_admin_refuses_to_add_a_retrospective_and_adds_nothing(retro: dict) 
 
 
 def test_a_save_that_names_no_version_overwrites_nothing(retro: dict) -> None:
-    services.retrospective_save(
+    retrospective_save(
         occurrence=retro["occurrence"], actor=retro["speaker"], went_well="Kept", to_change=""
     )
     client = signed_in(retro["speaker"])
@@ -457,8 +463,8 @@ def test_a_save_that_names_no_version_overwrites_nothing(retro: dict) -> None:
     assert Retrospective.objects.get().went_well == "Kept"
     assert RetrospectiveVersion.objects.count() == 1
     # Called directly without a version, the service refuses too once a version exists.
-    with pytest.raises(services.RetrospectiveChanged):
-        services.retrospective_save(
+    with pytest.raises(RetrospectiveChanged):
+        retrospective_save(
             occurrence=retro["occurrence"], actor=retro["speaker"], went_well="Blind", to_change=""
         )
     assert Retrospective.objects.get().went_well == "Kept"
@@ -509,7 +515,7 @@ def test_an_action_cannot_be_due_before_its_date(retro: dict) -> None:
 
 def test_writing_the_retrospective_on_its_page_clears_the_request_from_home(retro: dict) -> None:
     enabler = make_person(role=Person.Role.ENABLER)
-    request = services.survey_request_create(
+    request = survey_request_create(
         occurrence=retro["occurrence"], person=retro["speaker"], kind="retrospective", actor=enabler
     )
     # As the worker leaves it once the email has gone.

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from knowflow.feedback import services
 from knowflow.feedback.models import Kind
-from knowflow.feedback.selectors import follow_up_claims
+from knowflow.feedback.selectors.roi_inputs import follow_up_claims
+from knowflow.feedback.services.requests import feedback_dispatch_due
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.feedback.helpers import attend, ended_occurrence, open_requests, people
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def _answer_round(
 ) -> None:
     requests = list(open_requests(occurrence, kind=kind).values())
     for (request, _token), value in zip(requests, hours, strict=False):
-        services.survey_response_submit(
+        survey_response_submit(
             request=request,
             answers={
                 **APPLIED,
@@ -110,7 +111,7 @@ def test_a_round_with_k_responses_but_fewer_hours_answers_gives_no_claims() -> N
     requests = list(open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values())
     for i, (request, _token) in enumerate(requests):
         extra = {"hours_saved": "8", "hours_confidence": "90"} if i < 2 else {}
-        services.survey_response_submit(request=request, answers={**APPLIED, **extra})
+        survey_response_submit(request=request, answers={**APPLIED, **extra})
 
     assert follow_up_claims(session_ids={occurrence.session_id}, **_window()) == []
 
@@ -132,7 +133,7 @@ def test_a_round_counts_only_once_closed_so_two_readings_never_differ_by_one_ans
         occurrence=occurrence, kind=Kind.FOLLOW_UP_30, status=SurveyRequest.Status.SENT
     )
     assert waiting.count() == 1
-    services.feedback_dispatch_due(now=timezone.now() + timedelta(days=400), limit=1000)
+    feedback_dispatch_due(now=timezone.now() + timedelta(days=400), limit=1000)
     assert waiting.count() == 0
 
     claims = follow_up_claims(session_ids={occurrence.session_id}, **window)

@@ -10,7 +10,6 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.errors import DomainError, Forbidden
 from knowflow.events.models import Attendance
-from knowflow.feedback import services
 from knowflow.feedback.defaults import DEFAULT_TEMPLATES
 from knowflow.feedback.models import (
     Answer,
@@ -22,6 +21,25 @@ from knowflow.feedback.models import (
     SurveyLink,
     SurveyRequest,
     SurveyTemplate,
+)
+from knowflow.feedback.selectors.requests import (
+    AlreadyAnswered,
+    SurveyClosed,
+    survey_request_for_token,
+)
+from knowflow.feedback.services.requests import (
+    NotAttended,
+    feedback_dispatch_due,
+    feedback_requests_create_due,
+    survey_request_create,
+)
+from knowflow.feedback.services.responses import survey_response_submit
+from knowflow.feedback.services.templates import (
+    question_validate,
+    survey_template_copy,
+    survey_template_create,
+    survey_template_make_default,
+    survey_template_revise,
 )
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
@@ -55,7 +73,7 @@ def test_shipped_templates_are_loaded_valid_and_default_for_their_kind() -> None
     assert {t.kind for t in shipped if t.is_default} == set(Kind.values)
     for spec in DEFAULT_TEMPLATES:
         for question in spec["questions"]:
-            assert services.question_validate(spec=question)["key"] == question["key"]
+            assert question_validate(spec=question)["key"] == question["key"]
 
 
 def test_after_session_template_is_performance_focused_with_optional_nps_as_reputation() -> None:
@@ -124,31 +142,31 @@ def test_follow_ups_ask_hours_saved_with_a_confidence_and_an_attribution() -> No
 )
 def test_question_validate_refuses_bad_questions(change: dict, message: str) -> None:
     with pytest.raises(DomainError) as error:
-        services.question_validate(spec={**CHOICE, **change})
+        question_validate(spec={**CHOICE, **change})
     assert error.value.message == message
 
 
 def test_scale_question_needs_standards_for_0_to_10() -> None:
     with pytest.raises(DomainError) as error:
-        services.question_validate(spec=SCALE)
+        question_validate(spec=SCALE)
     assert (
         error.value.message
         == "Question 'nps': say which of 0–10 are unacceptable, acceptable and superior."
     )
     options = [{"value": str(n), "label": str(n), "standard": "acceptable"} for n in range(10)]
     with pytest.raises(DomainError):
-        services.question_validate(spec={**SCALE, "options": options})
+        question_validate(spec={**SCALE, "options": options})
 
 
 def test_template_create_refuses_duplicate_keys_and_members() -> None:
     enabler = make_person(role=Person.Role.ENABLER)
     with pytest.raises(DomainError) as error:
-        services.survey_template_create(
+        survey_template_create(
             actor=enabler, name="X", kind="after_session", questions=[CHOICE, CHOICE]
         )
     assert error.value.message == "Question keys must be unique; repeated: able."
     with pytest.raises(Forbidden):
-        services.survey_template_create(
+        survey_template_create(
             actor=make_person(), name="X", kind="after_session", questions=[CHOICE]
         )
     assert not SurveyTemplate.objects.filter(name="X").exists()
@@ -161,16 +179,14 @@ def test_revising_a_template_writes_a_new_version_and_never_changes_given_answer
     enabler = make_person(role=Person.Role.ENABLER)
     shipped = SurveyTemplate.objects.get(family="after-the-session")
     with pytest.raises(DomainError):
-        services.survey_template_revise(template=shipped, actor=enabler, name="Mine")
-    copy = services.survey_template_copy(
-        template=shipped, actor=enabler, name="Our after-session survey"
-    )
-    services.survey_template_make_default(template=copy, actor=enabler)
+        survey_template_revise(template=shipped, actor=enabler, name="Mine")
+    copy = survey_template_copy(template=shipped, actor=enabler, name="Our after-session survey")
+    survey_template_make_default(template=copy, actor=enabler)
     occurrence = ended_occurrence()
     attend(occurrence, people(1))
     ((request, _token),) = open_requests(occurrence).values()
     assert request.template_id == copy.pk
-    services.survey_response_submit(request=request, answers=GOOD)
+    survey_response_submit(request=request, answers=GOOD)
     answer = Answer.objects.get(question__key="apply_now")
     old_options = list(answer.question.options)
 
@@ -192,7 +208,7 @@ def test_revising_a_template_writes_a_new_version_and_never_changes_given_answer
     ]
     questions[0]["text"] = "Can you apply it?"
     questions[0]["options"][3]["standard"] = "acceptable"  # "on my own" is no longer superior
-    v2 = services.survey_template_revise(template=copy, actor=enabler, questions=questions)
+    v2 = survey_template_revise(template=copy, actor=enabler, questions=questions)
 
     copy.refresh_from_db()
     answer.refresh_from_db()
@@ -203,7 +219,7 @@ def test_revising_a_template_writes_a_new_version_and_never_changes_given_answer
     assert answer.question.option_map()["on_my_own"]["standard"] == "superior"
     assert v2.questions.get(key="apply_now").option_map()["on_my_own"]["standard"] == "acceptable"
     with pytest.raises(DomainError) as error:
-        services.survey_template_revise(template=copy, actor=enabler, name="again")
+        survey_template_revise(template=copy, actor=enabler, name="again")
     assert error.value.message == "This is version 1; edit the current version instead."
 
 
@@ -219,8 +235,8 @@ def test_ended_occurrence_gets_requests_for_every_attendee_and_speakers_once() -
     not_attended = make_person()  # registered, never came: no request
     now = timezone.now()
 
-    services.feedback_requests_create_due(now=now)
-    services.feedback_requests_create_due(now=now)  # a re-run writes nothing more
+    feedback_requests_create_due(now=now)
+    feedback_requests_create_due(now=now)  # a re-run writes nothing more
 
     rows = set(SurveyRequest.objects.values_list("person_id", "kind", "mode"))
     expected = {
@@ -243,7 +259,7 @@ def test_recording_watched_later_counts_from_when_it_was_watched() -> None:
     attend(occurrence, [viewer], mode=Attendance.Mode.RECORDING)
     watched = timezone.now() - timedelta(hours=2)
     Attendance.objects.filter(person=viewer).update(recorded_at=watched)
-    services.feedback_requests_create_due(now=timezone.now())
+    feedback_requests_create_due(now=timezone.now())
     request = SurveyRequest.objects.get(person=viewer, kind="after_session")
     assert (request.mode, request.due_at) == ("recording", watched + timedelta(minutes=30))
 
@@ -253,25 +269,25 @@ def test_dispatch_sends_once_reminds_once_then_expires() -> None:
     (person,) = people(1)
     attend(occurrence, [person])
     now = timezone.now()
-    services.feedback_requests_create_due(now=now)
+    feedback_requests_create_due(now=now)
 
-    first = services.feedback_dispatch_due(now=now + timedelta(hours=1))
-    again = services.feedback_dispatch_due(now=now + timedelta(hours=1))
+    first = feedback_dispatch_due(now=now + timedelta(hours=1))
+    again = feedback_dispatch_due(now=now + timedelta(hours=1))
     request = SurveyRequest.objects.get(person=person, kind="after_session")
     # Two: the attendee's survey and the speaker's retrospective.
     assert (first.sent, again.sent, request.status) == (2, 0, "sent")
     assert request.expires_at == now + timedelta(hours=1, days=14)
 
-    reminded = services.feedback_dispatch_due(now=now + timedelta(days=4))
+    reminded = feedback_dispatch_due(now=now + timedelta(days=4))
     request.refresh_from_db()
     assert (
         reminded.reminded,
         request.reminder_sent,
         SurveyLink.objects.filter(request=request).count(),
     ) == (2, True, 2)
-    assert services.feedback_dispatch_due(now=now + timedelta(days=5)).reminded == 0
+    assert feedback_dispatch_due(now=now + timedelta(days=5)).reminded == 0
 
-    expired = services.feedback_dispatch_due(now=now + timedelta(days=15))
+    expired = feedback_dispatch_due(now=now + timedelta(days=15))
     request.refresh_from_db()
     assert (
         expired.expired,
@@ -288,15 +304,15 @@ def test_a_request_whose_window_closed_before_dispatch_is_expired_not_mailed() -
     occurrence = ended_occurrence(days_ago=61)
     (person,) = people(1)
     attend(occurrence, [person])
-    services.feedback_requests_create_due(now=timezone.now() - timedelta(days=60))
+    feedback_requests_create_due(now=timezone.now() - timedelta(days=60))
     # A session that ended yesterday: its survey is still worth sending, and the backlog must
     # not fill the batch ahead of it.
     recent = ended_occurrence(days_ago=1)
     (newcomer,) = people(1)
     attend(recent, [newcomer])
-    services.feedback_requests_create_due(now=timezone.now())
+    feedback_requests_create_due(now=timezone.now())
 
-    report = services.feedback_dispatch_due(now=timezone.now(), limit=2)
+    report = feedback_dispatch_due(now=timezone.now(), limit=2)
 
     statuses = dict(SurveyRequest.objects.filter(person=person).values_list("kind", "status"))
     assert statuses == {
@@ -344,8 +360,8 @@ def open_request() -> tuple[SurveyRequest, str]:
 
 def test_submit_through_the_link_stores_an_anonymous_response(open_request: tuple) -> None:
     request, token = open_request
-    found = services.survey_request_for_token(token=token)
-    response = services.survey_response_submit(request=found, answers=GOOD)
+    found = survey_request_for_token(token=token)
+    response = survey_response_submit(request=found, answers=GOOD)
 
     assert {f.name for f in Response._meta.get_fields() if f.concrete} == {
         "id",
@@ -373,17 +389,15 @@ def test_submit_through_the_link_stores_an_anonymous_response(open_request: tupl
 
 def test_reused_link_and_double_submit_store_once(open_request: tuple) -> None:
     request, token = open_request
-    services.survey_response_submit(
-        request=services.survey_request_for_token(token=token), answers=GOOD
-    )
-    with pytest.raises(services.AlreadyAnswered) as twice:
-        services.survey_response_submit(request=request, answers=GOOD)
+    survey_response_submit(request=survey_request_for_token(token=token), answers=GOOD)
+    with pytest.raises(AlreadyAnswered) as twice:
+        survey_response_submit(request=request, answers=GOOD)
     assert (
         twice.value.message
         == "You have already answered this survey; your first answers were kept."
     )
     with pytest.raises(DomainError) as reused:
-        services.survey_request_for_token(token=token)
+        survey_request_for_token(token=token)
     assert reused.value.status_code == 404
     assert Response.objects.count() == 1
 
@@ -392,10 +406,10 @@ def test_submission_key_refuses_a_second_response_even_without_the_request_lock(
     open_request: tuple,
 ) -> None:
     request, _ = open_request
-    services.survey_response_submit(request=request, answers=GOOD)
+    survey_response_submit(request=request, answers=GOOD)
     SurveyRequest.objects.filter(pk=request.pk).update(status="sent")  # as if a race read "sent"
-    with pytest.raises(services.AlreadyAnswered):
-        services.survey_response_submit(request=request, answers=GOOD)
+    with pytest.raises(AlreadyAnswered):
+        survey_response_submit(request=request, answers=GOOD)
     assert Response.objects.count() == 1
 
 
@@ -440,7 +454,7 @@ def test_bad_answers_are_refused_and_nothing_is_written(
 ) -> None:
     request, _ = open_request
     with pytest.raises(DomainError) as error:
-        services.survey_response_submit(request=request, answers=answers)
+        survey_response_submit(request=request, answers=answers)
     assert (error.value.field, error.value.message) == (field, message)
     assert nothing_written() == (0, 0, 0)
     request.refresh_from_db()
@@ -449,19 +463,19 @@ def test_bad_answers_are_refused_and_nothing_is_written(
 
 def test_expired_closed_and_not_attended_are_refused(open_request: tuple) -> None:
     request, token = open_request
-    with pytest.raises(services.SurveyClosed) as expired:
-        services.survey_response_submit(
+    with pytest.raises(SurveyClosed) as expired:
+        survey_response_submit(
             request=request, answers=GOOD, now=request.expires_at + timedelta(seconds=1)
         )
     assert expired.value.message == f"This survey closed on {request.expires_at:%d %B %Y}."
     SurveyRequest.objects.filter(pk=request.pk).update(status="cancelled")
-    with pytest.raises(services.SurveyClosed) as withdrawn:
-        services.survey_response_submit(request=request, answers=GOOD)
+    with pytest.raises(SurveyClosed) as withdrawn:
+        survey_response_submit(request=request, answers=GOOD)
     assert withdrawn.value.message == "This survey was withdrawn (the session was cancelled)."
     SurveyRequest.objects.filter(pk=request.pk).update(status="sent")
     Attendance.objects.filter(person=request.person).delete()
-    with pytest.raises(services.NotAttended) as absent:
-        services.survey_response_submit(request=request, answers=GOOD)
+    with pytest.raises(NotAttended) as absent:
+        survey_response_submit(request=request, answers=GOOD)
     assert absent.value.message == (
         f"{request.person.display_name} did not attend this occurrence, so there is no feedback to give on it."
     )
@@ -472,8 +486,8 @@ def test_enabler_cannot_ask_someone_who_did_not_attend() -> None:
     enabler = make_person(role=Person.Role.ENABLER)
     occurrence = ended_occurrence()
     stranger = make_person()
-    with pytest.raises(services.NotAttended):
-        services.survey_request_create(
+    with pytest.raises(NotAttended):
+        survey_request_create(
             occurrence=occurrence, person=stranger, kind="after_session", actor=enabler
         )
     assert not SurveyRequest.objects.exists()
@@ -484,7 +498,7 @@ def test_named_retrospective_records_its_author() -> None:
     occurrence = ended_occurrence(speakers=[speaker])
     requests = open_requests(occurrence, kind=Kind.RETROSPECTIVE)
     request, _ = requests[speaker.pk]
-    response = services.survey_response_submit(
+    response = survey_response_submit(
         request=request,
         answers={
             "went_well": "Demos",
@@ -508,8 +522,8 @@ def test_applied_follow_up_feeds_the_tally() -> None:
         "hours_attribution": "75",
     }
     reqs = list(open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values())
-    services.survey_response_submit(request=reqs[0][0], answers=answers)
-    services.survey_response_submit(request=reqs[1][0], answers={**answers, "applied": "not_yet"})
+    survey_response_submit(request=reqs[0][0], answers=answers)
+    survey_response_submit(request=reqs[1][0], answers={**answers, "applied": "not_yet"})
     tally = ResponseTally.objects.filter(kind="follow_up_30").values_list(
         "applied_asked", "applied_yes"
     )

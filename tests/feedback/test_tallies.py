@@ -12,8 +12,8 @@ from django.db.models import Sum
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Attendance
-from knowflow.feedback import services
 from knowflow.feedback.models import TALLY_COLUMNS, Response, SessionTally
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.conftest import signed_in
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
@@ -37,9 +37,7 @@ def test_each_response_is_counted_once_per_session_and_mode_and_a_rebuild_agrees
     attend(second, people(1))
     for occurrence in (first, second):
         for request, _ in open_requests(occurrence).values():
-            services.survey_response_submit(
-                request=request, answers={**GOOD, "apply_now": "not_at_all"}
-            )
+            survey_response_submit(request=request, answers={**GOOD, "apply_now": "not_at_all"})
     counted = snapshot()
     by_mode = {mode: n for _s, _t, _k, mode, n, *_ in counted}
     assert by_mode == {"room": 4, "online": 2}
@@ -56,7 +54,7 @@ def test_each_response_is_counted_once_per_session_and_mode_and_a_rebuild_agrees
 def answered(occurrence: object, n: int, answers: dict) -> None:
     attend(occurrence, people(n))
     for request, _ in open_requests(occurrence).values():
-        services.survey_response_submit(request=request, answers=answers)
+        survey_response_submit(request=request, answers=answers)
 
 
 def per_session() -> dict[int, int]:

@@ -14,8 +14,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from knowflow.accounts.models import Person
-from knowflow.feedback import services
 from knowflow.feedback.models import Answer, Question, SurveyTemplate
+from knowflow.feedback.selectors.templates import default_templates
+from knowflow.feedback.services.responses import survey_response_submit
+from knowflow.feedback.services.templates import (
+    survey_template_copy,
+    survey_template_create,
+    survey_template_make_default,
+)
 from tests.conftest import signed_in
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
@@ -112,12 +118,12 @@ def enabler() -> Person:
 def ours(enabler: Person) -> SurveyTemplate:
     """A copy of the shipped after-session survey, the default, with one answer given."""
     shipped = SurveyTemplate.objects.get(family="after-the-session")
-    copy = services.survey_template_copy(template=shipped, actor=enabler, name="Our survey")
-    services.survey_template_make_default(template=copy, actor=enabler)
+    copy = survey_template_copy(template=shipped, actor=enabler, name="Our survey")
+    survey_template_make_default(template=copy, actor=enabler)
     occurrence = ended_occurrence()
     attend(occurrence, people(1))
     ((request, _token),) = open_requests(occurrence).values()
-    services.survey_response_submit(request=request, answers=GOOD)
+    survey_response_submit(request=request, answers=GOOD)
     return copy
 
 
@@ -382,7 +388,7 @@ def test_shipped_template_cannot_be_edited_only_copied(enabler: Person) -> None:
     assert "<button>Copy to edit</button>" in page
     assert 'class="template-form"' not in page
 
-    copy = services.survey_template_copy(template=shipped, actor=enabler, name="Scratch")
+    copy = survey_template_copy(template=shipped, actor=enabler, name="Scratch")
     _, form = edit_page(client, copy)
     versions = SurveyTemplate.objects.count()
     refused = client.post(f"/feedback/templates/{shipped.pk}/edit/", form).content.decode()
@@ -486,7 +492,7 @@ def test_new_survey_without_kind_or_questions_says_so(enabler: Person) -> None:
 def test_enabler_makes_a_template_the_default(enabler: Person) -> None:
     client = signed_in(enabler)
     shipped = SurveyTemplate.objects.get(family="after-the-session")
-    copy = services.survey_template_copy(template=shipped, actor=enabler, name="Ours")
+    copy = survey_template_copy(template=shipped, actor=enabler, name="Ours")
     listing = client.get("/feedback/templates/").content.decode()
     assert f'action="/feedback/templates/{copy.pk}/default/"' in listing
     assert f'action="/feedback/templates/{shipped.pk}/default/"' not in listing  # already default
@@ -496,7 +502,7 @@ def test_enabler_makes_a_template_the_default(enabler: Person) -> None:
     assert messages_of(done.content.decode()) == [
         "New “After the session” requests now use “Ours” (version 1)."
     ]
-    assert services.default_templates()["after_session"].pk == copy.pk
+    assert default_templates()["after_session"].pk == copy.pk
 
 
 def _queries(client: Client, url: str) -> int:
@@ -511,7 +517,7 @@ def test_list_and_edit_page_query_counts_do_not_grow_with_templates_or_questions
 ) -> None:
     client = signed_in(enabler)
     listing = _queries(client, "/feedback/templates/")
-    small = services.survey_template_create(
+    small = survey_template_create(
         actor=enabler,
         name="One question",
         kind="after_session",
@@ -526,7 +532,7 @@ def test_list_and_edit_page_query_counts_do_not_grow_with_templates_or_questions
         ],
     )
     for n in range(3):
-        services.survey_template_copy(template=ours, actor=enabler, name=f"Copy {n}")
+        survey_template_copy(template=ours, actor=enabler, name=f"Copy {n}")
     assert _queries(client, "/feedback/templates/") == listing
     assert _queries(client, f"/feedback/templates/{small.pk}/edit/") == _queries(
         client, f"/feedback/templates/{ours.pk}/edit/"

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Attendance
-from knowflow.feedback import services
 from knowflow.feedback.models import Response, RetrospectiveAction
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.conftest import signed_in
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, answer_all, attend, ended_occurrence, open_requests, people
@@ -89,7 +89,7 @@ def _answered_session(n: int) -> tuple:
     attend(occurrence, people(n // 2))
     attend(occurrence, people(n - n // 2), mode=Attendance.Mode.ONLINE)
     for request, _ in open_requests(occurrence).values():
-        services.survey_response_submit(request=request, answers=GOOD)
+        survey_response_submit(request=request, answers=GOOD)
     return occurrence, speaker
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from knowflow.feedback.models import SurveyRequest
-from knowflow.feedback.services import feedback_tick
+from knowflow.feedback.services.requests import feedback_tick
 from knowflow.integrations.models import OutboxMessage
 from knowflow.worker import repeat
 from tests.feedback.helpers import attend, ended_occurrence, people

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Attendance, Occurrence
-from knowflow.feedback import services as feedback_services
 from knowflow.feedback.models import SurveyTemplate
+from knowflow.feedback.services.responses import survey_response_submit
+from knowflow.feedback.services.templates import survey_template_copy
 from knowflow.insights import services
 from knowflow.insights.models import DuplicateCluster, HourlyCost, RoiStudy
 from tests.conftest import signed_in
@@ -57,7 +58,7 @@ def answered_session(n: int, *, speakers: list[Person] | None = None) -> Occurre
     attend(occurrence, people(n // 2))
     attend(occurrence, people(n - n // 2), mode=Attendance.Mode.ONLINE)
     for request, _ in open_requests(occurrence).values():
-        feedback_services.survey_response_submit(request=request, answers=GOOD)
+        survey_response_submit(request=request, answers=GOOD)
     return occurrence
 
 
@@ -306,7 +307,7 @@ def test_leader_cannot_open_a_sessions_results_unless_they_speak_at_it(leader: P
 def test_leader_cannot_edit_a_survey_template(leader: Person) -> None:
     enabler = make_person(role=Person.Role.ENABLER)
     shipped = SurveyTemplate.objects.get(family="after-the-session", is_current=True)
-    ours = feedback_services.survey_template_copy(template=shipped, actor=enabler, name="Ours")
+    ours = survey_template_copy(template=shipped, actor=enabler, name="Ours")
     client = signed_in(leader)
     versions = SurveyTemplate.objects.count()
 

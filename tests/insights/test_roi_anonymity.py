@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import api_token_create
-from knowflow.feedback import services as feedback_services
 from knowflow.feedback.models import Kind
+from knowflow.feedback.services.responses import survey_response_submit
 from tests.factories import make_person, org_unit
 from tests.feedback.helpers import attend, ended_occurrence, open_requests, people
 
@@ -48,7 +48,7 @@ def test_setting_unit_costs_to_zero_but_one_learns_nothing_about_that_unit() -> 
     requests = open_requests(occurrence, kind=Kind.FOLLOW_UP_30)
     for person, (hours, confidence, share) in zip(attendees, answers, strict=True):
         request, _token = requests[person.pk]
-        feedback_services.survey_response_submit(
+        survey_response_submit(
             request=request,
             answers={
                 "applied": "regularly",

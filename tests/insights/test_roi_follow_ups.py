@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
-from knowflow.feedback import services as feedback_services
 from knowflow.feedback.models import Kind
+from knowflow.feedback.services.responses import survey_response_submit
 from knowflow.insights import services
 from knowflow.insights.selectors import roi_result
 from tests.factories import make_person
@@ -24,7 +24,7 @@ def test_roi_study_adds_follow_up_benefits_with_their_source() -> None:
     occurrence = ended_occurrence(days_ago=2)
     attend(occurrence, people(5))
     for request, _token in open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values():
-        feedback_services.survey_response_submit(
+        survey_response_submit(
             request=request,
             answers={
                 "applied": "regularly",

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from knowflow.events.services import registration_create
-from knowflow.feedback.services import outbox_enqueue_feedback_email
+from knowflow.feedback.notifications import outbox_enqueue_feedback_email
 from knowflow.integrations.models import OutboxMessage
 from knowflow.integrations.services import outbox_deliver_due
 from tests.conftest import signed_in

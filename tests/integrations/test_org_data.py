@@ -28,7 +28,7 @@ from knowflow.events.models import Occurrence, Session
 from knowflow.feedback.defaults import seed_default_templates
 from knowflow.feedback.demo import feedback_demo_load
 from knowflow.feedback.models import Question, Response, ResponseAuthor, SurveyTemplate
-from knowflow.feedback.services import retrospective_action_add, retrospective_save
+from knowflow.feedback.services.retrospectives import retrospective_action_add, retrospective_save
 from knowflow.insights import services as insights
 from knowflow.insights.models import DuplicateCluster
 from knowflow.integrations.org_data.scope import (

@@ -10,7 +10,7 @@ from django.utils import timezone
 from knowflow.errors import Conflict, DomainError
 from knowflow.events.models import Attendance
 from knowflow.feedback.models import SurveyRequest
-from knowflow.feedback.services import feedback_requests_create_due
+from knowflow.feedback.services.requests import feedback_requests_create_due
 from knowflow.library.models import Resource
 from knowflow.library.services import recording_watched
 from tests.conftest import signed_in

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Session
-from knowflow.feedback import services as feedback
 from knowflow.feedback.defaults import seed_default_templates
 from knowflow.feedback.models import Question, Response, SurveyTemplate
+from knowflow.feedback.services.requests import feedback_dispatch_due, feedback_requests_create_due
 from tests.factories import make_person, make_session
 from tests.feedback.helpers import attend, ended_occurrence
 from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
@@ -138,8 +138,8 @@ def test_member_answers_a_survey_from_home_with_the_keyboard_alone(
     occurrence = ended_occurrence(session=make_session(title="Accessible forms"), days_ago=1)
     attend(occurrence, [member])
     now = timezone.now()
-    feedback.feedback_requests_create_due(now=now)
-    feedback.feedback_dispatch_due(now=now)
+    feedback_requests_create_due(now=now)
+    feedback_dispatch_due(now=now)
     page = browser_page
     visited = {}
 

@@ -111,7 +111,7 @@ def test_catalogue_fits_a_phone_screen_without_sideways_scrolling(
 def test_open_actions_fit_a_phone_and_close_with_the_keyboard(live_server, browser_page) -> None:
     from knowflow.accounts.models import Person
     from knowflow.feedback.models import RetrospectiveAction
-    from knowflow.feedback.services import retrospective_action_add
+    from knowflow.feedback.services.retrospectives import retrospective_action_add
 
     make_person(name="Eve Enabler", username="eve", role=Person.Role.ENABLER)
     speaker = make_person(name="Sol Speaker")

@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.events.models import Attendance, Registration
-from knowflow.feedback import services
+from knowflow.feedback.services.requests import (
+    feedback_dispatch_due,
+    feedback_requests_create_due,
+    link_validity,
+)
 from tests.conftest import signed_in
 from tests.factories import make_person, make_session
 from tests.feedback.helpers import attend, ended_occurrence
@@ -90,9 +94,9 @@ def test_a_member_sees_every_survey_waiting_with_why_and_a_see_all_page() -> Non
         attend(occurrence, [member])
         occurrences.append(occurrence)
     now = timezone.now()
-    services.feedback_requests_create_due(now=now)
-    services.feedback_dispatch_due(now=now)
-    closes = day(now + services.link_validity())
+    feedback_requests_create_due(now=now)
+    feedback_dispatch_due(now=now)
+    closes = day(now + link_validity())
     # Soonest to close first; all were sent at once, so in the order they were written.
     expected = [
         f"Rate “{o.session.title}” you attended on {day(o.start)} · closes {closes} anonymous"
@@ -133,9 +137,9 @@ def test_a_speaker_sees_their_retrospective_attendance_to_record_and_feedback() 
         occurrence=pending, person=make_person(), status="going", requested_at=timezone.now()
     )
     now = timezone.now()
-    services.feedback_requests_create_due(now=now)
-    services.feedback_dispatch_due(now=now)
-    closes = day(now + services.link_validity())
+    feedback_requests_create_due(now=now)
+    feedback_dispatch_due(now=now)
+    closes = day(now + link_validity())
 
     home = page(speaker)
 

@@ -36,7 +36,7 @@ from knowflow.circles.models import Membership
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.feedback import defaults
 from knowflow.feedback.models import Question, SurveyRequest, SurveyTemplate
-from knowflow.feedback.services import feedback_tick
+from knowflow.feedback.services.requests import feedback_tick
 from knowflow.library.models import Resource
 from tests.factories import PASSWORD, make_circle, make_person
 from tests.web.test_browser import CHROMIUM

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from django.test import override_settings
 from django.utils import timezone
 
-from knowflow.feedback import services
+from knowflow.errors import DomainError
 from knowflow.feedback.models import Kind, SurveyRequest
+from knowflow.feedback.services.requests import feedback_requests_create_due
+from knowflow.feedback.services.responses import survey_response_submit
 
 IMPROVE = (
     "More hands-on exercises, less slides",
@@ -75,7 +77,7 @@ def feedback_demo_load(
     now = now or timezone.now()
     # Look back over the whole demo past: the scan window exists for live workers only.
     with override_settings(KNOWFLOW_FEEDBACK_SCAN_DAYS=3650):
-        while services.feedback_requests_create_due(now=now, limit=5000) >= 5000:
+        while feedback_requests_create_due(now=now, limit=5000) >= 5000:
             pass
     requests = list(
         SurveyRequest.objects.filter(due_at__lte=now, status=SurveyRequest.Status.SCHEDULED)
@@ -100,10 +102,10 @@ def feedback_demo_load(
             continue
         skill = quality.setdefault(request.occurrence.session_id, rng.random())
         try:
-            services.survey_response_submit(
+            survey_response_submit(
                 request=request, answers=_answers(rng, request.kind, skill), now=now
             )
-        except services.DomainError:
+        except DomainError:
             continue
         written += 1
     return written

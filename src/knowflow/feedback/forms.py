@@ -15,7 +15,7 @@ from django import forms
 
 from knowflow.errors import DomainError
 from knowflow.feedback.models import Kind, Question, Standard, SurveyTemplate
-from knowflow.feedback.services import question_validate
+from knowflow.feedback.services.templates import question_validate
 from knowflow.web.errors import add_to_form
 
 

@@ -15,6 +15,6 @@ from knowflow.events.signals import occurrences_removed
 
 @receiver(occurrences_removed)
 def _rebuild_session_tallies(sender: Any, session_ids: list[int], **kwargs: Any) -> None:
-    from knowflow.feedback.services import feedback_tallies_rebuild
+    from knowflow.feedback.services.tallies import feedback_tallies_rebuild
 
     feedback_tallies_rebuild(session_ids=session_ids)

@@ -22,7 +22,7 @@ from knowflow.accounts.selectors import person_for_picker
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Occurrence, Session
-from knowflow.feedback import charts, permissions, selectors, services
+from knowflow.feedback import charts, permissions
 from knowflow.feedback.forms import (
     ActionForm,
     RetrospectiveForm,
@@ -30,6 +30,49 @@ from knowflow.feedback.forms import (
     SurveyTemplateForm,
 )
 from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
+from knowflow.feedback.selectors import retrospectives as retrospective_selectors
+from knowflow.feedback.selectors.anonymity import (
+    MODES,
+    TOO_FEW,
+    SegmentFilters,
+    min_group,
+    segment_choices,
+)
+from knowflow.feedback.selectors.evidence import EVIDENCE_LEVELS, evidence_view
+from knowflow.feedback.selectors.programme import (
+    GROUP_LABELS,
+    GROUPS,
+    ProgrammeFilters,
+    programme_view,
+)
+from knowflow.feedback.selectors.requests import (
+    pending_requests_for,
+    survey_request_for_token,
+    survey_request_for_viewer,
+)
+from knowflow.feedback.selectors.results import (
+    SessionResults,
+    feedback_summary_for_session,
+    session_for_results,
+)
+from knowflow.feedback.selectors.retrospectives import (
+    RetrospectiveEditing,
+    retrospective_for_editing,
+)
+from knowflow.feedback.selectors.speakers import speaker_sessions_over_time
+from knowflow.feedback.selectors.templates import template_list
+from knowflow.feedback.services import retrospectives as retrospective_services
+from knowflow.feedback.services.responses import survey_response_submit
+from knowflow.feedback.services.retrospectives import (
+    RetrospectiveChanged,
+    retrospective_action_set_done,
+)
+from knowflow.feedback.services.templates import (
+    survey_template_copy,
+    survey_template_create,
+    survey_template_make_default,
+    survey_template_revise,
+)
 from knowflow.web.errors import add_to_form, error_page, flash
 
 
@@ -57,7 +100,7 @@ def _answer(request: HttpRequest, survey: SurveyRequest, *, action: str) -> Http
     form = SurveyForm(request.POST or None, questions=questions)
     if request.method == "POST":
         try:
-            services.survey_response_submit(request=survey, answers=form.answers())
+            survey_response_submit(request=survey, answers=form.answers())
         except DomainError as error:
             if error.field in form.fields:
                 form.is_valid()
@@ -74,7 +117,7 @@ def _answer(request: HttpRequest, survey: SurveyRequest, *, action: str) -> Http
 def answer_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The personal link from the email: works without signing in, once."""
     try:
-        survey = services.survey_request_for_token(token=token)
+        survey = survey_request_for_token(token=token)
     except DomainError as error:
         return _error_page(request, error)
     return _answer(request, survey, action=request.path)
@@ -83,8 +126,7 @@ def answer_by_link(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def answer_in_app(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
-        survey = services.survey_request_for_viewer(request_id=request_id, viewer=request.viewer)
-        services._check_open(survey, now=timezone.now())
+        survey = survey_request_for_viewer(request_id=request_id, viewer=request.viewer)
     except DomainError as error:
         return _error_page(request, error)
     return _answer(request, survey, action=request.path)
@@ -96,27 +138,25 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "feedback/my_requests.html",
-        {"feedback_requests": selectors.pending_requests_for(person=request.viewer, limit=500)},
+        {"feedback_requests": pending_requests_for(person=request.viewer, limit=500)},
     )
 
 
 # Results -----------------------------------------------------------------------------------
 
 
-def _segment(request: HttpRequest) -> selectors.SegmentFilters:
+def _segment(request: HttpRequest) -> SegmentFilters:
     mode = request.GET.get("mode", "")
-    return selectors.SegmentFilters(
-        mode=mode if mode in dict(selectors.MODES) else "",
+    return SegmentFilters(
+        mode=mode if mode in dict(MODES) else "",
         org_unit_id=_int(request.GET.get("org_unit")),
         office_id=_int(request.GET.get("office")),
     )
 
 
-def _results(
-    request: HttpRequest, slug: str, *, with_comments: bool = True
-) -> selectors.SessionResults:
-    session = selectors.session_for_results(viewer=request.viewer, slug=slug)
-    return selectors.feedback_summary_for_session(
+def _results(request: HttpRequest, slug: str, *, with_comments: bool = True) -> SessionResults:
+    session = session_for_results(viewer=request.viewer, slug=slug)
+    return feedback_summary_for_session(
         session=session,
         viewer=request.viewer,
         filters=_segment(request),
@@ -141,10 +181,10 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "feedback/results.html",
         {
             "summary": summary,
-            "choices": selectors.segment_choices(),
+            "choices": segment_choices(),
             "action_form": ActionForm(),
             "speakers": list(summary.session.speakers.all()),
-            "too_few": selectors.TOO_FEW,
+            "too_few": TOO_FEW,
             "any_asked": any(kind.asked for kind in summary.kinds),
             "filtered": summary.filters.active or summary.occurrence_id is not None,
         },
@@ -178,13 +218,13 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     )
     for kind in summary.kinds:
         if not kind.visible:
-            writer.writerow([kind.label, "", "", "", "", "", "", "", selectors.TOO_FEW])
+            writer.writerow([kind.label, "", "", "", "", "", "", "", TOO_FEW])
             continue
         for q in kind.questions:
             if q.answered is None:
                 # As on the page: an optional question answered by fewer than k, no count.
                 writer.writerow(
-                    [kind.label, q.text, q.kirkpatrick, q.ltem, "", "", "", "", selectors.TOO_FEW]
+                    [kind.label, q.text, q.kirkpatrick, q.ltem, "", "", "", "", TOO_FEW]
                 )
                 continue
             for row in q.rows:
@@ -217,7 +257,7 @@ def _occurrence_for_retro(request: HttpRequest, occurrence_id: int) -> Occurrenc
 
 def _retro_page(
     request: HttpRequest,
-    editing: selectors.RetrospectiveEditing,
+    editing: RetrospectiveEditing,
     form: RetrospectiveForm,
     *,
     status: int = 200,
@@ -235,9 +275,7 @@ def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse
     """The retrospective's edit page: the current text in the form, every earlier version
     below it; saving writes the next version."""
     try:
-        editing = selectors.retrospective_for_editing(
-            viewer=request.viewer, occurrence_id=occurrence_id
-        )
+        editing = retrospective_for_editing(viewer=request.viewer, occurrence_id=occurrence_id)
     except DomainError as error:
         return _error_page(request, error)
     retro = editing.retrospective
@@ -250,15 +288,13 @@ def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse
     if not form.is_valid():
         return _retro_page(request, editing, form, status=400)
     try:
-        saved = services.retrospective_save(
+        saved = retrospective_services.retrospective_save(
             occurrence=editing.occurrence, actor=request.viewer, **form.cleaned_data
         )
-    except services.RetrospectiveChanged as error:
+    except RetrospectiveChanged as error:
         # Keep what this person typed, show the newer version above it, and let the next save
         # knowingly replace it.
-        editing = selectors.retrospective_for_editing(
-            viewer=request.viewer, occurrence_id=occurrence_id
-        )
+        editing = retrospective_for_editing(viewer=request.viewer, occurrence_id=occurrence_id)
         data = request.POST.copy()
         data["based_on"] = str(editing.retrospective.version if editing.retrospective else 0)
         form = RetrospectiveForm(data)
@@ -317,7 +353,7 @@ def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpRe
     try:
         owner_text = form.cleaned_data["owner"].strip()
         owner = person_for_picker(text=owner_text, field="owner") if owner_text else None
-        action = services.retrospective_action_add(
+        action = retrospective_services.retrospective_action_add(
             occurrence=occurrence,
             actor=request.viewer,
             text=form.cleaned_data["text"],
@@ -346,7 +382,7 @@ def retrospective_action_done(request: HttpRequest, action_id: int) -> HttpRespo
         return _error_page(request, NotFound("There is no such action."))
     done = request.POST.get("done") == "1"
     try:
-        services.retrospective_action_set_done(action=action, actor=request.viewer, done=done)
+        retrospective_action_set_done(action=action, actor=request.viewer, done=done)
     except DomainError as error:
         return _error_page(request, error)
     messages.success(request, f"“{action.text}” is {'done' if done else 'open again'}.")
@@ -363,7 +399,7 @@ def retrospective_action_done(request: HttpRequest, action_id: int) -> HttpRespo
 @login_required
 def open_actions(request: HttpRequest) -> HttpResponse:
     try:
-        view = selectors.open_actions(viewer=request.viewer)
+        view = retrospective_selectors.open_actions(viewer=request.viewer)
     except DomainError as error:
         return _error_page(request, error)
     return render(request, "feedback/actions.html", {"view": view, "today": timezone.localdate()})
@@ -375,7 +411,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     if request.GET.get("person") and request.viewer.is_enabler:
         person = Person.objects.filter(slug=request.GET["person"]).first() or person
     try:
-        sessions = selectors.speaker_sessions_over_time(viewer=request.viewer, person=person)
+        sessions = speaker_sessions_over_time(viewer=request.viewer, person=person)
     except DomainError as error:
         return _error_page(request, error)
     for entry in sessions:
@@ -386,7 +422,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "feedback/my_sessions.html",
-        {"person": person, "sessions": sessions, "too_few": selectors.TOO_FEW},
+        {"person": person, "sessions": sessions, "too_few": TOO_FEW},
     )
 
 
@@ -403,7 +439,7 @@ def _date(value: str | None, *, end: bool = False) -> datetime | None:
 @login_required
 def programme(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", Kind.AFTER_SESSION)
-    filters = selectors.ProgrammeFilters(
+    filters = ProgrammeFilters(
         kind=kind,
         group_by=request.GET.get("group_by", "session"),
         since=_date(request.GET.get("since")),
@@ -415,7 +451,7 @@ def programme(request: HttpRequest) -> HttpResponse:
         segment=_segment(request),
     )
     try:
-        view = selectors.programme_view(viewer=request.viewer, filters=filters)
+        view = programme_view(viewer=request.viewer, filters=filters)
     except DomainError as error:
         return _error_page(request, error)
     for row in [*view.rows, view.total]:
@@ -429,13 +465,13 @@ def programme(request: HttpRequest) -> HttpResponse:
         "feedback/programme.html",
         {
             "view": view,
-            "choices": selectors.segment_choices(),
+            "choices": segment_choices(),
             "circles": Circle.objects.only("id", "name"),
             "formats": Session.Format.choices,
             "kinds": [(k, label) for k, label in Kind.choices if k != Kind.RETROSPECTIVE],
-            "groups": [(g, selectors.GROUP_LABELS[g]) for g in selectors.GROUPS],
-            "group_label": selectors.GROUP_LABELS.get(view.filters.group_by, "Session"),
-            "too_few": selectors.TOO_FEW,
+            "groups": [(g, GROUP_LABELS[g]) for g in GROUPS],
+            "group_label": GROUP_LABELS.get(view.filters.group_by, "Session"),
+            "too_few": TOO_FEW,
             # Leaders read the programme, not a session's own results (its speakers do).
             "link_results": request.viewer.is_enabler,
         },
@@ -445,7 +481,7 @@ def programme(request: HttpRequest) -> HttpResponse:
 @login_required
 def evidence(request: HttpRequest) -> HttpResponse:
     try:
-        rows = selectors.evidence_view(viewer=request.viewer, since=_date(request.GET.get("since")))
+        rows = evidence_view(viewer=request.viewer, since=_date(request.GET.get("since")))
     except DomainError as error:
         return _error_page(request, error)
     return render(
@@ -453,8 +489,8 @@ def evidence(request: HttpRequest) -> HttpResponse:
         "feedback/evidence.html",
         {
             "rows": rows,
-            "levels": list(selectors.EVIDENCE_LEVELS.items()),
-            "k": selectors.min_group(),
+            "levels": list(EVIDENCE_LEVELS.items()),
+            "k": min_group(),
             "link_results": request.viewer.is_enabler,
         },
     )
@@ -466,9 +502,7 @@ def templates(request: HttpRequest) -> HttpResponse:
         request,
         "feedback/templates.html",
         {
-            "templates": selectors.template_list(
-                viewer=request.viewer, include_old=request.GET.get("all") == "1"
-            ),
+            "templates": template_list(include_old=request.GET.get("all") == "1"),
             "can_manage": permissions.can_manage_templates(actor=request.viewer),
         },
     )
@@ -481,7 +515,7 @@ def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
     if template is None:
         return _error_page(request, NotFound("There is no such survey template."))
     try:
-        copy = services.survey_template_copy(
+        copy = survey_template_copy(
             template=template,
             actor=request.viewer,
             name=request.POST.get("name") or f"{template.name} (copy)",
@@ -540,7 +574,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     response = _template_form_submit(
         request,
         form,
-        save=lambda: services.survey_template_revise(
+        save=lambda: survey_template_revise(
             template=template,
             actor=request.viewer,
             name=form.cleaned_data["name"],
@@ -584,7 +618,7 @@ def template_new(request: HttpRequest) -> HttpResponse:
     response = _template_form_submit(
         request,
         form,
-        save=lambda: services.survey_template_create(
+        save=lambda: survey_template_create(
             actor=request.viewer,
             name=form.cleaned_data["name"],
             kind=form.cleaned_data["kind"],
@@ -611,7 +645,7 @@ def template_new(request: HttpRequest) -> HttpResponse:
 def template_make_default(request: HttpRequest, template_id: int) -> HttpResponse:
     try:
         template = _template_to_manage(viewer=request.viewer, template_id=template_id)
-        services.survey_template_make_default(template=template, actor=request.viewer)
+        survey_template_make_default(template=template, actor=request.viewer)
     except DomainError as error:
         if isinstance(error, Forbidden | NotFound):
             return error_page(request, error)

@@ -20,7 +20,6 @@ from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, NoBool, SmallCount, one_of, text
 from knowflow.errors import DomainError
 from knowflow.events.models import Attendance, Occurrence, Session
-from knowflow.feedback import selectors, services
 from knowflow.feedback.models import (
     Kind,
     Question,
@@ -28,6 +27,23 @@ from knowflow.feedback.models import (
     SurveyRequest,
     SurveyTemplate,
 )
+from knowflow.feedback.selectors import retrospectives as retrospective_selectors
+from knowflow.feedback.selectors import templates as template_selectors
+from knowflow.feedback.selectors.anonymity import TOO_FEW, SegmentFilters
+from knowflow.feedback.selectors.programme import (
+    GROUPS,
+    TALLY_FIELDS,
+    ProgrammeFilters,
+    ProgrammeRow,
+    programme_view,
+)
+from knowflow.feedback.selectors.requests import pending_requests_for, survey_request_for_token
+from knowflow.feedback.selectors.results import feedback_summary_for_session, session_for_results
+from knowflow.feedback.selectors.retrospectives import open_actions_owned_by
+from knowflow.feedback.services.requests import survey_request_create
+from knowflow.feedback.services.responses import survey_response_submit
+from knowflow.feedback.services.retrospectives import retrospective_action_set_done
+from knowflow.feedback.services.templates import survey_template_create, survey_template_revise
 
 router = Router(tags=["feedback"])
 
@@ -38,7 +54,7 @@ LtemLevel = one_of(*Question.Ltem.values)
 TemplateName = text(max_length=150)
 SurveyKind = one_of(*Kind.values)
 AttendeeSurveyKind = one_of(*(k for k in Kind.values if k != Kind.RETROSPECTIVE))
-ProgrammeGroup = one_of(*selectors.GROUPS)
+ProgrammeGroup = one_of(*GROUPS)
 ModeFilter = one_of("", *Attendance.Mode.values)
 FormatFilter = one_of("", *Session.Format.values)
 
@@ -224,13 +240,13 @@ class ProgrammeOut(Schema):
     total: ProgrammeRowOut
 
 
-def _programme_row(row: selectors.ProgrammeRow) -> dict[str, Any]:
+def _programme_row(row: ProgrammeRow) -> dict[str, Any]:
     return {
         "key": None if row.key is None else str(row.key),
         "label": row.label,
         "sessions": row.sessions,
         "responses": row.n,
-        **{f: getattr(row, f) for f in selectors.TALLY_FIELDS},
+        **{f: getattr(row, f) for f in TALLY_FIELDS},
     }
 
 
@@ -240,20 +256,18 @@ def programme(request: HttpRequest, filters: Query[ProgrammeQuery]) -> dict[str,
     page."""
     if filters.kind not in Kind.values or filters.kind == Kind.RETROSPECTIVE:
         raise DomainError(f"Unknown survey kind '{filters.kind}'.", field="kind")
-    if filters.group_by not in selectors.GROUPS:
-        raise DomainError(
-            f"group_by must be one of {', '.join(selectors.GROUPS)}.", field="group_by"
-        )
-    view = selectors.programme_view(
+    if filters.group_by not in GROUPS:
+        raise DomainError(f"group_by must be one of {', '.join(GROUPS)}.", field="group_by")
+    view = programme_view(
         viewer=viewer(request),
-        filters=selectors.ProgrammeFilters(
+        filters=ProgrammeFilters(
             kind=filters.kind,
             group_by=filters.group_by,
             since=datetime.combine(filters.since, time.min, UTC) if filters.since else None,
             until=datetime.combine(filters.until, time.max, UTC) if filters.until else None,
             circle_id=filters.circle_id,
             format=filters.format,
-            segment=selectors.SegmentFilters(
+            segment=SegmentFilters(
                 mode=filters.mode, org_unit_id=filters.org_unit_id, office_id=filters.office_id
             ),
         ),
@@ -271,7 +285,7 @@ def programme(request: HttpRequest, filters: Query[ProgrammeQuery]) -> dict[str,
 
 @router.get("/templates", response=list[TemplateOut])
 def template_list(request: HttpRequest, all_versions: bool = False) -> list[SurveyTemplate]:
-    return selectors.template_list(viewer=viewer(request), include_old=all_versions)
+    return template_selectors.template_list(include_old=all_versions)
 
 
 @router.get("/templates/{template_id}", response=TemplateOut)
@@ -283,7 +297,7 @@ def template_get(request: HttpRequest, template_id: DatabaseInt) -> SurveyTempla
 
 @router.post("/templates", response={201: TemplateOut})
 def template_create(request: HttpRequest, payload: TemplateIn) -> tuple[int, SurveyTemplate]:
-    template = services.survey_template_create(
+    template = survey_template_create(
         actor=viewer(request),
         name=payload.name,
         kind=payload.kind,
@@ -300,7 +314,7 @@ def template_revise(
 ) -> tuple[int, SurveyTemplate]:
     """Write the next version (201: a new template id); the edited version stays as it was."""
     template = fetch(SurveyTemplate, template_id, what="survey template")
-    revised = services.survey_template_revise(
+    revised = survey_template_revise(
         template=template,
         actor=viewer(request),
         name=payload.name,
@@ -314,7 +328,7 @@ def template_revise(
 @router.get("/requests", response=list[RequestOut])
 def request_list(request: HttpRequest) -> list[SurveyRequest]:
     """Your surveys waiting for an answer."""
-    return selectors.pending_requests_for(person=viewer(request), limit=100)
+    return pending_requests_for(person=viewer(request), limit=100)
 
 
 @router.post("/requests", response={201: RequestOut})
@@ -326,7 +340,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, Surve
         field="occurrence_id",
     )
     person = fetch(Person, payload.person_id, what="person", field="person_id")
-    return 201, services.survey_request_create(
+    return 201, survey_request_create(
         occurrence=occurrence, person=person, kind=payload.kind, actor=viewer(request)
     )
 
@@ -334,7 +348,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, Surve
 @router.get("/links/{token}", response=SurveyOut, auth=None)
 def link_survey(request: HttpRequest, token: str) -> dict[str, Any]:
     """The survey a personal link opens (no sign-in: the link is the credential)."""
-    survey = services.survey_request_for_token(token=token)
+    survey = survey_request_for_token(token=token)
     return {
         "session": survey.occurrence.session.title,
         "occurrence_start": survey.occurrence.start,
@@ -346,8 +360,8 @@ def link_survey(request: HttpRequest, token: str) -> dict[str, Any]:
 def link_submit(request: HttpRequest, token: str, payload: AnswersIn) -> tuple[int, dict[str, str]]:
     """Answer through the personal link. Nothing about the response is returned: for an
     anonymous survey not even its id, which would let the caller point at it later."""
-    survey = services.survey_request_for_token(token=token)
-    services.survey_response_submit(request=survey, answers=payload.answers)
+    survey = survey_request_for_token(token=token)
+    survey_response_submit(request=survey, answers=payload.answers)
     return 201, {"detail": "Thank you: your answers were saved."}
 
 
@@ -356,11 +370,11 @@ def session_results(
     request: HttpRequest, session_id: DatabaseInt, filters: Query[ResultsQuery]
 ) -> dict[str, Any]:
     session = fetch(Session, session_id, what="session")
-    session = selectors.session_for_results(viewer=viewer(request), slug=session.slug)
-    summary = selectors.feedback_summary_for_session(
+    session = session_for_results(viewer=viewer(request), slug=session.slug)
+    summary = feedback_summary_for_session(
         session=session,
         viewer=viewer(request),
-        filters=selectors.SegmentFilters(
+        filters=SegmentFilters(
             mode=filters.mode, org_unit_id=filters.org_unit_id, office_id=filters.office_id
         ),
         occurrence_id=filters.occurrence_id,
@@ -376,7 +390,7 @@ def session_results(
                 "answered": kind.answered,
                 "responses": kind.n if kind.visible else None,
                 "visible": kind.visible,
-                "note": "" if kind.visible else selectors.TOO_FEW,
+                "note": "" if kind.visible else TOO_FEW,
                 "applied_share": kind.applied_share,
                 "questions": [
                     {
@@ -445,14 +459,14 @@ def _action_out(action: RetrospectiveAction) -> dict[str, Any]:
 @router.get("/actions", response=OpenActionsOut)
 def open_actions(request: HttpRequest) -> dict[str, Any]:
     """Every open action across the programme, soonest due first (enablers)."""
-    view = selectors.open_actions(viewer=viewer(request))
+    view = retrospective_selectors.open_actions(viewer=viewer(request))
     return {"total": view.total, "actions": [_action_out(a) for a in view.rows]}
 
 
 @router.get("/actions/mine", response=list[ActionOut])
 def my_actions(request: HttpRequest) -> list[dict[str, Any]]:
     """The open actions you own."""
-    return [_action_out(a) for a in selectors.open_actions_owned_by(person=viewer(request))]
+    return [_action_out(a) for a in open_actions_owned_by(person=viewer(request))]
 
 
 @router.post("/actions/{action_id}/done", response=ActionOut)
@@ -464,5 +478,5 @@ def action_done(request: HttpRequest, action_id: int, payload: ActionDoneIn) -> 
         action_id,
         what="action",
     )
-    services.retrospective_action_set_done(action=action, actor=viewer(request), done=payload.done)
+    retrospective_action_set_done(action=action, actor=viewer(request), done=payload.done)
     return _action_out(action)

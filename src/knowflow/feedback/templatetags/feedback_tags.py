@@ -13,8 +13,11 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from knowflow.feedback import permissions, selectors
-from knowflow.feedback.selectors import open_actions_owned_by, pending_requests_for
+from knowflow.feedback import permissions
+from knowflow.feedback.selectors import results as result_selectors
+from knowflow.feedback.selectors.requests import pending_requests_count, pending_requests_for
+from knowflow.feedback.selectors.retrospectives import open_actions_count, open_actions_owned_by
+from knowflow.feedback.selectors.speakers import sessions_given_with_feedback
 
 register = template.Library()
 
@@ -22,7 +25,7 @@ register = template.Library()
 @register.filter
 def standard_words(standard: str) -> str:
     """``{{ option.standard|standard_words }}``: "superior" → "Above the standard"."""
-    return selectors.standard_words(standard)
+    return result_selectors.standard_words(standard)
 
 
 @register.inclusion_tag("feedback/_home_requests.html", takes_context=True)
@@ -32,14 +35,14 @@ def feedback_pending_requests(context: template.Context) -> dict:
         return {"feedback_requests": [], "total": 0}
     shown = pending_requests_for(person=viewer)
     # Counted only when the list is full: the usual short list costs one query.
-    total = len(shown) if len(shown) < 10 else selectors.pending_requests_count(person=viewer)
+    total = len(shown) if len(shown) < 10 else pending_requests_count(person=viewer)
     return {"feedback_requests": shown, "total": total}
 
 
 @register.inclusion_tag("feedback/_home_sessions_given.html", takes_context=True)
 def feedback_sessions_given(context: template.Context) -> dict:
     viewer = context.get("viewer")
-    return {"sessions": selectors.sessions_given_with_feedback(person=viewer) if viewer else []}
+    return {"sessions": sessions_given_with_feedback(person=viewer) if viewer else []}
 
 
 @register.inclusion_tag("feedback/_home_programme.html", takes_context=True)
@@ -47,7 +50,7 @@ def feedback_programme_links(context: template.Context) -> dict:
     viewer = context.get("viewer")
     if not viewer or not permissions.can_view_open_actions(actor=viewer):
         return {"show": False}
-    return {"show": True, "open_actions": selectors.open_actions_count(viewer=viewer)}
+    return {"show": True, "open_actions": open_actions_count(viewer=viewer)}
 
 
 @register.inclusion_tag("feedback/_session_links.html", takes_context=True)

@@ -31,7 +31,7 @@ from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.circles.models import Circle
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
 from knowflow.events.planning.audience import region_of
-from knowflow.feedback.selectors import evidence_rows
+from knowflow.feedback.selectors.evidence import evidence_rows
 from knowflow.insights.selectors.periods import Period
 
 PREPARATION_RATIO = 3.0

@@ -12,8 +12,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import OrgUnit, Person
+from knowflow.anonymity.partition import visible_cells
 from knowflow.events.models import Occurrence, Session
-from knowflow.feedback.selectors import follow_up_claims, min_group, visible_cells
+from knowflow.feedback.selectors.anonymity import min_group
+from knowflow.feedback.selectors.roi_inputs import follow_up_claims
 from knowflow.insights import roi
 from knowflow.insights.models import DuplicateCluster, HourlyCost, RoiStudy
 from knowflow.insights.permissions import check_view_insights

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from knowflow.feedback.services import feedback_tick
+from knowflow.feedback.services.requests import feedback_tick
 
 
 class Command(BaseCommand):

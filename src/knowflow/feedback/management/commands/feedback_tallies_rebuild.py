@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from knowflow.feedback.services import feedback_tallies_rebuild
+from knowflow.feedback.services.tallies import feedback_tallies_rebuild
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""PURE: the anonymity rules' core, over plain data (no Django, no app)."""
