@@ -18,8 +18,8 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.discovery.text import phrase_key
 from knowflow.events.models import Occurrence, Session
-from knowflow.feedback import services as feedback_services
 from knowflow.feedback.models import SessionTally
+from knowflow.feedback.services.responses import survey_response_submit
 from knowflow.library.importers import talks_import
 from knowflow.library.models import Resource
 from knowflow.library.selectors import SearchRequest, search_everything
@@ -114,7 +114,7 @@ def test_reimported_talk_takes_the_feedback_of_its_replaced_date_out_of_the_sess
     occurrence = Occurrence.objects.get()
     attend(occurrence, people(5))
     for request, _ in open_requests(occurrence).values():
-        feedback_services.survey_response_submit(request=request, answers=GOOD)
+        survey_response_submit(request=request, answers=GOOD)
     responses_per_session = SessionTally.objects.values_list("session_id").annotate(
         Sum("responses")
     )
