@@ -14,10 +14,10 @@ from knowflow.accounts.forms import ProfileForm, TokenForm
 from knowflow.accounts.models import ApiToken
 from knowflow.accounts.throttling import sign_in_cool_off
 from knowflow.accounts.working_hours import WEEKDAYS
-from knowflow.errors import DomainError, NotFound
+from knowflow.errors import DomainError
 from knowflow.events.selectors import sessions_of_speaker
 from knowflow.topics.selectors import topic_list
-from knowflow.web.errors import add_to_form, error_page, flash
+from knowflow.web.errors import add_to_form, flash
 
 
 @login_required
@@ -119,10 +119,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        person = selectors.person_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return error_page(request, error)
+    person = selectors.person_detail(viewer=request.viewer, slug=slug)
     return render(
         request,
         "accounts/person.html",

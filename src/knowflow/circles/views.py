@@ -12,8 +12,8 @@ from knowflow.circles import selectors, services
 from knowflow.circles.forms import MemberAddForm
 from knowflow.circles.models import Circle
 from knowflow.circles.permissions import can_join_circle, can_manage_circle
-from knowflow.errors import DomainError, Forbidden, NotFound
-from knowflow.web.errors import error_page, flash
+from knowflow.errors import DomainError
+from knowflow.web.errors import flash, refusal_as_page
 
 
 @login_required
@@ -25,10 +25,7 @@ def circle_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        circle = selectors.circle_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return error_page(request, error)
+    circle = selectors.circle_detail(viewer=request.viewer, slug=slug)
     return render(
         request,
         "circles/circle.html",
@@ -83,9 +80,8 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     person = form.cleaned_data["person"]
     try:
         services.circle_join(circle=circle, person=person, actor=request.viewer)
-    except Forbidden as error:
-        return error_page(request, error)
     except DomainError as error:
+        refusal_as_page(error)
         flash(request, error)
     else:
         messages.success(request, f"{person.display_name} is now a member of {circle.name}.")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from knowflow.circles.models import Circle
-from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.errors import DomainError, Forbidden
 from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
 from knowflow.events.models import Attendance, Occurrence, Session
@@ -24,7 +24,7 @@ from knowflow.events.planning import room_choice_for_date
 from knowflow.library.selectors import related_to
 from knowflow.topics.selectors import topic_list
 from knowflow.web import pagination
-from knowflow.web.errors import add_to_form, error_page, flash
+from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
 @login_required
@@ -38,11 +38,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         within_my_hours=request.GET.get("mine") == "1",
         q=request.GET.get("q", "").strip(),
     )
-    try:
-        page_number = pagination.page_number(request)
-    except DomainError as error:
-        return error_page(request, error)
-    page = selectors.catalogue_page(viewer=request.viewer, filters=filters, page=page_number)
+    page = selectors.catalogue_page(
+        viewer=request.viewer, filters=filters, page=pagination.page_number(request)
+    )
     return render(
         request,
         "events/catalogue.html",
@@ -58,10 +56,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        session = selectors.session_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return error_page(request, error)
+    session = selectors.session_detail(viewer=request.viewer, slug=slug)
     occurrences = list(session.occurrences.all())
     can_edit = can_edit_session(actor=request.viewer, session=session)
     can_edit_details = can_edit or can_edit_session_details(actor=request.viewer, session=session)
@@ -124,11 +119,8 @@ def session_propose(request: HttpRequest) -> HttpResponse:
 def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
     session = get_object_or_404(Session, slug=slug)
     if not can_edit_session_details(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can edit it."
-            ),
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can edit it."
         )
     # A proposer who is not one of its editors edits what it says, not its status.
     sets_status = can_edit_session(actor=request.viewer, session=session)
@@ -248,11 +240,8 @@ def _occurrence_form_page(
 def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
     session = get_object_or_404(Session, slug=slug)
     if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can schedule it."
-            ),
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can schedule it."
         )
     form = OccurrenceForm(
         request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30}
@@ -287,11 +276,8 @@ def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     )
     session = occurrence.session
     if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can edit it."
-            ),
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can edit it."
         )
     zone = request.viewer.zone
     form = OccurrenceForm(
@@ -384,10 +370,10 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
                 actor=request.viewer,
             )
-        except Forbidden as error:
-            # Only a hand-made request gets here (the form is shown to those who may record).
-            return error_page(request, error)
         except DomainError as error:
+            # A refusal comes only from a hand-made request (the form is shown to those who
+            # may record): its page, not a message.
+            refusal_as_page(error)
             flash(request, error)
         else:
             messages.success(request, "Attendance recorded.")
@@ -416,7 +402,7 @@ def attendance_checklist(request: HttpRequest, occurrence_id: int) -> HttpRespon
     and add people who came without registering; saved in one POST."""
     occurrence = _occurrence_or_404(occurrence_id)
     if not can_edit_session(actor=request.viewer, session=occurrence.session):
-        return error_page(request, Forbidden(services.ATTENDANCE_REFUSED))
+        raise Forbidden(services.ATTENDANCE_REFUSED)
     others = request.POST.get("others", "")
     if request.method == "POST":
         try:
@@ -463,14 +449,9 @@ def checkin_display(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """The page organisers put on the room's screen and paste in the online meeting: the
     check-in link and its QR code (an SVG made here, nothing fetched)."""
     occurrence = _occurrence_or_404(occurrence_id)
-    try:
-        token = services.occurrence_checkin_token(
-            occurrence=occurrence,
-            actor=request.viewer,
-            rotate=request.method == "POST",
-        )
-    except DomainError as error:
-        return error_page(request, error)
+    token = services.occurrence_checkin_token(
+        occurrence=occurrence, actor=request.viewer, rotate=request.method == "POST"
+    )
     if request.method == "POST":
         messages.success(request, "A new check-in link is ready; the old one no longer works.")
         return redirect("events:checkin_display", occurrence_id=occurrence.pk)
@@ -504,7 +485,7 @@ def check_in(request: HttpRequest, occurrence_id: int, token: str | None = None)
     occurrence = _occurrence_or_404(occurrence_id)
     refusal = services.checkin_refusal(occurrence=occurrence, token=token, person=request.viewer)
     if refusal is not None:
-        return error_page(request, refusal)
+        raise refusal
     if request.method == "POST":
         try:
             services.attendance_check_in(
@@ -515,7 +496,7 @@ def check_in(request: HttpRequest, occurrence_id: int, token: str | None = None)
             )
         except DomainError as error:
             if error.field != "mode":
-                return error_page(request, error)
+                raise
             flash(request, error)
         else:
             messages.success(request, "You are checked in. Thank you for coming!")
@@ -548,7 +529,7 @@ def _cancel_after_confirming(
     """Cancelling emails everyone going: a GET shows who will be told, only the confirming POST
     cancels. Shared by a date and a whole session, which differ in what they cancel."""
     if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(request, Forbidden(refused))
+        raise Forbidden(refused)
     if request.method == "POST":
         try:
             cancel()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Session
 from knowflow.insights import charts, permissions, selectors, services
 from knowflow.insights.forms import (
@@ -27,22 +24,7 @@ from knowflow.insights.forms import (
 )
 from knowflow.insights.models import DuplicateCluster
 from knowflow.library.models import Resource
-from knowflow.web.errors import add_to_form, error_page, flash
-
-View = Callable[..., HttpResponse]
-
-
-def refusals(view: View) -> View:
-    """Forbidden → the 'not allowed' page (403); NotFound → 404; bad input → 400 message."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as error:
-            return error_page(request, error)
-
-    return login_required(wrapped)
+from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
 def _period(request: HttpRequest):  # noqa: ANN202 - a figures.Period
@@ -139,7 +121,7 @@ def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
     }
 
 
-@refusals
+@login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     board = selectors.dashboard_for(viewer=request.viewer, period=period)
@@ -162,7 +144,7 @@ def _csv(name: str, text: str) -> HttpResponse:
     return response
 
 
-@refusals
+@login_required
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     board = selectors.dashboard_for(viewer=request.viewer, period=period)
@@ -200,7 +182,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     _, period = _period(request)
     board = selectors.dashboard_for(viewer=request.viewer, period=period)
@@ -210,7 +192,7 @@ def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     return HttpResponse(made[chart], content_type="image/svg+xml")
 
 
-@refusals
+@login_required
 def duplicates(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     views = selectors.duplicate_clusters(viewer=request.viewer, status=status)
@@ -228,7 +210,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@refusals
+@login_required
 def duplicate_decide(request: HttpRequest, cluster_id: int) -> HttpResponse:
     cluster = DuplicateCluster.objects.filter(pk=cluster_id).first()
     if cluster is None:
@@ -261,9 +243,8 @@ def duplicate_decide(request: HttpRequest, cluster_id: int) -> HttpResponse:
             merged_into_resource=merged_into_resource,
             note=form.cleaned_data["note"],
         )
-    except Forbidden:
-        raise
     except DomainError as error:
+        refusal_as_page(error)
         flash(request, error)
     else:
         messages.success(request, "Decision recorded; this cluster will not be proposed again.")
@@ -285,7 +266,7 @@ def already_taught(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"found": found, "title": title})
 
 
-@refusals
+@login_required
 def expertise(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     board = selectors.dashboard_for(viewer=request.viewer, period=period)
@@ -296,7 +277,7 @@ def expertise(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def expertise_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     data = selectors.dashboard_for(viewer=request.viewer, period=period).expertise
@@ -323,7 +304,7 @@ def _network_svg(data: dict) -> str:
     )
 
 
-@refusals
+@login_required
 def network(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     board = selectors.dashboard_for(viewer=request.viewer, period=period)
@@ -340,7 +321,7 @@ def network(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def network_svg(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     return HttpResponse(
@@ -349,7 +330,7 @@ def network_svg(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def network_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     data = selectors.dashboard_for(viewer=request.viewer, period=period).network
@@ -361,7 +342,7 @@ def network_csv(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def roi_list(request: HttpRequest) -> HttpResponse:
     studies = selectors.roi_study_list(viewer=request.viewer)
     # Bound only to the form that was submitted: an unbound form shows no errors, so a GET
@@ -373,9 +354,8 @@ def roi_list(request: HttpRequest) -> HttpResponse:
         if cost_form.is_valid():
             try:
                 services.hourly_cost_set(actor=request.viewer, **cost_form.cleaned_data)
-            except Forbidden:
-                raise
             except DomainError as error:
+                refusal_as_page(error)
                 add_to_form(cost_form, error)
             else:
                 messages.success(request, "Hourly cost saved.")
@@ -383,9 +363,8 @@ def roi_list(request: HttpRequest) -> HttpResponse:
     elif posted == "study" and form.is_valid():
         try:
             study = services.roi_study_create(actor=request.viewer, **form.cleaned_data)
-        except Forbidden:
-            raise
         except DomainError as error:
+            refusal_as_page(error)
             add_to_form(form, error)
         else:
             return redirect("insights:roi_report", study_id=study.pk)
@@ -402,7 +381,7 @@ def roi_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
     study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
     result = selectors.roi_study_result(viewer=request.viewer, study=study)
@@ -423,7 +402,7 @@ def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals
+@login_required
 def roi_freeze(request: HttpRequest, study_id: int) -> HttpResponse:
     study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
     form = RoiVersionForm(request.POST)
@@ -435,7 +414,7 @@ def roi_freeze(request: HttpRequest, study_id: int) -> HttpResponse:
     return redirect("insights:roi_version", study_id=study.pk, number=version.number)
 
 
-@refusals
+@login_required
 def roi_version(request: HttpRequest, study_id: int, number: int) -> HttpResponse:
     """A frozen version, laid out to be printed: its stored inputs and figures only."""
     study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
@@ -443,7 +422,7 @@ def roi_version(request: HttpRequest, study_id: int, number: int) -> HttpRespons
     return render(request, "insights/roi_version.html", {"study": study, "v": version})
 
 
-@refusals
+@login_required
 def roi_trace(request: HttpRequest, study_id: int) -> HttpResponse:
     study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
     return render(
@@ -468,7 +447,7 @@ def roi_csv_text(result: selectors.RoiResult) -> str:
     return charts.csv_text(["section", "item", "quantity", "value", "source"], rows)
 
 
-@refusals
+@login_required
 def roi_csv(request: HttpRequest, study_id: int) -> HttpResponse:
     study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
     return _csv(
@@ -478,7 +457,7 @@ def roi_csv(request: HttpRequest, study_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals
+@login_required
 def roi_add(request: HttpRequest, study_id: int, what: str) -> HttpResponse:
     study = selectors.roi_study_get(viewer=request.viewer, study_id=study_id)
     forms_by_kind = {
@@ -495,9 +474,8 @@ def roi_add(request: HttpRequest, study_id: int, what: str) -> HttpResponse:
     else:
         try:
             service(study=study, actor=request.viewer, **form.cleaned_data)
-        except Forbidden:
-            raise
         except DomainError as error:
+            refusal_as_page(error)
             flash(request, error)
         else:
             messages.success(request, "Added.")

@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -43,16 +43,7 @@ from knowflow.library.uploads import (
     upload_refusal_from_headers,
 )
 from knowflow.web import pagination
-from knowflow.web.errors import add_to_form, error_page, flash
-
-
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return error_page(request, NotFound(message))
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return error_page(request, Forbidden(message))
-
+from knowflow.web.errors import add_to_form, flash
 
 # --- search -----------------------------------------------------------------------------------
 
@@ -144,7 +135,7 @@ def search_click(
         SearchDocument.objects.filter(kind=kind, object_id=object_id).only("kind", "slug").first()
     )
     if document is None:
-        return _not_found(request, "That result is no longer there.")
+        raise NotFound("That result is no longer there.")
     # An old link whose log entry is gone still takes the person where they wanted to go.
     with contextlib.suppress(NotFound):
         services.search_click_record(
@@ -155,10 +146,7 @@ def search_click(
 
 @login_required
 def search_insights(request: HttpRequest) -> HttpResponse:
-    try:
-        insights = selectors.search_insights(viewer=request.viewer)
-    except Forbidden as error:
-        return _forbidden(request, error.message)
+    insights = selectors.search_insights(viewer=request.viewer)
     return render(request, "library/insights.html", {"insights": insights})
 
 
@@ -169,10 +157,7 @@ def search_insights(request: HttpRequest) -> HttpResponse:
 def library_home(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in Resource.Kind.values else ""
-    try:
-        page = pagination.page_number(request)
-    except DomainError as error:
-        return error_page(request, error)
+    page = pagination.page_number(request)
     resources, has_next = selectors.resource_list(
         viewer=request.viewer, kind=kind, topic=request.GET.get("topic", ""), page=page
     )
@@ -193,10 +178,7 @@ def library_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resource_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        resource = selectors.resource_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return _not_found(request, error.message)
+    resource = selectors.resource_detail(viewer=request.viewer, slug=slug)
     return render(
         request,
         "library/resource.html",
@@ -336,9 +318,8 @@ def resource_edit(
 ) -> HttpResponse:
     resource = get_object_or_404(Resource, slug=slug)
     if not can_edit_resource(actor=request.viewer, resource=resource):
-        return _forbidden(
-            request,
-            "Only the resource's owner, authors, its circle's champions and enablers can edit it.",
+        raise Forbidden(
+            "Only the resource's owner, authors, its circle's champions and enablers can edit it."
         )
     if upload_refusal is not None:
         form = _refused_upload_form(
@@ -410,10 +391,7 @@ def resource_file(request: HttpRequest, slug: str) -> FileResponse:
     images inline, everything else as a download; a sandboxing CSP on top, so even a file a
     browser might render cannot run a script on our origin."""
     resource = get_object_or_404(Resource, slug=slug)
-    try:
-        stored = selectors.resource_file_open(resource=resource)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    stored = selectors.resource_file_open(resource=resource)
     from knowflow.library.uploads import GIF, JPEG, PDF, PNG, WEBP
 
     inline_types = {t.content_type for t in (PDF, PNG, JPEG, GIF, WEBP)}
@@ -456,10 +434,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        view = selectors.collection_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return _not_found(request, error.message)
+    view = selectors.collection_detail(viewer=request.viewer, slug=slug)
     return render(
         request,
         "library/collection.html",
