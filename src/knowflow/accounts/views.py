@@ -6,12 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts import selectors, services
 from knowflow.accounts.forms import ProfileForm, TokenForm
-from knowflow.accounts.models import ApiToken
 from knowflow.accounts.throttling import sign_in_cool_off
 from knowflow.accounts.working_hours import WEEKDAYS
 from knowflow.errors import DomainError
@@ -93,7 +92,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=token_id, person=request.viewer)
+    token = selectors.api_token_get(id=token_id, viewer=request.viewer)
     services.api_token_revoke(token=token, actor=request.viewer)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("accounts:profile")

@@ -16,6 +16,26 @@ def circle_list(*, viewer: Person) -> QuerySet[Circle]:
     return Circle.objects.annotate(member_count=Count("memberships")).prefetch_related("topics")
 
 
+def circle_get(
+    *,
+    viewer: Person,
+    id: int | None = None,
+    slug: str | None = None,
+    field: str | None = None,
+) -> Circle:
+    """One circle by id (the API) or slug (the pages), with its topics, or NotFound (naming
+    ``field``, the input that pointed at it). Every circle is listed to everyone, invite-only
+    ones too: their page says how to get in."""
+    circles = Circle.objects.prefetch_related("topics")
+    circle = (circles.filter(pk=id) if slug is None else circles.filter(slug=slug)).first()
+    if circle is None:
+        raise NotFound(
+            "There is no such circle." if slug is not None else f"There is no circle with id {id}.",
+            field=field,
+        )
+    return circle
+
+
 def circle_detail(*, viewer: Person, slug: str) -> Circle:
     circle = (
         Circle.objects.filter(slug=slug)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knowflow.circles import selectors, services
 from knowflow.circles.forms import MemberAddForm
-from knowflow.circles.models import Circle
 from knowflow.circles.permissions import can_join_circle, can_manage_circle
 from knowflow.errors import DomainError
 from knowflow.web.errors import flash, refusal_as_page
@@ -44,7 +43,7 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = get_object_or_404(Circle, slug=slug)
+    circle = selectors.circle_get(viewer=request.viewer, slug=slug)
     try:
         services.circle_join(circle=circle, person=request.viewer, actor=request.viewer)
     except DomainError as error:
@@ -57,7 +56,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = get_object_or_404(Circle, slug=slug)
+    circle = selectors.circle_get(viewer=request.viewer, slug=slug)
     try:
         services.circle_leave(circle=circle, person=request.viewer, actor=request.viewer)
     except DomainError as error:
@@ -71,7 +70,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     """A champion (or an enabler) adds someone, the only way into an invite-only circle."""
-    circle = get_object_or_404(Circle, slug=slug)
+    circle = selectors.circle_get(viewer=request.viewer, slug=slug)
     form = MemberAddForm(request.POST)
     if not form.is_valid():
         # The page shows one small form; its refusal (who the name could be) is a message.

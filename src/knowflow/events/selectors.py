@@ -13,8 +13,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
-from knowflow.errors import NotFound
-from knowflow.events.models import Attendance, Occurrence, Registration, Session
+from knowflow.errors import Forbidden, NotFound
+from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
+from knowflow.events.permissions import can_edit_session
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 # "Within my working hours" looks this far ahead: enough for any published programme, and
@@ -148,6 +149,71 @@ def catalogue_page(
     return CataloguePage(
         rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="occurrences"
     )
+
+
+def session_get(
+    *,
+    viewer: Person,
+    id: int | None = None,
+    slug: str | None = None,
+    field: str | None = None,
+) -> Session:
+    """One session by id (the API) or slug (the pages), with its topics, speakers and dates,
+    or NotFound (naming ``field``, the input that pointed at it). Every session is in the
+    catalogue for everyone signed in, proposals and cancelled ones too; who may change it is
+    ``events.permissions``' question, asked by the services."""
+    sessions = Session.objects.prefetch_related(
+        "topics",
+        "speakers",
+        Prefetch("occurrences", queryset=Occurrence.objects.order_by("start")),
+    )
+    session = (sessions.filter(pk=id) if slug is None else sessions.filter(slug=slug)).first()
+    if session is None:
+        raise NotFound(
+            "There is no such session."
+            if slug is not None
+            else f"There is no session with id {id}.",
+            field=field,
+        )
+    return session
+
+
+def occurrence_get(*, id: int, viewer: Person, field: str | None = None) -> Occurrence:
+    """One date by id with its session and room, or NotFound (naming ``field``). Dates are
+    public as their sessions are."""
+    occurrence = (
+        Occurrence.objects.select_related("session", "room__office")
+        .prefetch_related("session__speakers")
+        .filter(pk=id)
+        .first()
+    )
+    if occurrence is None:
+        raise NotFound(f"There is no occurrence with id {id}.", field=field)
+    return occurrence
+
+
+def room_get(*, id: int, viewer: Person, field: str | None = None) -> Room:
+    """One room by id with its office, or NotFound (naming ``field``)."""
+    room = Room.objects.select_related("office").filter(pk=id).first()
+    if room is None:
+        raise NotFound(f"There is no room with id {id}.", field=field)
+    return room
+
+
+def registration_get(*, id: int, viewer: Person) -> Registration:
+    """One registration, for the person registered or for those who manage its session;
+    Forbidden to anyone else (a registration says who is going where), NotFound when there is
+    none."""
+    registration = (
+        Registration.objects.select_related("occurrence__session", "person").filter(pk=id).first()
+    )
+    if registration is None:
+        raise NotFound(f"There is no registration with id {id}.")
+    if registration.person_id != viewer.pk and not can_edit_session(
+        actor=viewer, session=registration.occurrence.session
+    ):
+        raise Forbidden("This is someone else's registration.")
+    return registration
 
 
 def session_detail(*, viewer: Person, slug: str) -> Session:

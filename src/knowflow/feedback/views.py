@@ -22,6 +22,7 @@ from knowflow.accounts.selectors import person_for_picker
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Occurrence, Session
+from knowflow.events.selectors import occurrence_get
 from knowflow.feedback import charts, permissions, selectors, services
 from knowflow.feedback.forms import (
     ActionForm,
@@ -202,13 +203,6 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _occurrence_for_retro(request: HttpRequest, occurrence_id: int) -> Occurrence:
-    occurrence = Occurrence.objects.select_related("session").filter(pk=occurrence_id).first()
-    if occurrence is None:
-        raise NotFound("There is no such occurrence.")
-    return occurrence
-
-
 def _retro_page(
     request: HttpRequest,
     editing: selectors.RetrospectiveEditing,
@@ -293,7 +287,7 @@ def _owner_suggestions(request: HttpRequest, occurrence: Occurrence) -> list[Per
 def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """Add an action (a page of its own, so a name that matches nobody or several people is
     answered next to the field with the input kept; the results page posts here too)."""
-    occurrence = _occurrence_for_retro(request, occurrence_id)
+    occurrence = occurrence_get(id=occurrence_id, viewer=request.viewer)
     if not permissions.can_edit_retrospective(actor=request.viewer, session=occurrence.session):
         raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
     if request.method != "POST":

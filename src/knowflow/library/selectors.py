@@ -23,6 +23,7 @@ from knowflow.languages import language_name
 from knowflow.library.models import (
     Collection,
     CollectionItem,
+    CollectionSection,
     PathProgress,
     Resource,
     SearchClick,
@@ -314,6 +315,28 @@ def resources_of_session(*, viewer: Person, session_id: int) -> list[Resource]:
     return sorted(resources, key=lambda r: rank.get(r.kind, len(rank)))
 
 
+def resource_get(
+    *,
+    viewer: Person,
+    id: int | None = None,
+    slug: str | None = None,
+    field: str | None = None,
+) -> Resource:
+    """One resource by id (the API) or slug (the pages), with its topics and authors, or
+    NotFound (naming ``field``, the input that pointed at it). Everything in the library is
+    open to everyone signed in; who may change it is ``library.permissions``' question."""
+    resources = Resource.objects.prefetch_related("topics", "authors")
+    resource = (resources.filter(pk=id) if slug is None else resources.filter(slug=slug)).first()
+    if resource is None:
+        raise NotFound(
+            "There is no such resource."
+            if slug is not None
+            else f"There is no resource with id {id}.",
+            field=field,
+        )
+    return resource
+
+
 def resource_detail(*, viewer: Person, slug: str) -> Resource:
     resource = (
         Resource.objects.filter(slug=slug)
@@ -405,6 +428,45 @@ class CollectionView:
     @property
     def percent(self) -> int:
         return round(100 * len(self.done) / self.total) if self.total else 0
+
+
+def collection_get(
+    *,
+    viewer: Person,
+    id: int | None = None,
+    slug: str | None = None,
+) -> Collection:
+    """One collection or learning path by id (the API) or slug (the pages), or NotFound. Every
+    collection is open to everyone signed in (``collection_list`` lists them all)."""
+    collections = Collection.objects.select_related("owner", "circle", "topic")
+    collection = (
+        collections.filter(pk=id) if slug is None else collections.filter(slug=slug)
+    ).first()
+    if collection is None:
+        raise NotFound(
+            "There is no such collection."
+            if slug is not None
+            else f"There is no collection with id {id}."
+        )
+    return collection
+
+
+def collection_section_get(
+    *, id: int, collection: Collection, viewer: Person, field: str | None = None
+) -> CollectionSection:
+    """A section of ``collection`` (a section of another collection is not found here)."""
+    section = CollectionSection.objects.filter(pk=id, collection=collection).first()
+    if section is None:
+        raise NotFound(f"There is no section with id {id}.", field=field)
+    return section
+
+
+def collection_item_get(*, id: int, viewer: Person) -> CollectionItem:
+    """One item of a collection, with its collection, or NotFound."""
+    item = CollectionItem.objects.select_related("collection").filter(pk=id).first()
+    if item is None:
+        raise NotFound(f"There is no item with id {id}.")
+    return item
 
 
 def collection_detail(*, viewer: Person, slug: str) -> CollectionView:

@@ -9,12 +9,13 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts.models import Person
 from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.events import selectors as events_selectors
 from knowflow.events.models import Session
 from knowflow.library import selectors, services
 from knowflow.library.forms import (
@@ -27,7 +28,6 @@ from knowflow.library.forms import (
 )
 from knowflow.library.models import (
     Collection,
-    CollectionItem,
     CollectionSection,
     Resource,
     SearchDocument,
@@ -316,7 +316,7 @@ def resource_edit(
     upload_refusal: UploadRefused | None = None,
     kept: QueryDict | None = None,
 ) -> HttpResponse:
-    resource = get_object_or_404(Resource, slug=slug)
+    resource = selectors.resource_get(viewer=request.viewer, slug=slug)
     if not can_edit_resource(actor=request.viewer, resource=resource):
         raise Forbidden(
             "Only the resource's owner, authors, its circle's champions and enablers can edit it."
@@ -359,7 +359,7 @@ def resource_edit(
 @login_required
 @require_POST
 def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
-    resource = get_object_or_404(Resource, slug=slug)
+    resource = selectors.resource_get(viewer=request.viewer, slug=slug)
     try:
         services.resource_confirm_reviewed(resource=resource, actor=request.viewer)
     except DomainError as error:
@@ -375,7 +375,7 @@ def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def recording_watched(request: HttpRequest, session_id: int) -> HttpResponse:
     """ "I watched the recording", from the session page."""
-    session = get_object_or_404(Session, pk=session_id)
+    session = events_selectors.session_get(viewer=request.viewer, id=session_id)
     try:
         services.recording_watched(session=session, person=request.viewer)
     except DomainError as error:
@@ -390,7 +390,7 @@ def resource_file(request: HttpRequest, slug: str) -> FileResponse:
     """Serve an uploaded file with the type detected at upload and ``nosniff``: PDFs and
     images inline, everything else as a download; a sandboxing CSP on top, so even a file a
     browser might render cannot run a script on our origin."""
-    resource = get_object_or_404(Resource, slug=slug)
+    resource = selectors.resource_get(viewer=request.viewer, slug=slug)
     stored = selectors.resource_file_open(resource=resource)
     from knowflow.library.uploads import GIF, JPEG, PDF, PNG, WEBP
 
@@ -485,7 +485,7 @@ def _target_from(text: str) -> tuple[Resource | None, Session | None]:
 @login_required
 @require_POST
 def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = get_object_or_404(Collection, slug=slug)
+    collection = selectors.collection_get(viewer=request.viewer, slug=slug)
     form = ItemForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Paste the link of a resource or a session.")
@@ -510,7 +510,7 @@ def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_section_add(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = get_object_or_404(Collection, slug=slug)
+    collection = selectors.collection_get(viewer=request.viewer, slug=slug)
     form = SectionForm(request.POST)
     if form.is_valid():
         try:
@@ -530,7 +530,7 @@ def collection_section_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_follow(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = get_object_or_404(Collection, slug=slug)
+    collection = selectors.collection_get(viewer=request.viewer, slug=slug)
     if request.POST.get("follow") == "0":
         services.path_unfollow(collection=collection, person=request.viewer)
     else:
@@ -541,6 +541,6 @@ def collection_follow(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_item_mark(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = get_object_or_404(CollectionItem.objects.select_related("collection"), pk=item_id)
+    item = selectors.collection_item_get(id=item_id, viewer=request.viewer)
     services.path_item_mark(item=item, person=request.viewer, done=request.POST.get("done") != "0")
     return redirect("library:collection", slug=item.collection.slug)
