@@ -1,4 +1,8 @@
-"""Read queries for people and the organisation."""
+"""Read queries for people and the organisation.
+
+Everyone signed in sees the directory and every person's page, so those reads take no viewer;
+a read that is someone's own (their API tokens) takes the viewer and finds only theirs.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ def org_unit_with_descendants(unit: OrgUnit) -> list[int]:
     return ids
 
 
-def person_directory(*, viewer: Person, filters: DirectoryFilters) -> QuerySet[Person]:
+def person_directory(*, filters: DirectoryFilters) -> QuerySet[Person]:
     """People matching the directory filters, with office and org unit joined."""
     people = Person.objects.select_related("office", "org_unit").prefetch_related("skills")
     if filters.q:
@@ -52,7 +56,7 @@ def person_directory(*, viewer: Person, filters: DirectoryFilters) -> QuerySet[P
     return people.order_by("display_name", "id")
 
 
-def person_get(*, id: int, viewer: Person, field: str | None = None) -> Person:
+def person_get(*, id: int, field: str | None = None) -> Person:
     """One person by id with their office and org unit, or NotFound (naming ``field``, the
     input that pointed at them). Everyone signed in sees everyone in the directory."""
     person = Person.objects.select_related("office", "org_unit").filter(pk=id).first()
@@ -61,7 +65,7 @@ def person_get(*, id: int, viewer: Person, field: str | None = None) -> Person:
     return person
 
 
-def org_unit_get(*, id: int, viewer: Person, field: str | None = None) -> OrgUnit:
+def org_unit_get(*, id: int, field: str | None = None) -> OrgUnit:
     """One org unit by id, or NotFound (naming ``field``). The org chart is public inside."""
     unit = OrgUnit.objects.filter(pk=id).first()
     if unit is None:
@@ -69,7 +73,7 @@ def org_unit_get(*, id: int, viewer: Person, field: str | None = None) -> OrgUni
     return unit
 
 
-def office_get(*, id: int, viewer: Person, field: str | None = None) -> Office:
+def office_get(*, id: int, field: str | None = None) -> Office:
     """One office by id, or NotFound (naming ``field``)."""
     office = Office.objects.filter(pk=id).first()
     if office is None:
@@ -86,7 +90,7 @@ def api_token_get(*, id: int, viewer: Person) -> ApiToken:
     return token
 
 
-def person_detail(*, viewer: Person, slug: str) -> Person:
+def person_detail(*, slug: str) -> Person:
     person = (
         Person.objects.select_related("office", "org_unit", "user")
         .prefetch_related("skills", "memberships__circle")

@@ -107,7 +107,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         timezone=request.GET.get("timezone", ""),
         skill=request.GET.get("skill", ""),
     )
-    people = selectors.person_directory(viewer=request.viewer, filters=filters)
+    people = selectors.person_directory(filters=filters)
     page = Paginator(people, 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -118,7 +118,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_page(request: HttpRequest, slug: str) -> HttpResponse:
-    person = selectors.person_detail(viewer=request.viewer, slug=slug)
+    person = selectors.person_detail(slug=slug)
     return render(
         request,
         "accounts/person.html",

@@ -17,14 +17,12 @@ from knowflow.web.errors import flash, refusal_as_page
 
 @login_required
 def circle_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "circles/list.html", {"circles": selectors.circle_list(viewer=request.viewer)}
-    )
+    return render(request, "circles/list.html", {"circles": selectors.circle_list()})
 
 
 @login_required
 def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = selectors.circle_detail(viewer=request.viewer, slug=slug)
+    circle = selectors.circle_detail(slug=slug)
     return render(
         request,
         "circles/circle.html",
@@ -43,7 +41,7 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = selectors.circle_get(viewer=request.viewer, slug=slug)
+    circle = selectors.circle_get(slug=slug)
     try:
         services.circle_join(circle=circle, person=request.viewer, actor=request.viewer)
     except DomainError as error:
@@ -56,7 +54,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = selectors.circle_get(viewer=request.viewer, slug=slug)
+    circle = selectors.circle_get(slug=slug)
     try:
         services.circle_leave(circle=circle, person=request.viewer, actor=request.viewer)
     except DomainError as error:
@@ -70,7 +68,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     """A champion (or an enabler) adds someone, the only way into an invite-only circle."""
-    circle = selectors.circle_get(viewer=request.viewer, slug=slug)
+    circle = selectors.circle_get(slug=slug)
     form = MemberAddForm(request.POST)
     if not form.is_valid():
         # The page shows one small form; its refusal (who the name could be) is a message.

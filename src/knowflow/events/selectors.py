@@ -1,4 +1,8 @@
-"""Read queries for sessions and occurrences, always for a viewer.
+"""Read queries for sessions and occurrences.
+
+The catalogue is open: everyone signed in reads every session and date (proposals and cancelled
+ones too), so a read takes the viewer only where the answer is theirs (their registrations,
+their working hours) or restricted (a registration: the person's and its session's managers').
 
 The catalogue and the home page issue a fixed number of queries whatever the size of the data
 (tests pin the counts): rows arrive with their session, room, office, speakers and topics.
@@ -75,7 +79,7 @@ def session_status_q(status: str, *, now: datetime | None = None) -> Q:
 
 
 def session_list(
-    *, viewer: Person, topic: str = "", format: str = "", circle: str = "", status: str = ""
+    *, topic: str = "", format: str = "", circle: str = "", status: str = ""
 ) -> QuerySet[Session]:
     """Sessions, newest first, filtered by topic slug, format, circle slug and status."""
     sessions = Session.objects.order_by("-created_at", "-id")
@@ -104,7 +108,6 @@ def catalogue_page(
     offset = (page - 1) * page_size
     if filters.when == "proposed":
         sessions = session_list(
-            viewer=viewer,
             topic=filters.topic,
             format=filters.format,
             circle=filters.circle,
@@ -152,11 +155,7 @@ def catalogue_page(
 
 
 def session_get(
-    *,
-    viewer: Person,
-    id: int | None = None,
-    slug: str | None = None,
-    field: str | None = None,
+    *, id: int | None = None, slug: str | None = None, field: str | None = None
 ) -> Session:
     """One session by id (the API) or slug (the pages), with its topics, speakers and dates,
     or NotFound (naming ``field``, the input that pointed at it). Every session is in the
@@ -178,7 +177,7 @@ def session_get(
     return session
 
 
-def occurrence_get(*, id: int, viewer: Person, field: str | None = None) -> Occurrence:
+def occurrence_get(*, id: int, field: str | None = None) -> Occurrence:
     """One date by id with its session and room, or NotFound (naming ``field``). Dates are
     public as their sessions are."""
     occurrence = (
@@ -192,7 +191,7 @@ def occurrence_get(*, id: int, viewer: Person, field: str | None = None) -> Occu
     return occurrence
 
 
-def room_get(*, id: int, viewer: Person, field: str | None = None) -> Room:
+def room_get(*, id: int, field: str | None = None) -> Room:
     """One room by id with its office, or NotFound (naming ``field``)."""
     room = Room.objects.select_related("office").filter(pk=id).first()
     if room is None:
@@ -216,7 +215,7 @@ def registration_get(*, id: int, viewer: Person) -> Registration:
     return registration
 
 
-def session_detail(*, viewer: Person, slug: str) -> Session:
+def session_detail(*, slug: str) -> Session:
     """A session with everything its page shows, or NotFound."""
     session = (
         Session.objects.filter(slug=slug)

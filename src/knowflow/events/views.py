@@ -56,7 +56,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_page(request: HttpRequest, slug: str) -> HttpResponse:
-    session = selectors.session_detail(viewer=request.viewer, slug=slug)
+    session = selectors.session_detail(slug=slug)
     occurrences = list(session.occurrences.all())
     can_edit = can_edit_session(actor=request.viewer, session=session)
     can_edit_details = can_edit or can_edit_session_details(actor=request.viewer, session=session)
@@ -117,7 +117,7 @@ def session_propose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    session = selectors.session_get(viewer=request.viewer, slug=slug)
+    session = selectors.session_get(slug=slug)
     if not can_edit_session_details(actor=request.viewer, session=session):
         raise Forbidden(
             "Only the session's speakers, its circle's champions and enablers can edit it."
@@ -238,7 +238,7 @@ def _occurrence_form_page(
 
 @login_required
 def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
-    session = selectors.session_get(viewer=request.viewer, slug=slug)
+    session = selectors.session_get(slug=slug)
     if not can_edit_session(actor=request.viewer, session=session):
         raise Forbidden(
             "Only the session's speakers, its circle's champions and enablers can schedule it."
@@ -271,7 +271,7 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     session = occurrence.session
     if not can_edit_session(actor=request.viewer, session=session):
         raise Forbidden(
@@ -323,7 +323,7 @@ def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     try:
         registration = services.registration_create(
             occurrence=occurrence, person=request.viewer, actor=request.viewer
@@ -341,7 +341,7 @@ def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     try:
         services.registration_cancel(
             occurrence=occurrence, person=request.viewer, actor=request.viewer
@@ -356,7 +356,7 @@ def cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     form = AttendanceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a person and how they attended.")
@@ -392,7 +392,7 @@ def _marks_from(request: HttpRequest) -> dict[int, str]:
 def attendance_checklist(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """A date's attendance as one checklist of the registered: tick, or "all present" by mode,
     and add people who came without registering; saved in one POST."""
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     if not can_edit_session(actor=request.viewer, session=occurrence.session):
         raise Forbidden(services.ATTENDANCE_REFUSED)
     others = request.POST.get("others", "")
@@ -440,7 +440,7 @@ def _checkin_url(request: HttpRequest, occurrence: Occurrence, token: str) -> st
 def checkin_display(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """The page organisers put on the room's screen and paste in the online meeting: the
     check-in link and its QR code (an SVG made here, nothing fetched)."""
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     token = services.occurrence_checkin_token(
         occurrence=occurrence, actor=request.viewer, rotate=request.method == "POST"
     )
@@ -474,7 +474,7 @@ def check_in(request: HttpRequest, occurrence_id: int, token: str | None = None)
     """An attendee's check-in: a GET only shows the confirm button (a link preview or a
     scanner must not record anyone); the POST records them. Without a token: the session
     page's button, for people going."""
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     refusal = services.checkin_refusal(occurrence=occurrence, token=token, person=request.viewer)
     if refusal is not None:
         raise refusal
@@ -546,7 +546,7 @@ def _cancel_after_confirming(
 @login_required
 def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """Cancel one date, after a page that says who will be told."""
-    occurrence = selectors.occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     return _cancel_after_confirming(
         request,
         session=occurrence.session,
@@ -563,7 +563,7 @@ def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 def session_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     """Cancel a whole session, after a page that lists its upcoming dates and who is told."""
-    session = selectors.session_get(viewer=request.viewer, slug=slug)
+    session = selectors.session_get(slug=slug)
     return _cancel_after_confirming(
         request,
         session=session,

@@ -287,7 +287,7 @@ def _owner_suggestions(request: HttpRequest, occurrence: Occurrence) -> list[Per
 def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """Add an action (a page of its own, so a name that matches nobody or several people is
     answered next to the field with the input kept; the results page posts here too)."""
-    occurrence = occurrence_get(id=occurrence_id, viewer=request.viewer)
+    occurrence = occurrence_get(id=occurrence_id)
     if not permissions.can_edit_retrospective(actor=request.viewer, session=occurrence.session):
         raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
     if request.method != "POST":

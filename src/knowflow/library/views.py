@@ -159,7 +159,7 @@ def library_home(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in Resource.Kind.values else ""
     page = pagination.page_number(request)
     resources, has_next = selectors.resource_list(
-        viewer=request.viewer, kind=kind, topic=request.GET.get("topic", ""), page=page
+        kind=kind, topic=request.GET.get("topic", ""), page=page
     )
     return render(
         request,
@@ -178,7 +178,7 @@ def library_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resource_page(request: HttpRequest, slug: str) -> HttpResponse:
-    resource = selectors.resource_detail(viewer=request.viewer, slug=slug)
+    resource = selectors.resource_detail(slug=slug)
     return render(
         request,
         "library/resource.html",
@@ -316,7 +316,7 @@ def resource_edit(
     upload_refusal: UploadRefused | None = None,
     kept: QueryDict | None = None,
 ) -> HttpResponse:
-    resource = selectors.resource_get(viewer=request.viewer, slug=slug)
+    resource = selectors.resource_get(slug=slug)
     if not can_edit_resource(actor=request.viewer, resource=resource):
         raise Forbidden(
             "Only the resource's owner, authors, its circle's champions and enablers can edit it."
@@ -359,7 +359,7 @@ def resource_edit(
 @login_required
 @require_POST
 def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
-    resource = selectors.resource_get(viewer=request.viewer, slug=slug)
+    resource = selectors.resource_get(slug=slug)
     try:
         services.resource_confirm_reviewed(resource=resource, actor=request.viewer)
     except DomainError as error:
@@ -375,7 +375,7 @@ def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def recording_watched(request: HttpRequest, session_id: int) -> HttpResponse:
     """ "I watched the recording", from the session page."""
-    session = events_selectors.session_get(viewer=request.viewer, id=session_id)
+    session = events_selectors.session_get(id=session_id)
     try:
         services.recording_watched(session=session, person=request.viewer)
     except DomainError as error:
@@ -390,7 +390,7 @@ def resource_file(request: HttpRequest, slug: str) -> FileResponse:
     """Serve an uploaded file with the type detected at upload and ``nosniff``: PDFs and
     images inline, everything else as a download; a sandboxing CSP on top, so even a file a
     browser might render cannot run a script on our origin."""
-    resource = selectors.resource_get(viewer=request.viewer, slug=slug)
+    resource = selectors.resource_get(slug=slug)
     stored = selectors.resource_file_open(resource=resource)
     from knowflow.library.uploads import GIF, JPEG, PDF, PNG, WEBP
 
@@ -421,7 +421,6 @@ def collection_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("owner"):
         owner = Person.objects.filter(slug=request.GET["owner"]).first()
     collections = selectors.collection_list(
-        viewer=request.viewer,
         kind=kind if kind in Collection.Kind.values else "",
         topic=request.GET.get("topic", ""),
         circle=request.GET.get("circle", ""),
@@ -485,7 +484,7 @@ def _target_from(text: str) -> tuple[Resource | None, Session | None]:
 @login_required
 @require_POST
 def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = selectors.collection_get(viewer=request.viewer, slug=slug)
+    collection = selectors.collection_get(slug=slug)
     form = ItemForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Paste the link of a resource or a session.")
@@ -510,7 +509,7 @@ def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_section_add(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = selectors.collection_get(viewer=request.viewer, slug=slug)
+    collection = selectors.collection_get(slug=slug)
     form = SectionForm(request.POST)
     if form.is_valid():
         try:
@@ -530,7 +529,7 @@ def collection_section_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_follow(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = selectors.collection_get(viewer=request.viewer, slug=slug)
+    collection = selectors.collection_get(slug=slug)
     if request.POST.get("follow") == "0":
         services.path_unfollow(collection=collection, person=request.viewer)
     else:
@@ -541,6 +540,6 @@ def collection_follow(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_item_mark(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = selectors.collection_item_get(id=item_id, viewer=request.viewer)
+    item = selectors.collection_item_get(id=item_id)
     services.path_item_mark(item=item, person=request.viewer, done=request.POST.get("done") != "0")
     return redirect("library:collection", slug=item.collection.slug)

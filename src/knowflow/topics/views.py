@@ -23,6 +23,6 @@ def topic_page(request: HttpRequest, slug: str) -> HttpResponse:
         "topics/topic.html",
         {
             "topic": topic,
-            "collections": collection_list(viewer=request.viewer, topic=topic.slug)[:50],
+            "collections": collection_list(topic=topic.slug)[:50],
         },
     )

@@ -19,12 +19,12 @@ router = Router(tags=["circles"])
 
 @router.get("/", response=list[CircleOut])
 def circle_list(request: HttpRequest) -> list[Circle]:
-    return list(select_circles(viewer=viewer(request)))
+    return list(select_circles())
 
 
 @router.get("/{circle_id}", response=CircleOut)
 def circle_get(request: HttpRequest, circle_id: DatabaseInt) -> Circle:
-    return circles_selectors.circle_get(viewer=viewer(request), id=circle_id)
+    return circles_selectors.circle_get(id=circle_id)
 
 
 @router.post("/", response={201: CircleOut})
@@ -42,7 +42,7 @@ def circle_create(request: HttpRequest, payload: CircleIn) -> tuple[int, Circle]
 
 @router.patch("/{circle_id}", response=CircleOut)
 def circle_update(request: HttpRequest, circle_id: DatabaseInt, payload: CirclePatch) -> Circle:
-    circle = circles_selectors.circle_get(viewer=viewer(request), id=circle_id)
+    circle = circles_selectors.circle_get(id=circle_id)
     topics = (
         fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids")
         if payload.topic_ids is not None
@@ -60,14 +60,14 @@ def circle_update(request: HttpRequest, circle_id: DatabaseInt, payload: CircleP
 
 @router.post("/{circle_id}/join", response={201: dict})
 def circle_join(request: HttpRequest, circle_id: DatabaseInt) -> tuple[int, dict]:
-    circle = circles_selectors.circle_get(viewer=viewer(request), id=circle_id)
+    circle = circles_selectors.circle_get(id=circle_id)
     membership = services.circle_join(circle=circle, person=viewer(request), actor=viewer(request))
     return 201, {"circle_id": circle.pk, "person_id": membership.person_id, "role": membership.role}
 
 
 @router.post("/{circle_id}/leave", response={204: None})
 def circle_leave(request: HttpRequest, circle_id: DatabaseInt) -> tuple[int, None]:
-    circle = circles_selectors.circle_get(viewer=viewer(request), id=circle_id)
+    circle = circles_selectors.circle_get(id=circle_id)
     services.circle_leave(circle=circle, person=viewer(request), actor=viewer(request))
     return 204, None
 
@@ -77,9 +77,7 @@ def circle_member_add(
     request: HttpRequest, circle_id: DatabaseInt, payload: MemberIn
 ) -> tuple[int, dict]:
     """Add someone to the circle: its champions and enablers (invite-only circles need this)."""
-    circle = circles_selectors.circle_get(viewer=viewer(request), id=circle_id)
-    person = accounts_selectors.person_get(
-        viewer=viewer(request), id=payload.person_id, field="person_id"
-    )
+    circle = circles_selectors.circle_get(id=circle_id)
+    person = accounts_selectors.person_get(id=payload.person_id, field="person_id")
     membership = services.circle_join(circle=circle, person=person, actor=viewer(request))
     return 201, {"circle_id": circle.pk, "person_id": membership.person_id, "role": membership.role}

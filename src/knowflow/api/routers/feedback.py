@@ -320,12 +320,8 @@ def request_list(request: HttpRequest) -> list[SurveyRequest]:
 
 @router.post("/requests", response={201: RequestOut})
 def request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, SurveyRequest]:
-    occurrence = events_selectors.occurrence_get(
-        viewer=viewer(request), id=payload.occurrence_id, field="occurrence_id"
-    )
-    person = accounts_selectors.person_get(
-        viewer=viewer(request), id=payload.person_id, field="person_id"
-    )
+    occurrence = events_selectors.occurrence_get(id=payload.occurrence_id, field="occurrence_id")
+    person = accounts_selectors.person_get(id=payload.person_id, field="person_id")
     return 201, services.survey_request_create(
         occurrence=occurrence, person=person, kind=payload.kind, actor=viewer(request)
     )
@@ -355,7 +351,7 @@ def link_submit(request: HttpRequest, token: str, payload: AnswersIn) -> tuple[i
 def session_results(
     request: HttpRequest, session_id: DatabaseInt, filters: Query[ResultsQuery]
 ) -> dict[str, Any]:
-    session = events_selectors.session_get(viewer=viewer(request), id=session_id)
+    session = events_selectors.session_get(id=session_id)
     session = selectors.session_for_results(viewer=viewer(request), slug=session.slug)
     summary = selectors.feedback_summary_for_session(
         session=session,

@@ -147,15 +147,13 @@ class DecisionIn(BodyIn):
 def duplicate_decide(request: HttpRequest, cluster_id: DatabaseInt, payload: DecisionIn) -> dict:
     cluster = fetch(DuplicateCluster, cluster_id, what="duplicate cluster")
     merged_into = (
-        events_selectors.session_get(
-            viewer=viewer(request), id=payload.merged_into, field="merged_into"
-        )
+        events_selectors.session_get(id=payload.merged_into, field="merged_into")
         if payload.merged_into
         else None
     )
     merged_into_resource = (
         library_selectors.resource_get(
-            viewer=viewer(request), id=payload.merged_into_resource, field="merged_into_resource"
+            id=payload.merged_into_resource, field="merged_into_resource"
         )
         if payload.merged_into_resource
         else None
@@ -290,11 +288,7 @@ def roi_list(request: HttpRequest) -> list[dict]:
 def roi_create(request: HttpRequest, payload: RoiStudyIn) -> tuple[int, dict]:
     data = payload.dict()
     circle_id = data.pop("circle_id")
-    circle = (
-        circles_selectors.circle_get(viewer=viewer(request), id=circle_id, field="circle_id")
-        if circle_id
-        else None
-    )
+    circle = circles_selectors.circle_get(id=circle_id, field="circle_id") if circle_id else None
     study = services.roi_study_create(actor=viewer(request), circle=circle, **data)
     study = selectors.roi_study_get(viewer=viewer(request), study_id=study.pk)
     return 201, _study_out(
@@ -353,16 +347,12 @@ class HourlyCostIn(BodyIn):
 @router.post("/hourly-costs", response={201: dict})
 def hourly_cost_set(request: HttpRequest, payload: HourlyCostIn) -> tuple[int, dict]:
     unit = (
-        accounts_selectors.org_unit_get(
-            viewer=viewer(request), id=payload.org_unit_id, field="org_unit_id"
-        )
+        accounts_selectors.org_unit_get(id=payload.org_unit_id, field="org_unit_id")
         if payload.org_unit_id
         else None
     )
     office = (
-        accounts_selectors.office_get(
-            viewer=viewer(request), id=payload.office_id, field="office_id"
-        )
+        accounts_selectors.office_get(id=payload.office_id, field="office_id")
         if payload.office_id
         else None
     )

@@ -329,7 +329,7 @@ def resource_list(request: HttpRequest, kind: ResourceKindFilter = "", topic: st
 
 @router.get("/resources/{resource_id}", response=ResourceOut)
 def resource_get(request: HttpRequest, resource_id: DatabaseInt) -> Resource:
-    return selectors.resource_get(viewer=viewer(request), id=resource_id)
+    return selectors.resource_get(id=resource_id)
 
 
 @router.post("/resources", response={201: ResourceOut})
@@ -345,24 +345,18 @@ def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, Res
         topics=fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
         authors=fetch_many(Person, payload.author_ids, what="person", field="author_ids"),
         language=payload.language,
-        session=events_selectors.session_get(
-            viewer=viewer(request), id=payload.session_id, field="session_id"
-        )
+        session=events_selectors.session_get(id=payload.session_id, field="session_id")
         if payload.session_id
         else None,
-        occurrence=events_selectors.occurrence_get(
-            viewer=viewer(request), id=payload.occurrence_id, field="occurrence_id"
-        )
+        occurrence=events_selectors.occurrence_get(id=payload.occurrence_id, field="occurrence_id")
         if payload.occurrence_id
         else None,
-        circle=circles_selectors.circle_get(
-            viewer=viewer(request), id=payload.circle_id, field="circle_id"
-        )
+        circle=circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None,
         licence=payload.licence,
     )
-    return 201, selectors.resource_get(viewer=viewer(request), id=resource.pk)
+    return 201, selectors.resource_get(id=resource.pk)
 
 
 def _limits_upload_size(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -412,14 +406,14 @@ def resource_upload(
     resource = services.resource_create(
         actor=viewer(request), kind=kind, title=title, description=description, upload=file
     )
-    return 201, selectors.resource_get(viewer=viewer(request), id=resource.pk)
+    return 201, selectors.resource_get(id=resource.pk)
 
 
 @router.patch("/resources/{resource_id}", response=ResourceOut)
 def resource_update(
     request: HttpRequest, resource_id: DatabaseInt, payload: ResourcePatch
 ) -> Resource:
-    resource = selectors.resource_get(viewer=viewer(request), id=resource_id)
+    resource = selectors.resource_get(id=resource_id)
     services.resource_update(
         resource=resource,
         actor=viewer(request),
@@ -436,23 +430,23 @@ def resource_update(
         if payload.author_ids is None
         else fetch_many(Person, payload.author_ids, what="person", field="author_ids"),
     )
-    return selectors.resource_get(viewer=viewer(request), id=resource.pk)
+    return selectors.resource_get(id=resource.pk)
 
 
 @router.post("/resources/{resource_id}/confirm", response=ResourceOut)
 def resource_confirm(request: HttpRequest, resource_id: DatabaseInt) -> Resource:
     """The owner confirms the resource is still accurate (resets "possibly stale")."""
     services.resource_confirm_reviewed(
-        resource=selectors.resource_get(viewer=viewer(request), id=resource_id),
+        resource=selectors.resource_get(id=resource_id),
         actor=viewer(request),
     )
-    return selectors.resource_get(viewer=viewer(request), id=resource_id)
+    return selectors.resource_get(id=resource_id)
 
 
 @router.delete("/resources/{resource_id}", response={204: None})
 def resource_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int, None]:
     services.resource_delete(
-        resource=selectors.resource_get(viewer=viewer(request), id=resource_id),
+        resource=selectors.resource_get(id=resource_id),
         actor=viewer(request),
     )
     return 204, None
@@ -466,7 +460,7 @@ def resource_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int
 def collection_list(
     request: HttpRequest, kind: CollectionKindFilter = "", topic: str = "", circle: str = ""
 ):  # noqa: ANN201
-    return selectors.collection_list(viewer=viewer(request), kind=kind, topic=topic, circle=circle)
+    return selectors.collection_list(kind=kind, topic=topic, circle=circle)
 
 
 def _collection_detail(request: HttpRequest, collection: Collection) -> dict:
@@ -499,9 +493,7 @@ def _collection_detail(request: HttpRequest, collection: Collection) -> dict:
 
 @router.get("/collections/{collection_id}", response=CollectionDetailOut)
 def collection_get(request: HttpRequest, collection_id: DatabaseInt) -> dict:
-    return _collection_detail(
-        request, selectors.collection_get(viewer=viewer(request), id=collection_id)
-    )
+    return _collection_detail(request, selectors.collection_get(id=collection_id))
 
 
 @router.post("/collections", response={201: CollectionDetailOut})
@@ -511,14 +503,10 @@ def collection_create(request: HttpRequest, payload: CollectionIn) -> tuple[int,
         title=payload.title,
         kind=payload.kind,
         description=payload.description,
-        circle=circles_selectors.circle_get(
-            viewer=viewer(request), id=payload.circle_id, field="circle_id"
-        )
+        circle=circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None,
-        topic=topics_selectors.topic_get(
-            viewer=viewer(request), id=payload.topic_id, field="topic_id"
-        )
+        topic=topics_selectors.topic_get(id=payload.topic_id, field="topic_id")
         if payload.topic_id
         else None,
     )
@@ -529,7 +517,7 @@ def collection_create(request: HttpRequest, payload: CollectionIn) -> tuple[int,
 def collection_section_add(
     request: HttpRequest, collection_id: DatabaseInt, payload: SectionIn
 ) -> tuple[int, CollectionSection]:
-    collection = selectors.collection_get(viewer=viewer(request), id=collection_id)
+    collection = selectors.collection_get(id=collection_id)
     return 201, services.collection_section_add(
         collection=collection, actor=viewer(request), title=payload.title, note=payload.note
     )
@@ -539,25 +527,18 @@ def collection_section_add(
 def collection_item_add(
     request: HttpRequest, collection_id: DatabaseInt, payload: ItemIn
 ) -> tuple[int, CollectionItem]:
-    collection = selectors.collection_get(viewer=viewer(request), id=collection_id)
+    collection = selectors.collection_get(id=collection_id)
     item = services.collection_item_add(
         collection=collection,
         actor=viewer(request),
-        resource=selectors.resource_get(
-            viewer=viewer(request), id=payload.resource_id, field="resource_id"
-        )
+        resource=selectors.resource_get(id=payload.resource_id, field="resource_id")
         if payload.resource_id
         else None,
-        session=events_selectors.session_get(
-            viewer=viewer(request), id=payload.session_id, field="session_id"
-        )
+        session=events_selectors.session_get(id=payload.session_id, field="session_id")
         if payload.session_id
         else None,
         section=selectors.collection_section_get(
-            viewer=viewer(request),
-            id=payload.section_id,
-            collection=collection,
-            field="section_id",
+            id=payload.section_id, collection=collection, field="section_id"
         )
         if payload.section_id
         else None,
@@ -585,32 +566,32 @@ def _progress(request: HttpRequest, collection: Collection) -> dict:
 @router.get("/collections/{collection_id}/progress", response=ProgressOut)
 def progress_get(request: HttpRequest, collection_id: DatabaseInt) -> dict:
     """The caller's progress through a learning path."""
-    return _progress(request, selectors.collection_get(viewer=viewer(request), id=collection_id))
+    return _progress(request, selectors.collection_get(id=collection_id))
 
 
 @router.post("/collections/{collection_id}/follow", response=ProgressOut)
 def path_follow(request: HttpRequest, collection_id: DatabaseInt) -> dict:
-    collection = selectors.collection_get(viewer=viewer(request), id=collection_id)
+    collection = selectors.collection_get(id=collection_id)
     services.path_follow(collection=collection, person=viewer(request))
     return _progress(request, collection)
 
 
 @router.delete("/collections/{collection_id}/follow", response=ProgressOut)
 def path_unfollow(request: HttpRequest, collection_id: DatabaseInt) -> dict:
-    collection = selectors.collection_get(viewer=viewer(request), id=collection_id)
+    collection = selectors.collection_get(id=collection_id)
     services.path_unfollow(collection=collection, person=viewer(request))
     return _progress(request, collection)
 
 
 @router.put("/items/{item_id}/done", response=ProgressOut)
 def item_done(request: HttpRequest, item_id: DatabaseInt) -> dict:
-    item = selectors.collection_item_get(viewer=viewer(request), id=item_id)
+    item = selectors.collection_item_get(id=item_id)
     services.path_item_mark(item=item, person=viewer(request), done=True)
     return _progress(request, item.collection)
 
 
 @router.delete("/items/{item_id}/done", response=ProgressOut)
 def item_undone(request: HttpRequest, item_id: DatabaseInt) -> dict:
-    item = selectors.collection_item_get(viewer=viewer(request), id=item_id)
+    item = selectors.collection_item_get(id=item_id)
     services.path_item_mark(item=item, person=viewer(request), done=False)
     return _progress(request, item.collection)

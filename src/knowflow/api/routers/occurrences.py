@@ -46,18 +46,14 @@ def occurrence_list(request: HttpRequest, filters: Query[OccurrenceQuery]) -> Qu
 
 @router.get("/{occurrence_id}", response=OccurrenceOut)
 def occurrence_get(request: HttpRequest, occurrence_id: DatabaseInt) -> Occurrence:
-    return events_selectors.occurrence_get(viewer=viewer(request), id=occurrence_id)
+    return events_selectors.occurrence_get(id=occurrence_id)
 
 
 @router.post("/", response={201: OccurrenceOut})
 def occurrence_create(request: HttpRequest, payload: OccurrenceIn) -> tuple[int, Occurrence]:
-    session = events_selectors.session_get(
-        viewer=viewer(request), id=payload.session_id, field="session_id"
-    )
+    session = events_selectors.session_get(id=payload.session_id, field="session_id")
     room = (
-        events_selectors.room_get(viewer=viewer(request), id=payload.room_id, field="room_id")
-        if payload.room_id
-        else None
+        events_selectors.room_get(id=payload.room_id, field="room_id") if payload.room_id else None
     )
     occurrence = services.occurrence_create(
         session=session,
@@ -69,18 +65,16 @@ def occurrence_create(request: HttpRequest, payload: OccurrenceIn) -> tuple[int,
         capacity=payload.capacity,
     )
     # Read it back: the answer shows the stored UTC times, as every GET does, not the offset sent.
-    return 201, events_selectors.occurrence_get(viewer=viewer(request), id=occurrence.pk)
+    return 201, events_selectors.occurrence_get(id=occurrence.pk)
 
 
 @router.patch("/{occurrence_id}", response=OccurrenceOut)
 def occurrence_update(
     request: HttpRequest, occurrence_id: DatabaseInt, payload: OccurrencePatch
 ) -> Occurrence:
-    occurrence = events_selectors.occurrence_get(viewer=viewer(request), id=occurrence_id)
+    occurrence = events_selectors.occurrence_get(id=occurrence_id)
     room = (
-        events_selectors.room_get(viewer=viewer(request), id=payload.room_id, field="room_id")
-        if payload.room_id
-        else None
+        events_selectors.room_get(id=payload.room_id, field="room_id") if payload.room_id else None
     )
     services.occurrence_update(
         occurrence=occurrence,
@@ -91,7 +85,7 @@ def occurrence_update(
         online_url=payload.online_url,
         capacity=payload.capacity,
     )
-    return events_selectors.occurrence_get(viewer=viewer(request), id=occurrence.pk)
+    return events_selectors.occurrence_get(id=occurrence.pk)
 
 
 PresentMode = one_of("", "room", "online")  # "" is absent; a recording is not taken here
@@ -128,7 +122,7 @@ class AttendanceChangesOut(Schema):
 def attendance_checklist_save(
     request: HttpRequest, occurrence_id: DatabaseInt, payload: AttendanceChecklistIn
 ) -> services.AttendanceChanges:
-    occurrence = events_selectors.occurrence_get(viewer=viewer(request), id=occurrence_id)
+    occurrence = events_selectors.occurrence_get(id=occurrence_id)
     return services.attendance_record_bulk(
         occurrence=occurrence,
         actor=viewer(request),
@@ -146,7 +140,7 @@ class CheckInLinkOut(Schema):
 @router.post("/{occurrence_id}/check-in-link", response=CheckInLinkOut)
 def checkin_link_replace(request: HttpRequest, occurrence_id: DatabaseInt) -> dict:
     """Replace the date's self check-in link (every copy of the old one stops working)."""
-    occurrence = events_selectors.occurrence_get(viewer=viewer(request), id=occurrence_id)
+    occurrence = events_selectors.occurrence_get(id=occurrence_id)
     token = services.occurrence_checkin_token(
         occurrence=occurrence, actor=viewer(request), rotate=True
     )

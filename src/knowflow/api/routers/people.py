@@ -22,7 +22,7 @@ class PeopleQuery(Schema):
 @router.get("/", response=list[PersonOut])
 @paginate(BoundedPagination)
 def person_list(request: HttpRequest, filters: Query[PeopleQuery]) -> object:
-    return person_directory(viewer=viewer(request), filters=DirectoryFilters(**filters.dict()))
+    return person_directory(filters=DirectoryFilters(**filters.dict()))
 
 
 @router.get("/me", response=PersonOut)
@@ -32,4 +32,4 @@ def person_me(request: HttpRequest) -> Person:
 
 @router.get("/{person_id}", response=PersonOut)
 def person_get(request: HttpRequest, person_id: DatabaseInt) -> Person:
-    return accounts_selectors.person_get(viewer=viewer(request), id=person_id)
+    return accounts_selectors.person_get(id=person_id)

@@ -221,7 +221,7 @@ def create_from_plan(
     request: HttpRequest, session_id: DatabaseInt, payload: PlanIn
 ) -> tuple[int, dict]:
     """Create the chosen occurrences of a session at once, all or nothing."""
-    session = events_selectors.session_get(viewer=viewer(request), id=session_id)
+    session = events_selectors.session_get(id=session_id)
     rooms = list(payload.room_ids) + [None] * (len(payload.starts) - len(payload.room_ids))
     created = occurrences_create_from_plan(
         session=session,

@@ -34,7 +34,7 @@ def registration_list(
     me = viewer(request)
     if filters.occurrence_id is None:
         return Registration.objects.filter(person=me).order_by("requested_at", "id")
-    occurrence = events_selectors.occurrence_get(viewer=viewer(request), id=filters.occurrence_id)
+    occurrence = events_selectors.occurrence_get(id=filters.occurrence_id)
     if not can_edit_session(actor=me, session=occurrence.session):
         raise Forbidden(
             "Only the session's speakers, its circle's champions and enablers see its registrations."
@@ -49,13 +49,9 @@ def registration_get(request: HttpRequest, registration_id: DatabaseInt) -> Regi
 
 @router.post("/", response={201: RegistrationOut})
 def registration_create(request: HttpRequest, payload: RegistrationIn) -> tuple[int, Registration]:
-    occurrence = events_selectors.occurrence_get(
-        viewer=viewer(request), id=payload.occurrence_id, field="occurrence_id"
-    )
+    occurrence = events_selectors.occurrence_get(id=payload.occurrence_id, field="occurrence_id")
     person = (
-        accounts_selectors.person_get(
-            viewer=viewer(request), id=payload.person_id, field="person_id"
-        )
+        accounts_selectors.person_get(id=payload.person_id, field="person_id")
         if payload.person_id is not None
         else viewer(request)
     )

@@ -33,20 +33,18 @@ def _with_details(sessions: QuerySet[Session]) -> QuerySet[Session]:
 @router.get("/", response=list[SessionOut])
 @paginate(BoundedPagination)
 def session_list(request: HttpRequest, filters: Query[SessionQuery]) -> QuerySet[Session]:
-    return _with_details(selectors.session_list(viewer=viewer(request), **filters.dict()))
+    return _with_details(selectors.session_list(**filters.dict()))
 
 
 @router.get("/{session_id}", response=SessionOut)
 def session_get(request: HttpRequest, session_id: DatabaseInt) -> Session:
-    return selectors.session_get(viewer=viewer(request), id=session_id)
+    return selectors.session_get(id=session_id)
 
 
 @router.post("/", response={201: SessionOut})
 def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Session]:
     circle = (
-        circles_selectors.circle_get(
-            viewer=viewer(request), id=payload.circle_id, field="circle_id"
-        )
+        circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None
     )
@@ -61,16 +59,14 @@ def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Sessi
         speakers=fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
         circle=circle,
     )
-    return 201, selectors.session_get(viewer=viewer(request), id=session.pk)
+    return 201, selectors.session_get(id=session.pk)
 
 
 @router.patch("/{session_id}", response=SessionOut)
 def session_update(request: HttpRequest, session_id: DatabaseInt, payload: SessionPatch) -> Session:
-    session = selectors.session_get(viewer=viewer(request), id=session_id)
+    session = selectors.session_get(id=session_id)
     circle = (
-        circles_selectors.circle_get(
-            viewer=viewer(request), id=payload.circle_id, field="circle_id"
-        )
+        circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None
     )
@@ -91,4 +87,4 @@ def session_update(request: HttpRequest, session_id: DatabaseInt, payload: Sessi
         if payload.speaker_ids is None
         else fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
     )
-    return selectors.session_get(viewer=viewer(request), id=session.pk)
+    return selectors.session_get(id=session.pk)

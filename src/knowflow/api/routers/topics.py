@@ -20,13 +20,13 @@ def topic_list(request: HttpRequest) -> list[Topic]:
 
 @router.get("/{topic_id}", response=TopicOut)
 def topic_get(request: HttpRequest, topic_id: DatabaseInt) -> Topic:
-    return topics_selectors.topic_get(viewer=viewer(request), id=topic_id)
+    return topics_selectors.topic_get(id=topic_id)
 
 
 @router.post("/", response={201: TopicOut})
 def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
     parent = (
-        topics_selectors.topic_get(viewer=viewer(request), id=payload.parent_id, field="parent_id")
+        topics_selectors.topic_get(id=payload.parent_id, field="parent_id")
         if payload.parent_id
         else None
     )
@@ -42,9 +42,9 @@ def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
 
 @router.patch("/{topic_id}", response=TopicOut)
 def topic_update(request: HttpRequest, topic_id: DatabaseInt, payload: TopicPatch) -> Topic:
-    topic = topics_selectors.topic_get(viewer=viewer(request), id=topic_id)
+    topic = topics_selectors.topic_get(id=topic_id)
     parent = (
-        topics_selectors.topic_get(viewer=viewer(request), id=payload.parent_id, field="parent_id")
+        topics_selectors.topic_get(id=payload.parent_id, field="parent_id")
         if payload.parent_id
         else None
     )
