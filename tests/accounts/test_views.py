@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from knowflow.accounts.models import ApiToken, Person
+from knowflow.accounts.services import api_token_create
 from knowflow.circles.models import Membership
 from tests.conftest import signed_in
 from tests.factories import (
@@ -161,6 +162,19 @@ def test_profile_token_create_shows_the_secret_once_and_revoke_removes_it() -> N
     assert secret not in second.content.decode()
     client.post(f"/accounts/profile/tokens/{token.pk}/revoke/")
     assert ApiToken.objects.count() == 0
+
+
+def test_revoking_someone_elses_token_is_not_found_and_keeps_it() -> None:
+    owner, other = make_person(name="Ada"), make_person(name="Ben")
+    token, _ = api_token_create(person=owner, name="laptop")
+
+    response = signed_in(other).post(f"/accounts/profile/tokens/{token.pk}/revoke/")
+
+    assert response.status_code == 404
+    assert "<h1>Not found</h1><p>There is no such token among yours.</p>" in (
+        response.content.decode()
+    )
+    assert list(ApiToken.objects.values_list("person_id", "name")) == [(owner.pk, "laptop")]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from knowflow.accounts.services import api_token_create
 from knowflow.api.main import api
 from knowflow.events.models import Occurrence
 from knowflow.topics.models import Topic
-from knowflow.web.errors import OutOfRangeInputMiddleware
+from knowflow.web.errors import ErrorPageMiddleware
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_session
 
@@ -133,12 +133,12 @@ def test_an_overflow_behind_every_bound_is_a_400_page_not_a_server_error(
     request = RequestFactory().get("/sessions/")
     request.user, request.viewer = enabler.user, enabler
 
-    response = OutOfRangeInputMiddleware(lambda r: None).process_exception(
+    response = ErrorPageMiddleware(lambda r: None).process_exception(
         request, OverflowError("date value out of range")
     )
 
     assert response.status_code == 400
-    assert OutOfRangeInputMiddleware.MESSAGE in response.content.decode()
+    assert ErrorPageMiddleware.OUT_OF_RANGE in response.content.decode()
 
 
 def test_the_document_declares_the_error_statuses_of_each_operation() -> None:

@@ -1,4 +1,8 @@
-"""Read queries for people and the organisation."""
+"""Read queries for people and the organisation.
+
+Everyone signed in sees the directory and every person's page, so those reads take no viewer;
+a read that is someone's own (their API tokens) takes the viewer and finds only theirs.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from knowflow.accounts.models import Office, OrgUnit, Person
+from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person
 from knowflow.errors import DomainError, NotFound
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
@@ -29,7 +33,7 @@ def org_unit_with_descendants(unit: OrgUnit) -> list[int]:
     return ids
 
 
-def person_directory(*, viewer: Person, filters: DirectoryFilters) -> QuerySet[Person]:
+def person_directory(*, filters: DirectoryFilters) -> QuerySet[Person]:
     """People matching the directory filters, with office and org unit joined."""
     people = Person.objects.select_related("office", "org_unit").prefetch_related("skills")
     if filters.q:
@@ -52,7 +56,41 @@ def person_directory(*, viewer: Person, filters: DirectoryFilters) -> QuerySet[P
     return people.order_by("display_name", "id")
 
 
-def person_detail(*, viewer: Person, slug: str) -> Person:
+def person_get(*, id: int, field: str | None = None) -> Person:
+    """One person by id with their office and org unit, or NotFound (naming ``field``, the
+    input that pointed at them). Everyone signed in sees everyone in the directory."""
+    person = Person.objects.select_related("office", "org_unit").filter(pk=id).first()
+    if person is None:
+        raise NotFound(f"There is no person with id {id}.", field=field)
+    return person
+
+
+def org_unit_get(*, id: int, field: str | None = None) -> OrgUnit:
+    """One org unit by id, or NotFound (naming ``field``). The org chart is public inside."""
+    unit = OrgUnit.objects.filter(pk=id).first()
+    if unit is None:
+        raise NotFound(f"There is no org unit with id {id}.", field=field)
+    return unit
+
+
+def office_get(*, id: int, field: str | None = None) -> Office:
+    """One office by id, or NotFound (naming ``field``)."""
+    office = Office.objects.filter(pk=id).first()
+    if office is None:
+        raise NotFound(f"There is no office with id {id}.", field=field)
+    return office
+
+
+def api_token_get(*, id: int, viewer: Person) -> ApiToken:
+    """One of the viewer's own API tokens; anyone else's is not found (a token's name and
+    its use are its owner's business)."""
+    token = ApiToken.objects.filter(pk=id, person=viewer).first()
+    if token is None:
+        raise NotFound("There is no such token among yours.")
+    return token
+
+
+def person_detail(*, slug: str) -> Person:
     person = (
         Person.objects.select_related("office", "org_unit", "user")
         .prefetch_related("skills", "memberships__circle")

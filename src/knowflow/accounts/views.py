@@ -7,19 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts import selectors, services
 from knowflow.accounts.forms import ProfileForm, TokenForm
-from knowflow.accounts.models import ApiToken, Person
+from knowflow.accounts.models import Person
 from knowflow.accounts.throttling import sign_in_cool_off
 from knowflow.accounts.working_hours import WEEKDAYS
-from knowflow.errors import DomainError, NotFound
+from knowflow.errors import DomainError
 from knowflow.events.selectors import sessions_of_speaker
 from knowflow.topics.selectors import topic_list
 from knowflow.topics.services import person_skills_set
-from knowflow.web.errors import add_to_form, error_page, flash
+from knowflow.web.errors import add_to_form, flash
 
 
 @transaction.atomic
@@ -102,7 +102,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=token_id, person=request.viewer)
+    token = selectors.api_token_get(id=token_id, viewer=request.viewer)
     services.api_token_revoke(token=token, actor=request.viewer)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("accounts:profile")
@@ -117,7 +117,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         timezone=request.GET.get("timezone", ""),
         skill=request.GET.get("skill", ""),
     )
-    people = selectors.person_directory(viewer=request.viewer, filters=filters)
+    people = selectors.person_directory(filters=filters)
     page = Paginator(people, 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -128,10 +128,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        person = selectors.person_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return error_page(request, error)
+    person = selectors.person_detail(slug=slug)
     return render(
         request,
         "accounts/person.html",

@@ -1,4 +1,7 @@
-"""Read queries for circles."""
+"""Read queries for circles.
+
+Every circle, invite-only ones too, is listed to everyone signed in (its page says how to get
+in), so these reads take no viewer; who may change a circle is ``circles.permissions``'."""
 
 from __future__ import annotations
 
@@ -10,11 +13,27 @@ from knowflow.errors import NotFound
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 
-def circle_list(*, viewer: Person) -> QuerySet[Circle]:
+def circle_list() -> QuerySet[Circle]:
     return Circle.objects.annotate(member_count=Count("memberships")).prefetch_related("topics")
 
 
-def circle_detail(*, viewer: Person, slug: str) -> Circle:
+def circle_get(
+    *, id: int | None = None, slug: str | None = None, field: str | None = None
+) -> Circle:
+    """One circle by id (the API) or slug (the pages), with its topics, or NotFound (naming
+    ``field``, the input that pointed at it). Every circle is listed to everyone, invite-only
+    ones too: their page says how to get in."""
+    circles = Circle.objects.prefetch_related("topics")
+    circle = (circles.filter(pk=id) if slug is None else circles.filter(slug=slug)).first()
+    if circle is None:
+        raise NotFound(
+            "There is no such circle." if slug is not None else f"There is no circle with id {id}.",
+            field=field,
+        )
+    return circle
+
+
+def circle_detail(*, slug: str) -> Circle:
     circle = (
         Circle.objects.filter(slug=slug)
         .prefetch_related(

@@ -5,31 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knowflow.circles import selectors, services
 from knowflow.circles.forms import MemberAddForm
-from knowflow.circles.models import Circle
 from knowflow.circles.permissions import can_join_circle, can_manage_circle
-from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.errors import DomainError
 from knowflow.events import selectors as event_selectors
-from knowflow.web.errors import error_page, flash
+from knowflow.web.errors import flash, refusal_as_page
 
 
 @login_required
 def circle_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "circles/list.html", {"circles": selectors.circle_list(viewer=request.viewer)}
-    )
+    return render(request, "circles/list.html", {"circles": selectors.circle_list()})
 
 
 @login_required
 def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        circle = selectors.circle_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return error_page(request, error)
+    circle = selectors.circle_detail(slug=slug)
     return render(
         request,
         "circles/circle.html",
@@ -49,7 +43,7 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = get_object_or_404(Circle, slug=slug)
+    circle = selectors.circle_get(slug=slug)
     try:
         services.circle_join(circle=circle, person=request.viewer, actor=request.viewer)
     except DomainError as error:
@@ -62,7 +56,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = get_object_or_404(Circle, slug=slug)
+    circle = selectors.circle_get(slug=slug)
     try:
         services.circle_leave(circle=circle, person=request.viewer, actor=request.viewer)
     except DomainError as error:
@@ -76,7 +70,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     """A champion (or an enabler) adds someone, the only way into an invite-only circle."""
-    circle = get_object_or_404(Circle, slug=slug)
+    circle = selectors.circle_get(slug=slug)
     form = MemberAddForm(request.POST)
     if not form.is_valid():
         # The page shows one small form; its refusal (who the name could be) is a message.
@@ -85,9 +79,8 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     person = form.cleaned_data["person"]
     try:
         services.circle_join(circle=circle, person=person, actor=request.viewer)
-    except Forbidden as error:
-        return error_page(request, error)
     except DomainError as error:
+        refusal_as_page(error)
         flash(request, error)
     else:
         messages.success(request, f"{person.display_name} is now a member of {circle.name}.")

@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "knowflow.accounts.middleware.ViewerTimezoneMiddleware",
-    "knowflow.web.errors.OutOfRangeInputMiddleware",
+    "knowflow.web.errors.ErrorPageMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from knowflow.accounts.forms import PeopleField, timezone_choices
 from knowflow.accounts.models import OrgUnit
 from knowflow.circles.forms import CirclesField
 from knowflow.errors import DomainError
-from knowflow.events.models import Session
+from knowflow.events import selectors
 from knowflow.events.permissions import can_edit_session
 from knowflow.events.planning.audience import AudienceSpec
 from knowflow.events.planning.find import (
@@ -154,9 +154,7 @@ def heatmap_best_hours(finding: TimeFinding, *, per_day: int = BEST_HOURS_PER_DA
 @login_required
 def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     viewer = request.viewer
-    session = (
-        get_object_or_404(Session.objects.prefetch_related("speakers"), slug=slug) if slug else None
-    )
+    session = selectors.session_get(slug=slug) if slug else None
     # The form starts where the planner would: at the lead time, with the format's length.
     earliest = earliest_start(
         now=timezone.now(),
@@ -221,7 +219,7 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 @login_required
 @require_POST
 def create_from_plan(request: HttpRequest, slug: str) -> HttpResponse:
-    session = get_object_or_404(Session, slug=slug)
+    session = selectors.session_get(slug=slug)
     try:
         starts = [datetime.fromisoformat(value) for value in request.POST.getlist("start")]
         rooms = [int(value) if value else None for value in request.POST.getlist("room")]

@@ -1,4 +1,8 @@
-"""Read queries for sessions and occurrences, always for a viewer.
+"""Read queries for sessions and occurrences.
+
+The catalogue is open: everyone signed in reads every session and date (proposals and cancelled
+ones too), so a read takes the viewer only where the answer is theirs (their registrations,
+their working hours) or restricted (a registration: the person's and its session's managers').
 
 The catalogue and the home page issue a fixed number of queries whatever the size of the data
 (tests pin the counts): rows arrive with their session, room, office, speakers and topics.
@@ -14,8 +18,9 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
-from knowflow.errors import NotFound
-from knowflow.events.models import Attendance, Occurrence, Registration, Session
+from knowflow.errors import Forbidden, NotFound
+from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
+from knowflow.events.permissions import can_edit_session
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 # "Within my working hours" looks this far ahead: enough for any published programme, and
@@ -75,7 +80,7 @@ def session_status_q(status: str, *, now: datetime | None = None) -> Q:
 
 
 def session_list(
-    *, viewer: Person, topic: str = "", format: str = "", circle: str = "", status: str = ""
+    *, topic: str = "", format: str = "", circle: str = "", status: str = ""
 ) -> QuerySet[Session]:
     """Sessions, newest first, filtered by topic slug, format, circle slug and status."""
     sessions = Session.objects.order_by("-created_at", "-id")
@@ -104,7 +109,6 @@ def catalogue_page(
     offset = (page - 1) * page_size
     if filters.when == "proposed":
         sessions = session_list(
-            viewer=viewer,
             topic=filters.topic,
             format=filters.format,
             circle=filters.circle,
@@ -173,7 +177,68 @@ def _upcoming_slice(
     return rows + list(to_come[skip : skip + count - len(rows)])
 
 
-def session_detail(*, viewer: Person, slug: str) -> Session:
+def session_get(
+    *, id: int | None = None, slug: str | None = None, field: str | None = None
+) -> Session:
+    """One session by id (the API) or slug (the pages), with its topics, speakers and dates,
+    or NotFound (naming ``field``, the input that pointed at it). Every session is in the
+    catalogue for everyone signed in, proposals and cancelled ones too; who may change it is
+    ``events.permissions``' question, asked by the services."""
+    sessions = Session.objects.prefetch_related(
+        "topics",
+        "speakers",
+        Prefetch("occurrences", queryset=Occurrence.objects.order_by("start")),
+    )
+    session = (sessions.filter(pk=id) if slug is None else sessions.filter(slug=slug)).first()
+    if session is None:
+        raise NotFound(
+            "There is no such session."
+            if slug is not None
+            else f"There is no session with id {id}.",
+            field=field,
+        )
+    return session
+
+
+def occurrence_get(*, id: int, field: str | None = None) -> Occurrence:
+    """One date by id with its session and room, or NotFound (naming ``field``). Dates are
+    public as their sessions are."""
+    occurrence = (
+        Occurrence.objects.select_related("session", "room__office")
+        .prefetch_related("session__speakers")
+        .filter(pk=id)
+        .first()
+    )
+    if occurrence is None:
+        raise NotFound(f"There is no occurrence with id {id}.", field=field)
+    return occurrence
+
+
+def room_get(*, id: int, field: str | None = None) -> Room:
+    """One room by id with its office, or NotFound (naming ``field``)."""
+    room = Room.objects.select_related("office").filter(pk=id).first()
+    if room is None:
+        raise NotFound(f"There is no room with id {id}.", field=field)
+    return room
+
+
+def registration_get(*, id: int, viewer: Person) -> Registration:
+    """One registration, for the person registered or for those who manage its session;
+    Forbidden to anyone else (a registration says who is going where), NotFound when there is
+    none."""
+    registration = (
+        Registration.objects.select_related("occurrence__session", "person").filter(pk=id).first()
+    )
+    if registration is None:
+        raise NotFound(f"There is no registration with id {id}.")
+    if registration.person_id != viewer.pk and not can_edit_session(
+        actor=viewer, session=registration.occurrence.session
+    ):
+        raise Forbidden("This is someone else's registration.")
+    return registration
+
+
+def session_detail(*, slug: str) -> Session:
     """A session with everything its page shows, or NotFound."""
     session = (
         Session.objects.filter(slug=slug)

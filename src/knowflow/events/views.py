@@ -10,12 +10,12 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from knowflow.circles.models import Circle
-from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.errors import DomainError, Forbidden
 from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
 from knowflow.events.models import Attendance, Occurrence, Session
@@ -24,7 +24,7 @@ from knowflow.events.planning.rooms import room_choice_for_date
 from knowflow.library.selectors import related_to
 from knowflow.topics.selectors import topic_list
 from knowflow.web import pagination
-from knowflow.web.errors import add_to_form, error_page, flash
+from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
 @login_required
@@ -38,11 +38,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         within_my_hours=request.GET.get("mine") == "1",
         q=request.GET.get("q", "").strip(),
     )
-    try:
-        page_number = pagination.page_number(request)
-    except DomainError as error:
-        return error_page(request, error)
-    page = selectors.catalogue_page(viewer=request.viewer, filters=filters, page=page_number)
+    page = selectors.catalogue_page(
+        viewer=request.viewer, filters=filters, page=pagination.page_number(request)
+    )
     return render(
         request,
         "events/catalogue.html",
@@ -58,10 +56,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        session = selectors.session_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return error_page(request, error)
+    session = selectors.session_detail(slug=slug)
     occurrences = list(session.occurrences.all())
     can_edit = can_edit_session(actor=request.viewer, session=session)
     can_edit_details = can_edit or can_edit_session_details(actor=request.viewer, session=session)
@@ -122,13 +117,10 @@ def session_propose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    session = get_object_or_404(Session, slug=slug)
+    session = selectors.session_get(slug=slug)
     if not can_edit_session_details(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can edit it."
-            ),
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can edit it."
         )
     # A proposer who is not one of its editors edits what it says, not its status.
     sets_status = can_edit_session(actor=request.viewer, session=session)
@@ -246,13 +238,10 @@ def _occurrence_form_page(
 
 @login_required
 def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
-    session = get_object_or_404(Session, slug=slug)
+    session = selectors.session_get(slug=slug)
     if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can schedule it."
-            ),
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can schedule it."
         )
     form = OccurrenceForm(
         request.POST or None, initial={"zone": request.viewer.timezone, "capacity": 30}
@@ -282,16 +271,11 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = get_object_or_404(
-        Occurrence.objects.select_related("session", "room__office"), pk=occurrence_id
-    )
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     session = occurrence.session
     if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(
-            request,
-            Forbidden(
-                "Only the session's speakers, its circle's champions and enablers can edit it."
-            ),
+        raise Forbidden(
+            "Only the session's speakers, its circle's champions and enablers can edit it."
         )
     zone = request.viewer.zone
     form = OccurrenceForm(
@@ -339,7 +323,7 @@ def occurrence_edit(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     try:
         registration = services.registration_create(
             occurrence=occurrence, person=request.viewer, actor=request.viewer
@@ -357,7 +341,7 @@ def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     try:
         services.registration_cancel(
             occurrence=occurrence, person=request.viewer, actor=request.viewer
@@ -372,7 +356,7 @@ def cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
-    occurrence = get_object_or_404(Occurrence.objects.select_related("session"), pk=occurrence_id)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     form = AttendanceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a person and how they attended.")
@@ -384,20 +368,14 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
                 actor=request.viewer,
             )
-        except Forbidden as error:
-            # Only a hand-made request gets here (the form is shown to those who may record).
-            return error_page(request, error)
         except DomainError as error:
+            # A refusal comes only from a hand-made request (the form is shown to those who
+            # may record): its page, not a message.
+            refusal_as_page(error)
             flash(request, error)
         else:
             messages.success(request, "Attendance recorded.")
     return redirect("events:session", slug=occurrence.session.slug)
-
-
-def _occurrence_or_404(occurrence_id: int) -> Occurrence:
-    return get_object_or_404(
-        Occurrence.objects.select_related("session", "room__office"), pk=occurrence_id
-    )
 
 
 def _marks_from(request: HttpRequest) -> dict[int, str]:
@@ -414,9 +392,9 @@ def _marks_from(request: HttpRequest) -> dict[int, str]:
 def attendance_checklist(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """A date's attendance as one checklist of the registered: tick, or "all present" by mode,
     and add people who came without registering; saved in one POST."""
-    occurrence = _occurrence_or_404(occurrence_id)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     if not can_edit_session(actor=request.viewer, session=occurrence.session):
-        return error_page(request, Forbidden(services.ATTENDANCE_REFUSED))
+        raise Forbidden(services.ATTENDANCE_REFUSED)
     others = request.POST.get("others", "")
     if request.method == "POST":
         try:
@@ -462,15 +440,10 @@ def _checkin_url(request: HttpRequest, occurrence: Occurrence, token: str) -> st
 def checkin_display(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """The page organisers put on the room's screen and paste in the online meeting: the
     check-in link and its QR code (an SVG made here, nothing fetched)."""
-    occurrence = _occurrence_or_404(occurrence_id)
-    try:
-        token = services.occurrence_checkin_token(
-            occurrence=occurrence,
-            actor=request.viewer,
-            rotate=request.method == "POST",
-        )
-    except DomainError as error:
-        return error_page(request, error)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
+    token = services.occurrence_checkin_token(
+        occurrence=occurrence, actor=request.viewer, rotate=request.method == "POST"
+    )
     if request.method == "POST":
         messages.success(request, "A new check-in link is ready; the old one no longer works.")
         return redirect("events:checkin_display", occurrence_id=occurrence.pk)
@@ -501,10 +474,10 @@ def check_in(request: HttpRequest, occurrence_id: int, token: str | None = None)
     """An attendee's check-in: a GET only shows the confirm button (a link preview or a
     scanner must not record anyone); the POST records them. Without a token: the session
     page's button, for people going."""
-    occurrence = _occurrence_or_404(occurrence_id)
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     refusal = services.checkin_refusal(occurrence=occurrence, token=token, person=request.viewer)
     if refusal is not None:
-        return error_page(request, refusal)
+        raise refusal
     if request.method == "POST":
         try:
             services.attendance_check_in(
@@ -515,7 +488,7 @@ def check_in(request: HttpRequest, occurrence_id: int, token: str | None = None)
             )
         except DomainError as error:
             if error.field != "mode":
-                return error_page(request, error)
+                raise
             flash(request, error)
         else:
             messages.success(request, "You are checked in. Thank you for coming!")
@@ -548,7 +521,7 @@ def _cancel_after_confirming(
     """Cancelling emails everyone going: a GET shows who will be told, only the confirming POST
     cancels. Shared by a date and a whole session, which differ in what they cancel."""
     if not can_edit_session(actor=request.viewer, session=session):
-        return error_page(request, Forbidden(refused))
+        raise Forbidden(refused)
     if request.method == "POST":
         try:
             cancel()
@@ -573,12 +546,7 @@ def _cancel_after_confirming(
 @login_required
 def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """Cancel one date, after a page that says who will be told."""
-    occurrence = get_object_or_404(
-        Occurrence.objects.select_related("session", "room__office").prefetch_related(
-            "session__speakers"
-        ),
-        pk=occurrence_id,
-    )
+    occurrence = selectors.occurrence_get(id=occurrence_id)
     return _cancel_after_confirming(
         request,
         session=occurrence.session,
@@ -595,7 +563,7 @@ def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 @login_required
 def session_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     """Cancel a whole session, after a page that lists its upcoming dates and who is told."""
-    session = get_object_or_404(Session.objects.prefetch_related("speakers"), slug=slug)
+    session = selectors.session_get(slug=slug)
     return _cancel_after_confirming(
         request,
         session=session,

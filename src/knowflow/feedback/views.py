@@ -22,6 +22,7 @@ from knowflow.accounts.selectors import person_for_picker
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Occurrence, Session
+from knowflow.events.selectors import occurrence_get
 from knowflow.feedback import charts, permissions
 from knowflow.feedback.forms import (
     ActionForm,
@@ -73,13 +74,13 @@ from knowflow.feedback.services.templates import (
     survey_template_make_default,
     survey_template_revise,
 )
-from knowflow.web.errors import add_to_form, error_page, flash
+from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
-def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    if isinstance(error, Forbidden | NotFound) or error.field in ("filters", "kind"):
-        return error_page(request, error)
-    # A survey that cannot be answered (closed, expired, used) has a page of its own.
+def _survey_unavailable(request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A survey that cannot be answered (closed, expired, used) has a page of its own; a
+    refusal (not yours, no such survey) gets the usual page."""
+    refusal_as_page(error)
     return render(
         request, "feedback/closed.html", {"message": error.message}, status=error.status_code
     )
@@ -106,7 +107,7 @@ def _answer(request: HttpRequest, survey: SurveyRequest, *, action: str) -> Http
                 form.is_valid()
                 add_to_form(form, error)
             else:
-                return _error_page(request, error)
+                return _survey_unavailable(request, error)
         else:
             return render(request, "feedback/thanks.html", {"survey": survey})
     return render(
@@ -119,7 +120,7 @@ def answer_by_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         survey = survey_request_for_token(token=token)
     except DomainError as error:
-        return _error_page(request, error)
+        return _survey_unavailable(request, error)
     return _answer(request, survey, action=request.path)
 
 
@@ -128,7 +129,7 @@ def answer_in_app(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
         survey = survey_request_for_viewer(request_id=request_id, viewer=request.viewer)
     except DomainError as error:
-        return _error_page(request, error)
+        return _survey_unavailable(request, error)
     return _answer(request, survey, action=request.path)
 
 
@@ -167,10 +168,7 @@ def _results(request: HttpRequest, slug: str, *, with_comments: bool = True) -> 
 
 @login_required
 def results(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        summary = _results(request, slug)
-    except DomainError as error:
-        return _error_page(request, error)
+    summary = _results(request, slug)
     for kind in summary.kinds:
         for question in kind.questions:
             question.svg = (
@@ -196,10 +194,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The same aggregates as the page, in CSV: one row per answer option, then the comments
     (only where the page shows them, sorted, never in the order written). Never a row per
     response: for an anonymous survey that would be a table of people's answers."""
-    try:
-        summary = _results(request, slug)
-    except DomainError as error:
-        return _error_page(request, error)
+    summary = _results(request, slug)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="feedback-{summary.session.slug}.csv"'
     writer = csvsafe.writer(response)
@@ -248,13 +243,6 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _occurrence_for_retro(request: HttpRequest, occurrence_id: int) -> Occurrence:
-    occurrence = Occurrence.objects.select_related("session").filter(pk=occurrence_id).first()
-    if occurrence is None:
-        raise NotFound("There is no such occurrence.")
-    return occurrence
-
-
 def _retro_page(
     request: HttpRequest,
     editing: RetrospectiveEditing,
@@ -274,10 +262,7 @@ def _retro_page(
 def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """The retrospective's edit page: the current text in the form, every earlier version
     below it; saving writes the next version."""
-    try:
-        editing = retrospective_for_editing(viewer=request.viewer, occurrence_id=occurrence_id)
-    except DomainError as error:
-        return _error_page(request, error)
+    editing = retrospective_for_editing(viewer=request.viewer, occurrence_id=occurrence_id)
     retro = editing.retrospective
     if request.method != "POST":
         initial = {"based_on": retro.version if retro else 0}
@@ -302,8 +287,7 @@ def retrospective_save(request: HttpRequest, occurrence_id: int) -> HttpResponse
         add_to_form(form, error)
         return _retro_page(request, editing, form, status=error.status_code)
     except DomainError as error:
-        if isinstance(error, Forbidden | NotFound):
-            return _error_page(request, error)
+        refusal_as_page(error)
         add_to_form(form, error)
         return _retro_page(request, editing, form, status=error.status_code)
     messages.success(request, f"Retrospective saved (version {saved.version}).")
@@ -339,12 +323,9 @@ def _owner_suggestions(request: HttpRequest, occurrence: Occurrence) -> list[Per
 def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """Add an action (a page of its own, so a name that matches nobody or several people is
     answered next to the field with the input kept; the results page posts here too)."""
-    try:
-        occurrence = _occurrence_for_retro(request, occurrence_id)
-        if not permissions.can_edit_retrospective(actor=request.viewer, session=occurrence.session):
-            raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
-    except DomainError as error:
-        return _error_page(request, error)
+    occurrence = occurrence_get(id=occurrence_id)
+    if not permissions.can_edit_retrospective(actor=request.viewer, session=occurrence.session):
+        raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
     if request.method != "POST":
         return _action_page(request, occurrence, ActionForm())
     form = ActionForm(request.POST)
@@ -361,8 +342,7 @@ def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpRe
             due_on=form.cleaned_data["due_on"],
         )
     except DomainError as error:
-        if isinstance(error, Forbidden | NotFound):
-            return _error_page(request, error)
+        refusal_as_page(error)
         add_to_form(form, error)
         return _action_page(request, occurrence, form, status=400)
     owned = f" for {action.owner.display_name}" if action.owner else ""
@@ -379,12 +359,9 @@ def retrospective_action_done(request: HttpRequest, action_id: int) -> HttpRespo
         .first()
     )
     if action is None:
-        return _error_page(request, NotFound("There is no such action."))
+        raise NotFound("There is no such action.")
     done = request.POST.get("done") == "1"
-    try:
-        retrospective_action_set_done(action=action, actor=request.viewer, done=done)
-    except DomainError as error:
-        return _error_page(request, error)
+    retrospective_action_set_done(action=action, actor=request.viewer, done=done)
     messages.success(request, f"“{action.text}” is {'done' if done else 'open again'}.")
     # Back to where the button was (the open actions list, the home page), never off-site.
     back = request.POST.get("next", "")
@@ -398,10 +375,7 @@ def retrospective_action_done(request: HttpRequest, action_id: int) -> HttpRespo
 
 @login_required
 def open_actions(request: HttpRequest) -> HttpResponse:
-    try:
-        view = retrospective_selectors.open_actions(viewer=request.viewer)
-    except DomainError as error:
-        return _error_page(request, error)
+    view = retrospective_selectors.open_actions(viewer=request.viewer)
     return render(request, "feedback/actions.html", {"view": view, "today": timezone.localdate()})
 
 
@@ -410,10 +384,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     person = request.viewer
     if request.GET.get("person") and request.viewer.is_enabler:
         person = Person.objects.filter(slug=request.GET["person"]).first() or person
-    try:
-        sessions = speaker_sessions_over_time(viewer=request.viewer, person=person)
-    except DomainError as error:
-        return _error_page(request, error)
+    sessions = speaker_sessions_over_time(viewer=request.viewer, person=person)
     for entry in sessions:
         for row in entry["rows"]:
             row.svg = charts.standards_svg(
@@ -450,10 +421,7 @@ def programme(request: HttpRequest) -> HttpResponse:
         else "",
         segment=_segment(request),
     )
-    try:
-        view = programme_view(viewer=request.viewer, filters=filters)
-    except DomainError as error:
-        return _error_page(request, error)
+    view = programme_view(viewer=request.viewer, filters=filters)
     for row in [*view.rows, view.total]:
         row.svg = (
             charts.standards_svg(row.unacceptable, row.acceptable, row.superior, title=row.label)
@@ -480,10 +448,7 @@ def programme(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def evidence(request: HttpRequest) -> HttpResponse:
-    try:
-        rows = evidence_view(viewer=request.viewer, since=_date(request.GET.get("since")))
-    except DomainError as error:
-        return _error_page(request, error)
+    rows = evidence_view(viewer=request.viewer, since=_date(request.GET.get("since")))
     return render(
         request,
         "feedback/evidence.html",
@@ -513,7 +478,7 @@ def templates(request: HttpRequest) -> HttpResponse:
 def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
     template = SurveyTemplate.objects.filter(pk=template_id).first()
     if template is None:
-        return _error_page(request, NotFound("There is no such survey template."))
+        raise NotFound("There is no such survey template.")
     try:
         copy = survey_template_copy(
             template=template,
@@ -521,8 +486,7 @@ def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
             name=request.POST.get("name") or f"{template.name} (copy)",
         )
     except DomainError as error:
-        if isinstance(error, Forbidden):
-            return _error_page(request, error)
+        refusal_as_page(error)
         flash(request, error)
         return redirect("feedback:templates")
     messages.success(request, f"Created “{copy.name}”. Edit it, or make it the default.")
@@ -554,8 +518,7 @@ def _template_form_submit(
     try:
         template = save()
     except DomainError as error:
-        if isinstance(error, Forbidden):
-            return error_page(request, error)
+        refusal_as_page(error)
         form.add_domain_error(error)
         return None
     messages.success(request, saved(template))
@@ -565,10 +528,7 @@ def _template_form_submit(
 @login_required
 def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     """Edit a survey on a page: saving writes its next version (`survey_template_revise`)."""
-    try:
-        template = _template_to_manage(viewer=request.viewer, template_id=template_id)
-    except DomainError as error:
-        return error_page(request, error)
+    template = _template_to_manage(viewer=request.viewer, template_id=template_id)
     data = request.POST if request.method == "POST" else None
     form = SurveyTemplateForm(data, template=template)
     response = _template_form_submit(
@@ -612,7 +572,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 def template_new(request: HttpRequest) -> HttpResponse:
     """A new survey from a blank form (`survey_template_create`)."""
     if not permissions.can_manage_templates(actor=request.viewer):
-        return error_page(request, Forbidden("Only enablers create survey templates."))
+        raise Forbidden("Only enablers create survey templates.")
     data = request.POST if request.method == "POST" else None
     form = SurveyTemplateForm(data, with_kind=True, blank_questions=3)
     response = _template_form_submit(
@@ -647,8 +607,7 @@ def template_make_default(request: HttpRequest, template_id: int) -> HttpRespons
         template = _template_to_manage(viewer=request.viewer, template_id=template_id)
         survey_template_make_default(template=template, actor=request.viewer)
     except DomainError as error:
-        if isinstance(error, Forbidden | NotFound):
-            return error_page(request, error)
+        refusal_as_page(error)
         flash(request, error)
     else:
         messages.success(

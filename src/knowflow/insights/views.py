@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Session
 from knowflow.insights import charts, permissions, services
 from knowflow.insights.forms import (
@@ -35,22 +32,7 @@ from knowflow.insights.selectors import (
     snapshot,
 )
 from knowflow.library.models import Resource
-from knowflow.web.errors import add_to_form, error_page, flash
-
-View = Callable[..., HttpResponse]
-
-
-def refusals(view: View) -> View:
-    """Forbidden → the 'not allowed' page (403); NotFound → 404; bad input → 400 message."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as error:
-            return error_page(request, error)
-
-    return login_required(wrapped)
+from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
 def _period(request: HttpRequest):  # noqa: ANN202 - a periods.Period
@@ -145,7 +127,7 @@ def dashboard_charts(board: rollups.Dashboard) -> dict[str, str]:
     }
 
 
-@refusals
+@login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     board = rollups.dashboard_for(viewer=request.viewer, period=period)
@@ -168,7 +150,7 @@ def _csv(name: str, text: str) -> HttpResponse:
     return response
 
 
-@refusals
+@login_required
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     board = rollups.dashboard_for(viewer=request.viewer, period=period)
@@ -206,7 +188,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     _, period = _period(request)
     board = rollups.dashboard_for(viewer=request.viewer, period=period)
@@ -216,7 +198,7 @@ def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     return HttpResponse(made[chart], content_type="image/svg+xml")
 
 
-@refusals
+@login_required
 def duplicates(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     views = clusters.duplicate_clusters(viewer=request.viewer, status=status)
@@ -234,7 +216,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@refusals
+@login_required
 def duplicate_decide(request: HttpRequest, cluster_id: int) -> HttpResponse:
     cluster = DuplicateCluster.objects.filter(pk=cluster_id).first()
     if cluster is None:
@@ -267,9 +249,8 @@ def duplicate_decide(request: HttpRequest, cluster_id: int) -> HttpResponse:
             merged_into_resource=merged_into_resource,
             note=form.cleaned_data["note"],
         )
-    except Forbidden:
-        raise
     except DomainError as error:
+        refusal_as_page(error)
         flash(request, error)
     else:
         messages.success(request, "Decision recorded; this cluster will not be proposed again.")
@@ -291,7 +272,7 @@ def already_taught(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"found": found, "title": title})
 
 
-@refusals
+@login_required
 def expertise(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     board = rollups.dashboard_for(viewer=request.viewer, period=period)
@@ -302,7 +283,7 @@ def expertise(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def expertise_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     data = rollups.dashboard_for(viewer=request.viewer, period=period).expertise
@@ -329,7 +310,7 @@ def _network_svg(data: dict) -> str:
     )
 
 
-@refusals
+@login_required
 def network(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     board = rollups.dashboard_for(viewer=request.viewer, period=period)
@@ -346,7 +327,7 @@ def network(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def network_svg(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     return HttpResponse(
@@ -355,7 +336,7 @@ def network_svg(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def network_csv(request: HttpRequest) -> HttpResponse:
     _, period = _period(request)
     data = rollups.dashboard_for(viewer=request.viewer, period=period).network
@@ -367,7 +348,7 @@ def network_csv(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def roi_list(request: HttpRequest) -> HttpResponse:
     studies = roi_studies.roi_study_list(viewer=request.viewer)
     # Bound only to the form that was submitted: an unbound form shows no errors, so a GET
@@ -379,9 +360,8 @@ def roi_list(request: HttpRequest) -> HttpResponse:
         if cost_form.is_valid():
             try:
                 services.hourly_cost_set(actor=request.viewer, **cost_form.cleaned_data)
-            except Forbidden:
-                raise
             except DomainError as error:
+                refusal_as_page(error)
                 add_to_form(cost_form, error)
             else:
                 messages.success(request, "Hourly cost saved.")
@@ -389,9 +369,8 @@ def roi_list(request: HttpRequest) -> HttpResponse:
     elif posted == "study" and form.is_valid():
         try:
             study = services.roi_study_create(actor=request.viewer, **form.cleaned_data)
-        except Forbidden:
-            raise
         except DomainError as error:
+            refusal_as_page(error)
             add_to_form(form, error)
         else:
             return redirect("insights:roi_report", study_id=study.pk)
@@ -408,7 +387,7 @@ def roi_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals
+@login_required
 def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
     study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     result = roi_result.roi_study_result(viewer=request.viewer, study=study)
@@ -429,7 +408,7 @@ def roi_report(request: HttpRequest, study_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals
+@login_required
 def roi_freeze(request: HttpRequest, study_id: int) -> HttpResponse:
     study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     form = RoiVersionForm(request.POST)
@@ -441,7 +420,7 @@ def roi_freeze(request: HttpRequest, study_id: int) -> HttpResponse:
     return redirect("insights:roi_version", study_id=study.pk, number=version.number)
 
 
-@refusals
+@login_required
 def roi_version(request: HttpRequest, study_id: int, number: int) -> HttpResponse:
     """A frozen version, laid out to be printed: its stored inputs and figures only."""
     study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
@@ -449,7 +428,7 @@ def roi_version(request: HttpRequest, study_id: int, number: int) -> HttpRespons
     return render(request, "insights/roi_version.html", {"study": study, "v": version})
 
 
-@refusals
+@login_required
 def roi_trace(request: HttpRequest, study_id: int) -> HttpResponse:
     study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     return render(
@@ -474,7 +453,7 @@ def roi_csv_text(result: roi_result.RoiResult) -> str:
     return charts.csv_text(["section", "item", "quantity", "value", "source"], rows)
 
 
-@refusals
+@login_required
 def roi_csv(request: HttpRequest, study_id: int) -> HttpResponse:
     study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     return _csv(
@@ -484,7 +463,7 @@ def roi_csv(request: HttpRequest, study_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals
+@login_required
 def roi_add(request: HttpRequest, study_id: int, what: str) -> HttpResponse:
     study = roi_studies.roi_study_get(viewer=request.viewer, study_id=study_id)
     forms_by_kind = {
@@ -501,9 +480,8 @@ def roi_add(request: HttpRequest, study_id: int, what: str) -> HttpResponse:
     else:
         try:
             service(study=study, actor=request.viewer, **form.cleaned_data)
-        except Forbidden:
-            raise
         except DomainError as error:
+            refusal_as_page(error)
             flash(request, error)
         else:
             messages.success(request, "Added.")

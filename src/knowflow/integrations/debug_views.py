@@ -9,34 +9,25 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.errors import Forbidden, NotFound
 from knowflow.integrations import permissions, selectors
-from knowflow.web.errors import error_page
 
 
-def _refusal(request: HttpRequest) -> HttpResponse | None:
+def _check_may_read(request: HttpRequest) -> None:
     if not settings.DEBUG:
-        return error_page(request, NotFound("There is no such page."))
+        raise NotFound("There is no such page.")
     if not permissions.can_read_debug_outbox(actor=request.viewer):
-        return error_page(request, Forbidden("The debug mailbox is for enablers and admins."))
-    return None
+        raise Forbidden("The debug mailbox is for enablers and admins.")
 
 
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
-    refused = _refusal(request)
-    if refused:
-        return refused
+    _check_may_read(request)
     return render(request, "integrations/debug_outbox.html", {"emails": selectors.outbox_recent()})
 
 
 @login_required
 def outbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
-    refused = _refusal(request)
-    if refused:
-        return refused
-    try:
-        email = selectors.outbox_message(message_id=message_id)
-    except DomainError as error:
-        return error_page(request, error)
+    _check_may_read(request)
+    email = selectors.outbox_message(message_id=message_id)
     return render(request, "integrations/debug_email.html", {"email": email})

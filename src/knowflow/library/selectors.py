@@ -1,4 +1,8 @@
-"""Read queries for the library and the search over everything, always for a viewer.
+"""Read queries for the library and the search over everything.
+
+Everything in the library is open to everyone signed in, so fetching and listing resources and
+collections take no viewer; the reads that are the viewer's own (progress through a path, the
+paths they follow, search insights) take it.
 
 ``search_everything`` is the one entry point the search page, the API and ``knowflow search``
 share, so the three rank alike. Lists arrive with their joins done (tests pin query counts).
@@ -26,6 +30,7 @@ from knowflow.languages import language_name
 from knowflow.library.models import (
     Collection,
     CollectionItem,
+    CollectionSection,
     PathProgress,
     Resource,
     SearchClick,
@@ -291,7 +296,7 @@ def related_to(*, kind: str, object_id: int, limit: int = 5) -> list[SearchHit]:
 
 
 def resource_list(
-    *, viewer: Person, kind: str = "", topic: str = "", page: int = 1, page_size: int = 20
+    *, kind: str = "", topic: str = "", page: int = 1, page_size: int = 20
 ) -> tuple[list[Resource], bool]:
     """One page of the library, newest first; fetches one row more instead of counting."""
     resources = Resource.objects.select_related("session", "circle", "owner").prefetch_related(
@@ -310,7 +315,7 @@ def resource_list(
 _SESSION_KIND_ORDER = (Resource.Kind.RECORDING, Resource.Kind.SLIDES)
 
 
-def resources_of_session(*, viewer: Person, session_id: int) -> list[Resource]:
+def resources_of_session(*, session_id: int) -> list[Resource]:
     """Every resource attached to a session (all are public in the library): recordings,
     then slides, then the others, each group newest first."""
     resources = list(
@@ -322,7 +327,25 @@ def resources_of_session(*, viewer: Person, session_id: int) -> list[Resource]:
     return sorted(resources, key=lambda r: rank.get(r.kind, len(rank)))
 
 
-def resource_detail(*, viewer: Person, slug: str) -> Resource:
+def resource_get(
+    *, id: int | None = None, slug: str | None = None, field: str | None = None
+) -> Resource:
+    """One resource by id (the API) or slug (the pages), with its topics and authors, or
+    NotFound (naming ``field``, the input that pointed at it). Everything in the library is
+    open to everyone signed in; who may change it is ``library.permissions``' question."""
+    resources = Resource.objects.prefetch_related("topics", "authors")
+    resource = (resources.filter(pk=id) if slug is None else resources.filter(slug=slug)).first()
+    if resource is None:
+        raise NotFound(
+            "There is no such resource."
+            if slug is not None
+            else f"There is no resource with id {id}.",
+            field=field,
+        )
+    return resource
+
+
+def resource_detail(*, slug: str) -> Resource:
     resource = (
         Resource.objects.filter(slug=slug)
         .select_related("session", "occurrence", "circle", "owner")
@@ -377,12 +400,7 @@ def stale_resources_of(*, owner: Person, limit: int = 50) -> list[Resource]:
 
 
 def collection_list(
-    *,
-    viewer: Person,
-    kind: str = "",
-    topic: str = "",
-    circle: str = "",
-    owner: Person | None = None,
+    *, kind: str = "", topic: str = "", circle: str = "", owner: Person | None = None
 ) -> QuerySet[Collection]:
     collections = Collection.objects.select_related("owner", "circle", "topic").annotate(
         item_count=Count("items", distinct=True)
@@ -413,6 +431,40 @@ class CollectionView:
     @property
     def percent(self) -> int:
         return round(100 * len(self.done) / self.total) if self.total else 0
+
+
+def collection_get(*, id: int | None = None, slug: str | None = None) -> Collection:
+    """One collection or learning path by id (the API) or slug (the pages), or NotFound. Every
+    collection is open to everyone signed in (``collection_list`` lists them all)."""
+    collections = Collection.objects.select_related("owner", "circle", "topic")
+    collection = (
+        collections.filter(pk=id) if slug is None else collections.filter(slug=slug)
+    ).first()
+    if collection is None:
+        raise NotFound(
+            "There is no such collection."
+            if slug is not None
+            else f"There is no collection with id {id}."
+        )
+    return collection
+
+
+def collection_section_get(
+    *, id: int, collection: Collection, field: str | None = None
+) -> CollectionSection:
+    """A section of ``collection`` (a section of another collection is not found here)."""
+    section = CollectionSection.objects.filter(pk=id, collection=collection).first()
+    if section is None:
+        raise NotFound(f"There is no section with id {id}.", field=field)
+    return section
+
+
+def collection_item_get(*, id: int) -> CollectionItem:
+    """One item of a collection, with its collection, or NotFound."""
+    item = CollectionItem.objects.select_related("collection").filter(pk=id).first()
+    if item is None:
+        raise NotFound(f"There is no item with id {id}.")
+    return item
 
 
 def collection_detail(*, viewer: Person, slug: str) -> CollectionView:

@@ -8,13 +8,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts.models import Person
 from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.events import selectors as events_selectors
 from knowflow.events.models import Session
 from knowflow.library import selectors, services
 from knowflow.library.forms import (
@@ -27,7 +28,6 @@ from knowflow.library.forms import (
 )
 from knowflow.library.models import (
     Collection,
-    CollectionItem,
     CollectionSection,
     Resource,
 )
@@ -43,16 +43,7 @@ from knowflow.library.uploads import (
 )
 from knowflow.search.models import SearchDocument
 from knowflow.web import pagination
-from knowflow.web.errors import add_to_form, error_page, flash
-
-
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return error_page(request, NotFound(message))
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return error_page(request, Forbidden(message))
-
+from knowflow.web.errors import add_to_form, flash
 
 # --- search -----------------------------------------------------------------------------------
 
@@ -144,7 +135,7 @@ def search_click(
         SearchDocument.objects.filter(kind=kind, object_id=object_id).only("kind", "slug").first()
     )
     if document is None:
-        return _not_found(request, "That result is no longer there.")
+        raise NotFound("That result is no longer there.")
     # An old link whose log entry is gone still takes the person where they wanted to go.
     with contextlib.suppress(NotFound):
         services.search_click_record(
@@ -155,10 +146,7 @@ def search_click(
 
 @login_required
 def search_insights(request: HttpRequest) -> HttpResponse:
-    try:
-        insights = selectors.search_insights(viewer=request.viewer)
-    except Forbidden as error:
-        return _forbidden(request, error.message)
+    insights = selectors.search_insights(viewer=request.viewer)
     return render(request, "library/insights.html", {"insights": insights})
 
 
@@ -169,12 +157,9 @@ def search_insights(request: HttpRequest) -> HttpResponse:
 def library_home(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in Resource.Kind.values else ""
-    try:
-        page = pagination.page_number(request)
-    except DomainError as error:
-        return error_page(request, error)
+    page = pagination.page_number(request)
     resources, has_next = selectors.resource_list(
-        viewer=request.viewer, kind=kind, topic=request.GET.get("topic", ""), page=page
+        kind=kind, topic=request.GET.get("topic", ""), page=page
     )
     return render(
         request,
@@ -193,10 +178,7 @@ def library_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resource_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        resource = selectors.resource_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return _not_found(request, error.message)
+    resource = selectors.resource_detail(slug=slug)
     return render(
         request,
         "library/resource.html",
@@ -334,11 +316,10 @@ def resource_edit(
     upload_refusal: UploadRefused | None = None,
     kept: QueryDict | None = None,
 ) -> HttpResponse:
-    resource = get_object_or_404(Resource, slug=slug)
+    resource = selectors.resource_get(slug=slug)
     if not can_edit_resource(actor=request.viewer, resource=resource):
-        return _forbidden(
-            request,
-            "Only the resource's owner, authors, its circle's champions and enablers can edit it.",
+        raise Forbidden(
+            "Only the resource's owner, authors, its circle's champions and enablers can edit it."
         )
     if upload_refusal is not None:
         form = _refused_upload_form(
@@ -378,7 +359,7 @@ def resource_edit(
 @login_required
 @require_POST
 def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
-    resource = get_object_or_404(Resource, slug=slug)
+    resource = selectors.resource_get(slug=slug)
     try:
         services.resource_confirm_reviewed(resource=resource, actor=request.viewer)
     except DomainError as error:
@@ -394,7 +375,7 @@ def resource_confirm(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def recording_watched(request: HttpRequest, session_id: int) -> HttpResponse:
     """ "I watched the recording", from the session page."""
-    session = get_object_or_404(Session, pk=session_id)
+    session = events_selectors.session_get(id=session_id)
     try:
         services.recording_watched(session=session, person=request.viewer)
     except DomainError as error:
@@ -409,11 +390,8 @@ def resource_file(request: HttpRequest, slug: str) -> FileResponse:
     """Serve an uploaded file with the type detected at upload and ``nosniff``: PDFs and
     images inline, everything else as a download; a sandboxing CSP on top, so even a file a
     browser might render cannot run a script on our origin."""
-    resource = get_object_or_404(Resource, slug=slug)
-    try:
-        stored = selectors.resource_file_open(resource=resource)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    resource = selectors.resource_get(slug=slug)
+    stored = selectors.resource_file_open(resource=resource)
     from knowflow.library.uploads import GIF, JPEG, PDF, PNG, WEBP
 
     inline_types = {t.content_type for t in (PDF, PNG, JPEG, GIF, WEBP)}
@@ -443,7 +421,6 @@ def collection_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("owner"):
         owner = Person.objects.filter(slug=request.GET["owner"]).first()
     collections = selectors.collection_list(
-        viewer=request.viewer,
         kind=kind if kind in Collection.Kind.values else "",
         topic=request.GET.get("topic", ""),
         circle=request.GET.get("circle", ""),
@@ -456,10 +433,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        view = selectors.collection_detail(viewer=request.viewer, slug=slug)
-    except NotFound as error:
-        return _not_found(request, error.message)
+    view = selectors.collection_detail(viewer=request.viewer, slug=slug)
     return render(
         request,
         "library/collection.html",
@@ -510,7 +484,7 @@ def _target_from(text: str) -> tuple[Resource | None, Session | None]:
 @login_required
 @require_POST
 def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = get_object_or_404(Collection, slug=slug)
+    collection = selectors.collection_get(slug=slug)
     form = ItemForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Paste the link of a resource or a session.")
@@ -535,7 +509,7 @@ def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_section_add(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = get_object_or_404(Collection, slug=slug)
+    collection = selectors.collection_get(slug=slug)
     form = SectionForm(request.POST)
     if form.is_valid():
         try:
@@ -555,7 +529,7 @@ def collection_section_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_follow(request: HttpRequest, slug: str) -> HttpResponse:
-    collection = get_object_or_404(Collection, slug=slug)
+    collection = selectors.collection_get(slug=slug)
     if request.POST.get("follow") == "0":
         services.path_unfollow(collection=collection, person=request.viewer)
     else:
@@ -566,6 +540,6 @@ def collection_follow(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def collection_item_mark(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = get_object_or_404(CollectionItem.objects.select_related("collection"), pk=item_id)
+    item = selectors.collection_item_get(id=item_id)
     services.path_item_mark(item=item, person=request.viewer, done=request.POST.get("done") != "0")
     return redirect("library:collection", slug=item.collection.slug)

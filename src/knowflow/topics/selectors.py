@@ -1,4 +1,4 @@
-"""Read queries for topics."""
+"""Read queries for topics: one public taxonomy, the same for everyone."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ def topic_list() -> QuerySet[Topic]:
 
 def topic_overview() -> QuerySet[Topic]:
     return Topic.objects.select_related("parent").annotate(session_count=Count("sessions"))
+
+
+def topic_get(*, id: int, field: str | None = None) -> Topic:
+    """One topic by id, or NotFound (naming ``field``, the input that pointed at it). Every
+    topic is public: the taxonomy is the same for everyone."""
+    topic = Topic.objects.filter(pk=id).first()
+    if topic is None:
+        raise NotFound(f"There is no topic with id {id}.", field=field)
+    return topic
 
 
 def topic_detail(*, slug: str) -> Topic:

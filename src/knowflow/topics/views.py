@@ -6,10 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from knowflow.errors import NotFound
 from knowflow.library.selectors import collection_list
 from knowflow.topics import selectors
-from knowflow.web.errors import error_page
 
 
 @login_required
@@ -19,15 +17,12 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def topic_page(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        topic = selectors.topic_detail(slug=slug)
-    except NotFound as error:
-        return error_page(request, error)
+    topic = selectors.topic_detail(slug=slug)
     return render(
         request,
         "topics/topic.html",
         {
             "topic": topic,
-            "collections": collection_list(viewer=request.viewer, topic=topic.slug)[:50],
+            "collections": collection_list(topic=topic.slug)[:50],
         },
     )

@@ -12,13 +12,12 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch
 from knowflow.api.schemas import DatabaseInt
-from knowflow.circles.models import Circle
+from knowflow.circles import selectors as circles_selectors
 from knowflow.errors import NotFound
 from knowflow.integrations import selectors, services
 from knowflow.integrations.models import CalendarFeedToken
-from knowflow.topics.models import Topic
+from knowflow.topics import selectors as topics_selectors
 
 router = Router(tags=["calendar"])
 
@@ -57,13 +56,13 @@ def calendar_feed_regenerate(request: HttpRequest) -> tuple[int, dict[str, objec
 
 @router.get("/circles/{circle_id}", response=FeedOut)
 def calendar_feed_circle(request: HttpRequest, circle_id: DatabaseInt) -> dict[str, object]:
-    circle = fetch(Circle, circle_id, what="circle")
+    circle = circles_selectors.circle_get(id=circle_id)
     token = _token(request)
     return _out(token, selectors.feed_urls(token=token, circle=circle))
 
 
 @router.get("/topics/{topic_id}", response=FeedOut)
 def calendar_feed_topic(request: HttpRequest, topic_id: DatabaseInt) -> dict[str, object]:
-    topic = fetch(Topic, topic_id, what="topic")
+    topic = topics_selectors.topic_get(id=topic_id)
     token = _token(request)
     return _out(token, selectors.feed_urls(token=token, topic=topic))

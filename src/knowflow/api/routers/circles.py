@@ -3,10 +3,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
+from knowflow.accounts import selectors as accounts_selectors
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch, fetch_many
+from knowflow.api.lookups import fetch_many
 from knowflow.api.schemas import CircleIn, CircleOut, CirclePatch, DatabaseInt, MemberIn
+from knowflow.circles import selectors as circles_selectors
 from knowflow.circles import services
 from knowflow.circles.models import Circle
 from knowflow.circles.selectors import circle_list as select_circles
@@ -17,12 +19,12 @@ router = Router(tags=["circles"])
 
 @router.get("/", response=list[CircleOut])
 def circle_list(request: HttpRequest) -> list[Circle]:
-    return list(select_circles(viewer=viewer(request)))
+    return list(select_circles())
 
 
 @router.get("/{circle_id}", response=CircleOut)
 def circle_get(request: HttpRequest, circle_id: DatabaseInt) -> Circle:
-    return fetch(Circle.objects.prefetch_related("topics"), circle_id, what="circle")
+    return circles_selectors.circle_get(id=circle_id)
 
 
 @router.post("/", response={201: CircleOut})
@@ -40,7 +42,7 @@ def circle_create(request: HttpRequest, payload: CircleIn) -> tuple[int, Circle]
 
 @router.patch("/{circle_id}", response=CircleOut)
 def circle_update(request: HttpRequest, circle_id: DatabaseInt, payload: CirclePatch) -> Circle:
-    circle = fetch(Circle, circle_id, what="circle")
+    circle = circles_selectors.circle_get(id=circle_id)
     topics = (
         fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids")
         if payload.topic_ids is not None
@@ -58,14 +60,14 @@ def circle_update(request: HttpRequest, circle_id: DatabaseInt, payload: CircleP
 
 @router.post("/{circle_id}/join", response={201: dict})
 def circle_join(request: HttpRequest, circle_id: DatabaseInt) -> tuple[int, dict]:
-    circle = fetch(Circle, circle_id, what="circle")
+    circle = circles_selectors.circle_get(id=circle_id)
     membership = services.circle_join(circle=circle, person=viewer(request), actor=viewer(request))
     return 201, {"circle_id": circle.pk, "person_id": membership.person_id, "role": membership.role}
 
 
 @router.post("/{circle_id}/leave", response={204: None})
 def circle_leave(request: HttpRequest, circle_id: DatabaseInt) -> tuple[int, None]:
-    circle = fetch(Circle, circle_id, what="circle")
+    circle = circles_selectors.circle_get(id=circle_id)
     services.circle_leave(circle=circle, person=viewer(request), actor=viewer(request))
     return 204, None
 
@@ -75,7 +77,7 @@ def circle_member_add(
     request: HttpRequest, circle_id: DatabaseInt, payload: MemberIn
 ) -> tuple[int, dict]:
     """Add someone to the circle: its champions and enablers (invite-only circles need this)."""
-    circle = fetch(Circle, circle_id, what="circle")
-    person = fetch(Person, payload.person_id, what="person", field="person_id")
+    circle = circles_selectors.circle_get(id=circle_id)
+    person = accounts_selectors.person_get(id=payload.person_id, field="person_id")
     membership = services.circle_join(circle=circle, person=person, actor=viewer(request))
     return 201, {"circle_id": circle.pk, "person_id": membership.person_id, "role": membership.role}

@@ -14,12 +14,13 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from knowflow.accounts.models import Person
+from knowflow.accounts import selectors as accounts_selectors
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, NoBool, SmallCount, one_of, text
 from knowflow.errors import DomainError
-from knowflow.events.models import Attendance, Occurrence, Session
+from knowflow.events import selectors as events_selectors
+from knowflow.events.models import Attendance, Session
 from knowflow.feedback.models import (
     Kind,
     Question,
@@ -333,13 +334,8 @@ def request_list(request: HttpRequest) -> list[SurveyRequest]:
 
 @router.post("/requests", response={201: RequestOut})
 def request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, SurveyRequest]:
-    occurrence = fetch(
-        Occurrence.objects.select_related("session"),
-        payload.occurrence_id,
-        what="occurrence",
-        field="occurrence_id",
-    )
-    person = fetch(Person, payload.person_id, what="person", field="person_id")
+    occurrence = events_selectors.occurrence_get(id=payload.occurrence_id, field="occurrence_id")
+    person = accounts_selectors.person_get(id=payload.person_id, field="person_id")
     return 201, survey_request_create(
         occurrence=occurrence, person=person, kind=payload.kind, actor=viewer(request)
     )
@@ -369,7 +365,7 @@ def link_submit(request: HttpRequest, token: str, payload: AnswersIn) -> tuple[i
 def session_results(
     request: HttpRequest, session_id: DatabaseInt, filters: Query[ResultsQuery]
 ) -> dict[str, Any]:
-    session = fetch(Session, session_id, what="session")
+    session = events_selectors.session_get(id=session_id)
     session = session_for_results(viewer=viewer(request), slug=session.slug)
     summary = feedback_summary_for_session(
         session=session,

@@ -10,12 +10,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from knowflow.accounts.models import Office, OrgUnit, Person
+from knowflow.accounts import selectors as accounts_selectors
+from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
 from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, amount, one_of, text
-from knowflow.circles.models import Circle
-from knowflow.events.models import Session
+from knowflow.circles import selectors as circles_selectors
+from knowflow.events import selectors as events_selectors
 from knowflow.insights import services
 from knowflow.insights.models import DuplicateCluster, FrozenVersion, RoiStudy, RoiVersion
 from knowflow.insights.selectors import (
@@ -26,7 +27,7 @@ from knowflow.insights.selectors import (
     rollups,
     snapshot,
 )
-from knowflow.library.models import Resource
+from knowflow.library import selectors as library_selectors
 
 router = Router(tags=["insights"])
 
@@ -154,12 +155,14 @@ class DecisionIn(BodyIn):
 def duplicate_decide(request: HttpRequest, cluster_id: DatabaseInt, payload: DecisionIn) -> dict:
     cluster = fetch(DuplicateCluster, cluster_id, what="duplicate cluster")
     merged_into = (
-        fetch(Session, payload.merged_into, what="session", field="merged_into")
+        events_selectors.session_get(id=payload.merged_into, field="merged_into")
         if payload.merged_into
         else None
     )
     merged_into_resource = (
-        fetch(Resource, payload.merged_into_resource, what="resource", field="merged_into_resource")
+        library_selectors.resource_get(
+            id=payload.merged_into_resource, field="merged_into_resource"
+        )
         if payload.merged_into_resource
         else None
     )
@@ -293,7 +296,7 @@ def roi_list(request: HttpRequest) -> list[dict]:
 def roi_create(request: HttpRequest, payload: RoiStudyIn) -> tuple[int, dict]:
     data = payload.dict()
     circle_id = data.pop("circle_id")
-    circle = fetch(Circle, circle_id, what="circle", field="circle_id") if circle_id else None
+    circle = circles_selectors.circle_get(id=circle_id, field="circle_id") if circle_id else None
     study = services.roi_study_create(actor=viewer(request), circle=circle, **data)
     study = roi_studies.roi_study_get(viewer=viewer(request), study_id=study.pk)
     return 201, _study_out(
@@ -352,12 +355,12 @@ class HourlyCostIn(BodyIn):
 @router.post("/hourly-costs", response={201: dict})
 def hourly_cost_set(request: HttpRequest, payload: HourlyCostIn) -> tuple[int, dict]:
     unit = (
-        fetch(OrgUnit, payload.org_unit_id, what="org unit", field="org_unit_id")
+        accounts_selectors.org_unit_get(id=payload.org_unit_id, field="org_unit_id")
         if payload.org_unit_id
         else None
     )
     office = (
-        fetch(Office, payload.office_id, what="office", field="office_id")
+        accounts_selectors.office_get(id=payload.office_id, field="office_id")
         if payload.office_id
         else None
     )

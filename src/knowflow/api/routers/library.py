@@ -17,7 +17,7 @@ from pydantic import Field
 
 from knowflow.accounts.models import Person
 from knowflow.api.auth import TokenThrottled, caller_identified, viewer
-from knowflow.api.lookups import fetch, fetch_many
+from knowflow.api.lookups import fetch_many
 from knowflow.api.schemas import (
     BodyIn,
     BoundedDate,
@@ -27,8 +27,8 @@ from knowflow.api.schemas import (
     one_of,
     text,
 )
-from knowflow.circles.models import Circle
-from knowflow.events.models import Occurrence, Session
+from knowflow.circles import selectors as circles_selectors
+from knowflow.events import selectors as events_selectors
 from knowflow.library import selectors, services
 from knowflow.library.models import (
     Collection,
@@ -39,6 +39,7 @@ from knowflow.library.models import (
 )
 from knowflow.library.uploads import upload_refusal
 from knowflow.links import is_web_url
+from knowflow.topics import selectors as topics_selectors
 from knowflow.topics.models import Topic
 
 router = Router(tags=["library"])
@@ -328,7 +329,7 @@ def resource_list(request: HttpRequest, kind: ResourceKindFilter = "", topic: st
 
 @router.get("/resources/{resource_id}", response=ResourceOut)
 def resource_get(request: HttpRequest, resource_id: DatabaseInt) -> Resource:
-    return fetch(_resources(), resource_id, what="resource")
+    return selectors.resource_get(id=resource_id)
 
 
 @router.post("/resources", response={201: ResourceOut})
@@ -344,20 +345,18 @@ def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, Res
         topics=fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
         authors=fetch_many(Person, payload.author_ids, what="person", field="author_ids"),
         language=payload.language,
-        session=fetch(Session, payload.session_id, what="session", field="session_id")
+        session=events_selectors.session_get(id=payload.session_id, field="session_id")
         if payload.session_id
         else None,
-        occurrence=fetch(
-            Occurrence, payload.occurrence_id, what="occurrence", field="occurrence_id"
-        )
+        occurrence=events_selectors.occurrence_get(id=payload.occurrence_id, field="occurrence_id")
         if payload.occurrence_id
         else None,
-        circle=fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        circle=circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None,
         licence=payload.licence,
     )
-    return 201, fetch(_resources(), resource.pk, what="resource")
+    return 201, selectors.resource_get(id=resource.pk)
 
 
 def _limits_upload_size(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -407,14 +406,14 @@ def resource_upload(
     resource = services.resource_create(
         actor=viewer(request), kind=kind, title=title, description=description, upload=file
     )
-    return 201, fetch(_resources(), resource.pk, what="resource")
+    return 201, selectors.resource_get(id=resource.pk)
 
 
 @router.patch("/resources/{resource_id}", response=ResourceOut)
 def resource_update(
     request: HttpRequest, resource_id: DatabaseInt, payload: ResourcePatch
 ) -> Resource:
-    resource = fetch(Resource, resource_id, what="resource")
+    resource = selectors.resource_get(id=resource_id)
     services.resource_update(
         resource=resource,
         actor=viewer(request),
@@ -431,22 +430,24 @@ def resource_update(
         if payload.author_ids is None
         else fetch_many(Person, payload.author_ids, what="person", field="author_ids"),
     )
-    return fetch(_resources(), resource.pk, what="resource")
+    return selectors.resource_get(id=resource.pk)
 
 
 @router.post("/resources/{resource_id}/confirm", response=ResourceOut)
 def resource_confirm(request: HttpRequest, resource_id: DatabaseInt) -> Resource:
     """The owner confirms the resource is still accurate (resets "possibly stale")."""
     services.resource_confirm_reviewed(
-        resource=fetch(Resource, resource_id, what="resource"), actor=viewer(request)
+        resource=selectors.resource_get(id=resource_id),
+        actor=viewer(request),
     )
-    return fetch(_resources(), resource_id, what="resource")
+    return selectors.resource_get(id=resource_id)
 
 
 @router.delete("/resources/{resource_id}", response={204: None})
 def resource_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int, None]:
     services.resource_delete(
-        resource=fetch(Resource, resource_id, what="resource"), actor=viewer(request)
+        resource=selectors.resource_get(id=resource_id),
+        actor=viewer(request),
     )
     return 204, None
 
@@ -459,7 +460,7 @@ def resource_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int
 def collection_list(
     request: HttpRequest, kind: CollectionKindFilter = "", topic: str = "", circle: str = ""
 ):  # noqa: ANN201
-    return selectors.collection_list(viewer=viewer(request), kind=kind, topic=topic, circle=circle)
+    return selectors.collection_list(kind=kind, topic=topic, circle=circle)
 
 
 def _collection_detail(request: HttpRequest, collection: Collection) -> dict:
@@ -492,7 +493,7 @@ def _collection_detail(request: HttpRequest, collection: Collection) -> dict:
 
 @router.get("/collections/{collection_id}", response=CollectionDetailOut)
 def collection_get(request: HttpRequest, collection_id: DatabaseInt) -> dict:
-    return _collection_detail(request, fetch(Collection, collection_id, what="collection"))
+    return _collection_detail(request, selectors.collection_get(id=collection_id))
 
 
 @router.post("/collections", response={201: CollectionDetailOut})
@@ -502,10 +503,10 @@ def collection_create(request: HttpRequest, payload: CollectionIn) -> tuple[int,
         title=payload.title,
         kind=payload.kind,
         description=payload.description,
-        circle=fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        circle=circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None,
-        topic=fetch(Topic, payload.topic_id, what="topic", field="topic_id")
+        topic=topics_selectors.topic_get(id=payload.topic_id, field="topic_id")
         if payload.topic_id
         else None,
     )
@@ -516,7 +517,7 @@ def collection_create(request: HttpRequest, payload: CollectionIn) -> tuple[int,
 def collection_section_add(
     request: HttpRequest, collection_id: DatabaseInt, payload: SectionIn
 ) -> tuple[int, CollectionSection]:
-    collection = fetch(Collection, collection_id, what="collection")
+    collection = selectors.collection_get(id=collection_id)
     return 201, services.collection_section_add(
         collection=collection, actor=viewer(request), title=payload.title, note=payload.note
     )
@@ -526,21 +527,18 @@ def collection_section_add(
 def collection_item_add(
     request: HttpRequest, collection_id: DatabaseInt, payload: ItemIn
 ) -> tuple[int, CollectionItem]:
-    collection = fetch(Collection, collection_id, what="collection")
+    collection = selectors.collection_get(id=collection_id)
     item = services.collection_item_add(
         collection=collection,
         actor=viewer(request),
-        resource=fetch(Resource, payload.resource_id, what="resource", field="resource_id")
+        resource=selectors.resource_get(id=payload.resource_id, field="resource_id")
         if payload.resource_id
         else None,
-        session=fetch(Session, payload.session_id, what="session", field="session_id")
+        session=events_selectors.session_get(id=payload.session_id, field="session_id")
         if payload.session_id
         else None,
-        section=fetch(
-            CollectionSection.objects.filter(collection=collection),
-            payload.section_id,
-            what="section",
-            field="section_id",
+        section=selectors.collection_section_get(
+            id=payload.section_id, collection=collection, field="section_id"
         )
         if payload.section_id
         else None,
@@ -568,32 +566,32 @@ def _progress(request: HttpRequest, collection: Collection) -> dict:
 @router.get("/collections/{collection_id}/progress", response=ProgressOut)
 def progress_get(request: HttpRequest, collection_id: DatabaseInt) -> dict:
     """The caller's progress through a learning path."""
-    return _progress(request, fetch(Collection, collection_id, what="collection"))
+    return _progress(request, selectors.collection_get(id=collection_id))
 
 
 @router.post("/collections/{collection_id}/follow", response=ProgressOut)
 def path_follow(request: HttpRequest, collection_id: DatabaseInt) -> dict:
-    collection = fetch(Collection, collection_id, what="collection")
+    collection = selectors.collection_get(id=collection_id)
     services.path_follow(collection=collection, person=viewer(request))
     return _progress(request, collection)
 
 
 @router.delete("/collections/{collection_id}/follow", response=ProgressOut)
 def path_unfollow(request: HttpRequest, collection_id: DatabaseInt) -> dict:
-    collection = fetch(Collection, collection_id, what="collection")
+    collection = selectors.collection_get(id=collection_id)
     services.path_unfollow(collection=collection, person=viewer(request))
     return _progress(request, collection)
 
 
 @router.put("/items/{item_id}/done", response=ProgressOut)
 def item_done(request: HttpRequest, item_id: DatabaseInt) -> dict:
-    item = fetch(CollectionItem.objects.select_related("collection"), item_id, what="item")
+    item = selectors.collection_item_get(id=item_id)
     services.path_item_mark(item=item, person=viewer(request), done=True)
     return _progress(request, item.collection)
 
 
 @router.delete("/items/{item_id}/done", response=ProgressOut)
 def item_undone(request: HttpRequest, item_id: DatabaseInt) -> dict:
-    item = fetch(CollectionItem.objects.select_related("collection"), item_id, what="item")
+    item = selectors.collection_item_get(id=item_id)
     services.path_item_mark(item=item, person=viewer(request), done=False)
     return _progress(request, item.collection)

@@ -8,7 +8,6 @@ from ninja.pagination import paginate
 from pydantic import Field, WithJsonSchema
 
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch
 from knowflow.api.schemas import (
     BodyIn,
     BoundedPagination,
@@ -19,8 +18,9 @@ from knowflow.api.schemas import (
     OccurrencePatch,
     one_of,
 )
+from knowflow.events import selectors as events_selectors
 from knowflow.events import services
-from knowflow.events.models import Occurrence, Room, Session
+from knowflow.events.models import Occurrence
 
 router = Router(tags=["occurrences"])
 
@@ -46,13 +46,15 @@ def occurrence_list(request: HttpRequest, filters: Query[OccurrenceQuery]) -> Qu
 
 @router.get("/{occurrence_id}", response=OccurrenceOut)
 def occurrence_get(request: HttpRequest, occurrence_id: DatabaseInt) -> Occurrence:
-    return fetch(Occurrence, occurrence_id, what="occurrence")
+    return events_selectors.occurrence_get(id=occurrence_id)
 
 
 @router.post("/", response={201: OccurrenceOut})
 def occurrence_create(request: HttpRequest, payload: OccurrenceIn) -> tuple[int, Occurrence]:
-    session = fetch(Session, payload.session_id, what="session", field="session_id")
-    room = fetch(Room, payload.room_id, what="room", field="room_id") if payload.room_id else None
+    session = events_selectors.session_get(id=payload.session_id, field="session_id")
+    room = (
+        events_selectors.room_get(id=payload.room_id, field="room_id") if payload.room_id else None
+    )
     occurrence = services.occurrence_create(
         session=session,
         actor=viewer(request),
@@ -63,17 +65,17 @@ def occurrence_create(request: HttpRequest, payload: OccurrenceIn) -> tuple[int,
         capacity=payload.capacity,
     )
     # Read it back: the answer shows the stored UTC times, as every GET does, not the offset sent.
-    return 201, fetch(Occurrence, occurrence.pk, what="occurrence")
+    return 201, events_selectors.occurrence_get(id=occurrence.pk)
 
 
 @router.patch("/{occurrence_id}", response=OccurrenceOut)
 def occurrence_update(
     request: HttpRequest, occurrence_id: DatabaseInt, payload: OccurrencePatch
 ) -> Occurrence:
-    occurrence = fetch(
-        Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
+    occurrence = events_selectors.occurrence_get(id=occurrence_id)
+    room = (
+        events_selectors.room_get(id=payload.room_id, field="room_id") if payload.room_id else None
     )
-    room = fetch(Room, payload.room_id, what="room", field="room_id") if payload.room_id else None
     services.occurrence_update(
         occurrence=occurrence,
         actor=viewer(request),
@@ -83,7 +85,7 @@ def occurrence_update(
         online_url=payload.online_url,
         capacity=payload.capacity,
     )
-    return fetch(Occurrence, occurrence.pk, what="occurrence")
+    return events_selectors.occurrence_get(id=occurrence.pk)
 
 
 PresentMode = one_of("", "room", "online")  # "" is absent; a recording is not taken here
@@ -120,9 +122,7 @@ class AttendanceChangesOut(Schema):
 def attendance_checklist_save(
     request: HttpRequest, occurrence_id: DatabaseInt, payload: AttendanceChecklistIn
 ) -> services.AttendanceChanges:
-    occurrence = fetch(
-        Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
-    )
+    occurrence = events_selectors.occurrence_get(id=occurrence_id)
     return services.attendance_record_bulk(
         occurrence=occurrence,
         actor=viewer(request),
@@ -140,9 +140,7 @@ class CheckInLinkOut(Schema):
 @router.post("/{occurrence_id}/check-in-link", response=CheckInLinkOut)
 def checkin_link_replace(request: HttpRequest, occurrence_id: DatabaseInt) -> dict:
     """Replace the date's self check-in link (every copy of the old one stops working)."""
-    occurrence = fetch(
-        Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
-    )
+    occurrence = events_selectors.occurrence_get(id=occurrence_id)
     token = services.occurrence_checkin_token(
         occurrence=occurrence, actor=viewer(request), rotate=True
     )

@@ -2,10 +2,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
+from knowflow.accounts import selectors as accounts_selectors
 from knowflow.accounts.models import Person
 from knowflow.accounts.selectors import DirectoryFilters, person_directory
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BoundedPagination, DatabaseInt, PersonOut
 
 router = Router(tags=["people"])
@@ -22,7 +22,7 @@ class PeopleQuery(Schema):
 @router.get("/", response=list[PersonOut])
 @paginate(BoundedPagination)
 def person_list(request: HttpRequest, filters: Query[PeopleQuery]) -> object:
-    return person_directory(viewer=viewer(request), filters=DirectoryFilters(**filters.dict()))
+    return person_directory(filters=DirectoryFilters(**filters.dict()))
 
 
 @router.get("/me", response=PersonOut)
@@ -32,4 +32,4 @@ def person_me(request: HttpRequest) -> Person:
 
 @router.get("/{person_id}", response=PersonOut)
 def person_get(request: HttpRequest, person_id: DatabaseInt) -> Person:
-    return fetch(Person.objects.select_related("office", "org_unit"), person_id, what="person")
+    return accounts_selectors.person_get(id=person_id)

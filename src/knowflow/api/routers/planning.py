@@ -10,10 +10,9 @@ from ninja import Router, Schema
 from pydantic import AwareDatetime, Field
 
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, DatabaseInt, NoBool, TimeZoneName, WebLink, one_of
 from knowflow.errors import DomainError
-from knowflow.events.models import Session
+from knowflow.events import selectors as events_selectors
 from knowflow.events.planning.audience import AudienceSpec
 from knowflow.events.planning.find import TimeFinding, time_find
 from knowflow.events.planning.services import occurrences_create_from_plan
@@ -219,7 +218,7 @@ def create_from_plan(
     request: HttpRequest, session_id: DatabaseInt, payload: PlanIn
 ) -> tuple[int, dict]:
     """Create the chosen occurrences of a session at once, all or nothing."""
-    session = fetch(Session, session_id, what="session")
+    session = events_selectors.session_get(id=session_id)
     rooms = list(payload.room_ids) + [None] * (len(payload.starts) - len(payload.room_ids))
     created = occurrences_create_from_plan(
         session=session,

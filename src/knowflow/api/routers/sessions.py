@@ -5,9 +5,9 @@ from ninja.pagination import paginate
 
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch, fetch_many
+from knowflow.api.lookups import fetch_many
 from knowflow.api.schemas import BoundedPagination, DatabaseInt, SessionIn, SessionOut, SessionPatch
-from knowflow.circles.models import Circle
+from knowflow.circles import selectors as circles_selectors
 from knowflow.events import selectors, services
 from knowflow.events.models import Occurrence, Session
 from knowflow.topics.models import Topic
@@ -33,18 +33,18 @@ def _with_details(sessions: QuerySet[Session]) -> QuerySet[Session]:
 @router.get("/", response=list[SessionOut])
 @paginate(BoundedPagination)
 def session_list(request: HttpRequest, filters: Query[SessionQuery]) -> QuerySet[Session]:
-    return _with_details(selectors.session_list(viewer=viewer(request), **filters.dict()))
+    return _with_details(selectors.session_list(**filters.dict()))
 
 
 @router.get("/{session_id}", response=SessionOut)
 def session_get(request: HttpRequest, session_id: DatabaseInt) -> Session:
-    return fetch(_with_details(Session.objects.all()), session_id, what="session")
+    return selectors.session_get(id=session_id)
 
 
 @router.post("/", response={201: SessionOut})
 def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Session]:
     circle = (
-        fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None
     )
@@ -59,14 +59,14 @@ def session_create(request: HttpRequest, payload: SessionIn) -> tuple[int, Sessi
         speakers=fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
         circle=circle,
     )
-    return 201, fetch(_with_details(Session.objects.all()), session.pk, what="session")
+    return 201, selectors.session_get(id=session.pk)
 
 
 @router.patch("/{session_id}", response=SessionOut)
 def session_update(request: HttpRequest, session_id: DatabaseInt, payload: SessionPatch) -> Session:
-    session = fetch(Session, session_id, what="session")
+    session = selectors.session_get(id=session_id)
     circle = (
-        fetch(Circle, payload.circle_id, what="circle", field="circle_id")
+        circles_selectors.circle_get(id=payload.circle_id, field="circle_id")
         if payload.circle_id
         else None
     )
@@ -87,4 +87,4 @@ def session_update(request: HttpRequest, session_id: DatabaseInt, payload: Sessi
         if payload.speaker_ids is None
         else fetch_many(Person, payload.speaker_ids, what="person", field="speaker_ids"),
     )
-    return fetch(_with_details(Session.objects.all()), session.pk, what="session")
+    return selectors.session_get(id=session.pk)

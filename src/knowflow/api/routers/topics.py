@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from ninja import Router
 
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch
 from knowflow.api.schemas import DatabaseInt, TopicIn, TopicOut, TopicPatch
+from knowflow.topics import selectors as topics_selectors
 from knowflow.topics import services
 from knowflow.topics.models import Topic
 from knowflow.topics.selectors import topic_overview
@@ -20,13 +20,13 @@ def topic_list(request: HttpRequest) -> list[Topic]:
 
 @router.get("/{topic_id}", response=TopicOut)
 def topic_get(request: HttpRequest, topic_id: DatabaseInt) -> Topic:
-    return fetch(Topic, topic_id, what="topic")
+    return topics_selectors.topic_get(id=topic_id)
 
 
 @router.post("/", response={201: TopicOut})
 def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
     parent = (
-        fetch(Topic, payload.parent_id, what="topic", field="parent_id")
+        topics_selectors.topic_get(id=payload.parent_id, field="parent_id")
         if payload.parent_id
         else None
     )
@@ -42,9 +42,9 @@ def topic_create(request: HttpRequest, payload: TopicIn) -> tuple[int, Topic]:
 
 @router.patch("/{topic_id}", response=TopicOut)
 def topic_update(request: HttpRequest, topic_id: DatabaseInt, payload: TopicPatch) -> Topic:
-    topic = fetch(Topic, topic_id, what="topic")
+    topic = topics_selectors.topic_get(id=topic_id)
     parent = (
-        fetch(Topic, payload.parent_id, what="topic", field="parent_id")
+        topics_selectors.topic_get(id=payload.parent_id, field="parent_id")
         if payload.parent_id
         else None
     )

@@ -32,7 +32,7 @@ def session_resources(context: template.Context, session: object) -> dict:
     session page is in ``events``, which must not know the library)."""
     viewer = context.get("viewer")
     return {
-        "resources": resources_of_session(viewer=viewer, session_id=session.pk)  # type: ignore[attr-defined]
+        "resources": resources_of_session(session_id=session.pk)  # type: ignore[attr-defined]
         if viewer
         else [],
         "session": session,
