@@ -16,7 +16,7 @@ from knowflow.circles.models import Membership
 from knowflow.events.models import Occurrence
 from knowflow.events.planning import Audience, _suggest_room, room_options
 from knowflow.events.services import occurrence_cancel, occurrence_create, registration_create
-from knowflow.integrations.models import OutboxMessage
+from knowflow.mail.models import OutboxMessage
 from tests.conftest import signed_in
 from tests.factories import (
     make_circle,
@@ -456,4 +456,4 @@ def test_saving_a_date_in_the_repeated_hour_unchanged_keeps_it_and_tells_nobody(
     assert saved.status_code == 302
     occurrence.refresh_from_db()
     assert (occurrence.start, occurrence.sequence) == (start, 0)
-    assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.UPDATE).exists()
+    assert not OutboxMessage.objects.filter(kind="events.update").exists()

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Serves the API docs page's Swagger UI from our own static files instead of a CDN.
     "ninja",
+    "knowflow.mail",
     "knowflow.accounts",
     "knowflow.topics",
     "knowflow.circles",

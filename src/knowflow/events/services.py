@@ -22,6 +22,7 @@ from knowflow.accounts.models import Office, Person
 from knowflow.accounts.services import unique_slug
 from knowflow.circles.models import Circle
 from knowflow.errors import Conflict, DomainError, Forbidden
+from knowflow.events import notifications
 from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
 from knowflow.events.permissions import (
     can_edit_session,
@@ -30,7 +31,6 @@ from knowflow.events.permissions import (
     can_propose_session,
     can_register_someone_else,
 )
-from knowflow.integrations import services as outbox
 from knowflow.library.search import documents as search_index
 from knowflow.links import check_web_url
 from knowflow.topics.models import Topic
@@ -184,16 +184,18 @@ def session_update(
         # The emails go to the speakers as they are now, new ones included.
         Occurrence.objects.filter(session=session).update(sequence=F("sequence") + 1)
         if was_cancelled:
-            outbox.outbox_enqueue_session_reinstated(session=session)
+            notifications.outbox_enqueue_session_reinstated(session=session)
         else:
-            outbox.outbox_enqueue_session_cancelled(session=session)
+            notifications.outbox_enqueue_session_cancelled(session=session)
     # New speakers get each upcoming date in their calendar (unless the status change above
     # already sent it, or there is nothing to attend); former ones have it removed (unless it
     # was cancelled already).
     invite = added if not (was_cancelled or now_cancelled) else set()
     withdraw = removed if not was_cancelled else set()
     if invite or withdraw:
-        outbox.outbox_enqueue_speakers_changed(session=session, added=invite, removed=withdraw)
+        notifications.outbox_enqueue_speakers_changed(
+            session=session, added=invite, removed=withdraw
+        )
     if topics is not None:
         session.topics.set(topics)
     search_index.index_sessions_and_speakers([session.pk])
@@ -278,7 +280,7 @@ def occurrence_create(
         session.status = Session.Status.SCHEDULED
         session.save(update_fields=["status", "updated_at"])
     if session.status != Session.Status.CANCELLED and end > timezone.now():
-        outbox.outbox_enqueue_speaker_invitations(occurrence=occurrence)
+        notifications.outbox_enqueue_speaker_invitations(occurrence=occurrence)
     search_index.index_sessions([session.pk])  # its date is what search shows and filters on
     return occurrence
 
@@ -346,7 +348,7 @@ def occurrence_update(
         occurrence.sequence += 1
     occurrence.save()
     if moved:
-        outbox.outbox_enqueue_update(occurrence=occurrence)
+        notifications.outbox_enqueue_update(occurrence=occurrence)
     _promote_waitlist(occurrence)
     search_index.index_sessions([occurrence.session_id])
     return occurrence
@@ -369,7 +371,7 @@ def occurrence_cancel(*, occurrence: Occurrence, actor: Person) -> Occurrence:
     occurrence.cancelled_at = timezone.now()
     occurrence.sequence += 1
     occurrence.save(update_fields=["cancelled_at", "sequence"])
-    outbox.outbox_enqueue_occurrence_cancelled(occurrence=occurrence)
+    notifications.outbox_enqueue_occurrence_cancelled(occurrence=occurrence)
     search_index.index_sessions([occurrence.session_id])
     return occurrence
 
@@ -404,7 +406,7 @@ def _promote_waitlist(occurrence: Occurrence) -> list[Registration]:
     for registration in promoted:
         registration.status = Registration.Status.GOING
         registration.save(update_fields=["status", "updated_at"])
-        outbox.outbox_enqueue_invitation(registration=registration, promoted=True)
+        notifications.outbox_enqueue_invitation(registration=registration, promoted=True)
     return promoted
 
 
@@ -455,9 +457,9 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
             occurrence=occurrence, person=person, status=status, requested_at=timezone.now()
         )
     if registration.status == Registration.Status.GOING:
-        outbox.outbox_enqueue_invitation(registration=registration)
+        notifications.outbox_enqueue_invitation(registration=registration)
     else:
-        outbox.outbox_enqueue_waitlisted(
+        notifications.outbox_enqueue_waitlisted(
             registration=registration, position=_waitlist_position(registration)
         )
     return registration
@@ -482,7 +484,7 @@ def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status", "updated_at"])
     if had_place:  # a waitlisted person never got an invitation, so there is nothing to cancel
-        outbox.outbox_enqueue_registration_cancelled(registration=registration)
+        notifications.outbox_enqueue_registration_cancelled(registration=registration)
     _promote_waitlist(occurrence)
     return registration
 

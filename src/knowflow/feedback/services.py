@@ -55,6 +55,7 @@ from knowflow.feedback.models import (
     SurveyRequest,
     SurveyTemplate,
 )
+from knowflow.feedback.notifications import outbox_enqueue_feedback_email
 
 MAX_TEXT = 5000
 MAX_QUESTIONS = 40
@@ -567,7 +568,7 @@ def survey_link_url(token: str) -> str:
 def _email_request(*, request: SurveyRequest, token: str, reminder: bool) -> None:
     """Queue the email for a request, in the caller's transaction.
 
-    The outbox is the only way out (see `integrations`); the dedupe key makes a retried step
+    The outbox is the only way out (see `knowflow.mail`); the dedupe key makes a retried step
     write one email. The in-app list on the home page needs nothing more: it reads the request.
     """
     person = request.person
@@ -589,22 +590,6 @@ def _email_request(*, request: SurveyRequest, token: str, reminder: bool) -> Non
         subject=subject,
         body=body,
         dedupe_key=f"feedback-{'reminder' if reminder else 'request'}:{request.pk}",
-    )
-
-
-def outbox_enqueue_feedback_email(
-    *, recipient: str, subject: str, body: str, dedupe_key: str
-) -> None:
-    """The one call into the email outbox (knowflow.integrations), in the caller's transaction."""
-    from knowflow.integrations.models import OutboxMessage
-    from knowflow.integrations.services import outbox_enqueue_email
-
-    outbox_enqueue_email(
-        kind=OutboxMessage.Kind.SURVEY,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        dedupe_key=dedupe_key,
     )
 
 

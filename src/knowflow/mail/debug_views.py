@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from knowflow.errors import DomainError, Forbidden, NotFound
-from knowflow.integrations import permissions, selectors
+from knowflow.mail import permissions, selectors
 from knowflow.web.errors import error_page
 
 
@@ -27,7 +27,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     refused = _refusal(request)
     if refused:
         return refused
-    return render(request, "integrations/debug_outbox.html", {"emails": selectors.outbox_recent()})
+    return render(request, "mail/debug_outbox.html", {"emails": selectors.outbox_recent()})
 
 
 @login_required
@@ -39,4 +39,4 @@ def outbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
         email = selectors.outbox_message(message_id=message_id)
     except DomainError as error:
         return error_page(request, error)
-    return render(request, "integrations/debug_email.html", {"email": email})
+    return render(request, "mail/debug_email.html", {"email": email})
