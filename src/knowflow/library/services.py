@@ -20,7 +20,7 @@ from knowflow.accounts.models import Person
 from knowflow.accounts.services import unique_slug
 from knowflow.circles.models import Circle
 from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
-from knowflow.events import services as event_services
+from knowflow.events import attendance
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.library.models import (
     Collection,
@@ -519,6 +519,6 @@ def recording_watched(*, session: Session, person: Person) -> Attendance:
         )
     if existing is not None:
         return existing
-    return event_services.attendance_record(
+    return attendance.attendance_record(
         occurrence=occurrence, person=person, mode=Attendance.Mode.RECORDING, actor=person
     )

@@ -19,7 +19,7 @@ from knowflow.api.schemas import (
     OccurrencePatch,
     one_of,
 )
-from knowflow.events import services
+from knowflow.events import attendance, services
 from knowflow.events.models import Occurrence, Room, Session
 
 router = Router(tags=["occurrences"])
@@ -119,11 +119,11 @@ class AttendanceChangesOut(Schema):
 @router.post("/{occurrence_id}/attendance", response=AttendanceChangesOut)
 def attendance_checklist_save(
     request: HttpRequest, occurrence_id: DatabaseInt, payload: AttendanceChecklistIn
-) -> services.AttendanceChanges:
+) -> attendance.AttendanceChanges:
     occurrence = fetch(
         Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
     )
-    return services.attendance_record_bulk(
+    return attendance.attendance_record_bulk(
         occurrence=occurrence,
         actor=viewer(request),
         marks=payload.marks,
@@ -143,7 +143,7 @@ def checkin_link_replace(request: HttpRequest, occurrence_id: DatabaseInt) -> di
     occurrence = fetch(
         Occurrence.objects.select_related("session"), occurrence_id, what="occurrence"
     )
-    token = services.occurrence_checkin_token(
+    token = attendance.occurrence_checkin_token(
         occurrence=occurrence, actor=viewer(request), rotate=True
     )
     return {
