@@ -49,3 +49,16 @@ def kind_label(kind: str) -> str:
     if kind in _labels:
         return _labels[kind]
     return kind.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+# The outbox's kinds before they were dotted names (until migration mail.0001), and the kind
+# each became: for reading what was written then, such as an organisation export.
+KINDS_BEFORE_DOTTED = {
+    "invitation": "events.invitation",
+    "update": "events.update",
+    "cancellation": "events.cancellation",
+    "reminder": "events.reminder",
+    "waitlist": "events.waitlisted",
+    "survey": "feedback.survey",
+    "review": "library.review_reminder",
+}
