@@ -6,3 +6,6 @@ class LibraryConfig(AppConfig):
 
     name = "knowflow.library"
     label = "library"
+
+    def ready(self) -> None:
+        from knowflow.library import notifications  # noqa: F401 - names its kinds of email
