@@ -4,7 +4,8 @@ Every email leaves as multipart/alternative: the text the service wrote, and an 
 the same words. HTML mail runs no script and knows no Content-Security-Policy, so it is kept
 plain: no style sheet, no image (a remote image is a tracking pixel), and the only links are
 http(s) addresses (`knowflow.links`). Everything a person wrote is escaped by the template, or
-sanitised by `knowflow.markdown` when it is Markdown (a session's abstract).
+sanitised by `knowflow.markdown` when it is Markdown (a session's abstract, in
+`events.notifications`).
 """
 
 from __future__ import annotations
