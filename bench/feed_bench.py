@@ -12,7 +12,7 @@ Measured, median over ``--renders`` renders after 5 warm-up renders:
   middleware, the two queries, writing the iCalendar text) — what a calendar client waits for,
   minus the network;
 - "icalendar objects": the same events built as ``icalendar.Event`` objects and serialised by
-  the library, the straightforward way this module does not use (see ``integrations/ical.py``).
+  the library, the straightforward way this module does not use (see ``events/ical.py``).
 Every rendered feed is parsed once with ``icalendar`` to check it holds all its events.
 
 The table replaces the section between ``<!-- BEGIN calendar -->`` and ``<!-- END calendar -->``
@@ -62,8 +62,9 @@ from django.urls import reverse  # noqa: E402
 
 from knowflow.accounts.models import Office, Person  # noqa: E402
 from knowflow.accounts.services import person_create  # noqa: E402
+from knowflow.events import ical  # noqa: E402
 from knowflow.events.models import Occurrence, Registration, Room, Session  # noqa: E402
-from knowflow.integrations import ical, selectors  # noqa: E402
+from knowflow.integrations import selectors  # noqa: E402
 from knowflow.integrations.services import calendar_feed_token_regenerate  # noqa: E402
 
 
@@ -211,7 +212,7 @@ def main() -> None:
         "",
         "The last column (median of "
         f"{max(10, args.renders // 5)}) builds the same feed as `icalendar.Event` objects "
-        "serialised by the library: the reason `integrations/ical.py` writes VEVENT content "
+        "serialised by the library: the reason `events/ical.py` writes VEVENT content "
         "lines itself and uses icalendar for the header and the VTIMEZONE components. "
         f"Load average during the run: {os.getloadavg()[0]:.1f} (other work shared the CPUs).",
     ]

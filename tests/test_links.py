@@ -21,12 +21,12 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.events.models import Occurrence, Registration, Session
 from knowflow.events.services import registration_create
-from knowflow.integrations.services import outbox_deliver_due
 from knowflow.library.models import Resource
+from knowflow.mail.services import outbox_deliver_due
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_room, make_session
 from tests.integrations.test_org_data import _empty_database
-from tests.integrations.test_outbox import Inbox, calendar_part, only_event, smtp  # noqa: F401
+from tests.mail.test_outbox import Inbox, calendar_part, only_event, smtp  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -26,12 +26,14 @@ from knowflow.accounts.services import api_token_create
 from knowflow.circles.models import Circle, Membership
 from knowflow.circles.services import circle_create, circle_join, circle_update
 from knowflow.errors import Forbidden
-from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
-from knowflow.events.services import (
+from knowflow.events.attendance import (
     attendance_record,
     attendance_record_bulk,
-    occurrence_cancel,
     occurrence_checkin_token,
+)
+from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
+from knowflow.events.services import (
+    occurrence_cancel,
     occurrence_create,
     registration_cancel,
     registration_create,

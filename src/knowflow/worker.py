@@ -74,8 +74,8 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
     import_what_the_jobs_use()
     from knowflow.feedback.services.requests import feedback_tick
     from knowflow.insights.tasks import refresh_insights
-    from knowflow.integrations.services import outbox_delivery_loop
-    from knowflow.library.services import library_review_reminders_enqueue
+    from knowflow.library.notifications import library_review_reminders_enqueue
+    from knowflow.mail.services import outbox_delivery_loop
 
     jobs: list[tuple[str, Callable[[], None]]] = [
         ("outbox", lambda: outbox_delivery_loop(stop=stop)),
@@ -130,7 +130,7 @@ def run(argv: list[str]) -> int:
     """
     from django.core.management import execute_from_command_line
 
-    from knowflow.integrations.checks import outbox_settings_problems
+    from knowflow.mail.checks import outbox_settings_problems
 
     if "--reload" in argv:
         print(

@@ -9,12 +9,14 @@ import time_machine
 from django.utils import timezone
 
 from knowflow.errors import DomainError, Forbidden
-from knowflow.events.models import Attendance, Occurrence
-from knowflow.events.services import (
+from knowflow.events.attendance import (
     CheckInClosed,
     attendance_check_in,
     attendance_record_bulk,
     occurrence_checkin_token,
+)
+from knowflow.events.models import Attendance, Occurrence
+from knowflow.events.services import (
     registration_create,
 )
 from tests.conftest import signed_in

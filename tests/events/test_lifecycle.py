@@ -16,7 +16,7 @@ from django.utils import timezone
 from knowflow.accounts.services import api_token_create
 from knowflow.events.models import Occurrence, Registration, Session
 from knowflow.events.services import registration_create, session_create
-from knowflow.integrations.models import OutboxMessage
+from knowflow.mail.models import OutboxMessage
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_session
 
@@ -251,7 +251,7 @@ def test_cancel_date_asks_first_says_who_is_told_and_changes_nothing() -> None:
 
     # What the page said is what happens.
     client.post(f"/sessions/occurrences/{occurrence.pk}/cancel-date/")
-    emailed = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CANCELLATION)
+    emailed = OutboxMessage.objects.filter(kind="events.cancellation")
     assert sorted(emailed.values_list("recipient", flat=True)) == sorted(
         p.email for p in (first, co_speaker, second, speaker)
     )
@@ -287,7 +287,7 @@ def test_cancelled_date_shows_as_cancelled_on_the_page_and_in_the_feed() -> None
     ).replace("+00:00", "Z")
     (event,) = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
     assert str(event["STATUS"]) == "CANCELLED"
-    emailed = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CANCELLATION)
+    emailed = OutboxMessage.objects.filter(kind="events.cancellation")
     assert sorted(emailed.values_list("recipient", flat=True)) == sorted(
         [going.email, speaker.email]
     )

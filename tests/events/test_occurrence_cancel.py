@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from knowflow.errors import Conflict, Forbidden
+from knowflow.events import ical
 from knowflow.events.models import Occurrence
 from knowflow.events.services import RegistrationClosed, occurrence_cancel, registration_create
-from knowflow.integrations import ical
-from knowflow.integrations.models import OutboxMessage
 from knowflow.integrations.selectors import person_feed_entries
+from knowflow.mail.models import OutboxMessage
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_session
 

@@ -17,7 +17,7 @@ from knowflow.events.models import Occurrence
 from knowflow.events.planning.audience import Audience
 from knowflow.events.planning.rooms import room_options, suggested_room
 from knowflow.events.services import occurrence_cancel, occurrence_create, registration_create
-from knowflow.integrations.models import OutboxMessage
+from knowflow.mail.models import OutboxMessage
 from tests.conftest import signed_in
 from tests.factories import (
     make_circle,
@@ -457,4 +457,4 @@ def test_saving_a_date_in_the_repeated_hour_unchanged_keeps_it_and_tells_nobody(
     assert saved.status_code == 302
     occurrence.refresh_from_db()
     assert (occurrence.start, occurrence.sequence) == (start, 0)
-    assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.UPDATE).exists()
+    assert not OutboxMessage.objects.filter(kind="events.update").exists()

@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.errors import DomainError, Forbidden
+from knowflow.events.attendance import (
+    attendance_record,
+)
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
 from knowflow.events.services import (
     AlreadyRegistered,
     RegistrationClosed,
     RoomAlreadyBooked,
-    attendance_record,
     occurrence_create,
     occurrence_update,
     registration_cancel,

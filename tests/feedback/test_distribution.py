@@ -18,10 +18,10 @@ from knowflow.feedback.services.requests import (
     feedback_requests_create_due,
     feedback_tick,
 )
-from knowflow.integrations.models import OutboxMessage
-from knowflow.integrations.services import outbox_deliver_due
+from knowflow.mail.models import OutboxMessage
+from knowflow.mail.services import outbox_deliver_due
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, people
-from tests.integrations.test_outbox import Inbox, smtp  # noqa: F401 - the SMTP fixture
+from tests.mail.test_outbox import Inbox, smtp  # noqa: F401 - the SMTP fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -299,7 +299,7 @@ def test_dispatch_sends_once_reminds_once_then_expires() -> None:
 def test_a_request_whose_window_closed_before_dispatch_is_expired_not_mailed() -> None:
     # A worker that first runs weeks after the sessions (a freshly loaded demo) must not mail
     # surveys about them.
-    from knowflow.integrations.models import OutboxMessage
+    from knowflow.mail.models import OutboxMessage
 
     occurrence = ended_occurrence(days_ago=61)
     (person,) = people(1)

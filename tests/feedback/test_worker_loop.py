@@ -9,7 +9,7 @@ import pytest
 
 from knowflow.feedback.models import SurveyRequest
 from knowflow.feedback.services.requests import feedback_tick
-from knowflow.integrations.models import OutboxMessage
+from knowflow.mail.models import OutboxMessage
 from knowflow.worker import repeat
 from tests.feedback.helpers import attend, ended_occurrence, people
 
@@ -36,7 +36,7 @@ def test_feedback_loop_writes_and_sends_requests_as_a_survey_email() -> None:
 
     message = OutboxMessage.objects.get(recipient=person.email)
     assert (message.kind, message.subject) == (
-        "survey",
+        "feedback.survey",
         f"Your feedback: {occurrence.session.title}",
     )
     # The after-session request is sent; the +7/+30/+90 follow-ups wait for their day.

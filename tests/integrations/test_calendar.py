@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from knowflow.circles.models import Membership
+from knowflow.events import ical
 from knowflow.events.models import Registration, Session
 from knowflow.events.services import (
     occurrence_update,
@@ -19,7 +20,7 @@ from knowflow.events.services import (
     registration_create,
     session_update,
 )
-from knowflow.integrations import ical, selectors
+from knowflow.integrations import selectors
 from knowflow.integrations.services import calendar_feed_token_regenerate
 from knowflow.markdown import markdown_to_text
 from tests.conftest import signed_in

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from knowflow.integrations.services import outbox_enqueue_email
-from tests.integrations.test_outbox import Inbox, free_port
-from tests.integrations.test_worker_process import Workers, inbox  # noqa: F401
+from knowflow.mail.services import outbox_enqueue
+from tests.mail.test_outbox import Inbox, free_port
+from tests.mail.test_worker_process import Workers, inbox  # noqa: F401
 
 
 def _get(url: str) -> str | None:
@@ -29,8 +29,8 @@ def test_demo_serve_runs_the_server_and_the_worker_and_ctrl_c_stops_both(
     tmp_path: Path,
 ) -> None:
     server, smtp_port = inbox
-    outbox_enqueue_email(
-        kind="survey",
+    outbox_enqueue(
+        kind="feedback.survey",
         recipient="ada@example.org",
         subject="Your feedback: Postgres indexes",
         body="How was the session?",

@@ -41,6 +41,8 @@ from knowflow.integrations.org_data.scope import (
 )
 from knowflow.integrations.services import calendar_feed_token_regenerate
 from knowflow.library import services as library
+from knowflow.mail.models import OutboxMessage
+from knowflow.mail.services import outbox_enqueue
 from knowflow.search.models import SearchDocument
 from tests.factories import PASSWORD, make_circle, make_person
 
@@ -229,6 +231,38 @@ def test_export_with_credentials_lets_people_sign_in_after_import(
     if connection.vendor == "postgresql":
         # The sequences moved past the imported ids: a new person gets a new id.
         assert make_person().pk > person.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_written_before_the_outbox_moved_imports_its_emails_under_dotted_kinds(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    make_person(username="ada")
+    outbox_enqueue(
+        kind="feedback.survey",
+        recipient="ada@example.org",
+        subject="Your feedback, please",
+        body="Hello",
+        dedupe_key="feedback-request:1",
+    )
+    document = _document(_export(tmp_path / "org.zip", "--include-credentials"))
+    # As the integrations app wrote it until the outbox became the mail app's.
+    block = next(b for b in document["models"] if b["model"] == "mail.OutboxMessage")
+    block["model"] = "integrations.OutboxMessage"
+    for row in block["rows"]:
+        row["model"] = "integrations.outboxmessage"
+        row["fields"]["kind"] = "survey"
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(older, "w") as zipped:
+        zipped.writestr("data.json", json.dumps(document))
+    _empty_database()
+
+    call_command("import_org", str(older))
+
+    assert list(OutboxMessage.objects.values_list("kind", "recipient", "dedupe_key")) == [
+        ("feedback.survey", "ada@example.org", "feedback-request:1")
+    ]
 
 
 def _twin_person(document: dict[str, Any]) -> None:

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from knowflow.integrations.models import OutboxMessage
-from knowflow.library import services
+from knowflow.library import notifications, services
 from knowflow.library.models import Resource
+from knowflow.mail.models import OutboxMessage
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -31,19 +31,19 @@ def test_owner_gets_one_email_a_week_listing_their_stale_resources() -> None:
     _stale_resource(owner, "Old CI guide")
     services.resource_create(actor=owner, kind="article", title="Fresh", url="https://e.org/f")
 
-    assert services.library_review_reminders_enqueue() == 1
-    assert services.library_review_reminders_enqueue() == 0  # the hourly pass, same week
+    assert notifications.library_review_reminders_enqueue() == 1
+    assert notifications.library_review_reminders_enqueue() == 0  # the hourly pass, same week
 
     message = OutboxMessage.objects.get(recipient=owner.email)
     assert (message.kind, message.subject) == (
-        "review",
+        "library.review_reminder",
         "Still accurate? 2 of your resources are due for a review",
     )
     assert "Kafka in 2019" in message.body and "Old CI guide" in message.body
     assert "Fresh" not in message.body
 
     next_week = timezone.localdate() + timedelta(days=7)
-    assert services.library_review_reminders_enqueue(today=next_week) == 1
+    assert notifications.library_review_reminders_enqueue(today=next_week) == 1
 
 
 def test_confirmed_resources_ask_nothing() -> None:
@@ -52,5 +52,5 @@ def test_confirmed_resources_ask_nothing() -> None:
 
     services.resource_confirm_reviewed(resource=resource, actor=owner)
 
-    assert services.library_review_reminders_enqueue() == 0
+    assert notifications.library_review_reminders_enqueue() == 0
     assert not OutboxMessage.objects.filter(recipient=owner.email).exists()

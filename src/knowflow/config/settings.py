@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ninja",
     # Infrastructure below every domain: the domains register their documents with it.
     "knowflow.search",
+    "knowflow.mail",
     "knowflow.accounts",
     "knowflow.topics",
     "knowflow.circles",
@@ -356,9 +357,9 @@ NINJA_PAGINATION_PER_PAGE = KNOWFLOW_PAGE_SIZE
 NINJA_PAGINATION_MAX_LIMIT = 100
 
 
-# Email and calendars (knowflow.integrations). Email leaves only through the outbox, and only
-# to a server an admin configured: without EMAIL_URL, messages are written as files under
-# DATA_DIR/mail, so a demo or a test machine never reaches the network.
+# Email (knowflow.mail) and calendars (knowflow.integrations). Email leaves only through the
+# outbox, and only to a server an admin configured: without EMAIL_URL, messages are written as
+# files under DATA_DIR/mail, so a demo or a test machine never reaches the network.
 #   EMAIL_URL=smtp://user:password@mail.example.org:587?tls=1   (STARTTLS)
 #   EMAIL_URL=smtps://user:password@mail.example.org:465          (implicit TLS)
 #   EMAIL_URL=console:   (print to the worker's output)

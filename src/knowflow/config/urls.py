@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from knowflow.api.main import api
-from knowflow.integrations import debug_views
+from knowflow.mail import debug_views
 from knowflow.web import views as web_views
 
 urlpatterns = [

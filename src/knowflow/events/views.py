@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from knowflow.circles.models import Circle
 from knowflow.errors import DomainError, Forbidden
+from knowflow.events import attendance as attendance_services
 from knowflow.events import selectors, services
 from knowflow.events.forms import AttendanceForm, OccurrenceForm, SessionEditForm, SessionForm
 from knowflow.events.models import Attendance, Occurrence, Session
@@ -74,7 +75,9 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             "can_edit_details": can_edit_details,
             # Attendance is taken for dates that have begun; a future date has no one to record.
             "started": {o.pk for o in occurrences if o.has_started and not o.is_cancelled},
-            "checkin_open": {o.pk for o in occurrences if services.checkin_is_open(occurrence=o)},
+            "checkin_open": {
+                o.pk for o in occurrences if attendance_services.checkin_is_open(occurrence=o)
+            },
             "attended": selectors.attendances_of_viewer(
                 viewer=request.viewer, occurrences=occurrences
             ),
@@ -362,7 +365,7 @@ def attendance(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         messages.error(request, "Choose a person and how they attended.")
     else:
         try:
-            services.attendance_record(
+            attendance_services.attendance_record(
                 occurrence=occurrence,
                 person=form.cleaned_data["person"],
                 mode=form.cleaned_data["mode"],
@@ -394,11 +397,11 @@ def attendance_checklist(request: HttpRequest, occurrence_id: int) -> HttpRespon
     and add people who came without registering; saved in one POST."""
     occurrence = selectors.occurrence_get(id=occurrence_id)
     if not can_edit_session(actor=request.viewer, session=occurrence.session):
-        raise Forbidden(services.ATTENDANCE_REFUSED)
+        raise Forbidden(attendance_services.ATTENDANCE_REFUSED)
     others = request.POST.get("others", "")
     if request.method == "POST":
         try:
-            changes = services.attendance_record_bulk(
+            changes = attendance_services.attendance_record_bulk(
                 occurrence=occurrence,
                 actor=request.viewer,
                 marks=_marks_from(request),
@@ -441,14 +444,14 @@ def checkin_display(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     """The page organisers put on the room's screen and paste in the online meeting: the
     check-in link and its QR code (an SVG made here, nothing fetched)."""
     occurrence = selectors.occurrence_get(id=occurrence_id)
-    token = services.occurrence_checkin_token(
+    token = attendance_services.occurrence_checkin_token(
         occurrence=occurrence, actor=request.viewer, rotate=request.method == "POST"
     )
     if request.method == "POST":
         messages.success(request, "A new check-in link is ready; the old one no longer works.")
         return redirect("events:checkin_display", occurrence_id=occurrence.pk)
     url = _checkin_url(request, occurrence, token)
-    opens, closes = services.checkin_window(occurrence=occurrence)
+    opens, closes = attendance_services.checkin_window(occurrence=occurrence)
     return render(
         request,
         "events/checkin_display.html",
@@ -464,7 +467,7 @@ def checkin_display(request: HttpRequest, occurrence_id: int) -> HttpResponse:
             .replace("<svg ", '<svg role="img" ', 1),
             "opens": opens,
             "closes": closes,
-            "is_open": services.checkin_is_open(occurrence=occurrence),
+            "is_open": attendance_services.checkin_is_open(occurrence=occurrence),
         },
     )
 
@@ -475,12 +478,14 @@ def check_in(request: HttpRequest, occurrence_id: int, token: str | None = None)
     scanner must not record anyone); the POST records them. Without a token: the session
     page's button, for people going."""
     occurrence = selectors.occurrence_get(id=occurrence_id)
-    refusal = services.checkin_refusal(occurrence=occurrence, token=token, person=request.viewer)
+    refusal = attendance_services.checkin_refusal(
+        occurrence=occurrence, token=token, person=request.viewer
+    )
     if refusal is not None:
         raise refusal
     if request.method == "POST":
         try:
-            services.attendance_check_in(
+            attendance_services.attendance_check_in(
                 occurrence=occurrence,
                 person=request.viewer,
                 token=token,

@@ -8,4 +8,7 @@ class FeedbackConfig(AppConfig):
     label = "feedback"
 
     def ready(self) -> None:
-        from knowflow.feedback import signals  # noqa: F401  (connects the receivers)
+        from knowflow.feedback import (  # noqa: F401
+            notifications,  # names its kinds of email (the debug mailbox shows them)
+            signals,  # connects the receivers
+        )

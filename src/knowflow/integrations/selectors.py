@@ -19,9 +19,9 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle
 from knowflow.errors import NotFound
+from knowflow.events import ical
 from knowflow.events.models import Occurrence, Registration, Session
-from knowflow.integrations import ical
-from knowflow.integrations.models import CalendarFeedToken, OutboxMessage
+from knowflow.integrations.models import CalendarFeedToken
 from knowflow.topics.models import Topic
 
 # A feed carries the past year too, so last month's sessions stay in the subscribed calendar,
@@ -190,15 +190,3 @@ def feed_urls(
         path = reverse("calendar:person_feed", args=[token.secret])
     https = settings.KNOWFLOW_BASE_URL + path
     return FeedUrls(https=https, webcal="webcal://" + https.split("://", 1)[1])
-
-
-def outbox_recent(*, limit: int = 200) -> list[OutboxMessage]:
-    """The newest emails of the outbox, whatever their state (the debug mailbox)."""
-    return list(OutboxMessage.objects.order_by("-created_at", "-id")[:limit])
-
-
-def outbox_message(*, message_id: int) -> OutboxMessage:
-    message = OutboxMessage.objects.filter(pk=message_id).first()
-    if message is None:
-        raise NotFound("There is no such email.")
-    return message

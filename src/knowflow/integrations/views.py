@@ -14,7 +14,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from knowflow.errors import NotFound
-from knowflow.integrations import ical, selectors, services
+from knowflow.events import ical
+from knowflow.integrations import selectors, services
 
 
 def _calendar_response(text: str, *, filename: str, download: bool = False) -> HttpResponse:

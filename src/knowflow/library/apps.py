@@ -12,3 +12,4 @@ class LibraryConfig(AppConfig):
 
         search.register()
         related.connect()
+        from knowflow.library import notifications  # noqa: F401 - names its kinds of email

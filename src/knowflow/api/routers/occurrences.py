@@ -18,8 +18,8 @@ from knowflow.api.schemas import (
     OccurrencePatch,
     one_of,
 )
+from knowflow.events import attendance, services
 from knowflow.events import selectors as events_selectors
-from knowflow.events import services
 from knowflow.events.models import Occurrence
 
 router = Router(tags=["occurrences"])
@@ -121,9 +121,9 @@ class AttendanceChangesOut(Schema):
 @router.post("/{occurrence_id}/attendance", response=AttendanceChangesOut)
 def attendance_checklist_save(
     request: HttpRequest, occurrence_id: DatabaseInt, payload: AttendanceChecklistIn
-) -> services.AttendanceChanges:
+) -> attendance.AttendanceChanges:
     occurrence = events_selectors.occurrence_get(id=occurrence_id)
-    return services.attendance_record_bulk(
+    return attendance.attendance_record_bulk(
         occurrence=occurrence,
         actor=viewer(request),
         marks=payload.marks,
@@ -141,7 +141,7 @@ class CheckInLinkOut(Schema):
 def checkin_link_replace(request: HttpRequest, occurrence_id: DatabaseInt) -> dict:
     """Replace the date's self check-in link (every copy of the old one stops working)."""
     occurrence = events_selectors.occurrence_get(id=occurrence_id)
-    token = services.occurrence_checkin_token(
+    token = attendance.occurrence_checkin_token(
         occurrence=occurrence, actor=viewer(request), rotate=True
     )
     return {

@@ -252,7 +252,7 @@ def survey_link_url(token: str) -> str:
 def _email_request(*, request: SurveyRequest, token: str, reminder: bool) -> None:
     """Queue the email for a request, in the caller's transaction.
 
-    The outbox is the only way out (see `integrations`); the dedupe key makes a retried step
+    The outbox is the only way out (see `knowflow.mail`); the dedupe key makes a retried step
     write one email. The in-app list on the home page needs nothing more: it reads the request.
     """
     person = request.person

@@ -35,6 +35,7 @@ from knowflow.integrations.org_data.scope import (
     file_storage,
 )
 from knowflow.links import WebURLField, is_web_url
+from knowflow.mail.kinds import KINDS_BEFORE_DOTTED
 
 
 class ImportRefused(DomainError):
@@ -101,6 +102,25 @@ def _read_document(zipped: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     return document
 
 
+def _read_as_current(block: Any) -> None:
+    """Read a block written before the outbox became the mail app's as today's model.
+
+    Exports of the same format version written until then name the outbox's rows
+    `integrations.OutboxMessage`, with the kinds of that time (`invitation`, `survey`…): an
+    export made before an upgrade still imports after it, its emails under their dotted kinds.
+    """
+    if not isinstance(block, dict) or block.get("model") != "integrations.OutboxMessage":
+        return
+    block["model"] = "mail.OutboxMessage"
+    for row in block.get("rows") if isinstance(block.get("rows"), list) else []:
+        if not isinstance(row, dict):
+            continue
+        row["model"] = "mail.outboxmessage"
+        fields = row.get("fields")
+        if isinstance(fields, dict) and fields.get("kind") in KINDS_BEFORE_DOTTED:
+            fields["kind"] = KINDS_BEFORE_DOTTED[fields["kind"]]
+
+
 def _blocks(document: dict[str, Any], path: Path) -> list[tuple[type[Model], list[Any]]]:
     known = {m._meta.label: m for m in exported_models(include_credentials=True)}
     blocks = document.get("models")
@@ -108,6 +128,7 @@ def _blocks(document: dict[str, Any], path: Path) -> list[tuple[type[Model], lis
         raise ImportRefused(f"{path} is damaged: it has no list of models.")
     checked = []
     for block in blocks:
+        _read_as_current(block)
         label = block.get("model") if isinstance(block, dict) else None
         rows = block.get("rows") if isinstance(block, dict) else None
         if label not in known or not isinstance(rows, list):

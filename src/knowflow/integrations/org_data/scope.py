@@ -35,7 +35,7 @@ CREDENTIALS = {
     "accounts.ApiToken": "API token hashes",
     "integrations.CalendarFeedToken": "calendar feed secrets (the URL is the credential)",
     "feedback.SurveyLink": "hashes of the personal survey links sent by email",
-    "integrations.OutboxMessage": "the email outbox: survey emails carry personal answer links",
+    "mail.OutboxMessage": "the email outbox: survey emails carry personal answer links",
     "sessions.Session": "signed-in browser sessions",
 }
 

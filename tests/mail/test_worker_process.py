@@ -25,9 +25,9 @@ from django.db import connection
 from django.test import override_settings
 
 from knowflow.cli import main
-from knowflow.integrations.models import OutboxMessage
-from knowflow.integrations.services import outbox_enqueue_email, outbox_message_id
-from tests.integrations.test_outbox import Inbox, SlowInbox, free_port
+from knowflow.mail.models import OutboxMessage
+from knowflow.mail.services import outbox_enqueue, outbox_message_id
+from tests.mail.test_outbox import Inbox, SlowInbox, free_port
 
 MESSAGES = 300
 
@@ -146,8 +146,8 @@ def test_a_killed_and_a_stopped_worker_lose_no_email(
 ) -> None:
     server, port = inbox
     for number in range(MESSAGES):
-        outbox_enqueue_email(
-            kind="survey",
+        outbox_enqueue(
+            kind="feedback.survey",
             recipient=f"person{number}@example.org",
             subject=f"Your feedback, please ({number})",
             body="How was the session?",
@@ -215,8 +215,8 @@ def test_deliver_outbox_stopped_with_sigterm_finishes_the_message_in_hand(
 ) -> None:
     server, port = inbox
     for number in range(100):
-        outbox_enqueue_email(
-            kind="survey",
+        outbox_enqueue(
+            kind="feedback.survey",
             recipient=f"person{number}@example.org",
             subject=f"Your feedback, please ({number})",
             body="How was the session?",
@@ -257,8 +257,8 @@ def test_a_stopped_worker_waits_for_a_slow_delivery_longer_than_the_smtp_timeout
     server, port = SlowInbox(pause=2.5), free_port()
     controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()
-    outbox_enqueue_email(
-        kind="survey",
+    outbox_enqueue(
+        kind="feedback.survey",
         recipient="ada@example.org",
         subject="Your feedback, please",
         body="How was the session?",

@@ -12,12 +12,12 @@ from django.urls import reverse
 
 from knowflow.events.services import registration_create
 from knowflow.feedback.notifications import outbox_enqueue_feedback_email
-from knowflow.integrations.models import OutboxMessage
-from knowflow.integrations.services import outbox_deliver_due
+from knowflow.mail.models import OutboxMessage
+from knowflow.mail.services import outbox_deliver_due
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_session
-from tests.integrations.test_outbox import START, Inbox, calendar_part, only_event
-from tests.integrations.test_outbox import smtp as smtp  # noqa: PLC0414 - the fixture
+from tests.mail.test_outbox import START, Inbox, calendar_part, only_event
+from tests.mail.test_outbox import smtp as smtp  # noqa: PLC0414 - the fixture
 from tests.test_markdown import Elements
 
 pytestmark = pytest.mark.django_db

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from knowflow.events import ical
 from knowflow.events.models import Session
 from knowflow.events.services import (
     occurrence_update,
@@ -29,14 +30,13 @@ from knowflow.events.services import (
     registration_create,
     session_update,
 )
-from knowflow.integrations import ical
-from knowflow.integrations.checks import check_outbox_settings
-from knowflow.integrations.models import OutboxMessage
-from knowflow.integrations.services import (
+from knowflow.mail.checks import check_outbox_settings
+from knowflow.mail.models import OutboxMessage
+from knowflow.mail.services import (
     MAX_ATTEMPTS,
     _release_expired,
     outbox_deliver_due,
-    outbox_enqueue_email,
+    outbox_enqueue,
     outbox_message_id,
     outbox_retry,
     sending_lease,
@@ -138,7 +138,7 @@ def test_registering_sends_an_invitation_with_a_request(
     assert event["ATTENDEE"].params["CN"] == "Ines Invitee"
     assert str(event["ORGANIZER"]) == "mailto:knowflow@learn.example.org"
     sent = OutboxMessage.objects.get()
-    assert (sent.status, sent.kind, sent.attempts) == ("sent", "invitation", 0)
+    assert (sent.status, sent.kind, sent.attempts) == ("sent", "events.invitation", 0)
     assert sent.sent_at is not None
 
 
@@ -227,14 +227,14 @@ def test_delivering_twice_sends_once(smtp: Inbox, berlin_occurrence: object) -> 
 
 
 def test_the_same_email_enqueued_twice_is_one_row(berlin_occurrence: object) -> None:
-    from knowflow.integrations.services import outbox_enqueue_invitation
+    from knowflow.events.notifications import outbox_enqueue_invitation
 
     person = make_person()
     registration = registration_create(occurrence=berlin_occurrence, person=person, actor=person)
 
     outbox_enqueue_invitation(registration=registration)
 
-    assert OutboxMessage.objects.filter(kind="invitation").count() == 1
+    assert OutboxMessage.objects.filter(kind="events.invitation").count() == 1
 
 
 def test_a_rolled_back_change_leaves_no_email(berlin_occurrence: object) -> None:
@@ -596,8 +596,8 @@ def held() -> Iterator[HeldInbox]:
 def test_a_slow_worker_that_lost_its_lease_records_the_message_it_delivered(
     held: HeldInbox,
 ) -> None:
-    outbox_enqueue_email(
-        kind="survey",
+    outbox_enqueue(
+        kind="feedback.survey",
         recipient="ada@example.org",
         subject="Your feedback, please",
         body="How was the session?",
@@ -624,8 +624,8 @@ def test_a_slow_worker_that_lost_its_lease_records_the_message_it_delivered(
 def test_a_slow_worker_whose_message_another_worker_took_does_not_count_it_sent(
     held: HeldInbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    outbox_enqueue_email(
-        kind="survey",
+    outbox_enqueue(
+        kind="feedback.survey",
         recipient="ada@example.org",
         subject="Your feedback, please",
         body="How was the session?",
@@ -658,8 +658,8 @@ def test_a_lease_shorter_than_twice_a_delivery_is_refused() -> None:
         "(KNOWFLOW_OUTBOX_DELIVERY_SECONDS, by default 4 x EMAIL_URL's timeout): set the lease "
         "to at least 240 s, or a slow worker's message is sent twice."
     )
-    outbox_enqueue_email(
-        kind="survey",
+    outbox_enqueue(
+        kind="feedback.survey",
         recipient="ada@example.org",
         subject="Your feedback, please",
         body="How was the session?",

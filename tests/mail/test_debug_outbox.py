@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 
 from knowflow.accounts.models import Person
-from knowflow.integrations.models import OutboxMessage
-from knowflow.integrations.services import outbox_enqueue_email
+from knowflow.mail.models import OutboxMessage
+from knowflow.mail.services import outbox_enqueue
 from tests.conftest import signed_in
 from tests.factories import make_person
 
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def email() -> OutboxMessage:
-    outbox_enqueue_email(
-        kind="survey",
+    outbox_enqueue(
+        kind="feedback.survey",
         recipient="ada@example.org",
         subject="Your feedback: Kafka basics",
         body="How was the session?\nAnswer here: http://127.0.0.1:8000/feedback/r/abc/",

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from knowflow.errors import Forbidden, NotFound
-from knowflow.integrations import permissions, selectors
+from knowflow.mail import permissions, selectors
 
 
 def _check_may_read(request: HttpRequest) -> None:
@@ -23,11 +23,11 @@ def _check_may_read(request: HttpRequest) -> None:
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
     _check_may_read(request)
-    return render(request, "integrations/debug_outbox.html", {"emails": selectors.outbox_recent()})
+    return render(request, "mail/debug_outbox.html", {"emails": selectors.outbox_recent()})
 
 
 @login_required
 def outbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
     _check_may_read(request)
     email = selectors.outbox_message(message_id=message_id)
-    return render(request, "integrations/debug_email.html", {"email": email})
+    return render(request, "mail/debug_email.html", {"email": email})

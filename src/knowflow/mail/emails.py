@@ -1,40 +1,25 @@
-"""The HTML part of outbox emails, beside their plain text.
+"""The HTML part of outbox emails, beside their plain text (what every email shares).
 
 Every email leaves as multipart/alternative: the text the service wrote, and an HTML form of
 the same words. HTML mail runs no script and knows no Content-Security-Policy, so it is kept
 plain: no style sheet, no image (a remote image is a tracking pixel), and the only links are
 http(s) addresses (`knowflow.links`). Everything a person wrote is escaped by the template, or
-sanitised by `knowflow.markdown` when it is Markdown (a session's abstract).
+sanitised by `knowflow.markdown` when it is Markdown (a session's abstract, in
+`events.notifications`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from knowflow.links import is_web_url
-from knowflow.markdown import markdown_to_email_html
 
 # An address in plain text, without the punctuation a sentence puts after it.
 _ADDRESS = re.compile(r"https?://[^\s<>\"“”‘’]+[^\s<>\"“”‘’.,;:!?)\]]")
-
-
-@dataclass(frozen=True)
-class Detail:
-    """One line of an email's facts: "When", "Where", "Join"…; `href` makes the value a link.
-    An empty label continues the line above (the time where the room is)."""
-
-    label: str
-    value: str
-    href: str = ""
-
-    def text(self) -> str:
-        label = f"{self.label}:" if self.label else ""
-        return f"{label:<6} {self.value}"
 
 
 def _linked(line: str) -> str:
@@ -66,30 +51,5 @@ def text_paragraphs_html(text: str) -> SafeString:
 def plain_email_html(*, subject: str, body: str) -> str:
     """The HTML part of an email written as plain text (survey requests, review reminders)."""
     return render_to_string(
-        "integrations/email/plain.html", {"subject": subject, "body": text_paragraphs_html(body)}
-    )
-
-
-def session_email_html(
-    *,
-    subject: str,
-    greeting: str,
-    opening: str,
-    details: list[Detail],
-    title: str,
-    abstract: str,
-) -> str:
-    """The HTML part of an email about a date of a session: the same words as its text, the
-    facts as a table, and the abstract rendered from its Markdown (sanitised)."""
-    about = markdown_to_email_html(abstract) if abstract.strip() else ""
-    return render_to_string(
-        "integrations/email/session.html",
-        {
-            "subject": subject,
-            "greeting": greeting,
-            "opening": opening,
-            "details": details,
-            "title": title,
-            "about": mark_safe(about),  # noqa: S308 - sanitised by nh3
-        },
+        "mail/email/plain.html", {"subject": subject, "body": text_paragraphs_html(body)}
     )

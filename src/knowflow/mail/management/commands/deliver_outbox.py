@@ -15,8 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from knowflow.integrations.checks import outbox_settings_problems
-from knowflow.integrations.services import (
+from knowflow.mail.checks import outbox_settings_problems
+from knowflow.mail.services import (
     outbox_deliver_due,
     outbox_delivery_loop,
     outbox_retry,

@@ -9,6 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 
+from knowflow.events import ical
+from knowflow.events.notifications import (
+    outbox_enqueue_speaker_invitations,
+    outbox_enqueue_waitlisted,
+)
 from knowflow.events.services import (
     occurrence_cancel,
     occurrence_create,
@@ -17,15 +22,10 @@ from knowflow.events.services import (
     registration_create,
     session_update,
 )
-from knowflow.integrations import ical
-from knowflow.integrations.models import OutboxMessage
-from knowflow.integrations.services import (
-    outbox_deliver_due,
-    outbox_enqueue_speaker_invitations,
-    outbox_enqueue_waitlisted,
-)
+from knowflow.mail.models import OutboxMessage
+from knowflow.mail.services import outbox_deliver_due
 from tests.factories import make_occurrence, make_office, make_person, make_room, make_session
-from tests.integrations.test_outbox import (  # noqa: F401 - smtp is a fixture
+from tests.mail.test_outbox import (  # noqa: F401 - smtp is a fixture
     Inbox,
     calendar_part,
     only_event,
@@ -111,9 +111,9 @@ def test_a_full_date_tells_each_person_their_place_on_the_waitlist(
     # Nothing is promised yet: no calendar part, nothing to remove if they give up.
     assert [has_calendar_part(m) for m in smtp.messages[1:]] == [False, False]
     assert list(OutboxMessage.objects.values_list("kind", flat=True)) == [
-        "invitation",
-        "waitlist",
-        "waitlist",
+        "events.invitation",
+        "events.waitlisted",
+        "events.waitlisted",
     ]
 
 
@@ -161,9 +161,9 @@ def test_the_waitlist_email_is_written_once_and_only_with_the_registration(
         registration_create(occurrence=full_date, person=cleo, actor=cleo)
         raise RuntimeError("the request failed after the registration")
 
-    assert list(OutboxMessage.objects.filter(kind="waitlist").values_list("recipient")) == [
-        (ben.email,)
-    ]
+    assert list(
+        OutboxMessage.objects.filter(kind="events.waitlisted").values_list("recipient")
+    ) == [(ben.email,)]
 
 
 def test_asking_again_after_leaving_the_waitlist_writes_a_new_waitlist_email(
