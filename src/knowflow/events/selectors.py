@@ -140,13 +140,13 @@ def catalogue_page(
         occurrences = occurrences.filter(session__title__icontains=filters.q)
     if filters.within_my_hours:
         occurrences = occurrences.filter(_working_hours_q(viewer, now))
-    rows = list(
+    dates = list(
         occurrences.select_related("session__circle", "room__office").prefetch_related(
             *_session_prefetches("session__")
         )[offset : offset + page_size + 1]
     )
     return CataloguePage(
-        rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="occurrences"
+        rows=dates[:page_size], page=page, has_next=len(dates) > page_size, kind="occurrences"
     )
 
 

@@ -182,7 +182,7 @@ def resource_create(
         if session is not None:
             documents.index_sessions([session.pk])  # "has a recording" may have changed
     except Exception:
-        if resource.file:
+        if resource.file.name:
             resource.file.storage.delete(resource.file.name)
         raise
     return resource
