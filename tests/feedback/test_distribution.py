@@ -15,7 +15,7 @@ from knowflow.feedback.models import Response, SurveyRequest
 from knowflow.integrations.models import OutboxMessage
 from knowflow.integrations.services import outbox_deliver_due
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, people
-from tests.integrations.test_outbox import Inbox, smtp  # noqa: F401 - the SMTP fixture
+from tests.smtp import Inbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +33,7 @@ def form(answers: dict) -> dict:
     return {key: value for key, value in answers.items() if value not in ("", None)}
 
 
-def test_request_and_one_reminder_arrive_by_email_and_the_link_answers_once(smtp: Inbox) -> None:  # noqa: F811
+def test_request_and_one_reminder_arrive_by_email_and_the_link_answers_once(smtp: Inbox) -> None:
     occurrence = ended_occurrence()
     (person,) = people(1)
     attend(occurrence, [person])
