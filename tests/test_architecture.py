@@ -28,6 +28,7 @@ sits is a decision, not a default.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,12 +140,13 @@ def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
     return found
 
 
-def imports_of(root: Path, package: str) -> tuple[list[Import], list[Import]]:
+@functools.cache
+def imports_of(root: Path, package: str) -> tuple[tuple[Import, ...], tuple[Import, ...]]:
     """(imports between units of `package`, imports of a Django library), from the sources only.
 
     A target is the longest module of `package` the import names: `from knowflow.events
     import services` is `events.services`, `from knowflow.events.models import Session` is
-    `events.models`.
+    `events.models`. Read once per tree (cached): a tree must not change after it is read.
     """
     modules = module_names(root, package)
     internal: set[Import] = set()
@@ -178,7 +180,7 @@ def imports_of(root: Path, package: str) -> tuple[list[Import], list[Import]]:
                     inner = f"{inner}.{member}".lstrip(".")
                 if inner and inner.split(".")[0] != name.split(".")[0]:
                     internal.add(Import(name, inner, node.lineno))
-    return sorted(internal, key=str), sorted(django, key=str)
+    return tuple(sorted(internal, key=str)), tuple(sorted(django, key=str))
 
 
 def units(root: Path, package: str) -> set[str]:
