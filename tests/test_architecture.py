@@ -1,9 +1,9 @@
 """The layers of docs/architecture.md, held by reading the imports of src/knowflow (with `ast`).
 
 What counts. Every `import` and `from … import` of a module, wherever it stands (a lazy import
-inside a function, or one under `if TYPE_CHECKING:`, is a dependency all the same), resolved to
-the module it names. An import under `if TYPE_CHECKING:` is not counted: it exists for the
-type checker only, loads nothing and cannot close a circle. The sources are the modules an app owns and other apps build on: every
+inside a function is a dependency all the same), resolved to the module it names; not an
+import under `if TYPE_CHECKING:`, which exists for the type checker only, loads nothing and
+cannot close a circle. The sources are the modules an app owns and other apps build on: every
 module of the app except its composing surfaces — `views.py` and `*_views.py`, `forms.py`,
 `urls.py`, `admin.py`, `api.py`, and the `templatetags/`, `management/`, `migrations/` and
 `tests/` folders — which may put several apps on one page or command. The surfaces of the
