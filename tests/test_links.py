@@ -26,7 +26,7 @@ from knowflow.mail.services import outbox_deliver_due
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_room, make_session
 from tests.integrations.test_org_data import _empty_database
-from tests.mail.test_outbox import Inbox, calendar_part, only_event, smtp  # noqa: F401
+from tests.smtp import Inbox, calendar_part, only_event
 
 pytestmark = pytest.mark.django_db
 
@@ -407,7 +407,7 @@ def test_organisation_import_refuses_an_export_with_a_bad_link_and_imports_nothi
 
 
 def test_a_stored_bad_online_link_is_left_out_of_the_invitation_email_and_calendar(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
 ) -> None:
     member = make_person(name="Ines Invitee")
     occurrence = make_occurrence(online_url="javascript:alert(1)")  # online only, stored before

@@ -10,6 +10,8 @@ the pages and the importers call) and the template filter that renders stored li
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -55,9 +57,9 @@ class WebURLFormField(forms.URLField):
 
     default_validators: list = []  # Django's URLValidator would add a second, vaguer message
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("assume_scheme", "https")
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         # The message names the field, so the error summary at the top of a page is clear alone.
         label = str(self.label or "The link")
         message = f"{label} must be a web address that starts with http:// or https://."
@@ -72,5 +74,5 @@ class WebURLField(models.URLField):
 
     default_validators = [web_url_validator]
 
-    def formfield(self, **kwargs: object) -> object:
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         return super().formfield(**{"form_class": WebURLFormField, **kwargs})

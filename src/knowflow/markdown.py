@@ -73,17 +73,19 @@ def render_markdown(text: str) -> str:
     )
 
 
-def _permissive(url: str) -> bool:
-    # markdown-it leaves a link it finds unsafe as literal "[text](javascript:…)"; the renderers
-    # below parse every link instead and decide themselves what survives of it (its words).
-    return True
+class _PermissiveMarkdownIt(MarkdownIt):
+    def validateLink(self, url: str) -> bool:
+        # markdown-it leaves a link it finds unsafe as literal "[text](javascript:…)"; the
+        # renderers below parse every link instead and decide themselves what survives of it
+        # (its words).
+        return True
 
 
 # Raw HTML is parsed (not treated as text) so that it can be dropped token by token.
-_text_parser = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
-_text_parser.validateLink = _permissive
-_email_parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-_email_parser.validateLink = _permissive
+_text_parser = _PermissiveMarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
+_email_parser = _PermissiveMarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+    "table"
+)
 
 _EMAIL_TAGS = _ALLOWED_TAGS - {"img"}
 

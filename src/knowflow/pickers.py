@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django import forms
 from django.db.models import Case, Model, Q, QuerySet, Value, When
@@ -24,6 +25,8 @@ from django.urls import reverse
 from knowflow.errors import DomainError
 
 SUGGESTIONS = 8  # options in a picker's list: enough to see the namesakes, short to read out
+M = TypeVar("M", bound=Model)
+
 SHOWN_MATCHES = 5  # candidates listed in a refusal
 _NUMBERS = ("Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
 
@@ -70,13 +73,13 @@ def _count_word(n: int) -> str:
 
 def resolve_names(
     *,
-    queryset: QuerySet,
+    queryset: QuerySet[M],
     entries: Sequence[str],
     nouns: Nouns,
     name_field: str = "name",
     exact_keys: Callable[[str], Q] = lambda text: Q(slug=text),
-    describe: Callable[[Model], str] = str,
-) -> list:
+    describe: Callable[[M], str] = str,
+) -> list[M]:
     """The one object each entry means, in the order given; DomainError naming every entry
     that matches nobody or several objects (all of them in one message, so one correction
     fixes the form).
@@ -84,7 +87,7 @@ def resolve_names(
     An entry is first an exact key (a slug; for people an email too), then a whole name
     (case-insensitive), then a unique part of a name.
     """
-    found: list = []
+    found: list[M] = []
     problems: list[str] = []
     for text in entries:
         exact = list(queryset.filter(exact_keys(text))[:2])
@@ -165,7 +168,7 @@ class PickerField(forms.CharField):
     kind = ""
     default_help = ""
 
-    def __init__(self, *, multiple: bool = True, **kwargs: object) -> None:
+    def __init__(self, *, multiple: bool = True, **kwargs: Any) -> None:
         self.multiple = multiple
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", self.default_help)
@@ -184,7 +187,7 @@ class PickerField(forms.CharField):
         if isinstance(value, QuerySet) or (
             isinstance(value, Iterable) and not isinstance(value, str)
         ):
-            items = list(value)  # type: ignore[call-overload]
+            items = list(value)
             if all(isinstance(item, Model) for item in items):
                 return ", ".join(self.labels_of(items))
         return value

@@ -66,6 +66,8 @@ config = SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=config)
 schema.app = WSGIHandler()
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def token(db: None) -> Iterator[str]:

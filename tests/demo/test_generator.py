@@ -192,6 +192,7 @@ def test_now_is_aware() -> None:
     assert isinstance(NOW, datetime) and timezone.is_aware(NOW)
 
 
+@pytest.mark.slow  # builds a whole demo organisation
 @pytest.mark.django_db
 def test_small_demo_has_survey_answers_for_the_results_pages() -> None:
     from knowflow.feedback.models import Response, SurveyRequest

@@ -7,14 +7,14 @@ import pytest
 
 from knowflow.events.models import Occurrence
 from knowflow.events.services import registration_create
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_occurrence, make_person, make_session
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 
 @pytest.mark.django_db(transaction=True)
-def test_speaker_cancels_a_date_through_the_confirmation_page(live_server, browser_page) -> None:  # noqa: F811
+def test_speaker_cancels_a_date_through_the_confirmation_page(live_server, browser_page) -> None:
     speaker = make_person(name="Sam Speaker", username="sam")
     session = make_session(speakers=[speaker], title="Chaos engineering")
     occurrence = make_occurrence(session=session, capacity=24)
@@ -24,7 +24,7 @@ def test_speaker_cancels_a_date_through_the_confirmation_page(live_server, brows
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
 
-    _sign_in_with_keyboard(page, live_server.url, "sam")
+    sign_in_with_keyboard(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/sessions/{session.slug}/")
     assert page.locator("table.occurrences td").nth(3).inner_text() == "3 / 24 going"
     page.get_by_role("link", name="Cancel this date").click()

@@ -25,12 +25,7 @@ from knowflow.events.services import (
 from knowflow.mail.models import OutboxMessage
 from knowflow.mail.services import outbox_deliver_due
 from tests.factories import make_occurrence, make_office, make_person, make_room, make_session
-from tests.mail.test_outbox import (  # noqa: F401 - smtp is a fixture
-    Inbox,
-    calendar_part,
-    only_event,
-    smtp,
-)
+from tests.smtp import Inbox, calendar_part, only_event
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +76,7 @@ def online_date(session: object, *, actor: object) -> object:
 
 
 def test_a_full_date_tells_each_person_their_place_on_the_waitlist(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     full_date: object,
 ) -> None:
     ben = make_person(name="Ben", tz="America/New_York")
@@ -118,7 +113,7 @@ def test_a_full_date_tells_each_person_their_place_on_the_waitlist(
 
 
 def test_promotion_from_the_waitlist_sends_the_invitation_they_would_have_had(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     full_date: object,
 ) -> None:
     ada = full_date.registrations.get().person
@@ -167,7 +162,7 @@ def test_the_waitlist_email_is_written_once_and_only_with_the_registration(
 
 
 def test_asking_again_after_leaving_the_waitlist_writes_a_new_waitlist_email(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     full_date: object,
 ) -> None:
     ben = make_person(name="Ben")
@@ -196,7 +191,7 @@ def two_speakers() -> tuple[object, object, object]:
 
 
 def test_speakers_get_an_invitation_for_each_new_date(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
@@ -245,7 +240,7 @@ def test_speakers_get_an_invitation_for_each_new_date(
 
 
 def test_speakers_get_the_updates_and_the_cancellation_of_the_same_calendar_entry(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
@@ -277,7 +272,7 @@ def test_speakers_get_the_updates_and_the_cancellation_of_the_same_calendar_entr
 
 
 def test_a_speaker_who_also_registered_gets_one_email_per_change(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
@@ -299,7 +294,7 @@ def test_a_speaker_who_also_registered_gets_one_email_per_change(
 
 
 def test_changing_speakers_invites_the_new_one_and_releases_the_former_one(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers
@@ -325,7 +320,7 @@ def test_changing_speakers_invites_the_new_one_and_releases_the_former_one(
 
 
 def test_a_retried_speaker_invitation_is_sent_once(
-    smtp: Inbox,  # noqa: F811
+    smtp: Inbox,
     two_speakers: tuple,
 ) -> None:
     session, yui, max_ = two_speakers

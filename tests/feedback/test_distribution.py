@@ -21,7 +21,7 @@ from knowflow.feedback.services.requests import (
 from knowflow.mail.models import OutboxMessage
 from knowflow.mail.services import outbox_deliver_due
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, people
-from tests.mail.test_outbox import Inbox, smtp  # noqa: F401 - the SMTP fixture
+from tests.smtp import Inbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +39,7 @@ def form(answers: dict) -> dict:
     return {key: value for key, value in answers.items() if value not in ("", None)}
 
 
-def test_request_and_one_reminder_arrive_by_email_and_the_link_answers_once(smtp: Inbox) -> None:  # noqa: F811
+def test_request_and_one_reminder_arrive_by_email_and_the_link_answers_once(smtp: Inbox) -> None:
     occurrence = ended_occurrence()
     (person,) = people(1)
     attend(occurrence, [person])

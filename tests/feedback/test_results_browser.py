@@ -9,11 +9,11 @@ import pytest
 
 from knowflow.feedback.models import Kind
 from knowflow.feedback.services.responses import survey_response_submit
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests, people
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 APPLIED = {
@@ -30,7 +30,7 @@ APPLIED = {
 @pytest.mark.django_db(transaction=True)
 def test_results_page_opens_with_the_summary_and_the_detail_a_click_away(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
 ) -> None:
     speaker = make_person(name="Sam Speaker")
     occurrence = ended_occurrence(speakers=[speaker], days_ago=2)
@@ -40,7 +40,7 @@ def test_results_page_opens_with_the_summary_and_the_detail_a_click_away(
     for request, _ in open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values():
         survey_response_submit(request=request, answers=APPLIED)
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, speaker.user.username)
+    sign_in_with_keyboard(page, live_server.url, speaker.user.username)
 
     page.goto(f"{live_server.url}/feedback/sessions/{occurrence.session.slug}/")
 

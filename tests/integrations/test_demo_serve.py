@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from knowflow.mail.services import outbox_enqueue
-from tests.mail.test_outbox import Inbox, free_port
-from tests.mail.test_worker_process import Workers, inbox  # noqa: F401
+from tests.mail.test_worker_process import Workers
+from tests.smtp import Inbox, free_port
 
 
 def _get(url: str) -> str | None:
@@ -23,9 +23,10 @@ def _get(url: str) -> str | None:
         return None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_demo_serve_runs_the_server_and_the_worker_and_ctrl_c_stops_both(
-    inbox: tuple[Inbox, int],  # noqa: F811
+    inbox: tuple[Inbox, int],
     tmp_path: Path,
 ) -> None:
     server, smtp_port = inbox

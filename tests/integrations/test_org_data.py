@@ -143,6 +143,7 @@ def test_every_model_is_exported_or_left_out_with_a_reason() -> None:
     assert exported & set(NOT_EXPORTED) == set()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_demo_organisation_round_trips_byte_identical_with_files_and_no_secrets(
     tmp_path: Path, settings: Any

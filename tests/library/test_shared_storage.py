@@ -44,6 +44,7 @@ def _lower(credentials: dict[str, str]) -> dict[str, str]:
     return {key.lower(): value for key, value in credentials.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_file_uploaded_through_one_web_process_downloads_through_another(
     tmp_path: Path, object_store: str

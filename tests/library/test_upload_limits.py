@@ -339,6 +339,7 @@ def _answer(connection: http.client.HTTPConnection) -> tuple[int, dict]:
     return response.status, json.loads(response.read())
 
 
+@pytest.mark.slow
 def test_server_answers_a_declared_1_gb_upload_without_waiting_for_its_body(web):
     base, secret, spool = web
     connection = _connection(base)
@@ -359,6 +360,7 @@ def test_server_answers_a_declared_1_gb_upload_without_waiting_for_its_body(web)
     assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
 
 
+@pytest.mark.slow
 def test_server_refuses_an_upload_of_unknown_length(web):
     base, secret, spool = web
     connection = _connection(base)
@@ -377,6 +379,7 @@ def test_server_refuses_an_upload_of_unknown_length(web):
     assert (list(spool.iterdir()), Resource.objects.count()) == ([], 0)
 
 
+@pytest.mark.slow
 def test_server_stops_spooling_a_file_at_the_limit(web):
     """A 5 MB file in a request short enough to be read: the spooled copy never passes 3 MB."""
     base, secret, spool = web
@@ -438,6 +441,7 @@ def _page_message(html: bytes) -> str:
     return re.search(r"<p>(.*?)</p>", html.decode()).group(1)
 
 
+@pytest.mark.slow
 def test_server_refuses_a_declared_1_gb_sign_in_post_without_reading_it(web):
     """The sign-in page, anonymously, with a CSRF cookie: refused before the CSRF check reads
     the body (the reviewer's 2 GB file was spooled in full before a 403)."""
@@ -466,6 +470,7 @@ def test_server_refuses_a_declared_1_gb_sign_in_post_without_reading_it(web):
     assert list(spool.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_server_refuses_a_declared_1_gb_post_to_the_api_with_json(web):
     base, _, spool = web
     connection = _connection(base)
@@ -524,6 +529,7 @@ def _post_watching_the_spool(
     return response.status, largest
 
 
+@pytest.mark.slow
 def test_server_stops_spooling_a_file_sent_to_the_sign_in_page_at_the_limit(web):
     """A 5 MB file in a request short enough to pass the declared-length check, posted to a page
     that takes no files: the CSRF check reads the form, and the site-wide upload handler stops
@@ -545,6 +551,7 @@ def test_server_stops_spooling_a_file_sent_to_the_sign_in_page_at_the_limit(web)
     assert (status, list(spool.iterdir())) == (403, [])
 
 
+@pytest.mark.slow
 def test_server_does_not_spool_a_chunked_file_sent_to_the_sign_in_page(web):
     """No declared length: Django reads such a body as empty, so nothing is spooled at all."""
     base, _, spool = web
@@ -567,6 +574,7 @@ def test_server_does_not_spool_a_chunked_file_sent_to_the_sign_in_page(web):
     assert (status, largest, list(spool.iterdir())) == (403, 0, [])
 
 
+@pytest.mark.slow
 def test_server_refuses_an_anonymous_api_upload_before_reading_it(web):
     """40 MB declared, under the request limit: a stranger is refused (401) at once, not after
     the worker has received and spooled the file."""
@@ -592,6 +600,7 @@ def test_server_refuses_an_anonymous_api_upload_before_reading_it(web):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 @pytest.mark.django_db(transaction=True)
 def test_upload_page_says_a_chosen_file_is_too_large_before_sending_it(live_server, settings):

@@ -16,8 +16,8 @@ from knowflow.mail.models import OutboxMessage
 from knowflow.mail.services import outbox_deliver_due
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_session
-from tests.mail.test_outbox import START, Inbox, calendar_part, only_event
-from tests.mail.test_outbox import smtp as smtp  # noqa: PLC0414 - the fixture
+from tests.mail.test_outbox import START
+from tests.smtp import Inbox, calendar_part, only_event
 from tests.test_markdown import Elements
 
 pytestmark = pytest.mark.django_db

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from io import StringIO
 from zoneinfo import ZoneInfo
 
-import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
@@ -42,67 +38,20 @@ from knowflow.mail.services import (
     sending_lease,
 )
 from tests.factories import make_occurrence, make_office, make_person, make_room, make_session
+from tests.smtp import (
+    Inbox,
+    SlowInbox,
+    calendar_part,
+    free_port,
+    only_event,
+    smtp_settings,
+    text_part,
+)
 
 pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2030, 3, 29, 10, 0, tzinfo=BERLIN)  # the Friday before the EU DST change
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def smtp_settings(port: int) -> override_settings:
-    return override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=port,
-        EMAIL_USE_TLS=False,
-        EMAIL_USE_SSL=False,
-        EMAIL_TIMEOUT=5,
-        DEFAULT_FROM_EMAIL="Knowflow <knowflow@learn.example.org>",
-    )
-
-
-@pytest.fixture
-def smtp() -> Iterator[Inbox]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with smtp_settings(port):
-            yield inbox
-    finally:
-        controller.stop()
-
-
-def calendar_part(message: EmailMessage) -> tuple[str, icalendar.Calendar]:
-    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    return part.get_param("method"), icalendar.Calendar.from_ical(part.get_content())
-
-
-def text_part(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
-
-
-def only_event(calendar: icalendar.Calendar) -> icalendar.Event:
-    [event] = calendar.walk("VEVENT")
-    return event
 
 
 @pytest.fixture
@@ -482,40 +431,6 @@ def test_reinstating_a_cancelled_session_sends_a_request_with_a_higher_sequence(
     method, calendar = calendar_part(smtp.messages[-2])
     event = only_event(calendar)
     assert (method, event["STATUS"], event["SEQUENCE"]) == ("REQUEST", "CONFIRMED", 2)
-
-
-class SlowInbox(Inbox):
-    """A working but slow server: it waits `pause` seconds before answering EHLO, MAIL, RCPT
-    and the end of DATA, each under the client's per-step timeout."""
-
-    def __init__(self, pause: float) -> None:
-        super().__init__()
-        self.pause = pause
-
-    async def handle_EHLO(  # noqa: N802
-        self, server: object, session: object, envelope: object, hostname: str, responses: list
-    ) -> list:
-        await asyncio.sleep(self.pause)
-        session.host_name = hostname  # type: ignore[attr-defined]
-        return responses
-
-    async def handle_MAIL(  # noqa: N802
-        self, server: object, session: object, envelope: object, address: str, options: list
-    ) -> str:
-        await asyncio.sleep(self.pause)
-        envelope.mail_from = address  # type: ignore[attr-defined]
-        return "250 OK"
-
-    async def handle_RCPT(  # noqa: N802
-        self, server: object, session: object, envelope: object, address: str, options: list
-    ) -> str:
-        await asyncio.sleep(self.pause)
-        envelope.rcpt_tos.append(address)  # type: ignore[attr-defined]
-        return "250 OK"
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        await asyncio.sleep(self.pause)
-        return await super().handle_DATA(server, session, envelope)
 
 
 def test_a_delivery_longer_than_its_limit_is_cut_off_and_queued_again_at_once(

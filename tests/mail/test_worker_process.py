@@ -8,14 +8,13 @@ server received, by Message-ID.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from django.test import override_settings
 from knowflow.cli import main
 from knowflow.mail.models import OutboxMessage
 from knowflow.mail.services import outbox_enqueue, outbox_message_id
-from tests.mail.test_outbox import Inbox, SlowInbox, free_port
+from tests.smtp import Inbox, SlowInbox, free_port
 
 MESSAGES = 300
 
@@ -111,27 +110,6 @@ class Workers:
                 process.wait()
 
 
-class PacedInbox(Inbox):
-    """A server that takes 15 ms per message, as a real one does: 300 messages then take at
-    least 4.5 s, so a signal that needs a moment to reach the sending thread still arrives
-    mid-batch (against an instant server the worker sometimes sent all 300 first)."""
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        await asyncio.sleep(0.015)
-        return await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    server, port = PacedInbox(), free_port()
-    controller = Controller(server, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield server, port
-    finally:
-        controller.stop()
-
-
 def received_ids(server: Inbox) -> Counter[str]:
     return Counter(message["Message-ID"] for message in list(server.messages))
 
@@ -140,6 +118,7 @@ def ids_of(status: str) -> set[str]:
     return {outbox_message_id(row) for row in OutboxMessage.objects.filter(status=status)}
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_and_a_stopped_worker_lose_no_email(
     inbox: tuple[Inbox, int], tmp_path: Path
@@ -209,6 +188,7 @@ def test_a_killed_and_a_stopped_worker_lose_no_email(
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_deliver_outbox_stopped_with_sigterm_finishes_the_message_in_hand(
     inbox: tuple[Inbox, int], tmp_path: Path
@@ -246,6 +226,7 @@ def test_the_worker_refuses_to_run_under_the_reloader(capsys: pytest.CaptureFixt
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_stopped_worker_waits_for_a_slow_delivery_longer_than_the_smtp_timeout(
     tmp_path: Path,

@@ -16,11 +16,11 @@ from knowflow.events.models import Session
 from knowflow.feedback.defaults import seed_default_templates
 from knowflow.feedback.models import Question, Response, SurveyTemplate
 from knowflow.feedback.services.requests import feedback_dispatch_due, feedback_requests_create_due
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_person, make_session
 from tests.feedback.helpers import attend, ended_occurrence
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 # What the browser says about the focused element: its name and whether it is visibly marked.
 FOCUSED = """() => {
@@ -86,10 +86,10 @@ def press_enter_and_wait(page: object) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_api_docs_show_no_axe_violation_collapsed_or_expanded(live_server, browser_page) -> None:  # noqa: F811
+def test_api_docs_show_no_axe_violation_collapsed_or_expanded(live_server, browser_page) -> None:
     make_person(role=Person.Role.ADMIN, name="Ada Admin", username="ada")
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "ada")
+    sign_in_with_keyboard(page, live_server.url, "ada")
 
     page.goto(f"{live_server.url}/api/v1/docs")
     page.locator(".opblock").first.wait_for()
@@ -109,10 +109,10 @@ def test_api_docs_show_no_axe_violation_collapsed_or_expanded(live_server, brows
 
 
 @pytest.mark.django_db(transaction=True)
-def test_api_docs_expand_an_operation_with_the_keyboard(live_server, browser_page) -> None:  # noqa: F811
+def test_api_docs_expand_an_operation_with_the_keyboard(live_server, browser_page) -> None:
     make_person(name="Kim Keyboard", username="kim")
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "kim")
+    sign_in_with_keyboard(page, live_server.url, "kim")
     page.goto(f"{live_server.url}/api/v1/docs")
     page.locator(".opblock").first.wait_for()
 
@@ -127,7 +127,7 @@ def test_api_docs_expand_an_operation_with_the_keyboard(live_server, browser_pag
 @pytest.mark.django_db(transaction=True)
 def test_member_answers_a_survey_from_home_with_the_keyboard_alone(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
 ) -> None:
     # An earlier transactional test may have emptied the tables, the shipped survey templates
     # with them: load them again (a no-op when they are there).
@@ -143,7 +143,7 @@ def test_member_answers_a_survey_from_home_with_the_keyboard_alone(
     page = browser_page
     visited = {}
 
-    _sign_in_with_keyboard(page, live_server.url, "kim")
+    sign_in_with_keyboard(page, live_server.url, "kim")
     visited["home"] = axe_violations(page)
     tab_to(page, "Rate “Accessible forms”")
     press_enter_and_wait(page)
@@ -175,12 +175,12 @@ def test_member_answers_a_survey_from_home_with_the_keyboard_alone(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_member_proposes_a_session_with_the_keyboard_alone(live_server, browser_page) -> None:  # noqa: F811
+def test_member_proposes_a_session_with_the_keyboard_alone(live_server, browser_page) -> None:
     member = make_person(name="Kim Keyboard", username="kim")
     page = browser_page
     visited = {}
 
-    _sign_in_with_keyboard(page, live_server.url, "kim")
+    sign_in_with_keyboard(page, live_server.url, "kim")
     tab_to(page, "Propose")
     press_enter_and_wait(page)
     visited["propose"] = axe_violations(page)
@@ -200,7 +200,7 @@ def test_member_proposes_a_session_with_the_keyboard_alone(live_server, browser_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_speaker_finds_a_time_with_the_keyboard_alone(live_server, browser_page) -> None:  # noqa: F811
+def test_speaker_finds_a_time_with_the_keyboard_alone(live_server, browser_page) -> None:
     speaker = make_person(name="Sol Speaker", username="sol", tz="Europe/Berlin")
     for n in range(4):
         make_person(tz=["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Europe/London"][n])
@@ -208,7 +208,7 @@ def test_speaker_finds_a_time_with_the_keyboard_alone(live_server, browser_page)
     page = browser_page
     visited = {}
 
-    _sign_in_with_keyboard(page, live_server.url, "sol")
+    sign_in_with_keyboard(page, live_server.url, "sol")
     page.goto(f"{live_server.url}/sessions/{session.slug}/")
     visited["session"] = axe_violations(page)
     tab_to(page, "Skip to content")  # past the menu, which has a "Find a time" for any audience

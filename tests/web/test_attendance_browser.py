@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from knowflow.events.models import Attendance, Occurrence
 from knowflow.events.services import registration_create
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_occurrence, make_person, make_room, make_session
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 
 def attendance() -> list[tuple[str, str, bool]]:
@@ -22,7 +22,7 @@ def attendance() -> list[tuple[str, str, bool]]:
 @pytest.mark.django_db(transaction=True)
 def test_organiser_ticks_all_present_in_the_room_and_a_walk_in_checks_in_by_the_link(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
     tmp_path,
 ) -> None:
     speaker = make_person(name="Sam Speaker", username="sam")
@@ -40,7 +40,7 @@ def test_organiser_ticks_all_present_in_the_room_and_a_walk_in_checks_in_by_the_
     make_person(name="Walt Walkin", username="walt")
     page = browser_page
 
-    _sign_in_with_keyboard(page, live_server.url, "sam")
+    sign_in_with_keyboard(page, live_server.url, "sam")
     page.get_by_role("link", name="Record who came: Hybrid retro").click()
     page.get_by_label("Bo: online").check()
     page.get_by_role("button", name="All others present in the room").click()
@@ -58,7 +58,7 @@ def test_organiser_ticks_all_present_in_the_room_and_a_walk_in_checks_in_by_the_
     link = page.locator("#checkin-link").get_attribute("href")
 
     walk_in = page.context.browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    _sign_in_with_keyboard(walk_in, live_server.url, "walt")
+    sign_in_with_keyboard(walk_in, live_server.url, "walt")
     walk_in.goto(link)
     walk_in.get_by_label("online").check()
     walk_in.get_by_role("button", name="Check me in").click()

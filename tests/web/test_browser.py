@@ -6,56 +6,16 @@ browser is not installed (`.ci/run` installs it).
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from knowflow.events.models import Registration
-from tests.factories import PASSWORD, make_occurrence, make_person, make_session, make_topic
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
+from tests.factories import make_occurrence, make_person, make_session, make_topic
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-
-# Playwright's sync API keeps an event loop in this thread; the ORM calls in the test body are
-# ordinary blocking calls, which Django would otherwise refuse next to a running loop.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser_page() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1024, "height": 800})
-        yield context.new_page()
-        browser.close()
-
-
-def _sign_in_with_keyboard(page: object, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    # The username field has the focus when the page opens.
-    assert page.evaluate("document.activeElement.id") == "id_username"
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/")
+pytestmark = BROWSER_TESTS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,7 +27,7 @@ def test_member_registers_for_a_session_with_the_keyboard_alone(live_server, bro
     )
     page = browser_page
 
-    _sign_in_with_keyboard(page, live_server.url, "kim")
+    sign_in_with_keyboard(page, live_server.url, "kim")
     assert page.locator("h1").inner_text() == "For you, Kim Keyboard"
 
     page.goto(f"{live_server.url}/sessions/{session.slug}/")
@@ -98,7 +58,7 @@ def test_catalogue_fits_a_phone_screen_without_sideways_scrolling(
         session.topics.set([topic])
         make_occurrence(session=session, start=timezone.now() + timedelta(days=n + 1))
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "pat")
+    sign_in_with_keyboard(page, live_server.url, "pat")
 
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(f"{live_server.url}/sessions/")
@@ -131,7 +91,7 @@ def test_open_actions_fit_a_phone_and_close_with_the_keyboard(live_server, brows
             due_on=timezone.localdate() + timedelta(days=n - 1),
         )
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "eve")
+    sign_in_with_keyboard(page, live_server.url, "eve")
     page.set_viewport_size({"width": 390, "height": 844})
 
     page.goto(f"{live_server.url}/feedback/actions/")
@@ -182,7 +142,7 @@ def test_a_frozen_roi_version_prints_its_figures_without_the_site_around_them(
     insights.roi_cost_add(study=study, actor=enabler, label="Venue", amount=Decimal("500"))
     insights.roi_version_freeze(study=study, actor=enabler, note="For the board")
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "erin")
+    sign_in_with_keyboard(page, live_server.url, "erin")
 
     page.goto(f"{live_server.url}/insights/roi/{study.pk}/versions/1/")
     page.emulate_media(media="print")

@@ -27,9 +27,9 @@ from django.utils import timezone
 from knowflow.demo.generator import demo_load
 from knowflow.feedback.defaults import seed_default_templates
 from knowflow.feedback.models import Question, SurveyTemplate
-from tests.web.test_browser import CHROMIUM, browser_page  # noqa: F401
+from tests.browser import BROWSER_TESTS
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 # Fewest rights first: axe checks a route as the first role to reach it, so the pages most
 # people see are checked as they see them, and each role's own pages as that role.
@@ -133,7 +133,7 @@ def _crawl(
 @pytest.mark.django_db(transaction=True)
 def test_every_page_reachable_from_home_fits_the_screen_and_passes_axe_for_every_role(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 

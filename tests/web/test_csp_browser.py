@@ -11,14 +11,14 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.events.models import Registration
 from knowflow.library.services import resource_create
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_occurrence, make_person, make_session
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 
 @pytest.mark.django_db(transaction=True)
-def test_main_pages_show_no_policy_violation_in_the_browser(live_server, browser_page) -> None:  # noqa: F811
+def test_main_pages_show_no_policy_violation_in_the_browser(live_server, browser_page) -> None:
     admin = make_person(role=Person.Role.ADMIN, name="Ada Admin", username="ada")
     session = make_session(title="Pods in practice")
     occurrence = make_occurrence(session=session, start=timezone.now() + timedelta(days=2))
@@ -43,7 +43,7 @@ def test_main_pages_show_no_policy_violation_in_the_browser(live_server, browser
     )
     base = live_server.url
 
-    _sign_in_with_keyboard(page, base, "ada")
+    sign_in_with_keyboard(page, base, "ada")
     shown = {}
     for path in [
         "/",

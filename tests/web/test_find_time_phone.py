@@ -10,11 +10,10 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_circle, make_person, make_session
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard
-from tests.web.test_browser import browser_page as browser_page  # noqa: PLC0414 - the fixture
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 SHOTS = os.environ.get("KNOWFLOW_SCREENSHOTS", "")
 
@@ -46,7 +45,7 @@ def test_heat_map_reads_as_a_list_of_best_hours_on_a_phone_and_a_grid_on_a_deskt
 ) -> None:
     url = _find_time_url(live_server.url)
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "sam")
+    sign_in_with_keyboard(page, live_server.url, "sam")
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(url)

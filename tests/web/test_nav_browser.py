@@ -6,20 +6,20 @@ from __future__ import annotations
 import pytest
 
 from knowflow.accounts.models import Person
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_person
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_menu_collapses_on_a_phone_and_opens_without_javascript(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
 ) -> None:
     make_person(name="Eve Enabler", username="eve", role=Person.Role.ENABLER)
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "eve")
+    sign_in_with_keyboard(page, live_server.url, "eve")
     bar, menu = page.locator("nav.nav-bar"), page.locator("details.nav-menu")
     assert (bar.is_visible(), menu.is_visible()) == (True, False)
 
@@ -38,12 +38,12 @@ def test_the_menu_collapses_on_a_phone_and_opens_without_javascript(
 @pytest.mark.django_db(transaction=True)
 def test_the_bar_is_one_line_at_1280_px_and_more_opens_with_the_keyboard(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
 ) -> None:
     make_person(name="Eve Enabler", username="eve", role=Person.Role.ENABLER)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 800})
-    _sign_in_with_keyboard(page, live_server.url, "eve")
+    sign_in_with_keyboard(page, live_server.url, "eve")
     bar = page.locator("nav.nav-bar")
     # Its entries are 44 px high: a second line would make it at least 88.
     assert bar.bounding_box()["height"] < 60

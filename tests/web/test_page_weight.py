@@ -21,7 +21,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from knowflow.accounts.models import Person
-from tests.web.test_csp import SKIP, organisation  # noqa: F401 (the fixture)
+from tests.web.test_csp import SKIP
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def _weights(client: Client) -> dict[str, int]:
 
 @pytest.mark.parametrize("role", ["admin", "enabler", "member"])
 def test_every_page_loads_under_60_kb_of_css_and_javascript(
-    organisation: dict[str, Person],  # noqa: F811
+    organisation: dict[str, Person],
     role: str,
 ) -> None:
     client = Client()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from knowflow.events.models import Session
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_person
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 
 def _tab_to(page: object, element_id: str, limit: int = 80) -> None:
@@ -21,14 +21,14 @@ def _tab_to(page: object, element_id: str, limit: int = 80) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_speaker_is_picked_by_name_with_the_keyboard_alone(live_server, browser_page) -> None:  # noqa: F811
+def test_speaker_is_picked_by_name_with_the_keyboard_alone(live_server, browser_page) -> None:
     make_person(name="Pia Proposer", username="pia")
     ada = make_person(name="Ada Lovelace", tz="Europe/London")
     make_person(name="Lovisa Berg", tz="Europe/Stockholm")
     from playwright.sync_api import expect
 
     page = browser_page
-    _sign_in_with_keyboard(page, live_server.url, "pia")
+    sign_in_with_keyboard(page, live_server.url, "pia")
 
     page.goto(f"{live_server.url}/sessions/propose/")
     _tab_to(page, "id_title")

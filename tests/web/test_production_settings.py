@@ -29,6 +29,7 @@ def _knowflow(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.slow  # starts knowflow in a process of its own
 def test_check_deploy_reports_nothing_with_production_settings(tmp_path: Path) -> None:
     result = _knowflow(
         "check", "--deploy", "--fail-level", "WARNING", env=_production_env(tmp_path)
@@ -38,6 +39,7 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path: Path) -
     assert result.stdout.strip() == "System check identified no issues (0 silenced)."
 
 
+@pytest.mark.slow  # starts knowflow in a process of its own
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     env = _production_env(tmp_path)
     del env["SECRET_KEY"]
@@ -48,6 +50,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     assert "Set SECRET_KEY (or KNOWFLOW_DEBUG=1 for local development)." in result.stderr
 
 
+@pytest.mark.slow  # starts knowflow in a process of its own
 def test_healthz_answers_plain_http_while_pages_redirect_to_https(tmp_path: Path) -> None:
     # Production settings, the real middleware stack, a request over plain HTTP as a load
     # balancer's health check sends it.
@@ -64,6 +67,7 @@ def test_healthz_answers_plain_http_while_pages_redirect_to_https(tmp_path: Path
     )
 
 
+@pytest.mark.slow  # starts knowflow in a process of its own
 def test_api_docs_are_public_in_debug_and_for_signed_in_people_in_production(
     tmp_path: Path,
 ) -> None:

@@ -38,10 +38,10 @@ from knowflow.feedback import defaults
 from knowflow.feedback.models import Question, SurveyRequest, SurveyTemplate
 from knowflow.feedback.services.requests import feedback_tick
 from knowflow.library.models import Resource
+from tests.browser import BROWSER_TESTS, CHROMIUM
 from tests.factories import PASSWORD, make_circle, make_person
-from tests.web.test_browser import CHROMIUM
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 SHOTS = Path(os.environ.get("KNOWFLOW_LOOP_SHOTS", "/tmp/loop-shots"))
 TITLE = "Contract testing between teams"

@@ -7,7 +7,7 @@ import secrets
 import zoneinfo
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -38,11 +38,11 @@ def check_working_hours(raw: object) -> list:
         raise DomainError(str(error), field="working_hours") from error
 
 
-def unique_slug(model: type, base: str, *, max_length: int = 140) -> str:
+def unique_slug(model: type[models.Model], base: str, *, max_length: int = 140) -> str:
     """A slug for ``base`` that no row of ``model`` has yet (``ada-lovelace-2`` on a clash)."""
     root = (slugify(base) or "item")[: max_length - 8]
     slug, n = root, 1
-    while model.objects.filter(slug=slug).exists():
+    while model._default_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{root}-{n}"
     return slug

@@ -6,7 +6,10 @@ from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle, Membership
 
 
-def is_champion(*, person: Person, circle: Circle) -> bool:
+def is_champion(*, person: Person, circle: Circle | None) -> bool:
+    """Whether ``person`` champions ``circle`` (a session or resource with no circle has none)."""
+    if circle is None:
+        return False
     return Membership.objects.filter(
         circle=circle, person=person, role=Membership.Role.CHAMPION
     ).exists()

@@ -172,7 +172,7 @@ class Occurrence(models.Model):
     @property
     def modes(self) -> list[str]:
         """The ways one can be at this date: the attendance modes it offers (not the recording)."""
-        offered = []
+        offered: list[str] = []
         if self.room_id:
             offered.append(Attendance.Mode.ROOM)
         if self.online_url:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Choices, F, Q
 from django.utils import timezone
 
 from knowflow.accounts.models import Office, Person
@@ -51,7 +51,7 @@ class RegistrationClosed(DomainError):
     pass
 
 
-def _check_choice(value: str, choices: type, field: str) -> str:
+def _check_choice(value: str, choices: type[Choices], field: str) -> str:
     if value not in choices.values:
         allowed = ", ".join(choices.values)
         raise DomainError(f"'{value}' is not a valid {field}; use one of: {allowed}.", field=field)

@@ -18,7 +18,8 @@ def can_edit_resource(*, actor: Person, resource: Resource) -> bool:
         return True
     if resource.pk and resource.authors.filter(pk=actor.pk).exists():
         return True
-    if resource.session_id and resource.session.speakers.filter(pk=actor.pk).exists():
+    session = resource.session if resource.session_id else None
+    if session is not None and session.speakers.filter(pk=actor.pk).exists():
         return True
     return resource.circle_id is not None and is_champion(person=actor, circle=resource.circle)
 

@@ -267,7 +267,7 @@ def hit_url(hit: SearchHit) -> str:
 
 
 def object_url(kind: str, slug: str) -> str:
-    routes = {
+    routes: dict[str, str] = {
         SESSION: "events:session",
         RESOURCE: "library:resource",
         COLLECTION: "library:collection",
@@ -323,7 +323,7 @@ def resources_of_session(*, session_id: int) -> list[Resource]:
         .only("id", "slug", "title", "kind", "url", "file", "created_at", "session_id")
         .order_by("-created_at", "-id")
     )
-    rank = {kind: position for position, kind in enumerate(_SESSION_KIND_ORDER)}
+    rank: dict[str, int] = {kind: position for position, kind in enumerate(_SESSION_KIND_ORDER)}
     return sorted(resources, key=lambda r: rank.get(r.kind, len(rank)))
 
 
@@ -365,7 +365,7 @@ def resource_file_open(*, resource: Resource) -> File:
     path. Anyone signed in may read any resource's file; the caller has checked that. Raises
     ``NotFound`` when the resource has no file or the store has lost it. The caller closes it.
     """
-    if not resource.file:
+    if not resource.file.name:
         raise NotFound("This resource has no file.")
     try:
         return resource.file.storage.open(resource.file.name, "rb")

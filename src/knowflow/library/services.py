@@ -164,7 +164,7 @@ def resource_create(
             # "Has a recording" may have changed.
             index_write(kind=SESSION, object_ids=[session.pk])
     except Exception:
-        if resource.file:
+        if resource.file.name:
             resource.file.storage.delete(resource.file.name)
         raise
     return resource

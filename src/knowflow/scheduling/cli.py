@@ -100,7 +100,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         if spec is None:
             raise SchedulingInputError("--series given but the instance has no 'series' object")
         mark = time.perf_counter()
-        plan = fair_series(
+        series = fair_series(
             instance.invitees,
             first_date=spec.first_date,
             weeks=spec.weeks,
@@ -109,15 +109,15 @@ def run(argv: list[str]) -> dict[str, Any]:
             duration_min=spec.duration_min,
         )
         answer["series"] = {
-            "starts": [format_utc(start) for start in plan.starts],
-            "mean_attendance": round(plan.mean_attendance, 6),
-            "burden": {unit: round(value, 6) for unit, value in plan.burden.items()},
-            "max_burden": round(plan.max_burden, 6),
-            "best_mean_attendance": round(plan.best_mean_attendance, 6),
+            "starts": [format_utc(start) for start in series.starts],
+            "mean_attendance": round(series.mean_attendance, 6),
+            "burden": {unit: round(value, 6) for unit, value in series.burden.items()},
+            "max_burden": round(series.max_burden, 6),
+            "best_mean_attendance": round(series.best_mean_attendance, 6),
         }
         _log(
-            f"series: max burden {plan.max_burden:.4f}, mean attendance "
-            f"{plan.mean_attendance:.4f} in {time.perf_counter() - mark:.3f} s"
+            f"series: max burden {series.max_burden:.4f}, mean attendance "
+            f"{series.mean_attendance:.4f} in {time.perf_counter() - mark:.3f} s"
         )
     _log(f"total {time.perf_counter() - began:.3f} s")
     return answer

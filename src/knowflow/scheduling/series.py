@@ -250,11 +250,11 @@ def _undominated(values: np.ndarray) -> np.ndarray:
     identical options the first is kept.
     """
     options = values.shape[1]
-    at_least = (values[:, :, None] >= values[:, None, :]).all(axis=0)  # [b, a]
-    above = (values[:, :, None] > values[:, None, :]).any(axis=0)
+    at_least = np.asarray((values[:, :, None] >= values[:, None, :]).all(axis=0))  # [b, a]
+    above = np.asarray((values[:, :, None] > values[:, None, :]).any(axis=0))
     earlier = np.triu(np.ones((options, options), dtype=bool), k=1)  # earlier[b, a]: b < a
     np.fill_diagonal(at_least, False)
-    return ~(at_least & (above | earlier)).any(axis=0)
+    return np.asarray(~(at_least & (above | earlier)).any(axis=0))
 
 
 def _spread(counts: dict[int, int]) -> list[int]:
@@ -300,8 +300,7 @@ def _solve_within(
     members = list(groups.values())
     for group, group_weeks in enumerate(members):
         keep = _undominated(values[:, group_weeks[0], :])
-        for option in np.flatnonzero(keep):
-            columns.append((group, int(option)))
+        columns.extend((group, int(kept)) for kept in np.flatnonzero(keep))
     first_weeks = np.asarray([members[g][0] for g, _ in columns])
     options_of = np.asarray([o for _, o in columns])
     share = model.share[:, first_weeks, options_of]  # [unit, column]
