@@ -47,7 +47,7 @@ LAYERS: dict[str, int] = {
     # Pure algorithms: no Django, no app.
     "scheduling": PURE,
     "discovery": PURE,
-    "anonymity": PURE,  # the anonymity core, once it leaves feedback
+    "anonymity": PURE,  # the anonymity core (which cells of a partition may be shown)
     # Small shared modules every layer may use; they know no app.
     "errors": SHARED,
     "links": SHARED,
@@ -55,6 +55,7 @@ LAYERS: dict[str, int] = {
     "csvsafe": SHARED,
     "languages": SHARED,
     "pickers": SHARED,
+    "slugs": SHARED,
     # Infrastructure below every domain.
     "mail": INFRASTRUCTURE,
     "search": INFRASTRUCTURE,
