@@ -116,14 +116,14 @@ def test_past_date_offers_no_register_or_cancel_and_refuses_both() -> None:
     )
 
     assert re.findall(r'<li class="error">(.*?)</li>', register.content.decode()) == [
-        "This occurrence is over; registration is closed."
+        "This date is over; registration is closed."
     ]
     assert re.findall(r'<li class="error">(.*?)</li>', give_up.content.decode()) == [
         "This date has started; a place can no longer be given up."
     ]
     assert (api_register.status_code, api_register.json()) == (
         400,
-        {"detail": "This occurrence is over; registration is closed.", "field": None},
+        {"detail": "This date is over; registration is closed.", "field": None},
     )
     assert (api_give_up.status_code, api_give_up.json()) == (
         400,

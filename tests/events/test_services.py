@@ -162,7 +162,7 @@ def test_occurrence_create_end_before_start_is_refused_and_writes_nothing() -> N
         (
             {"end": START + timedelta(days=6)},
             "end",
-            "An occurrence cannot last more than five days.",
+            "A date cannot last more than five days.",
         ),
     ],
 )
@@ -414,7 +414,7 @@ def test_registration_cancel_when_not_registered_is_refused() -> None:
     with pytest.raises(DomainError) as error:
         registration_cancel(occurrence=make_occurrence(), person=person, actor=person)
 
-    assert error.value.message == "Never is not registered for this occurrence."
+    assert error.value.message == "Never is not registered for this date."
 
 
 def test_registration_create_for_someone_else_by_a_member_is_refused() -> None:
@@ -448,7 +448,7 @@ def test_registration_create_for_a_past_or_cancelled_occurrence_is_refused() -> 
     with pytest.raises(RegistrationClosed) as off:
         registration_create(occurrence=cancelled, person=person, actor=person)
 
-    assert over.value.message == "This occurrence is over; registration is closed."
+    assert over.value.message == "This date is over; registration is closed."
     assert off.value.message == "This session was cancelled."
     assert Registration.objects.count() == 0
 
@@ -484,5 +484,5 @@ def test_attendance_record_before_the_start_is_refused() -> None:
     with pytest.raises(DomainError) as error:
         attendance_record(occurrence=occurrence, person=make_person(), mode="online", actor=speaker)
 
-    assert error.value.message == "Attendance can be recorded once the occurrence has started."
+    assert error.value.message == "Attendance can be recorded once the date has started."
     assert Attendance.objects.count() == 0

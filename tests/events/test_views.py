@@ -379,7 +379,7 @@ def test_add_occurrence_page_reads_wall_clock_time_in_the_chosen_zone() -> None:
 
     occurrence = Occurrence.objects.get()
     assert response.redirect_chain == [(f"/sessions/{session.slug}/", 302)]
-    assert messages_of(response.content.decode()) == ["Occurrence scheduled."]
+    assert messages_of(response.content.decode()) == ["Date added."]
     assert (occurrence.start, occurrence.end) == (START, START + timedelta(hours=1))
     assert Session.objects.get(pk=session.pk).status == Session.Status.SCHEDULED
 
@@ -446,7 +446,7 @@ def test_register_page_gives_a_place_then_the_waitlist() -> None:
     two = signed_in(second).post(url, follow=True)
 
     assert messages_of(one.content.decode()) == ["You are registered."]
-    assert messages_of(two.content.decode()) == ["The occurrence is full: you are on the waitlist."]
+    assert messages_of(two.content.decode()) == ["This date is full: you are on the waiting list."]
     assert '<span class="badge">Waitlisted</span>' in two.content.decode()
     assert "<td>1 / 1 going, 1 waiting</td>" in two.content.decode()
 
@@ -493,9 +493,7 @@ def test_cancel_page_without_a_registration_shows_the_error() -> None:
 
     response = signed_in(person).post(f"/sessions/occurrences/{occurrence.pk}/cancel/", follow=True)
 
-    assert messages_of(response.content.decode()) == [
-        "Nora None is not registered for this occurrence."
-    ]
+    assert messages_of(response.content.decode()) == ["Nora None is not registered for this date."]
 
 
 # --- query counts: the pages cost the same whatever the size of the data -------------------

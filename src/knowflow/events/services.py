@@ -208,7 +208,7 @@ def _check_occurrence_fields(
     if end <= start:
         raise DomainError("The end must be after the start.", field="end")
     if (end - start).total_seconds() > MAX_OCCURRENCE_HOURS * 3600:
-        raise DomainError("An occurrence cannot last more than five days.", field="end")
+        raise DomainError("A date cannot last more than five days.", field="end")
     if room is None and not online_url:
         raise DomainError("Give a room, an online link, or both.", field="room")
     if capacity < 1:
@@ -434,7 +434,7 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
     if occurrence.session.status == Session.Status.CANCELLED:
         raise RegistrationClosed("This session was cancelled.")
     if occurrence.end <= timezone.now():
-        raise RegistrationClosed("This occurrence is over; registration is closed.")
+        raise RegistrationClosed("This date is over; registration is closed.")
     if occurrence.cancelled_at is not None:
         raise RegistrationClosed("This date was cancelled.")
     existing = Registration.objects.filter(occurrence=occurrence, person=person).first()
@@ -477,7 +477,7 @@ def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person
         raise RegistrationClosed("This date was cancelled; there is no place to give up.")
     registration = Registration.objects.filter(occurrence=occurrence, person=person).first()
     if registration is None or registration.status == Registration.Status.CANCELLED:
-        raise DomainError(f"{person.display_name} is not registered for this occurrence.")
+        raise DomainError(f"{person.display_name} is not registered for this date.")
     had_place = registration.status == Registration.Status.GOING
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status", "updated_at"])
@@ -491,7 +491,7 @@ def _check_attendance_open(occurrence: Occurrence) -> None:
     if occurrence.is_cancelled:
         raise DomainError("This date was cancelled; there is no attendance to record.")
     if occurrence.start > timezone.now():
-        raise DomainError("Attendance can be recorded once the occurrence has started.")
+        raise DomainError("Attendance can be recorded once the date has started.")
 
 
 @transaction.atomic
@@ -505,7 +505,7 @@ def attendance_record(
     if not self_report and not can_edit_session(actor=actor, session=occurrence.session):
         raise Forbidden(ATTENDANCE_REFUSED)
     if occurrence.start > timezone.now():
-        raise DomainError("Attendance can be recorded once the occurrence has started.")
+        raise DomainError("Attendance can be recorded once the date has started.")
     attendance, _ = Attendance.objects.update_or_create(
         occurrence=occurrence, person=person, defaults={"mode": mode, "self_reported": self_report}
     )

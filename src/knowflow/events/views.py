@@ -274,7 +274,7 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
         form,
         session=session,
         save=schedule,
-        saved="Occurrence scheduled.",
+        saved="Date added.",
         title=f"Add a date to “{session.title}”",
         submit="Schedule",
     )
@@ -350,7 +350,7 @@ def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         if registration.status == registration.Status.GOING:
             messages.success(request, "You are registered.")
         else:
-            messages.info(request, "The occurrence is full: you are on the waitlist.")
+            messages.info(request, "This date is full: you are on the waiting list.")
     return redirect("events:session", slug=occurrence.session.slug)
 
 

@@ -470,7 +470,7 @@ def _mode_of(*, occurrence: Occurrence, person: Person, kind: str) -> str:
     attendance = Attendance.objects.filter(occurrence=occurrence, person=person).first()
     if attendance is None:
         raise NotAttended(
-            f"{person.display_name} did not attend this occurrence, so there is no feedback to "
+            f"{person.display_name} did not attend this date, so there is no feedback to "
             "give on it.",
             field="person",
         )
@@ -1036,7 +1036,7 @@ def _retro_for(occurrence: Occurrence, actor: Person) -> Retrospective:
     if occurrence.start > timezone.now():
         # Looking back on a date that has not happened yet would be guessing.
         raise DomainError(
-            "A retrospective (and its actions) can be written once the occurrence has started.",
+            "A retrospective (and its actions) can be written once the date has started.",
             field="retrospective",
         )
     retro, _ = Retrospective.objects.get_or_create(
@@ -1125,7 +1125,7 @@ def retrospective_action_add(
     retro = _retro_for(occurrence, actor)
     if due_on is not None and due_on < timezone.localdate(occurrence.start):
         raise DomainError(
-            "The due date cannot be before the occurrence "
+            "The due date cannot be before the session date "
             f"({timezone.localdate(occurrence.start):%-d %b %Y}).",
             field="due_on",
         )

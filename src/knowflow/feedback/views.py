@@ -211,7 +211,7 @@ def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
 def _occurrence_for_retro(request: HttpRequest, occurrence_id: int) -> Occurrence:
     occurrence = Occurrence.objects.select_related("session").filter(pk=occurrence_id).first()
     if occurrence is None:
-        raise NotFound("There is no such occurrence.")
+        raise NotFound("There is no such date.")
     return occurrence
 
 

@@ -65,7 +65,7 @@ def _change(current: float | None, previous: float | None) -> str:
 
 KEY_FIGURES = (
     ("Sessions run", ("sessions_run",)),
-    ("Occurrences run", ("occurrences_run",)),
+    ("Session dates run", ("occurrences_run",)),
     ("Learning hours", ("learning_hours", "total")),
     ("… in the room", ("learning_hours", "room")),
     ("… online", ("learning_hours", "online")),
