@@ -14,6 +14,7 @@ from knowflow.events.services import (
     AlreadyRegistered,
     RegistrationClosed,
     RoomAlreadyBooked,
+    SpeakerNotRegistered,
     attendance_record,
     occurrence_create,
     occurrence_update,
@@ -342,6 +343,26 @@ def test_registration_create_registers_going_while_there_is_room() -> None:
 
     assert registration.status == Registration.Status.GOING
     assert registration.requested_at <= timezone.now()
+
+
+def test_registration_create_refuses_a_speaker_of_the_session_and_writes_nothing() -> None:
+    speaker = make_person(name="Sam Speaker")
+    enabler = make_person(role=Person.Role.ENABLER)
+    occurrence = make_occurrence(session=make_session(speakers=[speaker]))
+
+    with pytest.raises(SpeakerNotRegistered) as own:
+        registration_create(occurrence=occurrence, person=speaker, actor=speaker)
+    with pytest.raises(SpeakerNotRegistered) as for_them:
+        registration_create(occurrence=occurrence, person=speaker, actor=enabler)
+
+    assert (own.value.status_code, own.value.message) == (
+        400,
+        "You are a speaker of this session: speakers do not register for it.",
+    )
+    assert for_them.value.message == (
+        "Sam Speaker is a speaker of this session: speakers do not register for it."
+    )
+    assert Registration.objects.count() == 0
 
 
 def test_registration_create_twice_is_refused_and_writes_nothing() -> None:

@@ -451,6 +451,27 @@ def test_register_page_gives_a_place_then_the_waitlist() -> None:
     assert "<td>1 / 1 going, 1 waiting</td>" in two.content.decode()
 
 
+def test_session_page_offers_its_speaker_no_register_and_refuses_a_forged_post() -> None:
+    speaker, member = make_person(name="Sam Speaker"), make_person()
+    occurrence = make_occurrence(session=make_session(speakers=[speaker]))
+    register = f'action="/sessions/occurrences/{occurrence.pk}/register/"'
+
+    as_speaker = signed_in(speaker).get(f"/sessions/{occurrence.session.slug}/")
+    as_member = signed_in(member).get(f"/sessions/{occurrence.session.slug}/")
+    posted = signed_in(speaker).post(
+        f"/sessions/occurrences/{occurrence.pk}/register/", follow=True
+    )
+
+    assert register not in as_speaker.content.decode()
+    assert '<span class="badge">You speak</span>' in as_speaker.content.decode()
+    assert register in as_member.content.decode()
+    assert posted.status_code == 200
+    assert messages_of(posted.content.decode()) == [
+        "You are a speaker of this session: speakers do not register for it."
+    ]
+    assert Registration.objects.count() == 0
+
+
 def test_register_page_twice_shows_the_error_and_writes_nothing() -> None:
     person = make_person(name="Rita Repeat")
     occurrence = make_occurrence()

@@ -58,6 +58,11 @@ class RegistrationClosed(DomainError):
     pass
 
 
+class SpeakerNotRegistered(DomainError):
+    """A speaker asked for a place at their own session: they are there already, and a place
+    would count them as one of their own audience (and send them their own attendee survey)."""
+
+
 class CheckInClosed(DomainError):
     pass
 
@@ -437,6 +442,13 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
         raise RegistrationClosed("This date is over; registration is closed.")
     if occurrence.cancelled_at is not None:
         raise RegistrationClosed("This date was cancelled.")
+    if occurrence.session.speakers.filter(pk=person.pk).exists():
+        raise SpeakerNotRegistered(
+            "You are a speaker of this session: speakers do not register for it."
+            if person.pk == actor.pk
+            else f"{person.display_name} is a speaker of this session: speakers do not register "
+            "for it."
+        )
     existing = Registration.objects.filter(occurrence=occurrence, person=person).first()
     if existing is not None and existing.status != Registration.Status.CANCELLED:
         raise AlreadyRegistered(

@@ -77,6 +77,8 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             "counts": selectors.occurrence_counts(occurrences=occurrences),
             "can_edit": can_edit,
             "can_edit_details": can_edit_details,
+            # A speaker has no place to ask for (the service refuses it): no Register button.
+            "viewer_speaks": any(s.pk == request.viewer.pk for s in session.speakers.all()),
             # Attendance is taken for dates that have begun; a future date has no one to record.
             "started": {o.pk for o in occurrences if o.has_started and not o.is_cancelled},
             "checkin_open": {o.pk for o in occurrences if services.checkin_is_open(occurrence=o)},
