@@ -95,13 +95,17 @@ def _answered_session(n: int) -> tuple:
 
 def test_results_page_shows_rate_distribution_themes_and_svg() -> None:
     occurrence, speaker = _answered_session(6)
-    page = signed_in(speaker).get(f"/feedback/sessions/{occurrence.session.slug}/").content.decode()
+    url = f"/feedback/sessions/{occurrence.session.slug}/"
+    page = signed_in(speaker).get(url).content.decode()
+    german = signed_in(speaker).get(url, HTTP_ACCEPT_LANGUAGE="de-DE").content.decode()
     assert re.search(
         r"<td>After the session <span class=\"badge\">anonymous</span></td><td>6</td><td>6</td><td>100%</td><td>6 responses</td>",
         page,
     )
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in page
-    assert "★ Above the standard" in page and "★ 100 % (6)" in page
+    # The chart writes its shares as the reader's locale does, like the rest of the page.
+    assert "★ Above the standard" in page and "★ 100% (6)" in page
+    assert "★ 100\xa0% (6)" in german
     assert "Try it on our deployment pipeline" in page
 
 

@@ -30,6 +30,7 @@ from knowflow.feedback.forms import (
     SurveyTemplateForm,
 )
 from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
+from knowflow.web import l10n
 from knowflow.web.errors import add_to_form, error_page, flash
 
 
@@ -131,10 +132,13 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         summary = _results(request, slug)
     except DomainError as error:
         return _error_page(request, error)
+    locale = l10n.viewer_locale(request)
     for kind in summary.kinds:
         for question in kind.questions:
             question.svg = (
-                charts.distribution_svg(question.rows, title=question.text) if question.rows else ""
+                charts.distribution_svg(question.rows, title=question.text, locale=locale)
+                if question.rows
+                else ""
             )
     return render(
         request,
@@ -381,7 +385,11 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     for entry in sessions:
         for row in entry["rows"]:
             row.svg = charts.standards_svg(
-                row.unacceptable, row.acceptable, row.superior, title=str(row.occurrence.start)
+                row.unacceptable,
+                row.acceptable,
+                row.superior,
+                title=str(row.occurrence.start),
+                locale=l10n.viewer_locale(request),
             )
     return render(
         request,
@@ -420,7 +428,13 @@ def programme(request: HttpRequest) -> HttpResponse:
         return _error_page(request, error)
     for row in [*view.rows, view.total]:
         row.svg = (
-            charts.standards_svg(row.unacceptable, row.acceptable, row.superior, title=row.label)
+            charts.standards_svg(
+                row.unacceptable,
+                row.acceptable,
+                row.superior,
+                title=row.label,
+                locale=l10n.viewer_locale(request),
+            )
             if row.visible
             else ""
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from babel import Locale
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,7 @@ from knowflow.insights.forms import (
 )
 from knowflow.insights.models import DuplicateCluster
 from knowflow.library.models import Resource
+from knowflow.web import l10n
 from knowflow.web.errors import add_to_form, error_page, flash
 
 View = Callable[..., HttpResponse]
@@ -108,7 +110,7 @@ def _reach_rows(
     ]
 
 
-def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
+def dashboard_charts(board: selectors.Dashboard, *, locale: Locale | None = None) -> dict[str, str]:
     hours, before = board.figures["learning_hours"], board.previous["learning_hours"]
     return {
         "hours": charts.bar_chart(
@@ -122,11 +124,16 @@ def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
                 )
             ],
             unit=" h",
+            locale=locale,
         ),
-        "unit": charts.bar_chart(title="Learners by org unit", rows=_reach_rows(board, "org_unit")),
-        "office": charts.bar_chart(title="Learners by office", rows=_reach_rows(board, "office")),
+        "unit": charts.bar_chart(
+            title="Learners by org unit", rows=_reach_rows(board, "org_unit"), locale=locale
+        ),
+        "office": charts.bar_chart(
+            title="Learners by office", rows=_reach_rows(board, "office"), locale=locale
+        ),
         "region": charts.bar_chart(
-            title="Learners by time-zone region", rows=_reach_rows(board, "region")
+            title="Learners by time-zone region", rows=_reach_rows(board, "region"), locale=locale
         ),
         "equity": charts.bar_chart(
             title="Share of sessions inside each region's working hours",
@@ -134,7 +141,8 @@ def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
                 (r["region"], r["share_inside_working_hours"], None)
                 for r in board.figures["equity"]
             ],
-            unit=" %",
+            percent=True,
+            locale=locale,
         ),
     }
 
@@ -150,7 +158,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "board": board,
             "rows": key_rows(board),
-            "charts": {k: mark_safe(v) for k, v in dashboard_charts(board).items()},  # noqa: S308 - escaped in charts
+            "charts": {
+                k: mark_safe(v)
+                for k, v in dashboard_charts(board, locale=l10n.viewer_locale(request)).items()
+            },  # noqa: S308 - escaped in charts
             "query": request.GET.urlencode(),
         },
     )
@@ -204,7 +215,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     _, period = _period(request)
     board = selectors.dashboard_for(viewer=request.viewer, period=period)
-    made = dashboard_charts(board)
+    made = dashboard_charts(board, locale=l10n.viewer_locale(request))
     if chart not in made:
         raise NotFound(f"There is no chart '{chart}'.")
     return HttpResponse(made[chart], content_type="image/svg+xml")
