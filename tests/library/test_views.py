@@ -3,6 +3,7 @@ paths, stale resources, insights, the session page's related block, and query co
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -204,6 +205,58 @@ def test_collection_add_item_by_pasting_a_link():
     )
 
     assert [str(i.target) for i in collection.items.all()] == ["A paper"]
+
+
+def test_resource_edit_moves_it_to_another_session_with_the_session_picker():
+    owner = make_person()
+    first = make_session(title="Kubernetes at scale")
+    second = make_session(title="Kubernetes in production, part two")
+    resource = services.resource_create(actor=owner, kind="recording", title="Video",
+                                        url="https://v.example.org/k", session=first)  # fmt: skip
+    client = signed_in(owner)
+    url = f"/library/{resource.slug}/edit/"
+    form = {"title": "Video", "url": "https://v.example.org/k", "language": "en"}
+
+    page = client.get(url).content.decode()
+    moved = client.post(url, {**form, "session": "in production"}, follow=True)
+    again = client.get(url).content.decode()
+    client.post(url, {**form, "session": second.slug, "title": "Video, cut"})
+    resource.refresh_from_db()
+    kept = (resource.title, resource.session)
+    detached = client.post(url, {**form, "session": ""})
+    resource.refresh_from_db()
+
+    # The same picker as "Add a resource", filled in with the session it comes from; a
+    # title with a comma is written as the slug, so saving the form again keeps it.
+    assert re.search(
+        r'<input type="text" name="session" value="Kubernetes at scale"[^>]*data-picker="sessions"',
+        page,
+    )
+    assert f'name="session" value="{second.slug}"' in again
+    assert f'from <a href="/sessions/{second.slug}/">Kubernetes in production, part two</a>' in (
+        moved.content.decode()
+    )
+    assert kept == ("Video, cut", second)
+    assert detached.status_code == 302
+    assert resource.session is None
+
+
+def test_resource_edit_names_an_unknown_session_and_changes_nothing():
+    owner = make_person()
+    talk = make_session(title="Kubernetes at scale")
+    resource = services.resource_create(actor=owner, kind="recording", title="Video",
+                                        url="https://v.example.org/k", session=talk)  # fmt: skip
+
+    response = signed_in(owner).post(
+        f"/library/{resource.slug}/edit/",
+        {"title": "New title", "url": "https://v.example.org/k", "language": "en",
+         "session": "No such talk"},
+    )  # fmt: skip
+
+    resource.refresh_from_db()
+    assert response.status_code == 200
+    assert "No session called “No such talk” was found." in response.content.decode()
+    assert (resource.title, resource.session) == ("Video", talk)
 
 
 def test_session_page_shows_related_content_with_recording(django_capture_on_commit_callbacks):

@@ -70,7 +70,6 @@ class ResourceForm(forms.Form):
 
 class ResourceEditForm(ResourceForm):
     kind = None  # type: ignore[assignment] - the kind of a resource does not change
-    session = None  # type: ignore[assignment] - chosen when it is added
 
 
 class CollectionForm(forms.Form):

@@ -321,6 +321,7 @@ def _resource_initial(resource: Resource) -> dict:
         "topics": resource.topics.all(),
         "language": resource.language,
         "licence": resource.licence,
+        "session": resource.session,
         "circle": resource.circle,
     }
 
@@ -359,6 +360,8 @@ def resource_edit(
                     resource=resource,
                     actor=request.viewer,
                     upload=form.cleaned_data["file"],
+                    session=form.cleaned_data["session"],
+                    circle=form.cleaned_data["circle"],
                     **_resource_kwargs(form.cleaned_data),
                 )
             except DomainError as error:
