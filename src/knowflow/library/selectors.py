@@ -38,6 +38,7 @@ from knowflow.library.search.engine import (
     suggest_titles,
     suggest_words,
 )
+from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 from knowflow.topics.models import Topic
 
 TYPES = tuple(SearchDocument.Kind.values)
@@ -312,6 +313,42 @@ def resources_of_session(*, viewer: Person, session_id: int) -> list[Resource]:
     )
     rank = {kind: position for position, kind in enumerate(_SESSION_KIND_ORDER)}
     return sorted(resources, key=lambda r: rank.get(r.kind, len(rank)))
+
+
+RESOURCES = Nouns(one="resource", many="resources", nobody="No resource")
+
+
+def _resource_described(resource: Resource) -> str:
+    return f"{resource.title} ({resource.get_kind_display().lower()}, {resource.slug})"
+
+
+def resources_for_picker(*, entries: list[str]) -> list[Resource]:
+    """The resources a picker's entries mean (a slug, a title or a unique part of one). Every
+    resource is public in the library, so any may be named."""
+    return resolve_names(
+        queryset=Resource.objects.all(),
+        entries=entries,
+        nouns=RESOURCES,
+        name_field="title",
+        describe=_resource_described,
+    )
+
+
+def resource_picker_options(*, viewer: Person, text: str) -> list[PickerOption]:
+    """Suggestions for a resource picker: the kind and the session it comes from tell two
+    resources of the same title apart (the slides and the recording of one talk)."""
+    resources = suggest_by_name(
+        queryset=Resource.objects.select_related("session"), text=text, name_field="title"
+    )
+    return [
+        PickerOption(
+            value=resource.slug,
+            label=resource.title,
+            detail=resource.get_kind_display()
+            + (f" · {resource.session.title}" if resource.session else ""),
+        )
+        for resource in resources
+    ]
 
 
 def resource_detail(*, viewer: Person, slug: str) -> Resource:
