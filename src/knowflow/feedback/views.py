@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -388,7 +389,9 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
                 row.unacceptable,
                 row.acceptable,
                 row.superior,
-                title=str(row.occurrence.start),
+                # What a screen reader says for the chart: the date as the page shows it,
+                # in the viewer's zone (not the stored UTC timestamp).
+                title=date_format(timezone.localtime(row.occurrence.start), "D j M Y, H:i T"),
                 locale=l10n.viewer_locale(request),
             )
     return render(
