@@ -278,8 +278,18 @@ def test_collection_add_the_same_item_twice_says_so():
     again = client.post(url, {"resource": resource.slug})
 
     assert again.status_code == 400
-    assert "That is already in this collection." in again.content.decode()
-    assert collection.items.count() == 1
+    assert (
+        '<ul class="errorlist" id="id_resource_error"><li>That is already in this collection.'
+        in again.content.decode()
+    )
+    session = make_session(title="Raft explained")
+    client.post(url, {"session": session.slug})
+    twice = client.post(url, {"session": session.slug})
+    assert (
+        '<ul class="errorlist" id="id_session_error"><li>That is already in this collection.'
+        in twice.content.decode()
+    )
+    assert collection.items.count() == 2
 
 
 def test_resource_picker_suggests_resources_by_title_with_kind_and_session():

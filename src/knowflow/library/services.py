@@ -410,7 +410,10 @@ def collection_item_add(
         raise DomainError("That section belongs to another collection.", field="section")
     duplicate = collection.items.filter(resource=resource, session=session).exists()
     if duplicate:
-        raise DomainError("That is already in this collection.", field="resource")
+        # Named on the field that picked it, so the page shows the message next to it.
+        raise DomainError(
+            "That is already in this collection.", field="resource" if resource else "session"
+        )
     last = collection.items.aggregate(m=Max("position"))["m"]
     item = CollectionItem.objects.create(
         collection=collection,
