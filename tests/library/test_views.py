@@ -483,3 +483,25 @@ def test_related_refresh_command_fills_the_blocks_a_bulk_load_left_empty():
     assert [h.title for h in before] == []
     assert [h.title for h in after] == ["Profiling memory in Python"]
     assert out.getvalue() == '"More on this" computed for 2 documents.\n'
+
+
+def test_session_page_links_the_collections_that_hold_it_or_its_recording():
+    owner = make_person()
+    talk = make_session(title="Raft explained")
+    video = services.resource_create(actor=owner, kind="recording", title="Raft (video)",
+                                     url="https://v.example.org/r", session=talk)  # fmt: skip
+    path = services.collection_create(actor=owner, title="Consensus path", kind="path")
+    reading = services.collection_create(actor=owner, title="Another list")
+    services.collection_create(actor=owner, title="Unrelated")
+    services.collection_item_add(collection=path, actor=owner, session=talk)
+    services.collection_item_add(collection=reading, actor=owner, resource=video)
+
+    page = signed_in(make_person()).get(f"/sessions/{talk.slug}/").content.decode()
+
+    shown = re.search(r'<p id="session-collections">(.*?)</p>', page).group(1)
+    assert re.findall(
+        r'<a href="([^"]+)">([^<]+)</a> <span class="badge">([^<]+)</span>', shown
+    ) == [
+        (f"/library/collections/{reading.slug}/", "Another list", "Collection"),
+        (f"/library/collections/{path.slug}/", "Consensus path", "Learning path"),
+    ]

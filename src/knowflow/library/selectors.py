@@ -427,6 +427,22 @@ def collection_list(
     return collections.order_by("title", "id")
 
 
+def collections_with_session(
+    *, viewer: Person, session_id: int, limit: int = 10
+) -> list[Collection]:
+    """The collections and learning paths that hold a session, or one of its resources (its
+    recording, its slides), by title: the session page links them. Every collection is
+    public, like the library."""
+    return list(
+        Collection.objects.filter(
+            Q(items__session_id=session_id) | Q(items__resource__session_id=session_id)
+        )
+        .distinct()
+        .only("id", "slug", "title", "kind")
+        .order_by("title", "id")[:limit]
+    )
+
+
 @dataclass
 class CollectionView:
     collection: Collection
