@@ -163,7 +163,7 @@ def test_bulk_for_a_future_date_is_refused() -> None:
     with pytest.raises(DomainError) as error:
         attendance_record_bulk(occurrence=occurrence, actor=speaker, marks={person.pk: "online"})
 
-    assert error.value.message == "Attendance can be recorded once the occurrence has started."
+    assert error.value.message == "Attendance can be recorded once the date has started."
     assert rows(occurrence) == []
 
 

@@ -63,8 +63,8 @@ def test_find_time_page_shows_heatmap_proposals_repeats_and_series() -> None:
     page = response.content.decode()
     assert response.status_code == 200
     assert '<svg class="heatmap"' in page
-    assert page.count("Create this occurrence") == 5
-    assert "2 occurrences:" in page and "3 occurrences:" in page
+    assert page.count("Create this date") == 5
+    assert "2 dates:" in page and "3 dates:" in page
     assert "Fair rotation for the series" in page
     # The Berlin speaker is required on every date: every trade-off is then the same plan,
     # and the page says so instead of listing five identical rows.
@@ -74,6 +74,11 @@ def test_find_time_page_shows_heatmap_proposals_repeats_and_series() -> None:
         "dates, so there is one plan to choose." in page
     )
     assert "<strong>5</strong> people in the audience" in page
+    # "Occurrence" is the database's word: the buttons, headings, labels and text a person
+    # reads say "date" (markup, URLs and form names may still use it).
+    shown = re.sub(r"<[^>]*>", " ", page)
+    assert re.findall(r"(?i)occurrence", html.unescape(shown)) == []
+    assert "Create these 2 dates" in page and "Create these 3 dates" in page
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from knowflow.events.services import (
     AlreadyRegistered,
     RegistrationClosed,
     RoomAlreadyBooked,
+    SpeakerNotRegistered,
     occurrence_create,
     occurrence_update,
     registration_cancel,
@@ -164,7 +165,7 @@ def test_occurrence_create_end_before_start_is_refused_and_writes_nothing() -> N
         (
             {"end": START + timedelta(days=6)},
             "end",
-            "An occurrence cannot last more than five days.",
+            "A date cannot last more than five days.",
         ),
     ],
 )
@@ -346,6 +347,26 @@ def test_registration_create_registers_going_while_there_is_room() -> None:
     assert registration.requested_at <= timezone.now()
 
 
+def test_registration_create_refuses_a_speaker_of_the_session_and_writes_nothing() -> None:
+    speaker = make_person(name="Sam Speaker")
+    enabler = make_person(role=Person.Role.ENABLER)
+    occurrence = make_occurrence(session=make_session(speakers=[speaker]))
+
+    with pytest.raises(SpeakerNotRegistered) as own:
+        registration_create(occurrence=occurrence, person=speaker, actor=speaker)
+    with pytest.raises(SpeakerNotRegistered) as for_them:
+        registration_create(occurrence=occurrence, person=speaker, actor=enabler)
+
+    assert (own.value.status_code, own.value.message) == (
+        400,
+        "You are a speaker of this session: speakers do not register for it.",
+    )
+    assert for_them.value.message == (
+        "Sam Speaker is a speaker of this session: speakers do not register for it."
+    )
+    assert Registration.objects.count() == 0
+
+
 def test_registration_create_twice_is_refused_and_writes_nothing() -> None:
     person = make_person(name="Twice Tom")
     occurrence = make_occurrence()
@@ -416,7 +437,7 @@ def test_registration_cancel_when_not_registered_is_refused() -> None:
     with pytest.raises(DomainError) as error:
         registration_cancel(occurrence=make_occurrence(), person=person, actor=person)
 
-    assert error.value.message == "Never is not registered for this occurrence."
+    assert error.value.message == "Never is not registered for this date."
 
 
 def test_registration_create_for_someone_else_by_a_member_is_refused() -> None:
@@ -450,7 +471,7 @@ def test_registration_create_for_a_past_or_cancelled_occurrence_is_refused() -> 
     with pytest.raises(RegistrationClosed) as off:
         registration_create(occurrence=cancelled, person=person, actor=person)
 
-    assert over.value.message == "This occurrence is over; registration is closed."
+    assert over.value.message == "This date is over; registration is closed."
     assert off.value.message == "This session was cancelled."
     assert Registration.objects.count() == 0
 
@@ -486,5 +507,5 @@ def test_attendance_record_before_the_start_is_refused() -> None:
     with pytest.raises(DomainError) as error:
         attendance_record(occurrence=occurrence, person=make_person(), mode="online", actor=speaker)
 
-    assert error.value.message == "Attendance can be recorded once the occurrence has started."
+    assert error.value.message == "Attendance can be recorded once the date has started."
     assert Attendance.objects.count() == 0

@@ -404,7 +404,7 @@ def test_add_occurrence_page_reads_wall_clock_time_in_the_chosen_zone() -> None:
 
     occurrence = Occurrence.objects.get()
     assert response.redirect_chain == [(f"/sessions/{session.slug}/", 302)]
-    assert messages_of(response.content.decode()) == ["Occurrence scheduled."]
+    assert messages_of(response.content.decode()) == ["Date added."]
     assert (occurrence.start, occurrence.end) == (START, START + timedelta(hours=1))
     assert Session.objects.get(pk=session.pk).status == Session.Status.SCHEDULED
 
@@ -471,9 +471,30 @@ def test_register_page_gives_a_place_then_the_waitlist() -> None:
     two = signed_in(second).post(url, follow=True)
 
     assert messages_of(one.content.decode()) == ["You are registered."]
-    assert messages_of(two.content.decode()) == ["The occurrence is full: you are on the waitlist."]
+    assert messages_of(two.content.decode()) == ["This date is full: you are on the waiting list."]
     assert '<span class="badge">Waitlisted</span>' in two.content.decode()
     assert "<td>1 / 1 going, 1 waiting</td>" in two.content.decode()
+
+
+def test_session_page_offers_its_speaker_no_register_and_refuses_a_forged_post() -> None:
+    speaker, member = make_person(name="Sam Speaker"), make_person()
+    occurrence = make_occurrence(session=make_session(speakers=[speaker]))
+    register = f'action="/sessions/occurrences/{occurrence.pk}/register/"'
+
+    as_speaker = signed_in(speaker).get(f"/sessions/{occurrence.session.slug}/")
+    as_member = signed_in(member).get(f"/sessions/{occurrence.session.slug}/")
+    posted = signed_in(speaker).post(
+        f"/sessions/occurrences/{occurrence.pk}/register/", follow=True
+    )
+
+    assert register not in as_speaker.content.decode()
+    assert '<span class="badge">You speak</span>' in as_speaker.content.decode()
+    assert register in as_member.content.decode()
+    assert posted.status_code == 200
+    assert messages_of(posted.content.decode()) == [
+        "You are a speaker of this session: speakers do not register for it."
+    ]
+    assert Registration.objects.count() == 0
 
 
 def test_register_page_twice_shows_the_error_and_writes_nothing() -> None:
@@ -518,9 +539,7 @@ def test_cancel_page_without_a_registration_shows_the_error() -> None:
 
     response = signed_in(person).post(f"/sessions/occurrences/{occurrence.pk}/cancel/", follow=True)
 
-    assert messages_of(response.content.decode()) == [
-        "Nora None is not registered for this occurrence."
-    ]
+    assert messages_of(response.content.decode()) == ["Nora None is not registered for this date."]
 
 
 # --- query counts: the pages cost the same whatever the size of the data -------------------

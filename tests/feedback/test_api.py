@@ -62,7 +62,7 @@ def test_requests_by_hand_refuse_people_who_did_not_attend() -> None:
     )
     assert response.status_code == 400
     assert response.json() == {
-        "detail": f"{stranger.display_name} did not attend this occurrence, so there is no feedback to give on it.",
+        "detail": f"{stranger.display_name} did not attend this date, so there is no feedback to give on it.",
         "field": "person",
     }
 

@@ -476,7 +476,7 @@ def test_a_date_still_to_come_takes_no_retrospective_and_no_action(retro: dict) 
     occurrence.end = occurrence.start + timedelta(hours=1)
     occurrence.save(update_fields=["start", "end"])
     client = signed_in(retro["speaker"])
-    refusal = "A retrospective (and its actions) can be written once the occurrence has started."
+    refusal = "A retrospective (and its actions) can be written once the date has started."
 
     saved = client.post(
         edit_url(occurrence), {"went_well": "Early", "to_change": "", "based_on": "0"}
@@ -506,7 +506,7 @@ def test_an_action_cannot_be_due_before_its_date(retro: dict) -> None:
 
     assert refused.status_code == 400
     assert (
-        f"The due date cannot be before the occurrence ({day.day} {day:%b %Y})."
+        f"The due date cannot be before the session date ({day.day} {day:%b %Y})."
         in html.unescape(refused.content.decode())
     )
     assert kept.status_code == 302

@@ -477,7 +477,7 @@ def test_expired_closed_and_not_attended_are_refused(open_request: tuple) -> Non
     with pytest.raises(NotAttended) as absent:
         survey_response_submit(request=request, answers=GOOD)
     assert absent.value.message == (
-        f"{request.person.display_name} did not attend this occurrence, so there is no feedback to give on it."
+        f"{request.person.display_name} did not attend this date, so there is no feedback to give on it."
     )
     assert nothing_written() == (0, 0, 0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -95,13 +96,17 @@ def _answered_session(n: int) -> tuple:
 
 def test_results_page_shows_rate_distribution_themes_and_svg() -> None:
     occurrence, speaker = _answered_session(6)
-    page = signed_in(speaker).get(f"/feedback/sessions/{occurrence.session.slug}/").content.decode()
+    url = f"/feedback/sessions/{occurrence.session.slug}/"
+    page = signed_in(speaker).get(url).content.decode()
+    german = signed_in(speaker).get(url, HTTP_ACCEPT_LANGUAGE="de-DE").content.decode()
     assert re.search(
         r"<td>After the session <span class=\"badge\">anonymous</span></td><td>6</td><td>6</td><td>100%</td><td>6 responses</td>",
         page,
     )
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in page
-    assert "★ Above the standard" in page and "★ 100 % (6)" in page
+    # The chart writes its shares as the reader's locale does, like the rest of the page.
+    assert "★ Above the standard" in page and "★ 100% (6)" in page
+    assert "★ 100\xa0% (6)" in german
     assert "Try it on our deployment pipeline" in page
 
 
@@ -183,9 +188,14 @@ def test_evidence_view_says_what_each_session_knows() -> None:
 
 def test_speaker_sees_own_sessions_over_time() -> None:
     occurrence, speaker = _answered_session(5)
-    page = signed_in(speaker).get("/feedback/mine/").content.decode()
+    page = signed_in(speaker).get("/feedback/mine/?tz=Asia/Tokyo").content.decode()
     assert occurrence.session.title in page
     assert "<td>5</td>" in page
+    # Each date's chart is named for a screen reader as the page writes dates, in the
+    # viewer's zone, not as the database stores them.
+    start = occurrence.start.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"<title>{start:%a} {start.day} {start:%b %Y, %H:%M} JST</title>" in page
+    assert f"<title>{occurrence.start}</title>" not in page
 
 
 def test_templates_page_lists_standards_and_enablers_can_copy() -> None:

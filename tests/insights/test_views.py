@@ -398,3 +398,36 @@ def test_roi_csv_neutralises_hostile_titles(programme: Programme) -> None:
         ],
         ["intangible", "'=1+1", "", "", "not converted to money"],
     ]
+
+
+def test_dashboard_charts_write_figures_and_shares_as_the_readers_locale_does(
+    programme: Programme,
+) -> None:
+    client = signed_in(programme.enabler)
+
+    def texts(chart: str, language: str) -> list[str]:
+        response = client.get(
+            f"/insights/charts/{chart}.svg?period=last-30-days", HTTP_ACCEPT_LANGUAGE=language
+        )
+        return [t.text for t in ET.fromstring(response.content).iter(f"{SVG}text")]
+
+    assert texts("equity", "en") == ["this period", "previous period", "AMER", "50%", "EMEA", "50%"]
+    assert texts("equity", "de-DE")[2:] == ["AMER", "50\xa0%", "EMEA", "50\xa0%"]
+    assert texts("hours", "de-DE")[2:5] == ["In the room", "2,5 h", "0 h"]
+    assert texts("hours", "en")[2:5] == ["In the room", "2.5 h", "0 h"]
+
+
+def test_bar_chart_keeps_one_decimal_of_a_share_and_groups_thousands_per_locale() -> None:
+    from knowflow.insights.charts import bar_chart
+    from knowflow.web.l10n import locale_from_header
+
+    def texts(locale: str, **kwargs: object) -> list[str]:
+        svg = bar_chart(title="t", locale=locale_from_header(locale), **kwargs)
+        return [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")][2:]
+
+    shares = {"rows": [("EMEA", 42.5, None), ("APAC", 7.0, None)], "percent": True}
+    counts = {"rows": [("Hours", 12345.5, 1200.0)], "unit": " h"}
+    assert texts("en", **shares) == ["EMEA", "42.5%", "APAC", "7%"]
+    assert texts("fr", **shares) == ["EMEA", "42,5\xa0%", "APAC", "7\xa0%"]
+    assert texts("en", **counts) == ["Hours", "12,345.5 h", "1,200 h"]
+    assert texts("de", **counts) == ["Hours", "12.345,5 h", "1.200 h"]

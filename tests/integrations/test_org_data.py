@@ -7,7 +7,7 @@ import io
 import json
 import random
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from knowflow.accounts.models import Person
 from knowflow.accounts.services import api_token_create
 from knowflow.demo.generator import demo_load
 from knowflow.events.models import Occurrence, Session
+from knowflow.events.services import occurrence_checkin_token
 from knowflow.feedback.defaults import seed_default_templates
 from knowflow.feedback.demo import feedback_demo_load
 from knowflow.feedback.models import Question, Response, ResponseAuthor, SurveyTemplate
@@ -44,7 +45,7 @@ from knowflow.library import services as library
 from knowflow.mail.models import OutboxMessage
 from knowflow.mail.services import outbox_enqueue
 from knowflow.search.models import SearchDocument
-from tests.factories import PASSWORD, make_circle, make_person
+from tests.factories import PASSWORD, make_circle, make_occurrence, make_person, make_session
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -433,3 +434,46 @@ def test_a_model_neither_exported_nor_named_is_reported(monkeypatch: pytest.Monk
     monkeypatch.delitem(NOT_EXPORTED, "auth.Permission")
 
     assert unclassified_models() == ["auth.Permission"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dates_check_in_secret_is_a_credential_of_the_export(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    speaker, attendee = make_person(username="sam"), make_person(username="ann")
+    occurrence = make_occurrence(
+        session=make_session(speakers=[speaker]), start=timezone.now() - timedelta(minutes=5)
+    )
+    secret = occurrence_checkin_token(occurrence=occurrence, actor=speaker)
+    link = f"/sessions/occurrences/{occurrence.pk}/check-in/{secret}/"
+
+    plain = _export(tmp_path / "org.zip")
+    with_credentials = _export(tmp_path / "all.zip", "--include-credentials")
+
+    def tokens(data: bytes) -> dict[int, str]:
+        return {r["pk"]: r["fields"]["checkin_token"] for r in _blocks(data)["events.Occurrence"]}
+
+    assert tokens(plain) == {occurrence.pk: ""}
+    assert tokens(with_credentials) == {occurrence.pk: secret}
+    with zipfile.ZipFile(tmp_path / "org.zip") as zipped:
+        assert secret not in zipped.read("data.json").decode()
+
+    _empty_database()
+    call_command("import_org", str(tmp_path / "org.zip"))
+
+    # The link shown in the old installation's room checks no one in to the new one...
+    visitor = Client()
+    visitor.force_login(Person.objects.get(pk=attendee.pk).user)
+    refused = visitor.get(link)
+    assert refused.status_code == 403
+    assert (
+        "This check-in link is not valid, or it was replaced by a new one: ask the organisers "
+        "for the current link." in refused.content.decode()
+    )
+    # ...and the organiser's check-in page makes a new one that does.
+    imported = Occurrence.objects.get(pk=occurrence.pk)
+    fresh = occurrence_checkin_token(occurrence=imported, actor=Person.objects.get(pk=speaker.pk))
+    assert fresh not in ("", secret)
+    shown = visitor.get(f"/sessions/occurrences/{occurrence.pk}/check-in/{fresh}/")
+    assert shown.status_code == 200

@@ -11,7 +11,7 @@ from knowflow.library import services
 from knowflow.library.models import Resource
 from knowflow.library.selectors import SearchRequest, search_everything
 from knowflow.topics.models import Topic
-from tests.factories import make_person
+from tests.factories import make_person, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,28 @@ def test_api_resource_create_update_confirm_and_delete():
     assert patched.json()["title"] == "Our linters (v2)"
     assert confirmed.status_code == 200
     assert deleted.status_code == 204 and Resource.objects.count() == 0
+
+
+def test_api_resource_patch_moves_it_to_a_session_keeps_it_or_detaches_it():
+    person = make_person()
+    talk = make_session(title="Linting at scale")
+    client = _client(person)
+    resource = services.resource_create(
+        actor=person, kind="repository", title="Linters", url="https://git.example.org/l"
+    )
+    url = f"/api/v1/library/resources/{resource.pk}"
+
+    def patch(body: dict) -> dict:
+        return client.patch(url, body, content_type="application/json").json()
+
+    attached = patch({"session_id": talk.pk})["session_id"]
+    kept = patch({"title": "Our linters"})["session_id"]
+    unknown = client.patch(url, {"session_id": 999_999}, content_type="application/json")
+    detached = patch({"session_id": None})["session_id"]
+
+    assert (attached, kept, detached) == (talk.pk, talk.pk, None)
+    assert unknown.status_code == 404
+    assert unknown.json()["field"] == "session_id"
 
 
 def test_api_resource_missing_link_is_a_400_naming_the_field():

@@ -16,7 +16,7 @@ from knowflow.library.selectors import SearchRequest, search_everything
 from knowflow.search.models import SearchDocument
 from knowflow.topics.models import Topic
 from knowflow.topics.services import person_skills_set, topic_create, topic_update
-from tests.factories import make_circle, make_person, make_session
+from tests.factories import make_circle, make_occurrence, make_person, make_session
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +218,24 @@ def test_new_topic_synonym_reaches_what_carries_the_topic():
     topic_update(topic=topic, actor=enabler, synonyms=["k8s"])
 
     assert _titles("k8s", types=("resource",)) == ["Cluster upgrades"]
+
+
+def test_resource_update_moves_a_recording_to_another_session_and_search_follows() -> None:
+    owner = make_person()
+    first, second = make_session(title="Given once"), make_session(title="Given again")
+    date = make_occurrence(session=first, start=timezone.now() - timedelta(days=2))
+    video = services.resource_create(actor=owner, kind="recording", title="Video",
+                                     url="https://v.example.org/x", occurrence=date)  # fmt: skip
+
+    services.resource_update(resource=video, actor=owner, session=second)
+
+    video.refresh_from_db()
+    recorded = dict(
+        SearchDocument.objects.filter(kind="session").values_list("title", "has_recording")
+    )
+    assert (video.session, video.occurrence) == (second, None)
+    assert recorded == {"Given once": False, "Given again": True}
+
+    services.resource_update(resource=video, actor=owner, title="Video (cut)")
+    video.refresh_from_db()
+    assert (video.title, video.session) == ("Video (cut)", second)

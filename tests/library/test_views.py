@@ -3,6 +3,7 @@ paths, stale resources, insights, the session page's related block, and query co
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -17,6 +18,7 @@ from knowflow.library.models import PathProgress, Resource, SearchClick, SearchQ
 from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 from tests.conftest import signed_in
+from tests.events.test_views import messages_of
 from tests.factories import make_person, make_session
 
 pytestmark = pytest.mark.django_db
@@ -201,10 +203,167 @@ def test_collection_add_item_by_pasting_a_link():
 
     signed_in(owner).post(
         f"/library/collections/{collection.slug}/items/",
-        {"target": f"http://testserver/library/{resource.slug}/"},
+        {"resource": f"http://testserver/library/{resource.slug}/"},
     )
 
     assert [str(i.target) for i in collection.items.all()] == ["A paper"]
+
+
+def test_collection_add_form_is_two_pickers_a_resource_and_a_session():
+    owner = make_person()
+    collection = services.collection_create(actor=owner, title="Reading list")
+
+    page = signed_in(owner).get(f"/library/collections/{collection.slug}/").content.decode()
+
+    assert re.findall(r'<input type="text" name="(\w+)"[^>]*data-picker="(\w+)"', page) == [
+        ("resource", "resources"),
+        ("session", "sessions"),
+    ]
+    assert '<label for="id_resource">Resource</label>' in page
+    assert '<label for="id_session">Session</label>' in page
+
+
+def test_collection_add_items_picked_by_title():
+    owner = make_person()
+    collection = services.collection_create(actor=owner, title="Reading list")
+    _link(owner, "Consensus in practice")
+    make_session(title="Raft explained")
+    client = signed_in(owner)
+    url = f"/library/collections/{collection.slug}/items/"
+
+    first = client.post(url, {"resource": "consensus in practice"}, follow=True)
+    client.post(url, {"session": "Raft explained", "note": "Watch before the workshop"})
+
+    assert messages_of(first.content.decode()) == ["Added."]
+    assert [(str(i.target), i.note) for i in collection.items.order_by("position")] == [
+        ("Consensus in practice", ""),
+        ("Raft explained", "Watch before the workshop"),
+    ]
+
+
+def test_collection_add_an_ambiguous_or_missing_name_keeps_the_input_and_adds_nothing():
+    owner = make_person()
+    collection = services.collection_create(actor=owner, title="Reading list")
+    one, two = _link(owner, "Kafka basics"), _link(owner, "Kafka basics")
+    client = signed_in(owner)
+    url = f"/library/collections/{collection.slug}/items/"
+
+    twice = client.post(url, {"resource": "Kafka basics", "note": "Start here"})
+    neither = client.post(url, {"note": "Start here"})
+    both = client.post(url, {"resource": one.slug, "session": make_session().slug})
+
+    assert twice.status_code == neither.status_code == both.status_code == 400
+    page = twice.content.decode()
+    refusal = re.search(r'<ul class="errorlist" id="id_resource_error"><li>(.*?)</li>', page)
+    listed = sorted(re.findall(r"Kafka basics \(article, ([\w-]+)\)", refusal.group(1)))
+    assert refusal.group(1).startswith("Two resources are called Kafka basics: ")
+    assert refusal.group(1).endswith(". Type the address (slug) of the one you mean.")
+    assert listed == sorted([one.slug, two.slug])
+    assert 'value="Kafka basics"' in page and 'value="Start here"' in page
+    assert "Pick a resource or a session to add." in neither.content.decode()
+    assert (
+        "Add a resource or a session, not both at once: add them one after the other."
+        in both.content.decode()
+    )
+    assert collection.items.count() == 0
+
+
+def test_collection_add_the_same_item_twice_says_so():
+    owner = make_person()
+    collection = services.collection_create(actor=owner, title="Reading list")
+    resource = _link(owner, "A paper")
+    client = signed_in(owner)
+    url = f"/library/collections/{collection.slug}/items/"
+    client.post(url, {"resource": resource.slug})
+
+    again = client.post(url, {"resource": resource.slug})
+
+    assert again.status_code == 400
+    assert (
+        '<ul class="errorlist" id="id_resource_error"><li>That is already in this collection.'
+        in again.content.decode()
+    )
+    session = make_session(title="Raft explained")
+    client.post(url, {"session": session.slug})
+    twice = client.post(url, {"session": session.slug})
+    assert (
+        '<ul class="errorlist" id="id_session_error"><li>That is already in this collection.'
+        in twice.content.decode()
+    )
+    assert collection.items.count() == 2
+
+
+def test_resource_picker_suggests_resources_by_title_with_kind_and_session():
+    person = make_person()
+    talk = make_session(title="Observability 101")
+    services.resource_create(actor=person, kind="recording", title="Observability 101 (video)",
+                             url="https://v.example.org/o", session=talk)  # fmt: skip
+    _link(person, "Tracing with OpenTelemetry")
+
+    found = signed_in(person).get("/pick/resources/", {"q": "obs"}).json()
+
+    assert found == {
+        "results": [
+            {
+                "value": Resource.objects.get(kind="recording").slug,
+                "label": "Observability 101 (video)",
+                "detail": "Recording · Observability 101",
+                "initials": "O1",
+            }
+        ]
+    }
+
+
+def test_resource_edit_moves_it_to_another_session_with_the_session_picker():
+    owner = make_person()
+    first = make_session(title="Kubernetes at scale")
+    second = make_session(title="Kubernetes in production, part two")
+    resource = services.resource_create(actor=owner, kind="recording", title="Video",
+                                        url="https://v.example.org/k", session=first)  # fmt: skip
+    client = signed_in(owner)
+    url = f"/library/{resource.slug}/edit/"
+    form = {"title": "Video", "url": "https://v.example.org/k", "language": "en"}
+
+    page = client.get(url).content.decode()
+    moved = client.post(url, {**form, "session": "in production"}, follow=True)
+    again = client.get(url).content.decode()
+    client.post(url, {**form, "session": second.slug, "title": "Video, cut"})
+    resource.refresh_from_db()
+    kept = (resource.title, resource.session)
+    detached = client.post(url, {**form, "session": ""})
+    resource.refresh_from_db()
+
+    # The same picker as "Add a resource", filled in with the session it comes from; a
+    # title with a comma is written as the slug, so saving the form again keeps it.
+    assert re.search(
+        r'<input type="text" name="session" value="Kubernetes at scale"[^>]*data-picker="sessions"',
+        page,
+    )
+    assert f'name="session" value="{second.slug}"' in again
+    assert f'from <a href="/sessions/{second.slug}/">Kubernetes in production, part two</a>' in (
+        moved.content.decode()
+    )
+    assert kept == ("Video, cut", second)
+    assert detached.status_code == 302
+    assert resource.session is None
+
+
+def test_resource_edit_names_an_unknown_session_and_changes_nothing():
+    owner = make_person()
+    talk = make_session(title="Kubernetes at scale")
+    resource = services.resource_create(actor=owner, kind="recording", title="Video",
+                                        url="https://v.example.org/k", session=talk)  # fmt: skip
+
+    response = signed_in(owner).post(
+        f"/library/{resource.slug}/edit/",
+        {"title": "New title", "url": "https://v.example.org/k", "language": "en",
+         "session": "No such talk"},
+    )  # fmt: skip
+
+    resource.refresh_from_db()
+    assert response.status_code == 200
+    assert "No session called “No such talk” was found." in response.content.decode()
+    assert (resource.title, resource.session) == ("Video", talk)
 
 
 def test_session_page_shows_related_content_with_recording(django_capture_on_commit_callbacks):
@@ -325,3 +484,25 @@ def test_related_refresh_command_fills_the_blocks_a_bulk_load_left_empty():
     assert [h.title for h in before] == []
     assert [h.title for h in after] == ["Profiling memory in Python"]
     assert out.getvalue() == '"More on this" computed for 2 documents.\n'
+
+
+def test_session_page_links_the_collections_that_hold_it_or_its_recording():
+    owner = make_person()
+    talk = make_session(title="Raft explained")
+    video = services.resource_create(actor=owner, kind="recording", title="Raft (video)",
+                                     url="https://v.example.org/r", session=talk)  # fmt: skip
+    path = services.collection_create(actor=owner, title="Consensus path", kind="path")
+    reading = services.collection_create(actor=owner, title="Another list")
+    services.collection_create(actor=owner, title="Unrelated")
+    services.collection_item_add(collection=path, actor=owner, session=talk)
+    services.collection_item_add(collection=reading, actor=owner, resource=video)
+
+    page = signed_in(make_person()).get(f"/sessions/{talk.slug}/").content.decode()
+
+    shown = re.search(r'<p id="session-collections">(.*?)</p>', page).group(1)
+    assert re.findall(
+        r'<a href="([^"]+)">([^<]+)</a> <span class="badge">([^<]+)</span>', shown
+    ) == [
+        (f"/library/collections/{reading.slug}/", "Another list", "Collection"),
+        (f"/library/collections/{path.slug}/", "Consensus path", "Learning path"),
+    ]

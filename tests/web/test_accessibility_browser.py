@@ -222,5 +222,5 @@ def test_speaker_finds_a_time_with_the_keyboard_alone(live_server, browser_page)
 
     assert visited == {"session": [], "find a time": [], "proposals": []}
     assert page.get_by_role("heading", name="Best single times").count() == 1
-    assert page.get_by_role("button", name="Create this occurrence").count() >= 1
-    tab_to(page, "Create this occurrence")  # the first proposal can be taken by keyboard too
+    assert page.get_by_role("button", name="Create this date").count() >= 1
+    tab_to(page, "Create this date")  # the first proposal can be taken by keyboard too

@@ -42,6 +42,21 @@ def test_organiser_ticks_all_present_in_the_room_and_a_walk_in_checks_in_by_the_
 
     sign_in_with_keyboard(page, live_server.url, "sam")
     page.get_by_role("link", name="Record who came: Hybrid retro").click()
+    # A radio button's label names a choice: normal weight (the design system's form field),
+    # while a field's own label stays bold; at 1280 px and on a 390 px phone alike.
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=tmp_path / f"checklist-{width}.png", full_page=True)
+        assert page.locator("form.attendance-checklist label:has(input[type=radio])").evaluate_all(
+            "labels => [...new Set(labels.map(l => getComputedStyle(l).fontWeight))]"
+        ) == ["400"]
+        assert (
+            page.locator("label[for=id_others]").evaluate(
+                "label => getComputedStyle(label).fontWeight"
+            )
+            == "600"
+        )
+    page.set_viewport_size({"width": 1024, "height": 800})
     page.get_by_label("Bo: online").check()
     page.get_by_role("button", name="All others present in the room").click()
     page.wait_for_load_state()

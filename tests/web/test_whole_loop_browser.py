@@ -265,7 +265,7 @@ def test_whole_loop_from_proposal_to_recording_through_links_only(live_server, b
         best = sam.locator("ol.proposals > li").first
         assert best.locator("strong").inner_text().count("UTC") == 1
         best.get_by_label("Online link").fill("https://meet.example.org/contracts")
-        best.get_by_role("button", name="Create this occurrence").click()
+        best.get_by_role("button", name="Create this date").click()
         sam.wait_for_load_state()
         shot(sam, "03-date-created")
         assert messages(sam) == ["1 date scheduled."]

@@ -46,7 +46,7 @@ def _check_attendance_open(occurrence: Occurrence) -> None:
     if occurrence.is_cancelled:
         raise DomainError("This date was cancelled; there is no attendance to record.")
     if occurrence.start > timezone.now():
-        raise DomainError("Attendance can be recorded once the occurrence has started.")
+        raise DomainError("Attendance can be recorded once the date has started.")
 
 
 @transaction.atomic
@@ -60,7 +60,7 @@ def attendance_record(
     if not self_report and not can_edit_session(actor=actor, session=occurrence.session):
         raise Forbidden(ATTENDANCE_REFUSED)
     if occurrence.start > timezone.now():
-        raise DomainError("Attendance can be recorded once the occurrence has started.")
+        raise DomainError("Attendance can be recorded once the date has started.")
     attendance, _ = Attendance.objects.update_or_create(
         occurrence=occurrence, person=person, defaults={"mode": mode, "self_reported": self_report}
     )

@@ -239,3 +239,14 @@ class SessionsField(PickerField):
 
     def resolve(self, entries: list[str]) -> list[Session]:
         return sessions_for_picker(entries=entries)
+
+    def labels_of(self, objects: list) -> list[str]:
+        """Titles, except where a title would not come back as this one session: shared by
+        two sessions (a talk given again), or holding a comma (the field splits entries on
+        commas). Then the slug, so a form shown again with its session saves as it was."""
+        return [
+            s.slug
+            if "," in s.title or Session.objects.filter(title__iexact=s.title).count() > 1
+            else s.title
+            for s in objects
+        ]

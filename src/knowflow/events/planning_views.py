@@ -63,7 +63,11 @@ class FindTimeForm(forms.Form):
     )
     tz = forms.ChoiceField(choices=timezone_choices, label="Show the heat map in")
     series_weeks = forms.IntegerField(
-        min_value=0, max_value=52, initial=0, required=False, label="Series: occurrences (0 = none)"
+        min_value=0,
+        max_value=52,
+        initial=0,
+        required=False,
+        label="Series: number of dates (0 = none)",
     )
     series_tolerance = forms.TypedChoiceField(
         choices=[("", "fairest")]

@@ -51,6 +51,11 @@ class RegistrationClosed(DomainError):
     pass
 
 
+class SpeakerNotRegistered(DomainError):
+    """A speaker asked for a place at their own session: they are there already, and a place
+    would count them as one of their own audience (and send them their own attendee survey)."""
+
+
 def _check_choice(value: str, choices: type[Choices], field: str) -> str:
     if value not in choices.values:
         allowed = ", ".join(choices.values)
@@ -199,7 +204,7 @@ def _check_occurrence_fields(
     if end <= start:
         raise DomainError("The end must be after the start.", field="end")
     if (end - start).total_seconds() > MAX_OCCURRENCE_HOURS * 3600:
-        raise DomainError("An occurrence cannot last more than five days.", field="end")
+        raise DomainError("A date cannot last more than five days.", field="end")
     if room is None and not online_url:
         raise DomainError("Give a room, an online link, or both.", field="room")
     if capacity < 1:
@@ -426,9 +431,16 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
     if occurrence.session.status == Session.Status.CANCELLED:
         raise RegistrationClosed("This session was cancelled.")
     if occurrence.end <= timezone.now():
-        raise RegistrationClosed("This occurrence is over; registration is closed.")
+        raise RegistrationClosed("This date is over; registration is closed.")
     if occurrence.cancelled_at is not None:
         raise RegistrationClosed("This date was cancelled.")
+    if occurrence.session.speakers.filter(pk=person.pk).exists():
+        raise SpeakerNotRegistered(
+            "You are a speaker of this session: speakers do not register for it."
+            if person.pk == actor.pk
+            else f"{person.display_name} is a speaker of this session: speakers do not register "
+            "for it."
+        )
     existing = Registration.objects.filter(occurrence=occurrence, person=person).first()
     if existing is not None and existing.status != Registration.Status.CANCELLED:
         raise AlreadyRegistered(
@@ -469,7 +481,7 @@ def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person
         raise RegistrationClosed("This date was cancelled; there is no place to give up.")
     registration = Registration.objects.filter(occurrence=occurrence, person=person).first()
     if registration is None or registration.status == Registration.Status.CANCELLED:
-        raise DomainError(f"{person.display_name} is not registered for this occurrence.")
+        raise DomainError(f"{person.display_name} is not registered for this date.")
     had_place = registration.status == Registration.Status.GOING
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status", "updated_at"])

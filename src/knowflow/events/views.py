@@ -73,6 +73,8 @@ def session_page(request: HttpRequest, slug: str) -> HttpResponse:
             "counts": selectors.occurrence_counts(occurrences=occurrences),
             "can_edit": can_edit,
             "can_edit_details": can_edit_details,
+            # A speaker has no place to ask for (the service refuses it): no Register button.
+            "viewer_speaks": any(s.pk == request.viewer.pk for s in session.speakers.all()),
             # Attendance is taken for dates that have begun; a future date has no one to record.
             "started": {o.pk for o in occurrences if o.has_started and not o.is_cancelled},
             "checkin_open": {
@@ -266,7 +268,7 @@ def occurrence_add(request: HttpRequest, slug: str) -> HttpResponse:
         form,
         session=session,
         save=schedule,
-        saved="Occurrence scheduled.",
+        saved="Date added.",
         title=f"Add a date to “{session.title}”",
         submit="Schedule",
     )
@@ -337,7 +339,7 @@ def register(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         if registration.status == registration.Status.GOING:
             messages.success(request, "You are registered.")
         else:
-            messages.info(request, "The occurrence is full: you are on the waitlist.")
+            messages.info(request, "This date is full: you are on the waiting list.")
     return redirect("events:session", slug=occurrence.session.slug)
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -74,6 +75,7 @@ from knowflow.feedback.services.templates import (
     survey_template_make_default,
     survey_template_revise,
 )
+from knowflow.web import l10n
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
@@ -169,10 +171,13 @@ def _results(request: HttpRequest, slug: str, *, with_comments: bool = True) -> 
 @login_required
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     summary = _results(request, slug)
+    locale = l10n.viewer_locale(request)
     for kind in summary.kinds:
         for question in kind.questions:
             question.svg = (
-                charts.distribution_svg(question.rows, title=question.text) if question.rows else ""
+                charts.distribution_svg(question.rows, title=question.text, locale=locale)
+                if question.rows
+                else ""
             )
     return render(
         request,
@@ -388,7 +393,13 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     for entry in sessions:
         for row in entry["rows"]:
             row.svg = charts.standards_svg(
-                row.unacceptable, row.acceptable, row.superior, title=str(row.occurrence.start)
+                row.unacceptable,
+                row.acceptable,
+                row.superior,
+                # What a screen reader says for the chart: the date as the page shows it,
+                # in the viewer's zone (not the stored UTC timestamp).
+                title=date_format(timezone.localtime(row.occurrence.start), "D j M Y, H:i T"),
+                locale=l10n.viewer_locale(request),
             )
     return render(
         request,
@@ -424,7 +435,13 @@ def programme(request: HttpRequest) -> HttpResponse:
     view = programme_view(viewer=request.viewer, filters=filters)
     for row in [*view.rows, view.total]:
         row.svg = (
-            charts.standards_svg(row.unacceptable, row.acceptable, row.superior, title=row.label)
+            charts.standards_svg(
+                row.unacceptable,
+                row.acceptable,
+                row.superior,
+                title=row.label,
+                locale=l10n.viewer_locale(request),
+            )
             if row.visible
             else ""
         )

@@ -13,19 +13,39 @@ import math
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 from knowflow import csvsafe
+from knowflow.web.l10n import default_locale, format_share
 
 
-def _num(value: float | None) -> str:
+def _num(value: float | None, *, locale: Locale, percent: bool = False) -> str:
+    """A bar's figure as the viewer's locale writes it, at most one decimal ("1,234.5",
+    "1.234,5"); with ``percent``, a percentage (0–100) written as a share ("42.5%", "42,5 %")."""
     if value is None:
         return "–"
-    return f"{value:,.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    if percent:
+        return format_share(value / 100, locale=locale, decimals=1)
+    return format_decimal(value, format="#,##0.#", locale=locale)
 
 
 def bar_chart(
-    *, title: str, rows: Sequence[tuple[str, float | None, float | None]], unit: str = ""
+    *,
+    title: str,
+    rows: Sequence[tuple[str, float | None, float | None]],
+    unit: str = "",
+    percent: bool = False,
+    locale: Locale | None = None,
 ) -> str:
-    """Horizontal bars: (label, current, previous or None)."""
+    """Horizontal bars: (label, current, previous or None). ``unit`` follows each figure
+    (" h"); ``percent`` says the figures are percentages (0–100), written in the locale's way.
+    """
+    locale = locale or default_locale()
+
+    def num(value: float | None) -> str:
+        return _num(value, locale=locale, percent=percent)
+
     width, label_w, row_h = 640, 200, 34
     height = 50 + row_h * max(len(rows), 1)
     values = [v or 0 for _, c, p in rows for v in (c, p)]
@@ -36,7 +56,7 @@ def bar_chart(
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
         f"<desc>{escape(title)}: "
-        + escape("; ".join(f"{label} {_num(c)}{unit}" for label, c, _ in rows))
+        + escape("; ".join(f"{label} {num(c)}{unit}" for label, c, _ in rows))
         + "</desc>",
         '<rect x="0" y="0" width="14" height="10" fill="#000"/><text x="18" y="10">this period</text>',
         '<rect x="110" y="0" width="14" height="10" fill="#fff" stroke="#000"/>'
@@ -50,7 +70,7 @@ def bar_chart(
         bar = (current or 0) * scale
         parts.append(f'<rect x="{label_w}" y="{y}" width="{bar:.1f}" height="13" fill="#000"/>')
         parts.append(
-            f'<text x="{label_w + bar + 4:.1f}" y="{y + 11}">{_num(current)}{escape(unit)}</text>'
+            f'<text x="{label_w + bar + 4:.1f}" y="{y + 11}">{num(current)}{escape(unit)}</text>'
         )
         if previous is not None:
             bar = previous * scale
@@ -58,7 +78,7 @@ def bar_chart(
                 f'<rect x="{label_w}" y="{y + 15}" width="{bar:.1f}" height="11" fill="#fff" stroke="#000"/>'
             )
             parts.append(
-                f'<text x="{label_w + bar + 4:.1f}" y="{y + 25}" font-size="10">{_num(previous)}{escape(unit)}</text>'
+                f'<text x="{label_w + bar + 4:.1f}" y="{y + 25}" font-size="10">{num(previous)}{escape(unit)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -32,6 +33,7 @@ from knowflow.insights.selectors import (
     snapshot,
 )
 from knowflow.library.models import Resource
+from knowflow.web import l10n
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
@@ -55,7 +57,7 @@ def _change(current: float | None, previous: float | None) -> str:
 
 KEY_FIGURES = (
     ("Sessions run", ("sessions_run",)),
-    ("Occurrences run", ("occurrences_run",)),
+    ("Session dates run", ("occurrences_run",)),
     ("Learning hours", ("learning_hours", "total")),
     ("… in the room", ("learning_hours", "room")),
     ("… online", ("learning_hours", "online")),
@@ -96,7 +98,7 @@ def _reach_rows(board: rollups.Dashboard, dimension: str) -> list[tuple[str, flo
     ]
 
 
-def dashboard_charts(board: rollups.Dashboard) -> dict[str, str]:
+def dashboard_charts(board: rollups.Dashboard, *, locale: Locale | None = None) -> dict[str, str]:
     hours, before = board.figures["learning_hours"], board.previous["learning_hours"]
     return {
         "hours": charts.bar_chart(
@@ -110,11 +112,16 @@ def dashboard_charts(board: rollups.Dashboard) -> dict[str, str]:
                 )
             ],
             unit=" h",
+            locale=locale,
         ),
-        "unit": charts.bar_chart(title="Learners by org unit", rows=_reach_rows(board, "org_unit")),
-        "office": charts.bar_chart(title="Learners by office", rows=_reach_rows(board, "office")),
+        "unit": charts.bar_chart(
+            title="Learners by org unit", rows=_reach_rows(board, "org_unit"), locale=locale
+        ),
+        "office": charts.bar_chart(
+            title="Learners by office", rows=_reach_rows(board, "office"), locale=locale
+        ),
         "region": charts.bar_chart(
-            title="Learners by time-zone region", rows=_reach_rows(board, "region")
+            title="Learners by time-zone region", rows=_reach_rows(board, "region"), locale=locale
         ),
         "equity": charts.bar_chart(
             title="Share of sessions inside each region's working hours",
@@ -122,7 +129,8 @@ def dashboard_charts(board: rollups.Dashboard) -> dict[str, str]:
                 (r["region"], r["share_inside_working_hours"], None)
                 for r in board.figures["equity"]
             ],
-            unit=" %",
+            percent=True,
+            locale=locale,
         ),
     }
 
@@ -138,7 +146,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "board": board,
             "rows": key_rows(board),
-            "charts": {k: mark_safe(v) for k, v in dashboard_charts(board).items()},  # noqa: S308 - escaped in charts
+            "charts": {
+                k: mark_safe(v)
+                for k, v in dashboard_charts(board, locale=l10n.viewer_locale(request)).items()
+            },  # noqa: S308 - escaped in charts
             "query": request.GET.urlencode(),
         },
     )
@@ -192,7 +203,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     _, period = _period(request)
     board = rollups.dashboard_for(viewer=request.viewer, period=period)
-    made = dashboard_charts(board)
+    made = dashboard_charts(board, locale=l10n.viewer_locale(request))
     if chart not in made:
         raise NotFound(f"There is no chart '{chart}'.")
     return HttpResponse(made[chart], content_type="image/svg+xml")

@@ -166,7 +166,7 @@ def occurrence_for_download(*, occurrence_id: int) -> Occurrence:
         .first()
     )
     if occurrence is None:
-        raise NotFound("There is no such occurrence.")
+        raise NotFound("There is no such date.")
     return occurrence
 
 

@@ -7,9 +7,10 @@ from django import forms
 from knowflow.circles.forms import CirclesField
 from knowflow.events.forms import SessionsField
 from knowflow.library.models import Collection, Resource
-from knowflow.library.selectors import search_type_choices
+from knowflow.library.selectors import resources_for_picker, search_type_choices
 from knowflow.library.uploads import max_upload_bytes, size_in_words
 from knowflow.links import WebURLFormField
+from knowflow.pickers import PickerField
 from knowflow.topics.forms import TopicsField
 
 
@@ -73,7 +74,6 @@ class ResourceForm(forms.Form):
 
 class ResourceEditForm(ResourceForm):
     kind = None  # type: ignore[assignment] - the kind of a resource does not change
-    session = None  # type: ignore[assignment] - chosen when it is added
 
 
 class CollectionForm(forms.Form):
@@ -91,11 +91,49 @@ class SectionForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class ItemForm(forms.Form):
-    """A resource or a session, named by its address on this site (or its slug)."""
+def _slug_of_link(entry: str) -> str:
+    """A link to a page of this site ("https://…/library/<slug>/") names its last part, the
+    slug; anything else (a title, a slug) is left as typed."""
+    if "/" not in entry:
+        return entry
+    return entry.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
-    target = forms.CharField(
-        max_length=400, label="Resource or session", help_text="Paste its link or its slug."
-    )
+
+class ResourcesField(PickerField):
+    """Resources named by title or slug, or by their link (a picker: ``knowflow.pickers``)."""
+
+    kind = "resources"
+    default_help = "Type its title, or paste its link."
+
+    def resolve(self, entries: list[str]) -> list[Resource]:
+        return resources_for_picker(entries=[_slug_of_link(entry) for entry in entries])
+
+
+class LinkedSessionsField(SessionsField):
+    """A session picker that also takes the session's link, as the collection form did."""
+
+    default_help = "Type its title, or paste its link."
+
+    def resolve(self, entries: list[str]) -> list:
+        return super().resolve([_slug_of_link(entry) for entry in entries])
+
+
+class ItemForm(forms.Form):
+    """A resource or a session (exactly one) for a collection, picked by name."""
+
+    resource = ResourcesField(multiple=False, label="Resource")
+    session = LinkedSessionsField(multiple=False, label="Session")
     section = forms.IntegerField(required=False)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors.get("resource") or self.errors.get("session"):
+            return data
+        if data.get("resource") and data.get("session"):
+            raise forms.ValidationError(
+                "Add a resource or a session, not both at once: add them one after the other."
+            )
+        if not data.get("resource") and not data.get("session"):
+            raise forms.ValidationError("Pick a resource or a session to add.")
+        return data

@@ -37,6 +37,7 @@ from knowflow.library.models import (
     SearchQueryLog,
 )
 from knowflow.library.search import COLLECTION, RESOURCE
+from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 from knowflow.search import registry
 from knowflow.search.base import SearchFilters
 from knowflow.search.engine import (
@@ -345,6 +346,42 @@ def resource_get(
     return resource
 
 
+RESOURCES = Nouns(one="resource", many="resources", nobody="No resource")
+
+
+def _resource_described(resource: Resource) -> str:
+    return f"{resource.title} ({resource.get_kind_display().lower()}, {resource.slug})"
+
+
+def resources_for_picker(*, entries: list[str]) -> list[Resource]:
+    """The resources a picker's entries mean (a slug, a title or a unique part of one). Every
+    resource is public in the library, so any may be named."""
+    return resolve_names(
+        queryset=Resource.objects.all(),
+        entries=entries,
+        nouns=RESOURCES,
+        name_field="title",
+        describe=_resource_described,
+    )
+
+
+def resource_picker_options(*, viewer: Person, text: str) -> list[PickerOption]:
+    """Suggestions for a resource picker: the kind and the session it comes from tell two
+    resources of the same title apart (the slides and the recording of one talk)."""
+    resources = suggest_by_name(
+        queryset=Resource.objects.select_related("session"), text=text, name_field="title"
+    )
+    return [
+        PickerOption(
+            value=resource.slug,
+            label=resource.title,
+            detail=resource.get_kind_display()
+            + (f" · {resource.session.title}" if resource.session else ""),
+        )
+        for resource in resources
+    ]
+
+
 def resource_detail(*, slug: str) -> Resource:
     resource = (
         Resource.objects.filter(slug=slug)
@@ -414,6 +451,22 @@ def collection_list(
     if owner is not None:
         collections = collections.filter(owner=owner)
     return collections.order_by("title", "id")
+
+
+def collections_with_session(
+    *, viewer: Person, session_id: int, limit: int = 10
+) -> list[Collection]:
+    """The collections and learning paths that hold a session, or one of its resources (its
+    recording, its slides), by title: the session page links them. Every collection is
+    public, like the library."""
+    return list(
+        Collection.objects.filter(
+            Q(items__session_id=session_id) | Q(items__resource__session_id=session_id)
+        )
+        .distinct()
+        .only("id", "slug", "title", "kind")
+        .order_by("title", "id")[:limit]
+    )
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from enum import Enum
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -46,6 +47,13 @@ from knowflow.search.models import SearchDocument
 from knowflow.topics.models import Topic
 
 MAX_TITLE = 300
+
+
+class Keep(Enum):
+    """For a field ``resource_update`` leaves as it is where ``None`` means "none" (no session,
+    no circle)."""
+
+    KEEP = "keep"
 
 
 # --- related content ------------------------------------------------------------------------
@@ -185,8 +193,15 @@ def resource_update(
     language: str | None = None,
     licence: str | None = None,
     owner: Person | None = None,
+    session: Session | None | Keep = Keep.KEEP,
+    circle: Circle | None | Keep = Keep.KEEP,
 ) -> Resource:
-    """Edit a resource (see ``can_edit_resource``); ``None`` leaves a field as it is."""
+    """Edit a resource (see ``can_edit_resource``); ``None`` leaves a field as it is, except
+    for ``session`` and ``circle``, where ``None`` detaches it and ``Keep.KEEP`` leaves it.
+
+    Moving a resource to another session (or none) forgets the date of the old one it was
+    attached to; both sessions are re-indexed ("has a recording" may change for each).
+    """
     if not can_edit_resource(actor=actor, resource=resource):
         raise Forbidden(
             "Only the resource's owner, authors, its circle's champions and enablers can edit it."
@@ -211,6 +226,14 @@ def resource_update(
         resource.licence = licence.strip()[:200]
     if owner is not None:
         resource.owner = owner
+    if not isinstance(circle, Keep):
+        resource.circle = circle
+    sessions_changed: list[int] = []
+    if not isinstance(session, Keep) and resource.session_id != (session and session.pk):
+        sessions_changed = [pk for pk in (resource.session_id, session and session.pk) if pk]
+        resource.session = session
+        if resource.occurrence_id is not None:
+            resource.occurrence = None  # a date of the session it no longer belongs to
     if upload is not None:
         _store_upload(resource, upload)
     resource.save()
@@ -219,6 +242,9 @@ def resource_update(
     if authors is not None:
         resource.authors.set(authors)
     index_write(kind=RESOURCE, object_ids=[resource.pk])
+    if sessions_changed:
+        # "has a recording" may have changed
+        index_write(kind=SESSION, object_ids=sessions_changed)
     if old_file:
         storage = resource.file.storage
         transaction.on_commit(lambda: storage.delete(old_file))
@@ -367,7 +393,10 @@ def collection_item_add(
         raise DomainError("That section belongs to another collection.", field="section")
     duplicate = collection.items.filter(resource=resource, session=session).exists()
     if duplicate:
-        raise DomainError("That is already in this collection.", field="resource")
+        # Named on the field that picked it, so the page shows the message next to it.
+        raise DomainError(
+            "That is already in this collection.", field="resource" if resource else "session"
+        )
     last = collection.items.aggregate(m=Max("position"))["m"]
     item = CollectionItem.objects.create(
         collection=collection,

@@ -303,6 +303,7 @@ def _resource_initial(resource: Resource) -> dict:
         "topics": resource.topics.all(),
         "language": resource.language,
         "licence": resource.licence,
+        "session": resource.session,
         "circle": resource.circle,
     }
 
@@ -340,6 +341,8 @@ def resource_edit(
                     resource=resource,
                     actor=request.viewer,
                     upload=form.cleaned_data["file"],
+                    session=form.cleaned_data["session"],
+                    circle=form.cleaned_data["circle"],
                     **_resource_kwargs(form.cleaned_data),
                 )
             except DomainError as error:
@@ -432,7 +435,9 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
+def collection_page(
+    request: HttpRequest, slug: str, *, item_form: ItemForm | None = None, status: int = 200
+) -> HttpResponse:
     view = selectors.collection_detail(viewer=request.viewer, slug=slug)
     return render(
         request,
@@ -441,10 +446,11 @@ def collection_page(request: HttpRequest, slug: str) -> HttpResponse:
             "view": view,
             "collection": view.collection,
             "can_manage": can_manage_collection(actor=request.viewer, collection=view.collection),
-            "item_form": ItemForm(),
+            "item_form": item_form or ItemForm(),
             "section_form": SectionForm(),
             "related": selectors.related_to(kind="collection", object_id=view.collection.pk),
         },
+        status=status,
     )
 
 
@@ -471,39 +477,28 @@ def collection_add(request: HttpRequest) -> HttpResponse:
     return render(request, "library/collection_form.html", {"form": form})
 
 
-def _target_from(text: str) -> tuple[Resource | None, Session | None]:
-    slug = text.strip().rstrip("/").rsplit("/", 1)[-1]
-    if "/sessions/" in text:
-        return None, Session.objects.filter(slug=slug).first()
-    resource = Resource.objects.filter(slug=slug).first()
-    if resource is not None:
-        return resource, None
-    return None, Session.objects.filter(slug=slug).first()
-
-
 @login_required
 @require_POST
 def collection_item_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add the resource or session picked; a refusal shows the collection again with the
+    message next to the field and what was typed kept."""
     collection = selectors.collection_get(slug=slug)
     form = ItemForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Paste the link of a resource or a session.")
+    if form.is_valid():
+        section = None
+        if form.cleaned_data["section"]:
+            section = CollectionSection.objects.filter(pk=form.cleaned_data["section"]).first()
+        try:
+            services.collection_item_add(
+                collection=collection, actor=request.viewer, resource=form.cleaned_data["resource"],
+                session=form.cleaned_data["session"], section=section, note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except DomainError as error:
+            add_to_form(form, error)
+            return collection_page(request, slug, item_form=form, status=error.status_code)
+        messages.success(request, "Added.")
         return redirect("library:collection", slug=slug)
-    resource, session = _target_from(form.cleaned_data["target"])
-    section = None
-    if form.cleaned_data["section"]:
-        section = CollectionSection.objects.filter(pk=form.cleaned_data["section"]).first()
-    if resource is None and session is None:
-        messages.error(request, "No resource or session has that link.")
-        return redirect("library:collection", slug=slug)
-    try:
-        services.collection_item_add(
-            collection=collection, actor=request.viewer, resource=resource, session=session, section=section,
-            note=form.cleaned_data["note"],
-        )  # fmt: skip
-    except DomainError as error:
-        flash(request, error)
-    return redirect("library:collection", slug=slug)
+    return collection_page(request, slug, item_form=form, status=400)
 
 
 @login_required

@@ -85,8 +85,13 @@ def format_number(
     return format_decimal(value, format=pattern, locale=locale)
 
 
-def format_share(share: float | Decimal | None, *, locale: Locale) -> str:
-    """A share (0–1) as a whole percentage: "85%" in English, "85 %" in German or French."""
+def format_share(share: float | Decimal | None, *, locale: Locale, decimals: int = 0) -> str:
+    """A share (0–1) as a percentage: "85%" in English, "85 %" in German or French; with
+    ``decimals``, up to that many digits after the separator ("42.5%", "40%")."""
     if share is None:
         return "–"
+    if decimals:
+        return format_percent(
+            round(float(share), decimals + 2), locale=locale, decimal_quantization=False
+        )
     return format_percent(share, locale=locale)

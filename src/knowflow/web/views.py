@@ -13,6 +13,7 @@ from knowflow.accounts.selectors import person_picker_options
 from knowflow.circles.selectors import circle_picker_options
 from knowflow.events import selectors as event_selectors
 from knowflow.events.selectors import session_picker_options
+from knowflow.library.selectors import resource_picker_options
 from knowflow.pickers import PickerOption
 from knowflow.topics.selectors import topic_picker_options
 
@@ -41,6 +42,7 @@ PICKERS: dict[str, Callable[..., list[PickerOption]]] = {
     "topics": topic_picker_options,
     "circles": circle_picker_options,
     "sessions": session_picker_options,
+    "resources": resource_picker_options,
 }
 
 

@@ -180,6 +180,9 @@ class ResourcePatch(BodyIn):
     author_ids: list[DatabaseInt] | None = None
     language: str | None = Field(None, max_length=16)
     licence: str | None = Field(None, max_length=200)
+    session_id: DatabaseInt | None = Field(
+        None, description="The session it comes from; null detaches it, absent leaves it."
+    )
 
 
 class ItemOut(Schema):
@@ -429,6 +432,13 @@ def resource_update(
         authors=None
         if payload.author_ids is None
         else fetch_many(Person, payload.author_ids, what="person", field="author_ids"),
+        session=(
+            services.Keep.KEEP
+            if "session_id" not in payload.model_fields_set
+            else events_selectors.session_get(id=payload.session_id, field="session_id")
+            if payload.session_id
+            else None
+        ),
     )
     return selectors.resource_get(id=resource.pk)
 

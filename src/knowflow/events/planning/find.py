@@ -193,7 +193,7 @@ def time_find(
     if label_by not in LABELS:
         raise PlanningError("Group by region, office or org_unit.", field="label_by")
     if series_weeks and not 2 <= series_weeks <= 52:
-        raise PlanningError("A series has between 2 and 52 occurrences.", field="series_weeks")
+        raise PlanningError("A series has between 2 and 52 dates.", field="series_weeks")
     if series_weeks and series_step_days not in (7, 14):
         raise PlanningError("A series repeats every 7 or 14 days.", field="series_step_days")
     try:

@@ -72,7 +72,7 @@ def retrospective_for_editing(*, viewer: Person, occurrence_id: int) -> Retrospe
         .first()
     )
     if occurrence is None:
-        raise NotFound("There is no such occurrence.")
+        raise NotFound("There is no such date.")
     if not permissions.can_edit_retrospective(actor=viewer, session=occurrence.session):
         raise Forbidden("Only the session's speakers and enablers keep its retrospective.")
     retro = Retrospective.objects.filter(occurrence=occurrence).select_related("updated_by").first()

@@ -157,7 +157,7 @@ def attendance_mode_of(*, occurrence: Occurrence, person: Person, kind: str) -> 
     attendance = Attendance.objects.filter(occurrence=occurrence, person=person).first()
     if attendance is None:
         raise NotAttended(
-            f"{person.display_name} did not attend this occurrence, so there is no feedback to "
+            f"{person.display_name} did not attend this date, so there is no feedback to "
             "give on it.",
             field="person",
         )

@@ -33,7 +33,7 @@ def _retro_for(occurrence: Occurrence, actor: Person) -> Retrospective:
     if occurrence.start > timezone.now():
         # Looking back on a date that has not happened yet would be guessing.
         raise DomainError(
-            "A retrospective (and its actions) can be written once the occurrence has started.",
+            "A retrospective (and its actions) can be written once the date has started.",
             field="retrospective",
         )
     retro, _ = Retrospective.objects.get_or_create(
@@ -122,7 +122,7 @@ def retrospective_action_add(
     retro = _retro_for(occurrence, actor)
     if due_on is not None and due_on < timezone.localdate(occurrence.start):
         raise DomainError(
-            "The due date cannot be before the occurrence "
+            "The due date cannot be before the session date "
             f"({timezone.localdate(occurrence.start):%-d %b %Y}).",
             field="due_on",
         )

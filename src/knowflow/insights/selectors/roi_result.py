@@ -135,7 +135,7 @@ def roi_study_result(*, viewer: Person, study: RoiStudy) -> RoiResult:
                 "speaker delivery",
                 f"{delivered:.1f} h × {rate}/h",
                 roi.people_hours_cost(hours=delivered, hourly_cost=rate),
-                f"occurrences and speakers; {source}",
+                f"session dates and speakers; {source}",
             )
         )
         lines.append(

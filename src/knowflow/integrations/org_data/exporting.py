@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import FileField, Model
 
 from knowflow.integrations.org_data import archive
-from knowflow.integrations.org_data.scope import exported_models, file_storage
+from knowflow.integrations.org_data.scope import CREDENTIAL_FIELDS, exported_models, file_storage
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ def organisation_export(
     """Write the organisation to ``out`` (a seekable binary file) as a zip archive.
 
     Without ``include_credentials``, API tokens, calendar feed secrets, survey link hashes, the
-    email outbox and browser sessions are left out and every user's password is written as an
+    email outbox and browser sessions are left out, the columns ``CREDENTIAL_FIELDS`` names
+    (a date's check-in secret) are written blank and every user's password is written as an
     unusable one. Reads only; returns what was written.
     """
     from tqdm import tqdm
@@ -107,6 +108,9 @@ def organisation_export(
                     if label == user_label and not include_credentials:
                         # Unusable: nobody signs in with a password until an admin sets one.
                         row["fields"]["password"] = UNUSABLE_PASSWORD_PREFIX
+                    if not include_credentials:
+                        for secret in CREDENTIAL_FIELDS.get(label, ()):
+                            row["fields"][secret] = ""
                     for file_field in file_fields:
                         if row["fields"].get(file_field.name):
                             files.add((row["fields"][file_field.name], label, file_field.name))

@@ -39,6 +39,16 @@ CREDENTIALS = {
     "sessions.Session": "signed-in browser sessions",
 }
 
+# Columns of exported rows that are credentials too: written blank unless
+# `--include-credentials` is given, like the models above. A blank value is a state the model
+# already knows, so the imported row works as soon as someone makes a new secret.
+CREDENTIAL_FIELDS = {
+    "events.Occurrence": {
+        "checkin_token": "a date's self check-in secret (the link shown in the room is the "
+        "credential); blank until an organiser opens the check-in page, which makes a new one",
+    },
+}
+
 # Framework and library models that are not the organisation's data.
 NOT_EXPORTED = {
     "contenttypes.ContentType": "made by `knowflow migrate`; rows name them by natural key",

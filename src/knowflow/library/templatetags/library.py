@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django import template
 
-from knowflow.library.selectors import format_label as _format_label
-from knowflow.library.selectors import hit_url as _hit_url
 from knowflow.library.selectors import (
+    collections_with_session,
     recording_watch_for,
     resources_of_session,
     stale_resources_of,
 )
+from knowflow.library.selectors import format_label as _format_label
+from knowflow.library.selectors import hit_url as _hit_url
 from knowflow.search.engine import SearchHit
 
 register = template.Library()
@@ -28,11 +29,15 @@ def format_label(code: str) -> str:
 
 @register.inclusion_tag("library/_session_resources.html", takes_context=True)
 def session_resources(context: template.Context, session: object) -> dict:
-    """A session's recording, slides and other resources, and "Add a resource" for it (the
-    session page is in ``events``, which must not know the library)."""
+    """A session's recording, slides and other resources, the collections that hold it, and
+    "Add a resource" for it (the session page is in ``events``, which must not know the
+    library)."""
     viewer = context.get("viewer")
     return {
         "resources": resources_of_session(session_id=session.pk)  # type: ignore[attr-defined]
+        if viewer
+        else [],
+        "collections": collections_with_session(viewer=viewer, session_id=session.pk)  # type: ignore[attr-defined]
         if viewer
         else [],
         "session": session,
