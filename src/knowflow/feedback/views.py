@@ -21,7 +21,7 @@ from knowflow import csvsafe
 from knowflow.accounts.models import Person
 from knowflow.accounts.selectors import person_for_picker
 from knowflow.circles.models import Circle
-from knowflow.errors import DomainError, Forbidden, NotFound
+from knowflow.errors import DomainError, Forbidden
 from knowflow.events.models import Occurrence, Session
 from knowflow.events.selectors import occurrence_get
 from knowflow.feedback import charts, permissions
@@ -31,7 +31,7 @@ from knowflow.feedback.forms import (
     SurveyForm,
     SurveyTemplateForm,
 )
-from knowflow.feedback.models import Kind, RetrospectiveAction, SurveyRequest, SurveyTemplate
+from knowflow.feedback.models import Kind, SurveyRequest, SurveyTemplate
 from knowflow.feedback.selectors import retrospectives as retrospective_selectors
 from knowflow.feedback.selectors.anonymity import (
     MODES,
@@ -62,7 +62,7 @@ from knowflow.feedback.selectors.retrospectives import (
     retrospective_for_editing,
 )
 from knowflow.feedback.selectors.speakers import speaker_sessions_over_time
-from knowflow.feedback.selectors.templates import template_list
+from knowflow.feedback.selectors.templates import survey_template_get, template_list
 from knowflow.feedback.services import retrospectives as retrospective_services
 from knowflow.feedback.services.responses import survey_response_submit
 from knowflow.feedback.services.retrospectives import (
@@ -358,13 +358,7 @@ def retrospective_action_add(request: HttpRequest, occurrence_id: int) -> HttpRe
 @login_required
 @require_POST
 def retrospective_action_done(request: HttpRequest, action_id: int) -> HttpResponse:
-    action = (
-        RetrospectiveAction.objects.select_related("retrospective__occurrence__session")
-        .filter(pk=action_id)
-        .first()
-    )
-    if action is None:
-        raise NotFound("There is no such action.")
+    action = retrospective_selectors.retrospective_action_get(id=action_id)
     done = request.POST.get("done") == "1"
     retrospective_action_set_done(action=action, actor=request.viewer, done=done)
     messages.success(request, f"“{action.text}” is {'done' if done else 'open again'}.")
@@ -493,9 +487,7 @@ def templates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
-    template = SurveyTemplate.objects.filter(pk=template_id).first()
-    if template is None:
-        raise NotFound("There is no such survey template.")
+    template = survey_template_get(id=template_id)
     try:
         copy = survey_template_copy(
             template=template,
@@ -514,10 +506,7 @@ def _template_to_manage(*, viewer: Person, template_id: int) -> SurveyTemplate:
     """The template an enabler works on, with its questions; refused to anyone else."""
     if not permissions.can_manage_templates(actor=viewer):
         raise Forbidden("Only enablers edit survey templates.")
-    template = SurveyTemplate.objects.prefetch_related("questions").filter(pk=template_id).first()
-    if template is None:
-        raise NotFound("There is no such survey template.")
-    return template
+    return survey_template_get(id=template_id)
 
 
 def _template_form_submit(

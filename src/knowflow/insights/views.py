@@ -229,9 +229,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def duplicate_decide(request: HttpRequest, cluster_id: int) -> HttpResponse:
-    cluster = DuplicateCluster.objects.filter(pk=cluster_id).first()
-    if cluster is None:
-        raise NotFound(f"There is no duplicate cluster with id {cluster_id}.")
+    cluster = clusters.duplicate_cluster_to_decide(id=cluster_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(

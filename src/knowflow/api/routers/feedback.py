@@ -16,7 +16,6 @@ from pydantic import Field
 
 from knowflow.accounts import selectors as accounts_selectors
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, NoBool, SmallCount, one_of, text
 from knowflow.errors import DomainError
 from knowflow.events import selectors as events_selectors
@@ -291,9 +290,7 @@ def template_list(request: HttpRequest, all_versions: bool = False) -> list[Surv
 
 @router.get("/templates/{template_id}", response=TemplateOut)
 def template_get(request: HttpRequest, template_id: DatabaseInt) -> SurveyTemplate:
-    return fetch(
-        SurveyTemplate.objects.prefetch_related("questions"), template_id, what="survey template"
-    )
+    return template_selectors.survey_template_get(id=template_id)
 
 
 @router.post("/templates", response={201: TemplateOut})
@@ -314,7 +311,7 @@ def template_revise(
     request: HttpRequest, template_id: DatabaseInt, payload: TemplatePatch
 ) -> tuple[int, SurveyTemplate]:
     """Write the next version (201: a new template id); the edited version stays as it was."""
-    template = fetch(SurveyTemplate, template_id, what="survey template")
+    template = template_selectors.survey_template_get(id=template_id)
     revised = survey_template_revise(
         template=template,
         actor=viewer(request),
@@ -469,10 +466,6 @@ def my_actions(request: HttpRequest) -> list[dict[str, Any]]:
 def action_done(request: HttpRequest, action_id: int, payload: ActionDoneIn) -> dict[str, Any]:
     """Mark an action done (`{"done": false}` opens it again): its owner, the session's
     speakers and enablers."""
-    action = fetch(
-        RetrospectiveAction.objects.select_related("owner", "retrospective__occurrence__session"),
-        action_id,
-        what="action",
-    )
+    action = retrospective_selectors.retrospective_action_get(id=action_id)
     retrospective_action_set_done(action=action, actor=viewer(request), done=payload.done)
     return _action_out(action)

@@ -13,7 +13,6 @@ from ninja import Field, Query, Router, Schema
 from knowflow.accounts import selectors as accounts_selectors
 from knowflow.accounts.models import Person
 from knowflow.api.auth import viewer
-from knowflow.api.lookups import fetch
 from knowflow.api.schemas import BodyIn, BoundedDate, DatabaseInt, amount, one_of, text
 from knowflow.circles import selectors as circles_selectors
 from knowflow.events import selectors as events_selectors
@@ -153,7 +152,7 @@ class DecisionIn(BodyIn):
 
 @router.post("/duplicates/{cluster_id}/decision", response=dict)
 def duplicate_decide(request: HttpRequest, cluster_id: DatabaseInt, payload: DecisionIn) -> dict:
-    cluster = fetch(DuplicateCluster, cluster_id, what="duplicate cluster")
+    cluster = clusters.duplicate_cluster_to_decide(id=cluster_id)
     merged_into = (
         events_selectors.session_get(id=payload.merged_into, field="merged_into")
         if payload.merged_into

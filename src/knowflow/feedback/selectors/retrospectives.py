@@ -127,3 +127,16 @@ def open_actions_owned_by(*, person: Person, limit: int = 50) -> list[Retrospect
     return list(
         _soonest_due_first(_actions_with_context().filter(owner=person, done=False))[:limit]
     )
+
+
+def retrospective_action_get(*, id: int) -> RetrospectiveAction:
+    """One action of a retrospective with its owner and session, or NotFound. Who may mark it
+    done is `retrospective_action_set_done`'s question (its owner, the speakers, enablers)."""
+    action = (
+        RetrospectiveAction.objects.select_related("owner", "retrospective__occurrence__session")
+        .filter(pk=id)
+        .first()
+    )
+    if action is None:
+        raise NotFound(f"There is no action with id {id}.")
+    return action

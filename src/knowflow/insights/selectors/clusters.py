@@ -162,3 +162,12 @@ def duplicate_cluster_get(*, viewer: Person, cluster_id: int) -> ClusterView:
     return next(
         v for v in duplicate_clusters(viewer=viewer, limit=100_000) if v.cluster.pk == cluster_id
     )
+
+
+def duplicate_cluster_to_decide(*, id: int) -> DuplicateCluster:
+    """One cluster of duplicated training, or NotFound; deciding on it is the services'
+    question (enablers)."""
+    cluster = DuplicateCluster.objects.filter(pk=id).first()
+    if cluster is None:
+        raise NotFound(f"There is no duplicate cluster with id {id}.")
+    return cluster
