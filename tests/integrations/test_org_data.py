@@ -24,8 +24,8 @@ from django.utils import timezone
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import api_token_create
 from knowflow.demo.generator import demo_load
+from knowflow.events.attendance import occurrence_checkin_token
 from knowflow.events.models import Occurrence, Session
-from knowflow.events.services import occurrence_checkin_token
 from knowflow.feedback.defaults import seed_default_templates
 from knowflow.feedback.demo import feedback_demo_load
 from knowflow.feedback.models import Question, Response, ResponseAuthor, SurveyTemplate
