@@ -7,10 +7,10 @@ import pytest
 
 from knowflow.library import services
 from knowflow.library.models import Resource
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
 from tests.factories import make_person, make_session
-from tests.web.test_browser import CHROMIUM, _sign_in_with_keyboard, browser_page  # noqa: F401
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = BROWSER_TESTS
 
 WIDTHS = {"phone": (390, 844), "wide": (1280, 800)}
 
@@ -32,7 +32,7 @@ def _pick(page: object, field_id: str, typed: str, listbox: str) -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_collection_gets_a_resource_and_a_session_picked_by_name(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
     tmp_path,
     width: str,
 ) -> None:
@@ -43,7 +43,7 @@ def test_a_collection_gets_a_resource_and_a_session_picked_by_name(
     make_session(title="Raft explained")
     page = browser_page
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
-    _sign_in_with_keyboard(page, live_server.url, "olga")
+    sign_in_with_keyboard(page, live_server.url, "olga")
 
     page.goto(f"{live_server.url}/library/collections/{collection.slug}/")
     assert page.locator("#id_resource").get_attribute("role") == "combobox"
@@ -69,7 +69,7 @@ def test_a_collection_gets_a_resource_and_a_session_picked_by_name(
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_resource_moves_to_another_session_from_its_edit_page(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
     tmp_path,
     width: str,
 ) -> None:
@@ -80,7 +80,7 @@ def test_a_resource_moves_to_another_session_from_its_edit_page(
                                      url="https://v.example.org/k", session=first)  # fmt: skip
     page = browser_page
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
-    _sign_in_with_keyboard(page, live_server.url, "olga")
+    sign_in_with_keyboard(page, live_server.url, "olga")
 
     page.goto(f"{live_server.url}/library/{video.slug}/edit/")
     session_chips = page.locator(".picker:has(#id_session) .picker-chip > span")
