@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
     "languages": SHARED,
     "pickers": SHARED,
     "slugs": SHARED,
+    "l10n": SHARED,
     # Infrastructure below every domain.
     "mail": INFRASTRUCTURE,
     "search": INFRASTRUCTURE,

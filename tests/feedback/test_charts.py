@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
 from knowflow.feedback.charts import distribution_svg, standards_svg
-from knowflow.web.l10n import locale_from_header
+from knowflow.l10n import locale_from_header
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -419,7 +419,7 @@ def test_dashboard_charts_write_figures_and_shares_as_the_readers_locale_does(
 
 def test_bar_chart_keeps_one_decimal_of_a_share_and_groups_thousands_per_locale() -> None:
     from knowflow.insights.charts import bar_chart
-    from knowflow.web.l10n import locale_from_header
+    from knowflow.l10n import locale_from_header
 
     def texts(locale: str, **kwargs: object) -> list[str]:
         svg = bar_chart(title="t", locale=locale_from_header(locale), **kwargs)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.test import override_settings
 
-from knowflow.web import l10n
+from knowflow import l10n
 
 AMOUNT = Decimal("212940.00")
 

@@ -151,7 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 # The currency money is shown in (an ISO 4217 code: EUR, USD, GBP …): one organisation, one
 # currency. Empty: amounts are shown without a symbol. Numbers follow each viewer's locale
-# (knowflow.web.l10n), never this.
+# (knowflow.l10n), never this.
 KNOWFLOW_CURRENCY = os.environ.get("KNOWFLOW_CURRENCY", "").strip().upper()
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from babel import Locale
 from django.utils.html import escape
 
-from knowflow.web.l10n import default_locale, format_share
+from knowflow.l10n import default_locale, format_share
 
 COLOURS = {"unacceptable": "#b3261e", "acceptable": "#8a6d00", "superior": "#1c7c3c"}
 SYMBOLS = {"unacceptable": "✗", "acceptable": "✓", "superior": "★"}

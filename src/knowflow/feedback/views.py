@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from knowflow import csvsafe
+from knowflow import csvsafe, l10n
 from knowflow.accounts.models import Person
 from knowflow.accounts.selectors import person_for_picker
 from knowflow.circles.models import Circle
@@ -75,7 +75,6 @@ from knowflow.feedback.services.templates import (
     survey_template_make_default,
     survey_template_revise,
 )
-from knowflow.web import l10n
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 

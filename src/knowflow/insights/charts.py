@@ -17,7 +17,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from knowflow import csvsafe
-from knowflow.web.l10n import default_locale, format_share
+from knowflow.l10n import default_locale, format_share
 
 
 def _num(value: float | None, *, locale: Locale, percent: bool = False) -> str:

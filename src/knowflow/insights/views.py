@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from knowflow import l10n
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Session
 from knowflow.insights import charts, permissions, services
@@ -33,7 +34,6 @@ from knowflow.insights.selectors import (
     snapshot,
 )
 from knowflow.library.models import Resource
-from knowflow.web import l10n
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from knowflow import l10n
 from knowflow.languages import language_name as _language_name
 from knowflow.links import is_web_url
-from knowflow.web import l10n
 from knowflow.web.markdown import render_markdown
 
 register = template.Library()
@@ -61,7 +61,7 @@ def query_with(context: template.Context, **changes: object) -> str:
 @register.simple_tag(takes_context=True)
 def money(context: template.Context, amount: object) -> str:
     """``{% money r.costs %}``: "212,940.00" for an English reader, "212.940,00 €" for a German
-    one when the organisation's currency is the euro (``knowflow.web.l10n``)."""
+    one when the organisation's currency is the euro (``knowflow.l10n``)."""
     return l10n.format_money(_decimal(amount), locale=l10n.viewer_locale(context.get("request")))
 
 
