@@ -8,7 +8,6 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 import numpy as np
 from django.db.models import Min, Q
@@ -128,8 +127,7 @@ def already_taught(
     scorer = D.Scorer([new, *docs], stats=stats)
     results = scorer.score_pairs([("new", d.key) for d in docs])
     found = sorted(
-        # session_docs keys each document by its session's pk.
-        ((cast(int, d.key), r.score) for d, r in zip(docs, results, strict=True) if r.duplicate),
+        ((d.key, r.score) for d, r in zip(docs, results, strict=True) if r.duplicate),
         key=lambda kv: -kv[1],
     )[:limit]
     if not found:
