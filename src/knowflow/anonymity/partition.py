@@ -15,9 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+# A cell's key: an org unit's id, an attendance mode, a session's name; the cells shown are
+# keys of the same type.
+Cell = TypeVar("Cell", bound=Hashable)
 
 
-def visible_cells(sizes: Mapping[Hashable, int], *, k: int, hidden_base: int = 0) -> set[Hashable]:
+def visible_cells(sizes: Mapping[Cell, int], *, k: int, hidden_base: int = 0) -> set[Cell]:
     """Rule 3 (partition): which cells of a partition may be shown.
 
     A cell shows when it holds at least k; then, while the hidden cells hold between 1 and

@@ -24,7 +24,13 @@ def circle_get(
     ``field``, the input that pointed at it). Every circle is listed to everyone, invite-only
     ones too: their page says how to get in."""
     circles = Circle.objects.prefetch_related("topics")
-    circle = (circles.filter(pk=id) if slug is None else circles.filter(slug=slug)).first()
+    if slug is not None:
+        circles = circles.filter(slug=slug)
+    elif id is not None:
+        circles = circles.filter(pk=id)
+    else:  # neither given: nothing matches, as filter(pk=None) did
+        circles = circles.none()
+    circle = circles.first()
     if circle is None:
         raise NotFound(
             "There is no such circle." if slug is not None else f"There is no circle with id {id}.",

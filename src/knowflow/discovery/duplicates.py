@@ -32,8 +32,9 @@ code path and give identical scores.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -67,12 +68,17 @@ BODY_CONTAINMENT_FLOOR = 0.1
 _EMPTY = np.empty(0, np.int64)
 
 
+# A document's key, opaque to the detector; what the caller gives is what it gets back.
+K = TypeVar("K", bound=Hashable)
+K_co = TypeVar("K_co", bound=Hashable, covariant=True)  # a Doc only holds its key
+
+
 @dataclass(frozen=True)
-class Doc:
+class Doc(Generic[K_co]):
     """One session, talk or library resource as the detector sees it (``key`` is opaque: the
     product uses ``(kind, id)`` so that a session and a resource never share a key)."""
 
-    key: object
+    key: K_co
     title: str
     description: str = ""
     speakers: tuple[str, ...] = ()
@@ -279,7 +285,7 @@ class PairScore:
     features: dict[str, float]
 
 
-class Scorer:
+class Scorer(Generic[K]):
     """A catalogue of documents, analysed once, with its corpus statistics.
 
     ``Scorer(docs)`` computes the statistics over ``docs`` themselves; pass ``stats`` (from a
@@ -287,10 +293,10 @@ class Scorer:
     would — that is how one new session is checked in milliseconds.
     """
 
-    def __init__(self, docs: Iterable[Doc], *, stats: CorpusStats | None = None) -> None:
+    def __init__(self, docs: Iterable[Doc[K]], *, stats: CorpusStats | None = None) -> None:
         docs = list(docs)
-        self.keys: list[object] = [d.key for d in docs]
-        self.index: dict[object, int] = {k: i for i, k in enumerate(self.keys)}
+        self.keys: list[K] = [d.key for d in docs]
+        self.index: dict[K, int] = {k: i for i, k in enumerate(self.keys)}
         self.texts: list[Text] = [analyse(d) for d in docs]
         n = len(docs)
         body_lists = [hash_tokens(t.body_words) for t in self.texts]
@@ -344,7 +350,7 @@ class Scorer:
             columns.append(_ratios(shared, bags.sizes[a], bags.sizes[b])[0])
         return np.stack(columns, axis=1) if len(a) else np.empty((0, len(FEATURES)))
 
-    def score_pairs(self, pairs: Sequence[tuple[object, object]]) -> list[PairScore]:
+    def score_pairs(self, pairs: Sequence[tuple[K, K]]) -> list[PairScore]:
         """Score pairs of keys (``KeyError`` names an unknown key)."""
         a = np.array([self.index[x] for x, _ in pairs], np.int64)
         b = np.array([self.index[y] for _, y in pairs], np.int64)
@@ -359,10 +365,10 @@ class Scorer:
             for s, row in zip(scores, matrix, strict=True)
         ]
 
-    def score(self, a: object, b: object) -> PairScore:
+    def score(self, a: K, b: K) -> PairScore:
         return self.score_pairs([(a, b)])[0]
 
-    def explain(self, a: object, b: object, *, limit: int = 3) -> Explanation:
+    def explain(self, a: K, b: K, *, limit: int = 3) -> Explanation:
         return explain(self, self.index[a], self.index[b], limit=limit)
 
 
@@ -434,13 +440,13 @@ def candidate_pairs(scorer: Scorer) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Match:
-    a: object
-    b: object
+class Match(Generic[K]):
+    a: K
+    b: K
     score: float
 
 
-def detect(scorer: Scorer) -> list[Match]:
+def detect(scorer: Scorer[K]) -> list[Match[K]]:
     """Every pair of documents at or above the threshold (``a`` before ``b`` in the corpus)."""
     pairs = candidate_pairs(scorer)
     if not len(pairs):
@@ -454,7 +460,7 @@ def detect(scorer: Scorer) -> list[Match]:
     ]
 
 
-def clusters(keys: Iterable[object], matches: Iterable[Match]) -> list[list[object]]:
+def clusters(keys: Iterable[K], matches: Iterable[Match[K]]) -> list[list[K]]:
     """Groups of keys connected by matches (union-find), largest first, singletons left out.
 
     Members keep the order of ``keys``; groups of equal size keep the order of their first
@@ -473,7 +479,7 @@ def clusters(keys: Iterable[object], matches: Iterable[Match]) -> list[list[obje
         ra, rb = root(position[m.a]), root(position[m.b])
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[object]] = {}
+    groups: dict[int, list[K]] = {}
     for key, i in position.items():
         groups.setdefault(root(i), []).append(key)
     result = [g for g in groups.values() if len(g) > 1]

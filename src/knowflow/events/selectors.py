@@ -116,13 +116,16 @@ def catalogue_page(
         )
         if filters.q:
             sessions = sessions.filter(title__icontains=filters.q)
-        rows = list(
+        session_rows = list(
             sessions.select_related("circle").prefetch_related(*_session_prefetches())[
                 offset : offset + page_size + 1
             ]
         )
         return CataloguePage(
-            rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="sessions"
+            rows=session_rows[:page_size],
+            page=page,
+            has_next=len(session_rows) > page_size,
+            kind="sessions",
         )
 
     occurrences = Occurrence.objects.filter(cancelled_at__isnull=True).exclude(
@@ -146,11 +149,14 @@ def catalogue_page(
     )
     if filters.when == "past":
         past = occurrences.filter(end__lte=now).order_by("-start", "-id")
-        rows = list(past[offset : offset + page_size + 1])
+        occurrence_rows = list(past[offset : offset + page_size + 1])
     else:
-        rows = _upcoming_slice(occurrences, now=now, offset=offset, count=page_size + 1)
+        occurrence_rows = _upcoming_slice(occurrences, now=now, offset=offset, count=page_size + 1)
     return CataloguePage(
-        rows=rows[:page_size], page=page, has_next=len(rows) > page_size, kind="occurrences"
+        rows=occurrence_rows[:page_size],
+        page=page,
+        has_next=len(occurrence_rows) > page_size,
+        kind="occurrences",
     )
 
 
@@ -189,7 +195,13 @@ def session_get(
         "speakers",
         Prefetch("occurrences", queryset=Occurrence.objects.order_by("start")),
     )
-    session = (sessions.filter(pk=id) if slug is None else sessions.filter(slug=slug)).first()
+    if slug is not None:
+        sessions = sessions.filter(slug=slug)
+    elif id is not None:
+        sessions = sessions.filter(pk=id)
+    else:  # neither given: nothing matches, as filter(pk=None) did
+        sessions = sessions.none()
+    session = sessions.first()
     if session is None:
         raise NotFound(
             "There is no such session."

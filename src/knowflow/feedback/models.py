@@ -39,7 +39,7 @@ class Kind(models.TextChoices):
     RETROSPECTIVE = "retrospective", "Trainer retrospective"
 
 
-FOLLOW_UP_DAYS = {Kind.FOLLOW_UP_7: 7, Kind.FOLLOW_UP_30: 30, Kind.FOLLOW_UP_90: 90}
+FOLLOW_UP_DAYS: dict[str, int] = {Kind.FOLLOW_UP_7: 7, Kind.FOLLOW_UP_30: 30, Kind.FOLLOW_UP_90: 90}
 
 
 class Standard(models.TextChoices):

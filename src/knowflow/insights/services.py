@@ -9,6 +9,7 @@ import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from django.db import transaction
@@ -74,8 +75,11 @@ def _snapshot_blob(scorer: D.Scorer) -> bytes:
     shingles, shingle_owners = index(scorer.shingles)
     titles, title_owners = index(scorer.titles)
     buffer = io.BytesIO()
+    # Numbers only: the snapshot is read back with np.load, which refuses pickles anyway.
+    # Naming allow_pickle also keeps mypy from matching the arrays' ** to it.
     np.savez(
         buffer,
+        allow_pickle=False,
         **scorer.stats.to_arrays(),
         index_shingles=shingles,
         index_shingle_owners=shingle_owners,
@@ -245,11 +249,15 @@ def hourly_cost_set(
     """Set the loaded hourly cost of an org unit or of an office (exactly one)."""
     if not permissions.can_manage_roi(actor=actor):
         raise Forbidden("Only enablers set hourly costs.")
-    if (org_unit is None) == (office is None):
+    lookup: dict[str, Any]  # field lookups, as filter() and update_or_create() take them
+    if org_unit is not None and office is None:
+        lookup, subject = {"org_unit": org_unit}, f"org unit {org_unit.name}"
+    elif office is not None and org_unit is None:
+        lookup, subject = {"office": office}, f"office {office.name}"
+    else:
         raise DomainError("Give an org unit or an office, not both.", field="org_unit")
     if amount < 0:
         raise DomainError("An hourly cost cannot be negative.", field="amount")
-    lookup = {"org_unit": org_unit} if org_unit else {"office": office}
     now = timezone.now()
     with transaction.atomic():
         previous = (
@@ -263,7 +271,7 @@ def hourly_cost_set(
             defaults={"amount": amount, "source": source, "set_by": actor, "set_at": now},
         )
         HourlyCostChange.objects.create(
-            subject=f"org unit {org_unit.name}" if org_unit else f"office {office.name}",
+            subject=subject,
             amount=amount,
             previous=previous,
             source=source,

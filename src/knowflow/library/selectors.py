@@ -335,7 +335,13 @@ def resource_get(
     NotFound (naming ``field``, the input that pointed at it). Everything in the library is
     open to everyone signed in; who may change it is ``library.permissions``' question."""
     resources = Resource.objects.prefetch_related("topics", "authors")
-    resource = (resources.filter(pk=id) if slug is None else resources.filter(slug=slug)).first()
+    if slug is not None:
+        resources = resources.filter(slug=slug)
+    elif id is not None:
+        resources = resources.filter(pk=id)
+    else:  # neither given: nothing matches, as filter(pk=None) did
+        resources = resources.none()
+    resource = resources.first()
     if resource is None:
         raise NotFound(
             "There is no such resource."
@@ -490,9 +496,13 @@ def collection_get(*, id: int | None = None, slug: str | None = None) -> Collect
     """One collection or learning path by id (the API) or slug (the pages), or NotFound. Every
     collection is open to everyone signed in (``collection_list`` lists them all)."""
     collections = Collection.objects.select_related("owner", "circle", "topic")
-    collection = (
-        collections.filter(pk=id) if slug is None else collections.filter(slug=slug)
-    ).first()
+    if slug is not None:
+        collections = collections.filter(slug=slug)
+    elif id is not None:
+        collections = collections.filter(pk=id)
+    else:  # neither given: nothing matches, as filter(pk=None) did
+        collections = collections.none()
+    collection = collections.first()
     if collection is None:
         raise NotFound(
             "There is no such collection."

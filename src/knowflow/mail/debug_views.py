@@ -13,7 +13,15 @@ from knowflow.errors import Forbidden, NotFound
 from knowflow.mail import permissions, selectors
 
 
-def _check_may_read(request: HttpRequest) -> None:
+class _ViewerRequest(HttpRequest):
+    """A request as accounts' middleware leaves it, with its ``viewer``: only a type, no
+    request is built from it. Mail knows no domain, so the viewer is whatever can say it is an
+    enabler (the views require sign-in, so there always is one)."""
+
+    viewer: permissions.Viewer
+
+
+def _check_may_read(request: _ViewerRequest) -> None:
     if not settings.DEBUG:
         raise NotFound("There is no such page.")
     if not permissions.can_read_debug_outbox(actor=request.viewer):
@@ -21,13 +29,13 @@ def _check_may_read(request: HttpRequest) -> None:
 
 
 @login_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: _ViewerRequest) -> HttpResponse:
     _check_may_read(request)
     return render(request, "mail/debug_outbox.html", {"emails": selectors.outbox_recent()})
 
 
 @login_required
-def outbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
+def outbox_message(request: _ViewerRequest, message_id: int) -> HttpResponse:
     _check_may_read(request)
     email = selectors.outbox_message(message_id=message_id)
     return render(request, "mail/debug_email.html", {"email": email})

@@ -24,7 +24,8 @@ _ADDRESS = re.compile(r"https?://[^\s<>\"“”‘’]+[^\s<>\"“”‘’.,;:!
 
 def _linked(line: str) -> str:
     """One line of plain text as HTML, its http(s) addresses made links."""
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in _ADDRESS.finditer(line):
         address = match.group(0)
         if not is_web_url(address):

@@ -191,7 +191,8 @@ class _CalendarEmail(EmailMultiAlternatives):
     ics_method = ""
 
     def _create_mime_attachment(self, content: object, mimetype: str) -> object:
-        part = super()._create_mime_attachment(content, mimetype)
+        # django-stubs leaves out this private hook; Django 5.2's EmailMessage has it.
+        part = super()._create_mime_attachment(content, mimetype)  # type: ignore[misc]
         if mimetype == "text/calendar" and self.ics_method:
             part.set_param("method", self.ics_method)
         return part
@@ -362,7 +363,7 @@ def outbox_deliver_due(
             if message is None:
                 break
             opening = mail is None
-            if opening:
+            if mail is None:
                 mail = get_connection(fail_silently=False)
             with _DeliveryDeadline(mail, limit_seconds) as deadline:
                 try:
@@ -370,7 +371,7 @@ def outbox_deliver_due(
                         mail.open()
                     mail.send_messages([_email(message)])
                 except Exception as error:  # noqa: BLE001 - any failure is retried
-                    failure = error
+                    failure: Exception | None = error
                 else:
                     failure = None
             if failure is not None:

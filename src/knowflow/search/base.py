@@ -11,10 +11,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeAlias
 
 from django.db import connection
 
 from knowflow.discovery.query import ParsedQuery
+
+# A value bound to a %s in the SQL: what the filters and limits pass (dates go as the
+# backend's adapted strings).
+SQLParam: TypeAlias = str | int | float | bool | None
 
 TABLE = "library_searchdocument"  # SearchDocument._meta.db_table (see models.py)
 
@@ -37,10 +42,10 @@ class SearchFilters:
     has_recording: bool | None = None
     exclude: tuple[tuple[str, int], ...] = ()  # (kind, object_id) left out (related content)
 
-    def where(self) -> tuple[str, list[object]]:
+    def where(self) -> tuple[str, list[SQLParam]]:
         """SQL conditions on ``d`` (the document table) and their parameters."""
         clauses: list[str] = []
-        params: list[object] = []
+        params: list[SQLParam] = []
         if self.types:
             clauses.append(f"d.kind IN ({', '.join(['%s'] * len(self.types))})")
             params.extend(self.types)
@@ -183,7 +188,7 @@ class SearchBackend(ABC):
             cursor.execute(f"SELECT {FACET_COLUMNS} FROM {TABLE} d WHERE {where}", params)
             return cursor.fetchall()
 
-    def _fetch(self, sql: str, params: list[object]) -> list[Candidate]:
+    def _fetch(self, sql: str, params: list[SQLParam]) -> list[Candidate]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

@@ -179,14 +179,16 @@ def reindex_all(*, kinds: Iterable[str] | None = None, progress: object = None) 
     """
     counts: dict[str, int] = {}
     for kind in kinds or [k.kind for k in registry.kinds()]:
+        # The registry holds any model class: its default manager is the typed way to reach its
+        # rows (``objects`` on every registered model, none declares another manager).
         model = registry.get(kind).model
-        ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+        ids = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
         for i in range(0, len(ids), BATCH * 4):
             index_write(kind=kind, object_ids=ids[i : i + BATCH * 4])
             if progress is not None:
                 progress.update(len(ids[i : i + BATCH * 4]))  # type: ignore[attr-defined]
         orphans = SearchDocument.objects.filter(kind=kind).exclude(
-            object_id__in=model.objects.values("pk")
+            object_id__in=model._default_manager.values("pk")
         )
         orphans.delete()
         counts[kind] = len(ids)

@@ -20,6 +20,7 @@ from knowflow.search.base import (
     WEIGHT_TOPICS,
     SearchBackend,
     SearchFilters,
+    SQLParam,
 )
 
 FTS = "library_search_fts"
@@ -95,7 +96,7 @@ class SqliteBackend(SearchBackend):
         where, params = filters.where()
         if where == "1=1":
             sql = f"SELECT rowid, -rank FROM {FTS} WHERE {FTS} MATCH %s AND rank MATCH %s ORDER BY rank LIMIT %s"
-            values: list[object] = [expression, rank, limit]
+            values: list[SQLParam] = [expression, rank, limit]
         else:
             sql = (
                 f"SELECT f.rowid, -f.rank FROM {FTS} f CROSS JOIN {TABLE} d ON d.id = f.rowid "
@@ -121,11 +122,10 @@ class SqliteBackend(SearchBackend):
 
     def count(self, query: ParsedQuery, filters: SearchFilters) -> int:
         where, params = filters.where()
+        values: list[SQLParam]
         if where == "1=1":
-            sql, values = (
-                f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s",
-                [match_expression(query)],
-            )
+            sql = f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s"
+            values = [match_expression(query)]
         else:
             sql = (
                 f"SELECT count(*) FROM {FTS} f CROSS JOIN {TABLE} d ON d.id = f.rowid "

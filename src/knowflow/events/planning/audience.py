@@ -176,7 +176,9 @@ def session_audience_spec(
         )
         if registered:
             return AudienceSpec(people=registered, speakers=speakers)
-    return AudienceSpec(circle=session.circle.slug if session.circle_id else "", speakers=speakers)
+    return AudienceSpec(
+        circle=session.circle.slug if session.circle is not None else "", speakers=speakers
+    )
 
 
 def audience_by_office(*, spec: AudienceSpec) -> Counter[int]:

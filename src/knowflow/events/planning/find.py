@@ -52,7 +52,7 @@ MAX_WINDOW_DAYS = 62
 REPEATS_BUDGET_SHARE = 0.3
 LABELS = ("region", "office", "org_unit")
 # The length a format usually takes, for the find-a-time form's default duration.
-FORMAT_DURATION_MIN = {
+FORMAT_DURATION_MIN: dict[str, int] = {
     Session.Format.TALK: 45,
     Session.Format.WORKSHOP: 120,
     Session.Format.LIGHTNING: 10,
@@ -308,16 +308,7 @@ def time_find(
         names_hidden=visible is not None,
     )
     if series_weeks:
-        series_args = {
-            "first_date": first_date,
-            "zone": plan_zone,
-            "required_inside": True,
-            "weeks": series_weeks,
-            "step_days": series_step_days,
-            "granularity_min": step_min,
-            "duration_min": duration_min,
-        }
-        tolerances = SERIES_TOLERANCES
+        tolerances: tuple[float, ...] = SERIES_TOLERANCES
         if series_tolerance is not None and series_tolerance not in tolerances:
             tolerances = (*tolerances, series_tolerance)
         try:
@@ -326,7 +317,13 @@ def time_find(
                     invitees,
                     tolerances=tolerances,
                     time_limit=max(deadline - time.monotonic(), 0.0),
-                    **series_args,
+                    first_date=first_date,
+                    zone=plan_zone,
+                    required_inside=True,
+                    weeks=series_weeks,
+                    step_days=series_step_days,
+                    granularity_min=step_min,
+                    duration_min=duration_min,
                 )
             )
         except SchedulingInputError as error:

@@ -75,7 +75,7 @@ def room_options(
     )
     if exclude is not None and exclude.pk is not None:
         bookings = bookings.exclude(pk=exclude.pk)
-    clashes: dict[int, Occurrence] = {}
+    clashes: dict[int | None, Occurrence] = {}  # room_id is never None here (the filter)
     for booking in bookings.select_related("session").order_by("start", "id"):
         clashes.setdefault(booking.room_id, booking)
     options = []

@@ -131,7 +131,9 @@ def programme_view(*, viewer: Person, filters: ProgrammeFilters, limit: int = 20
     segment = filters.segment
     if group_by == "mode" and (segment.org_unit_id or segment.office_id):
         raise DomainError(ONE_CUT.format(k=k), field="filters")
-    cut = cut_of(segment) or (("mode", None) if group_by == "mode" else None)
+    cut: tuple[str, Any] | None = cut_of(segment) or (
+        ("mode", None) if group_by == "mode" else None
+    )
     scope = _scoped_sessions(filters, timezone.now())
     if cut and cut[0] == "org_unit_id":
         rows, total_row, groups, with_responses = _programme_org_unit(
@@ -383,7 +385,9 @@ def _group_labels(group_by: str, keys: list[Any]) -> tuple[dict[Any, str], dict[
         rows = Session.objects.filter(pk__in=keys).values_list("pk", "title", "slug")
         return {pk: title for pk, title, _ in rows}, {pk: slug for pk, _, slug in rows}
     if group_by == "circle":
-        names = dict(Circle.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
+        names: dict[int | None, str] = dict(
+            Circle.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name")
+        )
         names[None] = "No circle"
         return names, {}
     if group_by == "format":

@@ -45,7 +45,7 @@ KIRKPATRICK_LEVELS = {1: "reaction", 2: "learning", 3: "application", 4: "result
 _NOT_A_STANDARD_IN_SUMMARY = {"applied", "hours_saved", "hours_confidence", "hours_attribution"}
 
 
-STANDARD_WORDS = {
+STANDARD_WORDS: dict[str, str] = {
     Standard.UNACCEPTABLE: "Below the standard",
     Standard.ACCEPTABLE: "Meets the standard",
     Standard.SUPERIOR: "Above the standard",
@@ -241,18 +241,18 @@ def feedback_summary_for_session(
     template_ids: set[int] = set()
     anonymous_by_template: dict[int, bool] = {}
     # Counts from the tallies (one row per occurrence and segment), not from the responses.
-    for row in (
+    for tally in (
         ResponseTally.objects.filter(base)
         .values("kind", "template_id", "template__anonymous")
         .annotate(total=Sum("responses"), n=Sum("responses", filter=segment))
         .order_by()
     ):
-        entry = counts.setdefault(row["kind"], {"total": 0, "n": 0, "anonymous": True})
-        entry["total"] += row["total"] or 0
-        entry["n"] += row["n"] or 0
-        entry["anonymous"] = entry["anonymous"] and row["template__anonymous"]
-        template_ids.add(row["template_id"])
-        anonymous_by_template[row["template_id"]] = row["template__anonymous"]
+        entry = counts.setdefault(tally["kind"], {"total": 0, "n": 0, "anonymous": True})
+        entry["total"] += tally["total"] or 0
+        entry["n"] += tally["n"] or 0
+        entry["anonymous"] = entry["anonymous"] and tally["template__anonymous"]
+        template_ids.add(tally["template_id"])
+        anonymous_by_template[tally["template_id"]] = tally["template__anonymous"]
 
     partitions: dict[str, dict[Any, int]] = defaultdict(dict)
     if cut:

@@ -128,7 +128,9 @@ def feedback_tallies_rebuild(
                 template_id=row["template_id"],
                 kind=row["kind"],
                 mode=row["mode"],
-                **{f: row[f"sum_{f}"] or 0 for f in TALLY_COLUMNS},
+                # The sums are annotated from a dict of names, which django-stubs' values()
+                # row type cannot see.
+                **{f: row[f"sum_{f}"] or 0 for f in TALLY_COLUMNS},  # type: ignore[literal-required]
             )
         )
         if len(batch) >= 10_000:

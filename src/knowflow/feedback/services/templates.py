@@ -3,7 +3,7 @@ copy and choose the default of a kind. Enablers only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -203,7 +203,7 @@ def survey_template_create(
     actor: Person,
     name: str,
     kind: str,
-    questions: list[Mapping[str, Any]],
+    questions: Sequence[Mapping[str, Any]],
     anonymous: bool = True,
     description: str = "",
 ) -> SurveyTemplate:
@@ -239,7 +239,7 @@ def survey_template_revise(
     name: str | None = None,
     description: str | None = None,
     anonymous: bool | None = None,
-    questions: list[Mapping[str, Any]] | None = None,
+    questions: Sequence[Mapping[str, Any]] | None = None,
 ) -> SurveyTemplate:
     """Edit a survey by writing its next version; the previous one is kept untouched.
 

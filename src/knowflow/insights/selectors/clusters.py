@@ -86,7 +86,7 @@ def duplicate_clusters(*, viewer: Person, status: str = "", limit: int = 200) ->
     """Clusters (proposed first, best score first) with the hours each session copy cost
     and the stand-alone resources among the copies."""
     check_view_insights(actor=viewer)
-    clusters = DuplicateCluster.objects.select_related(
+    query = DuplicateCluster.objects.select_related(
         "merged_into", "merged_into_resource", "decided_by"
     ).prefetch_related(
         "sessions__circle",
@@ -97,8 +97,8 @@ def duplicate_clusters(*, viewer: Person, status: str = "", limit: int = 200) ->
     if status:
         if status not in DuplicateCluster.Status.values:
             raise DomainError(f"Unknown status '{status}'.", field="status")
-        clusters = clusters.filter(status=status)
-    clusters = list(clusters.order_by("-score", "id")[:limit])
+        query = query.filter(status=status)
+    clusters = list(query.order_by("-score", "id")[:limit])
     session_ids = {s.pk for c in clusters for s in c.sessions.all()}
     timing: dict[int, tuple[float, float, datetime | None]] = {}
     occurrences = defaultdict(list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 
@@ -14,7 +15,7 @@ from knowflow.insights.models import DuplicateCluster
 from knowflow.library.models import Resource
 
 
-def session_docs(sessions: QuerySet[Session]) -> list[D.Doc]:
+def session_docs(sessions: QuerySet[Session]) -> list[D.Doc[int]]:
     """Sessions as the duplicate detector sees them (title, abstract, speakers, topics), in
     three queries whatever their number."""
     rows = list(sessions.order_by("id").values_list("id", "title", "abstract"))
@@ -63,7 +64,7 @@ def detectable_resources() -> QuerySet[Resource]:
     return Resource.objects.filter(session__isnull=True)
 
 
-def resource_docs(resources: QuerySet[Resource]) -> list[D.Doc]:
+def resource_docs(resources: QuerySet[Resource]) -> list[D.Doc[MemberKey]]:
     """Resources as the duplicate detector sees them, keyed ``("resource", id)``, in three
     queries whatever their number.
 
@@ -97,10 +98,15 @@ def resource_docs(resources: QuerySet[Resource]) -> list[D.Doc]:
     ]
 
 
-def detection_docs() -> tuple[list[D.Doc], int, int]:
+def detection_docs() -> tuple[list[D.Doc[MemberKey]], int, int]:
     """Everything full detection compares — non-cancelled sessions, then stand-alone
     resources — keyed by ``(kind, id)``; with the number of sessions and of resources."""
-    sessions = [replace(d, key=(SESSION, d.key)) for d in session_docs(detectable_sessions())]
+    # replace() is typed as keeping the document's key type; here the key changes from id to
+    # (kind, id).
+    sessions: list[D.Doc[MemberKey]] = [
+        replace(cast(D.Doc[Any], d), key=(SESSION, d.key))
+        for d in session_docs(detectable_sessions())
+    ]
     resources = resource_docs(detectable_resources())
     return [*sessions, *resources], len(sessions), len(resources)
 

@@ -103,7 +103,7 @@ def dashboard_figures(
     )
 
     hours = {mode: 0.0 for mode in Attendance.Mode.values}
-    attendances = Counter()
+    attendances: Counter[str] = Counter()
     for occurrence_id, mode, n in (
         Attendance.objects.filter(in_period)
         .values_list("occurrence_id", "mode")
@@ -142,12 +142,13 @@ def dashboard_figures(
         .exclude(session__status=Session.Status.CANCELLED)
         .values("person_id")
         .annotate(first=Min("session__occurrences__start"))
-        .filter(first__gte=period.start)
+        # django-stubs does not see the annotation on the auto-created through model's rows.
+        .filter(first__gte=period.start)  # type: ignore[misc]
         .count()
     )
 
     zones = {region: zoneinfo.ZoneInfo(zone) for region, zone in region_zone.items()}
-    inside = Counter()
+    inside: Counter[str] = Counter()
     for _, _, start, end in occurrences:
         for region, zone in zones.items():
             if _inside_workday(start, end, zone):
@@ -266,10 +267,10 @@ def expertise_figures(*, period: Period, now: datetime | None = None, limit: int
         delivery[session] += _hours(start, end)
         first_duration.setdefault(session, _hours(start, end))
     speakers_of: dict[int, list[int]] = defaultdict(list)
-    for session, person in Session.speakers.through.objects.filter(
+    for session, speaker_id in Session.speakers.through.objects.filter(
         session_id__in=list(delivery)
     ).values_list("session_id", "person_id"):
-        speakers_of[session].append(person)
+        speakers_of[session].append(speaker_id)
     audience: dict[int, Counter[int | None]] = defaultdict(Counter)
     for session, unit, n in (
         Attendance.objects.filter(occurrence_id__in=[o[0] for o in occurrences])
@@ -279,15 +280,15 @@ def expertise_figures(*, period: Period, now: datetime | None = None, limit: int
     ):
         audience[session][unit] += n
     stats: dict[int, dict] = {}
-    for session, people in speakers_of.items():
-        for person in people:
+    for session, speaker_ids in speakers_of.items():
+        for speaker_id in speaker_ids:
             entry = stats.setdefault(
-                person, {"delivery": 0.0, "preparation": 0.0, "audience": Counter()}
+                speaker_id, {"delivery": 0.0, "preparation": 0.0, "audience": Counter()}
             )
             entry["delivery"] += delivery[session]
             entry["preparation"] += PREPARATION_RATIO * first_duration[session]
             entry["audience"].update(audience.get(session, {}))
-    people = {
+    person_by_id = {
         p.pk: p
         for p in Person.objects.filter(pk__in=list(stats)).only(
             "id", "display_name", "slug", "org_unit_id"
@@ -296,7 +297,7 @@ def expertise_figures(*, period: Period, now: datetime | None = None, limit: int
     units, _ = _labels()
     rows = []
     for person_id, entry in stats.items():
-        person = people[person_id]
+        person = person_by_id[person_id]
         reached = {u for u, n in entry["audience"].items() if n}
         rows.append(
             {

@@ -81,7 +81,10 @@ def _study_sessions(study: RoiStudy) -> QuerySet[Occurrence]:
         start__gte=start, start__lt=end, end__lte=timezone.now()
     ).exclude(session__status=Session.Status.CANCELLED)
     if study.scope == RoiStudy.Scope.CIRCLE:
-        occurrences = occurrences.filter(session__circle_id=study.circle_id)
+        if study.circle_id is not None:
+            occurrences = occurrences.filter(session__circle_id=study.circle_id)
+        else:  # never (roi_circle_scope_names_circle); what filter(session__circle_id=None) did
+            occurrences = occurrences.filter(session__circle_id__isnull=True)
     return occurrences
 
 

@@ -7,6 +7,8 @@ the apps registered (``knowflow.search.registry``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from tqdm import tqdm
@@ -24,9 +26,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--quiet", action="store_true")
 
-    def handle(self, *args: object, **options: object) -> None:
-        kinds = options["kind"] or [k.kind for k in registry.kinds()]
-        total = sum(registry.get(k).model.objects.count() for k in kinds)
+    def handle(self, *args: Any, **options: Any) -> None:
+        kinds: list[str] = options["kind"] or [k.kind for k in registry.kinds()]
+        total = sum(registry.get(k).model._default_manager.count() for k in kinds)
         with (
             tqdm(total=total, unit="doc", disable=bool(options["quiet"]), file=self.stderr) as bar,
             transaction.atomic(),
