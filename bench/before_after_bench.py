@@ -62,6 +62,21 @@ print(json.dumps(out))
 """
 
 
+RELATED = r"""
+import json, sys
+import django
+django.setup()
+try:
+    from knowflow.library.related import refresh
+except ImportError:  # before the search app: the library kept it in its search package
+    from knowflow.library.search.related import refresh
+from knowflow.events.models import Session
+
+slugs = json.loads(sys.argv[1])
+refresh([("session", pk) for pk in Session.objects.filter(slug__in=slugs).values_list("pk", flat=True)])
+"""
+
+
 def _python(checkout: Path) -> str:
     return str(checkout / ".venv" / "bin" / "python")
 
@@ -87,11 +102,13 @@ def _migrate(checkout: Path, env: dict[str, str]) -> None:
 
 
 def _analyse(env: dict[str, str]) -> None:
-    """Fresh planner statistics in both copies, so neither is measured with stale ones."""
+    """Fresh planner statistics and a merged full-text index in both copies, so neither is
+    measured with stale statistics or with the segments an earlier reindex left."""
     import sqlite3
 
     connection = sqlite3.connect(Path(env["KNOWFLOW_DATA_DIR"]) / "knowflow.sqlite3")
     connection.execute("ANALYZE")
+    connection.execute("INSERT INTO library_search_fts(library_search_fts) VALUES ('optimize')")
     connection.commit()
     connection.close()
 
@@ -107,6 +124,15 @@ def _pages(requests: int) -> dict[str, list[str]]:
             "/search/?q=" + QUERIES[i % len(QUERIES)].replace(" ", "+") for i in range(requests)
         ],
     }
+
+
+def _refresh_related(checkout: Path, env: dict[str, str], slugs: list[str]) -> None:
+    """The same "More on this" stored in both copies for the sessions measured, each computed
+    by its checkout's code: a copy holding it for fewer sessions would do less per page."""
+    subprocess.run(
+        [_python(checkout), "-c", RELATED, json.dumps(slugs)],
+        env=env, check=True, capture_output=True, cwd=checkout,
+    )  # fmt: skip
 
 
 def _time_pages(checkout: Path, env: dict[str, str], pages: dict[str, list[str]]) -> dict:
@@ -151,6 +177,9 @@ def main() -> int:
     for env in (env_after, env_before):
         _analyse(env)
     pages = _pages(args.requests)
+    slugs = [path.split("/")[2] for path in pages["session page"]]
+    for checkout, env in ((before, env_before), (after, env_after)):
+        _refresh_related(checkout, env, slugs)
     timings: dict[str, dict[str, list[float]]] = {"before": {}, "after": {}}
     scheduling: dict[str, list[float]] = {"before": [], "after": []}
     for _ in range(args.rounds):

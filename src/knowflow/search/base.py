@@ -117,6 +117,11 @@ class SearchBackend(ABC):
     vendor = ""
 
     @abstractmethod
+    def compact(self) -> None:
+        """After a bulk rewrite of the documents (a reindex): leave the index as compact as
+        one built in one go."""
+
+    @abstractmethod
     def rank(
         self, query: ParsedQuery, filters: SearchFilters, *, limit: int
     ) -> list[tuple[int, float]]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from knowflow.discovery.text import plain_text, terms_text
 from knowflow.search import registry
-from knowflow.search.engine import invalidate
+from knowflow.search.engine import backend, invalidate
 from knowflow.search.models import SearchDocument
 from knowflow.search.registry import DocumentSource, Tag
 from knowflow.search.signals import documents_removed, documents_written
@@ -198,4 +198,5 @@ def reindex_all(*, kinds: Iterable[str] | None = None, progress: object = None) 
     # the large demo instead of 0.1 s).
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
+    backend().compact()
     return counts

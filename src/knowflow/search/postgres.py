@@ -70,6 +70,11 @@ def suggest_tsquery(query: ParsedQuery) -> str:
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
+    def compact(self) -> None:
+        # The GIN index takes a rewrite in place; PostgreSQL's autovacuum tidies the dead
+        # rows after it (VACUUM cannot run inside the reindex's transaction anyway).
+        return
+
     def _ranked(
         self, tsq: str, vector: str, weights: str, filters: SearchFilters, limit: int
     ) -> list[tuple[int, float]]:

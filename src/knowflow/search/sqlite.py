@@ -149,6 +149,14 @@ class SqliteBackend(SearchBackend):
             cursor.execute(sql, [match_expression(query), *params])
             return cursor.fetchall()
 
+    def compact(self) -> None:
+        # A reindex rewrites every row through the triggers, and FTS5 keeps the old and new
+        # entries in separate segments until they are merged: after two reindexes the large
+        # demo's index had twice the segment rows and each search took 50 % longer (8.6 ms
+        # against 5.7 ms for "code review"). 'optimize' merges them into one.
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {FTS}({FTS}) VALUES ('optimize')")
+
     def term_frequencies(self) -> list[tuple[str, int]]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT term, doc FROM {VOCAB}")
