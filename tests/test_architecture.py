@@ -57,6 +57,7 @@ LAYERS: dict[str, int] = {
     "pickers": SHARED,
     "slugs": SHARED,
     "l10n": SHARED,
+    "lookup": SHARED,
     # Infrastructure below every domain.
     "mail": INFRASTRUCTURE,
     "search": INFRASTRUCTURE,

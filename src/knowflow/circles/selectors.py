@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Circle, Membership
 from knowflow.errors import NotFound
+from knowflow.lookup import one_by_id_or_slug
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 
@@ -24,19 +25,7 @@ def circle_get(
     ``field``, the input that pointed at it). Every circle is listed to everyone, invite-only
     ones too: their page says how to get in."""
     circles = Circle.objects.prefetch_related("topics")
-    if slug is not None:
-        circles = circles.filter(slug=slug)
-    elif id is not None:
-        circles = circles.filter(pk=id)
-    else:  # neither given: nothing matches, as filter(pk=None) did
-        circles = circles.none()
-    circle = circles.first()
-    if circle is None:
-        raise NotFound(
-            "There is no such circle." if slug is not None else f"There is no circle with id {id}.",
-            field=field,
-        )
-    return circle
+    return one_by_id_or_slug(circles, id=id, slug=slug, noun="circle", field=field)
 
 
 def circle_detail(*, slug: str) -> Circle:

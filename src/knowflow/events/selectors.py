@@ -21,6 +21,7 @@ from knowflow.circles.models import Circle
 from knowflow.errors import Forbidden, NotFound
 from knowflow.events.models import Attendance, Occurrence, Registration, Room, Session
 from knowflow.events.permissions import can_edit_session
+from knowflow.lookup import one_by_id_or_slug
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 
 # "Within my working hours" looks this far ahead: enough for any published programme, and
@@ -195,21 +196,7 @@ def session_get(
         "speakers",
         Prefetch("occurrences", queryset=Occurrence.objects.order_by("start")),
     )
-    if slug is not None:
-        sessions = sessions.filter(slug=slug)
-    elif id is not None:
-        sessions = sessions.filter(pk=id)
-    else:  # neither given: nothing matches, as filter(pk=None) did
-        sessions = sessions.none()
-    session = sessions.first()
-    if session is None:
-        raise NotFound(
-            "There is no such session."
-            if slug is not None
-            else f"There is no session with id {id}.",
-            field=field,
-        )
-    return session
+    return one_by_id_or_slug(sessions, id=id, slug=slug, noun="session", field=field)
 
 
 def occurrence_get(*, id: int, field: str | None = None) -> Occurrence:

@@ -37,6 +37,7 @@ from knowflow.library.models import (
     SearchQueryLog,
 )
 from knowflow.library.search import COLLECTION, RESOURCE
+from knowflow.lookup import one_by_id_or_slug
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 from knowflow.search import registry
 from knowflow.search.base import SearchFilters
@@ -335,21 +336,7 @@ def resource_get(
     NotFound (naming ``field``, the input that pointed at it). Everything in the library is
     open to everyone signed in; who may change it is ``library.permissions``' question."""
     resources = Resource.objects.prefetch_related("topics", "authors")
-    if slug is not None:
-        resources = resources.filter(slug=slug)
-    elif id is not None:
-        resources = resources.filter(pk=id)
-    else:  # neither given: nothing matches, as filter(pk=None) did
-        resources = resources.none()
-    resource = resources.first()
-    if resource is None:
-        raise NotFound(
-            "There is no such resource."
-            if slug is not None
-            else f"There is no resource with id {id}.",
-            field=field,
-        )
-    return resource
+    return one_by_id_or_slug(resources, id=id, slug=slug, noun="resource", field=field)
 
 
 RESOURCES = Nouns(one="resource", many="resources", nobody="No resource")
@@ -496,20 +483,7 @@ def collection_get(*, id: int | None = None, slug: str | None = None) -> Collect
     """One collection or learning path by id (the API) or slug (the pages), or NotFound. Every
     collection is open to everyone signed in (``collection_list`` lists them all)."""
     collections = Collection.objects.select_related("owner", "circle", "topic")
-    if slug is not None:
-        collections = collections.filter(slug=slug)
-    elif id is not None:
-        collections = collections.filter(pk=id)
-    else:  # neither given: nothing matches, as filter(pk=None) did
-        collections = collections.none()
-    collection = collections.first()
-    if collection is None:
-        raise NotFound(
-            "There is no such collection."
-            if slug is not None
-            else f"There is no collection with id {id}."
-        )
-    return collection
+    return one_by_id_or_slug(collections, id=id, slug=slug, noun="collection")
 
 
 def collection_section_get(
