@@ -71,6 +71,7 @@ LAYERS: dict[str, int] = {
     "library": 20,
     "integrations": 20,
     "conferences": 20,
+    "chat": 20,  # a circle's or topic's Slack / Teams channels, the Slack slash command
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "knowflow.feedback",
     "knowflow.library",
     "knowflow.insights",
+    "knowflow.chat",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]
@@ -398,6 +399,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Knowflow <knowflow@lo
 # Absolute links in feeds and emails (which have no request to take the host from).
 KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
+# Chat (knowflow.chat): the Slack app's signing secret, which turns on the /knowflow slash
+# command (POST /chat/slack/command); unset, that URL answers 404.
+KNOWFLOW_SLACK_SIGNING_SECRET = os.environ.get("KNOWFLOW_SLACK_SIGNING_SECRET", "").strip()
 # Outbox delivery: how often an idle worker looks for due email (seconds), and how long a
 # claimed message may stay "sending" before its worker is taken for dead and the message goes
 # back to the queue. EMAIL_URL's timeout bounds each network step, not a whole delivery, so a

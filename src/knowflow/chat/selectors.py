@@ -1,0 +1,82 @@
+"""Reads of chat channels: a circle's or topic's channels with their latest deliveries, and
+the channels a session's news goes to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from knowflow.chat.models import ChatChannel
+from knowflow.circles.models import Circle
+from knowflow.errors import NotFound
+from knowflow.events.models import Session
+from knowflow.topics.models import Topic
+
+# What a channel can be told, as the flag that asks for it.
+WANTS = (
+    "notify_new_sessions",
+    "notify_date_changes",
+    "notify_starting_soon",
+    "notify_recordings",
+)
+
+
+def chat_channel_get(*, id: int) -> ChatChannel:
+    channel = ChatChannel.objects.select_related("circle", "topic").filter(pk=id).first()
+    if channel is None:
+        raise NotFound("There is no such chat channel: it may have been removed.")
+    return channel
+
+
+def chat_channels_of(
+    *, circle: Circle | None = None, topic: Topic | None = None
+) -> list[ChatChannel]:
+    """The channels of one circle or one topic, by name."""
+    if circle is not None:
+        channels = ChatChannel.objects.filter(circle=circle)
+    elif topic is not None:
+        channels = ChatChannel.objects.filter(topic=topic)
+    else:
+        return []
+    return list(channels.select_related("circle", "topic").order_by("name", "id"))
+
+
+def _for_session_q(session: Session) -> Q:
+    query = Q(topic_id__in=session.topics.values("id"))
+    if session.circle_id:
+        query |= Q(circle_id=session.circle_id)
+    return query
+
+
+def chat_channels_for_session(*, session: Session, wants: str) -> list[ChatChannel]:
+    """The active channels that follow ``session`` (its circle's, its topics') and want news
+    of the kind ``wants`` (one of `WANTS`)."""
+    if wants not in WANTS:
+        raise ValueError(f"unknown notification {wants!r}")
+    return list(
+        ChatChannel.objects.filter(_for_session_q(session), active=True, **{wants: True})
+        .select_related("circle", "topic")
+        .order_by("id")
+    )
+
+
+def chat_channels_wanting(*, wants: str) -> QuerySet[ChatChannel]:
+    """Every active channel that wants news of the kind ``wants``."""
+    if wants not in WANTS:
+        raise ValueError(f"unknown notification {wants!r}")
+    return ChatChannel.objects.filter(active=True, **{wants: True}).select_related(
+        "circle", "topic"
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One post to a channel as its page shows it."""
+
+    what: str
+    status: str
+    response_code: int | None
+    error: str
+    created_at: object
+    sent_at: object
