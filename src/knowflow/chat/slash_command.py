@@ -29,10 +29,10 @@ from knowflow.chat.messages import (
     SLACK_BLOCKS_MAX,
     SLACK_SECTION_MAX,
     shorten,
-    truncate,
     slack_date,
     slack_escape,
     slack_link,
+    truncate,
 )
 from knowflow.errors import DomainError
 from knowflow.events.models import Occurrence, Session
@@ -85,7 +85,10 @@ def absolute(path: str) -> str:
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SLACK_SECTION_MAX)}}
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": truncate(text, SLACK_SECTION_MAX)},
+    }
 
 
 def _context(text: str) -> dict:
