@@ -56,5 +56,5 @@ def test_channels_page_on_a_phone_is_accessible_and_works_by_keyboard(
         "#data-eng is connected. Send a test message to check that it arrives."
     )
     assert ChatChannel.objects.filter(name="#data-eng", circle=circle).count() == 1
-    assert "hooks.slack.com/services" not in page.content()
+    assert "T1/B1/abc" not in page.content()
     assert axe_violations(page) == []
