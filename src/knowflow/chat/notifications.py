@@ -63,8 +63,8 @@ def _stamp(moment: datetime) -> str:
 
 def _where(occurrence: Occurrence) -> str:
     parts = []
-    if occurrence.room_id:
-        room = occurrence.room
+    room = occurrence.room
+    if room is not None:
         parts.append(f"{room.name}, {room.office.name}")
     if occurrence.online_url:
         parts.append("Online")
@@ -264,12 +264,14 @@ def chat_post_starting_soon(*, now: datetime) -> int:
 
 def chat_post_test(*, channel: ChatChannel, now: datetime) -> int:
     """The message an organiser sends to check that the channel is connected."""
-    if channel.circle_id:
+    if channel.circle is not None:
         url = absolute(reverse("circles:circle", args=[channel.circle.slug]))
         label = "Open the circle"
-    else:
+    elif channel.topic is not None:
         url = absolute(reverse("topics:topic", args=[channel.topic.slug]))
         label = "Open the topic"
+    else:
+        return 0
     wanted = [
         words
         for flag, words in (

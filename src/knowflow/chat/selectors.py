@@ -3,8 +3,6 @@ the channels a session's news goes to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Q, QuerySet
 
 from knowflow.chat.models import ChatChannel
@@ -68,15 +66,3 @@ def chat_channels_wanting(*, wants: str) -> QuerySet[ChatChannel]:
     return ChatChannel.objects.filter(active=True, **{wants: True}).select_related(
         "circle", "topic"
     )
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One post to a channel as its page shows it."""
-
-    what: str
-    status: str
-    response_code: int | None
-    error: str
-    created_at: object
-    sent_at: object
