@@ -4,14 +4,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.chat.receiver import Receiver, start_receiver
+from tests.chat.helpers import ChatReceiver
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = start_receiver()
-    try:
+def receiver() -> Iterator[ChatReceiver]:
+    with ChatReceiver() as receiver:
         yield receiver
-    finally:
-        receiver.server.shutdown()
-        receiver.server.server_close()

@@ -9,6 +9,7 @@ from knowflow.chat.models import ChatChannel
 from knowflow.circles.models import Circle
 from knowflow.sealing import seal
 from knowflow.topics.models import Topic
+from tests.http_receiver import Received, Receiver
 
 
 def channel_to(
@@ -31,3 +32,19 @@ def channel_to(
         created_by=created_by,
         **flags,
     )
+
+
+class ChatReceiver(Receiver):
+    """The shared receiver, standing in for several channels at once: each path is one
+    channel, answering 200 unless told otherwise (`statuses`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statuses: dict[str, int] = {}
+        self.answer(lambda request: (self.statuses.get(request.path, 200), b"ok"))
+
+    def to(self, path: str) -> list[Received]:
+        return [request for request in self.requests if request.path == path]
+
+    def url_of(self, path: str) -> str:
+        return f"{self.url}{path}"

@@ -11,9 +11,10 @@ dropped, and the secret URL lives only in the sealed column.
 
 What is posted, each with a dedupe key that makes a second write of it a no-op:
 
-- a new session of the circle or with the topic (its first date), ``…:date:<occurrence>:<start>``;
-- a date added or moved (the same key shape: a move to a new time is a new post);
-- a date cancelled (the cancellation of a whole session cancels each future date);
+- a new session of the circle or with the topic (its first date), ``…:date:<occurrence>:<sequence>``;
+- a date added or moved (the same key shape: each change raises the date's sequence, so each
+  is a new post);
+- a date cancelled, or the whole session cancelled (one post for all its upcoming dates);
 - "starts in 15 minutes" with the join link, written by a scan at the start of each outbound
   pass (`starting_soon_on_pass`), once per date, start time and channel;
 - the recording is available (a recording linked to the session).
@@ -134,41 +135,40 @@ def _live_dates(session: Session) -> list[Occurrence]:
     )
 
 
+def chat_post_session_scheduled(*, session: Session, occurrence: Occurrence | None = None) -> int:
+    """A session got its first date: announce it as a new session, with that date."""
+    if session.status == Session.Status.CANCELLED:
+        return 0
+    if occurrence is None:
+        dates = _live_dates(session)
+        if not dates:
+            return 0
+        occurrence = dates[0]
+    if occurrence.cancelled_at is not None or occurrence.end <= timezone.now():
+        return 0
+    channels = chat_channels_for_session(session=session, wants="notify_new_sessions")
+    if not channels:
+        return 0
+    notice = _date_notice(occurrence, headline="New session")
+    return _enqueue(
+        _posts(channels, key=f"date:{occurrence.pk}:{occurrence.sequence}", notice=notice)
+    )
+
+
 def chat_post_new_date(*, occurrence: Occurrence) -> int:
-    """A date was added to a session, or the session was scheduled with its first date. The
-    first date of a session is announced as the new session; later ones as a new date."""
+    """Another date was added to a session already scheduled."""
     session = occurrence.session
     if session.status == Session.Status.CANCELLED or occurrence.cancelled_at is not None:
         return 0
     if occurrence.end <= timezone.now():
         return 0
-    dates = _live_dates(session)
-    first = bool(dates) and dates[0].pk == occurrence.pk and len(dates) == 1
-    wants = "notify_new_sessions" if first else "notify_date_changes"
-    channels = chat_channels_for_session(session=session, wants=wants)
+    channels = chat_channels_for_session(session=session, wants="notify_date_changes")
     if not channels:
         return 0
-    notice = _date_notice(occurrence, headline="New session" if first else "New date added")
+    notice = _date_notice(occurrence, headline="New date added")
     return _enqueue(
-        _posts(channels, key=f"date:{occurrence.pk}:{_stamp(occurrence.start)}", notice=notice)
+        _posts(channels, key=f"date:{occurrence.pk}:{occurrence.sequence}", notice=notice)
     )
-
-
-def chat_post_session_scheduled(*, session: Session) -> int:
-    """A session became scheduled: announce it with its first upcoming date."""
-    if session.status == Session.Status.CANCELLED:
-        return 0
-    now = timezone.now()
-    dates = [date for date in _live_dates(session) if date.end > now]
-    if not dates:
-        return 0
-    channels = chat_channels_for_session(session=session, wants="notify_new_sessions")
-    if not channels:
-        return 0
-    first = dates[0]
-    note = f"{len(dates)} dates: this is the first." if len(dates) > 1 else ""
-    notice = _date_notice(first, headline="New session", note=note)
-    return _enqueue(_posts(channels, key=f"date:{first.pk}:{_stamp(first.start)}", notice=notice))
 
 
 def chat_post_date_moved(*, occurrence: Occurrence) -> int:
@@ -184,7 +184,7 @@ def chat_post_date_moved(*, occurrence: Occurrence) -> int:
         occurrence, headline="A date has changed", note="The date changed: this is the new one."
     )
     return _enqueue(
-        _posts(channels, key=f"date:{occurrence.pk}:{_stamp(occurrence.start)}", notice=notice)
+        _posts(channels, key=f"date:{occurrence.pk}:{occurrence.sequence}", notice=notice)
     )
 
 
@@ -196,6 +196,34 @@ def chat_post_date_cancelled(*, occurrence: Occurrence) -> int:
         return 0
     notice = _date_notice(occurrence, headline="Date cancelled", note="This date is cancelled.")
     return _enqueue(_posts(channels, key=f"cancelled:{occurrence.pk}", notice=notice))
+
+
+def chat_post_session_cancelled(*, session: Session) -> int:
+    """The whole session was cancelled: one post, naming how many upcoming dates are off."""
+    now = timezone.now()
+    upcoming = [date for date in _live_dates(session) if date.end > now]
+    if not upcoming:
+        return 0
+    channels = chat_channels_for_session(session=session, wants="notify_date_changes")
+    if not channels:
+        return 0
+    count = len(upcoming)
+    notice = {
+        "headline": "Session cancelled",
+        "title": session.title,
+        "url": session_url(session),
+        "note": (
+            "Its upcoming date is cancelled."
+            if count == 1
+            else f"All {count} of its upcoming dates are cancelled."
+        ),
+        "start": upcoming[0].start if count == 1 else None,
+        "end": upcoming[0].end if count == 1 else None,
+    }
+    # Keyed by the moment it was cancelled: a session reinstated and cancelled again is news.
+    return _enqueue(
+        _posts(channels, key=f"session-cancelled:{session.pk}:{_stamp(now)}", notice=notice)
+    )
 
 
 def chat_post_recording(*, resource: Any) -> int:
@@ -309,8 +337,10 @@ def resolve_endpoint(endpoint_id: str, body: str, now: datetime) -> Target | Non
 # --- signal receivers ---------------------------------------------------------------------------
 
 
-def on_session_scheduled(sender: Any, *, session: Session, **kwargs: Any) -> None:
-    chat_post_session_scheduled(session=session)
+def on_session_scheduled(
+    sender: Any, *, session: Session, occurrence: Occurrence | None = None, **kwargs: Any
+) -> None:
+    chat_post_session_scheduled(session=session, occurrence=occurrence)
 
 
 def on_occurrence_changed(
@@ -324,6 +354,10 @@ def on_occurrence_changed(
 
 def on_occurrence_cancelled(sender: Any, *, occurrence: Occurrence, **kwargs: Any) -> None:
     chat_post_date_cancelled(occurrence=occurrence)
+
+
+def on_session_cancelled(sender: Any, *, session: Session, **kwargs: Any) -> None:
+    chat_post_session_cancelled(session=session)
 
 
 def on_recording_published(sender: Any, *, resource: Any, **kwargs: Any) -> None:
@@ -346,6 +380,9 @@ def connect() -> None:
     events_signals.occurrence_changed.connect(on_occurrence_changed, dispatch_uid="chat.changed")
     events_signals.occurrence_cancelled.connect(
         on_occurrence_cancelled, dispatch_uid="chat.cancelled"
+    )
+    events_signals.session_cancelled.connect(
+        on_session_cancelled, dispatch_uid="chat.session_cancelled"
     )
     library_signals.recording_published.connect(
         on_recording_published, dispatch_uid="chat.recording"
