@@ -15,7 +15,11 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.chat.models import ChatChannel
-from knowflow.chat.services import chat_channel_remove, chat_channel_test
+from knowflow.chat.services import (
+    chat_channel_remove,
+    chat_channel_set_active,
+    chat_channel_test,
+)
 from knowflow.events.models import Session
 from knowflow.events.services import (
     occurrence_cancel,
@@ -278,3 +282,20 @@ def test_test_message_arrives(receiver: Receiver) -> None:
     assert card["body"][0]["text"] == "Knowflow is connected"
     assert card["body"][1]["inlines"][0]["text"] == "Platform will post here"
     assert json.loads(post.body)["type"] == "message"
+
+
+def test_paused_channel_gets_nothing_until_resumed(receiver: Receiver) -> None:
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    channel = channel_to(receiver.url_of("/slack"), circle=circle)
+    session = make_session(circle=circle)
+
+    chat_channel_set_active(actor=champion, channel=channel, active=False)
+    schedule(session, champion, days=3)
+    deliver()
+    assert receiver.requests == []
+
+    chat_channel_set_active(actor=champion, channel=channel, active=True)
+    schedule(session, champion, days=4)
+    deliver()
+    assert slack_headers(receiver.requests) == ["New date added"]

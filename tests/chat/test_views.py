@@ -117,6 +117,25 @@ def test_removing_a_channel_asks_first_then_removes_it() -> None:
     assert ChatChannel.objects.count() == 0
 
 
+def test_champion_pauses_and_resumes_a_channel() -> None:
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    client = signed_in(champion)
+    client.post(f"/chat/circles/{circle.slug}/", form())
+    channel = ChatChannel.objects.get()
+
+    paused = client.post(f"/chat/channels/{channel.pk}/active/", {"active": "0"}, follow=True)
+    channel.refresh_from_db()
+    assert channel.active is False
+    assert "#data-eng is paused: nothing is posted there." in text(paused)
+    assert "Paused" in text(paused)
+    assert f'action="/chat/channels/{channel.pk}/test/"' not in paused.content.decode()
+
+    client.post(f"/chat/channels/{channel.pk}/active/", {"active": "1"})
+    channel.refresh_from_db()
+    assert channel.active is True
+
+
 def test_outsider_cannot_remove_or_test_a_channel() -> None:
     champion = make_person()
     circle = make_circle(champions=[champion])
@@ -126,5 +145,7 @@ def test_outsider_cannot_remove_or_test_a_channel() -> None:
 
     assert outsider.post(f"/chat/channels/{channel.pk}/remove/").status_code == 403
     assert outsider.post(f"/chat/channels/{channel.pk}/test/").status_code == 403
+    assert outsider.post(f"/chat/channels/{channel.pk}/active/", {"active": "0"}).status_code == 403
     assert outsider.post("/chat/channels/999999/test/").status_code == 404
     assert ChatChannel.objects.count() == 1
+    assert ChatChannel.objects.get().active is True

@@ -130,6 +130,16 @@ def chat_channel_remove(*, actor: Person, channel: ChatChannel) -> None:
         channel.delete()
 
 
+def chat_channel_set_active(*, actor: Person, channel: ChatChannel, active: bool) -> ChatChannel:
+    """Pause a channel (nothing is posted to it; what is queued is dropped) or resume it."""
+    if not can_manage_chat_channel(actor=actor, channel=channel):
+        raise Forbidden("Only who manages this circle or topic can pause its chat channels.")
+    with transaction.atomic():
+        channel.active = active
+        channel.save(update_fields=["active"])
+    return channel
+
+
 def chat_channel_test(*, actor: Person, channel: ChatChannel) -> int:
     """Queue a test message to the channel (sent by the worker within seconds)."""
     if not can_manage_chat_channel(actor=actor, channel=channel):

@@ -124,6 +124,19 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def channel_set_active(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = selectors.chat_channel_get(id=channel_id)
+    active = request.POST.get("active") == "1"
+    services.chat_channel_set_active(actor=request.viewer, channel=channel, active=active)
+    if active:
+        messages.success(request, f"{channel.name} is active again.")
+    else:
+        messages.success(request, f"{channel.name} is paused: nothing is posted there.")
+    return _back(channel)
+
+
+@login_required
 def channel_remove(request: HttpRequest, channel_id: int) -> HttpResponse:
     """A confirmation page (GET), then the removal (POST)."""
     channel = selectors.chat_channel_get(id=channel_id)
