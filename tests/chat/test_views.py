@@ -7,9 +7,13 @@ import html
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from knowflow.accounts.models import Person
 from knowflow.chat.models import ChatChannel
+from knowflow.outbound.services import Post, outbound_enqueue_many
+from tests.chat.helpers import channel_to
 from tests.conftest import signed_in
 from tests.factories import make_circle, make_person, make_topic
 
@@ -149,3 +153,35 @@ def test_outsider_cannot_remove_or_test_a_channel() -> None:
     assert outsider.post("/chat/channels/999999/test/").status_code == 404
     assert ChatChannel.objects.count() == 1
     assert ChatChannel.objects.get().active is True
+
+
+def _queue(channel: ChatChannel, count: int) -> None:
+    outbound_enqueue_many(
+        Post(
+            kind="chat.slack",
+            endpoint=channel.endpoint,
+            body="{}",
+            dedupe_key=f"t:{channel.pk}:{n}",
+            at_most_once=True,
+        )
+        for n in range(count)
+    )
+
+
+def test_channels_page_shows_each_channel_latest_posts_in_a_constant_number_of_queries() -> None:
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    client = signed_in(champion)
+    first = channel_to("https://example.org/a", circle=circle, name="#a")
+    _queue(first, 7)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(f"/chat/circles/{circle.slug}/")
+    assert text(page).count("Waiting") == 5  # the newest five of seven
+
+    for name in ("#b", "#c", "#d"):
+        _queue(channel_to("https://example.org/b", circle=circle, name=name), 2)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(f"/chat/circles/{circle.slug}/")
+
+    assert text(page).count("Waiting") == 5 + 3 * 2
+    assert len(four.captured_queries) == len(one.captured_queries)

@@ -3,12 +3,14 @@ the channels a session's news goes to."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from knowflow.chat.models import ChatChannel
 from knowflow.circles.models import Circle
 from knowflow.errors import NotFound
 from knowflow.events.models import Session
+from knowflow.outbound.models import OutboundPost
 from knowflow.topics.models import Topic
 
 # What a channel can be told, as the flag that asks for it.
@@ -66,3 +68,29 @@ def chat_channels_wanting(*, wants: str) -> QuerySet[ChatChannel]:
     return ChatChannel.objects.filter(active=True, **{wants: True}).select_related(
         "circle", "topic"
     )
+
+
+def chat_recent_posts(
+    *, channels: list[ChatChannel], limit: int = 5
+) -> dict[int, list[OutboundPost]]:
+    """The newest ``limit`` posts of each channel (its delivery log's head), by channel id, in
+    one query whatever the number of channels."""
+    if not channels:
+        return {}
+    by_endpoint = {channel.endpoint: channel.pk for channel in channels}
+    posts = (
+        OutboundPost.objects.filter(endpoint__in=list(by_endpoint))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("endpoint")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=limit)
+        .order_by("endpoint", "rank")
+    )
+    recent: dict[int, list[OutboundPost]] = {channel.pk: [] for channel in channels}
+    for post in posts:
+        recent[by_endpoint[post.endpoint]].append(post)
+    return recent

@@ -20,7 +20,6 @@ from knowflow.chat.slash_command import (
 )
 from knowflow.circles.selectors import circle_get
 from knowflow.errors import DomainError, Forbidden
-from knowflow.outbound.selectors import outbound_posts
 from knowflow.topics.selectors import topic_detail
 from knowflow.web.errors import add_to_form, refusal_as_page
 
@@ -75,14 +74,9 @@ def _channels_page(
             )
             return redirect(request.path)
     channels = selectors.chat_channels_of(circle=circle, topic=topic)
+    recent = selectors.chat_recent_posts(channels=channels, limit=RECENT_POSTS)
     rows = [
-        {
-            "channel": channel,
-            "posts": [
-                _post_row(post)
-                for post in outbound_posts(endpoint=channel.endpoint, limit=RECENT_POSTS)
-            ],
-        }
+        {"channel": channel, "posts": [_post_row(post) for post in recent[channel.pk]]}
         for channel in channels
     ]
     return render(
