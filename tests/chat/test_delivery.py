@@ -299,3 +299,23 @@ def test_paused_channel_gets_nothing_until_resumed(receiver: Receiver) -> None:
     schedule(session, champion, days=4)
     deliver()
     assert slack_headers(receiver.requests) == ["New date added"]
+
+
+def test_post_that_may_have_arrived_is_never_sent_twice(
+    receiver: Receiver, settings: object
+) -> None:
+    settings.KNOWFLOW_OUTBOUND_TIMEOUT_SECONDS = 0.3
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    channel_to(receiver.url_of("/slack"), circle=circle)
+    schedule(make_session(circle=circle), champion)
+    receiver.delay = 1.0  # Slack got it, but answers after the worker stopped waiting
+
+    deliver()
+    receiver.delay = 0
+    deliver(minutes=60)
+    deliver(minutes=24 * 60)
+
+    assert slack_headers(receiver.to("/slack")) == ["New session"]
+    [post] = OutboundPost.objects.all()
+    assert post.status == "failed"
