@@ -421,3 +421,112 @@ def test_applying_a_large_file_costs_a_few_queries_per_batch_not_per_person(tmp_
     # Four times the people, a few more statements per extra batch of 500 — not 1,500 more.
     assert len(created_large) <= len(created_small) + 3 * 12
     assert len(renamed) <= len(created_small) + 4 * 12
+
+
+def test_deactivate_missing_deactivates_who_the_file_leaves_out_but_never_the_actor(
+    tmp_path, org
+) -> None:
+    admin = person("Root", "root@example.com", role=Person.Role.ADMIN)
+    stays = person("Stays", "stays@example.com")
+    gone = person("Gone", "gone@example.com")
+    typo = person("Typo", "typo@example.com")
+    speaker = Person.objects.create(display_name="Archive Speaker", slug="archive-speaker")
+    path = people_file(
+        tmp_path,
+        "email,name,office\n"
+        "stays@example.com,Stays,\n"
+        "typo@example.com,Typo,Berlinn\n",  # broken, but Typo is in the file
+    )
+
+    out, err, status = run(path, "--deactivate-missing", "--actor", "root@example.com")
+
+    assert status == 2
+    assert out.splitlines()[:2] == [
+        "Deactivated people (1):",
+        "  not in the file: gone@example.com (Gone)",
+    ]
+    assert err.splitlines()[0].endswith(
+        "line 3: there is no office 'Berlinn' (the offices are: Berlin, Pune)"
+    )
+    for someone in (admin, stays, gone, typo, speaker):
+        someone.refresh_from_db()
+    assert gone.deactivated_at is not None
+    assert not gone.user.is_active
+    assert [admin.deactivated_at, stays.deactivated_at, typo.deactivated_at] == [None, None, None]
+    assert speaker.deactivated_at is None  # no email: never touched by a people file
+    # Nothing left to do the second time.
+    out, _, _ = run(path, "--deactivate-missing", "--actor", "root@example.com")
+    assert out.splitlines()[-1].startswith("0 people changed")
+
+
+def test_a_line_marked_inactive_deactivates_and_a_later_active_line_reactivates(
+    tmp_path, org
+) -> None:
+    ada = person("Ada", "ada@example.com")
+    leaving = people_file(tmp_path, "email,name,active\nada@example.com,Ada,no\n", name="a.csv")
+    back = people_file(tmp_path, "email,name,active\nada@example.com,Ada Back,yes\n", name="b.csv")
+
+    out, _, _ = run(leaving)
+    ada.refresh_from_db()
+    assert ada.deactivated_at is not None
+    assert out.splitlines()[:2] == [
+        "Deactivated people (1):",
+        "  line 2: ada@example.com (Ada) — line 2 says active: no",
+    ]
+
+    out, _, _ = run(back)
+    ada.refresh_from_db()
+    assert (ada.deactivated_at, ada.display_name, ada.user.is_active) == (None, "Ada Back", True)
+    assert out.splitlines()[:2] == [
+        "Reactivated people (1):",
+        "  line 2: ada@example.com (Ada Back) — Name: Ada → Ada Back",
+    ]
+
+
+def test_the_actor_cannot_deactivate_themselves_with_a_line(tmp_path, org) -> None:
+    admin = person("Root", "root@example.com", role=Person.Role.ADMIN)
+    path = people_file(tmp_path, "email,name,active\nroot@example.com,Root,no\n")
+
+    _, err, status = run(path, "--actor", "root@example.com")
+
+    assert status == 2
+    assert err.splitlines()[0] == (
+        f"{path}: line 2: root@example.com is you: a file cannot deactivate the admin applying it"
+    )
+    admin.refresh_from_db()
+    assert admin.deactivated_at is None
+
+
+def test_deactivate_missing_with_no_usable_line_is_refused_and_deactivates_no_one(
+    tmp_path, org
+) -> None:
+    someone = person("Someone", "someone@example.com")
+    path = people_file(tmp_path, "email,name\nnot-an-email,Broken\n")
+
+    with pytest.raises(Exception) as refused:
+        call_command(
+            "import_people",
+            str(path),
+            "--deactivate-missing",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+
+    assert str(refused.value) == (
+        f"{path}: No line of this file can be applied, so deactivating the people missing from it"
+        " would deactivate everyone: nothing was done. Fix the file first."
+    )
+    someone.refresh_from_db()
+    assert someone.deactivated_at is None
+
+
+def test_actor_must_be_an_admin(tmp_path, org) -> None:
+    person("Member", "member@example.com")
+    path = people_file(tmp_path, "email,name\nmember@example.com,Member\n")
+
+    with pytest.raises(Exception) as refused:
+        call_command(
+            "import_people", str(path), "--actor", "member@example.com", stdout=io.StringIO()
+        )
+
+    assert str(refused.value) == "--actor member@example.com: no admin has this email."
