@@ -92,7 +92,7 @@ def test_an_admin_uploads_sees_the_diff_without_any_write_then_confirms_and_it_i
     )
 
     assert page_text(applied).startswith(
-        "People file applied: 1 new, 1 changed, 0 deactivated, 0 reactivated; 1 broken lines were left out."
+        "People file applied: 1 new, 1 changed, 0 deactivated, 0 reactivated; 1 broken line was left out."
     )
     ada.refresh_from_db()
     assert (ada.display_name, ada.office.name, ada.timezone) == ("Ada Lovelace", "Berlin", "UTC")

@@ -173,7 +173,11 @@ def people_import_apply(request: HttpRequest, upload_id: int) -> HttpResponse:
         request,
         f"People file applied: {s['new']} new, {s['changed']} changed, {s['deactivated']}"
         f" deactivated, {s['reactivated']} reactivated"
-        + (f"; {s['broken']} broken lines were left out." if s["broken"] else "."),
+        + (
+            f"; {s['broken']} broken line{'s were' if s['broken'] > 1 else ' was'} left out."
+            if s["broken"]
+            else "."
+        ),
     )
     return redirect("accounts:people_import_preview", upload_id=upload.pk)
 

@@ -166,7 +166,7 @@ class _Known:
         )
         for row in rows:
             # Two people with one email (told apart only by case): the older one is kept.
-            people.setdefault(email_key(row["email"]), row)
+            people.setdefault(email_key(row["email"]), dict(row))
         units: dict[str, int] = {}
         unit_names: dict[int, str] = {}
         for pk, name, slug in OrgUnit.objects.values_list("id", "name", "slug"):
@@ -194,7 +194,7 @@ def _shown(column: str, value: object, known: _Known) -> str:
     if column == "office":
         return known.office_names.get(int(value), "?")  # type: ignore[call-overload]
     if column == "role":
-        return Person.Role(value).label
+        return str(Person.Role(str(value)).label)
     if column == "languages":
         return ", ".join(language_name(code) for code in value)  # type: ignore[attr-defined]
     return str(value)
