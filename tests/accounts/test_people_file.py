@@ -16,7 +16,8 @@ from knowflow.accounts.models import OrgUnit, Person
 from knowflow.accounts.services import person_create
 from knowflow.cli import main as knowflow
 from knowflow.search.models import SearchDocument
-from tests.factories import PASSWORD, make_office
+from knowflow.events.services import registration_create
+from tests.factories import PASSWORD, make_occurrence, make_office
 
 pytestmark = pytest.mark.django_db
 
@@ -530,3 +531,21 @@ def test_actor_must_be_an_admin(tmp_path, org) -> None:
         )
 
     assert str(refused.value) == "--actor member@example.com: no admin has this email."
+
+
+def test_deactivating_through_the_file_gives_future_places_to_the_waiting_list(
+    tmp_path, org
+) -> None:
+    occurrence = make_occurrence(capacity=1)
+    leaving, waiting = (
+        person("Leaving", "leaving@example.com"),
+        person("Waiting", "waiting@example.com"),
+    )
+    registration_create(occurrence=occurrence, person=leaving, actor=leaving)
+    registration_create(occurrence=occurrence, person=waiting, actor=waiting)
+    path = people_file(tmp_path, "email,name,active\nleaving@example.com,Leaving,no\n")
+
+    run(path)
+
+    statuses = dict(occurrence.registrations.values_list("person__display_name", "status"))
+    assert statuses == {"Leaving": "cancelled", "Waiting": "going"}
