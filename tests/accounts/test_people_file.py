@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from knowflow.accounts.models import OrgUnit, Person
 from knowflow.accounts.services import person_create
 from knowflow.cli import main as knowflow
-from knowflow.search.models import SearchDocument
 from knowflow.events.services import registration_create
+from knowflow.search.models import SearchDocument
 from tests.factories import PASSWORD, make_occurrence, make_office
 
 pytestmark = pytest.mark.django_db
