@@ -549,3 +549,17 @@ def test_deactivating_through_the_file_gives_future_places_to_the_waiting_list(
 
     statuses = dict(occurrence.registrations.values_list("person__display_name", "status"))
     assert statuses == {"Leaving": "cancelled", "Waiting": "going"}
+
+
+def test_excel_s_separator_line_is_understood_and_line_numbers_still_match_the_file(
+    tmp_path, org
+) -> None:
+    path = people_file(
+        tmp_path, "sep=;\r\nemail;name\r\nada@example.com;Ada, Countess\r\nbroken;Nobody\r\n"
+    )
+
+    out, err, status = run(path)
+
+    assert status == 2
+    assert err.splitlines()[0] == f"{path}: line 4: 'broken' is not an email address"
+    assert people() == [("ada@example.com", "Ada, Countess", None, None, "UTC", "member", [])]

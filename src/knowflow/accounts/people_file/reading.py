@@ -215,7 +215,7 @@ def _row(line: int, cells: dict[str, str]) -> PeopleFileRow:
 
 def people_file_read(lines: Iterable[str]) -> PeopleFileContent:
     """Check every line of a people file given as text lines (a file opened with
-    ``encoding="utf-8-sig", newline=""``, or ``str.splitlines(keepends=True)``), reading
+    ``encoding="utf-8-sig", newline=""``, or ``io.StringIO(text, newline="")``), reading
     one line at a time so a large file is never held whole.
 
     Raises ``PeopleFileUnreadable`` when the file as a whole cannot be used; a bad line is
@@ -229,7 +229,14 @@ def people_file_read(lines: Iterable[str]) -> PeopleFileContent:
         except StopIteration:
             raise PeopleFileUnreadable("The file is empty: it needs a header row.") from None
         first = first.removeprefix("\ufeff")
-        reader = csv.reader(itertools.chain([first], stream), delimiter=_delimiter(first))
+        delimiter = _delimiter(first)
+        offset = 0
+        # Excel may write its own first line naming the separator ("sep=;") before the header.
+        if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+            delimiter = first.strip()[4]
+            first = next(stream, "")
+            offset = 1
+        reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter)
         header = next(reader, [])
         columns: list[str | None] = []
         ignored: list[str] = []
@@ -254,7 +261,7 @@ def people_file_read(lines: Iterable[str]) -> PeopleFileContent:
         by_key: dict[str, list[int]] = {}
         rows: list[PeopleFileRow] = []
         while True:
-            line = reader.line_num + 1  # where the next record starts
+            line = reader.line_num + 1 + offset  # where the next record starts
             try:
                 cells = next(reader)
             except StopIteration:

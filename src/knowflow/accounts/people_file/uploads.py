@@ -8,6 +8,7 @@ day. Only admins upload, preview and apply.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from django.conf import settings
@@ -71,7 +72,7 @@ def people_file_upload_create(
             "The file is empty: it needs a header row and a line per person.", field="file"
         )
     text = _decoded(data)
-    people_file_read(text.splitlines(keepends=True))  # refuses a file that cannot be used
+    people_file_read(io.StringIO(text, newline=""))  # refuses a file that cannot be used
     PeopleFileUpload.objects.filter(
         applied_at__isnull=True, created_at__lt=timezone.now() - KEPT_UNAPPLIED
     ).delete()
@@ -106,7 +107,7 @@ def people_file_uploads_recent(*, viewer: Person, limit: int = 10) -> list[Peopl
 def people_file_upload_preview(*, upload: PeopleFileUpload, viewer: Person) -> PeoplePlan:
     """The diff the upload would make now (a dry run: writes nothing)."""
     _check_admin(viewer)
-    content = people_file_read(upload.content.splitlines(keepends=True))
+    content = people_file_read(io.StringIO(upload.content, newline=""))
     return people_file_plan(
         content=content, deactivate_missing=upload.deactivate_missing, actor=viewer
     )
@@ -122,7 +123,7 @@ def people_file_upload_apply(
     upload = PeopleFileUpload.objects.select_for_update().get(pk=upload.pk)
     if upload.applied_at is not None:
         raise Conflict("This file was applied already.", field="file")
-    content = people_file_read(upload.content.splitlines(keepends=True))
+    content = people_file_read(io.StringIO(upload.content, newline=""))
     plan = people_file_apply(
         content=content,
         deactivate_missing=upload.deactivate_missing,
