@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -238,3 +239,37 @@ def test_the_preview_report_and_the_current_people_download_are_csv_without_live
         "",
         "yes",
     ]
+
+
+def test_a_file_with_no_usable_line_and_deactivate_missing_is_refused_before_any_preview(
+    admin,
+) -> None:
+    someone = person("Someone", "someone@example.com")
+    client = signed_in(admin)
+
+    response = upload(client, "email,name\nnot-an-email,Broken\n", deactivate_missing=True)
+    shown = client.get(response["Location"], follow=True)
+
+    assert shown.redirect_chain[-1][0] == IMPORT
+    assert page_text(shown).startswith(
+        "No line of this file can be applied, so deactivating the people missing from it would"
+        " deactivate everyone: nothing was done. Fix the file first."
+    )
+    someone.refresh_from_db()
+    assert someone.deactivated_at is None
+
+
+def test_uploads_never_applied_are_dropped_after_a_day(admin) -> None:
+    client = signed_in(admin)
+    upload(client, "email,name\nada@example.com,Ada\n")
+    old = PeopleFileUpload.objects.get()
+    PeopleFileUpload.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(days=2))
+
+    upload(client, "email,name\ngrace@example.com,Grace\n")
+
+    assert list(PeopleFileUpload.objects.values_list("file_name", "content")) == [
+        ("people.csv", "email,name\ngrace@example.com,Grace\n")
+    ]
+    gone = client.get(reverse("accounts:people_import_preview", args=[old.pk]))
+    assert gone.status_code == 404
+    assert "There is no such people file: upload it again." in gone.content.decode()
