@@ -35,4 +35,5 @@ urlpatterns = [
         name="people_import_report",
     ),
     path("people/<slug:slug>/", views.person_page, name="person"),
+    path("people/<slug:slug>/active/", views.person_deactivate, name="person_active"),
 ]
