@@ -470,9 +470,11 @@ def test_a_line_marked_inactive_deactivates_and_a_later_active_line_reactivates(
     out, _, _ = run(leaving)
     ada.refresh_from_db()
     assert ada.deactivated_at is not None
-    assert out.splitlines()[:2] == [
+    assert out.splitlines() == [
         "Deactivated people (1):",
         "  line 2: ada@example.com (Ada) — line 2 says active: no",
+        "1 person changed: 0 new, 0 changed, 1 deactivated, 0 reactivated; 0 unchanged,"
+        " 0 broken lines.",
     ]
 
     out, _, _ = run(back)

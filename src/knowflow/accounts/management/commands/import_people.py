@@ -108,13 +108,19 @@ class Command(BaseCommand):
             self.stderr.write(f"{path}: {error}")
         if plan.errors:
             self.stderr.write(
-                f"{len(plan.errors)} broken lines: nothing was written for them;"
+                f"{_count(len(plan.errors), 'broken line', 'broken lines')}:"
+                " nothing was written for them;"
                 f" the other lines {'would apply' if dry_run else 'were applied'}."
             )
         s = plan.summary()
         verb = "would change" if dry_run else "changed"
         out(
-            f"{plan.change_count} people {verb}: {s['new']} new, {s['changed']} changed,"
-            f" {s['deactivated']} deactivated, {s['reactivated']} reactivated;"
-            f" {s['unchanged']} unchanged, {s['broken']} broken lines."
+            f"{_count(plan.change_count, 'person', 'people')} {verb}: {s['new']} new,"
+            f" {s['changed']} changed, {s['deactivated']} deactivated,"
+            f" {s['reactivated']} reactivated; {s['unchanged']} unchanged,"
+            f" {_count(s['broken'], 'broken line', 'broken lines')}."
         )
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
