@@ -84,3 +84,15 @@ class PeopleField(PickerField):
             .values_list("display_name", flat=True)
         )
         return [p.slug if p.display_name in shared else p.display_name for p in objects]
+
+
+class PeopleFileForm(forms.Form):
+    file = forms.FileField(
+        label="People file (CSV)",
+        help_text="A header row, then one line per person; UTF-8, commas or semicolons.",
+    )
+    deactivate_missing = forms.BooleanField(
+        required=False,
+        label="Deactivate the people who are not in the file",
+        help_text="Active people with an email that the file does not mention; never you.",
+    )

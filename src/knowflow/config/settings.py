@@ -442,6 +442,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# The people file (knowflow.accounts.people_file): the largest file its page takes; a larger
+# one goes through `knowflow import people FILE.csv`, which reads it a line at a time.
+KNOWFLOW_PEOPLE_FILE_MAX_BYTES = int(
+    os.environ.get("KNOWFLOW_PEOPLE_FILE_MAX_BYTES", str(5 * 1024 * 1024))
+)
 KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))
 
 # Find a time (knowflow.events.planning): seconds the repeat and series solvers of one request
