@@ -87,13 +87,18 @@ def _invalid(detail: str) -> ScimProblem:
 
 
 class _ToQuery(FilterVisitor[Q]):
-    def __init__(self, columns: Mapping[str, Column], schemas: tuple[str, ...]) -> None:
+    def __init__(
+        self, columns: Mapping[str, Column], schemas: tuple[str, ...], lenient: bool
+    ) -> None:
         self.columns = columns
+        self.lenient = lenient
         self.schemas = tuple(s.lower() for s in schemas)
         self.prefix = ""  # the multi-valued attribute a value path ("emails[...]") selects in
 
     def _column(self, attr_path: AttrPath) -> Column:
         if attr_path.uri and attr_path.uri.lower() not in self.schemas:
+            if self.lenient:
+                raise _Unknown
             raise _invalid(f"The filter names an unknown schema: {attr_path.uri}.")
         name = attr_path.attr.lower()
         if attr_path.sub_attr:
@@ -101,6 +106,8 @@ class _ToQuery(FilterVisitor[Q]):
         if self.prefix:
             name = f"{self.prefix}.{name}"
         column = self.columns.get(name)
+        if column is None and self.lenient:
+            raise _Unknown
         if column is None:
             raise _invalid(
                 f"Filtering on '{attr_path}' is not supported; filter on "
@@ -178,13 +185,25 @@ class _ToQuery(FilterVisitor[Q]):
         return Q(**{f"{column.lookup}__{_STRING_LOOKUPS[op]}": moment})
 
 
-def filter_query(*, text: str, columns: Mapping[str, Column], schemas: tuple[str, ...]) -> Q:
+class _Unknown(Exception):
+    """An attribute this resource type does not have, in a search over several types."""
+
+
+def filter_query(
+    *, text: str, columns: Mapping[str, Column], schemas: tuple[str, ...], lenient: bool = False
+) -> Q:
     """The query a SCIM filter means over ``columns``; ScimProblem(400 invalidFilter) when
-    the filter is not SCIM syntax or names what we cannot filter on."""
+    the filter is not SCIM syntax or names what we cannot filter on.
+
+    ``lenient`` is for a search over every resource type (POST /.search): there an attribute
+    one type lacks makes the filter match none of that type (RFC 7644 §3.4.2.1)."""
     try:
         tree = ScimFilter(text).ast
     except SCIMException as error:
         raise _invalid(f"The filter is not valid SCIM: {error.detail}.") from error
     except ValueError as error:
         raise _invalid(f"The filter is not valid SCIM: {error}.") from error
-    return _ToQuery(columns, schemas).visit(tree)
+    try:
+        return _ToQuery(columns, schemas, lenient).visit(tree)
+    except _Unknown:
+        return Q(pk__in=[])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -24,12 +25,14 @@ from scim2_models import (
     ResourceType,
     ResponseParameters,
     Schema,
+    SearchRequest,
 )
 from scim2_models.exceptions import SCIMException
 
 from knowflow.errors import DomainError
 from knowflow.scim import selectors, services
 from knowflow.scim.errors import ScimProblem
+from knowflow.scim.models import ScimUser
 from knowflow.scim.resources import (
     ScimUserResource,
     group_resource,
@@ -204,27 +207,111 @@ def _user_response(
     return _json(body, status=status, **headers)
 
 
+@dataclass(frozen=True)
+class Query:
+    """A listing's parameters, from the query string (GET) or a SearchRequest (POST .search)."""
+
+    filter: str | None
+    start_index: int | None
+    count: int | None
+    parameters: ResponseParameters
+
+
+def _query(request: HttpRequest) -> Query:
+    if request.method == "POST":
+        search = SearchRequest.model_validate(_body(request), scim_ctx=Context.SEARCH_REQUEST)
+        return Query(
+            filter=str(search.filter) if search.filter else None,
+            start_index=search.start_index,
+            count=search.count,
+            parameters=ResponseParameters(
+                attributes=search.attributes, excluded_attributes=search.excluded_attributes
+            ),
+        )
+    return Query(
+        filter=request.GET.get("filter"),
+        start_index=_int_param(request, "startIndex"),
+        count=_int_param(request, "count"),
+        parameters=_response_parameters(request),
+    )
+
+
+def _user_listing(request: HttpRequest) -> HttpResponse:
+    query = _query(request)
+    page = selectors.scim_user_page(
+        filter_text=query.filter, start_index=query.start_index, count=query.count
+    )
+    base_url = _base_url(request)
+    listing = ListResponse[ScimUserResource](
+        total_results=page.total,
+        start_index=page.start_index,
+        items_per_page=len(page.rows),
+        resources=[user_resource(scim_user=u, base_url=base_url) for u in page.rows],
+    )
+    return _json(
+        listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=query.parameters)
+    )
+
+
+def _group_listing(request: HttpRequest) -> HttpResponse:
+    query = _query(request)
+    page = selectors.scim_group_page(
+        filter_text=query.filter, start_index=query.start_index, count=query.count
+    )
+    base_url = _base_url(request)
+    listing = ListResponse[Group](
+        total_results=page.total,
+        start_index=page.start_index,
+        items_per_page=len(page.rows),
+        resources=[group_resource(group=g, base_url=base_url) for g in page.rows],
+    )
+    return _json(
+        listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=query.parameters)
+    )
+
+
+@scim_view
+def search(request: HttpRequest) -> HttpResponse:
+    """POST /.search over every resource type."""
+    if request.method != "POST":
+        return _method_not_allowed(request)
+    query = _query(request)
+    total, start, rows = selectors.scim_search_page(
+        filter_text=query.filter, start_index=query.start_index, count=query.count
+    )
+    base_url = _base_url(request)
+    resources: list[Any] = [
+        user_resource(scim_user=row, base_url=base_url)
+        if isinstance(row, ScimUser)
+        else group_resource(group=row, base_url=base_url)
+        for row in rows
+    ]
+    listing = ListResponse[ScimUserResource | Group](
+        total_results=total, start_index=start, items_per_page=len(rows), resources=resources
+    )
+    return _json(
+        listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=query.parameters)
+    )
+
+
+@scim_view
+def users_search(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _method_not_allowed(request)
+    return _user_listing(request)
+
+
+@scim_view
+def groups_search(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _method_not_allowed(request)
+    return _group_listing(request)
+
+
 @scim_view
 def users(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        page = selectors.scim_user_page(
-            filter_text=request.GET.get("filter"),
-            start_index=_int_param(request, "startIndex"),
-            count=_int_param(request, "count"),
-        )
-        base_url = _base_url(request)
-        listing = ListResponse[ScimUserResource](
-            total_results=page.total,
-            start_index=page.start_index,
-            items_per_page=len(page.rows),
-            resources=[user_resource(scim_user=u, base_url=base_url) for u in page.rows],
-        )
-        return _json(
-            listing.model_dump(
-                scim_ctx=Context.SEARCH_RESPONSE,
-                response_parameters=_response_parameters(request),
-            )
-        )
+        return _user_listing(request)
     if request.method == "POST":
         resource = ScimUserResource.model_validate(
             _body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST
@@ -276,24 +363,7 @@ def _group_response(
 @scim_view
 def groups(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        page = selectors.scim_group_page(
-            filter_text=request.GET.get("filter"),
-            start_index=_int_param(request, "startIndex"),
-            count=_int_param(request, "count"),
-        )
-        base_url = _base_url(request)
-        listing = ListResponse[Group](
-            total_results=page.total,
-            start_index=page.start_index,
-            items_per_page=len(page.rows),
-            resources=[group_resource(group=g, base_url=base_url) for g in page.rows],
-        )
-        return _json(
-            listing.model_dump(
-                scim_ctx=Context.SEARCH_RESPONSE,
-                response_parameters=_response_parameters(request),
-            )
-        )
+        return _group_listing(request)
     if request.method == "POST":
         resource = Group.model_validate(_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
         group = services.scim_group_create(resource=resource)

@@ -49,6 +49,8 @@ USER_ATTRIBUTES = (
 )
 ENTERPRISE_ATTRIBUTES = ("department", "manager")
 GROUP_ATTRIBUTES = ("displayName", "members")
+# Attributes shown only while the provider manages them (ScimUser.attributes["managed"]).
+MANAGED = ("displayName", "timezone", "active", "department")
 
 
 def _meta(resource_type: str, location: str, created: Any, modified: Any) -> Meta:
@@ -73,15 +75,18 @@ def user_resource(*, scim_user: ScimUser, base_url: str) -> ScimUserResource:
     if not person.email:
         emails = []
     location = f"{base_url}/Users/{scim_user.scim_id.hex}"
+    managed = set(stored.get("managed", MANAGED))
+    active = getattr(person, "deactivated_at", None) is None  # STUB
     user = ScimUserResource.model_validate(
         {
             "id": scim_user.scim_id.hex,
             "userName": scim_user.user_name,
-            "displayName": person.display_name,
+            "displayName": person.display_name if "displayName" in managed else None,
             "name": stored.get("name") or None,
             "locale": stored.get("locale") or None,
-            "timezone": person.timezone,
-            "active": getattr(person, "deactivated_at", None) is None,
+            "timezone": person.timezone if "timezone" in managed else None,
+            # A deactivated person shows it, whoever deactivated them.
+            "active": active if "active" in managed or not active else None,
             "emails": emails or None,
         }
     )
@@ -96,7 +101,7 @@ def user_resource(*, scim_user: ScimUser, base_url: str) -> ScimUserResource:
         )
         for group in scim_user.groups.all()
     ] or None
-    department = person.org_unit.name if person.org_unit_id else None
+    department = person.org_unit.name if person.org_unit_id and "department" in managed else None
     manager = None
     if scim_user.manager_scim_id:
         manager = Manager(
@@ -117,7 +122,6 @@ def group_resource(*, group: ScimGroup, base_url: str) -> Group:
         members=[
             GroupMember(
                 value=member.scim_id.hex,
-                display=member.person.display_name,
                 ref=f"{base_url}/Users/{member.scim_id.hex}",
                 type="User",
             )
@@ -153,8 +157,25 @@ def service_provider_config(*, base_url: str) -> ServiceProviderConfig:
     )
 
 
+# Published as canonical values (RFC 7643 §2.3.1: suggestions, not a closed set), so a client
+# knows the form we validate: an IANA zone and a BCP 47 language tag Babel knows.
+TIMEZONE_EXAMPLES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
+LOCALE_EXAMPLES = ["en-US", "en-GB", "de-DE", "fr-FR", "ja-JP"]
+
+
 def _trimmed(schema: Schema, keep: tuple[str, ...], base_url: str) -> Schema:
     schema.attributes = [a for a in schema.attributes or [] if a.name in keep]
+    for attribute in schema.attributes:
+        if attribute.name == "timezone":
+            attribute.canonical_values = TIMEZONE_EXAMPLES
+        elif attribute.name == "locale":
+            attribute.canonical_values = LOCALE_EXAMPLES
+        elif attribute.name == "members":
+            # RFC 7643 §4.2: a member is a value, its $ref and its type; its name is the
+            # user's own, not something a group sets.
+            attribute.sub_attributes = [
+                sub for sub in attribute.sub_attributes or [] if sub.name != "display"
+            ]
     schema.meta = Meta(resource_type="Schema", location=f"{base_url}/Schemas/{schema.id}")
     return schema
 

@@ -53,27 +53,63 @@ def _page(queryset: QuerySet[RowT], *, start_index: int | None, count: int | Non
     return Page(total=total, start_index=start, rows=rows)
 
 
-def scim_user_page(
-    *, filter_text: str | None, start_index: int | None, count: int | None
-) -> Page[ScimUser]:
-    """A page of provisioned users matching a SCIM filter (ScimProblem 400 invalidFilter)."""
+def scim_users_matching(*, filter_text: str | None, lenient: bool = False) -> QuerySet[ScimUser]:
+    """Provisioned users matching a SCIM filter (ScimProblem 400 invalidFilter)."""
     users = _users()
     if filter_text:
         query = filter_query(
-            text=filter_text, columns=USER_COLUMNS, schemas=(USER_SCHEMA, ENTERPRISE)
+            text=filter_text,
+            columns=USER_COLUMNS,
+            schemas=(USER_SCHEMA, ENTERPRISE),
+            lenient=lenient,
         )
         users = users.filter(query).distinct()
-    return _page(users, start_index=start_index, count=count)
+    return users
+
+
+def scim_groups_matching(*, filter_text: str | None, lenient: bool = False) -> QuerySet[ScimGroup]:
+    groups = _groups()
+    if filter_text:
+        query = filter_query(
+            text=filter_text, columns=GROUP_COLUMNS, schemas=(GROUP_SCHEMA,), lenient=lenient
+        )
+        groups = groups.filter(query).distinct()
+    return groups
+
+
+def scim_user_page(
+    *, filter_text: str | None, start_index: int | None, count: int | None
+) -> Page[ScimUser]:
+    """A page of provisioned users matching a SCIM filter, in creation order."""
+    return _page(scim_users_matching(filter_text=filter_text), start_index=start_index, count=count)
 
 
 def scim_group_page(
     *, filter_text: str | None, start_index: int | None, count: int | None
 ) -> Page[ScimGroup]:
-    groups = _groups()
-    if filter_text:
-        query = filter_query(text=filter_text, columns=GROUP_COLUMNS, schemas=(GROUP_SCHEMA,))
-        groups = groups.filter(query).distinct()
-    return _page(groups, start_index=start_index, count=count)
+    return _page(
+        scim_groups_matching(filter_text=filter_text), start_index=start_index, count=count
+    )
+
+
+def scim_search_page(
+    *, filter_text: str | None, start_index: int | None, count: int | None
+) -> tuple[int, int, list[ScimUser | ScimGroup]]:
+    """POST /.search: users then groups, one numbering across both (RFC 7644 §3.4.3)."""
+    users = scim_users_matching(filter_text=filter_text, lenient=True)
+    groups = scim_groups_matching(filter_text=filter_text, lenient=True)
+    start = max(1, start_index or 1)
+    size = DEFAULT_COUNT if count is None else min(max(0, count), MAX_RESULTS)
+    user_total, group_total = users.count(), groups.count()
+    offset = start - 1
+    rows: list[ScimUser | ScimGroup] = []
+    if size and offset < user_total:
+        rows.extend(users.order_by("id")[offset : offset + size])
+    left = size - len(rows)
+    if left > 0:
+        group_offset = max(0, offset - user_total)
+        rows.extend(groups.order_by("id")[group_offset : group_offset + left])
+    return user_total + group_total, start, rows
 
 
 def _uuid(text: str) -> uuid.UUID | None:

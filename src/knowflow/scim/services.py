@@ -191,6 +191,19 @@ def _kept_attributes(resource: ScimUserResource) -> dict[str, Any]:
         ]
     if resource.locale:
         kept["locale"] = resource.locale
+    # The attributes the provider manages, given back only while it does: removing
+    # `timezone` leaves the person's zone as they set it, but SCIM no longer shows one.
+    enterprise = resource[EnterpriseUser]
+    kept["managed"] = [
+        name
+        for name, value in (
+            ("displayName", resource.display_name),
+            ("timezone", resource.timezone),
+            ("active", resource.active),
+            ("department", enterprise.department if enterprise else None),
+        )
+        if value is not None and value != ""
+    ]
     return kept
 
 
