@@ -44,6 +44,7 @@ from knowflow.scim.resources import (
 
 SCIM_JSON = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 View = Callable[..., HttpResponse]
 
 
@@ -114,6 +115,41 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         raise ScimProblem(400, "invalidSyntax", f"The body is not JSON: {error}.") from error
     if not isinstance(data, dict):
         raise ScimProblem(400, "invalidSyntax", "The body must be a JSON object.")
+    return data
+
+
+def _manager_fixed(value: Any, base_url: str) -> Any:
+    """A manager as RFC 7643 has it: Entra ID sends the bare id, others leave out `$ref`."""
+    if isinstance(value, str) and value:
+        value = {"value": value}
+    if isinstance(value, dict) and value.get("value") and not value.get("$ref"):
+        value = {**value, "$ref": f"{base_url}/Users/{value['value']}"}
+    return value
+
+
+def _enterprise_fixed(data: dict[str, Any], base_url: str) -> dict[str, Any]:
+    for key, extension in data.items():
+        if key.lower() == ENTERPRISE.lower() and isinstance(extension, dict):
+            if "manager" in extension:
+                extension["manager"] = _manager_fixed(extension["manager"], base_url)
+    return data
+
+
+def _user_body(request: HttpRequest) -> dict[str, Any]:
+    return _enterprise_fixed(_body(request), _base_url(request))
+
+
+def _user_patch_body(request: HttpRequest) -> dict[str, Any]:
+    data = _body(request)
+    base_url = _base_url(request)
+    for operation in data.get("Operations") or []:
+        if not isinstance(operation, dict):
+            continue
+        path = str(operation.get("path") or "")
+        if path.lower().endswith("manager") and "value" in operation:
+            operation["value"] = _manager_fixed(operation["value"], base_url)
+        elif isinstance(operation.get("value"), dict):
+            _enterprise_fixed(operation["value"], base_url)
     return data
 
 
@@ -314,7 +350,7 @@ def users(request: HttpRequest) -> HttpResponse:
         return _user_listing(request)
     if request.method == "POST":
         resource = ScimUserResource.model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST
+            _user_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST
         )
         scim_user = services.scim_user_create(resource=resource)
         return _user_response(request, scim_user, Context.RESOURCE_CREATION_RESPONSE, 201)
@@ -328,13 +364,13 @@ def user(request: HttpRequest, scim_id: str) -> HttpResponse:
         return _user_response(request, scim_user, Context.RESOURCE_QUERY_RESPONSE)
     if request.method == "PUT":
         resource = ScimUserResource.model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
+            _user_body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
         )
         services.scim_user_replace(scim_user=scim_user, resource=resource)
         return _user_response(request, scim_user, Context.RESOURCE_REPLACEMENT_RESPONSE)
     if request.method == "PATCH":
         patch = PatchOp[ScimUserResource].model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
+            _user_patch_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )
         services.scim_user_patch(scim_user=scim_user, patch=patch, base_url=_base_url(request))
         return _user_response(request, scim_user, Context.RESOURCE_PATCH_RESPONSE)

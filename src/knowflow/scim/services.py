@@ -276,6 +276,8 @@ def _set_active(person: Person, active: bool | None) -> None:
 @transaction.atomic
 def scim_user_create(*, resource: ScimUserResource) -> ScimUser:
     """Provision a person: link the unprovisioned person who has the email, or create one."""
+    if resource.active is None:
+        resource.active = True  # a creation without `active` means active: a re-hire comes back
     wanted = _checked(resource, scim_user=None)
     person = None
     if wanted["email"]:
@@ -296,11 +298,11 @@ def scim_user_create(*, resource: ScimUserResource) -> ScimUser:
             org_unit=wanted["org_unit"],
         )
     scim_user = ScimUser(person=person)
-    _write(scim_user, wanted, creating=True)
+    _write(scim_user, wanted)
     return scim_user
 
 
-def _write(scim_user: ScimUser, wanted: dict[str, Any], *, creating: bool = False) -> None:
+def _write(scim_user: ScimUser, wanted: dict[str, Any]) -> None:
     person = scim_user.person
     person.display_name = wanted["display_name"]
     person.email = wanted["email"]
@@ -318,8 +320,7 @@ def _write(scim_user: ScimUser, wanted: dict[str, Any], *, creating: bool = Fals
     scim_user.manager_scim_id = wanted["manager_id"]
     scim_user.attributes = wanted["attributes"]
     scim_user.save()
-    # A creation without `active` means active: a re-hired person comes back.
-    _set_active(person, True if creating and wanted["active"] is None else wanted["active"])
+    _set_active(person, wanted["active"])
     index_write(kind=PERSON, object_ids=[person.pk])
 
 
