@@ -7,9 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from knowflow.accounts.models import OrgUnit, Person
-from knowflow.scim.models import ScimGroup, ScimUser
+from knowflow.scim.models import ScimGroup, ScimToken, ScimUser
 from knowflow.scim.services import scim_token_revoke
-from knowflow.scim.models import ScimToken
 from tests.factories import make_person
 from tests.scim.conftest import ENTERPRISE, ERROR, GROUP, USER, Scim, user_body
 

@@ -129,9 +129,9 @@ def _manager_fixed(value: Any, base_url: str) -> Any:
 
 def _enterprise_fixed(data: dict[str, Any], base_url: str) -> dict[str, Any]:
     for key, extension in data.items():
-        if key.lower() == ENTERPRISE.lower() and isinstance(extension, dict):
-            if "manager" in extension:
-                extension["manager"] = _manager_fixed(extension["manager"], base_url)
+        is_enterprise = key.lower() == ENTERPRISE.lower() and isinstance(extension, dict)
+        if is_enterprise and "manager" in extension:
+            extension["manager"] = _manager_fixed(extension["manager"], base_url)
     return data
 
 
