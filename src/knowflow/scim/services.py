@@ -304,6 +304,9 @@ def scim_user_create(*, resource: ScimUserResource) -> ScimUser:
 
 def _write(scim_user: ScimUser, wanted: dict[str, Any]) -> None:
     person = scim_user.person
+    # A person's search document holds their name: rewritten only when the name changes
+    # (person_create wrote it for a new person).
+    renamed = scim_user.pk is not None and person.display_name != wanted["display_name"]
     person.display_name = wanted["display_name"]
     person.email = wanted["email"]
     if wanted["timezone"]:
@@ -321,7 +324,8 @@ def _write(scim_user: ScimUser, wanted: dict[str, Any]) -> None:
     scim_user.attributes = wanted["attributes"]
     scim_user.save()
     _set_active(person, wanted["active"])
-    index_write(kind=PERSON, object_ids=[person.pk])
+    if renamed:
+        index_write(kind=PERSON, object_ids=[person.pk])
 
 
 @transaction.atomic
