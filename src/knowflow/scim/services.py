@@ -282,7 +282,7 @@ def scim_user_create(*, resource: ScimUserResource) -> ScimUser:
     person = None
     if wanted["email"]:
         person = (
-            Person.objects.select_for_update()
+            Person.objects.select_for_update(of=("self",))
             .filter(email__iexact=wanted["email"], scim__isnull=True)
             .order_by("id")
             .first()
