@@ -76,7 +76,7 @@ def user_resource(*, scim_user: ScimUser, base_url: str) -> ScimUserResource:
         emails = []
     location = f"{base_url}/Users/{scim_user.scim_id.hex}"
     managed = set(stored.get("managed", MANAGED))
-    active = getattr(person, "deactivated_at", None) is None  # STUB
+    active = person.deactivated_at is None
     user = ScimUserResource.model_validate(
         {
             "id": scim_user.scim_id.hex,
@@ -85,8 +85,8 @@ def user_resource(*, scim_user: ScimUser, base_url: str) -> ScimUserResource:
             "name": stored.get("name") or None,
             "locale": stored.get("locale") or None,
             "timezone": person.timezone if "timezone" in managed else None,
-            # A deactivated person shows it, whoever deactivated them.
-            "active": active if "active" in managed or not active else None,
+            # Whoever deactivated them (SCIM, an admin, the people file): the state as it is.
+            "active": active if "active" in managed else None,
             "emails": emails or None,
         }
     )

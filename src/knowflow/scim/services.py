@@ -169,7 +169,7 @@ def _is_uuid(text: str) -> bool:
 
 
 def _is_active(person: Person) -> bool:
-    return getattr(person, "deactivated_at", None) is None  # STUB
+    return person.deactivated_at is None
 
 
 def _free_username(wanted: str) -> str:
