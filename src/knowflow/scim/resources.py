@@ -15,12 +15,14 @@ from scim2_models import (
     ChangePassword,
     EnterpriseUser,
     ETag,
+    External,
     Filter,
     Group,
     GroupMember,
     Manager,
     Meta,
     Patch,
+    Reference,
     ResourceType,
     Schema,
     ServiceProviderConfig,
@@ -96,17 +98,18 @@ def user_resource(*, scim_user: ScimUser, base_url: str) -> ScimUserResource:
         GroupMembership(
             value=group.scim_id.hex,
             display=group.display_name,
-            ref=f"{base_url}/Groups/{group.scim_id.hex}",
+            ref=Reference[Group](f"{base_url}/Groups/{group.scim_id.hex}"),
             type="direct",
         )
         for group in scim_user.groups.all()
     ] or None
-    department = person.org_unit.name if person.org_unit_id and "department" in managed else None
+    unit = person.org_unit
+    department = unit.name if unit is not None and "department" in managed else None
     manager = None
     if scim_user.manager_scim_id:
         manager = Manager(
             value=scim_user.manager_scim_id,
-            ref=f"{base_url}/Users/{scim_user.manager_scim_id}",
+            ref=Reference[User[Any]](f"{base_url}/Users/{scim_user.manager_scim_id}"),
         )
     if department or manager:
         user[EnterpriseUser] = EnterpriseUser(department=department, manager=manager)
@@ -122,7 +125,7 @@ def group_resource(*, group: ScimGroup, base_url: str) -> Group:
         members=[
             GroupMember(
                 value=member.scim_id.hex,
-                ref=f"{base_url}/Users/{member.scim_id.hex}",
+                ref=Reference[User[Any] | Group](f"{base_url}/Users/{member.scim_id.hex}"),
                 type="User",
             )
             for member in group.members.all()
@@ -136,7 +139,9 @@ def group_resource(*, group: ScimGroup, base_url: str) -> Group:
 
 def service_provider_config(*, base_url: str) -> ServiceProviderConfig:
     return ServiceProviderConfig(
-        documentation_uri="https://github.com/knowflow/knowflow/blob/main/docs/integrations.md",
+        documentation_uri=Reference[External](
+            "https://github.com/knowflow/knowflow/blob/main/docs/integrations.md"
+        ),
         patch=Patch(supported=True),
         bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_RESULTS),
@@ -145,7 +150,7 @@ def service_provider_config(*, base_url: str) -> ServiceProviderConfig:
         etag=ETag(supported=False),
         authentication_schemes=[
             AuthenticationScheme(
-                type="oauthbearertoken",
+                type=AuthenticationScheme.Type.oauthbearertoken,
                 name="Bearer token",
                 description="A token an admin creates on Knowflow's SCIM settings page.",
                 primary=True,

@@ -315,8 +315,8 @@ def _write(scim_user: ScimUser, wanted: dict[str, Any]) -> None:
         person.org_unit = wanted["org_unit"]
     person.languages = _languages_with(person, wanted["locale"])
     person.save(update_fields=["display_name", "email", "timezone", "org_unit", "languages"])
-    if person.user_id and person.user.email != person.email:
-        User.objects.filter(pk=person.user_id).update(email=person.email)
+    if person.user is not None and person.user.email != person.email:
+        User.objects.filter(pk=person.user.pk).update(email=person.email)
     scim_user.user_name = wanted["user_name"]
     scim_user.user_name_key = wanted["user_name"].lower()
     scim_user.external_id = wanted["external_id"]
