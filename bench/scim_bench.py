@@ -91,7 +91,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_healthy(url: str, seconds: float = 60) -> None:
+def _wait_healthy(url: str, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -189,7 +189,11 @@ def run(db: str, args: argparse.Namespace) -> dict:
                 raise SystemExit(f"the pages gave back {len(seen)} users, not {args.users}")
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
     return {"create": _summary(created), "list": _summary(listed), "pages": len(listed)}
 
 

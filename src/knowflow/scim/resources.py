@@ -15,7 +15,6 @@ from scim2_models import (
     ChangePassword,
     EnterpriseUser,
     ETag,
-    External,
     Filter,
     Group,
     GroupMember,
@@ -139,9 +138,6 @@ def group_resource(*, group: ScimGroup, base_url: str) -> Group:
 
 def service_provider_config(*, base_url: str) -> ServiceProviderConfig:
     return ServiceProviderConfig(
-        documentation_uri=Reference[External](
-            "https://github.com/knowflow/knowflow/blob/main/docs/integrations.md"
-        ),
         patch=Patch(supported=True),
         bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_RESULTS),
