@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_pages_bench.py
 	$(BIN)/python bench/http_crawl_bench.py
 	$(BIN)/python bench/load_bench.py
+	$(BIN)/python bench/scim_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

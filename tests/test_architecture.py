@@ -73,6 +73,8 @@ LAYERS: dict[str, int] = {
     "library": 20,
     "integrations": 20,
     "conferences": 20,
+    # People and groups from the identity provider (SCIM): builds on accounts only.
+    "scim": 20,
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

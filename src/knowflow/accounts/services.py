@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import zoneinfo
@@ -22,10 +23,16 @@ from knowflow.search.index import index_write
 TOKEN_PREFIX = "kf_"
 
 
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    # Listing the zones walks the whole tz database on disk (~40 ms): once per process.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def check_timezone(name: str) -> str:
     """Return ``name`` if it is an IANA time zone this machine knows, else raise."""
     name = (name or "").strip()
-    if name not in zoneinfo.available_timezones():
+    if name not in _known_timezones():
         raise DomainError(
             f"'{name}' is not a known time zone (e.g. Europe/Berlin).", field="timezone"
         )

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "knowflow.feedback",
     "knowflow.library",
     "knowflow.insights",
+    "knowflow.scim",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]

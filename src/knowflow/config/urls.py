@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("knowflow.library.urls")),
     path("debug/outbox/", debug_views.outbox, name="debug_outbox"),
     path("debug/outbox/<int:message_id>/", debug_views.outbox_message, name="debug_outbox_message"),
+    path("settings/scim/", include("knowflow.scim.urls")),
+    path("scim/v2/", include("knowflow.scim.protocol_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path(
