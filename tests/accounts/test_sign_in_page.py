@@ -1,0 +1,91 @@
+"""The sign-in page with and without a company provider, and with password sign-in off. No
+provider process here: what the page offers, and what is refused before any network."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, RequestFactory
+
+from knowflow.accounts.models import Person
+from knowflow.accounts.oidc import UNREACHABLE
+from knowflow.l10n import viewer_locale
+from tests.factories import PASSWORD, make_person
+from tests.smtp import free_port
+
+pytestmark = pytest.mark.django_db
+
+BUTTON = (
+    '<a class="button" id="sign-in-provider" data-browser-zone href="/accounts/oidc/start/">'
+    "Sign in with Contoso</a>"
+)
+
+
+@pytest.fixture
+def provider_configured(settings: object) -> None:
+    # A port nothing listens on: any attempt to reach the provider fails at once.
+    settings.KNOWFLOW_OIDC_ISSUER = f"http://127.0.0.1:{free_port()}/realms/contoso"
+    settings.KNOWFLOW_OIDC_CLIENT_ID = "knowflow"
+    settings.KNOWFLOW_OIDC_CLIENT_SECRET = "not-a-real-secret"
+    settings.KNOWFLOW_OIDC_PROVIDER_NAME = "Contoso"
+
+
+def test_without_a_provider_the_page_has_only_the_password_form() -> None:
+    page = Client().get("/accounts/login/").content.decode()
+
+    assert "Sign in with" not in page
+    assert 'name="password"' in page
+    assert Client().get("/accounts/oidc/start/").status_code == 404
+    assert Client().get("/accounts/oidc/callback/?code=a&state=b").status_code == 404
+
+
+def test_with_a_provider_the_page_offers_its_button_and_the_password_form(
+    provider_configured: None,
+) -> None:
+    page = Client().get("/accounts/login/?next=/circles/").content.decode()
+
+    assert BUTTON.replace("start/", "start/?next=/circles/") in page
+    assert 'name="password"' in page
+    # The button comes first, so the focus does not start past it in the password form.
+    assert "autofocus" not in page
+
+
+def test_an_unreachable_provider_is_a_message_on_the_sign_in_page(
+    provider_configured: None,
+) -> None:
+    response = Client().get("/accounts/oidc/start/", follow=True)
+
+    assert response.redirect_chain == [("/accounts/login/", 302)]
+    assert [str(m) for m in response.context["messages"]] == [UNREACHABLE]
+
+
+def test_password_sign_in_off_shows_only_the_button_and_refuses_passwords(
+    provider_configured: None, settings: object
+) -> None:
+    settings.KNOWFLOW_PASSWORD_SIGN_IN = False
+    person = make_person(username="lena")
+    client = Client()
+
+    page = client.get("/accounts/login/").content.decode()
+    refused = client.post("/accounts/login/", {"username": "lena", "password": PASSWORD})
+    admin = client.post("/admin/login/", {"username": "lena", "password": PASSWORD})
+
+    assert BUTTON in page
+    assert 'name="password"' not in page
+    assert refused.status_code == 403
+    assert [str(m) for m in refused.context["messages"]] == [
+        "Password sign-in is turned off here. Sign in with Contoso instead."
+    ]
+    assert admin.wsgi_request.user.is_authenticated is False
+    assert client.get("/accounts/login/").wsgi_request.user.is_authenticated is False
+    person.user.refresh_from_db()
+    assert person.user.last_login is None
+
+
+def test_a_persons_own_locale_formats_their_numbers() -> None:
+    person = make_person()
+    Person.objects.filter(pk=person.pk).update(locale="de_CH")
+    person.refresh_from_db()
+    request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="en-GB")
+    request.viewer = person
+
+    assert str(viewer_locale(request)) == "de_CH"
