@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, RequestFactory
 
+from knowflow.accounts.checks import sign_in_settings_problems
 from knowflow.accounts.models import Person
 from knowflow.accounts.oidc import UNREACHABLE
 from knowflow.l10n import viewer_locale
@@ -89,3 +90,20 @@ def test_a_persons_own_locale_formats_their_numbers() -> None:
     request.viewer = person
 
     assert str(viewer_locale(request)) == "de_CH"
+
+
+def test_a_setup_where_nobody_could_sign_in_stops_the_start(settings: object) -> None:
+    settings.KNOWFLOW_PASSWORD_SIGN_IN = False
+    settings.KNOWFLOW_OIDC_ISSUER = "https://login.example.org"
+    settings.KNOWFLOW_OIDC_CLIENT_ID = ""
+
+    assert sign_in_settings_problems() == [
+        "KNOWFLOW_OIDC_ISSUER is set but KNOWFLOW_OIDC_CLIENT_ID or KNOWFLOW_OIDC_CLIENT_SECRET "
+        "is not: the provider would refuse every sign-in.",
+        "KNOWFLOW_PASSWORD_SIGN_IN is off but no provider is set up (KNOWFLOW_OIDC_ISSUER, "
+        "KNOWFLOW_OIDC_CLIENT_ID): nobody could sign in.",
+    ]
+
+
+def test_the_default_setup_has_no_sign_in_problem() -> None:
+    assert sign_in_settings_problems() == []

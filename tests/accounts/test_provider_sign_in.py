@@ -1,0 +1,81 @@
+"""person_sign_in_with_provider without a provider process: the rules that decide who a
+company account is in Knowflow, and what it may change (the flow itself: test_oidc.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowflow.accounts.models import Person, ProviderIdentity, User
+from knowflow.accounts.services import ProviderAccount, person_sign_in_with_provider
+from knowflow.errors import Conflict, DomainError
+from tests.factories import make_office, make_person
+
+pytestmark = pytest.mark.django_db
+
+ISSUER = "https://login.example.org/realm"
+
+
+def account(**claims: object) -> ProviderAccount:
+    return ProviderAccount(
+        **{"issuer": ISSUER, "subject": "s-1", "email": "x@example.org"} | claims
+    )
+
+
+def counts() -> tuple[int, int, int]:
+    return Person.objects.count(), User.objects.count(), ProviderIdentity.objects.count()
+
+
+def test_an_email_the_provider_has_not_confirmed_is_refused() -> None:
+    with pytest.raises(DomainError) as refused:
+        person_sign_in_with_provider(account=account(email_verified=False))
+
+    assert refused.value.message == (
+        "Your company account has not confirmed that x@example.org is yours, so Knowflow cannot "
+        "sign you in with it. Confirm the address with your company's sign-in service."
+    )
+    assert counts() == (0, 0, 0)
+
+
+def test_an_email_two_people_share_is_refused() -> None:
+    first, second = make_person(), make_person()
+    Person.objects.filter(pk=second.pk).update(email=first.email.upper())
+    before = counts()
+
+    with pytest.raises(Conflict) as refused:
+        person_sign_in_with_provider(account=account(email=first.email))
+
+    assert refused.value.message == (
+        f"More than one person in Knowflow has the email {first.email}, so your company account "
+        "cannot be matched to one of them. Ask an admin to correct the emails."
+    )
+    assert counts() == before
+
+
+def test_without_a_group_mapping_the_role_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KNOWFLOW_ROLE_GROUPS", raising=False)
+    enabler = make_person(role=Person.Role.ENABLER)
+
+    person = person_sign_in_with_provider(account=account(email=enabler.email, groups=("x",)))
+
+    assert (person.pk, person.role) == (enabler.pk, "enabler")
+
+
+def test_a_linked_person_without_a_zone_gets_the_claims_zone_else_keeps_their_own() -> None:
+    utc = make_person(office=make_office(tz="Europe/Berlin"))
+    placed = make_person(tz="Asia/Kolkata")
+
+    first = person_sign_in_with_provider(
+        account=account(email=utc.email, subject="a", zoneinfo="America/Chicago")
+    )
+    second = person_sign_in_with_provider(
+        account=account(email=placed.email, subject="b", zoneinfo="Not/AZone"),
+        browser_timezone="Europe/Rome",
+    )
+
+    assert (first.timezone, second.timezone) == ("America/Chicago", "Asia/Kolkata")
+
+
+def test_a_locale_knowflow_does_not_know_is_ignored() -> None:
+    person = person_sign_in_with_provider(account=account(locale="xx-Nowhere"))
+
+    assert person.locale == ""
