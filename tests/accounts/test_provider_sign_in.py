@@ -79,3 +79,12 @@ def test_a_locale_knowflow_does_not_know_is_ignored() -> None:
     person = person_sign_in_with_provider(account=account(locale="xx-Nowhere"))
 
     assert person.locale == ""
+
+
+def test_the_locale_claim_is_taken_once_then_the_profile_decides() -> None:
+    person = person_sign_in_with_provider(account=account(locale="fr-FR"))
+    Person.objects.filter(pk=person.pk).update(locale="en_GB")
+
+    again = person_sign_in_with_provider(account=account(locale="fr-FR"))
+
+    assert (person.locale, again.locale) == ("fr_FR", "en_GB")

@@ -10,6 +10,7 @@ from knowflow.accounts.checks import sign_in_settings_problems
 from knowflow.accounts.models import Person
 from knowflow.accounts.oidc import UNREACHABLE
 from knowflow.l10n import viewer_locale
+from tests.conftest import signed_in
 from tests.factories import PASSWORD, make_person
 from tests.smtp import free_port
 
@@ -107,3 +108,23 @@ def test_a_setup_where_nobody_could_sign_in_stops_the_start(settings: object) ->
 
 def test_the_default_setup_has_no_sign_in_problem() -> None:
     assert sign_in_settings_problems() == []
+
+
+def test_the_profile_sets_and_refuses_a_number_format() -> None:
+    person = make_person(tz="Europe/Paris")
+    client = signed_in(person)
+    form = {
+        "display_name": person.display_name,
+        "timezone": "Europe/Paris",
+        "hours_0": "09:00-17:00",
+    }
+
+    saved = client.post("/accounts/profile/", {**form, "locale": "de-CH"}, follow=True)
+    refused = client.post("/accounts/profile/", {**form, "locale": "xx-Nowhere"})
+
+    person.refresh_from_db()
+    assert [str(m) for m in saved.context["messages"]] == ["Profile saved."]
+    assert person.locale == "de_CH"
+    assert refused.context["form"].errors["locale"] == [
+        "'xx-Nowhere' is not a locale Knowflow knows (e.g. de-CH, en-GB)."
+    ]

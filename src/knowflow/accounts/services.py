@@ -112,6 +112,7 @@ def person_update_profile(
     languages: Iterable[str] | None = None,
     bio: str | None = None,
     role: str | None = None,
+    locale: str | None = None,
 ) -> Person:
     """Update a profile. Only the person themselves or an admin may; only an admin sets roles.
 
@@ -135,6 +136,13 @@ def person_update_profile(
         person.languages = [code.strip() for code in languages if code.strip()]
     if bio is not None:
         person.bio = bio
+    if locale is not None:
+        known = supported_locale(locale) if locale.strip() else ""
+        if known is None:
+            raise DomainError(
+                f"'{locale}' is not a locale Knowflow knows (e.g. de-CH, en-GB).", field="locale"
+            )
+        person.locale = known
     if role is not None and role != person.role:
         if not can_change_role(actor=actor):
             raise Forbidden("Only an admin can change roles.")
@@ -260,8 +268,8 @@ def person_sign_in_with_provider(*, account: ProviderAccount, browser_timezone: 
     changed email still reaches the same person. A new person gets their name from the claims
     and a time zone from the ``zoneinfo`` claim, else ``browser_timezone``, else their office's,
     else UTC; a linked person keeps their own name, history and any zone they set (a zone
-    still at UTC is filled like a new person's). The locale claim is kept when babel knows it.
-    On every sign-in the role follows the provider's groups when KNOWFLOW_ROLE_GROUPS maps
+    still at UTC is filled like a new person's). The locale claim sets the number format once,
+    when babel knows it; after that the profile decides. On every sign-in the role follows the provider's groups when KNOWFLOW_ROLE_GROUPS maps
     groups to roles (``roles.role_for_groups``); without a mapping the role is left alone.
 
     Refused: no email; two people with that email; an email whose person is already linked
@@ -314,6 +322,7 @@ def person_sign_in_with_provider(*, account: ProviderAccount, browser_timezone: 
     if _is_deactivated(person):
         raise Forbidden(DEACTIVATED)
     if first_sign_in:
+        # UTC is every new row's default: a person still at it has never chosen a zone.
         if person.timezone == "UTC":
             person.timezone = (
                 _known_zone(account.zoneinfo)
@@ -321,9 +330,8 @@ def person_sign_in_with_provider(*, account: ProviderAccount, browser_timezone: 
                 or (person.office.timezone if person.office else None)
                 or "UTC"
             )
-        else:
-            person.timezone = _known_zone(account.zoneinfo) or person.timezone
-    person.locale = supported_locale(account.locale) or person.locale
+        # Once: afterwards the person sets their number format on their profile.
+        person.locale = person.locale or supported_locale(account.locale) or ""
     role = role_for_groups(group for group in account.groups if isinstance(group, str))
     if role is not None and role != person.role:
         person.role = role
