@@ -34,6 +34,7 @@ from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.db import IntegrityError
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -58,6 +59,7 @@ STATE_USED = (
     "This sign-in link has already been used or has expired. Start again with the button below."
 )
 CANCELLED = "Sign-in was cancelled at your company's sign-in service."
+RETRY = "Signing in did not finish. Try again."
 
 
 class SignInRefused(DomainError):
@@ -247,6 +249,10 @@ class ProviderBackend(OIDCAuthenticationBackend):
         except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as error:
             logger.warning("OpenID Connect sign-in failed: %s", error)
             request.oidc_refusal = UNREACHABLE  # type: ignore[attr-defined]
+        except IntegrityError as error:
+            # Two first sign-ins of one account at once (two tabs): the other one linked it.
+            logger.info("OpenID Connect sign-in crossed another: %s", error)
+            request.oidc_refusal = RETRY  # type: ignore[attr-defined]
         return None
 
     def get_user(self, user_id: int) -> User | None:
