@@ -88,3 +88,17 @@ def test_the_locale_claim_is_taken_once_then_the_profile_decides() -> None:
     again = person_sign_in_with_provider(account=account(locale="fr-FR"))
 
     assert (person.locale, again.locale) == ("fr_FR", "en_GB")
+
+
+def test_an_admin_can_see_and_remove_a_persons_company_link(client: object) -> None:
+    admin = make_person(role=Person.Role.ADMIN)
+    linked = person_sign_in_with_provider(account=account(email="desk@example.org"))
+    identity = ProviderIdentity.objects.get(user=linked.user)
+    client.force_login(admin.user)
+
+    listing = client.get("/admin/accounts/provideridentity/").content.decode()
+    client.post(f"/admin/accounts/provideridentity/{identity.pk}/delete/", {"post": "yes"})
+
+    assert "s-1" in listing
+    assert ProviderIdentity.objects.count() == 0
+    assert Person.objects.filter(pk=linked.pk).exists()

@@ -31,7 +31,6 @@ from typing import Any
 import jwt
 import requests
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import IntegrityError
@@ -310,10 +309,14 @@ class ProviderBackend(OIDCAuthenticationBackend):
         return person.user
 
 
-class PasswordSignInSwitch(BaseBackend):
+class PasswordSignInSwitch:
     """Refuses every password when KNOWFLOW_PASSWORD_SIGN_IN is off — on the sign-in page and
     the admin's alike — by ending the backend chain (PermissionDenied) before a password is
-    checked."""
+    checked.
+
+    Not a BaseBackend: it has no ``get_user``, so Django never picks it to keep a session
+    (``force_login`` takes the first backend that has one) and it adds nothing to permissions.
+    """
 
     def authenticate(
         self,
