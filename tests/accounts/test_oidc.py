@@ -16,7 +16,7 @@ from django.test import Client
 
 from knowflow.accounts.models import Person, ProviderIdentity, User
 from knowflow.accounts.oidc import NOT_VERIFIED, STATE_USED
-from knowflow.accounts.services import DEACTIVATED, MISSING_EMAIL
+from knowflow.accounts.services import DEACTIVATED, MISSING_EMAIL, person_deactivate
 from tests.factories import make_office, make_person, make_session
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 
@@ -219,7 +219,7 @@ def test_an_email_already_linked_to_another_provider_account_is_refused(
 
 def test_a_deactivated_person_is_refused(company: Provider) -> None:
     gone = make_person(name="Gone")
-    User.objects.filter(pk=gone.user_id).update(is_active=False)
+    person_deactivate(person=gone)
     company.will_sign_in("gone", {"email": gone.email})
     client = Client()
 

@@ -1,5 +1,6 @@
-"""The settings check for sign-in: a configuration with which nobody could sign in, or the
-company button could only fail, stops the start with what to set."""
+"""Settings checks for sign-in: a role mapping that does not read, or a setup with which nobody
+could sign in or the company button could only fail, stops the start with what to set, instead
+of failing every sign-in later."""
 
 from __future__ import annotations
 
@@ -7,6 +8,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.core.checks import Error, register
+
+from knowflow.accounts.roles import BadRoleGroups, parse_role_groups
+
+
+@register()
+def role_groups_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    try:
+        parse_role_groups(settings.KNOWFLOW_ROLE_GROUPS)
+    except BadRoleGroups as error:
+        return [Error(str(error), id="knowflow.E102")]
+    return []
 
 
 def sign_in_settings_problems() -> list[str]:

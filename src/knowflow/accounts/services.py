@@ -16,6 +16,7 @@ from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, Provider
 from knowflow.accounts.permissions import can_change_role, can_edit_profile
 from knowflow.accounts.roles import role_for_groups
 from knowflow.accounts.search import PERSON
+from knowflow.accounts.signals import person_deactivated, person_reactivated
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
 from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.l10n import supported_locale
@@ -186,7 +187,10 @@ def api_token_authenticate(*, secret: str) -> Person | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("person__user").filter(key_hash=_hash_token(secret)).first()
+        ApiToken.objects.select_related("person__user")
+        .filter(key_hash=_hash_token(secret), person__deactivated_at__isnull=True)
+        .exclude(person__user__is_active=False)
+        .first()
     )
     if token is None:
         return None
@@ -255,7 +259,7 @@ def _free_username(email: str) -> str:
 
 def _is_deactivated(person: Person) -> bool:
     user_inactive = person.user is not None and not person.user.is_active
-    return user_inactive or getattr(person, "deactivated_at", None) is not None
+    return user_inactive or person.deactivated_at is not None
 
 
 @transaction.atomic
@@ -348,6 +352,33 @@ def person_sign_in_with_provider(*, account: ProviderAccount, browser_timezone: 
     return person
 
 
+@transaction.atomic
+def person_deactivate(*, person: Person, actor: Person | None = None) -> Person:
+    """Someone left: keep their history and authorship, end everything still to come.
+
+    `actor` is the admin doing it, or None for a system (SCIM, the people file). They can no
+    longer sign in (their user, if any, is made inactive, which also ends their API tokens'
+    use), people pickers stop offering them, and other apps follow `signals.person_deactivated`
+    in this transaction (events gives their future places to the waitlist). Deactivating
+    someone already inactive changes nothing.
+    """
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only admins deactivate people.")
+    if actor is not None and actor.pk == person.pk:
+        raise DomainError("You cannot deactivate yourself: ask another admin.")
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
+    if person.deactivated_at is not None:
+        return person
+    person.deactivated_at = timezone.now()
+    person.save(update_fields=["deactivated_at"])
+    if person.user is not None and person.user.is_active:
+        person.user.is_active = False
+        person.user.save(update_fields=["is_active"])
+    person_deactivated.send(sender=Person, person=person)
+    index_write(kind=PERSON, object_ids=[person.pk])
+    return person
+
+
 def _person_from_provider(*, account: ProviderAccount, email: str) -> Person:
     name = account.name.strip() if isinstance(account.name, str) else ""
     return person_create(
@@ -355,3 +386,22 @@ def _person_from_provider(*, account: ProviderAccount, email: str) -> Person:
         username=_free_username(email),
         email=email,
     )
+
+
+@transaction.atomic
+def person_reactivate(*, person: Person, actor: Person | None = None) -> Person:
+    """Someone is back: they can sign in and be picked again. Places released when they left
+    stay with whoever took them."""
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only admins reactivate people.")
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
+    if person.deactivated_at is None:
+        return person
+    person.deactivated_at = None
+    person.save(update_fields=["deactivated_at"])
+    if person.user is not None and not person.user.is_active:
+        person.user.is_active = True
+        person.user.save(update_fields=["is_active"])
+    person_reactivated.send(sender=Person, person=person)
+    index_write(kind=PERSON, object_ids=[person.pk])
+    return person
