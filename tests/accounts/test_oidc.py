@@ -33,14 +33,13 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture
-def company(provider: Provider, settings: object, monkeypatch: pytest.MonkeyPatch) -> Provider:
+def company(provider: Provider, settings: object) -> Provider:
     """Knowflow configured for the provider, with groups mapped to roles."""
     settings.KNOWFLOW_OIDC_ISSUER = provider.issuer
     settings.KNOWFLOW_OIDC_CLIENT_ID = CLIENT_ID
     settings.KNOWFLOW_OIDC_CLIENT_SECRET = CLIENT_SECRET
     settings.KNOWFLOW_OIDC_PROVIDER_NAME = "Contoso"
     settings.KNOWFLOW_ROLE_GROUPS = ROLE_GROUPS
-    monkeypatch.setenv("KNOWFLOW_ROLE_GROUPS", ROLE_GROUPS)
     return provider
 
 

@@ -51,8 +51,8 @@ def test_an_email_two_people_share_is_refused() -> None:
     assert counts() == before
 
 
-def test_without_a_group_mapping_the_role_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KNOWFLOW_ROLE_GROUPS", raising=False)
+def test_without_a_group_mapping_the_role_is_left_alone(settings: object) -> None:
+    settings.KNOWFLOW_ROLE_GROUPS = ""
     enabler = make_person(role=Person.Role.ENABLER)
 
     person = person_sign_in_with_provider(account=account(email=enabler.email, groups=("x",)))
