@@ -3,12 +3,16 @@ provider process here: what the page offers, and what is refused before any netw
 
 from __future__ import annotations
 
+import hashlib
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from knowflow.accounts.checks import sign_in_settings_problems
 from knowflow.accounts.models import Person
-from knowflow.accounts.oidc import UNREACHABLE
+from knowflow.accounts.oidc import CANCELLED, UNREACHABLE
 from knowflow.l10n import viewer_locale
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, make_person
@@ -128,3 +132,34 @@ def test_the_profile_sets_and_refuses_a_number_format() -> None:
     assert refused.context["form"].errors["locale"] == [
         "'xx-Nowhere' is not a locale Knowflow knows (e.g. de-CH, en-GB)."
     ]
+
+
+def test_a_sign_in_cancelled_at_the_provider_is_a_message_and_signs_nobody_in(
+    provider_configured: None, settings: object
+) -> None:
+    issuer = settings.KNOWFLOW_OIDC_ISSUER
+    # The provider's discovery document, as if fetched a moment ago: nothing is contacted.
+    cache.set(
+        "knowflow.oidc.discovery:" + hashlib.sha256(issuer.encode()).hexdigest(),
+        {
+            "issuer": issuer + "/",
+            "authorization_endpoint": f"{issuer}/auth",
+            "token_endpoint": f"{issuer}/token",
+            "jwks_uri": f"{issuer}/certs",
+        },
+    )
+    client = Client()
+    start = client.get("/accounts/oidc/start/")
+    query = parse_qs(urlsplit(start["Location"]).query)
+
+    back = client.get(
+        "/accounts/oidc/callback/",
+        {"error": "access_denied", "state": query["state"][0]},
+        follow=True,
+    )
+
+    assert start["Location"].startswith(f"{issuer}/auth?")
+    assert (query["client_id"], query["code_challenge_method"]) == (["knowflow"], ["S256"])
+    assert query["scope"] == ["openid email profile"]
+    assert [str(m) for m in back.context["messages"]] == [CANCELLED]
+    assert back.wsgi_request.user.is_authenticated is False

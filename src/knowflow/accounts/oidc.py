@@ -239,6 +239,9 @@ class ProviderBackend(OIDCAuthenticationBackend):
             self.OIDC_RP_SIGN_ALGO = "RS256"
             self.OIDC_RP_IDP_SIGN_KEY = None
             self.config = config
+            # Exactly as the provider writes it (some end it with "/"): the ID token's iss
+            # must match this, and discovery checked it is the configured issuer.
+            self.issuer = metadata["issuer"]
             return super().authenticate(request, **kwargs)
         except SignInRefused as refusal:
             request.oidc_refusal = refusal.message  # type: ignore[attr-defined]
@@ -270,7 +273,7 @@ class ProviderBackend(OIDCAuthenticationBackend):
                 key,
                 algorithms=[self.OIDC_RP_SIGN_ALGO],
                 audience=self.config.client_id,
-                issuer=self.config.issuer,
+                issuer=self.issuer,
                 leeway=CLOCK_LEEWAY_SECONDS,
                 options={"require": ["iss", "sub", "aud", "exp", "iat"]},
             )
