@@ -37,9 +37,11 @@ def provider_configured(settings: object) -> None:
 
 def test_without_a_provider_the_page_has_only_the_password_form() -> None:
     page = Client().get("/accounts/login/").content.decode()
+    admin_page = Client().get("/admin/login/").content.decode()
 
     assert "Sign in with" not in page
     assert 'name="password"' in page
+    assert '<input type="password" name="password"' in admin_page
     assert Client().get("/accounts/oidc/start/").status_code == 404
     assert Client().get("/accounts/oidc/callback/?code=a&state=b").status_code == 404
 
@@ -82,6 +84,9 @@ def test_password_sign_in_off_shows_only_the_button_and_refuses_passwords(
         "Password sign-in is turned off here. Sign in with Contoso instead."
     ]
     assert admin.wsgi_request.user.is_authenticated is False
+    assert client.get("/admin/login/?next=/admin/")["Location"] == (
+        "/accounts/login/?next=%2Fadmin%2F"
+    )
     assert client.get("/accounts/login/").wsgi_request.user.is_authenticated is False
     person.user.refresh_from_db()
     assert person.user.last_login is None

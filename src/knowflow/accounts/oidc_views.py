@@ -5,12 +5,14 @@ sends the browser to the provider (``provider_sign_in_start``), the provider sen
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views import View
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -63,6 +65,17 @@ class SignInView(LoginView):
             context = self.get_context_data(form=self.get_form_class()(request))
             return self.render_to_response(context, status=403)
         return super().post(request, *args, **kwargs)
+
+
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The Django admin's sign-in, while a provider is set up: Knowflow's own page, which has
+    the company button (the admin's page has only a password form). Without a provider, the
+    admin's page as before."""
+    if provider_settings() is None:
+        return admin.site.login(request)
+    target = reverse("accounts:login")
+    next_url = request.GET.get("next", "")
+    return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
 
 
 class ProviderSignInStart(OIDCAuthenticationRequestView):

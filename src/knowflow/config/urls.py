@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from knowflow.accounts.oidc_views import SignInView
+from knowflow.accounts.oidc_views import SignInView, admin_sign_in
 from knowflow.api.main import api
 from knowflow.mail import debug_views
 from knowflow.web import views as web_views
@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("knowflow.library.urls")),
     path("debug/outbox/", debug_views.outbox, name="debug_outbox"),
     path("debug/outbox/<int:message_id>/", debug_views.outbox_message, name="debug_outbox_message"),
+    path("admin/login/", admin_sign_in, name="admin_sign_in"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("login/", SignInView.as_view(), name="login"),
