@@ -28,6 +28,12 @@ class ProfileForm(forms.Form):
         queryset=OrgUnit.objects.all(), required=False, label="Org unit"
     )
     languages = forms.CharField(required=False, help_text="Comma-separated codes, e.g. en, de.")
+    locale = forms.CharField(
+        required=False,
+        max_length=35,
+        label="Number format",
+        help_text="A locale such as de-CH or en-GB; empty: as your browser asks.",
+    )
     skills = TopicsField(
         help_text="Topics you could teach or answer questions on; type to find them."
     )

@@ -1,11 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from knowflow.accounts import people_file_views, views
+from knowflow.accounts import oidc_views, people_file_views, views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", oidc_views.SignInView.as_view(), name="login"),
+    path("oidc/start/", oidc_views.ProviderSignInStart.as_view(), name="oidc_start"),
+    path("oidc/callback/", oidc_views.ProviderSignInCallback.as_view(), name="oidc_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),

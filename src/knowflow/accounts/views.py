@@ -37,6 +37,7 @@ def _profile_save(person: Person, data: dict) -> None:
         org_unit=data["org_unit"],
         clear_org_unit=data["org_unit"] is None,
         languages=data["language_list"],
+        locale=data["locale"] or "",
         bio=data["bio"],
     )
     person_skills_set(person=person, actor=person, skills=data["skills"])
@@ -63,6 +64,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "office": person.office,
             "org_unit": person.org_unit,
             "languages": ", ".join(person.languages),
+            "locale": person.locale,
             "skills": person.skills.all(),
             "bio": person.bio,
         }

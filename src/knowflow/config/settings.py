@@ -139,11 +139,35 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# The throttle first: a locked-out username+address never reaches the password check.
+# The switch first: with password sign-in turned off, no password is checked anywhere (the
+# sign-in page, the admin's). Then the throttle: a locked-out username+address never reaches
+# the password check. The provider's backend does nothing until KNOWFLOW_OIDC_ISSUER is set.
 AUTHENTICATION_BACKENDS = [
+    "knowflow.accounts.oidc.PasswordSignInSwitch",
     "knowflow.accounts.throttling.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "knowflow.accounts.oidc.ProviderBackend",
 ]
+
+# Sign-in with the organisation's OpenID Connect provider (knowflow.accounts.oidc): Entra ID,
+# Okta, Google, Keycloak … Without an issuer there is no provider button, and nothing reaches
+# the network. The endpoints are discovered from <issuer>/.well-known/openid-configuration
+# (cached for an hour). The client secret is read from the environment only: never stored in
+# the database, never shown on a page (Django's error pages hide settings named *SECRET*).
+KNOWFLOW_OIDC_ISSUER = os.environ.get("KNOWFLOW_OIDC_ISSUER", "").strip().rstrip("/")
+KNOWFLOW_OIDC_CLIENT_ID = os.environ.get("KNOWFLOW_OIDC_CLIENT_ID", "").strip()
+KNOWFLOW_OIDC_CLIENT_SECRET = os.environ.get("KNOWFLOW_OIDC_CLIENT_SECRET", "")
+KNOWFLOW_OIDC_SCOPES = os.environ.get("KNOWFLOW_OIDC_SCOPES", "openid email profile").strip()
+# The claim that lists a person's groups at the provider; KNOWFLOW_ROLE_GROUPS maps them to
+# roles (knowflow.accounts.roles), on every sign-in.
+KNOWFLOW_OIDC_GROUPS_CLAIM = os.environ.get("KNOWFLOW_OIDC_GROUPS_CLAIM", "groups").strip()
+# The name on the button: "Sign in with Contoso".
+KNOWFLOW_OIDC_PROVIDER_NAME = os.environ.get(
+    "KNOWFLOW_OIDC_PROVIDER_NAME", "your company account"
+).strip()
+KNOWFLOW_OIDC_TIMEOUT_SECONDS = float(os.environ.get("KNOWFLOW_OIDC_TIMEOUT_SECONDS", "10"))
+# Password sign-in stays on for small installs; 0 leaves only the provider's button.
+KNOWFLOW_PASSWORD_SIGN_IN = env_bool("KNOWFLOW_PASSWORD_SIGN_IN", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
