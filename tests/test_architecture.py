@@ -71,6 +71,7 @@ LAYERS: dict[str, int] = {
     "library": 20,
     "integrations": 20,
     "conferences": 20,
+    "webhooks": 20,  # outgoing webhooks: receives the domains' signals (events, library, accounts)
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

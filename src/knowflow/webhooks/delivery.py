@@ -1,0 +1,45 @@
+"""Where and how a queued delivery is sent: the outbound worker asks ``resolve_webhook`` at send
+time (registered for the ``webhook:`` endpoints in ``apps.py``).
+
+Resolving at send time, rather than when the event happens, means the queue rows hold no
+secret, a rotated secret signs every later attempt, an edited address receives what was still
+queued, and a webhook turned off or deleted gets nothing more (None drops the delivery).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from knowflow import sealing
+from knowflow.outbound.services import Target
+from knowflow.webhooks.models import Webhook
+from knowflow.webhooks.signing import signature
+
+
+def resolve_webhook(endpoint_id: str, body: str, now: datetime) -> Target | None:
+    """The address and headers of one attempt to deliver ``body``; None when the webhook was
+    deleted or turned off."""
+    if not endpoint_id.isdigit():
+        return None
+    webhook = Webhook.objects.filter(pk=int(endpoint_id), active=True).first()
+    if webhook is None:
+        return None
+    try:
+        envelope = json.loads(body)
+        delivery, event = str(envelope["id"]), str(envelope["type"])
+    except (ValueError, KeyError, TypeError):
+        delivery, event = "", ""
+    timestamp = int(now.timestamp())
+    secret = sealing.unseal(webhook.secret_sealed)
+    return Target(
+        url=webhook.url,
+        headers={
+            "User-Agent": "Knowflow-Webhooks/1",
+            "Knowflow-Webhook-Id": str(webhook.pk),
+            "Knowflow-Delivery": delivery,
+            "Knowflow-Event": event,
+            "Knowflow-Timestamp": str(timestamp),
+            "Knowflow-Signature": signature(secret=secret, timestamp=timestamp, body=body),
+        },
+    )
