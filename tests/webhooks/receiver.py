@@ -10,11 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from requests.structures import CaseInsensitiveDict
+
 
 @dataclass
 class Received:
     path: str
-    headers: dict[str, str]
+    headers: CaseInsensitiveDict  # as HTTP has them: names in any case
     body: bytes
 
 
@@ -39,7 +41,11 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(length)
             with lock:
                 state.requests.append(
-                    Received(path=self.path, headers=dict(self.headers.items()), body=body)
+                    Received(
+                        path=self.path,
+                        headers=CaseInsensitiveDict(self.headers.items()),
+                        body=body,
+                    )
                 )
                 status = state.statuses.pop(0) if state.statuses else 200
             if state.delay:
