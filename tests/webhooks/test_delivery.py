@@ -5,7 +5,7 @@ only to active webhooks subscribed to the event, for changes that commit."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import transaction
@@ -68,7 +68,7 @@ def test_a_registration_is_delivered_signed_to_the_receiver(hook_receiver: Recei
     assert body["data"]["registration"] == {
         "id": registration.pk,
         "status": "going",
-        "requested_at": registration.requested_at.astimezone(timezone.UTC).strftime(
+        "requested_at": registration.requested_at.astimezone(UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         ),
     }
