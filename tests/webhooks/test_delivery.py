@@ -68,9 +68,7 @@ def test_a_registration_is_delivered_signed_to_the_receiver(hook_receiver: Recei
     assert body["data"]["registration"] == {
         "id": registration.pk,
         "status": "going",
-        "requested_at": registration.requested_at.astimezone(UTC).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        ),
+        "requested_at": registration.requested_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     assert body["data"]["person"]["name"] == "Rita Registrant"
     assert body["data"]["session"]["slug"] == occurrence.session.slug
@@ -269,3 +267,26 @@ def test_a_webhook_that_is_off_cannot_be_pinged() -> None:
     with pytest.raises(Exception, match="This webhook is off"):
         webhook_redeliver(webhook=webhook, actor=admin, post_id=0)
     assert _posts(webhook) == []
+
+
+def test_a_webhook_imported_without_its_secret_sends_nothing_until_a_new_one_is_made(
+    hook_receiver: Receiver,
+) -> None:
+    admin = make_person(role=Person.Role.ADMIN)
+    webhook, _ = _hook(admin, hook_receiver.url, ["registration.created"])
+    Webhook.objects.filter(pk=webhook.pk).update(secret_sealed="")  # as the export leaves it
+    webhook.refresh_from_db()
+    _register(make_occurrence())
+
+    outbound_deliver_due(now=timezone.now())
+    page = signed_in(admin).get(f"/settings/webhooks/{webhook.pk}/").content.decode()
+    with pytest.raises(Exception, match="This webhook has no signing secret"):
+        webhook_ping(webhook=webhook, actor=admin)
+    secret = webhook_rotate_secret(webhook=webhook, actor=admin)
+    _register(make_occurrence())
+    outbound_deliver_due(now=timezone.now())
+
+    assert "This webhook has no signing secret" in page
+    [received] = hook_receiver.requests
+    assert verify(secret, received.headers, received.body)
+    assert [p.status for p in _posts(webhook)] == ["cancelled", "sent"]

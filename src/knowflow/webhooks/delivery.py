@@ -23,7 +23,9 @@ def resolve_webhook(endpoint_id: str, body: str, now: datetime) -> Target | None
     if not endpoint_id.isdigit():
         return None
     webhook = Webhook.objects.filter(pk=int(endpoint_id), active=True).first()
-    if webhook is None:
+    if webhook is None or not webhook.has_secret:
+        # Deleted, turned off, or imported without its secret (the organisation export leaves
+        # it out): nothing may be sent unsigned.
         return None
     try:
         envelope = json.loads(body)

@@ -42,5 +42,11 @@ class Webhook(models.Model):
         return f"webhook:{self.pk}"
 
     @property
+    def has_secret(self) -> bool:
+        """False for a webhook imported without credentials: it sends nothing until an admin
+        makes a new secret."""
+        return bool(self.secret_sealed)
+
+    @property
     def label(self) -> str:
         return self.description or self.url

@@ -168,6 +168,8 @@ def webhook_ping(*, webhook: Webhook, actor: Person) -> None:
     _check_admin(actor)
     if not webhook.active:
         raise Conflict("This webhook is off. Turn it on before sending a ping.")
+    if not webhook.has_secret:
+        raise Conflict("This webhook has no signing secret. Make a new one before sending a ping.")
     body = payloads.envelope(
         event=PING, data=payloads.ping(webhook_id=webhook.pk), now=timezone.now()
     )
