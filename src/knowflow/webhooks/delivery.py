@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from django.utils import timezone
+
 from knowflow import sealing
 from knowflow.outbound.services import Target
 from knowflow.webhooks.models import Webhook
@@ -32,12 +34,13 @@ def resolve_webhook(endpoint_id: str, body: str, now: datetime) -> Target | None
         delivery, event = str(envelope["id"]), str(envelope["type"])
     except (ValueError, KeyError, TypeError):
         delivery, event = "", ""
-    timestamp = int(now.timestamp())
+    # Signed when it leaves: a pass that started a while ago (other posts took their time)
+    # must not send a timestamp that a receiver's five-minute window already refuses.
+    timestamp = int(max(now, timezone.now()).timestamp())
     secret = sealing.unseal(webhook.secret_sealed)
     return Target(
         url=webhook.url,
         headers={
-            "User-Agent": "Knowflow-Webhooks/1",
             "Knowflow-Webhook-Id": str(webhook.pk),
             "Knowflow-Delivery": delivery,
             "Knowflow-Event": event,

@@ -94,7 +94,9 @@ def occurrence_data(occurrence: Occurrence) -> JSON:
         "room": room.name if room else None,
         "online_url": occurrence.online_url or None,
         "capacity": occurrence.capacity,
-        "cancelled": occurrence.cancelled_at is not None,
+        # Cancelled on its own, or with its whole session.
+        "cancelled": occurrence.cancelled_at is not None
+        or occurrence.session.status == "cancelled",
         "sequence": occurrence.sequence,
         "url": page_url("events:session", occurrence.session.slug),
     }

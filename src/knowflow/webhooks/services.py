@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from knowflow import sealing
 from knowflow.accounts.models import Person
-from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
+from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.links import check_web_url
-from knowflow.outbound.models import OutboundPost
-from knowflow.outbound.services import Post, outbound_enqueue_many
+from knowflow.outbound.selectors import outbound_post_get
+from knowflow.outbound.services import Post, outbound_enqueue_many, outbound_retry
 from knowflow.webhooks import payloads
 from knowflow.webhooks.catalogue import EVENTS, PING
 from knowflow.webhooks.models import Webhook
@@ -186,27 +186,16 @@ def webhook_ping(*, webhook: Webhook, actor: Person) -> None:
 
 
 def webhook_redeliver(*, webhook: Webhook, actor: Person, post_id: int) -> None:
-    """Queue a failed (or dropped) delivery of this webhook again, with the same body, so the
-    same envelope id: a receiver that did get it after all can tell it is a copy (admins
-    only). The new attempt is signed with the current secret and timestamp."""
+    """Queue a failed (or dropped) delivery of this webhook again (admins only): the same row
+    and body, so the same envelope id, and a receiver that did get it after all can tell it is
+    a copy. The new attempts are signed with the current secret and timestamp."""
     _check_admin(actor)
     if not webhook.active:
         raise Conflict("This webhook is off. Turn it on before sending a delivery again.")
-    post = OutboundPost.objects.filter(pk=post_id, endpoint=webhook.endpoint).first()
-    if post is None:
-        raise NotFound("This webhook has no such delivery.")
+    post = outbound_post_get(id=post_id, endpoint=webhook.endpoint)
     if post.status not in ("failed", "cancelled"):
         raise Conflict("Only a failed delivery can be sent again; this one is not failed.")
-    outbound_enqueue_many(
-        [
-            Post(
-                kind=post.kind,
-                endpoint=post.endpoint,
-                body=post.body,
-                dedupe_key=f"{post.dedupe_key}:again:{uuid.uuid4()}",
-            )
-        ]
-    )
+    outbound_retry(post_ids=[post.pk])
 
 
 def webhook_deliveries_enqueue(

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
 
 from knowflow.accounts import signals as accounts_signals
 from knowflow.events import signals as events_signals
@@ -55,6 +56,20 @@ def _occurrence_cancelled(sender: Any, occurrence: Any, **kwargs: Any) -> None:
         str(occurrence.pk),
         lambda: payloads.occurrence_cancelled(occurrence),
     )
+
+
+@receiver(events_signals.session_cancelled)
+def _session_cancelled(sender: Any, session: Any, **kwargs: Any) -> None:
+    # A receiver follows dates: each upcoming date of the session is off, as if cancelled one
+    # by one (a date already cancelled on its own was announced then).
+    now = timezone.now()
+    upcoming = session.occurrences.filter(cancelled_at__isnull=True, end__gt=now)
+    for occurrence in upcoming.select_related("session", "room"):
+        _enqueue(
+            "occurrence.cancelled",
+            str(occurrence.pk),
+            lambda occurrence=occurrence: payloads.occurrence_cancelled(occurrence),
+        )
 
 
 @receiver(events_signals.registration_created)
