@@ -16,11 +16,13 @@ import knowflow.webhooks
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import person_deactivate
 from knowflow.events.attendance import attendance_record
+from knowflow.events.models import Session
 from knowflow.events.services import (
     occurrence_cancel,
     occurrence_create,
     occurrence_update,
     registration_create,
+    session_cancel,
 )
 from knowflow.library.models import Collection
 from knowflow.library.services import (
@@ -168,3 +170,31 @@ def test_each_event_reaches_its_subscriber_as_a_valid_body(
     assert [body["type"] for body in bodies if _contains(body["data"], expected)] == [event]
     errors = [e.message for body in bodies for e in Draft202012Validator(SCHEMA).iter_errors(body)]
     assert errors == []
+
+
+def test_a_cancelled_session_announces_each_upcoming_date(hook_receiver: Receiver) -> None:
+    admin = make_person(role=Person.Role.ADMIN)
+    webhook_create(
+        actor=admin, url=hook_receiver.url, description="", events=["occurrence.cancelled"]
+    )
+    first = make_occurrence()
+    session = first.session
+    second = make_occurrence(session=session, start=first.start + timedelta(days=7))
+    alone = make_occurrence(session=session, start=first.start + timedelta(days=14))
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.SCHEDULED)
+    session.refresh_from_db()
+    occurrence_cancel(occurrence=alone, actor=admin)  # announced on its own, once
+
+    session_cancel(session=session, actor=admin)
+    outbound_deliver_due(now=timezone.now())
+
+    bodies = {
+        body["occurrence"]["id"]: (body["occurrence"]["cancelled"], body["session"]["status"])
+        for body in (json.loads(r.body)["data"] for r in hook_receiver.requests)
+    }
+    assert len(hook_receiver.requests) == 3
+    assert bodies == {
+        alone.pk: (True, "scheduled"),
+        first.pk: (True, "cancelled"),
+        second.pk: (True, "cancelled"),
+    }

@@ -8,6 +8,7 @@ a state nobody foresaw) is logged and skipped rather than raised into the person
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -68,7 +69,7 @@ def _session_cancelled(sender: Any, session: Any, **kwargs: Any) -> None:
         _enqueue(
             "occurrence.cancelled",
             str(occurrence.pk),
-            lambda occurrence=occurrence: payloads.occurrence_cancelled(occurrence),
+            functools.partial(payloads.occurrence_cancelled, occurrence),
         )
 
 
