@@ -8,7 +8,8 @@ import json
 from datetime import UTC, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -291,3 +292,40 @@ def test_a_webhook_imported_without_its_secret_sends_nothing_until_a_new_one_is_
     [received] = hook_receiver.requests
     assert verify(secret, received.headers, received.body)
     assert [p.status for p in _posts(webhook)] == ["cancelled", "sent"]
+
+
+def test_a_secret_the_keys_cannot_open_fails_the_attempt_and_says_why(
+    hook_receiver: Receiver,
+) -> None:
+    admin = make_person(role=Person.Role.ADMIN)
+    webhook, _ = _hook(admin, hook_receiver.url, ["registration.created"])
+    Webhook.objects.filter(pk=webhook.pk).update(secret_sealed="gAAAAAsealed-with-another-key")
+    _register(make_occurrence())
+
+    outbound_deliver_due(now=timezone.now())
+
+    [post] = _posts(webhook)
+    assert hook_receiver.requests == []
+    assert (post.status, post.attempts) == ("pending", 1)
+    assert post.last_error == (
+        "SecretUnreadable: The signing secret can no longer be read (the sealing keys changed): "
+        "make a new secret on the webhook's page."
+    )
+
+
+def test_the_log_reads_in_a_fixed_number_of_queries(hook_receiver: Receiver) -> None:
+    admin = make_person(role=Person.Role.ADMIN)
+    webhook, _ = _hook(admin, hook_receiver.url, ["session.scheduled"])
+    client = signed_in(admin)
+    webhook_ping(webhook=webhook, actor=admin)
+    outbound_deliver_due(now=timezone.now())
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/settings/webhooks/{webhook.pk}/")
+    for _ in range(4):
+        webhook_ping(webhook=webhook, actor=admin)
+    outbound_deliver_due(now=timezone.now())
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(f"/settings/webhooks/{webhook.pk}/").content.decode()
+
+    assert page.count('<td data-label="Response">200</td>') == 5
+    assert len(five) == len(one)

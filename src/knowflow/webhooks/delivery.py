@@ -19,6 +19,10 @@ from knowflow.webhooks.models import Webhook
 from knowflow.webhooks.signing import signature
 
 
+class SecretUnreadable(Exception):
+    """The webhook's sealed secret cannot be opened with the configured keys."""
+
+
 def resolve_webhook(endpoint_id: str, body: str, now: datetime) -> Target | None:
     """The address and headers of one attempt to deliver ``body``; None when the webhook was
     deleted or turned off."""
@@ -37,7 +41,14 @@ def resolve_webhook(endpoint_id: str, body: str, now: datetime) -> Target | None
     # Signed when it leaves: a pass that started a while ago (other posts took their time)
     # must not send a timestamp that a receiver's five-minute window already refuses.
     timestamp = int(max(now, timezone.now()).timestamp())
-    secret = sealing.unseal(webhook.secret_sealed)
+    try:
+        secret = sealing.unseal(webhook.secret_sealed)
+    except sealing.Unreadable as error:
+        # The attempt fails and is retried (the log shows why) rather than being sent unsigned.
+        raise SecretUnreadable(
+            "The signing secret can no longer be read (the sealing keys changed): make a new "
+            "secret on the webhook's page."
+        ) from error
     return Target(
         url=webhook.url,
         headers={
