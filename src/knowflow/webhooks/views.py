@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from knowflow.errors import DomainError
+from knowflow.errors import DomainError, Forbidden
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
-from knowflow.webhooks import selectors, services
+from knowflow.webhooks import permissions, selectors, services
 from knowflow.webhooks.catalogue import EVENTS
 from knowflow.webhooks.forms import WebhookForm
 from knowflow.webhooks.models import Webhook
@@ -40,7 +40,8 @@ def webhook_list_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def webhook_new(request: HttpRequest) -> HttpResponse:
-    selectors.webhook_list(viewer=request.viewer)  # refused to anyone but an admin, even a GET
+    if not permissions.can_manage_webhooks(actor=request.viewer):
+        raise Forbidden("Only admins manage webhooks.")  # even the empty form
     form = WebhookForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
