@@ -75,6 +75,7 @@ LAYERS: dict[str, int] = {
     "conferences": 20,
     # People and groups from the identity provider (SCIM): builds on accounts only.
     "scim": 20,
+    "webhooks": 20,  # outgoing webhooks: receives the domains' signals (events, library, accounts)
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "knowflow.integrations",
     "knowflow.feedback",
     "knowflow.library",
+    "knowflow.webhooks",
     "knowflow.insights",
     "knowflow.scim",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
@@ -424,6 +425,9 @@ globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Knowflow <knowflow@localhost>")
 # Absolute links in feeds and emails (which have no request to take the host from).
 KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing webhooks (knowflow.webhooks): plain http:// payload URLs are refused unless this is on
+# (on by default in development, KNOWFLOW_DEBUG=1), since deliveries carry names and emails.
+KNOWFLOW_WEBHOOKS_ALLOW_HTTP = env_bool("KNOWFLOW_WEBHOOKS_ALLOW_HTTP", DEBUG)
 KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
 # Outbox delivery: how often an idle worker looks for due email (seconds), and how long a
 # claimed message may stay "sending" before its worker is taken for dead and the message goes
