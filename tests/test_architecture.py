@@ -76,6 +76,7 @@ LAYERS: dict[str, int] = {
     # People and groups from the identity provider (SCIM): builds on accounts only.
     "scim": 20,
     "webhooks": 20,  # outgoing webhooks: receives the domains' signals (events, library, accounts)
+    "chat": 20,  # a circle's or topic's Slack / Teams channels, the Slack slash command
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "knowflow.webhooks",
     "knowflow.insights",
     "knowflow.scim",
+    "knowflow.chat",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]
@@ -429,6 +430,9 @@ KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000")
 # (on by default in development, KNOWFLOW_DEBUG=1), since deliveries carry names and emails.
 KNOWFLOW_WEBHOOKS_ALLOW_HTTP = env_bool("KNOWFLOW_WEBHOOKS_ALLOW_HTTP", DEBUG)
 KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
+# Chat (knowflow.chat): the Slack app's signing secret, which turns on the /knowflow slash
+# command (POST /chat/slack/command); unset, that URL answers 404.
+KNOWFLOW_SLACK_SIGNING_SECRET = os.environ.get("KNOWFLOW_SLACK_SIGNING_SECRET", "").strip()
 # Outbox delivery: how often an idle worker looks for due email (seconds), and how long a
 # claimed message may stay "sending" before its worker is taken for dead and the message goes
 # back to the queue. EMAIL_URL's timeout bounds each network step, not a whole delivery, so a
