@@ -71,6 +71,9 @@ LAYERS: dict[str, int] = {
     "library": 20,
     "integrations": 20,
     "conferences": 20,
+    # Reports what happened in events, library and feedback to the company's learning record
+    # store: above all three, below insights; nothing but the surfaces imports it.
+    "xapi": 25,
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

@@ -13,11 +13,11 @@ from knowflow.library.models import Collection
 from knowflow.topics.models import Topic
 from knowflow.xapi import statements
 from tests.factories import make_occurrence, make_person, make_session
+from tests.xapi.helpers import BASE
 from tests.xapi.lrs import statement_errors
 
 pytestmark = pytest.mark.django_db
 
-BASE = "https://learn.example.org"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
