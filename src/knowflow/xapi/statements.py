@@ -42,7 +42,7 @@ COURSE = "http://adlnet.gov/expapi/activities/course"
 QUESTION = "http://adlnet.gov/expapi/activities/question"
 
 # How a person attended, in words an LRS report can show as they are.
-MODES = {
+MODES: dict[str, str] = {
     Attendance.Mode.ROOM: "in person",
     Attendance.Mode.ONLINE: "online",
     Attendance.Mode.RECORDING: "recording",
@@ -209,7 +209,7 @@ def path_completed(
     """`person completed learning path`: once per person and path (a path marked undone and
     done again is the same statement id, so the LRS keeps the first)."""
     url = f"{base_url}/library/collections/{collection.slug}/"
-    topics = [collection.topic] if collection.topic_id else []
+    topics = [collection.topic] if collection.topic is not None else []
     return {
         "id": statement_id(base_url, "completed", "path", collection.pk, person.pk),
         "actor": agent(person, base_url=base_url),
