@@ -4,9 +4,24 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from tests.xapi.helpers import BASE
 from tests.xapi.lrs import Lrs, running_lrs
+
+
+@pytest.fixture(autouse=True)
+def shipped_templates(request: pytest.FixtureRequest) -> None:
+    """The follow-ups are the shipped templates, loaded by a data migration; a transactional
+    test empties every table when it ends, so load them again (a no-op when they are there)."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from knowflow.feedback.defaults import seed_default_templates
+    from knowflow.feedback.models import Question, SurveyTemplate
+
+    seed_default_templates(
+        template_model=SurveyTemplate, question_model=Question, now=timezone.now()
+    )
 
 
 @pytest.fixture
