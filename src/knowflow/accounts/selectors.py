@@ -34,8 +34,9 @@ def org_unit_with_descendants(unit: OrgUnit) -> list[int]:
 
 
 def person_directory(*, filters: DirectoryFilters) -> QuerySet[Person]:
-    """People matching the directory filters, with office and org unit joined."""
-    people = Person.objects.select_related("office", "org_unit").prefetch_related("skills")
+    """People matching the directory filters, with office and org unit joined; people who left
+    are not listed (their page stays, for what they gave and wrote)."""
+    people = people_active().select_related("office", "org_unit").prefetch_related("skills")
     if filters.q:
         people = people.filter(
             Q(display_name__icontains=filters.q) | Q(skills__name__icontains=filters.q)
@@ -152,7 +153,12 @@ def people_pickable() -> QuerySet[Person]:
     become a speaker, a member or a required attendee, and suggesting it would tell any
     member who left.
     """
-    return Person.objects.select_related("org_unit").exclude(user__is_active=False)
+    return people_active().select_related("org_unit").exclude(user__is_active=False)
+
+
+def people_active() -> QuerySet[Person]:
+    """Everyone who has not left (`Person.deactivated_at` unset)."""
+    return Person.objects.filter(deactivated_at__isnull=True)
 
 
 def people_for_picker(*, entries: list[str]) -> list[Person]:
