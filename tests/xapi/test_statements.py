@@ -132,7 +132,7 @@ def test_a_course_module_is_a_module_and_an_odd_language_is_undetermined() -> No
     attendance = _attendance()
     session = attendance.occurrence.session
     session.format = Session.Format.COURSE_MODULE
-    session.language = "Brazilian Portuguese"
+    session.language = "pt_BR"
     session.save(update_fields=["format", "language"])
     attendance.occurrence.refresh_from_db()
 
