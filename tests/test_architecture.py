@@ -77,6 +77,9 @@ LAYERS: dict[str, int] = {
     "scim": 20,
     "webhooks": 20,  # outgoing webhooks: receives the domains' signals (events, library, accounts)
     "chat": 20,  # a circle's or topic's Slack / Teams channels, the Slack slash command
+    # Reports what happened in events, library and feedback to the company's learning record
+    # store: above all three, below insights; nothing but the surfaces imports it.
+    "xapi": 25,
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

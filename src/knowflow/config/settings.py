@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "knowflow.insights",
     "knowflow.scim",
     "knowflow.chat",
+    "knowflow.xapi",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]
@@ -433,6 +434,48 @@ KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_
 # Chat (knowflow.chat): the Slack app's signing secret, which turns on the /knowflow slash
 # command (POST /chat/slack/command); unset, that URL answers 404.
 KNOWFLOW_SLACK_SIGNING_SECRET = os.environ.get("KNOWFLOW_SLACK_SIGNING_SECRET", "").strip()
+
+
+# xAPI (knowflow.xapi): statements to the organisation's learning record store. Unset = nothing
+# is queued and nothing reaches the network. The key and secret are read from the environment
+# only: they are never stored in the database, in a queued row or shown on a page.
+def _xapi_endpoint(url: str, username: str, password: str) -> str:
+    """The LRS base URL, checked at start-up: https (plain http only to this machine, for a
+    local test LRS), no credentials, query or fragment in the URL, and both the key and the
+    secret given with it. Messages never repeat a value that could hold a secret."""
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    def refused(reason: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(f"KNOWFLOW_XAPI_ENDPOINT: {reason}")
+
+    url = url.strip()
+    if not url:
+        if username or password:
+            raise refused("set it too, or unset KNOWFLOW_XAPI_USERNAME and KNOWFLOW_XAPI_PASSWORD.")
+        return ""
+    parts = urlsplit(url)
+    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise refused("the LRS must be reached over https (e.g. https://lrs.example.org/xapi).")
+    if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
+        raise refused(
+            "the LRS's base URL without credentials, '?' or '#' (the key and secret go in "
+            "KNOWFLOW_XAPI_USERNAME and KNOWFLOW_XAPI_PASSWORD)."
+        )
+    if not username or not password:
+        raise refused(
+            "set KNOWFLOW_XAPI_USERNAME and KNOWFLOW_XAPI_PASSWORD (the LRS's key and secret)."
+        )
+    return url.rstrip("/")
+
+
+KNOWFLOW_XAPI_USERNAME = os.environ.get("KNOWFLOW_XAPI_USERNAME", "")
+KNOWFLOW_XAPI_PASSWORD = os.environ.get("KNOWFLOW_XAPI_PASSWORD", "")
+KNOWFLOW_XAPI_ENDPOINT = _xapi_endpoint(
+    os.environ.get("KNOWFLOW_XAPI_ENDPOINT", ""), KNOWFLOW_XAPI_USERNAME, KNOWFLOW_XAPI_PASSWORD
+)
 # Outbox delivery: how often an idle worker looks for due email (seconds), and how long a
 # claimed message may stay "sending" before its worker is taken for dead and the message goes
 # back to the queue. EMAIL_URL's timeout bounds each network step, not a whole delivery, so a
