@@ -71,6 +71,9 @@ LAYERS: dict[str, int] = {
     "library": 20,
     "integrations": 20,
     "conferences": 20,
+    # Reads the domains built on the core (circles, events, feedback, library) to compose each
+    # person's digest email; those peers at 20 must not import it, and insights need not.
+    "digest": 25,
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("feedback/", include("knowflow.feedback.urls")),
     path("calendar/", include("knowflow.integrations.urls")),
     path("insights/", include("knowflow.insights.urls")),
+    path("digest/", include("knowflow.digest.urls")),
     path("", include("knowflow.library.urls")),
     path("debug/outbox/", debug_views.outbox, name="debug_outbox"),
     path("debug/outbox/<int:message_id>/", debug_views.outbox_message, name="debug_outbox_message"),
