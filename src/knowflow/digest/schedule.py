@@ -57,19 +57,6 @@ def latest_slot(*, zone: ZoneInfo, hours: WorkingHours, frequency: str, at: date
     raise AssertionError("a week always holds a digest day")  # pragma: no cover
 
 
-def first_slot_of_week(
-    *, zone: ZoneInfo, hours: WorkingHours, frequency: str, at: datetime
-) -> datetime:
-    """The first digest time of the local week holding `at` (it may have passed already):
-    when a new person's first digest is due."""
-    local = at.astimezone(zone)
-    monday = local.date() - timedelta(days=local.weekday())
-    week_start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(UTC)
-    return next_slot(
-        zone=zone, hours=hours, frequency=frequency, after=week_start - timedelta(microseconds=1)
-    )
-
-
 def period_of(*, slot: datetime, zone: ZoneInfo, frequency: str) -> str:
     """The name of the period a digest sent at `slot` covers: its local ISO week ("2026-W49")
     for a weekly digest, its local date ("2026-12-07") for a daily one."""

@@ -5,8 +5,8 @@ The job (`digest_enqueue_due`, run by `knowflow worker` every
 `KNOWFLOW_DIGEST_INTERVAL_SECONDS`) is idempotent, so any number of workers may run it:
 
 - who is due is one index range scan (`next_due_at <= now`); a person seen for the first time
-  gets a row whose first digest is due at this week's slot (08:00 local on their first working
-  day, perhaps already passed);
+  gets a row whose first digest is due at their next slot (08:00 local on their first working
+  day);
 - each person's period (the local ISO week, or the day for a daily digest) is remembered in
   `last_period` and named in the email's dedupe key, so a re-run, a second worker or a clock
   read twice never writes a second digest for the same period;
@@ -120,8 +120,9 @@ class DigestRun:
 
 
 def _subscriptions_create_missing(*, now: datetime) -> None:
-    """A row for each active person who has none yet (weekly, the default), due at this
-    week's slot."""
+    """A row for each active person who has none yet (weekly, the default), due at their next
+    slot: a new person, or every person on the day the digest is deployed, gets a first digest
+    on their next first working day at 08:00, not at once (no burst of email mid-week)."""
     missing = (
         Person.objects.filter(_active_people_q(), digest_subscription__isnull=True)
         .only("id", "timezone", "working_hours")
@@ -134,8 +135,8 @@ def _subscriptions_create_missing(*, now: datetime) -> None:
             DigestSubscription(
                 person=person,
                 frequency=Frequency.WEEKLY,
-                next_due_at=schedule.first_slot_of_week(
-                    zone=zone, hours=hours, frequency=schedule.WEEKLY, at=now
+                next_due_at=schedule.next_slot(
+                    zone=zone, hours=hours, frequency=schedule.WEEKLY, after=now
                 ),
             )
         )
