@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from knowflow.digest.selectors import Digest
 from knowflow.mail.kinds import outbox_kind
@@ -54,6 +56,67 @@ def _when(start: datetime, end: datetime, zone: ZoneInfo) -> str:
 
 def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
+
+
+def _html(
+    *,
+    name: str,
+    dates: list[dict[str, str]],
+    more: tuple[str, int],
+    surveys: list[dict[str, str]],
+    recordings: list[dict[str, str]],
+    footer: tuple[str, str, str],
+) -> SafeString:
+    """The HTML form of the digest's words. Built with `format_html`, which escapes every
+    value (titles are what people typed), rather than a template: rendering a template per
+    person was a third of the time of composing 20,000 digests."""
+    parts = [format_html("<p>Hello {},</p>", name)]
+    if dates:
+        items = format_html_join(
+            "\n",
+            '<li><a href="{}">{}</a><br>{}, {}</li>',
+            ((d["url"], d["title"], d["when"], d["why"]) for d in dates),
+        )
+        if more[1]:
+            items += format_html('\n<li><a href="{}">… and {} more</a></li>', *more)
+        parts.append(
+            format_html(
+                "<h2>New session dates for you, within your working hours</h2>\n<ul>{}</ul>", items
+            )
+        )
+    if surveys:
+        items = format_html_join(
+            "\n",
+            '<li><a href="{}">{}</a>{}</li>',
+            (
+                (s["url"], s["title"], f" (open until {s['closes']})" if s["closes"] else "")
+                for s in surveys
+            ),
+        )
+        parts.append(format_html("<h2>Surveys waiting for your answer</h2>\n<ul>{}</ul>", items))
+    if recordings:
+        items = format_html_join(
+            "\n",
+            '<li>{}: <a href="{}">{}</a></li>',
+            ((r["session"], r["url"], r["title"]) for r in recordings),
+        )
+        parts.append(
+            format_html(
+                "<h2>Recordings of sessions you registered for but missed</h2>\n<ul>{}</ul>",
+                items,
+            )
+        )
+    how_often, settings_url, leave = footer
+    parts.append(
+        format_html(
+            '<p>You get this digest {}. <a href="{}">Change how often, or turn it off</a>, or '
+            '<a href="{}">unsubscribe in one click</a>.</p>',
+            how_often,
+            settings_url,
+            leave,
+        )
+    )
+    return mark_safe("\n".join(parts))  # noqa: S308 - every part built by format_html
 
 
 def digest_subject(digest: Digest, *, weekly: bool) -> str:
@@ -126,21 +189,15 @@ def digest_email(digest: Digest, *, zone: ZoneInfo, period: str, weekly: bool) -
         f"Unsubscribe in one click: {leave}",
     ]
     subject = digest_subject(digest, weekly=weekly)
-    html = render_to_string(
-        "digest/email/digest.html",
-        {
-            "subject": subject,
-            "person": person,
-            "dates": dates,
-            "more_dates": digest.more_dates,
-            "catalogue_url": f"{base}/sessions/",
-            "surveys": surveys,
-            "recordings": recordings,
-            "how_often": how_often,
-            "settings_url": f"{base}/digest/",
-            "unsubscribe_url": leave,
-        },
+    html = _html(
+        name=person.display_name,
+        dates=dates,
+        more=(f"{base}/sessions/", digest.more_dates),
+        surveys=surveys,
+        recordings=recordings,
+        footer=(how_often, f"{base}/digest/", leave),
     )
+    html = render_to_string("mail/email/plain.html", {"subject": subject, "body": html})
     return Email(
         kind=WEEKLY_DIGEST if weekly else DAILY_DIGEST,
         recipient=person.email,

@@ -130,6 +130,21 @@ def digests_for(*, people: list[Person], since: dict[int, datetime], now: dateti
     return digests
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A new date as the batch loop needs it: plain values, no model instances (a batch walks
+    each person's candidates, and attribute access on model instances was most of its time)."""
+
+    occurrence_id: int
+    session_id: int
+    circle_id: int | None
+    title: str
+    slug: str
+    start: datetime
+    end: datetime
+    created_at: datetime
+
+
 def _new_dates(
     people: list[Person],
     since: dict[int, datetime],
@@ -143,45 +158,54 @@ def _new_dates(
     if not circle_ids and not topic_ids:
         return {}
     on_skills = Session.topics.through.objects.filter(topic_id__in=topic_ids).values("session_id")
-    occurrences = list(
-        Occurrence.objects.filter(
+    candidates = [
+        _Candidate(*row)
+        for row in Occurrence.objects.filter(
             Q(session__circle_id__in=circle_ids) | Q(session_id__in=on_skills),
             created_at__gte=earliest,
             start__gt=now,
             cancelled_at__isnull=True,
             session__status=Session.Status.SCHEDULED,
         )
-        .select_related("session")
-        .only(
+        .order_by("start", "id")
+        .values_list(
             "id",
+            "session_id",
+            "session__circle_id",
+            "session__title",
+            "session__slug",
             "start",
             "end",
             "created_at",
-            "session",
-            "session__title",
-            "session__slug",
-            "session__circle",
         )
-        .order_by("start", "id")
-    )
-    if not occurrences:
+    ]
+    if not candidates:
         return {}
-    session_ids = {o.session_id for o in occurrences}
-    topics_of: dict[int, list[int]] = defaultdict(list)
+    # Each person's candidates are the dates of their circles and of their skills' sessions:
+    # looked up by key rather than by walking every new date of the organisation per person.
+    by_circle: dict[int, list[_Candidate]] = defaultdict(list)
+    by_session: dict[int, list[_Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        if candidate.circle_id is not None:
+            by_circle[candidate.circle_id].append(candidate)
+        by_session[candidate.session_id].append(candidate)
+    sessions_of_topic: dict[int, list[int]] = defaultdict(list)
     for session_id, topic_id in Session.topics.through.objects.filter(
-        session_id__in=session_ids, topic_id__in=topic_ids
+        session_id__in=by_session, topic_id__in=topic_ids
     ).values_list("session_id", "topic_id"):
-        topics_of[session_id].append(topic_id)
+        sessions_of_topic[topic_id].append(session_id)
     ids = [person.pk for person in people]
     # Dates they are already going to (or waitlisted for), and sessions they give: not news.
     taken = set(
-        Registration.objects.filter(person_id__in=ids, occurrence__in=[o.pk for o in occurrences])
+        Registration.objects.filter(
+            person_id__in=ids, occurrence_id__in=[c.occurrence_id for c in candidates]
+        )
         .exclude(status=Registration.Status.CANCELLED)
         .values_list("person_id", "occurrence_id")
     )
     speaking = set(
         Session.speakers.through.objects.filter(
-            person_id__in=ids, session_id__in=session_ids
+            person_id__in=ids, session_id__in=by_session
         ).values_list("person_id", "session_id")
     )
 
@@ -190,41 +214,51 @@ def _new_dates(
     found: dict[int, list[NewDate]] = {}
     for person in people:
         circles, skills = circles_of.get(person.pk, {}), skills_of.get(person.pk, {})
-        if not circles and not skills:
+        why_of: dict[int, str] = {}  # occurrence id → why it is there (a circle first)
+        mine: dict[int, _Candidate] = {}
+        for circle_id, name in circles.items():
+            for candidate in by_circle.get(circle_id, ()):
+                mine[candidate.occurrence_id] = candidate
+                why_of[candidate.occurrence_id] = f"in your circle {name}"
+        on_my_skills: dict[int, list[str]] = defaultdict(list)
+        for topic_id, name in skills.items():
+            for session_id in sessions_of_topic.get(topic_id, ()):
+                for candidate in by_session[session_id]:
+                    if candidate.occurrence_id not in why_of:
+                        mine[candidate.occurrence_id] = candidate
+                        on_my_skills[candidate.occurrence_id].append(name)
+        for occurrence_id, names in on_my_skills.items():
+            why_of[occurrence_id] = "on your skill " + ", ".join(sorted(names))
+        if not mine:
             continue
         zone, hours = person_zone_and_hours(person)
         hours_key = repr(hours.days)
-        mine: list[NewDate] = []
-        for occurrence in occurrences:
-            if occurrence.created_at < since[person.pk]:
+        fresh_after = since[person.pk]
+        dates: list[NewDate] = []
+        for candidate in sorted(mine.values(), key=lambda c: (c.start, c.occurrence_id)):
+            if candidate.created_at < fresh_after:
                 continue
-            session = occurrence.session
-            if session.circle_id in circles:
-                why = f"in your circle {circles[session.circle_id]}"
-            else:
-                shared = [skills[t] for t in topics_of.get(session.pk, ()) if t in skills]
-                if not shared:
-                    continue
-                why = "on your skill " + ", ".join(sorted(shared))
-            if (person.pk, occurrence.pk) in taken or (person.pk, session.pk) in speaking:
+            if (person.pk, candidate.occurrence_id) in taken:
                 continue
-            key = (zone.key, hours_key, occurrence.pk)
+            if (person.pk, candidate.session_id) in speaking:
+                continue
+            key = (zone.key, hours_key, candidate.occurrence_id)
             if key not in covered:
-                covered[key] = hours.covers(zone, occurrence.start, occurrence.end)
+                covered[key] = hours.covers(zone, candidate.start, candidate.end)
             if not covered[key]:
                 continue
-            mine.append(
+            dates.append(
                 NewDate(
-                    occurrence_id=occurrence.pk,
-                    session_title=session.title,
-                    session_slug=session.slug,
-                    start=occurrence.start,
-                    end=occurrence.end,
-                    why=why,
+                    occurrence_id=candidate.occurrence_id,
+                    session_title=candidate.title,
+                    session_slug=candidate.slug,
+                    start=candidate.start,
+                    end=candidate.end,
+                    why=why_of[candidate.occurrence_id],
                 )
             )
-        if mine:
-            found[person.pk] = mine
+        if dates:
+            found[person.pk] = dates
     return found
 
 
