@@ -241,9 +241,9 @@ def main() -> None:
     args = parser.parse_args()
 
     vendor = connection.vendor
-    if vendor == "postgresql":
-        call_command("flush", verbosity=0, interactive=False)
     call_command("migrate", verbosity=0, interactive=False)
+    if vendor == "postgresql":  # SQLite's file was removed above; a server's tables are emptied
+        call_command("flush", verbosity=0, interactive=False)
     from knowflow.feedback.defaults import seed_default_templates
     from knowflow.feedback.models import Question
 
