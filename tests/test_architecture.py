@@ -58,9 +58,11 @@ LAYERS: dict[str, int] = {
     "slugs": SHARED,
     "l10n": SHARED,
     "lookup": SHARED,
+    "sealing": SHARED,
     # Infrastructure below every domain.
     "mail": INFRASTRUCTURE,
     "search": INFRASTRUCTURE,
+    "outbound": INFRASTRUCTURE,
     # The core domains, each above the previous one.
     "accounts": 10,
     "topics": 11,

@@ -1,8 +1,9 @@
 """What `knowflow worker` runs next to the django-tasks worker: the periodic jobs.
 
-Email delivery from the outbox, the feedback timetable (survey requests, reminders,
-follow-ups), the weekly "still accurate?" emails to owners of resources due for a review, and
-the insights rollups each run in a thread of the worker process. Every job is
+Email delivery from the outbox, posts to other systems (chat, webhooks, xAPI), the feedback
+timetable (survey requests, reminders, follow-ups), the weekly "still accurate?" emails to
+owners of resources due for a review, and the insights rollups each run in a thread of the
+worker process. Every job is
 idempotent and coordinates through the database, so any number of workers may run them.
 """
 
@@ -77,9 +78,11 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
     from knowflow.insights.tasks import refresh_insights
     from knowflow.library.notifications import library_review_reminders_enqueue
     from knowflow.mail.services import outbox_delivery_loop
+    from knowflow.outbound.services import outbound_delivery_loop
 
     jobs: list[tuple[str, Callable[[], None]]] = [
         ("outbox", lambda: outbox_delivery_loop(stop=stop)),
+        ("outbound", lambda: outbound_delivery_loop(stop=stop)),
         (
             "feedback",
             lambda: repeat(

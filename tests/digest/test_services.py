@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from knowflow.accounts.services import person_deactivate
 from knowflow.digest.models import DigestSubscription
 from knowflow.digest.services import digest_enqueue_due, digest_frequency_set
 from knowflow.errors import DomainError, Forbidden
@@ -137,13 +138,25 @@ def test_rerunning_the_job_never_sends_twice() -> None:
     assert "- Twice," in second.body
 
 
-def test_a_person_switched_off_gets_no_digest() -> None:
+def test_a_deactivated_person_gets_no_digest() -> None:
+    with at(THURSDAY_BEFORE):
+        gone = make_person(tz="UTC")
+        stays = make_person(tz="UTC")
+    circle_with_new_date(gone, start=wednesday_at(10), title="For nobody")
+    stays.memberships.create(circle=gone.memberships.get().circle)
+    worker_sees_everyone()
+    person_deactivate(person=gone)
+    run_at(MONDAY + timedelta(hours=8))
+    assert [e.recipient for e in digests()] == [stays.email]
+
+
+def test_a_user_switched_off_in_the_admin_gets_no_digest() -> None:
     with at(THURSDAY_BEFORE):
         gone = make_person(tz="UTC")
     circle_with_new_date(gone, start=wednesday_at(10), title="For nobody")
+    worker_sees_everyone()
     gone.user.is_active = False
     gone.user.save(update_fields=["is_active"])
-    worker_sees_everyone()
     run_at(MONDAY + timedelta(hours=8))
     assert digests() == []
 

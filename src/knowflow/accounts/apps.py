@@ -6,6 +6,6 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from knowflow.accounts import search
+        from knowflow.accounts import checks, search  # noqa: F401 - checks registers itself
 
         search.register()

@@ -85,6 +85,9 @@ class Person(models.Model):
     skills = models.ManyToManyField("topics.Topic", blank=True, related_name="skilled_people")
     bio = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the person left (deactivated by an admin, SCIM or the people file): they keep their
+    # history and authorship but cannot sign in, hold no future place and are offered nowhere.
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["display_name", "id"]
@@ -103,6 +106,10 @@ class Person(models.Model):
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
 
     @property
     def is_admin(self) -> bool:

@@ -152,7 +152,12 @@ def people_pickable() -> QuerySet[Person]:
     become a speaker, a member or a required attendee, and suggesting it would tell any
     member who left.
     """
-    return Person.objects.select_related("org_unit").exclude(user__is_active=False)
+    return people_active().select_related("org_unit").exclude(user__is_active=False)
+
+
+def people_active() -> QuerySet[Person]:
+    """Everyone who has not left (`Person.deactivated_at` unset)."""
+    return Person.objects.filter(deactivated_at__isnull=True)
 
 
 def people_for_picker(*, entries: list[str]) -> list[Person]:

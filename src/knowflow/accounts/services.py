@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
 from knowflow.accounts.permissions import can_change_role, can_edit_profile
 from knowflow.accounts.search import PERSON
+from knowflow.accounts.signals import person_deactivated, person_reactivated
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
 from knowflow.errors import DomainError, Forbidden
 from knowflow.search.index import index_write
@@ -175,7 +176,10 @@ def api_token_authenticate(*, secret: str) -> Person | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("person__user").filter(key_hash=_hash_token(secret)).first()
+        ApiToken.objects.select_related("person__user")
+        .filter(key_hash=_hash_token(secret), person__deactivated_at__isnull=True)
+        .exclude(person__user__is_active=False)
+        .first()
     )
     if token is None:
         return None
@@ -198,4 +202,50 @@ def person_for_user(*, user: User) -> Person:
             email=user.email,
             role=Person.Role.ADMIN if user.is_superuser else Person.Role.MEMBER,
         )
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, person: Person, actor: Person | None = None) -> Person:
+    """Someone left: keep their history and authorship, end everything still to come.
+
+    `actor` is the admin doing it, or None for a system (SCIM, the people file). They can no
+    longer sign in (their user, if any, is made inactive, which also ends their API tokens'
+    use), people pickers stop offering them, and other apps follow `signals.person_deactivated`
+    in this transaction (events gives their future places to the waitlist). Deactivating
+    someone already inactive changes nothing.
+    """
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only admins deactivate people.")
+    if actor is not None and actor.pk == person.pk:
+        raise DomainError("You cannot deactivate yourself: ask another admin.")
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
+    if person.deactivated_at is not None:
+        return person
+    person.deactivated_at = timezone.now()
+    person.save(update_fields=["deactivated_at"])
+    if person.user is not None and person.user.is_active:
+        person.user.is_active = False
+        person.user.save(update_fields=["is_active"])
+    person_deactivated.send(sender=Person, person=person)
+    index_write(kind=PERSON, object_ids=[person.pk])
+    return person
+
+
+@transaction.atomic
+def person_reactivate(*, person: Person, actor: Person | None = None) -> Person:
+    """Someone is back: they can sign in and be picked again. Places released when they left
+    stay with whoever took them."""
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only admins reactivate people.")
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
+    if person.deactivated_at is None:
+        return person
+    person.deactivated_at = None
+    person.save(update_fields=["deactivated_at"])
+    if person.user is not None and not person.user.is_active:
+        person.user.is_active = True
+        person.user.save(update_fields=["is_active"])
+    person_reactivated.send(sender=Person, person=person)
+    index_write(kind=PERSON, object_ids=[person.pk])
     return person

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     # Infrastructure below every domain: the domains register their documents with it.
     "knowflow.search",
     "knowflow.mail",
+    # HTTP posts to other systems (chat, webhooks, a learning record store), queued like email.
+    "knowflow.outbound",
     "knowflow.accounts",
     "knowflow.topics",
     "knowflow.circles",
@@ -457,6 +459,24 @@ KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS = float(
 KNOWFLOW_PLANNING_LEAD_WORKING_DAYS = int(
     os.environ.get("KNOWFLOW_PLANNING_LEAD_WORKING_DAYS", "2")
 )
+
+# Secrets Knowflow must use again (webhook signing secrets, chat webhook URLs) are sealed with
+# these Fernet keys (knowflow.sealing): the first seals, all unseal. Empty: one derived from
+# SECRET_KEY.
+KNOWFLOW_SEALING_KEYS = env_list("KNOWFLOW_SEALING_KEYS")
+
+# Posts to other systems (knowflow.outbound): how long one POST may take, how often the worker
+# looks for due posts, and how long a post may stay "sending" before its worker is taken for
+# dead.
+KNOWFLOW_OUTBOUND_TIMEOUT_SECONDS = float(os.environ.get("KNOWFLOW_OUTBOUND_TIMEOUT_SECONDS", "10"))
+KNOWFLOW_OUTBOUND_INTERVAL_SECONDS = float(
+    os.environ.get("KNOWFLOW_OUTBOUND_INTERVAL_SECONDS", "5")
+)
+KNOWFLOW_OUTBOUND_LEASE_SECONDS = float(os.environ.get("KNOWFLOW_OUTBOUND_LEASE_SECONDS", "300"))
+
+# Groups (from the identity provider's groups claim, or SCIM groups) that grant a role:
+# "admin=kf-admins,it;enabler=learning-team;leader=execs". Empty: groups never change roles.
+KNOWFLOW_ROLE_GROUPS = os.environ.get("KNOWFLOW_ROLE_GROUPS", "")
 
 # Throttling of guessed credentials (knowflow.accounts.throttling).
 # Behind reverse proxies, how many of them append to X-Forwarded-For; 0 (the default) means the

@@ -44,8 +44,11 @@ class InvalidUnsubscribeLink(DomainError):
 
 
 def _active_people_q(prefix: str = "") -> Q:
-    """People who may get a digest: not deactivated (their account switched off)."""
-    return Q(**{f"{prefix}user__is_active": True}) | Q(**{f"{prefix}user__isnull": True})
+    """People who may get a digest: not deactivated (`accounts.services.person_deactivate`),
+    and not shut out of signing in either (a user switched off in the admin site)."""
+    return Q(**{f"{prefix}deactivated_at__isnull": True}) & (
+        Q(**{f"{prefix}user__is_active": True}) | Q(**{f"{prefix}user__isnull": True})
+    )
 
 
 def _next_due(person: Person, frequency: str, *, now: datetime) -> datetime | None:

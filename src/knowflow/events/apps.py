@@ -16,3 +16,11 @@ class EventsConfig(AppConfig):
         outbox_pass_starting.connect(
             notifications.reminders_on_outbox_pass, dispatch_uid="events.reminders"
         )
+
+        from knowflow.accounts.signals import person_deactivated
+        from knowflow.events.services import release_registrations_on_deactivation
+
+        # Someone who left holds no place at a date still to come: the waitlist moves up.
+        person_deactivated.connect(
+            release_registrations_on_deactivation, dispatch_uid="events.release"
+        )

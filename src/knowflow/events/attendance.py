@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.errors import DomainError, Forbidden
+from knowflow.events import signals
 from knowflow.events.models import Attendance, Occurrence, Registration
 from knowflow.events.permissions import can_edit_session
 
@@ -61,9 +62,12 @@ def attendance_record(
         raise Forbidden(ATTENDANCE_REFUSED)
     if occurrence.start > timezone.now():
         raise DomainError("Attendance can be recorded once the date has started.")
+    before = Attendance.objects.filter(occurrence=occurrence, person=person).first()
     attendance, _ = Attendance.objects.update_or_create(
         occurrence=occurrence, person=person, defaults={"mode": mode, "self_reported": self_report}
     )
+    if before is None or before.mode != mode:
+        signals.attendance_recorded.send(sender=Attendance, attendance=attendance)
     return attendance
 
 
@@ -173,12 +177,14 @@ def attendance_record_bulk(
         if mode:
             if row is not None and row.mode == mode and not row.self_reported:
                 continue
-            Attendance.objects.update_or_create(
+            attendance, _ = Attendance.objects.update_or_create(
                 occurrence=occurrence,
                 person_id=person_id,
                 defaults={"mode": mode, "self_reported": False},
             )
             recorded += 1
+            if row is None or row.mode != mode:
+                signals.attendance_recorded.send(sender=Attendance, attendance=attendance)
         elif row is not None and row.mode != Attendance.Mode.RECORDING:
             row.delete()
             removed += 1
@@ -269,10 +275,12 @@ def attendance_check_in(
         mode = offered[0]
     if mode not in offered:
         raise DomainError("Say whether you are in the room or online.", field="mode")
-    attendance = Attendance.objects.filter(occurrence=occurrence, person=person).first()
-    if attendance is not None and not attendance.self_reported:
-        return attendance  # an organiser's observation outranks the person's own account
+    attendance_was = Attendance.objects.filter(occurrence=occurrence, person=person).first()
+    if attendance_was is not None and not attendance_was.self_reported:
+        return attendance_was  # an organiser's observation outranks the person's own account
     attendance, _ = Attendance.objects.update_or_create(
         occurrence=occurrence, person=person, defaults={"mode": mode, "self_reported": True}
     )
+    if attendance_was is None or attendance_was.mode != mode:
+        signals.attendance_recorded.send(sender=Attendance, attendance=attendance)
     return attendance

@@ -21,7 +21,7 @@ from knowflow.accounts.models import Office, Person
 from knowflow.accounts.services import unique_slug
 from knowflow.circles.models import Circle
 from knowflow.errors import Conflict, DomainError, Forbidden
-from knowflow.events import notifications
+from knowflow.events import notifications, signals
 from knowflow.events.models import Occurrence, Registration, Room, Session
 from knowflow.events.permissions import (
     can_edit_session,
@@ -181,6 +181,7 @@ def session_update(
             notifications.outbox_enqueue_session_reinstated(session=session)
         else:
             notifications.outbox_enqueue_session_cancelled(session=session)
+            signals.session_cancelled.send(sender=Session, session=session)
     # New speakers get each upcoming date in their calendar (unless the status change above
     # already sent it, or there is nothing to attend); former ones have it removed (unless it
     # was cancelled already).
@@ -267,6 +268,7 @@ def occurrence_create(
     )
     if room is not None:
         _lock_room_and_check_free(room=room, start=start, end=end, actor=actor)
+    first = not Occurrence.objects.filter(session=session).exists()
     occurrence = Occurrence.objects.create(
         session=session, start=start, end=end, room=room, online_url=online_url, capacity=capacity
     )
@@ -275,6 +277,13 @@ def occurrence_create(
         session.save(update_fields=["status", "updated_at"])
     if session.status != Session.Status.CANCELLED and end > timezone.now():
         notifications.outbox_enqueue_speaker_invitations(occurrence=occurrence)
+    if session.status != Session.Status.CANCELLED:
+        if first:
+            signals.session_scheduled.send(sender=Session, session=session, occurrence=occurrence)
+        else:
+            signals.occurrence_changed.send(
+                sender=Occurrence, occurrence=occurrence, change="added"
+            )
     # Its date is what search shows and filters on.
     index_write(kind=SESSION, object_ids=[session.pk])
     return occurrence
@@ -344,6 +353,7 @@ def occurrence_update(
     occurrence.save()
     if moved:
         notifications.outbox_enqueue_update(occurrence=occurrence)
+        signals.occurrence_changed.send(sender=Occurrence, occurrence=occurrence, change="moved")
     _promote_waitlist(occurrence)
     index_write(kind=SESSION, object_ids=[occurrence.session_id])
     return occurrence
@@ -367,6 +377,7 @@ def occurrence_cancel(*, occurrence: Occurrence, actor: Person) -> Occurrence:
     occurrence.sequence += 1
     occurrence.save(update_fields=["cancelled_at", "sequence"])
     notifications.outbox_enqueue_occurrence_cancelled(occurrence=occurrence)
+    signals.occurrence_cancelled.send(sender=Occurrence, occurrence=occurrence)
     index_write(kind=SESSION, object_ids=[occurrence.session_id])
     return occurrence
 
@@ -464,6 +475,7 @@ def registration_create(*, occurrence: Occurrence, person: Person, actor: Person
         notifications.outbox_enqueue_waitlisted(
             registration=registration, position=_waitlist_position(registration)
         )
+    signals.registration_created.send(sender=Registration, registration=registration)
     return registration
 
 
@@ -489,6 +501,31 @@ def registration_cancel(*, occurrence: Occurrence, person: Person, actor: Person
         notifications.outbox_enqueue_registration_cancelled(registration=registration)
     _promote_waitlist(occurrence)
     return registration
+
+
+@transaction.atomic
+def registrations_release(*, person: Person) -> int:
+    """Give up every place and waitlist spot `person` holds at dates still to start: they left
+    the organisation (`accounts.signals.person_deactivated`). Each freed place goes to the
+    first person waiting, who is invited; the person who left is not emailed (their address
+    may no longer exist). Returns how many registrations were released."""
+    held = list(
+        Registration.objects.filter(
+            person=person,
+            status__in=[Registration.Status.GOING, Registration.Status.WAITLISTED],
+            occurrence__start__gt=timezone.now(),
+        ).values_list("occurrence_id", flat=True)
+    )
+    for occurrence in Occurrence.objects.select_for_update().filter(pk__in=held).order_by("pk"):
+        Registration.objects.filter(occurrence=occurrence, person=person).update(
+            status=Registration.Status.CANCELLED, updated_at=timezone.now()
+        )
+        _promote_waitlist(occurrence)
+    return len(held)
+
+
+def release_registrations_on_deactivation(sender: object, person: Person, **kwargs: object) -> None:
+    registrations_release(person=person)
 
 
 @transaction.atomic

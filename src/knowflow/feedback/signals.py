@@ -2,15 +2,25 @@
 to another session outside the services (the admin, an importer): the events app says so with
 `occurrences_removed`, and those sessions' `SessionTally` is rebuilt in the same transaction.
 Otherwise it would still count the responses of a deleted date, and the programme view minus a
-results page would show them. Deleting a whole session deletes its tallies with it."""
+results page would show them. Deleting a whole session deletes its tallies with it.
+
+Sent by this app: `follow_up_answered(request=, response=, answers=)`, inside the transaction of
+a follow-up survey's submission (7, 30 or 90 days after a session), with the raw ``answers``
+as submitted. The request names the person, so a receiver holds, for that moment, the link
+between a person and an answer that may be anonymous: it must not store or send anything that
+joins them unless the person asked for it in those very answers (an explicit, unticked-by-default
+consent field; see docs/feedback.md). Receivers must be quick and must not raise.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from knowflow.events.signals import occurrences_removed
+
+follow_up_answered = Signal()
 
 
 @receiver(occurrences_removed)

@@ -22,6 +22,7 @@ from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
 from knowflow.events import attendance
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.search import SESSION
+from knowflow.library import signals
 from knowflow.library.models import (
     Collection,
     CollectionItem,
@@ -171,6 +172,8 @@ def resource_create(
         if session is not None:
             # "Has a recording" may have changed.
             index_write(kind=SESSION, object_ids=[session.pk])
+            if resource.kind == Resource.Kind.RECORDING:
+                signals.recording_published.send(sender=Resource, resource=resource)
     except Exception:
         if resource.file.name:
             resource.file.storage.delete(resource.file.name)
@@ -245,6 +248,8 @@ def resource_update(
     if sessions_changed:
         # "has a recording" may have changed
         index_write(kind=SESSION, object_ids=sessions_changed)
+        if resource.kind == Resource.Kind.RECORDING and resource.session_id is not None:
+            signals.recording_published.send(sender=Resource, resource=resource)
     if old_file:
         storage = resource.file.storage
         transaction.on_commit(lambda: storage.delete(old_file))
@@ -458,10 +463,15 @@ def path_unfollow(*, collection: Collection, person: Person) -> None:
 def path_item_mark(*, item: CollectionItem, person: Person, done: bool = True) -> None:
     """Tick an item off (or un-tick it); ticking follows the path if the person did not yet."""
     if done:
-        PathProgress.objects.get_or_create(
+        _, ticked = PathProgress.objects.get_or_create(
             item=item, person=person, defaults={"done_at": timezone.now()}
         )
         PathFollow.objects.get_or_create(collection_id=item.collection_id, person=person)
+        items = CollectionItem.objects.filter(collection_id=item.collection_id)
+        if ticked and not items.exclude(progress__person=person).exists():
+            collection = item.collection
+            if collection.kind == Collection.Kind.PATH:
+                signals.path_completed.send(sender=Collection, collection=collection, person=person)
     else:
         PathProgress.objects.filter(item=item, person=person).delete()
 

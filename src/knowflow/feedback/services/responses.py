@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 from knowflow.errors import DomainError
 from knowflow.feedback.models import (
     Answer,
+    Kind,
     Question,
     Response,
     ResponseAuthor,
@@ -27,6 +28,9 @@ from knowflow.feedback.models import (
 from knowflow.feedback.selectors.requests import AlreadyAnswered, survey_request_check_open
 from knowflow.feedback.services.requests import attendance_mode_of
 from knowflow.feedback.services.tallies import tallies_add_response
+from knowflow.feedback.signals import follow_up_answered
+
+FOLLOW_UP_KINDS = frozenset({Kind.FOLLOW_UP_7, Kind.FOLLOW_UP_30, Kind.FOLLOW_UP_90})
 
 MAX_TEXT = 5000
 
@@ -168,6 +172,10 @@ def survey_response_submit(
                 status=SurveyRequest.Status.ANSWERED, next_action_at=None
             )
             SurveyLink.objects.filter(request=request).delete()
+            if request.kind in FOLLOW_UP_KINDS:
+                follow_up_answered.send(
+                    sender=Response, request=request, response=response, answers=answers
+                )
     except IntegrityError as error:
         if "submission_key" in str(error) or "UNIQUE" in str(error).upper():
             raise AlreadyAnswered(
