@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q
@@ -162,7 +163,7 @@ def digest_compose_batch(*, subscriptions: list[DigestSubscription], now: dateti
     fixed number of queries; every row's next due time moves past `now`."""
     run = DigestRun(batches=1)
     due: list[tuple[DigestSubscription, str]] = []
-    zones = {}
+    zones: dict[int, ZoneInfo] = {}
     since: dict[int, datetime] = {}
     for subscription in subscriptions:
         person = subscription.person
@@ -177,8 +178,8 @@ def digest_compose_batch(*, subscriptions: list[DigestSubscription], now: dateti
             continue  # composed already (a moved zone, a second worker)
         length = schedule.period_length(frequency)
         last = subscription.last_composed_at
-        # New since the last digest, but never reaching back more than four periods (a
-        # person who turns the digest on again after months gets this week's news).
+        # New since the last digest; after a long gap (a digest turned on again after
+        # months), just the last period's news rather than everything since.
         since[person.pk] = last if last and last > now - 4 * length else now - length
         zones[person.pk] = zone
         due.append((subscription, period))
@@ -211,7 +212,13 @@ def digest_compose_batch(*, subscriptions: list[DigestSubscription], now: dateti
             subscriptions,
             update_conflicts=True,
             unique_fields=["person"],
-            update_fields=["next_due_at", "last_period", "last_composed_at", "last_sent_at"],
+            update_fields=[
+                "next_due_at",
+                "last_period",
+                "last_composed_at",
+                "last_sent_at",
+                "updated_at",
+            ],
         )
     run.sent = len(emails)
     return run
