@@ -12,4 +12,5 @@ urlpatterns = [
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("people/", views.directory, name="directory"),
     path("people/<slug:slug>/", views.person_page, name="person"),
+    path("people/<slug:slug>/active/", views.person_deactivate, name="person_active"),
 ]
