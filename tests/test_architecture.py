@@ -80,6 +80,9 @@ LAYERS: dict[str, int] = {
     # Reports what happened in events, library and feedback to the company's learning record
     # store: above all three, below insights; nothing but the surfaces imports it.
     "xapi": 25,
+    # Reads the domains built on the core (circles, events, feedback, library) to compose each
+    # person's digest email; those peers at 20 must not import it, and insights need not.
+    "digest": 25,
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

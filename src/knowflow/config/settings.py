@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "knowflow.scim",
     "knowflow.chat",
     "knowflow.xapi",
+    "knowflow.digest",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]
@@ -501,6 +502,9 @@ KNOWFLOW_FEEDBACK_SCAN_DAYS = int(os.environ.get("KNOWFLOW_FEEDBACK_SCAN_DAYS", 
 # How often `knowflow worker` runs its periodic jobs (seconds).
 KNOWFLOW_FEEDBACK_TICK_SECONDS = int(os.environ.get("KNOWFLOW_FEEDBACK_TICK_SECONDS", "60"))
 KNOWFLOW_INSIGHTS_REFRESH_SECONDS = int(os.environ.get("KNOWFLOW_INSIGHTS_REFRESH_SECONDS", "3600"))
+# How often the worker looks for digests that fell due (08:00 local): a digest leaves at most
+# this long after its person's 08:00.
+KNOWFLOW_DIGEST_INTERVAL_SECONDS = int(os.environ.get("KNOWFLOW_DIGEST_INTERVAL_SECONDS", "300"))
 
 # The library (knowflow.library): the largest file one may upload, and after how many days
 # without a review a resource is flagged as possibly out of date and its owner asked to confirm.
