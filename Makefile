@@ -28,12 +28,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/library_bench.py --demo-db var/bench/large/knowflow.sqlite3
 	$(BIN)/python bench/scheduling_bench.py
 	$(BIN)/python bench/feed_bench.py
+	$(BIN)/python bench/digest_bench.py
 	$(BIN)/python bench/feedback_bench.py --size large
 	$(BIN)/python bench/duplicates_bench.py
 	KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=var/bench/large $(BIN)/python bench/insights_bench.py
 	$(BIN)/python bench/http_pages_bench.py
 	$(BIN)/python bench/http_crawl_bench.py
 	$(BIN)/python bench/load_bench.py
+	$(BIN)/python bench/scim_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

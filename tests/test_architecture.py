@@ -73,7 +73,16 @@ LAYERS: dict[str, int] = {
     "library": 20,
     "integrations": 20,
     "conferences": 20,
+    # People and groups from the identity provider (SCIM): builds on accounts only.
+    "scim": 20,
+    "webhooks": 20,  # outgoing webhooks: receives the domains' signals (events, library, accounts)
     "chat": 20,  # a circle's or topic's Slack / Teams channels, the Slack slash command
+    # Reports what happened in events, library and feedback to the company's learning record
+    # store: above all three, below insights; nothing but the surfaces imports it.
+    "xapi": 25,
+    # Reads the domains built on the core (circles, events, feedback, library) to compose each
+    # person's digest email; those peers at 20 must not import it, and insights need not.
+    "digest": 25,
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

@@ -17,11 +17,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from knowflow.accounts.models import Office, Person
+from knowflow.accounts.models import Office, PeopleFileUpload, Person
+from knowflow.accounts.people_file.uploads import people_file_upload_create
 from knowflow.accounts.services import api_token_create
 from knowflow.circles.models import Circle, Membership
 from knowflow.circles.services import circle_create, circle_join, circle_update
@@ -487,6 +489,28 @@ ACTIONS: dict[str, Action] = {
             c, f"/api/v1/feedback/templates/{w.template.pk}", {"name": "Renamed survey"}
         ),
     ),
+    "import people from a file": Action(
+        allowed=frozenset({"admin"}),
+        state=lambda w: (
+            PeopleFileUpload.objects.count(),
+            Person.objects.filter(email="new.hire@example.org").count(),
+        ),
+        service=lambda w, actor: people_file_upload_create(
+            actor=actor,
+            file_name="staff.csv",
+            data=b"email,name\nnew.hire@example.org,New Hire\n",
+            deactivate_missing=False,
+        ),
+        message="Only an admin can import people from a file.",
+        page=lambda w, c: c.post(
+            "/accounts/people/import/",
+            {
+                "file": SimpleUploadedFile(
+                    "staff.csv", b"email,name\nnew.hire@example.org,New Hire\n"
+                )
+            },
+        ),
+    ),
 }
 
 
@@ -687,8 +711,8 @@ def test_api_read_permission(world: World, name: str, role: str) -> None:
 
 
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 20 * 6
-    assert len(cells("page")) == 15 * 6
+    assert len(cells("service")) == 21 * 6
+    assert len(cells("page")) == 16 * 6
     assert len(cells("api")) == 15 * 6
     assert len(read_cells("page")) == 9 * 6
     assert len(read_cells("api")) == 6 * 6

@@ -6,6 +6,8 @@ knowflow demo-serve [--bind 127.0.0.1:8000]              server and worker toget
 knowflow demo [--size small|large] [--seed N]            load the demo organisation
 knowflow export [FILE] [--include-credentials]           the whole organisation as a .zip
 knowflow import FILE                                     load an export into an empty database
+knowflow import people FILE.csv [--dry-run] [--deactivate-missing]   people from an HR file
+knowflow export people [FILE.csv]                        the people file of the directory
 knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
 knowflow <any manage.py command>                         migrate, createsuperuser, check …
 """
@@ -108,9 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo-serve":
         return _demo_serve(rest)
     # `knowflow import FILE` is the organisation import; `knowflow import talks FILE` (and
-    # pyvideo / resources) and `knowflow export library` are the library's.
+    # pyvideo / resources) and `knowflow export library` are the library's; `knowflow import
+    # people FILE` and `knowflow export people` are the people file's (accounts).
     library = {("import", "talks"): "import_talks", ("import", "pyvideo"): "import_pyvideo",
-               ("import", "resources"): "import_resources_csv", ("export", "library"): "export_library"}  # fmt: skip
+               ("import", "resources"): "import_resources_csv", ("export", "library"): "export_library",
+               ("import", "people"): "import_people", ("export", "people"): "export_people"}  # fmt: skip
     if rest and (command, rest[0]) in library:
         command, rest = library[(command, rest[0])], rest[1:]
     from django.core.management import execute_from_command_line

@@ -1,7 +1,8 @@
 """Numbers and money in the viewer's locale.
 
-A person has no locale of their own in Knowflow; their browser says which they read
-(``Accept-Language``), and the site's ``LANGUAGE_CODE`` stands in when it says nothing we know.
+A person's locale comes from their company account (the provider's ``locale`` claim, stored on
+the person); without one their browser says which they read (``Accept-Language``), and the
+site's ``LANGUAGE_CODE`` stands in when it says nothing we know.
 Only the *format* follows the viewer — the page's words stay in English, so Django's own
 translations are never switched on by this (a German browser must not get German form errors
 on an English page).
@@ -48,13 +49,26 @@ def locale_from_header(header: str) -> Locale:
     return default_locale()
 
 
+def supported_locale(tag: str) -> str | None:
+    """``tag`` (``"de-CH"``, ``"fr_FR"``) as the locale name Knowflow stores (``"de_CH"``), or
+    None when babel does not know it."""
+    if not isinstance(tag, str) or not tag.strip() or len(tag) > 35:
+        return None
+    found = _parse(tag.strip())
+    return str(found) if found is not None else None
+
+
 def viewer_locale(request: HttpRequest | None) -> Locale:
-    """The locale to format numbers for this request, worked out once per request."""
+    """The locale to format numbers for this request, worked out once per request: the
+    signed-in person's own (set from their company account), else their browser's."""
     if request is None:
         return default_locale()
     cached = getattr(request, _ATTRIBUTE, None)
     if cached is None:
-        cached = locale_from_header(request.headers.get("Accept-Language", ""))
+        own = getattr(getattr(request, "viewer", None), "locale", "")
+        cached = (_parse(own) if own else None) or locale_from_header(
+            request.headers.get("Accept-Language", "")
+        )
         setattr(request, _ATTRIBUTE, cached)
     return cached
 

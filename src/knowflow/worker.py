@@ -73,6 +73,7 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs' threads; each ends soon after `stop` is set (the outbox after
     the message in hand)."""
     import_what_the_jobs_use()
+    from knowflow.digest.services import digest_enqueue_due
     from knowflow.feedback.services.requests import feedback_tick
     from knowflow.insights.tasks import refresh_insights
     from knowflow.library.notifications import library_review_reminders_enqueue
@@ -94,6 +95,12 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
                 library_review_reminders_enqueue,
                 interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS,
                 stop=stop,
+            ),
+        ),
+        (
+            "digest",
+            lambda: repeat(
+                digest_enqueue_due, interval=settings.KNOWFLOW_DIGEST_INTERVAL_SECONDS, stop=stop
             ),
         ),
         (

@@ -101,3 +101,35 @@ def test_deactivating_twice_changes_nothing_the_second_time() -> None:
     first = person_deactivate(person=person).deactivated_at
 
     assert person_deactivate(person=person).deactivated_at == first
+
+
+def test_an_admin_deactivates_and_reactivates_someone_from_their_page() -> None:
+    from tests.conftest import signed_in
+
+    admin, person = make_person(role="admin"), make_person(name="Ada Gone")
+    client = signed_in(admin)
+    assert "Deactivate Ada Gone" in client.get(f"/accounts/people/{person.slug}/").content.decode()
+
+    response = client.post(f"/accounts/people/{person.slug}/active/", follow=True)
+
+    page = response.content.decode()
+    assert "is deactivated" in page and "left the organisation" in page
+    assert "Ada Gone" not in client.get("/accounts/people/").content.decode()
+    page = client.post(f"/accounts/people/{person.slug}/active/", {"active": "yes"}, follow=True)
+    assert "active again" in page.content.decode()
+    person.refresh_from_db()
+    assert person.is_active
+
+
+def test_a_member_cannot_deactivate_anyone_and_sees_no_button() -> None:
+    from tests.conftest import signed_in
+
+    member, person = make_person(), make_person(name="Staying")
+    client = signed_in(member)
+    assert "Deactivate" not in client.get(f"/accounts/people/{person.slug}/").content.decode()
+
+    response = client.post(f"/accounts/people/{person.slug}/active/")
+
+    assert response.status_code == 403
+    person.refresh_from_db()
+    assert person.is_active

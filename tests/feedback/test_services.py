@@ -253,6 +253,34 @@ def test_ended_occurrence_gets_requests_for_every_attendee_and_speakers_once() -
     assert follow.due_at == occurrence.end + timedelta(minutes=30, days=30)
 
 
+def test_someone_who_left_is_asked_nothing_more_and_their_links_stop_working() -> None:
+    from knowflow.accounts.services import person_deactivate
+    from knowflow.feedback.models import SurveyLink
+
+    occurrence = ended_occurrence(speakers=[make_person()])
+    stays, leaves, left_before = people(3)
+    attend(occurrence, [stays, leaves, left_before])
+    person_deactivate(person=left_before)
+    now = timezone.now()
+    feedback_requests_create_due(now=now)
+    SurveyLink.objects.create(
+        request=SurveyRequest.objects.filter(person=leaves).first(),
+        token_hash="x" * 64,
+        created_at=now,
+    )
+
+    person_deactivate(person=leaves)
+
+    assert not SurveyRequest.objects.filter(person=left_before).exists()
+    assert set(SurveyRequest.objects.filter(person=leaves).values_list("status", flat=True)) == {
+        "cancelled"
+    }
+    assert not SurveyLink.objects.filter(request__person=leaves).exists()
+    assert "cancelled" not in set(
+        SurveyRequest.objects.filter(person=stays).values_list("status", flat=True)
+    )
+
+
 def test_recording_watched_later_counts_from_when_it_was_watched() -> None:
     occurrence = ended_occurrence(days_ago=10)
     viewer = make_person()

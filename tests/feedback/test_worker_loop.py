@@ -58,7 +58,14 @@ def test_worker_starts_every_periodic_job(monkeypatch: pytest.MonkeyPatch) -> No
 
     worker.start_periodic_jobs(stop=threading.Event())
 
-    assert started == ["outbox", "outbound", "feedback", "library reviews", "insights"]
+    assert started == [
+        "outbox",
+        "outbound",
+        "feedback",
+        "library reviews",
+        "digest",
+        "insights",
+    ]
 
 
 class _Recorder:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
+from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, ProviderIdentity, User
 
 admin.site.register(User, UserAdmin)
 
@@ -33,3 +33,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "person", "prefix", "created_at", "last_used_at")
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
     raw_id_fields = ("person",)
+
+
+@admin.register(ProviderIdentity)
+class ProviderIdentityAdmin(admin.ModelAdmin):
+    """Which company account each user signs in with. Deleting a row lets the next company
+    sign-in with that email link the person again (after an address was handed to someone
+    new, say)."""
+
+    list_display = ("user", "subject", "issuer", "created_at", "last_signed_in_at")
+    search_fields = ("user__username", "user__email", "subject")
+    readonly_fields = ("issuer", "subject", "created_at", "last_signed_in_at")
+    raw_id_fields = ("user",)

@@ -28,6 +28,12 @@ class ProfileForm(forms.Form):
         queryset=OrgUnit.objects.all(), required=False, label="Org unit"
     )
     languages = forms.CharField(required=False, help_text="Comma-separated codes, e.g. en, de.")
+    locale = forms.CharField(
+        required=False,
+        max_length=35,
+        label="Number format",
+        help_text="A locale such as de-CH or en-GB; empty: as your browser asks.",
+    )
     skills = TopicsField(
         help_text="Topics you could teach or answer questions on; type to find them."
     )
@@ -84,3 +90,15 @@ class PeopleField(PickerField):
             .values_list("display_name", flat=True)
         )
         return [p.slug if p.display_name in shared else p.display_name for p in objects]
+
+
+class PeopleFileForm(forms.Form):
+    file = forms.FileField(
+        label="People file (CSV)",
+        help_text="A header row, then one line per person; UTF-8, commas or semicolons.",
+    )
+    deactivate_missing = forms.BooleanField(
+        required=False,
+        label="Deactivate the people who are not in the file",
+        help_text="Active people with an email that the file does not mention; never you.",
+    )

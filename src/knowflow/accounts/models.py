@@ -82,6 +82,9 @@ class Person(models.Model):
         OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
     languages = models.JSONField(default=list, blank=True)
+    # How numbers and money are written for this person (a CLDR locale such as "de_CH", see
+    # knowflow.l10n); empty: as their browser asks. Set from the provider's `locale` claim.
+    locale = models.CharField(max_length=35, blank=True, default="")
     skills = models.ManyToManyField("topics.Topic", blank=True, related_name="skilled_people")
     bio = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -140,3 +143,46 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class PeopleFileUpload(models.Model):
+    """A people file uploaded on the page, kept from its preview to its confirmation; once
+    applied, only its summary stays (who imported what, and when)."""
+
+    uploaded_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=200)
+    content = models.TextField(blank=True)  # emptied once applied
+    deactivate_missing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+class ProviderIdentity(models.Model):
+    """A user's account at the organisation's OpenID Connect provider: the issuer and the
+    subject it gives them, which never change even when their email does. The email links a
+    person on the first sign-in; this row recognises them on every one after."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="provider_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="provider_identity_unique"),
+            models.UniqueConstraint(
+                fields=["user", "issuer"], name="provider_identity_one_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

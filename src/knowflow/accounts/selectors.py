@@ -34,8 +34,9 @@ def org_unit_with_descendants(unit: OrgUnit) -> list[int]:
 
 
 def person_directory(*, filters: DirectoryFilters) -> QuerySet[Person]:
-    """People matching the directory filters, with office and org unit joined."""
-    people = Person.objects.select_related("office", "org_unit").prefetch_related("skills")
+    """People matching the directory filters, with office and org unit joined; people who left
+    are not listed (their page stays, for what they gave and wrote)."""
+    people = people_active().select_related("office", "org_unit").prefetch_related("skills")
     if filters.q:
         people = people.filter(
             Q(display_name__icontains=filters.q) | Q(skills__name__icontains=filters.q)

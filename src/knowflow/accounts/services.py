@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
+from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, ProviderIdentity, User
 from knowflow.accounts.permissions import can_change_role, can_edit_profile
+from knowflow.accounts.roles import role_for_groups
 from knowflow.accounts.search import PERSON
 from knowflow.accounts.signals import person_deactivated, person_reactivated
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
-from knowflow.errors import DomainError, Forbidden
+from knowflow.errors import Conflict, DomainError, Forbidden
+from knowflow.l10n import supported_locale
 from knowflow.search.index import index_write
 
 TOKEN_PREFIX = "kf_"
 
 
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    # Listing the zones walks the whole tz database on disk (~40 ms): once per process.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def check_timezone(name: str) -> str:
     """Return ``name`` if it is an IANA time zone this machine knows, else raise."""
     name = (name or "").strip()
-    if name not in zoneinfo.available_timezones():
+    if name not in _known_timezones():
         raise DomainError(
             f"'{name}' is not a known time zone (e.g. Europe/Berlin).", field="timezone"
         )
@@ -110,6 +120,7 @@ def person_update_profile(
     languages: Iterable[str] | None = None,
     bio: str | None = None,
     role: str | None = None,
+    locale: str | None = None,
 ) -> Person:
     """Update a profile. Only the person themselves or an admin may; only an admin sets roles.
 
@@ -133,6 +144,13 @@ def person_update_profile(
         person.languages = [code.strip() for code in languages if code.strip()]
     if bio is not None:
         person.bio = bio
+    if locale is not None:
+        known = supported_locale(locale) if locale.strip() else ""
+        if known is None:
+            raise DomainError(
+                f"'{locale}' is not a locale Knowflow knows (e.g. de-CH, en-GB).", field="locale"
+            )
+        person.locale = known
     if role is not None and role != person.role:
         if not can_change_role(actor=actor):
             raise Forbidden("Only an admin can change roles.")
@@ -205,6 +223,142 @@ def person_for_user(*, user: User) -> Person:
     return person
 
 
+@dataclass(frozen=True)
+class ProviderAccount:
+    """What the organisation's OpenID Connect provider says about someone who signs in (from
+    a verified ID token and the userinfo answer): the raw claims, not yet checked."""
+
+    issuer: str
+    subject: str
+    email: str
+    name: str = ""
+    zoneinfo: str = ""
+    locale: str = ""
+    groups: tuple[str, ...] = ()
+    # The provider's word that the address is its owner's; False (not absent) is refused, or
+    # anyone who could type a colleague's address at the provider would become them here.
+    email_verified: bool | None = None
+
+
+MISSING_EMAIL = (
+    "Your company account did not share an email address, and Knowflow needs one to know who "
+    "you are. Ask your admin to release the email claim to Knowflow."
+)
+DEACTIVATED = (
+    "Your Knowflow account has been deactivated, so you cannot sign in. Ask an admin if you "
+    "think this is a mistake."
+)
+
+
+def _known_zone(name: str) -> str | None:
+    name = (name or "").strip()
+    return name if name and name in zoneinfo.available_timezones() else None
+
+
+def _free_username(email: str) -> str:
+    root = email.lower()[:140]
+    username, n = root, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{root}-{n}"
+    return username
+
+
+def _is_deactivated(person: Person) -> bool:
+    user_inactive = person.user is not None and not person.user.is_active
+    return user_inactive or person.deactivated_at is not None
+
+
+@transaction.atomic
+def person_sign_in_with_provider(*, account: ProviderAccount, browser_timezone: str = "") -> Person:
+    """The person who signs in with the provider's ``account``, created or linked on the first
+    sign-in; raises a DomainError (and changes nothing) when they may not sign in.
+
+    The first sign-in finds the person by email (case-insensitive) and links their user to the
+    provider's subject (``ProviderIdentity``); later sign-ins find them by that subject, so a
+    changed email still reaches the same person. A new person gets their name from the claims
+    and a time zone from the ``zoneinfo`` claim, else ``browser_timezone``, else their office's,
+    else UTC; a linked person keeps their own name, history and any zone they set (a zone
+    still at UTC is filled like a new person's). The locale claim sets the number format once,
+    when babel knows it; after that the profile decides. On every sign-in the role follows the provider's groups when KNOWFLOW_ROLE_GROUPS maps
+    groups to roles (``roles.role_for_groups``); without a mapping the role is left alone.
+
+    Refused: no email; two people with that email; an email whose person is already linked
+    to another subject of the same provider (an address handed to someone new); a deactivated
+    person.
+    """
+    email = account.email.strip() if isinstance(account.email, str) else ""
+    if not email or "@" not in email:
+        raise DomainError(MISSING_EMAIL, field="email")
+    if account.email_verified is False:
+        raise DomainError(
+            f"Your company account has not confirmed that {email} is yours, so Knowflow cannot "
+            "sign you in with it. Confirm the address with your company's sign-in service.",
+            field="email",
+        )
+    identity = (
+        ProviderIdentity.objects.select_related("user")
+        .filter(issuer=account.issuer, subject=account.subject)
+        .first()
+    )
+    first_sign_in = identity is None
+    if identity is not None:
+        person = person_for_user(user=identity.user)
+    else:
+        matches = list(Person.objects.select_related("user").filter(email__iexact=email)[:2])
+        if len(matches) > 1:
+            raise Conflict(
+                f"More than one person in Knowflow has the email {email}, so your company "
+                "account cannot be matched to one of them. Ask an admin to correct the emails."
+            )
+        found = matches[0] if matches else None
+        if found is None:
+            # An account made outside Knowflow (createsuperuser) has a user but no person yet.
+            lone_user = User.objects.filter(email__iexact=email, person__isnull=True).first()
+            found = person_for_user(user=lone_user) if lone_user else None
+        if found is not None and found.user is not None:
+            taken = ProviderIdentity.objects.filter(user=found.user, issuer=account.issuer)
+            if taken.exists():
+                raise Conflict(
+                    f"The Knowflow account of {email} is linked to another account at your "
+                    "company's sign-in service. Ask an admin to check who this email belongs to."
+                )
+        person = found or _person_from_provider(account=account, email=email)
+        if person.user is None:
+            person.user = User.objects.create_user(username=_free_username(email), email=email)
+            person.save(update_fields=["user"])
+        identity = ProviderIdentity(
+            user=person.user, issuer=account.issuer, subject=account.subject
+        )
+    if _is_deactivated(person):
+        raise Forbidden(DEACTIVATED)
+    if first_sign_in:
+        # UTC is every new row's default: a person still at it has never chosen a zone.
+        if person.timezone == "UTC":
+            person.timezone = (
+                _known_zone(account.zoneinfo)
+                or _known_zone(browser_timezone)
+                or (person.office.timezone if person.office else None)
+                or "UTC"
+            )
+        # Once: afterwards the person sets their number format on their profile.
+        person.locale = person.locale or supported_locale(account.locale) or ""
+    role = role_for_groups(group for group in account.groups if isinstance(group, str))
+    if role is not None and role != person.role:
+        person.role = role
+    person.save(update_fields=["timezone", "locale", "role"])
+    user = person.user
+    assert user is not None
+    is_admin = person.role == Person.Role.ADMIN
+    if (user.is_staff, user.is_superuser) != (is_admin, is_admin):
+        user.is_staff = user.is_superuser = is_admin
+        user.save(update_fields=["is_staff", "is_superuser"])
+    identity.last_signed_in_at = timezone.now()
+    identity.save()
+    index_write(kind=PERSON, object_ids=[person.pk])
+    return person
+
+
 @transaction.atomic
 def person_deactivate(*, person: Person, actor: Person | None = None) -> Person:
     """Someone left: keep their history and authorship, end everything still to come.
@@ -230,6 +384,15 @@ def person_deactivate(*, person: Person, actor: Person | None = None) -> Person:
     person_deactivated.send(sender=Person, person=person)
     index_write(kind=PERSON, object_ids=[person.pk])
     return person
+
+
+def _person_from_provider(*, account: ProviderAccount, email: str) -> Person:
+    name = account.name.strip() if isinstance(account.name, str) else ""
+    return person_create(
+        display_name=name or email.split("@")[0],
+        username=_free_username(email),
+        email=email,
+    )
 
 
 @transaction.atomic

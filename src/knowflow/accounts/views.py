@@ -37,6 +37,7 @@ def _profile_save(person: Person, data: dict) -> None:
         org_unit=data["org_unit"],
         clear_org_unit=data["org_unit"] is None,
         languages=data["language_list"],
+        locale=data["locale"] or "",
         bio=data["bio"],
     )
     person_skills_set(person=person, actor=person, skills=data["skills"])
@@ -63,6 +64,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "office": person.office,
             "org_unit": person.org_unit,
             "languages": ", ".join(person.languages),
+            "locale": person.locale,
             "skills": person.skills.all(),
             "bio": person.bio,
         }
@@ -136,8 +138,27 @@ def person_page(request: HttpRequest, slug: str) -> HttpResponse:
             "person": person,
             "person_hours": list(zip(WEEKDAYS, person.hours.to_text(), strict=True)),
             "sessions": sessions_of_speaker(person=person),
+            "can_deactivate": request.viewer.is_admin and request.viewer.pk != person.pk,
         },
     )
+
+
+@login_required
+@require_POST
+def person_deactivate(request: HttpRequest, slug: str) -> HttpResponse:
+    """An admin marks someone as having left (or back): see services.person_deactivate."""
+    person = selectors.person_detail(slug=slug)
+    if request.POST.get("active") == "yes":
+        services.person_reactivate(person=person, actor=request.viewer)
+        messages.success(request, f"{person.display_name} is active again and can sign in.")
+    else:
+        services.person_deactivate(person=person, actor=request.viewer)
+        messages.success(
+            request,
+            f"{person.display_name} is deactivated: they can no longer sign in, and their places "
+            "at dates to come went to the people waiting.",
+        )
+    return redirect("accounts:person", slug=person.slug)
 
 
 def sign_in_locked_out(

@@ -70,8 +70,12 @@ INSTALLED_APPS = [
     "knowflow.integrations",
     "knowflow.feedback",
     "knowflow.library",
+    "knowflow.webhooks",
     "knowflow.insights",
+    "knowflow.scim",
     "knowflow.chat",
+    "knowflow.xapi",
+    "knowflow.digest",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]
@@ -139,11 +143,35 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# The throttle first: a locked-out username+address never reaches the password check.
+# The switch first: with password sign-in turned off, no password is checked anywhere (the
+# sign-in page, the admin's). Then the throttle: a locked-out username+address never reaches
+# the password check. The provider's backend does nothing until KNOWFLOW_OIDC_ISSUER is set.
 AUTHENTICATION_BACKENDS = [
+    "knowflow.accounts.oidc.PasswordSignInSwitch",
     "knowflow.accounts.throttling.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "knowflow.accounts.oidc.ProviderBackend",
 ]
+
+# Sign-in with the organisation's OpenID Connect provider (knowflow.accounts.oidc): Entra ID,
+# Okta, Google, Keycloak … Without an issuer there is no provider button, and nothing reaches
+# the network. The endpoints are discovered from <issuer>/.well-known/openid-configuration
+# (cached for an hour). The client secret is read from the environment only: never stored in
+# the database, never shown on a page (Django's error pages hide settings named *SECRET*).
+KNOWFLOW_OIDC_ISSUER = os.environ.get("KNOWFLOW_OIDC_ISSUER", "").strip().rstrip("/")
+KNOWFLOW_OIDC_CLIENT_ID = os.environ.get("KNOWFLOW_OIDC_CLIENT_ID", "").strip()
+KNOWFLOW_OIDC_CLIENT_SECRET = os.environ.get("KNOWFLOW_OIDC_CLIENT_SECRET", "")
+KNOWFLOW_OIDC_SCOPES = os.environ.get("KNOWFLOW_OIDC_SCOPES", "openid email profile").strip()
+# The claim that lists a person's groups at the provider; KNOWFLOW_ROLE_GROUPS maps them to
+# roles (knowflow.accounts.roles), on every sign-in.
+KNOWFLOW_OIDC_GROUPS_CLAIM = os.environ.get("KNOWFLOW_OIDC_GROUPS_CLAIM", "groups").strip()
+# The name on the button: "Sign in with Contoso".
+KNOWFLOW_OIDC_PROVIDER_NAME = os.environ.get(
+    "KNOWFLOW_OIDC_PROVIDER_NAME", "your company account"
+).strip()
+KNOWFLOW_OIDC_TIMEOUT_SECONDS = float(os.environ.get("KNOWFLOW_OIDC_TIMEOUT_SECONDS", "10"))
+# Password sign-in stays on for small installs; 0 leaves only the provider's button.
+KNOWFLOW_PASSWORD_SIGN_IN = env_bool("KNOWFLOW_PASSWORD_SIGN_IN", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -400,10 +428,55 @@ globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Knowflow <knowflow@localhost>")
 # Absolute links in feeds and emails (which have no request to take the host from).
 KNOWFLOW_BASE_URL = os.environ.get("KNOWFLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing webhooks (knowflow.webhooks): plain http:// payload URLs are refused unless this is on
+# (on by default in development, KNOWFLOW_DEBUG=1), since deliveries carry names and emails.
+KNOWFLOW_WEBHOOKS_ALLOW_HTTP = env_bool("KNOWFLOW_WEBHOOKS_ALLOW_HTTP", DEBUG)
 KNOWFLOW_REMINDER_BEFORE_MINUTES = int(os.environ.get("KNOWFLOW_REMINDER_BEFORE_MINUTES", "60"))
 # Chat (knowflow.chat): the Slack app's signing secret, which turns on the /knowflow slash
 # command (POST /chat/slack/command); unset, that URL answers 404.
 KNOWFLOW_SLACK_SIGNING_SECRET = os.environ.get("KNOWFLOW_SLACK_SIGNING_SECRET", "").strip()
+
+
+# xAPI (knowflow.xapi): statements to the organisation's learning record store. Unset = nothing
+# is queued and nothing reaches the network. The key and secret are read from the environment
+# only: they are never stored in the database, in a queued row or shown on a page.
+def _xapi_endpoint(url: str, username: str, password: str) -> str:
+    """The LRS base URL, checked at start-up: https (plain http only to this machine, for a
+    local test LRS), no credentials, query or fragment in the URL, and both the key and the
+    secret given with it. Messages never repeat a value that could hold a secret."""
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    def refused(reason: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(f"KNOWFLOW_XAPI_ENDPOINT: {reason}")
+
+    url = url.strip()
+    if not url:
+        if username or password:
+            raise refused("set it too, or unset KNOWFLOW_XAPI_USERNAME and KNOWFLOW_XAPI_PASSWORD.")
+        return ""
+    parts = urlsplit(url)
+    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise refused("the LRS must be reached over https (e.g. https://lrs.example.org/xapi).")
+    if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
+        raise refused(
+            "the LRS's base URL without credentials, '?' or '#' (the key and secret go in "
+            "KNOWFLOW_XAPI_USERNAME and KNOWFLOW_XAPI_PASSWORD)."
+        )
+    if not username or not password:
+        raise refused(
+            "set KNOWFLOW_XAPI_USERNAME and KNOWFLOW_XAPI_PASSWORD (the LRS's key and secret)."
+        )
+    return url.rstrip("/")
+
+
+KNOWFLOW_XAPI_USERNAME = os.environ.get("KNOWFLOW_XAPI_USERNAME", "")
+KNOWFLOW_XAPI_PASSWORD = os.environ.get("KNOWFLOW_XAPI_PASSWORD", "")
+KNOWFLOW_XAPI_ENDPOINT = _xapi_endpoint(
+    os.environ.get("KNOWFLOW_XAPI_ENDPOINT", ""), KNOWFLOW_XAPI_USERNAME, KNOWFLOW_XAPI_PASSWORD
+)
 # Outbox delivery: how often an idle worker looks for due email (seconds), and how long a
 # claimed message may stay "sending" before its worker is taken for dead and the message goes
 # back to the queue. EMAIL_URL's timeout bounds each network step, not a whole delivery, so a
@@ -429,6 +502,9 @@ KNOWFLOW_FEEDBACK_SCAN_DAYS = int(os.environ.get("KNOWFLOW_FEEDBACK_SCAN_DAYS", 
 # How often `knowflow worker` runs its periodic jobs (seconds).
 KNOWFLOW_FEEDBACK_TICK_SECONDS = int(os.environ.get("KNOWFLOW_FEEDBACK_TICK_SECONDS", "60"))
 KNOWFLOW_INSIGHTS_REFRESH_SECONDS = int(os.environ.get("KNOWFLOW_INSIGHTS_REFRESH_SECONDS", "3600"))
+# How often the worker looks for digests that fell due (08:00 local): a digest leaves at most
+# this long after its person's 08:00.
+KNOWFLOW_DIGEST_INTERVAL_SECONDS = int(os.environ.get("KNOWFLOW_DIGEST_INTERVAL_SECONDS", "300"))
 
 # The library (knowflow.library): the largest file one may upload, and after how many days
 # without a review a resource is flagged as possibly out of date and its owner asked to confirm.
@@ -446,6 +522,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# The people file (knowflow.accounts.people_file): the largest file its page takes; a larger
+# one goes through `knowflow import people FILE.csv`, which reads it a line at a time.
+KNOWFLOW_PEOPLE_FILE_MAX_BYTES = int(
+    os.environ.get("KNOWFLOW_PEOPLE_FILE_MAX_BYTES", str(5 * 1024 * 1024))
+)
 KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAYS", "365"))
 
 # Find a time (knowflow.events.planning): seconds the repeat and series solvers of one request

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from knowflow.accounts.oidc_views import SignInView, admin_sign_in
 from knowflow.api.main import api
 from knowflow.mail import debug_views
 from knowflow.web import views as web_views
@@ -18,15 +18,17 @@ urlpatterns = [
     path("feedback/", include("knowflow.feedback.urls")),
     path("calendar/", include("knowflow.integrations.urls")),
     path("insights/", include("knowflow.insights.urls")),
+    path("settings/webhooks/", include("knowflow.webhooks.urls")),
     path("chat/", include("knowflow.chat.urls")),
+    path("xapi/", include("knowflow.xapi.urls")),
+    path("digest/", include("knowflow.digest.urls")),
     path("", include("knowflow.library.urls")),
     path("debug/outbox/", debug_views.outbox, name="debug_outbox"),
     path("debug/outbox/<int:message_id>/", debug_views.outbox_message, name="debug_outbox_message"),
+    path("settings/scim/", include("knowflow.scim.urls")),
+    path("scim/v2/", include("knowflow.scim.protocol_urls")),
+    path("admin/login/", admin_sign_in, name="admin_sign_in"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
 ]

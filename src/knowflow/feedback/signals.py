@@ -18,6 +18,7 @@ from typing import Any
 
 from django.dispatch import Signal, receiver
 
+from knowflow.accounts.signals import person_deactivated
 from knowflow.events.signals import occurrences_removed
 
 follow_up_answered = Signal()
@@ -28,3 +29,16 @@ def _rebuild_session_tallies(sender: Any, session_ids: list[int], **kwargs: Any)
     from knowflow.feedback.services.tallies import feedback_tallies_rebuild
 
     feedback_tallies_rebuild(session_ids=session_ids)
+
+
+@receiver(person_deactivated)
+def _withdraw_surveys_of_someone_who_left(sender: Any, person: Any, **kwargs: Any) -> None:
+    """Someone who left is asked nothing more: their waiting survey requests are cancelled and
+    their links stop working. Answers they gave stay counted."""
+    from knowflow.feedback.models import SurveyLink, SurveyRequest
+
+    waiting = SurveyRequest.objects.filter(
+        person=person, status__in=[SurveyRequest.Status.SCHEDULED, SurveyRequest.Status.SENT]
+    )
+    SurveyLink.objects.filter(request__in=waiting).delete()
+    waiting.update(status=SurveyRequest.Status.CANCELLED, next_action_at=None)

@@ -76,6 +76,7 @@ from knowflow.feedback.services.templates import (
     survey_template_revise,
 )
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
+from knowflow.xapi.services import xapi_applied_offered, xapi_follow_up_submit
 
 
 def _survey_unavailable(request: HttpRequest, error: DomainError) -> HttpResponse:
@@ -96,13 +97,27 @@ def _int(value: str | None) -> int | None:
 
 # Answering ---------------------------------------------------------------------------------
 
+# The follow-up form's box "also record in my learning record that I applied this"; not a
+# question key (those are identifiers), so it never collides with an answer.
+RECORD_APPLIED_FIELD = "record-applied-in-lrs"
+
 
 def _answer(request: HttpRequest, survey: SurveyRequest, *, action: str) -> HttpResponse:
     questions = list(survey.template.questions.all())
     form = SurveyForm(request.POST or None, questions=questions)
+    # A follow-up may also be recorded in the company's learning record store, by name, but
+    # only if the person ticks the box (unticked by default): see knowflow.xapi.services.
+    offer_xapi = xapi_applied_offered(request=survey)
+    record_applied = offer_xapi and request.POST.get(RECORD_APPLIED_FIELD) == "1"
+    recorded = False
     if request.method == "POST":
         try:
-            survey_response_submit(request=survey, answers=form.answers())
+            if offer_xapi:
+                _, recorded = xapi_follow_up_submit(
+                    request=survey, answers=form.answers(), record_applied=record_applied
+                )
+            else:
+                survey_response_submit(request=survey, answers=form.answers())
         except DomainError as error:
             if error.field in form.fields:
                 form.is_valid()
@@ -110,9 +125,22 @@ def _answer(request: HttpRequest, survey: SurveyRequest, *, action: str) -> Http
             else:
                 return _survey_unavailable(request, error)
         else:
-            return render(request, "feedback/thanks.html", {"survey": survey})
+            return render(
+                request,
+                "feedback/thanks.html",
+                {"survey": survey, "record_applied": record_applied, "recorded": recorded},
+            )
     return render(
-        request, "feedback/answer.html", {"survey": survey, "form": form, "action": action}
+        request,
+        "feedback/answer.html",
+        {
+            "survey": survey,
+            "form": form,
+            "action": action,
+            "offer_xapi": offer_xapi,
+            "record_applied_field": RECORD_APPLIED_FIELD,
+            "record_applied": record_applied,
+        },
     )
 
 

@@ -41,6 +41,9 @@ class OutboxMessage(models.Model):
     # in the MIME Content-Type, where mail clients look for it.
     ics = models.TextField(blank=True)
     ics_method = models.CharField(max_length=16, blank=True)
+    # Extra header lines of this one message, name → value (a digest's List-Unsubscribe and
+    # List-Unsubscribe-Post, RFC 8058). Rendered with the message, like its text.
+    headers = models.JSONField(default=dict, blank=True)
     # What makes two enqueue calls "the same email": a retried job or a second reminder scan
     # collides on this key instead of writing a second row.
     dedupe_key = models.CharField(max_length=200, unique=True)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import smtplib
 import socket
 import threading
@@ -81,7 +82,9 @@ RETRY_MAX = timedelta(hours=6)
 class Email:
     """One email a domain hands to the outbox (`outbox_enqueue_many`), fully rendered.
 
-    `ics` is an iCalendar part and `ics_method` its iTIP method (REQUEST, CANCEL).
+    `ics` is an iCalendar part and `ics_method` its iTIP method (REQUEST, CANCEL). `headers`
+    are extra header lines of this message (e.g. List-Unsubscribe); names and values must be
+    single lines (`check_headers`).
     """
 
     kind: str
@@ -92,6 +95,22 @@ class Email:
     html: str = ""
     ics: str = ""
     ics_method: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# Headers the outbox sets itself: a domain may not replace them through `headers`.
+_OWN_HEADERS = {"from", "to", "cc", "bcc", "subject", "message-id", "content-type", "date"}
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+
+
+def check_headers(headers: dict[str, str]) -> None:
+    """Refuse a header the outbox owns, a malformed name or a value with a line break (which
+    would let a value start a header of its own). A programming error, raised before writing."""
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name) or name.lower() in _OWN_HEADERS:
+            raise ValueError(f"{name!r} is not a header a message may set")
+        if "\r" in value or "\n" in value:
+            raise ValueError(f"the value of {name} contains a line break")
 
 
 def _check_kind(kind: str) -> None:
@@ -100,16 +119,25 @@ def _check_kind(kind: str) -> None:
 
 
 def outbox_enqueue(
-    *, kind: str, recipient: str, subject: str, body: str, dedupe_key: str, html: str = ""
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    html: str = "",
+    headers: dict[str, str] | None = None,
 ) -> bool:
     """Queue one email without a calendar part, e.g. a survey request.
 
     `kind` is the writing app's dotted name for the message (`feedback.survey`). `body` is
     plain text; `html`, its HTML form, is made from it (paragraphs, links) when not given. Call
-    it inside the transaction of the change that causes it. Returns False when a message with
-    the same dedupe key exists already: the retried job sends nothing twice.
+    it inside the transaction of the change that causes it. `headers` are extra header lines
+    (`Email.headers`). Returns False when a message with the same dedupe key exists already:
+    the retried job sends nothing twice.
     """
     _check_kind(kind)
+    check_headers(headers or {})
     if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
         return False
     now = timezone.now()
@@ -123,6 +151,7 @@ def outbox_enqueue(
                 body=body,
                 html=html or emails.plain_email_html(subject=subject, body=body),
                 dedupe_key=dedupe_key,
+                headers=dict(headers or {}),
                 next_attempt_at=now,
                 created_at=now,
             )
@@ -143,6 +172,7 @@ def outbox_enqueue_many(*, emails: Iterable[Email], now: datetime | None = None)
     rows = []
     for email in emails:
         _check_kind(email.kind)
+        check_headers(email.headers)
         rows.append(
             OutboxMessage(
                 kind=email.kind,
@@ -152,6 +182,7 @@ def outbox_enqueue_many(*, emails: Iterable[Email], now: datetime | None = None)
                 html=email.html,
                 ics=email.ics,
                 ics_method=email.ics_method,
+                headers=dict(email.headers),
                 dedupe_key=email.dedupe_key,
                 next_attempt_at=now,
                 created_at=now,
@@ -204,7 +235,7 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
-        headers={"Message-ID": outbox_message_id(message)},
+        headers={**(message.headers or {}), "Message-ID": outbox_message_id(message)},
     )
     if message.html:  # empty on rows written before emails had an HTML part
         email.attach_alternative(message.html, "text/html")

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from knowflow.accounts import selectors as accounts_selectors
 from knowflow.api.auth import viewer
@@ -44,6 +44,7 @@ from knowflow.feedback.services.requests import survey_request_create
 from knowflow.feedback.services.responses import survey_response_submit
 from knowflow.feedback.services.retrospectives import retrospective_action_set_done
 from knowflow.feedback.services.templates import survey_template_create, survey_template_revise
+from knowflow.xapi.services import xapi_applied_offered, xapi_follow_up_submit
 
 router = Router(tags=["feedback"])
 
@@ -145,10 +146,20 @@ class SurveyOut(Schema):
     session: str
     occurrence_start: Any
     template: TemplateOut
+    offers_learning_record: bool = Field(
+        description="Whether `record_applied_in_lrs` may be sent with the answers: a 30- or "
+        "90-day follow-up, with a learning record store configured."
+    )
 
 
 class AnswersIn(BodyIn):
     answers: dict[str, Any]
+    record_applied_in_lrs: StrictBool = Field(
+        default=False,
+        description="The person asks to also record in their company's learning record store, "
+        "by name, that they applied what they learned (sent only if their answer says so; "
+        "nothing else of the answers is sent). Only where the survey offers it.",
+    )
 
 
 class SubmittedOut(Schema):
@@ -346,6 +357,7 @@ def link_survey(request: HttpRequest, token: str) -> dict[str, Any]:
         "session": survey.occurrence.session.title,
         "occurrence_start": survey.occurrence.start,
         "template": survey.template,
+        "offers_learning_record": xapi_applied_offered(request=survey),
     }
 
 
@@ -354,7 +366,23 @@ def link_submit(request: HttpRequest, token: str, payload: AnswersIn) -> tuple[i
     """Answer through the personal link. Nothing about the response is returned: for an
     anonymous survey not even its id, which would let the caller point at it later."""
     survey = survey_request_for_token(token=token)
-    survey_response_submit(request=survey, answers=payload.answers)
+    if xapi_applied_offered(request=survey):
+        _, recorded = xapi_follow_up_submit(
+            request=survey, answers=payload.answers, record_applied=payload.record_applied_in_lrs
+        )
+        if recorded:
+            return 201, {
+                "detail": "Thank you: your answers were saved, and your company's learning "
+                "record will say, with your name, that you applied it."
+            }
+    elif payload.record_applied_in_lrs:
+        raise DomainError(
+            "This survey does not offer recording in your company's learning record (only the "
+            "30- and 90-day follow-ups do, when a learning record store is configured).",
+            field="record_applied_in_lrs",
+        )
+    else:
+        survey_response_submit(request=survey, answers=payload.answers)
     return 201, {"detail": "Thank you: your answers were saved."}
 
 

@@ -188,6 +188,7 @@ def feedback_requests_create_due(*, now: datetime, limit: int = 5000) -> int:
             | Q(mode=Attendance.Mode.RECORDING, recorded_at__gte=since)
         )
         .exclude(occurrence__session__status=Session.Status.CANCELLED)
+        .filter(person__deactivated_at__isnull=True)  # someone who left is asked nothing
         .filter(~Exists(asked))
         .values_list("occurrence_id", "person_id", "mode", "occurrence__end", "recorded_at")[:limit]
     )
@@ -209,6 +210,7 @@ def feedback_requests_create_due(*, now: datetime, limit: int = 5000) -> int:
                 session__occurrences__end__lte=now,
                 session__occurrences__end__gte=since,
                 session__status__in=[Session.Status.SCHEDULED, Session.Status.DONE],
+                person__deactivated_at__isnull=True,
             ).values_list("session__occurrences__id", "person_id", "session__occurrences__end")[
                 :limit
             ]

@@ -47,6 +47,10 @@ CREDENTIAL_FIELDS = {
         "checkin_token": "a date's self check-in secret (the link shown in the room is the "
         "credential); blank until an organiser opens the check-in page, which makes a new one",
     },
+    "webhooks.Webhook": {
+        "secret_sealed": "a webhook's signing secret (sealed); blank until an admin makes a new "
+        "one on the webhook's page, and nothing is sent to the webhook until then",
+    },
 }
 
 # Framework and library models that are not the organisation's data.

@@ -113,6 +113,7 @@ def main_nav_links(context: template.Context, *, menu: bool = False) -> dict:
     from knowflow.feedback import permissions as feedback
     from knowflow.insights import permissions as insights
     from knowflow.mail import permissions as mail
+    from knowflow.webhooks import permissions as webhooks
 
     viewer = context["viewer"]
     return {
@@ -123,5 +124,6 @@ def main_nav_links(context: template.Context, *, menu: bool = False) -> dict:
         "templates": feedback.can_manage_templates(actor=viewer),
         "open_actions": feedback.can_view_open_actions(actor=viewer),
         "insights": insights.can_view_insights(actor=viewer),
+        "webhooks": webhooks.can_manage_webhooks(actor=viewer),
         "debug_outbox": settings.DEBUG and mail.can_read_debug_outbox(actor=viewer),
     }
