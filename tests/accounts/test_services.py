@@ -149,3 +149,13 @@ def test_api_token_revoke_someone_elses_token_is_refused() -> None:
         api_token_revoke(token=token, actor=other)
 
     assert api_token_authenticate(secret=secret) == owner
+
+
+def test_someone_called_import_gets_a_page_of_their_own() -> None:
+    from knowflow.accounts.services import person_create
+
+    person = person_create(
+        display_name="Import", username="import-user", password="correct-horse-battery"
+    )
+
+    assert person.slug == "import-2"

@@ -40,7 +40,7 @@ def test_an_admin_sees_each_delivery_and_the_lrs_answer_but_not_who(lrs: Lrs) ->
         outbound_deliver_due(now=timezone.now() + timedelta(seconds=1))
     admin = make_person(role=Person.Role.ADMIN)
 
-    page = signed_in(admin).get("/xapi/").content.decode()
+    page = signed_in(admin).get("/settings/xapi/").content.decode()
 
     assert f"xAPI statements go to <strong>{lrs.url}</strong>" in page
     cells = _cells(page)
@@ -59,7 +59,7 @@ def test_an_admin_sees_each_delivery_and_the_lrs_answer_but_not_who(lrs: Lrs) ->
 def test_without_an_lrs_the_page_says_how_to_configure_it() -> None:
     admin = make_person(role=Person.Role.ADMIN)
 
-    page = signed_in(admin).get("/xapi/").content.decode()
+    page = signed_in(admin).get("/settings/xapi/").content.decode()
 
     assert "No learning record store is configured, so no statement is queued or sent." in page
     assert "No statement has been queued yet." in page
@@ -68,7 +68,7 @@ def test_without_an_lrs_the_page_says_how_to_configure_it() -> None:
 def test_it_is_for_admins_only(lrs: Lrs) -> None:
     enabler = make_person(role=Person.Role.ENABLER)
 
-    page = signed_in(enabler).get("/xapi/")
+    page = signed_in(enabler).get("/settings/xapi/")
 
     assert page.status_code == 403
     assert "for admins" in page.content.decode()

@@ -165,6 +165,8 @@ class PeopleFileUpload(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
 class ProviderIdentity(models.Model):
     """A user's account at the organisation's OpenID Connect provider: the issuer and the
     subject it gives them, which never change even when their email does. The email links a

@@ -49,11 +49,16 @@ def check_working_hours(raw: object) -> list:
         raise DomainError(str(error), field="working_hours") from error
 
 
+# Person slugs a page's own path uses: /accounts/people/import/ is the people file's page.
+PERSON_RESERVED_SLUGS = frozenset({"import"})
+
+
 def unique_slug(model: type[models.Model], base: str, *, max_length: int = 140) -> str:
     """A slug for ``base`` that no row of ``model`` has yet (``ada-lovelace-2`` on a clash)."""
     root = (slugify(base) or "item")[: max_length - 8]
     slug, n = root, 1
-    while model._default_manager.filter(slug=slug).exists():
+    reserved = PERSON_RESERVED_SLUGS if model is Person else frozenset()
+    while slug in reserved or model._default_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{root}-{n}"
     return slug

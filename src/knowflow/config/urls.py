@@ -20,7 +20,7 @@ urlpatterns = [
     path("insights/", include("knowflow.insights.urls")),
     path("settings/webhooks/", include("knowflow.webhooks.urls")),
     path("chat/", include("knowflow.chat.urls")),
-    path("xapi/", include("knowflow.xapi.urls")),
+    path("settings/xapi/", include("knowflow.xapi.urls")),
     path("digest/", include("knowflow.digest.urls")),
     path("", include("knowflow.library.urls")),
     path("debug/outbox/", debug_views.outbox, name="debug_outbox"),
