@@ -89,6 +89,8 @@ def test_new_session_reaches_the_circle_slack_and_the_topic_teams_channel(
     assert slack_headers([slack]) == ["New session"]
     section = slack.json()["blocks"][1]["text"]["text"]
     assert section.startswith("*Operators &lt;in&gt; practice*\n")
+    speaker = session.speakers.get().display_name
+    assert section.endswith(f"\nWith: {speaker}")
     assert slack.json()["blocks"][3]["elements"][0]["url"] == (
         f"https://knowflow.example.org/sessions/{session.slug}/"
     )
@@ -96,6 +98,9 @@ def test_new_session_reaches_the_circle_slack_and_the_topic_teams_channel(
     assert teams_headlines([teams]) == ["New session"]
     card = teams.json()["attachments"][0]["content"]
     assert card["body"][1]["inlines"][0]["text"] == "Operators <in> practice"
+    facts = {fact["title"]: fact["value"] for fact in card["body"][-1]["facts"]}
+    assert facts["With"] == speaker
+    assert facts["From"] == "Topic: Kubernetes · Knowflow"
     posts = OutboundPost.objects.order_by("kind")
     assert [(p.kind, p.status, p.at_most_once) for p in posts] == [
         ("chat.slack", "sent", True),
@@ -299,3 +304,23 @@ def test_paused_channel_gets_nothing_until_resumed(receiver: Receiver) -> None:
     schedule(session, champion, days=4)
     deliver()
     assert slack_headers(receiver.requests) == ["New date added"]
+
+
+def test_post_that_may_have_arrived_is_never_sent_twice(
+    receiver: Receiver, settings: object
+) -> None:
+    settings.KNOWFLOW_OUTBOUND_TIMEOUT_SECONDS = 0.3
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    channel_to(receiver.url_of("/slack"), circle=circle)
+    schedule(make_session(circle=circle), champion)
+    receiver.delay = 1.0  # Slack got it, but answers after the worker stopped waiting
+
+    deliver()
+    receiver.delay = 0
+    deliver(minutes=60)
+    deliver(minutes=24 * 60)
+
+    assert slack_headers(receiver.to("/slack")) == ["New session"]
+    [post] = OutboundPost.objects.all()
+    assert post.status == "failed"

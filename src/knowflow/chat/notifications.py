@@ -85,6 +85,7 @@ def _join_url(occurrence: Occurrence) -> str:
 
 def _date_notice(occurrence: Occurrence, *, headline: str, note: str = "") -> dict[str, Any]:
     session = occurrence.session
+    speakers = ", ".join(person.display_name for person in session.speakers.all())
     return {
         "headline": headline,
         "title": session.title,
@@ -93,6 +94,7 @@ def _date_notice(occurrence: Occurrence, *, headline: str, note: str = "") -> di
         "end": occurrence.end,
         "where": _where(occurrence),
         "note": note,
+        "facts": (("With", speakers),) if speakers else (),
     }
 
 
@@ -267,7 +269,7 @@ def chat_post_starting_soon(*, now: datetime) -> int:
         )
         .exclude(session__status=Session.Status.CANCELLED)
         .select_related("session", "room__office")
-        .prefetch_related("session__topics")
+        .prefetch_related("session__topics", "session__speakers")
         .distinct()
         .order_by("start", "id")
     )
