@@ -50,6 +50,9 @@ def _environment(db: str, data_dir: Path, pg_url: str) -> dict[str, str]:
         "KNOWFLOW_SSL_REDIRECT": "0",
         "KNOWFLOW_SECURE_COOKIES": "0",
         "KNOWFLOW_LOG_LEVEL": "WARNING",
+        # A worker's first request loads every URL module (scim2-models among them): on a
+        # busy machine that outlasted gunicorn's default 30 s and the worker was killed.
+        "GUNICORN_CMD_ARGS": "--timeout 120",
     }
     env.pop("DATABASE_URL", None)
     if db == "postgres":

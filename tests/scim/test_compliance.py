@@ -16,12 +16,12 @@ from tests.factories import make_person
 def test_scim2_tester_checks_all_pass(live_server: object) -> None:
     admin = make_person(role="admin")
     _, secret = scim_token_create(name="scim2-tester", actor=admin)
-    http = httpx2.Client(
+    with httpx2.Client(
         base_url=f"{live_server.url}/scim/v2",
         headers={"Authorization": f"Bearer {secret}"},
         timeout=30,
-    )
-    results = check_server(SyncSCIMClient(http))
+    ) as http:
+        results = check_server(SyncSCIMClient(http))
     failed = [
         f"{r.title} [{r.resource_type}]: {r.reason}"
         for r in results

@@ -11,7 +11,7 @@ from knowflow.events.services import registration_create
 from knowflow.scim.models import ScimUser
 from tests.conftest import signed_in
 from tests.factories import make_occurrence, make_person, make_session
-from tests.scim.conftest import Scim, user_body
+from tests.scim.conftest import ENTERPRISE, Scim, user_body
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,20 @@ def test_group_membership_grants_roles(scim: Scim, settings: object) -> None:
     scim.patch(f"Groups/{group.json_body['id']}", {"op": "remove", "path": "members"})
     zelda.refresh_from_db()
     assert (zelda.role, zelda.user.is_staff) == (Person.Role.MEMBER, False)
+
+
+def test_entra_id_style_patches(scim: Scim) -> None:
+    """Entra ID capitalises ops, sends booleans as strings and a manager as a bare id."""
+    boss = scim.post("Users", user_body("boss@example.org", **{ENTERPRISE: {"department": "Ops"}}))
+    zelda, user_id = _provisioned_speaker(scim)
+    response = scim.patch(
+        f"Users/{user_id}",
+        {"op": "Add", "path": f"{ENTERPRISE}:manager", "value": boss.json_body["id"]},
+        {"op": "Replace", "path": "active", "value": "False"},
+    )
+    assert response.status_code == 200, response.json_body
+    assert response.json_body["active"] is False
+    assert response.json_body[ENTERPRISE]["manager"]["value"] == boss.json_body["id"]
+    zelda.refresh_from_db()
+    assert zelda.deactivated_at is not None
+    assert zelda.org_unit.name == "Ops"

@@ -336,3 +336,31 @@ def test_discovery_endpoints(scim: Scim) -> None:
     ]
     enterprise = scim.get(f"Schemas/{ENTERPRISE}").json_body
     assert [a["name"] for a in enterprise["attributes"]] == ["department", "manager"]
+
+
+def test_search_requests_and_attribute_selection(scim: Scim) -> None:
+    ids = _users(scim)
+    scim.post("Groups", {"schemas": [GROUP], "displayName": "Alice fans"})
+    search = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": 'displayName sw "Alice"',
+        "attributes": ["displayName"],
+    }
+    users = scim.post("Users/.search", search).json_body
+    assert users["totalResults"] == 1
+    assert users["Resources"] == [
+        {
+            "schemas": [USER],
+            "id": ids["alice@corp.example"],
+            "displayName": "Alice Adams",
+        }
+    ]
+    both = scim.post(".search", {**search, "attributes": None}).json_body
+    assert sorted(r["displayName"] for r in both["Resources"]) == ["Alice Adams", "Alice fans"]
+    bad = scim.post(".search", {**search, "filter": "displayName zz"})
+    assert _error(bad, 400, "invalidFilter") == "filter: invalid syntax at column 13"
+    only = scim.get(
+        "Users", excludedAttributes="emails,groups", filter='userName eq "bob@corp.example"'
+    )
+    assert "emails" not in only.json_body["Resources"][0]
+    assert only.json_body["Resources"][0]["userName"] == "bob@corp.example"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -100,6 +101,10 @@ def scim_view(view: View) -> View:
         except DomainError as error:
             scim_type = {400: "invalidValue", 409: "uniqueness"}.get(error.status_code)
             return _error(error.status_code, scim_type, error.message)
+        except IntegrityError:
+            # Two requests creating the same userName or group name at once: the database's
+            # unique index refuses the second after the services' own check let both through.
+            return _error(409, "uniqueness", "Another request has just created the same name.")
 
     return wrapped
 
