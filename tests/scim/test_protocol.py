@@ -193,6 +193,18 @@ def test_bad_filter_is_invalid_filter(scim: Scim, filter_text: str, detail: str)
     assert found.startswith(detail.split(";")[0])
 
 
+def test_a_filter_of_thousands_of_comparisons_is_refused_not_a_500(scim: Scim) -> None:
+    _users(scim)
+    huge = " or ".join(['userName eq "alice@corp.example"'] * 3000)
+    detail = "The filter has more than 100 comparisons: split it into several requests."
+    assert _error(scim.get("Users", filter=huge), 400, "invalidFilter") == detail
+    assert _error(scim.get("Groups", filter=huge), 400, "invalidFilter") == detail
+    searched = scim.post(".search", {"schemas": [SEARCH], "filter": huge})
+    assert _error(searched, 400, "invalidFilter") == detail
+    hundred = " or ".join(['userName eq "alice@corp.example"'] * 100)
+    assert scim.get("Users", filter=hundred).json_body["totalResults"] == 1
+
+
 def test_paging_with_start_index_and_count(scim: Scim) -> None:
     ids = _users(scim)
     page = scim.get("Users", startIndex="2", count="1").json_body
