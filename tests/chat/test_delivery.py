@@ -299,3 +299,19 @@ def test_paused_channel_gets_nothing_until_resumed(receiver: Receiver) -> None:
     schedule(session, champion, days=4)
     deliver()
     assert slack_headers(receiver.requests) == ["New date added"]
+
+
+def test_a_url_the_worker_cannot_post_to_is_not_written_into_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The path of an incoming-webhook URL is its credential: the failure names the scheme only.
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    channel = channel_to("ftp://hooks.slack.com/services/T0/B0/s3cr3tpart", circle=circle)
+    schedule(make_session(circle=circle), champion)
+
+    deliver()
+
+    [post] = OutboundPost.objects.filter(endpoint=channel.endpoint)
+    assert post.last_error == "The address is not an http(s) URL (ftp)."
+    assert "s3cr3tpart" not in caplog.text
