@@ -18,6 +18,7 @@ from knowflow.integrations.org_data import archive
 from knowflow.integrations.org_data.exporting import organisation_export
 from knowflow.outbound.models import OutboundPost
 from tests.chat.helpers import channel_to
+from tests.conftest import signed_in
 from tests.factories import make_circle, make_person, make_session
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,15 @@ def test_a_channel_imported_without_its_url_gets_no_posts() -> None:
     )
 
     assert list(OutboundPost.objects.filter(endpoint=channel.endpoint)) == []
+
+
+def test_a_channel_without_its_url_says_so_on_the_channels_page() -> None:
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    channel = channel_to(SLACK_URL, circle=circle)
+    ChatChannel.objects.filter(pk=channel.pk).update(webhook_url_sealed="")
+
+    page = signed_in(champion).get(f"/chat/circles/{circle.slug}/").content.decode()
+
+    assert '<span class="badge warn">No webhook URL</span>' in page
+    assert "Imported without credentials: remove it and connect it again." in page
