@@ -324,3 +324,19 @@ def test_post_that_may_have_arrived_is_never_sent_twice(
     assert slack_headers(receiver.to("/slack")) == ["New session"]
     [post] = OutboundPost.objects.all()
     assert post.status == "failed"
+
+
+def test_a_url_the_worker_cannot_post_to_is_not_written_into_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The path of an incoming-webhook URL is its credential: the failure names the scheme only.
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+    channel = channel_to("ftp://hooks.slack.com/services/T0/B0/s3cr3tpart", circle=circle)
+    schedule(make_session(circle=circle), champion)
+
+    deliver()
+
+    [post] = OutboundPost.objects.filter(endpoint=channel.endpoint)
+    assert post.last_error == "The address is not an http(s) URL (ftp)."
+    assert "s3cr3tpart" not in caplog.text

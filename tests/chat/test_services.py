@@ -115,6 +115,42 @@ def test_enabler_connects_a_teams_channel_to_a_topic_but_a_member_cannot() -> No
         ),
         (
             "teams",
+            "https://127.1/workflows/x",
+            "A Teams Workflows webhook URL is on a Microsoft host, such as …logic.azure.com or "
+            "…powerplatform.com.",
+        ),
+        (
+            "teams",
+            "https://0x7f.0.0.1/workflows/x",
+            "A Teams Workflows webhook URL is on a Microsoft host, such as …logic.azure.com or "
+            "…powerplatform.com.",
+        ),
+        (
+            "teams",
+            "https://10.8/workflows/x",
+            "A Teams Workflows webhook URL is on a Microsoft host, such as …logic.azure.com or "
+            "…powerplatform.com.",
+        ),
+        (
+            "teams",
+            "https://localhost./workflows/x",
+            "A Teams Workflows webhook URL is on a Microsoft host, such as …logic.azure.com or "
+            "…powerplatform.com.",
+        ),
+        (
+            "teams",
+            "https://db.localhost/workflows/x",
+            "A Teams Workflows webhook URL is on a Microsoft host, such as …logic.azure.com or "
+            "…powerplatform.com.",
+        ),
+        (
+            "teams",
+            "https://metadata.google.internal./x",
+            "A Teams Workflows webhook URL is on a Microsoft host, such as …logic.azure.com or "
+            "…powerplatform.com.",
+        ),
+        (
+            "teams",
             "https://intranet/hook",
             "A Teams Workflows webhook URL is on a Microsoft host, such as …logic.azure.com or "
             "…powerplatform.com.",

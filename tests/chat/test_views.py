@@ -78,6 +78,19 @@ def test_refused_url_is_shown_next_to_the_field_and_nothing_is_stored() -> None:
     assert ChatChannel.objects.count() == 0
 
 
+def test_a_refused_form_does_not_show_the_url_it_was_given_again() -> None:
+    # The URL posts to the channel: once typed it is never on a page, not even the same one.
+    champion = make_person()
+    circle = make_circle(champions=[champion])
+
+    response = signed_in(champion).post(f"/chat/circles/{circle.slug}/", form(name="   "))
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert "SECRETPARTOFURL1" not in response.content.decode()
+    assert ChatChannel.objects.count() == 0
+
+
 def test_member_is_refused_the_page_and_the_post() -> None:
     member = make_person()
     circle = make_circle(champions=[make_person()])

@@ -12,6 +12,8 @@ from knowflow.scim.services import scim_token_revoke
 from tests.factories import make_person
 from tests.scim.conftest import ENTERPRISE, ERROR, GROUP, USER, Scim, user_body
 
+SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+
 pytestmark = pytest.mark.django_db
 
 
@@ -191,6 +193,18 @@ def test_bad_filter_is_invalid_filter(scim: Scim, filter_text: str, detail: str)
     assert found.startswith(detail.split(";")[0])
 
 
+def test_a_filter_of_thousands_of_comparisons_is_refused_not_a_500(scim: Scim) -> None:
+    _users(scim)
+    huge = " or ".join(['userName eq "alice@corp.example"'] * 3000)
+    detail = "The filter has more than 100 comparisons: split it into several requests."
+    assert _error(scim.get("Users", filter=huge), 400, "invalidFilter") == detail
+    assert _error(scim.get("Groups", filter=huge), 400, "invalidFilter") == detail
+    searched = scim.post(".search", {"schemas": [SEARCH], "filter": huge})
+    assert _error(searched, 400, "invalidFilter") == detail
+    hundred = " or ".join(['userName eq "alice@corp.example"'] * 100)
+    assert scim.get("Users", filter=hundred).json_body["totalResults"] == 1
+
+
 def test_paging_with_start_index_and_count(scim: Scim) -> None:
     ids = _users(scim)
     page = scim.get("Users", startIndex="2", count="1").json_body
@@ -202,6 +216,21 @@ def test_paging_with_start_index_and_count(scim: Scim) -> None:
         _error(scim.get("Users", count="many"), 400, "invalidValue")
         == "count must be a whole number."
     )
+
+
+def test_paging_past_the_end_with_a_huge_start_index_reads_an_empty_page(scim: Scim) -> None:
+    _users(scim)
+    scim.post("Groups", {"schemas": [GROUP], "displayName": "Platform"})
+    huge = str(10**25)
+    users = scim.get("Users", startIndex=huge)
+    assert users.status_code == 200, users.json_body
+    assert (users.json_body["totalResults"], users.json_body.get("Resources")) == (3, [])
+    groups = scim.get("Groups", startIndex=huge)
+    assert groups.status_code == 200, groups.json_body
+    assert (groups.json_body["totalResults"], groups.json_body.get("Resources")) == (1, [])
+    searched = scim.post(".search", {"schemas": [SEARCH], "startIndex": 10**25})
+    assert searched.status_code == 200, searched.json_body
+    assert (searched.json_body["totalResults"], searched.json_body.get("Resources")) == (4, [])
 
 
 def test_listing_takes_the_same_queries_for_ten_or_forty_users(scim: Scim) -> None:

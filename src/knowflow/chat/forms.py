@@ -27,7 +27,9 @@ class ChatChannelForm(forms.Form):
             "of the Workflows flow “Post to a channel when a webhook request is received”. "
             "It is stored encrypted and never shown again."
         ),
-        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+        # Not rendered back when another field is refused: the URL is the channel's credential
+        # and is never shown again once typed (it is pasted again).
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
     notify_new_sessions = forms.BooleanField(label="New sessions", required=False, initial=True)
     notify_date_changes = forms.BooleanField(

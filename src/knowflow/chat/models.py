@@ -65,6 +65,12 @@ class ChatChannel(models.Model):
         return f"{self.name} ({self.get_kind_display()})"
 
     @property
+    def has_url(self) -> bool:
+        """False for a channel imported from an export without credentials: it posts nothing
+        until it is connected again."""
+        return bool(self.webhook_url_sealed)
+
+    @property
     def endpoint(self) -> str:
         """The outbound endpoint key its posts are queued under."""
         return f"chat:{self.pk}"

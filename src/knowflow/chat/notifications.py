@@ -327,11 +327,12 @@ def chat_post_test(*, channel: ChatChannel, now: datetime) -> int:
 
 def resolve_endpoint(endpoint_id: str, body: str, now: datetime) -> Target | None:
     """Where a queued post to ``chat:<endpoint_id>`` goes: the channel's webhook, unsealed now.
-    None (the post is dropped) once the channel was removed or paused."""
+    None (the post is dropped) once the channel was removed or paused, or has no URL (an
+    export without credentials leaves it out)."""
     if not endpoint_id.isdigit():
         return None
     channel = ChatChannel.objects.filter(pk=int(endpoint_id), active=True).first()
-    if channel is None:
+    if channel is None or not channel.webhook_url_sealed:
         return None
     return Target(url=unseal(channel.webhook_url_sealed), headers={})
 

@@ -56,6 +56,7 @@ def chat_channels_for_session(*, session: Session, wants: str) -> list[ChatChann
         raise ValueError(f"unknown notification {wants!r}")
     return list(
         ChatChannel.objects.filter(_for_session_q(session), active=True, **{wants: True})
+        .exclude(webhook_url_sealed="")
         .select_related("circle", "topic")
         .order_by("id")
     )
@@ -65,8 +66,11 @@ def chat_channels_wanting(*, wants: str) -> QuerySet[ChatChannel]:
     """Every active channel that wants news of the kind ``wants``."""
     if wants not in WANTS:
         raise ValueError(f"unknown notification {wants!r}")
-    return ChatChannel.objects.filter(active=True, **{wants: True}).select_related(
-        "circle", "topic"
+    # A blank URL is a channel imported without credentials: it has nowhere to post.
+    return (
+        ChatChannel.objects.filter(active=True, **{wants: True})
+        .exclude(webhook_url_sealed="")
+        .select_related("circle", "topic")
     )
 
 

@@ -8,6 +8,7 @@ for it is dropped by the outbound worker (`notifications.resolve_endpoint` no lo
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -59,7 +60,13 @@ def chat_webhook_url_check(*, kind: str, url: str) -> str:
                 field="webhook_url",
             )
     elif kind == ChatChannel.Kind.TEAMS:
-        if _is_address(host) or "." not in host or host.endswith((".local", ".internal")):
+        # A trailing dot names the same host ("localhost." is localhost).
+        name = host.rstrip(".")
+        if (
+            _is_address(name)
+            or "." not in name
+            or name.endswith((".local", ".internal", ".localhost"))
+        ):
             raise DomainError(
                 "A Teams Workflows webhook URL is on a Microsoft host, such as "
                 "…logic.azure.com or …powerplatform.com.",
@@ -71,9 +78,20 @@ def chat_webhook_url_check(*, kind: str, url: str) -> str:
 
 
 def _is_address(host: str) -> bool:
+    """Whether ``host`` is an IP address in any form the resolver takes: also the short and
+    hexadecimal IPv4 forms (127.1, 0x7f.0.0.1) that `ipaddress` refuses but `getaddrinfo`
+    turns into 127.0.0.1."""
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
+        pass
+    else:
+        return True
+    if not all(part and part.isalnum() for part in host.split(".")):
+        return False
+    try:
+        socket.inet_aton(host)
+    except OSError:
         return False
     return True
 

@@ -170,7 +170,11 @@ def _post(target: Target, body: str) -> Answer:
     """POST `body` to the target, following no redirect; raise one of the three errors above."""
     parts = urlsplit(target.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Refused(0, f"{target.url!r} is not an http(s) URL.", final=True)
+        # Never the URL itself: a chat webhook's path is its credential, and this message is
+        # logged and shown in the delivery logs.
+        raise Refused(
+            0, f"The address is not an http(s) URL ({parts.scheme or 'no scheme'}).", final=True
+        )
     timeout = settings.KNOWFLOW_OUTBOUND_TIMEOUT_SECONDS
     connection: http.client.HTTPConnection
     if parts.scheme == "https":

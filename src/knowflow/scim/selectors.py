@@ -49,7 +49,13 @@ def _page(queryset: QuerySet[RowT], *, start_index: int | None, count: int | Non
     start = max(1, start_index or 1)
     size = DEFAULT_COUNT if count is None else min(max(0, count), MAX_RESULTS)
     total = queryset.count()
-    rows = list(queryset.order_by("id")[start - 1 : start - 1 + size]) if size else []
+    # A start past the end reads no rows: the database is never asked for an OFFSET beyond
+    # its integer range (startIndex=10**25 was a 500, not an empty page).
+    rows = (
+        list(queryset.order_by("id")[start - 1 : start - 1 + size])
+        if size and start <= total
+        else []
+    )
     return Page(total=total, start_index=start, rows=rows)
 
 
@@ -106,8 +112,8 @@ def scim_search_page(
     if size and offset < user_total:
         rows.extend(users.order_by("id")[offset : offset + size])
     left = size - len(rows)
-    if left > 0:
-        group_offset = max(0, offset - user_total)
+    group_offset = max(0, offset - user_total)
+    if left > 0 and group_offset < group_total:
         rows.extend(groups.order_by("id")[group_offset : group_offset + left])
     return user_total + group_total, start, rows
 

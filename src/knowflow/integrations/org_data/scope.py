@@ -34,6 +34,8 @@ DERIVED = {
 CREDENTIALS = {
     "accounts.ApiToken": "API token hashes",
     "integrations.CalendarFeedToken": "calendar feed secrets (the URL is the credential)",
+    "scim.ScimToken": "hashes of the identity provider's SCIM bearer tokens; an admin makes a "
+    "new one on the SCIM page and gives it to the provider",
     "feedback.SurveyLink": "hashes of the personal survey links sent by email",
     "mail.OutboxMessage": "the email outbox: survey emails carry personal answer links",
     "sessions.Session": "signed-in browser sessions",
@@ -46,6 +48,11 @@ CREDENTIAL_FIELDS = {
     "events.Occurrence": {
         "checkin_token": "a date's self check-in secret (the link shown in the room is the "
         "credential); blank until an organiser opens the check-in page, which makes a new one",
+    },
+    "chat.ChatChannel": {
+        "webhook_url_sealed": "a chat channel's incoming-webhook URL (sealed): whoever has it "
+        "posts to the channel; blank until the channel is connected again, and nothing is "
+        "queued for it until then",
     },
     "webhooks.Webhook": {
         "secret_sealed": "a webhook's signing secret (sealed); blank until an admin makes a new "
