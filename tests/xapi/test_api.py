@@ -4,12 +4,15 @@ survey does not offer it, with nothing written."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from knowflow.feedback.models import Kind, Response
 from knowflow.outbound.models import OutboundPost
+from knowflow.xapi.services import xapi_applied_enqueue_due
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests
 from tests.xapi.helpers import FOLLOW_UP
@@ -55,6 +58,8 @@ def test_asking_for_it_queues_the_statement(lrs: Lrs) -> None:
             "will say, with your name, that you applied it."
         },
     )
+    assert OutboundPost.objects.count() == 0  # written tomorrow, with that day's others
+    xapi_applied_enqueue_due(now=timezone.now() + timedelta(days=1))
     assert OutboundPost.objects.filter(kind="xapi.statement").count() == 1
 
 

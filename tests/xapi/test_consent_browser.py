@@ -3,10 +3,14 @@ from the keyboard, no wider than the screen, no axe violation, and what the than
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from knowflow.feedback.models import Kind
 from knowflow.outbound.models import OutboundPost
+from knowflow.xapi.services import xapi_applied_enqueue_due
 from tests.browser import BROWSER_TESTS
 from tests.factories import make_person
 from tests.feedback.helpers import attend, ended_occurrence, open_requests
@@ -53,6 +57,8 @@ def test_the_box_is_unticked_reachable_by_keyboard_and_fits_a_phone(
     assert page.get_by_role("heading", name="Thank you").is_visible()
     assert page.get_by_text(
         "Your company's learning record will say, with your name, that you applied what you "
-        "learned in this session."
+        "learned in this session: it is told tomorrow"
     ).is_visible()
+    assert OutboundPost.objects.count() == 0  # written tomorrow, with that day's others
+    xapi_applied_enqueue_due(now=timezone.now() + timedelta(days=1))
     assert OutboundPost.objects.filter(kind="xapi.statement").count() == 1

@@ -5,12 +5,15 @@ follow-up that asks "have you applied it?", and only a ticked box sends anything
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from knowflow.feedback.models import Kind, Response
 from knowflow.outbound.models import OutboundPost
+from knowflow.xapi.services import xapi_applied_enqueue_due
 from tests.factories import make_person
 from tests.feedback.helpers import GOOD, attend, ended_occurrence, open_requests
 from tests.xapi.helpers import FOLLOW_UP
@@ -62,6 +65,8 @@ def test_ticking_the_box_records_it_and_says_so(lrs: Lrs) -> None:
 
     assert "Your company's learning record will say, with your name, that you applied" in done
     assert Response.objects.count() == 1
+    assert OutboundPost.objects.count() == 0  # written tomorrow, with that day's others
+    xapi_applied_enqueue_due(now=timezone.now() + timedelta(days=1))
     assert OutboundPost.objects.filter(kind="xapi.statement").count() == 1
 
 

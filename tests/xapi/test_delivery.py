@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from knowflow.events.attendance import attendance_record
 from knowflow.events.models import Attendance
-from knowflow.feedback.models import AnswerTally, Kind
+from knowflow.feedback.models import AnswerTally, Kind, SurveyRequest
 from knowflow.library.models import Collection, CollectionItem
 from knowflow.library.services import path_item_mark
 from knowflow.outbound.models import OutboundPost
@@ -34,8 +34,8 @@ ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
 MODE = f"{BASE}/xapi/extensions/attendance-mode"
 
 
-def deliver() -> None:
-    outbound_deliver_due(now=timezone.now() + timedelta(seconds=1))
+def deliver(*, days: int = 0) -> None:
+    outbound_deliver_due(now=timezone.now() + timedelta(days=days, seconds=1))
 
 
 def _attended_online() -> Attendance:
@@ -122,9 +122,13 @@ def test_applied_with_consent_reaches_the_lrs_without_any_answer_content(lrs: Lr
         request=request, answers=FOLLOW_UP, record_applied=True
     )
     deliver()
-
     assert recorded is True
+    assert OutboundPost.objects.count() == 0  # not written beside the answer
+    deliver(days=1)
+
     (statement,) = lrs.statements.values()
+    # Timed at the start of the day it was written, not at the answer.
+    assert statement["timestamp"].endswith("T00:00:00.000Z")
     assert statement["verb"]["id"] == ANSWERED
     assert statement["actor"]["name"] == "Lin Learner"
     assert statement["result"] == {"response": "applied"}
@@ -140,12 +144,38 @@ def test_without_consent_an_anonymous_follow_up_queues_nothing(lrs: Lrs) -> None
         request=request, answers=FOLLOW_UP, record_applied=False
     )
     deliver()
+    deliver(days=1)
 
     assert recorded is False
     assert OutboundPost.objects.count() == 0
     assert lrs.requests == []
     # The answer itself is stored and counted as any other.
     assert AnswerTally.objects.filter(question__key="applied", value="regularly").count() == 1
+
+
+def test_a_days_applied_statements_are_queued_in_request_order_not_answer_order(
+    lrs: Lrs,
+) -> None:
+    occurrence = ended_occurrence()
+    people = [make_person(name=f"Learner {n}") for n in range(3)]
+    attend(occurrence, people)
+    requests = sorted(
+        (request for request, _token in open_requests(occurrence, kind=Kind.FOLLOW_UP_30).values()),
+        key=lambda request: request.pk,
+    )
+    # They answer in the reverse order of their requests.
+    for request in reversed(requests):
+        request.refresh_from_db()
+        xapi_follow_up_submit(request=request, answers=FOLLOW_UP, record_applied=True)
+    assert OutboundPost.objects.count() == 0
+
+    deliver(days=1)
+
+    queued = list(OutboundPost.objects.order_by("pk").values_list("body", flat=True))
+    names = [json.loads(body)["actor"]["name"] for body in queued]
+    assert names == [request.person.display_name for request in requests]
+    assert len({json.loads(body)["timestamp"] for body in queued}) == 1
+    assert not SurveyRequest.objects.filter(applied_shared_on__isnull=False).exists()
 
 
 def test_consent_with_a_not_yet_answer_queues_nothing(lrs: Lrs) -> None:

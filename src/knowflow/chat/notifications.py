@@ -157,8 +157,9 @@ def chat_post_session_scheduled(*, session: Session, occurrence: Occurrence | No
     )
 
 
-def chat_post_new_date(*, occurrence: Occurrence) -> int:
-    """Another date was added to a session already scheduled."""
+def _post_live_date(*, occurrence: Occurrence, headline: str, note: str = "") -> int:
+    """Post a date that is still to come to the channels following date changes (added or
+    moved): nothing for a cancelled session or date, or one already over."""
     session = occurrence.session
     if session.status == Session.Status.CANCELLED or occurrence.cancelled_at is not None:
         return 0
@@ -167,26 +168,22 @@ def chat_post_new_date(*, occurrence: Occurrence) -> int:
     channels = chat_channels_for_session(session=session, wants="notify_date_changes")
     if not channels:
         return 0
-    notice = _date_notice(occurrence, headline="New date added")
+    notice = _date_notice(occurrence, headline=headline, note=note)
     return _enqueue(
         _posts(channels, key=f"date:{occurrence.pk}:{occurrence.sequence}", notice=notice)
     )
+
+
+def chat_post_new_date(*, occurrence: Occurrence) -> int:
+    """Another date was added to a session already scheduled."""
+    return _post_live_date(occurrence=occurrence, headline="New date added")
 
 
 def chat_post_date_moved(*, occurrence: Occurrence) -> int:
-    session = occurrence.session
-    if session.status == Session.Status.CANCELLED or occurrence.cancelled_at is not None:
-        return 0
-    if occurrence.end <= timezone.now():
-        return 0
-    channels = chat_channels_for_session(session=session, wants="notify_date_changes")
-    if not channels:
-        return 0
-    notice = _date_notice(
-        occurrence, headline="A date has changed", note="The date changed: this is the new one."
-    )
-    return _enqueue(
-        _posts(channels, key=f"date:{occurrence.pk}:{occurrence.sequence}", notice=notice)
+    return _post_live_date(
+        occurrence=occurrence,
+        headline="A date has changed",
+        note="The date changed: this is the new one.",
     )
 
 

@@ -189,6 +189,11 @@ class SurveyRequest(models.Model):
     reminder_sent = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # The person asked, on their follow-up, that the company's learning record be told they
+    # applied it (xAPI): the day that statement is written, with every other of that day, in
+    # the order of these requests (made when the date ended), not of the answers — so neither
+    # the queue's row order nor the statement's time points to their anonymous response.
+    applied_shared_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -11,13 +11,16 @@ Anonymity. A follow-up may be anonymous: no row links an answer to a person. A s
 says "this person applied what they learned" links them to part of their answer, so it is
 sent only when the person ticks, on the follow-up form itself, the box asking for it
 (`xapi_follow_up_submit`); it carries no answer content but that word, and the answer is
-stored and counted exactly as without the box.
+stored and counted exactly as without the box. It is not even queued with the answer: the
+request is marked with the next day, and that day's statements are queued together in request
+order, timed at the day's start (`xapi_applied_enqueue_due`), so neither row order nor time
+ties the statement to the anonymous response.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -106,7 +109,8 @@ def xapi_follow_up_submit(
     both in one transaction, so a refused answer queues nothing.
 
     Without `record_applied`, or when they answered "not yet", nothing is queued and nothing
-    is kept of the choice: no row anywhere says that this person ticked the box. Returns the
+    is kept of the choice. With it, the named request carries the next day's date until that
+    day's statements are queued (`xapi_applied_enqueue_due`), then nothing does. Returns the
     response and whether a statement was queued (for the thank-you page).
     """
     now = now or timezone.now()
@@ -114,20 +118,47 @@ def xapi_follow_up_submit(
     with transaction.atomic():
         response = survey_response_submit(request=request, answers=answers, now=now)
         if record_applied and xapi_applied_offered(request=request) and _says_applied(response):
-            request = SurveyRequest.objects.select_related("occurrence__session", "person").get(
-                pk=request.pk
+            # Not queued now: a row written with the answer would sit next to it in the
+            # database's order. The (already named) request is marked with tomorrow's date;
+            # `xapi_applied_enqueue_due` writes that day's statements together.
+            SurveyRequest.objects.filter(pk=request.pk).update(
+                applied_shared_on=now.date() + timedelta(days=1)
             )
             recorded = True
-            _enqueue(
+    return response, recorded
+
+
+def xapi_applied_enqueue_due(*, now: datetime) -> int:
+    """Queue the "applied" statements people asked for whose day has come (on each outbound
+    pass). All of one day's go together, in the order of their survey requests — made when
+    the date ended, long before anyone answered — and each is timed at the start of its day,
+    not at its answer: the queue's row order and the statement's time say nothing about which
+    anonymous response was theirs. Returns how many were queued."""
+    due = (
+        SurveyRequest.objects.filter(applied_shared_on__lte=now.date())
+        .select_related("occurrence__session", "person")
+        .order_by("pk")
+    )
+    if not xapi_configured():
+        return 0
+    count = 0
+    with transaction.atomic():
+        requests = list(due.select_for_update(of=("self",)))
+        for request in requests:
+            day = request.applied_shared_on
+            if day is None:
+                continue
+            count += _enqueue(
                 statements.applied(
                     request.occurrence,
                     request.person,
                     days=FOLLOW_UP_DAYS[request.kind],
-                    at=now,
+                    at=datetime.combine(day, time(0), tzinfo=UTC),
                     base_url=settings.KNOWFLOW_BASE_URL,
                 )
             )
-    return response, recorded
+        SurveyRequest.objects.filter(pk__in=[r.pk for r in requests]).update(applied_shared_on=None)
+    return count
 
 
 def _says_applied(response: Response) -> bool:

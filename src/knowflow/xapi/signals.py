@@ -6,7 +6,8 @@ logged and skipped (in a savepoint, so the caller's transaction stays usable), a
 attendance or the progress is saved all the same.
 
 Follow-up answers are not received here: an answer may be anonymous, and a statement naming
-the person is sent only when they ask for it on the form (`services.xapi_follow_up_submit`).
+the person is sent only when they ask for it on the form (`services.xapi_follow_up_submit`),
+queued a day later with the others of that day, on an outbound pass (`_applied_due`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.dispatch import receiver
 
 from knowflow.events.signals import attendance_recorded
 from knowflow.library.signals import path_completed
+from knowflow.outbound.signals import outbound_pass_starting
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +46,12 @@ def _path_completed(sender: Any, collection: Any, person: Any, **kwargs: Any) ->
             xapi_path_completed_enqueue(collection=collection, person=person)
     except Exception:
         logger.exception("xAPI: no 'completed' statement for path %s", collection.pk)
+
+
+@receiver(outbound_pass_starting, dispatch_uid="xapi.applied")
+def _applied_due(sender: Any, now: Any, **kwargs: Any) -> None:
+    """The "applied" statements people asked for, queued a day later all together (see
+    `services.xapi_applied_enqueue_due`)."""
+    from knowflow.xapi.services import xapi_applied_enqueue_due
+
+    xapi_applied_enqueue_due(now=now)
