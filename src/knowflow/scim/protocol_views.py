@@ -40,11 +40,13 @@ from knowflow.scim.resources import (
     resource_types,
     schemas,
     service_provider_config,
+    user_document,
     user_resource,
 )
 
 SCIM_JSON = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 View = Callable[..., HttpResponse]
 
@@ -283,6 +285,17 @@ def _user_listing(request: HttpRequest) -> HttpResponse:
         filter_text=query.filter, start_index=query.start_index, count=query.count
     )
     base_url = _base_url(request)
+    if not query.parameters.attributes and not query.parameters.excluded_attributes:
+        # The common listing (a provider's sync): written directly, the same JSON faster.
+        return _json(
+            {
+                "schemas": [LIST_RESPONSE_SCHEMA],
+                "totalResults": page.total,
+                "startIndex": page.start_index,
+                "itemsPerPage": len(page.rows),
+                "Resources": [user_document(scim_user=u, base_url=base_url) for u in page.rows],
+            }
+        )
     listing = ListResponse[ScimUserResource](
         total_results=page.total,
         start_index=page.start_index,
