@@ -199,6 +199,12 @@ class SurveyRequest(models.Model):
         ordering = ["due_at", "id"]
         indexes = [
             models.Index(fields=["status", "next_action_at"], name="survey_request_due"),
+            # Read on every outbound pass (xapi_applied_enqueue_due): only the few marked rows.
+            models.Index(
+                fields=["applied_shared_on"],
+                condition=models.Q(applied_shared_on__isnull=False),
+                name="survey_request_applied_due",
+            ),
             models.Index(fields=["person", "status"], name="survey_request_person"),
             models.Index(fields=["occurrence", "kind", "status"], name="survey_request_occ"),
         ]
