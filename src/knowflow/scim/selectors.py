@@ -43,6 +43,16 @@ def _groups() -> QuerySet[ScimGroup]:
     return ScimGroup.objects.prefetch_related("members__person")
 
 
+def _rows(queryset: QuerySet[RowT], *, offset: int, size: int) -> list[RowT]:
+    """``size`` rows from ``offset`` in id order, in two steps: the ids alone first, then the
+    rows with their joins. Asked in one query, PostgreSQL joined and sorted every row before
+    the OFFSET (30 ms for a page deep into 10,000 users); the ids alone come from an index-only
+    scan of the primary key (under 1 ms), and the joins are then made for the page only."""
+    ids = list(queryset.order_by("id").values_list("id", flat=True)[offset : offset + size])
+    by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def _page(queryset: QuerySet[RowT], *, start_index: int | None, count: int | None) -> Page[RowT]:
     """RFC 7644 §3.4.2.4: 1-based ``startIndex`` (below 1 reads as 1), ``count`` capped at
     MAX_RESULTS (a negative one reads as 0: only the total)."""
@@ -51,11 +61,7 @@ def _page(queryset: QuerySet[RowT], *, start_index: int | None, count: int | Non
     total = queryset.count()
     # A start past the end reads no rows: the database is never asked for an OFFSET beyond
     # its integer range (startIndex=10**25 was a 500, not an empty page).
-    rows = (
-        list(queryset.order_by("id")[start - 1 : start - 1 + size])
-        if size and start <= total
-        else []
-    )
+    rows = _rows(queryset, offset=start - 1, size=size) if size and start <= total else []
     return Page(total=total, start_index=start, rows=rows)
 
 
@@ -110,11 +116,11 @@ def scim_search_page(
     offset = start - 1
     rows: list[ScimUser | ScimGroup] = []
     if size and offset < user_total:
-        rows.extend(users.order_by("id")[offset : offset + size])
+        rows.extend(_rows(users, offset=offset, size=size))
     left = size - len(rows)
     group_offset = max(0, offset - user_total)
     if left > 0 and group_offset < group_total:
-        rows.extend(groups.order_by("id")[group_offset : group_offset + left])
+        rows.extend(_rows(groups, offset=group_offset, size=left))
     return user_total + group_total, start, rows
 
 
