@@ -12,6 +12,7 @@ urlpatterns = [
     path("already-taught/", views.already_taught, name="already_taught"),
     path("expertise/", views.expertise, name="expertise"),
     path("expertise.csv", views.expertise_csv, name="expertise_csv"),
+    path("gaps/", views.knowledge_gaps, name="gaps"),
     path("network/", views.network, name="network"),
     path("network.svg", views.network_svg, name="network_svg"),
     path("network/edges.csv", views.network_csv, name="network_csv"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -27,6 +28,7 @@ from knowflow.insights.forms import (
 from knowflow.insights.models import DuplicateCluster
 from knowflow.insights.selectors import (
     clusters,
+    gaps,
     periods,
     roi_result,
     roi_studies,
@@ -317,6 +319,69 @@ def _network_svg(data: dict) -> str:
         nodes=[u["name"] for u in data["units"]],
         edges=[(e["a"], e["b"], e["weight"]) for e in data["edges"]],
     )
+
+
+@login_required
+def knowledge_gaps(request: HttpRequest) -> HttpResponse:
+    """Where demand meets no expert, no session, one expert, or no expert in a region's hours;
+    each gap with the action that closes it."""
+    permissions.check_view_insights(actor=request.viewer)
+    form, period = _period(request)
+    report = gaps.knowledge_gaps(period=period)
+    return render(
+        request,
+        "insights/gaps.html",
+        {
+            "form": form,
+            "report": report,
+            "period_label": periods.period_label(period.name),
+            "sections": [
+                (kind, title, [(gap, _gap_actions(gap, report)) for gap in report.of_kind(kind)])
+                for kind, title in GAP_SECTIONS
+            ],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _gap_actions(gap: gaps.Gap, report: gaps.GapReport) -> list[tuple[str, str]]:
+    """The links that close a gap: (label, URL)."""
+    topic_url = reverse("topics:topic", args=[report.topic_slugs[gap.topic_id]])
+    last = report.last_sessions.get(gap.topic_id)
+    actions: list[tuple[str, str]] = []
+    if gap.kind == "no_expert":
+        actions.append(("Propose a session on it", reverse("events:propose")))
+    elif gap.kind == "no_session":
+        for expert in gap.experts[:3]:
+            slug = report.person_slugs.get(expert.person_id)
+            if slug:
+                actions.append((f"Ask {expert.name}", reverse("accounts:person", args=[slug])))
+    elif gap.kind == "bus_factor_one" and gap.sole_expert is not None:
+        slug = report.person_slugs.get(gap.sole_expert.person_id)
+        if slug:
+            actions.append(
+                (
+                    f"Ask {gap.sole_expert.name} to pass it on",
+                    reverse("accounts:person", args=[slug]),
+                )
+            )
+    if gap.kind in ("bus_factor_one", "uncovered_region") and last:
+        label = (
+            "Run it again"
+            if gap.kind == "bus_factor_one"
+            else f"Schedule a repeat in {gap.region} hours"
+        )
+        actions.append((label, reverse("events:find_time_for", args=[last])))
+    actions.append(("See the topic", topic_url))
+    return actions
+
+
+GAP_SECTIONS = (
+    ("no_expert", "Wanted, and nobody has taught it"),
+    ("no_session", "Wanted, and no session held or coming"),
+    ("bus_factor_one", "Only one person has taught it"),
+    ("uncovered_region", "No expert works when these people do"),
+)
 
 
 @login_required
