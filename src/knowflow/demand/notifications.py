@@ -40,11 +40,11 @@ def request_reached_enqueue(*, request: TopicRequest) -> int:
     why: dict[int, tuple[Person, str]] = {}
     for expert in request_candidate_experts(request=request, limit=MAX_EXPERTS_TOLD):
         why[expert.person.pk] = (expert.person, f"You {expert.why}.")
-    for circle in request_candidate_circles(request=request, limit=MAX_CIRCLES_TOLD):
-        for membership in circle.champion_memberships:
+    for found in request_candidate_circles(request=request, limit=MAX_CIRCLES_TOLD):
+        for champion in found.champions:
             why.setdefault(
-                membership.person_id,
-                (membership.person, f"You champion {circle.name}, a circle on these topics."),
+                champion.pk,
+                (champion, f"You champion {found.circle.name}, a circle on these topics."),
             )
     topics = ", ".join(t.name for t in request.topics.all())
     queued = 0

@@ -4,6 +4,7 @@ similar open requests, the people to tell, and the evidence of requests answered
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,20 +29,14 @@ MAX_SIMILAR = 5
 MAX_OPEN_COMPARED = 2000  # the newest open requests compared when someone asks
 
 
-def _with_counts(queryset: QuerySet[TopicRequest]) -> QuerySet[TopicRequest]:
-    return (
-        queryset.select_related("requester", "session")
-        .prefetch_related("topics")
-        .annotate(vote_count=Count("votes", distinct=True))
-    )
-
-
 def request_list(*, status: str = TopicRequest.Status.OPEN) -> list[TopicRequest]:
     """Requests with one status, the most wanted first (votes, then the newest)."""
     return list(
-        _with_counts(TopicRequest.objects.filter(status=status)).order_by(
-            "-vote_count", "-created_at", "-id"
-        )
+        TopicRequest.objects.filter(status=status)
+        .select_related("requester", "session")
+        .prefetch_related("topics")
+        .annotate(vote_count=Count("votes", distinct=True))
+        .order_by("-vote_count", "-created_at", "-id")
     )
 
 
@@ -128,12 +123,19 @@ def request_candidate_experts(*, request: TopicRequest, limit: int = 5) -> list[
     return found[:limit]
 
 
-def request_candidate_circles(*, request: TopicRequest, limit: int = 5) -> list[Circle]:
-    """Circles on the request's topics, those sharing the most topics first, with champions."""
+@dataclass(frozen=True)
+class CandidateCircle:
+    circle: Circle
+    champions: list[Person]
+
+
+def request_candidate_circles(*, request: TopicRequest, limit: int = 5) -> list[CandidateCircle]:
+    """Circles on the request's topics, those sharing the most topics first, with their
+    champions. Two queries."""
     topic_ids = [t.pk for t in request.topics.all()]
     if not topic_ids:
         return []
-    return list(
+    circles = list(
         Circle.objects.filter(topics__in=topic_ids)
         .annotate(shared=Count("topics", distinct=True))
         .prefetch_related(
@@ -147,6 +149,10 @@ def request_candidate_circles(*, request: TopicRequest, limit: int = 5) -> list[
         )
         .order_by("-shared", "name")[:limit]
     )
+    return [
+        CandidateCircle(circle, [m.person for m in getattr(circle, "champion_memberships", [])])
+        for circle in circles
+    ]
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,11 @@ class SimilarRequest:
 
 
 def similar_open_requests(
-    *, title: str, description: str = "", topic_names: list[str] = (), exclude_pk: int | None = None
+    *,
+    title: str,
+    description: str = "",
+    topic_names: Sequence[str] = (),
+    exclude_pk: int | None = None,
 ) -> list[SimilarRequest]:
     """Open requests that may ask for the same thing, the most similar first.
 
@@ -166,10 +176,11 @@ def similar_open_requests(
     """
     if not title.strip():
         return []
+    open_requests = TopicRequest.objects.filter(status=TopicRequest.Status.OPEN)
+    if exclude_pk is not None:
+        open_requests = open_requests.exclude(pk=exclude_pk)
     candidates = list(
-        TopicRequest.objects.filter(status=TopicRequest.Status.OPEN)
-        .exclude(pk=exclude_pk)
-        .prefetch_related("topics")
+        open_requests.prefetch_related("topics")
         .annotate(vote_count=Count("votes"))
         .order_by("-created_at", "-id")[:MAX_OPEN_COMPARED]
     )
@@ -229,7 +240,7 @@ class AnsweredRequest:
     request_id: int
     title: str
     topics: tuple[str, ...]
-    answered_at: datetime
+    answered_at: datetime | None
     session_id: int | None
     votes: int
 
