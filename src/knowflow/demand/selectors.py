@@ -186,12 +186,16 @@ def similar_open_requests(
     )
     if not candidates:
         return []
-    docs = [D.Doc(key=0, title=title, description=description, topics=tuple(topic_names))]
+    # A request is one sentence and seldom more: its title is also its text, or the model
+    # (fitted on talks with abstracts) sees no body and scores a rewording near zero.
+    docs = [
+        D.Doc(key=0, title=title, description=f"{title}\n{description}", topics=tuple(topic_names))
+    ]
     docs += [
         D.Doc(
             key=r.pk,
             title=r.title,
-            description=r.description,
+            description=f"{r.title}\n{r.description}",
             topics=tuple(t.name for t in r.topics.all()),
         )
         for r in candidates
