@@ -3,7 +3,7 @@ similar open requests, the people to tell, and the evidence of requests answered
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from knowflow.demand.models import TopicRequest, Vote
 from knowflow.demand.permissions import can_see_demand
 from knowflow.demand.searches import query_strength
 from knowflow.discovery import duplicates as D
+from knowflow.discovery.textnorm import content_tokens
 from knowflow.errors import Forbidden, NotFound
 from knowflow.events.models import Session
 from knowflow.library.models import SearchQueryLog
@@ -26,7 +27,11 @@ from knowflow.library.models import SearchQueryLog
 # glance, while a missed one splits the votes.
 SIMILAR_FLOOR = 0.3
 MAX_SIMILAR = 5
-MAX_OPEN_COMPARED = 2000  # the newest open requests compared when someone asks
+MAX_OPEN_COMPARED = 5000  # the newest open requests looked at when someone asks
+MAX_SCORED = 200  # of those, the ones sharing the most distinctive words are scored
+MAX_BACKGROUND = 300  # others, for the corpus statistics only
+DISTINCTIVE_SHARE = 0.1
+MIN_DISTINCTIVE = 5  # in a short list of requests, a word in five of them still tells
 
 
 def request_list(*, status: str = TopicRequest.Status.OPEN) -> list[TopicRequest]:
@@ -170,22 +175,43 @@ def similar_open_requests(
 ) -> list[SimilarRequest]:
     """Open requests that may ask for the same thing, the most similar first.
 
-    The duplicate detection sessions use (``knowflow.discovery.duplicates``): the new text is
-    scored against each open request with corpus statistics over the open requests themselves,
-    and those at ``SIMILAR_FLOOR`` or above are kept.
+    The duplicate detection sessions use (``knowflow.discovery.duplicates``), in two steps so
+    that asking stays quick with thousands of open requests: first the open requests sharing a
+    distinctive word with the new one (a word in at most ``DISTINCTIVE_SHARE`` of the open
+    requests — "intro" and "need" are in many; all of its words when none is distinctive), at
+    most ``MAX_SCORED`` of them, most shared words first; a request sharing no word cannot
+    reach the floor. Then each is scored against the new text with the duplicate model (corpus
+    statistics over the open requests, sampled evenly beyond ``MAX_BACKGROUND``), and those at
+    ``SIMILAR_FLOOR`` or above are kept. Three queries.
     """
     if not title.strip():
         return []
     open_requests = TopicRequest.objects.filter(status=TopicRequest.Status.OPEN)
     if exclude_pk is not None:
         open_requests = open_requests.exclude(pk=exclude_pk)
-    candidates = list(
-        open_requests.prefetch_related("topics")
-        .annotate(vote_count=Count("votes"))
-        .order_by("-created_at", "-id")[:MAX_OPEN_COMPARED]
+    rows = list(
+        open_requests.order_by("-created_at", "-id").values_list("pk", "title", "description")[
+            :MAX_OPEN_COMPARED
+        ]
     )
-    if not candidates:
+    if not rows:
         return []
+    words_of = {pk: set(content_tokens(f"{t} {d}")) for pk, t, d in rows}
+    frequency: Counter[str] = Counter(w for words in words_of.values() for w in words)
+    wanted = set(content_tokens(f"{title} {description}"))
+    ceiling = max(DISTINCTIVE_SHARE * len(rows), MIN_DISTINCTIVE)
+    distinctive = {w for w in wanted if 0 < frequency[w] <= ceiling} or wanted
+    overlap = {pk: len(words & distinctive) for pk, words in words_of.items()}
+    shortlist = sorted((pk for pk, n in overlap.items() if n), key=lambda pk: (-overlap[pk], -pk))
+    shortlist = shortlist[:MAX_SCORED]
+    if not shortlist:
+        return []
+    text_of = {pk: (t, d) for pk, t, d in rows}
+    topics_of: dict[int, list[str]] = defaultdict(list)
+    for request_id, name in TopicRequest.topics.through.objects.filter(
+        topicrequest_id__in=shortlist
+    ).values_list("topicrequest_id", "topic__name"):
+        topics_of[request_id].append(name)
     # A request is one sentence and seldom more: its title is also its text, or the model
     # (fitted on talks with abstracts) sees no body and scores a rewording near zero.
     docs = [
@@ -193,22 +219,35 @@ def similar_open_requests(
     ]
     docs += [
         D.Doc(
-            key=r.pk,
-            title=r.title,
-            description=f"{r.title}\n{r.description}",
-            topics=tuple(t.name for t in r.topics.all()),
+            key=pk,
+            title=text_of[pk][0],
+            description=f"{text_of[pk][0]}\n{text_of[pk][1]}",
+            topics=tuple(topics_of.get(pk, ())),
         )
-        for r in candidates
+        for pk in shortlist
     ]
-    scorer = D.Scorer(docs)
-    scores = scorer.score_pairs([(0, r.pk) for r in candidates])
-    found = [
-        SimilarRequest(request, score.score)
-        for request, score in zip(candidates, scores, strict=True)
-        if score.score >= SIMILAR_FLOOR
+    # The corpus statistics (which words are rare) must come from the catalogue, not from the
+    # shortlist, where the new request's own words are common by construction: the other open
+    # requests join as background, all of them up to MAX_BACKGROUND, an even sample beyond.
+    listed = set(shortlist)
+    others = [pk for pk, _, _ in rows if pk not in listed]
+    step = max(1, -(-len(others) // MAX_BACKGROUND))
+    docs += [
+        D.Doc(key=pk, title=text_of[pk][0], description=f"{text_of[pk][0]}\n{text_of[pk][1]}")
+        for pk in others[::step]
     ]
-    found.sort(key=lambda s: (-s.score, -s.request.pk))
-    return found[:MAX_SIMILAR]
+    scores = D.Scorer(docs).score_pairs([(0, pk) for pk in shortlist])
+    kept = sorted(
+        ((score.score, pk) for pk, score in zip(shortlist, scores, strict=True)),
+        key=lambda pair: (-pair[0], -pair[1]),
+    )
+    kept = [(score, pk) for score, pk in kept if score >= SIMILAR_FLOOR][:MAX_SIMILAR]
+    if not kept:
+        return []
+    requests = TopicRequest.objects.annotate(vote_count=Count("votes")).in_bulk(
+        [pk for _, pk in kept]
+    )
+    return [SimilarRequest(requests[pk], score) for score, pk in kept]
 
 
 def request_people_to_tell(*, request: TopicRequest) -> list[Person]:
