@@ -10,6 +10,7 @@ from django.utils import timezone
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.accounts.services import person_create
 from knowflow.circles.models import Circle, Membership
+from knowflow.demand.models import TopicRequest
 from knowflow.events.models import Occurrence, Room, Session
 from knowflow.topics.models import Topic
 from knowflow.topics.services import person_skills_set
@@ -107,3 +108,27 @@ def org_unit(name: str, parent: OrgUnit | None = None, kind: str = "team") -> Or
     return OrgUnit.objects.create(
         name=name, slug=name.lower().replace(" ", "-"), parent=parent, kind=kind
     )
+
+
+# --- topic requests (knowflow.demand) -----------------------------------------------------------
+
+
+def make_topic_request(
+    *,
+    requester: Person | None = None,
+    title: str | None = None,
+    topics: list[Topic] = (),
+    voters: list[Person] = (),
+    **kwargs: object,
+) -> TopicRequest:
+    """A request written directly (no emails), with its topics and one vote per voter."""
+    from knowflow.demand.models import Vote
+
+    n = next(_counter)
+    request = TopicRequest.objects.create(
+        title=title or f"Request {n}", requester=requester or make_person(), **kwargs
+    )
+    request.topics.set(topics)
+    for person in voters:
+        Vote.objects.create(request=request, person=person)
+    return request

@@ -76,6 +76,9 @@ LAYERS: dict[str, int] = {
     # People and groups from the identity provider (SCIM): builds on accounts only.
     "scim": 20,
     "webhooks": 20,  # outgoing webhooks: receives the domains' signals (events, library, accounts)
+    # Topic requests: built on the core (sessions, circles, skills) and reading the library's
+    # search log and signals; the digest (25) reads it, nothing at 20 or below imports it.
+    "demand": 20,
     "chat": 20,  # a circle's or topic's Slack / Teams channels, the Slack slash command
     # Reports what happened in events, library and feedback to the company's learning record
     # store: above all three, below insights; nothing but the surfaces imports it.

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from knowflow.accounts.models import Person
 from knowflow.circles.models import Membership
+from knowflow.demand.models import Vote
 from knowflow.digest.models import DigestSubscription
 from knowflow.digest.selectors import digests_for
 from knowflow.digest.services import digest_compose_batch
@@ -18,15 +19,22 @@ from knowflow.feedback.models import Kind, SurveyRequest, SurveyTemplate
 from knowflow.library.models import Resource
 from knowflow.mail.models import OutboxMessage
 from tests.digest.helpers import MONDAY, THURSDAY_BEFORE, at, scheduled_date, wednesday_at
-from tests.factories import make_circle, make_occurrence, make_session, make_topic
+from tests.factories import (
+    make_circle,
+    make_occurrence,
+    make_session,
+    make_topic,
+    make_topic_request,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = MONDAY + timedelta(hours=8)
 
 
 def organisation(size: int, tag: str) -> list[DigestSubscription]:
-    """`size` people in two circles and with a skill, each with a new date, a survey waiting
-    and a missed recording: every part of the digest has rows to read."""
+    """`size` people in two circles and with a skill, each with a new date, a survey waiting,
+    a missed recording and a topic request they voted for that was scheduled: every part of
+    the digest has rows to read."""
     with at(THURSDAY_BEFORE):
         circles = [make_circle(), make_circle()]
         topic = make_topic()
@@ -48,6 +56,9 @@ def organisation(size: int, tag: str) -> list[DigestSubscription]:
         for circle in circles:
             scheduled_date(circle=circle, start=wednesday_at(10))
         scheduled_date(start=wednesday_at(12), topics=[topic])
+        asked = scheduled_date(start=wednesday_at(14), title=f"Asked for {tag}")
+        request = make_topic_request(requester=people[0], session=asked.session, status="answered")
+        Vote.objects.bulk_create(Vote(request=request, person=p) for p in people[1:])
         held = make_occurrence(session=make_session(), start=THURSDAY_BEFORE - timedelta(days=2))
         Registration.objects.bulk_create(
             Registration(occurrence=held, person=p, status="going", requested_at=THURSDAY_BEFORE)
@@ -98,14 +109,16 @@ def test_composing_reads_the_same_number_of_queries_for_10_and_100_people() -> N
         # hours too); everyone but the one who attended sees the recording.
         assert sorted(len(d.new_dates) for d in digests) == [2] * len(people)
         assert sum(len(d.recordings) for d in digests) == len(people) - 1
-    assert counts[0] == counts[1] <= 10
+        # The requester and every voter hear that their request was scheduled.
+        assert [len(d.requests) for d in digests] == [1] * len(people)
+    assert counts[0] == counts[1] <= 12
 
 
 def test_a_whole_batch_is_a_fixed_number_of_queries(django_assert_max_num_queries: object) -> None:
     large = organisation(100, "large")
     # The reads above, one INSERT of the emails and one UPDATE of the rows (SQLite splits a
     # bulk INSERT into chunks of 999 parameters: two for 100 emails), a savepoint pair.
-    with at(NOW), django_assert_max_num_queries(10 + 2 + 1 + 2):  # type: ignore[operator]
+    with at(NOW), django_assert_max_num_queries(12 + 2 + 1 + 2):  # type: ignore[operator]
         run = digest_compose_batch(subscriptions=large, now=NOW)
     assert (run.composed, run.sent, run.empty) == (100, 100, 0)
     assert OutboxMessage.objects.filter(kind="digest.weekly").count() == 100

@@ -259,3 +259,32 @@ def test_skills_surveys_and_missed_recordings_are_in_the_digest() -> None:
     assert email.body.splitlines()[-1].startswith(
         "Unsubscribe in one click: https://learn.example.org/digest/unsubscribe/"
     )
+
+
+def test_digest_tells_voters_their_topic_request_was_scheduled_but_not_others() -> None:
+    from knowflow.demand.models import Vote
+    from tests.factories import make_topic_request
+
+    with at(THURSDAY_BEFORE):
+        ada = make_person(name="Ada", tz="Europe/Berlin")
+        cleo = make_person(name="Cleo", tz="UTC")  # voted for another request
+        occurrence = scheduled_date(start=wednesday_at(15), title="Terraform for data engineers")
+        request = make_topic_request(
+            title="Intro to Terraform", session=occurrence.session, status="answered"
+        )
+        Vote.objects.create(request=request, person=ada)
+        Vote.objects.create(request=make_topic_request(), person=cleo)
+    worker_sees_everyone()
+
+    run_at(MONDAY + timedelta(hours=7))  # 08:00 in Berlin
+
+    [email] = [e for e in digests() if e.recipient == ada.email]
+    assert email.subject == "Your Knowflow week: 1 topic request scheduled"
+    assert (
+        "Topic requests you voted for that were scheduled:\n\n"
+        "- Intro to Terraform: Terraform for data engineers, Wednesday 09 December, "
+        "16:00–17:00 (Europe/Berlin)\n"
+        f"  https://learn.example.org/sessions/{occurrence.session.slug}/\n"
+    ) in email.body
+    assert "<h2>Topic requests you voted for that were scheduled</h2>" in email.html
+    assert not [e for e in digests() if e.recipient == cleo.email]

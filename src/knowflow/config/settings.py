@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "knowflow.scim",
     "knowflow.chat",
     "knowflow.xapi",
+    "knowflow.demand",
     "knowflow.digest",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",

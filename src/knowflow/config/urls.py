@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("knowflow.accounts.urls")),
     path("sessions/", include("knowflow.events.urls")),
     path("circles/", include("knowflow.circles.urls")),
+    path("requests/", include("knowflow.demand.urls")),
     path("topics/", include("knowflow.topics.urls")),
     path("feedback/", include("knowflow.feedback.urls")),
     path("calendar/", include("knowflow.integrations.urls")),

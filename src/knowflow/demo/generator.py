@@ -40,6 +40,8 @@ from django.utils import timezone
 
 from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
 from knowflow.circles.models import Circle, Membership
+from knowflow.demand.demo import demand_demo_load
+from knowflow.demand.demo import demo_people as demand_demo_people
 from knowflow.demo import vocabulary as V
 from knowflow.demo.library import demo_resources_load
 from knowflow.demo.organisation import OrganisationStages
@@ -234,6 +236,11 @@ def demo_load(
     if size == "small":
         out("Adding recordings and slides to the library…")
         demo_resources_load(rng=random.Random(seed), now=generator.now)
+    if size == "small":
+        out("Asking for topics…")
+        demand_demo_load(
+            rng=random.Random(seed), now=generator.now, people_ids=demand_demo_people()
+        )
     if with_feedback and size == "small":
         # Survey requests and answers through the feedback services themselves, so the results
         # pages have something to show. The large demo skips them: it measures the core pages.

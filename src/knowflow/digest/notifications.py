@@ -65,6 +65,7 @@ def _html(
     more: tuple[str, int],
     surveys: list[dict[str, str]],
     recordings: list[dict[str, str]],
+    requests: list[dict[str, str]],
     footer: tuple[str, str, str],
 ) -> SafeString:
     """The HTML form of the digest's words. Built with `format_html`, which escapes every
@@ -106,6 +107,17 @@ def _html(
                 items,
             )
         )
+    if requests:
+        items = format_html_join(
+            "\n",
+            '<li>{}: <a href="{}">{}</a><br>{}</li>',
+            ((r["request"], r["url"], r["title"], r["when"]) for r in requests),
+        )
+        parts.append(
+            format_html(
+                "<h2>Topic requests you voted for that were scheduled</h2>\n<ul>{}</ul>", items
+            )
+        )
     how_often, settings_url, leave = footer
     parts.append(
         format_html(
@@ -129,6 +141,10 @@ def digest_subject(digest: Digest, *, weekly: bool) -> str:
     if digest.recordings:
         parts.append(
             _count(len(digest.recordings), "recording you missed", "recordings you missed")
+        )
+    if digest.requests:
+        parts.append(
+            _count(len(digest.requests), "topic request scheduled", "topic requests scheduled")
         )
     return f"Your Knowflow {'week' if weekly else 'day'}: " + ", ".join(parts)
 
@@ -164,6 +180,15 @@ def digest_email(digest: Digest, *, zone: ZoneInfo, period: str, weekly: bool) -
         }
         for r in digest.recordings
     ]
+    requests = [
+        {
+            "request": r.request_title,
+            "title": r.session_title,
+            "when": _when(r.start, r.end, zone),
+            "url": f"{base}/sessions/{r.session_slug}/",
+        }
+        for r in digest.requests
+    ]
     lines = [f"Hello {person.display_name},", ""]
     if dates:
         lines += ["New session dates for you, within your working hours:", ""]
@@ -183,6 +208,11 @@ def digest_email(digest: Digest, *, zone: ZoneInfo, period: str, weekly: bool) -
         for r in recordings:
             lines += [f"- {r['session']}: {r['title']}", f"  {r['url']}"]
         lines.append("")
+    if requests:
+        lines += ["Topic requests you voted for that were scheduled:", ""]
+        for r in requests:
+            lines += [f"- {r['request']}: {r['title']}, {r['when']}", f"  {r['url']}"]
+        lines.append("")
     how_often = "every week" if weekly else "every working day"
     lines += [
         f"You get this digest {how_often}. Change how often, or turn it off: {base}/digest/",
@@ -195,6 +225,7 @@ def digest_email(digest: Digest, *, zone: ZoneInfo, period: str, weekly: bool) -
         more=(f"{base}/sessions/", digest.more_dates),
         surveys=surveys,
         recordings=recordings,
+        requests=requests,
         footer=(how_often, f"{base}/digest/", leave),
     )
     html = render_to_string("mail/email/plain.html", {"subject": subject, "body": html})

@@ -14,7 +14,9 @@ is forty batches of 500, not 20,000 × ten queries. What it reads:
   date they registered for (going), that has ended, and that they did not attend (in the room,
   online or by watching the recording already).
 
-Topic requests do not exist yet (issue 14): the digest has no section for them.
+- topic requests they voted for (or asked for) that were scheduled: the session a request
+  became got a date since their last digest, still to come and not cancelled — the earliest
+  such date per request.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.db.models import Q
 from knowflow.accounts.models import Person
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
 from knowflow.circles.models import Membership
+from knowflow.demand.models import Vote
 from knowflow.digest.models import DigestSubscription
 from knowflow.events.models import Attendance, Occurrence, Registration, Session
 from knowflow.feedback.models import SurveyRequest
@@ -61,6 +64,15 @@ class MissedRecording:
     resource_slug: str
 
 
+@dataclass(frozen=True)
+class ScheduledRequest:
+    request_title: str
+    session_title: str
+    session_slug: str
+    start: datetime
+    end: datetime
+
+
 @dataclass
 class Digest:
     person: Person
@@ -68,10 +80,11 @@ class Digest:
     more_dates: int = 0  # beyond MAX_NEW_DATES
     surveys: list[WaitingSurvey] = field(default_factory=list)
     recordings: list[MissedRecording] = field(default_factory=list)
+    requests: list[ScheduledRequest] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.new_dates or self.surveys or self.recordings)
+        return not (self.new_dates or self.surveys or self.recordings or self.requests)
 
 
 def person_zone_and_hours(person: Person) -> tuple[zoneinfo.ZoneInfo, WorkingHours]:
@@ -93,7 +106,7 @@ def digests_for(*, people: list[Person], since: dict[int, datetime], now: dateti
     """The digest of each person of the batch (empty ones included), in the batch's order.
 
     `since[person.pk]` is when their previous digest was composed: dates and recordings newer
-    than that are new to them. Ten queries at most, whatever the number of people.
+    than that are new to them. Twelve queries at most, whatever the number of people.
     """
     if not people:
         return []
@@ -114,6 +127,7 @@ def digests_for(*, people: list[Person], since: dict[int, datetime], now: dateti
     new_dates = _new_dates(people, since, now, earliest, circles_of, skills_of)
     surveys = _waiting_surveys(ids, now)
     recordings = _missed_recordings(ids, since, now, earliest)
+    requests = _scheduled_requests(ids, since, now, earliest)
 
     digests = []
     for person in people:
@@ -125,6 +139,7 @@ def digests_for(*, people: list[Person], since: dict[int, datetime], now: dateti
                 more_dates=max(0, len(dates) - MAX_NEW_DATES),
                 surveys=surveys.get(person.pk, []),
                 recordings=recordings.get(person.pk, []),
+                requests=requests.get(person.pk, []),
             )
         )
     return digests
@@ -323,6 +338,52 @@ def _missed_recordings(
                     )
                 )
     return missed
+
+
+def _scheduled_requests(
+    ids: list[int], since: dict[int, datetime], now: datetime, earliest: datetime
+) -> dict[int, list[ScheduledRequest]]:
+    """Two queries: the new dates of sessions that answered topic requests, then who among the
+    batch voted for those requests (requesters come with the first)."""
+    rows = list(
+        Occurrence.objects.filter(
+            created_at__gte=earliest,
+            start__gt=now,
+            cancelled_at__isnull=True,
+            session__status=Session.Status.SCHEDULED,
+            session__topic_requests__isnull=False,
+        )
+        .order_by("start", "id")
+        .values_list(
+            "session__topic_requests__id",
+            "session__topic_requests__title",
+            "session__topic_requests__requester_id",
+            "session__title",
+            "session__slug",
+            "start",
+            "end",
+            "created_at",
+        )
+    )
+    if not rows:
+        return {}
+    asked_by: dict[int, set[int]] = defaultdict(set)
+    for request_id, _, requester_id, *_rest in rows:
+        asked_by[request_id].add(requester_id)
+    for request_id, person_id in Vote.objects.filter(
+        request_id__in=list(asked_by), person_id__in=ids
+    ).values_list("request_id", "person_id"):
+        asked_by[request_id].add(person_id)
+    wanted = set(ids)
+    found: dict[int, list[ScheduledRequest]] = defaultdict(list)
+    told: set[tuple[int, int]] = set()
+    for request_id, request_title, _, title, slug, start, end, created_at in rows:
+        for person_id in asked_by[request_id] & wanted:
+            if created_at < since[person_id] or (person_id, request_id) in told:
+                continue
+            told.add((person_id, request_id))  # the earliest new date of each request
+            found[person_id].append(ScheduledRequest(request_title, title, slug, start, end))
+    return found
 
 
 def digest_subscription_for(*, person: Person) -> DigestSubscription:

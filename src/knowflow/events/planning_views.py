@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from knowflow.accounts.forms import PeopleField, timezone_choices
 from knowflow.accounts.models import OrgUnit
 from knowflow.circles.forms import CirclesField
+from knowflow.demand import selectors as demand_selectors
 from knowflow.errors import DomainError
 from knowflow.events import selectors
 from knowflow.events.permissions import can_edit_session
@@ -176,6 +177,10 @@ def find_time(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     }
     if session is not None:
         initial["speakers"] = list(session.speakers.all())
+        # A session proposed from topic requests starts with the people who asked for it.
+        asked = demand_selectors.audience_for_session(session=session)
+        if asked:
+            initial["people"] = asked
         if session.circle_id:
             initial["circle"] = session.circle
     form = FindTimeForm(request.GET or None, initial=initial)

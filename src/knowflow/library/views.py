@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from knowflow.accounts.models import Person
+from knowflow.demand.searches import suggests_request
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events import selectors as events_selectors
 from knowflow.events.models import Session
@@ -83,6 +84,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 context["log"] = services.search_log_query(
                     text=search.text, result_count=page.results.total
                 )
+            # A search that found nothing, or only generic matches, may be unmet demand.
+            context["suggest_request"] = suggests_request(
+                text=search.text, result_count=page.results.total
+            )
     return render(request, "library/search.html", context)
 
 

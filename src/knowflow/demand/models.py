@@ -1,0 +1,90 @@
+"""Topic requests ("I need an intro to Terraform for data engineers") and their votes.
+
+A request is open until an expert turns it into a proposed session (answered, linked to the
+session) or it is merged into another request (merged, pointing at it: its page redirects
+there). One vote per person and request, held by a constraint; the requester does not vote on
+their own request — they are counted with the voters wherever "the people who asked" matter.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TopicRequest(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        MERGED = "merged", "Merged"
+
+    class Format(models.TextChoices):
+        # The session formats (events.Session.Format), plus "any": a request may not care.
+        ANY = "", "Any format"
+        TALK = "talk", "Talk"
+        WORKSHOP = "workshop", "Workshop"
+        LIGHTNING = "lightning", "Lightning talk"
+        DEMO = "demo", "Demo"
+        PANEL = "panel", "Panel"
+        AMA = "ama", "Ask me anything"
+        COURSE_MODULE = "course_module", "Course module"
+
+    class Level(models.TextChoices):
+        ANY = "", "Any level"
+        INTRODUCTORY = "introductory", "Introductory"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+
+    title = models.CharField(max_length=200, help_text="What you need, in a sentence.")
+    description = models.TextField(blank=True, help_text="Markdown.")
+    topics = models.ManyToManyField("topics.Topic", blank=True, related_name="topic_requests")
+    format = models.CharField(max_length=16, choices=Format.choices, blank=True, default="")
+    level = models.CharField(max_length=16, choices=Level.choices, blank=True, default="")
+    requester = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="topic_requests"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_requests"
+    )
+    session = models.ForeignKey(
+        "events.Session",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="topic_requests",
+    )
+    answered_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="topic_requests_answered",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Vote(models.Model):
+    request = models.ForeignKey(TopicRequest, on_delete=models.CASCADE, related_name="votes")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="topic_request_votes"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "person"], name="one_vote_per_request")
+        ]
+        indexes = [models.Index(fields=["person", "request"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} wants {self.request}"
