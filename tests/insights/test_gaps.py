@@ -110,7 +110,7 @@ def test_gaps_page_shows_each_gap_with_the_action_that_closes_it() -> None:
     text = _text(html)
     assert response.status_code == 200
     assert "Wanted, and nobody has taught it 1" in text
-    assert "Terraform 2 searches found nothing Nobody Propose a session on it See the topic" in text
+    assert "Terraform 2 searches found nothing Nobody Propose a session on it Ask for it See the topic" in text
     assert "Only one person has taught it 1" in text
     assert "COBOL None yet Grace Hopper (last session" in text
     assert f'href="/sessions/{session.slug}/find-a-time/">Run it again</a>' in html
@@ -142,3 +142,36 @@ def test_gaps_page_refuses_members_and_its_queries_do_not_grow_with_topics() -> 
     for _ in range(4):
         add_topic()
     assert queries() == first
+
+
+def test_gaps_open_requests_and_their_voters_count_and_place_their_regions() -> None:
+    from knowflow.demand.services import request_create, request_vote
+
+    terraform, sql = make_topic("Terraform"), make_topic("SQL")
+    asker = make_person(tz="Asia/Tokyo")
+    wanted = request_create(
+        actor=asker, title="Intro to Terraform", description="", topics=[terraform]
+    )
+    for tz in ("Asia/Tokyo", "Asia/Singapore"):
+        request_vote(request=wanted, actor=make_person(tz=tz), reason="")
+    # SQL has two experts in Europe who last taught it long ago and nothing coming.
+    experts = [make_person(tz="Europe/Berlin"), make_person(tz="Europe/Madrid")]
+    old = make_session(speakers=experts)
+    old.topics.add(sql)
+    _held(old, days_ago=200)
+    request_create(
+        actor=make_person(tz="Europe/Rome"), title="SQL again", description="", topics=[sql]
+    )
+
+    report = knowledge_gaps(period=preset_period("last-90-days"))
+
+    (no_expert,) = report.of_kind("no_expert")
+    assert (no_expert.topic, no_expert.demand.requests, no_expert.demand.votes) == (
+        "Terraform",
+        1,
+        2,
+    )
+    (no_session,) = report.of_kind("no_session")
+    assert (no_session.topic, no_session.demand.requests) == ("SQL", 1)
+    # The Roman requester works when the Berlin and Madrid experts do: no region gap for SQL.
+    assert report.of_kind("uncovered_region") == []

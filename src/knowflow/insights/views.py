@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from babel import Locale
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -351,6 +353,7 @@ def _gap_actions(gap: gaps.Gap, report: gaps.GapReport) -> list[tuple[str, str]]
     actions: list[tuple[str, str]] = []
     if gap.kind == "no_expert":
         actions.append(("Propose a session on it", reverse("events:propose")))
+        actions.append(("Ask for it", f"{reverse('demand:ask')}?{urlencode({'title': gap.topic})}"))
     elif gap.kind == "no_session":
         for expert in gap.experts[:3]:
             slug = report.person_slugs.get(expert.person_id)

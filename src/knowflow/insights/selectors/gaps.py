@@ -2,7 +2,8 @@
 registrations and searches, handed to the pure rules of :mod:`knowflow.discovery.gaps`.
 
 An *expert* here is someone who taught the topic: a speaker of one of its sessions with a date
-that took place (not cancelled). Searches that found nothing are anonymous (the log keeps no
+that took place (not cancelled). Open topic requests count with their votes, and their requesters and
+voters are people who want the topic in their region. Searches that found nothing are anonymous (the log keeps no
 person), so they count towards a topic's demand but never towards a region.
 """
 
@@ -15,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.accounts.working_hours import InvalidWorkingHours, WorkingHours
+from knowflow.demand.models import TopicRequest, Vote
 from knowflow.discovery.gaps import (
     HOURS_PER_WEEK,
     Demand,
@@ -188,6 +190,42 @@ def _waiting(now: datetime) -> Iterable[dict]:
     )
 
 
+def _open_requests() -> tuple[dict[int, int], list[dict], list[dict]]:
+    """Open topic requests per topic, and the people behind them (requesters, then voters),
+    each row with the topic, the person and their zone and hours."""
+    requests = dict(
+        TopicRequest.objects.filter(status=TopicRequest.Status.OPEN, topics__isnull=False)
+        .values("topics")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("topics", "n")
+    )
+    person = ("person_id", "person__timezone", "person__working_hours")
+    requesters = list(
+        TopicRequest.objects.filter(
+            status=TopicRequest.Status.OPEN,
+            topics__isnull=False,
+            requester__deactivated_at__isnull=True,
+        )
+        .values(
+            topic=F("topics"),
+            person_id=F("requester_id"),
+            person__timezone=F("requester__timezone"),
+            person__working_hours=F("requester__working_hours"),
+        )
+        .distinct()
+    )
+    voters = list(
+        Vote.objects.filter(
+            request__status=TopicRequest.Status.OPEN,
+            request__topics__isnull=False,
+            person__deactivated_at__isnull=True,
+        )
+        .values(*person, topic=F("request__topics"))
+        .distinct()
+    )
+    return requests, requesters, voters
+
+
 def _searches(period: Period) -> list[tuple[str, int]]:
     rows = (
         SearchQueryLog.objects.filter(
@@ -227,22 +265,35 @@ def knowledge_gaps(*, period: Period, now: datetime | None = None) -> GapReport:
         if not named and count >= UNMET_SEARCH_MIN and len(unmet) < UNMET_SEARCH_LIMIT:
             unmet.append(UnmetSearch(query=query, searches=count))
 
-    waitlisted: dict[int, set[int]] = defaultdict(set)
     interested: dict[int, dict[str, dict[int, frozenset[int]]]] = defaultdict(
         lambda: defaultdict(dict)
     )
-    for row in _waiting(now):
-        topic_id, person_id = row["occurrence__session__topics"], row["person_id"]
-        waitlisted[topic_id].add(person_id)
-        interested[topic_id][region_of(row["person__timezone"])][person_id] = hours.of(
-            row["person__timezone"], row["person__working_hours"]
+
+    def wants(topic_id: int, row: dict) -> None:
+        zone = row["person__timezone"]
+        interested[topic_id][region_of(zone)][row["person_id"]] = hours.of(
+            zone, row["person__working_hours"]
         )
+
+    waitlisted: dict[int, set[int]] = defaultdict(set)
+    for row in _waiting(now):
+        waitlisted[row["occurrence__session__topics"]].add(row["person_id"])
+        wants(row["occurrence__session__topics"], row)
+    requests, requesters, voters = _open_requests()
+    votes: dict[int, int] = defaultdict(int)
+    for row in requesters:
+        wants(row["topic"], row)
+    for row in voters:
+        votes[row["topic"]] += 1
+        wants(row["topic"], row)
 
     facts = [
         TopicFacts(
             topic_id=topic_id,
             name=names[topic_id],
             demand=Demand(
+                requests=requests.get(topic_id, 0),
+                votes=votes.get(topic_id, 0),
                 unmet_searches=searches.get(topic_id, 0),
                 waitlisted=len(waitlisted.get(topic_id, ())),
             ),
