@@ -139,8 +139,11 @@ def circle_update(
 
 
 def _locked(circle: Circle) -> Circle:
-    """The circle's row, locked for the rest of the transaction, read fresh."""
-    return Circle.objects.select_for_update().get(pk=circle.pk)
+    """The circle's row, locked for the rest of the transaction, read fresh (a sunset and a
+    join, or two reviews, cannot interleave); the caller's instance is refreshed too."""
+    locked = Circle.objects.select_for_update().get(pk=circle.pk)
+    circle.state, circle.state_changed_at = locked.state, locked.state_changed_at
+    return locked
 
 
 @transaction.atomic
@@ -166,6 +169,7 @@ def circle_review(
     locked.save(update_fields=["state", "decline_reason", "state_changed_at", "started_at"])
     circle_decision_enqueue(circle=locked)
     index_write(kind=CIRCLE, object_ids=[locked.pk])
+    circle.refresh_from_db()
     return locked
 
 
@@ -182,6 +186,7 @@ def circle_sunset(*, circle: Circle, actor: Person, now: datetime | None = None)
         raise Conflict(f"{locked.name} was never opened: there is nothing to sunset.")
     locked.state, locked.state_changed_at = Circle.State.SUNSET, now or timezone.now()
     locked.save(update_fields=["state", "state_changed_at"])
+    circle.refresh_from_db()
     return locked
 
 
@@ -197,6 +202,7 @@ def circle_revive(*, circle: Circle, actor: Person, now: datetime | None = None)
     now = now or timezone.now()
     locked.state, locked.state_changed_at, locked.started_at = Circle.State.FORMING, now, now
     locked.save(update_fields=["state", "state_changed_at", "started_at"])
+    circle.refresh_from_db()
     return locked
 
 
@@ -229,6 +235,7 @@ def circle_state_apply(*, circle: Circle, state: str, now: datetime) -> bool:
 def circle_join(*, circle: Circle, person: Person, actor: Person) -> Membership:
     """Join an open circle yourself, or be added by a champion or an enabler. A sunset or
     unopened circle takes nobody."""
+    _locked(circle)
     if circle.state == Circle.State.SUNSET:
         raise DomainError(f"{circle.name} has been sunset: it takes no new members.")
     if not circle.is_listed:
