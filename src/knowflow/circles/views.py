@@ -159,7 +159,7 @@ def circle_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def circle_people(request: HttpRequest, slug: str) -> HttpResponse:
     """Champions name facilitators and champions, remove members and hand the circle over."""
-    circle = _managed(request, slug, "Only the circle's champions and enablers manage its people.")
+    circle = _managed(request, slug, "Only the circle's champions and enablers can name champions.")
     role_form = RoleForm(request.POST or None) if request.method == "POST" else RoleForm()
     if request.method == "POST" and role_form.is_valid():
         person = role_form.cleaned_data["person"]
@@ -224,9 +224,9 @@ def hand_over(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def circle_review(request: HttpRequest, slug: str) -> HttpResponse:
-    circle = selectors.circle_detail(slug=slug, viewer=request.viewer)
     if not can_review_circle(actor=request.viewer):
         raise Forbidden("Only enablers approve or decline circles.")
+    circle = selectors.circle_detail(slug=slug, viewer=request.viewer)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
