@@ -41,6 +41,7 @@ from django.utils import timezone
 from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
 from knowflow.circles.models import Circle, Membership
 from knowflow.demo import vocabulary as V
+from knowflow.demo.circles import demo_circles_load
 from knowflow.demo.library import demo_resources_load
 from knowflow.demo.organisation import OrganisationStages
 from knowflow.demo.registrations import RegistrationStages
@@ -234,6 +235,8 @@ def demo_load(
     if size == "small":
         out("Adding recordings and slides to the library…")
         demo_resources_load(rng=random.Random(seed), now=generator.now)
+    out("Giving circles their cadence, facilitators and lifecycle…")
+    demo_circles_load(rng=random.Random(seed), now=generator.now)
     if with_feedback and size == "small":
         # Survey requests and answers through the feedback services themselves, so the results
         # pages have something to show. The large demo skips them: it measures the core pages.
