@@ -126,9 +126,13 @@ def test_review_page_is_refused_to_a_member() -> None:
     circle = make_circle(name="Ops")
     Circle.objects.filter(pk=circle.pk).update(state="proposed")
 
-    response = signed_in(make_person()).get(f"/circles/{circle.slug}/review/")
+    response = signed_in(make_person()).post(
+        f"/circles/{circle.slug}/review/", {"decision": "approve"}
+    )
 
-    assert response.status_code == 404  # a proposed circle is not even seen by others
+    assert response.status_code == 403
+    assert "<p>Only enablers approve or decline circles.</p>" in response.content.decode()
+    assert Circle.objects.get(pk=circle.pk).state == "proposed"
 
 
 def test_circle_page_reads_like_a_home_with_health_resources_and_leads() -> None:
@@ -265,3 +269,17 @@ def test_circle_list_shows_state_and_health_and_puts_sunset_last() -> None:
     assert names == ["Alpha", "Aardvarks"]
     assert "0 active · 0.0 of 1 sessions a month (monthly)" in html
     assert '<a class="button" href="/circles/new/">Start a circle</a>' in html
+
+
+def test_a_big_circle_shows_its_first_sixty_faces_and_counts_the_rest() -> None:
+    champion = make_person(name="Aaa Champion")
+    circle = make_circle(name="Big", champions=[champion])
+    for n in range(64):
+        Membership.objects.create(circle=circle, person=make_person(name=f"Member {n:02}"))
+
+    html = signed_in(make_person()).get(f"/circles/{circle.slug}/").content.decode()
+
+    shown = section(html, "Members")
+    assert (len(shown), shown[0]) == (60, "Aaa Champion")
+    assert "<h2>Members (65)</h2>" in html
+    assert '<p class="meta">… and 5 more.</p>' in html

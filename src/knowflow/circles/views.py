@@ -106,13 +106,18 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
             "resources": library_selectors.resources_of_circle(circle_id=circle.pk),
             "health": health,
             "days_since": health.days_since_activity(now),
-            "faces": [(m, initials(m.person.display_name)) for m in memberships],
+            # Champions and facilitators sort first; a circle of thousands shows its first faces.
+            "faces": [(m, initials(m.person.display_name)) for m in memberships[:FACES]],
+            "more_members": max(0, len(memberships) - FACES),
             "active_days": ACTIVE_DAYS,
             "newcomer_days": NEWCOMER_DAYS,
             "formed_min_members": FORMED_MIN_MEMBERS,
             "quiet_days": quiet_after(circle.cadence).days,
         },
     )
+
+
+FACES = 60
 
 
 def initials(name: str) -> str:
