@@ -12,18 +12,17 @@ Definitions (docs/circles.md repeats them for users):
 - *last activity*: the latest of a session held, a date scheduled, a member joining, a
   resource added, and the circle being started or revived.
 
-``circles_health`` computes it for many circles in a fixed number of queries (six, whatever
-the number of circles), for the list page and the lifecycle pass alike.
+``circles_health`` computes it for many circles in three aggregate queries, whatever the number
+of circles, for the list page and the lifecycle pass alike.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from knowflow.circles.models import Circle, Membership
 from knowflow.events.models import Attendance, Occurrence, Session
@@ -63,7 +62,11 @@ def _latest(*moments: datetime | None) -> datetime | None:
 
 
 def circles_health(*, circles: Iterable[Circle], now: datetime) -> dict[int, CircleHealth]:
-    """The health of each circle, by id (see the module docstring for what each figure is)."""
+    """The health of each circle, by id (see the module docstring for what each figure is).
+
+    Three aggregate queries whatever the number of circles, members and sessions: the database
+    counts (a circle of the large demo has a thousand members and hundreds of dates, which
+    would otherwise all travel to Python on every view of the list)."""
     by_id = {circle.pk: circle for circle in circles}
     ids = list(by_id)
     if not ids:
@@ -71,61 +74,51 @@ def circles_health(*, circles: Iterable[Circle], now: datetime) -> dict[int, Cir
     recent = now - timedelta(days=ACTIVE_DAYS)
     newcomer_since = now - timedelta(days=NEWCOMER_DAYS)
 
-    members: dict[int, set[int]] = defaultdict(set)
-    newcomers: dict[int, int] = defaultdict(int)
-    units: dict[int, set[int]] = defaultdict(set)
-    zones: dict[int, set[str]] = defaultdict(set)
-    last_join: dict[int, datetime] = {}
-    for circle_id, person_id, joined_at, unit_id, zone in Membership.objects.filter(
-        circle_id__in=ids
-    ).values_list("circle_id", "person_id", "joined_at", "person__org_unit_id", "person__timezone"):
-        members[circle_id].add(person_id)
-        if unit_id is not None:
-            units[circle_id].add(unit_id)
-        zones[circle_id].add(zone)
-        if joined_at >= newcomer_since:
-            newcomers[circle_id] += 1
-        if joined_at <= now:
-            last_join[circle_id] = max(joined_at, last_join.get(circle_id, joined_at))
-
-    held: dict[int, int] = defaultdict(int)
-    held_recent: dict[int, int] = defaultdict(int)
-    last_session: dict[int, datetime] = {}
-    occurrences = (
-        Occurrence.objects.filter(session__circle_id__in=ids, cancelled_at__isnull=True)
-        .exclude(session__status=Session.Status.CANCELLED)
-        .values_list("session__circle_id", "end", "created_at")
-    )
-    for circle_id, end, created_at in occurrences:
-        moments = [created_at] if created_at <= now else []
-        if end <= now:
-            held[circle_id] += 1
-            moments.append(end)
-            if end >= recent:
-                held_recent[circle_id] += 1
-        if moments:
-            last_session[circle_id] = max([*moments, last_session.get(circle_id, moments[0])])
-
-    contributors: dict[int, set[int]] = defaultdict(set)
+    # Contributed in the window: attended or gave one of the circle's dates, or authored one
+    # of its resources. Counted for current members only.
     attended = Attendance.objects.filter(
-        occurrence__session__circle_id__in=ids,
+        person_id=OuterRef("person_id"),
+        occurrence__session__circle_id=OuterRef("circle_id"),
         occurrence__cancelled_at__isnull=True,
         occurrence__start__gte=recent,
         occurrence__start__lte=now,
-    ).values_list("occurrence__session__circle_id", "person_id")
-    speakers = Session.speakers.through.objects.filter(
-        session__circle_id__in=ids,
-        session__occurrences__cancelled_at__isnull=True,
-        session__occurrences__start__gte=recent,
-        session__occurrences__start__lte=now,
-    ).values_list("session__circle_id", "person_id")
-    authors = Resource.authors.through.objects.filter(
-        resource__circle_id__in=ids, resource__created_at__gte=recent
-    ).values_list("resource__circle_id", "person_id")
-    for rows in (attended, speakers, authors):
-        for circle_id, person_id in rows:
-            contributors[circle_id].add(person_id)
-
+    )
+    spoke = Occurrence.objects.filter(
+        session__speakers=OuterRef("person_id"),
+        session__circle_id=OuterRef("circle_id"),
+        cancelled_at__isnull=True,
+        start__gte=recent,
+        start__lte=now,
+    )
+    authored = Resource.objects.filter(
+        authors=OuterRef("person_id"), circle_id=OuterRef("circle_id"), created_at__gte=recent
+    )
+    people = {
+        row["circle_id"]: row
+        for row in Membership.objects.filter(circle_id__in=ids)
+        .values("circle_id")
+        .annotate(
+            members=Count("id"),
+            newcomers=Count("id", filter=Q(joined_at__gte=newcomer_since)),
+            units=Count("person__org_unit_id", distinct=True),
+            zones=Count("person__timezone", distinct=True),
+            last_join=Max("joined_at", filter=Q(joined_at__lte=now)),
+            active=Count("id", filter=Q(Exists(attended) | Exists(spoke) | Exists(authored))),
+        )
+    }
+    held = Q(end__lte=now)
+    sessions = {
+        row["session__circle_id"]: row
+        for row in Occurrence.objects.filter(session__circle_id__in=ids, cancelled_at__isnull=True)
+        .exclude(session__status=Session.Status.CANCELLED)
+        .values("session__circle_id")
+        .annotate(
+            held=Count("id", filter=held),
+            recent=Count("id", filter=held & Q(end__gte=recent)),
+            last_held=Max("end", filter=held),
+            last_planned=Max("created_at", filter=Q(created_at__lte=now)),
+        )
+    }
     last_resource = dict(
         Resource.objects.filter(circle_id__in=ids, created_at__lte=now)
         .values("circle_id")
@@ -135,21 +128,24 @@ def circles_health(*, circles: Iterable[Circle], now: datetime) -> dict[int, Cir
 
     health: dict[int, CircleHealth] = {}
     for circle_id, circle in by_id.items():
+        mine = people.get(circle_id, {})
+        dated = sessions.get(circle_id, {})
         last = _latest(
             circle.started_at or circle.created_at,
-            last_join.get(circle_id),
-            last_session.get(circle_id),
+            mine.get("last_join"),
+            dated.get("last_held"),
+            dated.get("last_planned"),
             last_resource.get(circle_id),
         )
         health[circle_id] = CircleHealth(
-            member_count=len(members[circle_id]),
-            active_members=len(members[circle_id] & contributors[circle_id]),
-            sessions_held=held[circle_id],
-            sessions_recent=held_recent[circle_id],
+            member_count=mine.get("members", 0),
+            active_members=mine.get("active", 0),
+            sessions_held=dated.get("held", 0),
+            sessions_recent=dated.get("recent", 0),
             target_per_month=round(circle.sessions_per_month, 2),
-            newcomers=newcomers[circle_id],
-            org_units=len(units[circle_id]),
-            time_zones=len(zones[circle_id]),
+            newcomers=mine.get("newcomers", 0),
+            org_units=mine.get("units", 0),
+            time_zones=mine.get("zones", 0),
             last_activity=last or now,
         )
     return health
