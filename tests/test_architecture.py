@@ -86,6 +86,9 @@ LAYERS: dict[str, int] = {
     # Reads the domains built on the core (circles, events, feedback, library) to compose each
     # person's digest email; those peers at 20 must not import it, and insights need not.
     "digest": 25,
+    # A circle's health (sessions held, attendance, resources) and the lifecycle pass built on
+    # it: reads circles, events and library, so it sits above them; circles cannot read events.
+    "circlehealth": 25,
     # The top domain: reads everyone's results.
     "insights": 30,
     # Surfaces: compose everything, and nothing below imports them.

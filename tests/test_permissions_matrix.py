@@ -26,7 +26,14 @@ from knowflow.accounts.models import Office, PeopleFileUpload, Person
 from knowflow.accounts.people_file.uploads import people_file_upload_create
 from knowflow.accounts.services import api_token_create
 from knowflow.circles.models import Circle, Membership
-from knowflow.circles.services import circle_create, circle_join, circle_update
+from knowflow.circles.services import (
+    circle_create,
+    circle_join,
+    circle_review,
+    circle_sunset,
+    circle_update,
+    membership_set_role,
+)
 from knowflow.errors import Forbidden
 from knowflow.events.attendance import (
     attendance_record,
@@ -82,6 +89,7 @@ class World:
     template: SurveyTemplate  # the enabler's copy of a shipped survey, current
     action: RetrospectiveAction  # from the session's retrospective, owned by the learner
     proposal: Session  # proposed by the member, given by the learner, not scheduled yet
+    proposed_circle: Circle  # started by the member, waiting for an enabler's approval
 
     def refresh(self) -> None:
         self.session.refresh_from_db()
@@ -146,7 +154,15 @@ def world() -> World:
         proposal=make_session(
             title="An idea", speakers=[learner], proposed_by=people["member"], circle=None
         ),
+        proposed_circle=_proposed_circle(people["member"]),
     )
+
+
+def _proposed_circle(starter: Person) -> Circle:
+    circle = make_circle(name="Grassroots", champions=[starter])
+    Circle.objects.filter(pk=circle.pk).update(state="proposed", proposed_by=starter)
+    circle.refresh_from_db()
+    return circle
 
 
 def future_slot() -> tuple:
@@ -357,12 +373,44 @@ ACTIONS: dict[str, Action] = {
         message="Only enablers change the topic taxonomy.",
         api=lambda w, c: _api_post(c, "/api/v1/topics/", {"name": "Fresh topic"}),
     ),
+    # Any member starts a circle (with approval on, it waits for an enabler).
     "create circle": Action(
-        allowed=ENABLERS,
+        allowed=frozenset(ROLES),
         state=lambda w: Circle.objects.count(),
         service=lambda w, actor: circle_create(actor=actor, name="Fresh circle"),
-        message="Only enablers create circles.",
+        message="Only active members start circles.",
+        page=lambda w, c: c.post(
+            "/circles/new/", {"name": "Fresh circle", "cadence": "monthly", "visibility": "open"}
+        ),
         api=lambda w, c: _api_post(c, "/api/v1/circles/", {"name": "Fresh circle"}),
+    ),
+    "approve circle": Action(
+        allowed=ENABLERS,
+        state=lambda w: Circle.objects.get(pk=w.proposed_circle.pk).state,
+        service=lambda w, actor: circle_review(circle=w.proposed_circle, actor=actor, approve=True),
+        message="Only enablers approve or decline circles.",
+        page=lambda w, c: c.post(
+            f"/circles/{w.proposed_circle.slug}/review/", {"decision": "approve"}
+        ),
+    ),
+    "sunset circle": Action(
+        allowed=CIRCLE_MANAGERS,
+        state=lambda w: Circle.objects.get(pk=w.circle.pk).state,
+        service=lambda w, actor: circle_sunset(circle=w.circle, actor=actor),
+        message="Only the circle's champions and enablers can sunset it.",
+        page=lambda w, c: c.post(f"/circles/{w.circle.slug}/sunset/"),
+    ),
+    "name a facilitator": Action(
+        allowed=CIRCLE_MANAGERS,
+        state=lambda w: Membership.objects.get(circle=w.circle, person=w.people["member"]).role,
+        service=lambda w, actor: membership_set_role(
+            circle=w.circle, person=w.people["member"], role="facilitator", actor=actor
+        ),
+        message="Only the circle's champions and enablers can name champions.",
+        page=lambda w, c: c.post(
+            f"/circles/{w.circle.slug}/people/",
+            {"person": w.people["member"].slug, "role": "facilitator"},
+        ),
     ),
     "edit circle": Action(
         allowed=CIRCLE_MANAGERS,
@@ -711,8 +759,8 @@ def test_api_read_permission(world: World, name: str, role: str) -> None:
 
 
 def test_matrix_covers_every_role_and_action() -> None:
-    assert len(cells("service")) == 21 * 6
-    assert len(cells("page")) == 16 * 6
+    assert len(cells("service")) == 24 * 6
+    assert len(cells("page")) == 20 * 6
     assert len(cells("api")) == 15 * 6
     assert len(read_cells("page")) == 9 * 6
     assert len(read_cells("api")) == 6 * 6

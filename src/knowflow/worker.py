@@ -73,6 +73,7 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
     """Start the periodic jobs' threads; each ends soon after `stop` is set (the outbox after
     the message in hand)."""
     import_what_the_jobs_use()
+    from knowflow.circlehealth.tasks import circle_lifecycle_tick
     from knowflow.digest.services import digest_enqueue_due
     from knowflow.feedback.services.requests import feedback_tick
     from knowflow.insights.tasks import refresh_insights
@@ -101,6 +102,14 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
             "digest",
             lambda: repeat(
                 digest_enqueue_due, interval=settings.KNOWFLOW_DIGEST_INTERVAL_SECONDS, stop=stop
+            ),
+        ),
+        (
+            "circles",
+            lambda: repeat(
+                circle_lifecycle_tick,
+                interval=settings.KNOWFLOW_CIRCLE_LIFECYCLE_SECONDS,
+                stop=stop,
             ),
         ),
         (

@@ -221,7 +221,10 @@ def test_circles_create_list_detail_and_update() -> None:
         "name": "Security guild",
         "slug": "security-guild",
         "mission": "",
+        "scope": "",
+        "cadence": "monthly",
         "visibility": "invite_only",
+        "state": "forming",
         "topics": [topic.slug],
     }
     assert updated.status_code == 200
@@ -598,11 +601,27 @@ def test_unknown_id_in_the_body_is_404_naming_the_field() -> None:
     assert Registration.objects.count() == 0
 
 
-def test_circles_create_by_a_member_is_403_and_writes_nothing() -> None:
-    response = post(api_client(make_person()), "/api/v1/circles/", {"name": "Mine"})
+def test_circles_create_by_a_member_makes_them_champion() -> None:
+    member = make_person()
+    response = post(api_client(member), "/api/v1/circles/", {"name": "Mine", "cadence": "weekly"})
+
+    assert response.status_code == 201
+    assert (response.json()["cadence"], response.json()["state"]) == ("weekly", "forming")
+    assert list(Membership.objects.values_list("person_id", "role")) == [(member.pk, "champion")]
+
+
+def test_circles_create_naming_other_champions_as_a_member_is_403_and_writes_nothing() -> None:
+    response = post(
+        api_client(make_person()),
+        "/api/v1/circles/",
+        {"name": "Mine", "champion_ids": [make_person().pk]},
+    )
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only enablers create circles.", "field": None}
+    assert response.json() == {
+        "detail": "Only enablers name other people as a new circle's champions.",
+        "field": None,
+    }
     assert Circle.objects.count() == 0
 
 

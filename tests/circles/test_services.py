@@ -47,11 +47,39 @@ def test_circle_create_by_an_enabler_makes_champions_members() -> None:
     assert members(circle) == [("Cam Champion", "champion")]
 
 
-def test_circle_create_by_a_member_is_refused_and_writes_nothing() -> None:
-    with pytest.raises(Forbidden) as error:
-        circle_create(actor=make_person(), name="My own club")
+def test_circle_create_by_a_member_makes_them_its_champion() -> None:
+    starter = make_person(name="Sam Starter")
 
-    assert error.value.message == "Only enablers create circles."
+    circle = circle_create(
+        actor=starter, name="Rust users", scope="Rust at work", cadence="fortnightly"
+    )
+
+    assert (circle.state, circle.cadence, circle.scope, circle.proposed_by) == (
+        "forming",
+        "fortnightly",
+        "Rust at work",
+        starter,
+    )
+    assert members(circle) == [("Sam Starter", "champion")]
+
+
+def test_circle_create_by_a_member_naming_other_champions_is_refused() -> None:
+    with pytest.raises(Forbidden) as error:
+        circle_create(actor=make_person(), name="My own club", champions=[make_person()])
+
+    assert error.value.message == "Only enablers name other people as a new circle's champions."
+    assert Circle.objects.count() == 0
+
+
+def test_circle_create_by_a_deactivated_person_is_refused_and_writes_nothing() -> None:
+    gone = make_person()
+    gone.deactivated_at = gone.created_at
+    gone.save()
+
+    with pytest.raises(Forbidden) as error:
+        circle_create(actor=gone, name="My own club")
+
+    assert error.value.message == "Only active members start circles."
     assert Circle.objects.count() == 0
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from knowflow.circles.models import Membership
 from knowflow.events.models import Session
+from knowflow.library.models import Resource
 from tests.conftest import signed_in
 from tests.factories import make_circle, make_occurrence, make_person, make_session, make_topic
 
@@ -195,7 +196,16 @@ def test_circle_page_query_count_does_not_grow_with_members_and_sessions(
         for i in range(n):
             Membership.objects.create(circle=circle, person=make_person())
             make_occurrence(session=make_session(circle=circle), start=now + timedelta(days=i + 1))
-            make_occurrence(session=make_session(circle=circle), start=now - timedelta(days=i + 1))
+            held = make_occurrence(
+                session=make_session(circle=circle), start=now - timedelta(days=i + 1)
+            )
+            held.attendances.create(person=make_person(), mode="room")
+            Resource.objects.create(
+                kind="note",
+                title=f"Note {circle.memberships.count()}",
+                circle=circle,
+                slug=f"note-{circle.memberships.count()}",
+            )
 
     add(3)
     with CaptureQueriesContext(connection) as small:

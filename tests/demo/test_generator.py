@@ -68,11 +68,20 @@ def test_small_demo_counts(small_demo: None) -> None:
     assert OrgUnit.objects.count() >= 8
     assert list(OrgUnit.objects.filter(parent=None).values_list("kind", flat=True)) == ["company"]
     assert OrgUnit.objects.filter(kind="team", parent__kind="division").count() >= 6
-    assert Circle.objects.count() == 12
+    # The organisation's twelve, and four showing a circle's other states (demo/circles.py).
+    assert Circle.objects.count() == 16
+    assert sorted(set(Circle.objects.values_list("state", flat=True))) == [
+        "active",
+        "dormant",
+        "forming",
+        "proposed",
+        "sunset",
+    ]
+    assert Membership.objects.filter(role=Membership.Role.FACILITATOR).count() == 12
     assert Circle.objects.filter(visibility=Circle.Visibility.INVITE_ONLY).count() >= 2
     assert (
         Membership.objects.filter(role=Membership.Role.CHAMPION).values("circle").distinct().count()
-        == 12
+        == 16
     )
     assert Topic.objects.count() == 60
     assert Topic.objects.exclude(parent=None).count() >= 40
@@ -160,7 +169,7 @@ def test_small_demo_accounts_sign_in_and_have_something_to_see(small_demo: None)
     assert given.filter(start__gt=NOW).exists()
     assert given.filter(end__lt=NOW).exists()
     member = Person.objects.get(user__username="member")
-    assert member.memberships.count() == 3
+    assert member.memberships.count() == 4  # three joined, one started (Rust Curious)
     assert member.skills.count() == 4
     assert len(selectors.upcoming_registrations(viewer=member)) >= 1
     assert len(selectors.upcoming_for_viewer(viewer=member)) >= 5

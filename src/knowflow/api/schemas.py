@@ -142,6 +142,7 @@ class BoundedPagination(LimitOffsetPagination):
 
 
 CircleVisibility = one_of(*Circle.Visibility.values)
+CircleCadence = one_of(*Circle.Cadence.values)
 SessionFormat = one_of(*Session.Format.values)
 SessionLevel = one_of(*Session.Level.values)
 SessionStatus = one_of(*Session.Status.values)
@@ -265,7 +266,10 @@ class CircleOut(Schema):
     name: str
     slug: str
     mission: str
+    scope: str
+    cadence: str
     visibility: str
+    state: str
     topics: list[str]
 
     @staticmethod
@@ -276,6 +280,8 @@ class CircleOut(Schema):
 class CircleIn(BodyIn):
     name: str = Field(min_length=1, max_length=120)
     mission: str = ""
+    scope: str = ""
+    cadence: CircleCadence = "monthly"
     visibility: CircleVisibility = "open"
     topic_ids: list[DatabaseInt] = []
     champion_ids: list[DatabaseInt] = []
@@ -284,6 +290,8 @@ class CircleIn(BodyIn):
 class CirclePatch(BodyIn):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     mission: str | None = None
+    scope: str | None = None
+    cadence: CircleCadence | None = None
     visibility: CircleVisibility | None = None
     topic_ids: list[DatabaseInt] | None = None
 

@@ -13,15 +13,21 @@ CIRCLE = "circle"
 
 
 def circle_sources(circle_ids: list[int]) -> list[DocumentSource]:
-    circles = Circle.objects.filter(pk__in=circle_ids).prefetch_related(
-        "topics",
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.filter(role=Membership.Role.CHAMPION).select_related(
-                "person"
+    # A proposed or declined circle is not listed, so search does not find it; a sunset one
+    # stays findable with its history.
+    circles = (
+        Circle.objects.filter(pk__in=circle_ids)
+        .exclude(state__in=[Circle.State.PROPOSED, Circle.State.DECLINED])
+        .prefetch_related(
+            "topics",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(role=Membership.Role.CHAMPION).select_related(
+                    "person"
+                ),
+                to_attr="champion_memberships",
             ),
-            to_attr="champion_memberships",
-        ),
+        )
     )
     return [
         DocumentSource(
@@ -29,7 +35,7 @@ def circle_sources(circle_ids: list[int]) -> list[DocumentSource]:
             object_id=circle.pk,
             slug=circle.slug,
             title=circle.name,
-            body=circle.mission,
+            body=f"{circle.mission}\n\n{circle.scope}".strip(),
             topics=list(circle.topics.all()),
             people=[m.person.display_name for m in circle.champion_memberships],
             circle_id=circle.pk,

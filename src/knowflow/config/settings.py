@@ -505,6 +505,10 @@ KNOWFLOW_FEEDBACK_TICK_SECONDS = int(os.environ.get("KNOWFLOW_FEEDBACK_TICK_SECO
 KNOWFLOW_INSIGHTS_REFRESH_SECONDS = int(os.environ.get("KNOWFLOW_INSIGHTS_REFRESH_SECONDS", "3600"))
 # How often the worker looks for digests that fell due (08:00 local): a digest leaves at most
 # this long after its person's 08:00.
+# Circles any member starts wait for an enabler's approval when this is on (off by default:
+# a new circle is open at once). How often the worker recomputes circles' lifecycle states.
+KNOWFLOW_CIRCLE_APPROVAL = env_bool("KNOWFLOW_CIRCLE_APPROVAL", False)
+KNOWFLOW_CIRCLE_LIFECYCLE_SECONDS = int(os.environ.get("KNOWFLOW_CIRCLE_LIFECYCLE_SECONDS", "3600"))
 KNOWFLOW_DIGEST_INTERVAL_SECONDS = int(os.environ.get("KNOWFLOW_DIGEST_INTERVAL_SECONDS", "300"))
 
 # The library (knowflow.library): the largest file one may upload, and after how many days

@@ -43,6 +43,7 @@ from knowflow.circles.models import Circle, Membership
 from knowflow.demand.demo import demand_demo_load
 from knowflow.demand.demo import demo_people as demand_demo_people
 from knowflow.demo import vocabulary as V
+from knowflow.demo.circles import demo_circles_load
 from knowflow.demo.library import demo_resources_load
 from knowflow.demo.organisation import OrganisationStages
 from knowflow.demo.registrations import RegistrationStages
@@ -241,6 +242,8 @@ def demo_load(
         demand_demo_load(
             rng=random.Random(seed), now=generator.now, people_ids=demand_demo_people()
         )
+    out("Giving circles their cadence, facilitators and lifecycle…")
+    demo_circles_load(rng=random.Random(seed), now=generator.now)
     if with_feedback and size == "small":
         # Survey requests and answers through the feedback services themselves, so the results
         # pages have something to show. The large demo skips them: it measures the core pages.

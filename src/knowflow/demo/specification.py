@@ -81,7 +81,7 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         Person.Role.MEMBER,
         "Oliver Turner",
         "Australia/Sydney",
-        "member: in three circles, registered for upcoming sessions",
+        "member: in three circles and champion of one they started, registered for upcoming sessions",
     ),
     # Last, so that the accounts above draw the same org units from the seed as before.
     DemoAccount(

@@ -329,6 +329,15 @@ def resources_of_session(*, session_id: int) -> list[Resource]:
     return sorted(resources, key=lambda r: rank.get(r.kind, len(rank)))
 
 
+def resources_of_circle(*, circle_id: int, limit: int = 10) -> list[Resource]:
+    """The circle's newest resources (all are public in the library), for its page."""
+    return list(
+        Resource.objects.filter(circle_id=circle_id)
+        .only("id", "slug", "title", "kind", "created_at", "circle_id")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def resource_get(
     *, id: int | None = None, slug: str | None = None, field: str | None = None
 ) -> Resource:

@@ -11,7 +11,9 @@ from knowflow.api.schemas import CircleIn, CircleOut, CirclePatch, DatabaseInt, 
 from knowflow.circles import selectors as circles_selectors
 from knowflow.circles import services
 from knowflow.circles.models import Circle
+from knowflow.circles.permissions import can_see_circle
 from knowflow.circles.selectors import circle_list as select_circles
+from knowflow.errors import NotFound
 from knowflow.topics.models import Topic
 
 router = Router(tags=["circles"])
@@ -24,7 +26,11 @@ def circle_list(request: HttpRequest) -> list[Circle]:
 
 @router.get("/{circle_id}", response=CircleOut)
 def circle_get(request: HttpRequest, circle_id: DatabaseInt) -> Circle:
-    return circles_selectors.circle_get(id=circle_id)
+    circle = circles_selectors.circle_get(id=circle_id)
+    if not can_see_circle(actor=viewer(request), circle=circle):
+        # A proposed or declined circle is its starter's and the enablers' business.
+        raise NotFound(f"There is no circle with id {circle_id}.")
+    return circle
 
 
 @router.post("/", response={201: CircleOut})
@@ -33,6 +39,8 @@ def circle_create(request: HttpRequest, payload: CircleIn) -> tuple[int, Circle]
         actor=viewer(request),
         name=payload.name,
         mission=payload.mission,
+        scope=payload.scope,
+        cadence=payload.cadence,
         visibility=payload.visibility,
         topics=fetch_many(Topic, payload.topic_ids, what="topic", field="topic_ids"),
         champions=fetch_many(Person, payload.champion_ids, what="person", field="champion_ids"),
@@ -53,6 +61,8 @@ def circle_update(request: HttpRequest, circle_id: DatabaseInt, payload: CircleP
         actor=viewer(request),
         name=payload.name,
         mission=payload.mission,
+        scope=payload.scope,
+        cadence=payload.cadence,
         visibility=payload.visibility,
         topics=topics,
     )
