@@ -3,10 +3,12 @@ by what was said (the hit links to the moment), replacing and removing, the tran
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from knowflow.errors import Forbidden
 from knowflow.library import services
@@ -377,3 +379,55 @@ def test_search_page_shows_the_moment_link(speaker, recording):
         'Said <a href="https://www.youtube.com/watch?v=abc123&amp;t=3723" '
         'rel="noopener noreferrer nofollow">at 1:02:03</a> in the recording'
     ) in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("speaker", True), ("enabler", True), ("author", True), ("member", False), ("leader", False)],
+)
+def test_who_may_upload_captions_on_the_page(speaker, recording, who, allowed):
+    people = {
+        "speaker": speaker,
+        "enabler": make_person(role="enabler"),
+        "author": make_person(),
+        "member": make_person(),
+        "leader": make_person(role="leader"),
+    }
+    recording.authors.add(people["author"])
+    client = signed_in(people[who])
+
+    with (FILES / "clinic.srt").open("rb") as handle:
+        response = client.post(f"/library/{recording.slug}/captions/", {"captions": handle})
+
+    assert response.status_code == (302 if allowed else 403)
+    assert RecordingCaptions.objects.filter(resource=recording).exists() is allowed
+    if not allowed:
+        assert (
+            "Only the recording&#x27;s speakers, owner, authors, its circle&#x27;s champions and "
+            "enablers can change its captions."
+        ) in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_search_batch_reports_a_spoken_hit_as_its_recording(speaker, recording, tmp_path, capsys):
+    services.captions_upload(resource=recording, actor=speaker, upload=_upload("clinic.srt"))
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"qid": "q1", "query": "seq scan foreign key"}\n')
+
+    call_command("search", "--batch", str(queries))
+
+    answer = json.loads(capsys.readouterr().out)
+    scores = [result.pop("score") for result in answer["results"]]
+    assert answer == {
+        "qid": "q1",
+        "results": [
+            {
+                "type": "resource",
+                "id": recording.pk,
+                "title": "Making Python fast (recording)",
+                "external_id": None,
+            }
+        ],
+    }
+    assert scores[0] > 0
