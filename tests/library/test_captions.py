@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 
+from knowflow.accounts.services import api_token_create
 from knowflow.errors import Forbidden
 from knowflow.library import services
 from knowflow.library.captions import (
@@ -431,3 +433,57 @@ def test_search_batch_reports_a_spoken_hit_as_its_recording(speaker, recording, 
         ],
     }
     assert scores[0] > 0
+
+
+@pytest.mark.django_db
+def test_api_uploads_reads_and_removes_captions(speaker, recording):
+    _, secret = api_token_create(person=speaker, name="test")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    url = f"/api/v1/library/resources/{recording.pk}/captions"
+
+    refused = client.post(url, {"captions": SimpleUploadedFile("x.vtt", b"WEBVTT\n\nnonsense\n")})
+    with (FILES / "clinic.srt").open("rb") as handle:
+        uploaded = client.post(url, {"captions": handle})
+    read = client.get(url)
+    search = client.get("/api/v1/library/search", {"q": "vacuum"})
+    removed = client.delete(url)
+    gone = client.get(url)
+
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == (
+        "Line 3: expected a timing line such as “00:01.000 --> 00:04.000”."
+    )
+    assert uploaded.status_code == 200
+    assert uploaded.json() == read.json()
+    body = read.json()
+    assert (body["format"], body["cue_count"], body["duration"]) == ("srt", 4, 3727.0)
+    assert body["cues"][2] == {
+        "start": 123.0,
+        "end": 129.0,
+        "text": "An index on the foreign key turned a seq scan into milliseconds.",
+        "url": "https://www.youtube.com/watch?v=abc123&t=123",
+    }
+    [hit] = search.json()["results"]
+    assert (hit["type"], hit["id"], hit["moment_label"], hit["moment_url"]) == (
+        "resource",
+        recording.pk,
+        "at 1:02:03",
+        "https://www.youtube.com/watch?v=abc123&t=3723",
+    )
+    assert removed.status_code == 204
+    assert gone.status_code == 404
+    assert gone.json()["detail"] == "This recording has no captions."
+
+
+@pytest.mark.django_db
+def test_api_refuses_captions_from_a_member(recording):
+    _, secret = api_token_create(person=make_person(), name="test")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    with (FILES / "clinic.srt").open("rb") as handle:
+        response = client.post(
+            f"/api/v1/library/resources/{recording.pk}/captions", {"captions": handle}
+        )
+
+    assert response.status_code == 403
+    assert RecordingCaptions.objects.count() == 0
