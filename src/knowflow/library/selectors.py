@@ -269,26 +269,31 @@ def _attach_moments(results: SearchResults, *, snippets: bool) -> None:
     recording) gets the best one's moment. Either way the hit links to the moment: the
     recording's link at that second, with "at 12:34".
     """
-    passage_ids = [h.object_id for h in results.hits if h.kind == PASSAGE] + [
-        g.object_id for h in results.hits for g in h.grouped if g.kind == PASSAGE
-    ]
-    if not passage_ids:
-        return
-    found = {
-        p.pk: p
-        for p in CaptionPassage.objects.filter(pk__in=passage_ids).select_related("resource")
-    }
-    parsed = results.parsed
-    marked = [*parsed.terms, *(t for run in parsed.phrases for t in run)]
-    prefixes = (parsed.prefix,) if parsed.prefix else ()
-    for hit in results.hits:
-        best = (
+    # Only the best passage of each hit is read: a recording's group may hold a hundred.
+    best: dict[int, int] = {}
+    for position, hit in enumerate(results.hits):
+        leader = (
             hit
             if hit.kind == PASSAGE
             else next((g for g in hit.grouped if g.kind == PASSAGE), None)
         )
         hit.grouped = [g for g in hit.grouped if g.kind != PASSAGE]
-        passage = found.get(best.object_id) if best is not None else None
+        if leader is not None:
+            best[position] = leader.object_id
+    if not best:
+        return
+    found = {
+        p.pk: p
+        for p in CaptionPassage.objects.filter(pk__in=best.values())
+        .select_related("resource")
+        .only("id", "start_ms", "text", "resource__id", "resource__slug", "resource__title",
+              "resource__url", "resource__file", "resource__external_id")
+    }  # fmt: skip
+    parsed = results.parsed
+    marked = [*parsed.terms, *(t for run in parsed.phrases for t in run)]
+    prefixes = (parsed.prefix,) if parsed.prefix else ()
+    for position, passage_id in best.items():
+        hit, passage = results.hits[position], found.get(passage_id)
         if passage is None:
             continue
         recording = passage.resource
