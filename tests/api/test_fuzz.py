@@ -42,6 +42,8 @@ RULES_ACROSS_FIELDS = {
     ("POST", "/api/v1/insights/duplicates/{cluster_id}/decision"): "merged names one copy",
     ("POST", "/api/v1/library/resources"): "a link or a body, as the kind needs",
     ("POST", "/api/v1/library/uploads"): "a file of a type the kind takes",
+    ("POST", "/api/v1/library/resources/{resource_id}/captions"): "a well-formed WebVTT or "
+    "SubRip file, for a recording",
     ("POST", "/api/v1/occurrences/{occurrence_id}/attendance"): "a mode the date offers, "
     "for people on its checklist",
 }

@@ -39,7 +39,7 @@ def test_index_write_of_an_unknown_kind_names_the_known_ones():
 
     assert str(error.value) == (
         "'talk' is not a kind of search document; use one of: "
-        "session, resource, collection, person, circle, topic."
+        "session, resource, collection, person, circle, topic, passage."
     )
 
 

@@ -76,6 +76,19 @@ class ResourceEditForm(ResourceForm):
     kind = None  # type: ignore[assignment] - the kind of a resource does not change
 
 
+class CaptionsForm(forms.Form):
+    captions = forms.FileField(
+        label="Captions file",
+        help_text="WebVTT (.vtt) or SubRip (.srt), UTF-8, up to 2 MB. "
+        "A new file replaces the captions there are.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".vtt,.srt,text/vtt"}),
+    )
+
+    def show_upload_refusal(self, message: str, *, field: str | None = "captions") -> None:
+        self.cleaned_data = {}
+        self.add_error("captions", message)
+
+
 class CollectionForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Collection.Kind.choices)

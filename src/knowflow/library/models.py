@@ -95,6 +95,44 @@ class Resource(models.Model):
         return bool(self.file)
 
 
+class RecordingCaptions(models.Model):
+    """The captions uploaded with a recording: its cues as read (plain text, in time order).
+
+    Uploading again replaces them (and their passages); the cues are kept as one JSON list of
+    ``[start_ms, end_ms, text]`` because they are only ever read whole, by the transcript.
+    """
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, related_name="captions")
+    file_name = models.CharField(max_length=255, help_text="The name it was uploaded as.")
+    format = models.CharField(max_length=8, help_text="vtt or srt, told by the content.")
+    cues = models.JSONField(default=list)
+    cue_count = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"captions of {self.resource}"
+
+
+class CaptionPassage(models.Model):
+    """About 30 seconds of what was said in a recording: what search matches spoken words in
+    (``knowflow.library.captions.passages``)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="passages")
+    start_ms = models.PositiveIntegerField()
+    end_ms = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["resource", "start_ms", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.resource} at {self.start_ms // 1000} s"
+
+
 class Collection(models.Model):
     class Kind(models.TextChoices):
         COLLECTION = "collection", "Collection"

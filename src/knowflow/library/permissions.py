@@ -24,6 +24,12 @@ def can_edit_resource(*, actor: Person, resource: Resource) -> bool:
     return resource.circle_id is not None and is_champion(person=actor, circle=resource.circle)
 
 
+def can_manage_captions(*, actor: Person, resource: Resource) -> bool:
+    """Upload or remove a recording's captions: whoever may edit it (its session's speakers,
+    its owner and authors, its circle's champions, enablers)."""
+    return can_edit_resource(actor=actor, resource=resource)
+
+
 def can_confirm_review(*, actor: Person, resource: Resource) -> bool:
     return can_edit_resource(actor=actor, resource=resource)
 

@@ -8,17 +8,26 @@ knows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import Prefetch
 
 from knowflow.accounts.models import Person
 from knowflow.events.search import SESSION
-from knowflow.library.models import Collection, Resource
+from knowflow.library.models import CaptionPassage, Collection, Resource
 from knowflow.search import registry
 from knowflow.search.registry import DocumentSource
 from knowflow.topics.search import TOPIC
 
 RESOURCE = "resource"
 COLLECTION = "collection"
+# About 30 seconds of what was said in a captioned recording. A passage shares its
+# recording's group, so search shows the recording (or its session) once, with the best
+# moment; one found alone is shown as its recording (``selectors.search_everything``).
+PASSAGE = "passage"
+# A passage is a few lines of speech against a resource's curated title and description:
+# it should find a recording by what was said without outranking what names the subject.
+PASSAGE_PRIOR = 0.8
 
 
 def resource_source(resource: Resource) -> DocumentSource:
@@ -96,6 +105,57 @@ def add_recordings(sources: dict[int, DocumentSource]) -> None:
             source.has_recording = True
 
 
+@dataclass(frozen=True)
+class TopicId:
+    """A topic as a filter sees it: its id, no words."""
+
+    pk: int
+    name: str = ""
+    synonyms: list[str] = field(default_factory=list)
+
+
+def resource_group_key(resource: Resource) -> str:
+    return f"session:{resource.session_id}" if resource.session_id else f"resource:{resource.pk}"
+
+
+def passage_sources(passage_ids: list[int]) -> list[DocumentSource]:
+    """The spoken text only: the title stays blank (so a recording's hundred passages do
+    not each weigh its title), while filters see what its recording carries."""
+    passages = (
+        CaptionPassage.objects.filter(pk__in=passage_ids)
+        .select_related("resource__occurrence")
+        .prefetch_related("resource__topics")
+    )
+    sources = []
+    for passage in passages:
+        resource = passage.resource
+        date = resource.occurrence.start if resource.occurrence_id else None
+        sources.append(
+            DocumentSource(
+                kind=PASSAGE,
+                object_id=passage.pk,
+                slug=resource.slug,
+                title="",
+                body=passage.text,
+                # Only the ids (the topic filter): its names would weigh in every passage.
+                topics=[TopicId(pk=t.pk) for t in resource.topics.all()],
+                group_key=resource_group_key(resource),
+                format=resource.kind,
+                language=resource.language,
+                circle_id=resource.circle_id,
+                date=date or resource.created_at,
+                has_recording=True,
+            )
+        )
+    return sources
+
+
+def passages_of_resources(resource_ids: list[int]) -> list[int]:
+    return list(
+        CaptionPassage.objects.filter(resource_id__in=resource_ids).values_list("pk", flat=True)
+    )
+
+
 def resources_tagged(topic_ids: list[int]) -> list[int]:
     through = Resource.topics.through.objects.filter(topic_id__in=topic_ids)
     return list(through.values_list("resource_id", flat=True))
@@ -108,5 +168,15 @@ def register() -> None:
     registry.register(
         kind=COLLECTION, label="Collection", position=2, model=Collection, build=collection_sources
     )
+    registry.register(
+        kind=PASSAGE,
+        label="Spoken passage",
+        position=9,
+        model=CaptionPassage,
+        build=passage_sources,
+        prior=PASSAGE_PRIOR,
+        stands_for=RESOURCE,
+    )
     registry.extend(kind=SESSION, extension=add_recordings)
+    registry.follow(kind=PASSAGE, on=RESOURCE, ids=passages_of_resources)
     registry.follow(kind=RESOURCE, on=TOPIC, ids=resources_tagged)

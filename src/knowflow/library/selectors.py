@@ -10,6 +10,7 @@ share, so the three rank alike. Lists arrive with their joins done (tests pin qu
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -23,20 +24,24 @@ from knowflow.accounts.models import Person
 from knowflow.accounts.search import PERSON
 from knowflow.circles.models import Circle
 from knowflow.circles.search import CIRCLE
+from knowflow.discovery.text import highlight
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.search import SESSION
 from knowflow.languages import language_name
+from knowflow.library.captions import moment_url, timestamp
 from knowflow.library.models import (
+    CaptionPassage,
     Collection,
     CollectionItem,
     CollectionSection,
     PathProgress,
+    RecordingCaptions,
     Resource,
     SearchClick,
     SearchQueryLog,
 )
-from knowflow.library.search import COLLECTION, RESOURCE
+from knowflow.library.search import COLLECTION, PASSAGE, RESOURCE
 from knowflow.lookup import one_by_id_or_slug
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 from knowflow.search import registry
@@ -58,11 +63,11 @@ FACET_SIZE = 12
 
 def search_types() -> tuple[str, ...]:
     """The kinds of document search knows, in their listed order (registered by each app)."""
-    return tuple(k.kind for k in registry.kinds())
+    return tuple(k.kind for k in registry.kinds() if k.listed)
 
 
 def search_type_choices() -> list[tuple[str, str]]:
-    return [(k.kind, k.label) for k in registry.kinds()]
+    return [(k.kind, k.label) for k in registry.kinds() if k.listed]
 
 
 def _default_review_days() -> int:
@@ -120,8 +125,11 @@ def _filters(request: SearchRequest) -> SearchFilters | None:
         )
 
     date_to = midnight(request.date_to + timedelta(days=1)) if request.date_to else None
+    types = request.types
+    if RESOURCE in types:
+        types = (*types, PASSAGE)  # a recording is also found by what was said in it
     return SearchFilters(
-        types=request.types,
+        types=types,
         topic_ids=topic_ids,
         formats=(request.format,) if request.format else (),
         language=request.language,
@@ -245,11 +253,112 @@ def search_everything(
         snippets=snippets,
         prefix=prefix,
     )
+    _attach_moments(results, snippets=snippets)
     if viewer is not None:
         _mark_working_hours(results.hits, viewer)
     return SearchPage(
         results=results, facets=_named_facets(counters), page=page, page_size=page_size
     )
+
+
+def _attach_moments(results: SearchResults, *, snippets: bool) -> None:
+    """Spoken passages shown as what they stand for (one query for the page's passages).
+
+    A hit led by a passage (only what was said matched) becomes its recording's hit, with
+    the passage as the snippet; any other hit with a passage in its group (a session, its
+    recording) gets the best one's moment. Either way the hit links to the moment: the
+    recording's link at that second, with "at 12:34".
+    """
+    # Only the best passage of each hit is read: a recording's group may hold a hundred.
+    best: dict[int, int] = {}
+    for position, hit in enumerate(results.hits):
+        leader = (
+            hit
+            if hit.kind == PASSAGE
+            else next((g for g in hit.grouped if g.kind == PASSAGE), None)
+        )
+        hit.grouped = [g for g in hit.grouped if g.kind != PASSAGE]
+        if leader is not None:
+            best[position] = leader.object_id
+    if not best:
+        return
+    found = {
+        p.pk: p
+        for p in CaptionPassage.objects.filter(pk__in=best.values())
+        .select_related("resource")
+        .only("id", "start_ms", "text", "resource__id", "resource__slug", "resource__title",
+              "resource__url", "resource__file", "resource__external_id")
+    }  # fmt: skip
+    parsed = results.parsed
+    marked = [*parsed.terms, *(t for run in parsed.phrases for t in run)]
+    prefixes = (parsed.prefix,) if parsed.prefix else ()
+    for position, passage_id in best.items():
+        hit, passage = results.hits[position], found.get(passage_id)
+        if passage is None:
+            continue
+        recording = passage.resource
+        if hit.kind == PASSAGE:
+            hit.kind, hit.object_id, hit.slug = RESOURCE, recording.pk, recording.slug
+            hit.title, hit.external_id = recording.title, recording.external_id
+            hit.title_html = html.escape(recording.title)
+            # In a session's group the recording may ride along too: it is this hit now.
+            hit.grouped = [
+                g for g in hit.grouped if not (g.kind == RESOURCE and g.object_id == recording.pk)
+            ]
+            if snippets:
+                hit.snippet_html = highlight(passage.text, marked, prefixes=prefixes)
+        hit.moment_label = f"at {timestamp(passage.start_ms)}"
+        hit.moment_url = _moment_link(recording, passage.start_ms)
+
+
+def _moment_link(recording: Resource, milliseconds: int) -> str:
+    if recording.url:
+        return moment_url(recording.url, milliseconds)
+    if recording.file:
+        return moment_url(reverse("library:resource_file", args=[recording.slug]), milliseconds)
+    return f"{reverse('library:resource', args=[recording.slug])}#t-{milliseconds // 1000}"
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    start_ms: int
+    label: str  # "12:34"
+    url: str  # the recording at that moment
+    anchor: str  # "t-754": this line on the resource page
+    text: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    captions: RecordingCaptions
+    lines: list[TranscriptLine]
+
+    @property
+    def duration(self) -> str:
+        return timestamp(self.captions.duration_ms)
+
+
+def transcript_of(*, resource: Resource) -> Transcript | None:
+    """The recording's captions as lines to read, each linking to its moment; None without
+    captions."""
+    captions = RecordingCaptions.objects.filter(resource=resource).first()
+    if captions is None:
+        return None
+    lines = []
+    anchors: set[str] = set()
+    for start, _end, text in captions.cues:
+        anchor = f"t-{start // 1000}"
+        lines.append(
+            TranscriptLine(
+                start_ms=start,
+                label=timestamp(start),
+                url=_moment_link(resource, start),
+                anchor="" if anchor in anchors else anchor,  # ids stay unique on the page
+                text=text,
+            )
+        )
+        anchors.add(anchor)
+    return Transcript(captions=captions, lines=lines)
 
 
 def search_suggestions(*, text: str, limit: int = 8) -> dict[str, list]:

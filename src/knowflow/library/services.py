@@ -23,12 +23,20 @@ from knowflow.events import attendance
 from knowflow.events.models import Attendance, Occurrence, Session
 from knowflow.events.search import SESSION
 from knowflow.library import signals
+from knowflow.library.captions import (
+    MAX_CAPTION_BYTES,
+    CaptionsRefused,
+    parse_captions,
+    passages,
+)
 from knowflow.library.models import (
+    CaptionPassage,
     Collection,
     CollectionItem,
     CollectionSection,
     PathFollow,
     PathProgress,
+    RecordingCaptions,
     Resource,
     SearchClick,
     SearchQueryLog,
@@ -38,9 +46,10 @@ from knowflow.library.permissions import (
     can_confirm_review,
     can_create_collection,
     can_edit_resource,
+    can_manage_captions,
     can_manage_collection,
 )
-from knowflow.library.search import COLLECTION, RESOURCE
+from knowflow.library.search import COLLECTION, PASSAGE, RESOURCE
 from knowflow.library.uploads import check_upload
 from knowflow.links import check_web_url
 from knowflow.search.index import index_remove, index_write
@@ -244,7 +253,8 @@ def resource_update(
         resource.topics.set(topics)
     if authors is not None:
         resource.authors.set(authors)
-    index_write(kind=RESOURCE, object_ids=[resource.pk])
+    # dependents: its spoken passages carry its session, topics and language for the filters.
+    index_write(kind=RESOURCE, object_ids=[resource.pk], dependents=True)
     if sessions_changed:
         # "has a recording" may have changed
         index_write(kind=SESSION, object_ids=sessions_changed)
@@ -277,12 +287,85 @@ def resource_delete(*, resource: Resource, actor: Person) -> None:
     session_id, name = resource.session_id, resource.file.name if resource.file else ""
     storage = resource.file.storage
     pk = resource.pk
+    passage_ids = list(resource.passages.values_list("pk", flat=True))
     resource.delete()
     index_remove(kind=RESOURCE, object_ids=[pk])
+    index_remove(kind=PASSAGE, object_ids=passage_ids)
     if session_id:
         index_write(kind=SESSION, object_ids=[session_id])
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- captions ---------------------------------------------------------------------------------
+
+CAPTIONS_FORBIDDEN = (
+    "Only the recording's speakers, owner, authors, its circle's champions and enablers can "
+    "change its captions."
+)
+
+
+def _replace_passages(*, resource: Resource, cues: list | None) -> None:
+    """The recording's passages, rebuilt from ``cues`` (none: removed), and the index with
+    them, so what search finds is what was uploaded last."""
+    old_ids = list(resource.passages.values_list("pk", flat=True))
+    CaptionPassage.objects.filter(pk__in=old_ids).delete()
+    index_remove(kind=PASSAGE, object_ids=old_ids)
+    if not cues:
+        return
+    created = CaptionPassage.objects.bulk_create(
+        CaptionPassage(resource=resource, start_ms=p.start_ms, end_ms=p.end_ms, text=p.text)
+        for p in passages(cues)
+    )
+    index_write(kind=PASSAGE, object_ids=[p.pk for p in created])
+
+
+@transaction.atomic
+def captions_upload(
+    *, resource: Resource, actor: Person, upload: UploadedFile
+) -> RecordingCaptions:
+    """Attach a WebVTT or SubRip file to a recording, replacing any captions it had.
+
+    The file is read whole and checked first (``captions.parse_captions``: size, UTF-8,
+    timings in order, a cap on cues): a refused file raises ``CaptionsRefused`` and changes
+    nothing. The spoken text is indexed in the same transaction, as passages of ~30 s.
+    """
+    if not can_manage_captions(actor=actor, resource=resource):
+        raise Forbidden(CAPTIONS_FORBIDDEN)
+    if resource.kind != Resource.Kind.RECORDING:
+        raise DomainError(
+            "Captions go with a recording; this resource is not one.", field="captions"
+        )
+    if upload.size is not None and upload.size > MAX_CAPTION_BYTES:
+        raise CaptionsRefused(
+            f"The captions file is larger than {MAX_CAPTION_BYTES // (1024 * 1024)} MB."
+        )
+    upload.seek(0)
+    fmt, cues = parse_captions(upload.read(MAX_CAPTION_BYTES + 1))
+    captions, _ = RecordingCaptions.objects.update_or_create(
+        resource=resource,
+        defaults={
+            "file_name": (upload.name or f"captions.{fmt}")[-255:],
+            "format": fmt,
+            "cues": [[c.start_ms, c.end_ms, c.text] for c in cues],
+            "cue_count": len(cues),
+            "duration_ms": max(c.end_ms for c in cues),
+            "uploaded_by": actor,
+        },
+    )
+    _replace_passages(resource=resource, cues=cues)
+    return captions
+
+
+@transaction.atomic
+def captions_delete(*, resource: Resource, actor: Person) -> None:
+    """Remove a recording's captions and take what was said out of search."""
+    if not can_manage_captions(actor=actor, resource=resource):
+        raise Forbidden(CAPTIONS_FORBIDDEN)
+    deleted, _ = RecordingCaptions.objects.filter(resource=resource).delete()
+    if not deleted:
+        raise NotFound("This recording has no captions.")
+    _replace_passages(resource=resource, cues=None)
 
 
 # --- collections and learning paths -----------------------------------------------------------

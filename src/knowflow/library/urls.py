@@ -38,6 +38,12 @@ urlpatterns = [
     ),
     path("library/<slug:slug>/", views.resource_page, name="resource"),
     path("library/<slug:slug>/edit/", views.resource_edit, name="resource_edit"),
+    path("library/<slug:slug>/captions/", views.resource_captions, name="captions"),
+    path(
+        "library/<slug:slug>/captions/delete/",
+        views.resource_captions_delete,
+        name="captions_delete",
+    ),
     path("library/<slug:slug>/confirm/", views.resource_confirm, name="resource_confirm"),
     path("library/<slug:slug>/file/", views.resource_file, name="resource_file"),
 ]

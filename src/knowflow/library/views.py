@@ -20,6 +20,7 @@ from knowflow.events import selectors as events_selectors
 from knowflow.events.models import Session
 from knowflow.library import selectors, services
 from knowflow.library.forms import (
+    CaptionsForm,
     CollectionForm,
     ItemForm,
     ResourceEditForm,
@@ -34,6 +35,7 @@ from knowflow.library.models import (
 )
 from knowflow.library.permissions import (
     can_edit_resource,
+    can_manage_captions,
     can_manage_collection,
     can_see_search_insights,
 )
@@ -191,6 +193,9 @@ def resource_page(request: HttpRequest, slug: str) -> HttpResponse:
             "resource": resource,
             "stale": selectors.is_stale(resource),
             "can_edit": can_edit_resource(actor=request.viewer, resource=resource),
+            "can_manage_captions": resource.kind == Resource.Kind.RECORDING
+            and can_manage_captions(actor=request.viewer, resource=resource),
+            "transcript": selectors.transcript_of(resource=resource),
             "related": selectors.related_to(kind="resource", object_id=resource.pk),
         },
     )
@@ -362,6 +367,65 @@ def resource_edit(
         "library/resource_form.html",
         {"form": form, "title": f"Edit “{resource.title}”", "resource": resource},
     )
+
+
+@login_required
+@_limits_upload_size
+def resource_captions(
+    request: HttpRequest,
+    slug: str,
+    *,
+    upload_refusal: UploadRefused | None = None,
+    kept: QueryDict | None = None,
+) -> HttpResponse:
+    """Upload (or replace) a recording's captions."""
+    resource = selectors.resource_get(slug=slug)
+    if resource.kind != Resource.Kind.RECORDING:
+        raise NotFound("Captions go with a recording; this resource is not one.")
+    if not can_manage_captions(actor=request.viewer, resource=resource):
+        raise Forbidden(services.CAPTIONS_FORBIDDEN)
+    status = 200
+    if upload_refusal is not None:
+        form = CaptionsForm()
+        form.show_upload_refusal(upload_refusal.message)
+        status = upload_refusal.status_code
+    elif request.method == "POST":
+        form = CaptionsForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                captions = services.captions_upload(
+                    resource=resource, actor=request.viewer, upload=form.cleaned_data["captions"]
+                )
+            except DomainError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Captions saved: {captions.cue_count} lines. Search now finds this "
+                    "recording by what was said.",
+                )
+                return redirect("library:resource", slug=resource.slug)
+    else:
+        form = CaptionsForm()
+    context = {
+        "form": form,
+        "resource": resource,
+        "transcript": selectors.transcript_of(resource=resource),
+    }
+    return render(request, "library/captions_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def resource_captions_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = selectors.resource_get(slug=slug)
+    try:
+        services.captions_delete(resource=resource, actor=request.viewer)
+    except DomainError as error:
+        flash(request, error)
+    else:
+        messages.success(request, "Captions removed: search no longer finds what was said.")
+    return redirect("library:resource", slug=resource.slug)
 
 
 @login_required

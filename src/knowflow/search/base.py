@@ -104,7 +104,9 @@ CANDIDATE_COLUMNS = (
     "d.id, d.kind, d.object_id, d.group_key, d.slug, d.title, '', d.external_id, "
     "d.title_terms, d.topic_ids, d.format, d.language, d.circle_id, d.date, d.has_recording"
 )
-FACET_COLUMNS = "d.kind, d.format, d.language, d.has_recording, d.circle_id, d.topic_ids"
+FACET_COLUMNS = (
+    "d.kind, d.format, d.language, d.has_recording, d.circle_id, d.topic_ids, d.group_key"
+)
 
 
 class SearchBackend(ABC):
@@ -133,7 +135,8 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def facet_rows(self, query: ParsedQuery, filters: SearchFilters) -> list[tuple]:
-        """(kind, format, language, has_recording, circle_id, topic_ids) of every match."""
+        """(kind, format, language, has_recording, circle_id, topic_ids, group_key) of every
+        match."""
 
     @abstractmethod
     def suggest(self, query: ParsedQuery, *, limit: int) -> list[tuple[int, float]]:

@@ -131,6 +131,9 @@ class SearchHit:
     circle_id: int | None = None
     within_working_hours: bool = False
     grouped: list[SearchHit] = field(default_factory=list)  # e.g. a session's recording
+    # A moment inside the result where the words were found (a recording's captions).
+    moment_url: str = ""
+    moment_label: str = ""
 
 
 @dataclass
@@ -240,8 +243,20 @@ def _facets(rows: list[tuple]) -> dict[str, Counter]:
         "has_recording": Counter(),
         "circle": Counter(),
         "topic": Counter(),
+        "stand_ins": Counter(),
     }
-    for kind, fmt, language, has_recording, circle_id, topic_ids in rows:
+    unlisted = registry.unlisted()
+    # A document that stands in for another kind's (a recording's spoken passage) counts as
+    # that kind, once for its group, and only when nothing of its group matched itself.
+    present = {row[6] for row in rows if row[0] not in unlisted}
+    for kind, fmt, language, has_recording, circle_id, topic_ids, group_key in rows:
+        if kind in unlisted:
+            counters["stand_ins"]["rows"] += 1
+            if group_key in present:
+                continue
+            present.add(group_key)
+            counters["stand_ins"]["groups"] += 1
+            kind = unlisted[kind]
         counters["type"][kind] += 1
         if fmt:
             counters["format"][fmt] += 1
@@ -282,10 +297,22 @@ def run_search(
     sampled = False
     if parsed.is_empty:
         pool = max(wanted + 1, FACET_POOL if facets else 0)
-        ranked = engine.browse(filters, limit=pool)
+        # Browsing lists things, never the passages that stand in for them.
+        unlisted = registry.unlisted()
+        listed = filters.types or tuple(k.kind for k in registry.kinds())
+        browsing = replace(filters, types=tuple(t for t in listed if t not in unlisted))
+        ranked = engine.browse(browsing, limit=pool)
         if facets:
             facet_rows = [
-                (c.kind, c.format, c.language, c.has_recording, c.circle_id, c.topic_ids)
+                (
+                    c.kind,
+                    c.format,
+                    c.language,
+                    c.has_recording,
+                    c.circle_id,
+                    c.topic_ids,
+                    c.group_key,
+                )
                 for c in ranked
             ]
             sampled = len(ranked) >= pool
@@ -327,6 +354,9 @@ def run_search(
     if parsed.corrections:
         spelled = {w: know.vocabulary.spelled(t) for w, t in parsed.corrections.items()}
         corrected = " ".join(spelled.get(w, w) for w in words(parsed.text))
+    counters = _facets(facet_rows) if facets else {}
+    if facets and not sampled:  # stand-ins count as what they stand for, once per group
+        total -= counters["stand_ins"]["rows"] - counters["stand_ins"]["groups"]
     results = SearchResults(
         query=parsed.text,
         parsed=parsed,
@@ -336,7 +366,7 @@ def run_search(
         has_more=len(groups) > wanted,
         facets_sampled=sampled,
     )
-    return results, (_facets(facet_rows) if facets else {})
+    return results, counters
 
 
 def suggest_titles(text: str, *, limit: int = 8) -> list[SearchHit]:

@@ -72,6 +72,14 @@ class DocumentKind:
     model: type[Model]
     build: Build
     prior: float = 1.0  # the ranking's weight: things that only name other things weigh less
+    # The kind this one's documents stand in for (a recording's spoken passage shows as the
+    # recording, a "resource"): then it is no type to filter by, and facets count it as that
+    # kind, once per group, only where nothing of its group matched itself.
+    stands_for: str = ""
+
+    @property
+    def listed(self) -> bool:
+        return not self.stands_for
 
 
 @dataclass(frozen=True)
@@ -100,11 +108,19 @@ def register(
     model: type[Model],
     build: Build,
     prior: float = 1.0,
+    stands_for: str = "",
 ) -> None:
     """Make ``kind`` searchable (see the module docstring). ``prior`` scales its ranking:
-    below 1 for things that mostly name other things (people, circles, topics)."""
+    below 1 for things that mostly name other things (people, circles, topics). ``stands_for``:
+    its documents show as results of that kind (see ``DocumentKind``)."""
     _kinds[kind] = DocumentKind(
-        kind=kind, label=label, position=position, model=model, build=build, prior=prior
+        kind=kind,
+        label=label,
+        position=position,
+        model=model,
+        build=build,
+        prior=prior,
+        stands_for=stands_for,
     )
 
 
@@ -126,6 +142,11 @@ def register_synonyms(source: SynonymSource) -> None:
 def kinds() -> list[DocumentKind]:
     """Every registered kind, in its listed order."""
     return sorted(_kinds.values(), key=lambda k: (k.position, k.kind))
+
+
+def unlisted() -> dict[str, str]:
+    """The kinds whose documents stand in for another kind's results: kind → that kind."""
+    return {k.kind: k.stands_for for k in _kinds.values() if k.stands_for}
 
 
 def get(kind: str) -> DocumentKind:

@@ -28,6 +28,7 @@ from knowflow.api.schemas import (
     text,
 )
 from knowflow.circles import selectors as circles_selectors
+from knowflow.errors import NotFound
 from knowflow.events import selectors as events_selectors
 from knowflow.library import selectors, services
 from knowflow.library.models import (
@@ -82,6 +83,11 @@ class SearchHitOut(Schema):
     language: str
     has_recording: bool
     within_working_hours: bool
+    moment_url: str | None = Field(
+        default=None,
+        description="Where the words were said in the recording: its link at that second.",
+    )
+    moment_label: str | None = Field(default=None, description='"at 12:34".')
 
 
 class FacetOut(Schema):
@@ -299,6 +305,8 @@ def search(request: HttpRequest, params: Query[SearchQuery]) -> dict:
                 "language": h.language,
                 "has_recording": h.has_recording,
                 "within_working_hours": h.within_working_hours,
+                "moment_url": h.moment_url or None,
+                "moment_label": h.moment_label or None,
             }
             for h in page.hits
         ],
@@ -459,6 +467,72 @@ def resource_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int
         resource=selectors.resource_get(id=resource_id),
         actor=viewer(request),
     )
+    return 204, None
+
+
+# --- captions ---------------------------------------------------------------------------------
+
+
+class CueOut(Schema):
+    start: float = Field(description="Seconds from the start of the recording.")
+    end: float
+    text: str = Field(description="Plain text: the file's markup removed.")
+    url: str = Field(description="The recording at this moment.")
+
+
+class CaptionsOut(Schema):
+    resource_id: int
+    file_name: str
+    format: str = Field(description="vtt or srt.")
+    cue_count: int
+    duration: float = Field(description="Seconds, to the end of the last cue.")
+    cues: list[CueOut]
+
+
+def _captions_out(resource: Resource) -> dict:
+    transcript = selectors.transcript_of(resource=resource)
+    if transcript is None:
+        raise NotFound("This recording has no captions.")
+    captions = transcript.captions
+    return {
+        "resource_id": resource.pk,
+        "file_name": captions.file_name,
+        "format": captions.format,
+        "cue_count": captions.cue_count,
+        "duration": captions.duration_ms / 1000,
+        "cues": [
+            {"start": start / 1000, "end": end / 1000, "text": text, "url": line.url}
+            for (start, end, text), line in zip(captions.cues, transcript.lines, strict=True)
+        ],
+    }
+
+
+@router.get("/resources/{resource_id}/captions", response=CaptionsOut)
+def captions_get(request: HttpRequest, resource_id: DatabaseInt) -> dict:
+    """A recording's captions as read: plain-text cues in time order, each with its moment."""
+    return _captions_out(selectors.resource_get(id=resource_id))
+
+
+@router.post(
+    "/resources/{resource_id}/captions",
+    response={200: CaptionsOut, 411: UploadRefusedOut, 413: UploadRefusedOut},
+)
+@decorate_view(_limits_upload_size)
+def captions_upload(
+    request: HttpRequest, resource_id: DatabaseInt, captions: File[UploadedFile]
+) -> dict:
+    """Upload a recording's captions (multipart field ``captions``: WebVTT or SubRip), replacing
+    any it had; search then finds the recording by what was said. A refused file (400, with
+    the line that went wrong) changes nothing."""
+    resource = selectors.resource_get(id=resource_id)
+    services.captions_upload(resource=resource, actor=viewer(request), upload=captions)
+    return _captions_out(resource)
+
+
+@router.delete("/resources/{resource_id}/captions", response={204: None})
+def captions_delete(request: HttpRequest, resource_id: DatabaseInt) -> tuple[int, None]:
+    """Remove a recording's captions; what was said leaves search."""
+    services.captions_delete(resource=selectors.resource_get(id=resource_id), actor=viewer(request))
     return 204, None
 
 
