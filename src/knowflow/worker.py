@@ -2,8 +2,9 @@
 
 Email delivery from the outbox, posts to other systems (chat, webhooks, xAPI), the feedback
 timetable (survey requests, reminders, follow-ups), the weekly "still accurate?" emails to
-owners of resources due for a review, and the insights rollups each run in a thread of the
-worker process. Every job is
+owners of resources due for a review, circles' lifecycle (forming, active, dormant, with one
+quiet prompt to the champions) and the insights rollups each run in a thread of the worker
+process. Every job is
 idempotent and coordinates through the database, so any number of workers may run them.
 """
 

@@ -82,5 +82,5 @@ def test_health_of_many_circles_takes_a_fixed_number_of_queries() -> None:
     with CaptureQueriesContext(connection) as many:
         result = circles_health(circles=circles, now=NOW)
 
-    assert len(many) == len(few) == 3
+    assert len(many) == len(few) == 6
     assert sorted(result) == sorted(c.pk for c in circles)
