@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from knowflow.demand import services
 from knowflow.demand.models import TopicRequest, Vote
@@ -187,7 +188,8 @@ def test_propose_turns_the_request_into_a_proposed_session() -> None:
     )
     assert session.abstract == (
         "We keep clicking in the console.\n\n"
-        "Asked for in the topic request “Intro to Terraform for data engineers”."
+        "Asked for in the topic request [“Intro to Terraform for data engineers”]"
+        f"({settings.KNOWFLOW_BASE_URL}/requests/{request.pk}/)."
     )
     assert sorted(t.name for t in session.topics.all()) == ["Data engineering", "Terraform"]
     assert list(session.speakers.all()) == [expert]

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -28,8 +29,8 @@ from knowflow.library.models import SearchQueryLog
 SIMILAR_FLOOR = 0.3
 MAX_SIMILAR = 5
 MAX_OPEN_COMPARED = 5000  # the newest open requests looked at when someone asks
-MAX_SCORED = 200  # of those, the ones sharing the most distinctive words are scored
-MAX_BACKGROUND = 300  # others, for the corpus statistics only
+MAX_SCORED = 100  # of those, the ones sharing the most distinctive words are scored
+MAX_BACKGROUND = 200  # others, for the corpus statistics only
 DISTINCTIVE_SHARE = 0.1
 MIN_DISTINCTIVE = 5  # in a short list of requests, a word in five of them still tells
 
@@ -160,6 +161,13 @@ def request_candidate_circles(*, request: TopicRequest, limit: int = 5) -> list[
     ]
 
 
+@lru_cache(maxsize=50_000)
+def _words(title: str, description: str) -> frozenset[str]:
+    """A request's content words. Cached per process: folding the text of thousands of open
+    requests was most of the time of every ask, and a request's text rarely changes."""
+    return frozenset(content_tokens(f"{title} {description}"))
+
+
 @dataclass(frozen=True)
 class SimilarRequest:
     request: TopicRequest
@@ -196,7 +204,7 @@ def similar_open_requests(
     )
     if not rows:
         return []
-    words_of = {pk: set(content_tokens(f"{t} {d}")) for pk, t, d in rows}
+    words_of = {pk: _words(t, d) for pk, t, d in rows}
     frequency: Counter[str] = Counter(w for words in words_of.values() for w in words)
     wanted = set(content_tokens(f"{title} {description}"))
     ceiling = max(DISTINCTIVE_SHARE * len(rows), MIN_DISTINCTIVE)

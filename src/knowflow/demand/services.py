@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -154,7 +155,8 @@ def request_propose(*, request: TopicRequest, actor: Person) -> Session:
     if not can_propose_from(actor=actor, request=request):
         raise Forbidden("You cannot propose sessions.")
     lines = [request.description] if request.description else []
-    lines.append(f"Asked for in the topic request “{request.title}”.")
+    link = f"{settings.KNOWFLOW_BASE_URL}/requests/{request.pk}/"
+    lines.append(f"Asked for in the topic request [“{request.title}”]({link}).")
     session = session_create(
         actor=actor,
         title=request.title,
