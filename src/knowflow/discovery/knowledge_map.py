@@ -118,6 +118,7 @@ class KnowledgeMap:
     bridge_circles: list[BridgeCircle]
     bridge_people: list[BridgePerson]
     unit_circles: dict[int, list[tuple[int, int]]]  # unit -> [(circle, people)], most first
+    unit_people: dict[int, int]  # unit -> distinct people in circles
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     width: float = 0.0
@@ -397,6 +398,13 @@ def knowledge_map(
         bridge_circles=bridge_circles,
         bridge_people=bridge_people,
         unit_circles=per_unit,
+        unit_people=dict(
+            sorted(
+                Counter(
+                    unit_of[p] for p in {p for c in circles for p in c.members} if p in unit_of
+                ).items()
+            )
+        ),
     )
     if not circles:
         return result
@@ -408,7 +416,7 @@ def knowledge_map(
     shown = {c.key for c in drawn}
     topic_use: Counter[int] = Counter(t for c in drawn for t in c.topics)
     topics = sorted(topic_use, key=lambda t: (-topic_use[t], topic_labels.get(t, ""), t))
-    unit_people = {u: sum(n for _, n in rows) for u, rows in per_unit.items()}
+    unit_people = result.unit_people
     units = sorted(unit_people, key=lambda u: (-unit_people[u], unit_labels.get(u, ""), u))
     result.hidden_circles = len(circles) - len(drawn)
     result.hidden_topics = max(len(topics) - max_topics, 0)
