@@ -15,9 +15,10 @@ org unit, and the labels. Output (``KnowledgeMap``) is everything the page shows
   second kind of node, and people are aggregated per org unit (a third kind, sized by the unit's
   people in circles). Edges are limited: every circle keeps its strongest link to another
   circle (so no circle looks isolated when it is not), then the strongest of the rest up to
-  ``max_circle_links``; each unit keeps its ``unit_links`` strongest circles. The layout is a
-  force-directed one (Fruchterman–Reingold, numpy) from a fixed start, so the same data gives
-  the same picture, followed by a pass that pushes apart nodes whose labels overlap.
+  ``max_circle_links`` (by default twice the circles drawn); each unit keeps its
+  ``unit_links`` strongest circles. The layout is a force-directed one (Fruchterman–Reingold,
+  numpy) from a fixed start, so the same data gives the same picture, followed by a greedy
+  placement that moves each node whose label would overlap another to the nearest free spot.
 """
 
 from __future__ import annotations
@@ -382,7 +383,7 @@ def knowledge_map(
     max_circles: int = 40,
     max_topics: int = 40,
     max_units: int = 30,
-    max_circle_links: int = 40,
+    max_circle_links: int | None = None,
     unit_links: int = 2,
     width: float = 960.0,
 ) -> KnowledgeMap:
@@ -452,7 +453,9 @@ def knowledge_map(
     index = {n.id: i for i, n in enumerate(nodes)}
 
     edges: list[Edge] = []
-    for link in _choose_circle_edges(links, shown, max_circle_links):
+    # Two lines per circle on average: more and the circles in the middle become a hairball.
+    cap = max_circle_links if max_circle_links is not None else 2 * len(drawn)
+    for link in _choose_circle_edges(links, shown, cap):
         edges.append(
             Edge(
                 "circle",

@@ -144,7 +144,8 @@ def knowledge_map_chart(
     """The knowledge map: circles (filled discs sized by members), topics (hollow squares) and
     org units (grey diamonds sized by their people in circles) at the positions the layout
     computed. Lines between circles are solid, their width growing with the shared members,
-    the number written at their middle; a circle's topics are joined by dashed lines, a unit
+    the number written at their middle (thin, grey and unnumbered when they share only
+    topics); a circle's topics are joined by dashed lines, a unit
     to its circles by dotted ones. A node with a page in ``hrefs`` (node id -> URL) is a link,
     so the picture can be walked by keyboard; each node and line has a <title>."""
     legend_h = 28
@@ -171,8 +172,10 @@ def knowledge_map_chart(
         if a is None or b is None:
             continue
         tip = escape(f"{a.label} – {b.label}" + (f": {edge.label}" if edge.label else ""))
-        if edge.kind == "circle":
+        if edge.kind == "circle" and edge.weight:
             stroke = f'stroke="#1d2330" stroke-width="{0.8 + 5 * edge.weight / top:.2f}"'
+        elif edge.kind == "circle":  # topics only, no shared member: thin and grey
+            stroke = 'stroke="#545d6e" stroke-width="0.8"'
         elif edge.kind == "topic":
             stroke = 'stroke="#545d6e" stroke-width="0.8" stroke-dasharray="4 3"'
         else:
@@ -183,7 +186,7 @@ def knowledge_map_chart(
         )
     for edge in drawing.edges:
         a, b = at.get(edge.a), at.get(edge.b)
-        if edge.kind != "circle" or a is None or b is None:
+        if edge.kind != "circle" or not edge.weight or a is None or b is None:
             continue
         parts.append(
             f'<text x="{(a.x + b.x) / 2:.1f}" y="{(a.y + b.y) / 2 + 3:.1f}" text-anchor="middle" '
