@@ -619,6 +619,12 @@ READS: dict[str, Read] = {
         answers=lambda w, body: [(c["id"], c["status"]) for c in body],
         expected=lambda w: [(w.cluster.pk, "proposed")],
     ),
+    "knowledge map": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: "/insights/map/",
+        shows=lambda w: "<h1>Knowledge map</h1>",
+    ),
     "ROI report": Read(
         allowed=RESULT_READERS,
         message=INSIGHTS_REFUSED,
@@ -714,5 +720,5 @@ def test_matrix_covers_every_role_and_action() -> None:
     assert len(cells("service")) == 21 * 6
     assert len(cells("page")) == 16 * 6
     assert len(cells("api")) == 15 * 6
-    assert len(read_cells("page")) == 9 * 6
+    assert len(read_cells("page")) == 10 * 6
     assert len(read_cells("api")) == 6 * 6
