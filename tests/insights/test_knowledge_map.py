@@ -121,6 +121,12 @@ def test_map_picture_is_an_svg_whose_circles_and_topics_are_links(org: Org) -> N
         "3 circles, 3 topics and 3 org units; 1 of 1 links between circles drawn. "
         "Isolated circles: Rustaceans. The tables below the picture hold the same information."
     )
+    # A group whose circles and topics a screen reader reaches; the lines are for the eye.
+    assert (root.get("role"), root.get("aria-describedby")) == ("group", "map-desc")
+    hidden = [g for g in root.iter(f"{SVG}g") if g.get("aria-hidden") == "true"]
+    assert sum(len(list(g.iter(f"{SVG}line"))) for g in hidden) == len(
+        list(root.iter(f"{SVG}line"))
+    )
     links = {a.get("href"): a.find(f"{SVG}title").text for a in root.iter(f"{SVG}a")}
     assert links == {
         f"/circles/{org.python.slug}/": "Python guild: circle, 3 members",

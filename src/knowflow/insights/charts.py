@@ -153,11 +153,17 @@ def knowledge_map_chart(
     at = {n.id: n for n in drawing.nodes}
     top = max([e.weight for e in drawing.edges if e.kind == "circle"] + [1])
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="knowledge-map" '
+        # A group, not an image: an image's children are hidden from screen readers, and the
+        # circles and topics here are links they must reach.
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" class="knowledge-map" '
         f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'font-family="sans-serif" font-size="11" aria-labelledby="map-title map-desc">',
+        f'font-family="sans-serif" font-size="11" aria-labelledby="map-title" '
+        f'aria-describedby="map-desc">',
         f'<title id="map-title">{escape(title)}</title>',
         f'<desc id="map-desc">{escape(description)}</desc>',
+        # The legend and the lines are for the eye; a screen reader gets the same facts from
+        # the description and the tables, and the nodes (links) by name.
+        '<g aria-hidden="true">',
         '<circle cx="8" cy="10" r="6" fill="#1d2330"/><text x="18" y="14">circle (size: members)</text>',
         '<rect x="160" y="5" width="10" height="10" fill="#fff" stroke="#1d2330" stroke-width="1.5"/>'
         '<text x="176" y="14">topic</text>',
@@ -165,7 +171,9 @@ def knowledge_map_chart(
         '<text x="236" y="14">org unit (size: people in circles)</text>',
         '<line x1="430" y1="10" x2="460" y2="10" stroke="#1d2330" stroke-width="3"/>'
         '<text x="465" y="14">shared members</text>',
+        "</g>",
         f'<g transform="translate(0 {legend_h})">',
+        '<g aria-hidden="true">',
     ]
     for edge in drawing.edges:
         a, b = at.get(edge.a), at.get(edge.b)
@@ -193,6 +201,7 @@ def knowledge_map_chart(
             f'font-size="9" fill="#1d2330" stroke="#fff" stroke-width="3" paint-order="stroke">'
             f"{edge.weight}</text>"
         )
+    parts.append("</g>")
     for node in drawing.nodes:
         x, y, r = node.x, node.y, node.radius
         if node.kind == "circle":
