@@ -667,6 +667,18 @@ READS: dict[str, Read] = {
         answers=lambda w, body: [(c["id"], c["status"]) for c in body],
         expected=lambda w: [(w.cluster.pk, "proposed")],
     ),
+    "knowledge gaps": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: "/insights/gaps/",
+        shows=lambda w: "<h1>Knowledge gaps</h1>",
+    ),
+    "knowledge map": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: "/insights/map/",
+        shows=lambda w: "<h1>Knowledge map</h1>",
+    ),
     "ROI report": Read(
         allowed=RESULT_READERS,
         message=INSIGHTS_REFUSED,
@@ -762,5 +774,5 @@ def test_matrix_covers_every_role_and_action() -> None:
     assert len(cells("service")) == 24 * 6
     assert len(cells("page")) == 20 * 6
     assert len(cells("api")) == 15 * 6
-    assert len(read_cells("page")) == 9 * 6
+    assert len(read_cells("page")) == 11 * 6
     assert len(read_cells("api")) == 6 * 6

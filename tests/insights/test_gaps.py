@@ -110,7 +110,10 @@ def test_gaps_page_shows_each_gap_with_the_action_that_closes_it() -> None:
     text = _text(html)
     assert response.status_code == 200
     assert "Wanted, and nobody has taught it 1" in text
-    assert "Terraform 2 searches found nothing Nobody Propose a session on it Ask for it See the topic" in text
+    assert (
+        "Terraform 2 searches found nothing Nobody Propose a session on it Ask for it See the topic"
+        in text
+    )
     assert "Only one person has taught it 1" in text
     assert "COBOL None yet Grace Hopper (last session" in text
     assert f'href="/sessions/{session.slug}/find-a-time/">Run it again</a>' in html

@@ -19,9 +19,10 @@ for the list page and the lifecycle pass alike.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Max, Q
 
@@ -115,7 +116,7 @@ def circles_health(*, circles: Iterable[Circle], now: datetime) -> dict[int, Cir
             contributors[circle_id].add(person_id)
 
     held = Q(end__lte=now)
-    sessions = {
+    sessions: dict[int, Mapping[str, Any]] = {
         row["session__circle_id"]: row
         for row in Occurrence.objects.filter(session__circle_id__in=ids, cancelled_at__isnull=True)
         .exclude(session__status=Session.Status.CANCELLED)

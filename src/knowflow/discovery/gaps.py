@@ -115,27 +115,23 @@ def topic_gaps(facts: TopicFacts) -> list[Gap]:
     rest)."""
     gaps: list[Gap] = []
     demand, experts = facts.demand, facts.experts
-    base = {"topic_id": facts.topic_id, "topic": facts.name, "demand": demand}
+
+    def gap(kind: GapKind, *, region: str = "", region_people: int = 0) -> Gap:
+        shown = () if kind is GapKind.NO_EXPERT else experts
+        return Gap(kind, facts.topic_id, facts.name, demand, shown, region, region_people)
+
     if demand.signals and not experts:
-        gaps.append(Gap(kind=GapKind.NO_EXPERT, **base))
+        gaps.append(gap(GapKind.NO_EXPERT))
     if demand.signals and experts and not facts.sessions_in_period:
-        gaps.append(Gap(kind=GapKind.NO_SESSION, experts=experts, **base))
+        gaps.append(gap(GapKind.NO_SESSION))
     if len(experts) == 1:
-        gaps.append(Gap(kind=GapKind.BUS_FACTOR_ONE, experts=experts, **base))
+        gaps.append(gap(GapKind.BUS_FACTOR_ONE))
     if experts:
         for region in sorted(facts.interested_hours):
             people = facts.interested_hours[region]
             hours = region_hours(people)
             if hours and not any(_covers(expert, hours) for expert in experts):
-                gaps.append(
-                    Gap(
-                        kind=GapKind.UNCOVERED_REGION,
-                        experts=experts,
-                        region=region,
-                        region_people=len(people),
-                        **base,
-                    )
-                )
+                gaps.append(gap(GapKind.UNCOVERED_REGION, region=region, region_people=len(people)))
     return gaps
 
 

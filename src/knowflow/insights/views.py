@@ -31,6 +31,7 @@ from knowflow.insights.models import DuplicateCluster
 from knowflow.insights.selectors import (
     clusters,
     gaps,
+    knowledge_map,
     periods,
     roi_result,
     roi_studies,
@@ -423,6 +424,46 @@ def network_csv(request: HttpRequest) -> HttpResponse:
             ["unit_a", "unit_b", "weight"], ((e["a"], e["b"], e["weight"]) for e in data["edges"])
         ),
     )
+
+
+def _knowledge_map_svg(page: knowledge_map.KnowledgeMapPage) -> str:
+    drawing = page.drawing
+    hrefs = {
+        f"circle-{k}": reverse("circles:circle", args=[c.slug])
+        for k, c in page.circle_names.items()
+    }
+    hrefs |= {f"topic-{k}": reverse("topics:topic", args=[t.slug]) for k, t in page.topics.items()}
+    drawn = sum(1 for n in drawing.nodes if n.kind == "circle")
+    description = (
+        f"{drawn} circles, {sum(1 for n in drawing.nodes if n.kind == 'topic')} topics and "
+        f"{sum(1 for n in drawing.nodes if n.kind == 'unit')} org units; "
+        f"{page.circle_links_drawn} of {page.links_total} links between circles drawn. "
+        "Isolated circles: "
+        + (", ".join(c.name for c in page.isolated) or "none")
+        + ". The tables below the picture hold the same information."
+    )
+    return charts.knowledge_map_chart(
+        title="Map of the knowledge: circles, topics and org units",
+        description=description,
+        drawing=drawing,
+        hrefs=hrefs,
+    )
+
+
+@login_required
+def knowledge_map_page(request: HttpRequest) -> HttpResponse:
+    page = knowledge_map.knowledge_map_for(viewer=request.viewer)
+    return render(
+        request,
+        "insights/knowledge_map.html",
+        {"map": page, "svg": mark_safe(_knowledge_map_svg(page))},  # noqa: S308 - escaped in charts
+    )
+
+
+@login_required
+def knowledge_map_svg(request: HttpRequest) -> HttpResponse:
+    page = knowledge_map.knowledge_map_for(viewer=request.viewer)
+    return HttpResponse(_knowledge_map_svg(page), content_type="image/svg+xml")
 
 
 @login_required

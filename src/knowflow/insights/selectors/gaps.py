@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, F, Max
 from django.utils import timezone
@@ -171,7 +172,7 @@ def _sessions_in_period(period: Period) -> dict[int, int]:
     return {r["session__topics"]: r["n"] for r in rows}
 
 
-def _waiting(now: datetime) -> Iterable[dict]:
+def _waiting(now: datetime) -> Iterable[Mapping[str, Any]]:
     return (
         Registration.objects.filter(
             status=Registration.Status.WAITLISTED,
@@ -190,7 +191,9 @@ def _waiting(now: datetime) -> Iterable[dict]:
     )
 
 
-def _open_requests() -> tuple[dict[int, int], list[dict], list[dict]]:
+def _open_requests() -> tuple[
+    dict[int, int], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]
+]:
     """Open topic requests per topic, and the people behind them (requesters, then voters),
     each row with the topic, the person and their zone and hours."""
     requests = dict(
@@ -269,7 +272,7 @@ def knowledge_gaps(*, period: Period, now: datetime | None = None) -> GapReport:
         lambda: defaultdict(dict)
     )
 
-    def wants(topic_id: int, row: dict) -> None:
+    def wants(topic_id: int, row: Mapping[str, Any]) -> None:
         zone = row["person__timezone"]
         interested[topic_id][region_of(zone)][row["person_id"]] = hours.of(
             zone, row["person__working_hours"]
