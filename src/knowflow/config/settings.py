@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "knowflow.chat",
     "knowflow.xapi",
     "knowflow.digest",
+    "knowflow.expertise",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]
