@@ -23,15 +23,18 @@ How evidence is weighed (chosen on principle, never fitted to a benchmark's topi
   standards' aggregate only where the anonymity rules already show it (the caller passes
   nothing otherwise): +½ × the share rating it superior − ½ × the share rating it
   unacceptable.
-- **How well it matches the question** (``relevance`` in 0..1) multiplies each item: a session
-  filed under the topic asked for counts whole, one that only matches by its text counts by
-  its text score relative to the best text match, at most half (the caller decides).
+- **How well it matches the question** (``relevance`` in 0..1) multiplies each item: the share
+  of the question its topics (or its title) name, each word weighed by its rarity
+  (``term_weights``, BM25's IDF: "python" in "static type checking in python" weighs little),
+  so a session filed under the topic asked for counts whole; one that only matches by its
+  text counts by its text score relative to the best text match, at most half.
 - **Confirmations and declarations saturate**: at most ``CONFIRMATIONS_COUNTED`` colleagues'
   confirmations count on one question, so a popularity drive cannot outrank teaching.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -90,6 +93,28 @@ class RankedPerson:
     score: float
     claims: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+
+def term_weights(
+    terms: Iterable[str], *, frequency: dict[str, int], documents: int
+) -> dict[str, float]:
+    """Each term of a question weighed by how rare it is in the index (BM25's IDF): in a
+    Python community "python" says little, "scraping" says much."""
+    n = max(documents, 1)
+    return {
+        t: math.log(
+            1 + (n - min(frequency.get(t, 0), n) + 0.5) / (min(frequency.get(t, 0), n) + 0.5)
+        )
+        for t in terms
+    }
+
+
+def coverage(covered: Iterable[str], weights: dict[str, float]) -> float:
+    """The share of the question (by term weight) that ``covered`` terms account for."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(weights.get(t, 0.0) for t in set(covered)) / total
 
 
 def decay(when: date | None, *, today: date) -> float:

@@ -98,23 +98,21 @@ def _descendants(topic: Topic) -> set[int]:
     return ids
 
 
-def _topics_named(terms: tuple[str, ...]) -> dict[int, float]:
-    """Topics whose name or a synonym is the question (1.0) or a run inside it (its share)."""
+def _topics_named(terms: tuple[str, ...]) -> dict[int, frozenset[str]]:
+    """Topics whose name or a synonym is the question or a run of words inside it, each with
+    the terms of the question it names."""
     if not terms:
         return {}
-    found: dict[int, float] = {}
+    found: dict[int, frozenset[str]] = {}
     n = len(terms)
     for topic_id, runs in knowledge().topic_runs.items():
-        best = 0.0
+        covered: set[str] = set()
         for run in runs:
-            if run == terms:
-                best = 1.0
-                break
             size = len(run)
-            if size < n and any(terms[i : i + size] == run for i in range(n - size + 1)):
-                best = max(best, size / n)
-        if best:
-            found[topic_id] = best
+            if size <= n and any(terms[i : i + size] == run for i in range(n - size + 1)):
+                covered |= set(run)
+        if covered:
+            found[topic_id] = frozenset(covered)
     return found
 
 
@@ -216,36 +214,52 @@ def _resources(
         )
 
 
-def _by_topic(model: type, topic_ids: dict[int, float]) -> dict[int, tuple[int, float]]:
-    """Object id → (its best matched topic, relevance) for ``model``'s topics through table."""
+def _by_topic(
+    model: type, topic_terms: dict[int, frozenset[str]]
+) -> dict[int, tuple[frozenset[str], list[int]]]:
+    """Object id → (the question's terms its matched topics name, those topics), through
+    ``model``'s topics table."""
     through = model.topics.through  # type: ignore[attr-defined]
     column = f"{model._meta.model_name}_id"
-    best: dict[int, tuple[int, float]] = {}
-    for object_id, topic_id in through.objects.filter(topic_id__in=list(topic_ids)).values_list(
+    found: dict[int, tuple[frozenset[str], list[int]]] = {}
+    for object_id, topic_id in through.objects.filter(topic_id__in=list(topic_terms)).values_list(
         column, "topic_id"
     ):
-        if object_id not in best or topic_ids[topic_id] > best[object_id][1]:
-            best[object_id] = (topic_id, topic_ids[topic_id])
-    return best
+        terms, topics = found.get(object_id, (frozenset(), []))
+        found[object_id] = (terms | topic_terms[topic_id], [*topics, topic_id])
+    return found
+
+
+def _named(topics: list[int], names: dict[int, str]) -> str:
+    return " and ".join(sorted({names[t] for t in topics}))
 
 
 def gather_evidence(
     *,
     text: str,
     terms: tuple[str, ...],
-    topic_ids: dict[int, float],
+    topic_ids: dict[int, frozenset[str]],
     names: dict[int, str],
     now: datetime,
+    weights: dict[str, float] | None = None,
     only: int | None = None,
 ) -> _Gathered:
-    """Every evidence item for the question, before privacy (see the module docstring)."""
+    """Every evidence item for the question, before privacy (see the module docstring).
+
+    ``topic_ids``: the topics the question names, each with the question's terms it names;
+    ``weights``: each term's weight (``ranking.term_weights``); without, the topics count
+    whole (a picked topic)."""
     gathered = _Gathered()
+
+    def share(covered: frozenset[str]) -> float:
+        return 1.0 if not weights else ranking.coverage(covered, weights)
+
     session_rel: dict[int, tuple[float, str]] = {}
     resource_rel: dict[int, tuple[float, str]] = {}
-    for session_id, (topic_id, score) in _by_topic(Session, topic_ids).items():
-        session_rel[session_id] = (score, names[topic_id])
-    for resource_id, (topic_id, score) in _by_topic(Resource, topic_ids).items():
-        resource_rel[resource_id] = (score, names[topic_id])
+    for session_id, (covered, topics) in _by_topic(Session, topic_ids).items():
+        session_rel[session_id] = (share(covered), _named(topics, names))
+    for resource_id, (covered, topics) in _by_topic(Resource, topic_ids).items():
+        resource_rel[resource_id] = (share(covered), _named(topics, names))
     if terms:
         results, _ = run_search(
             text=text,
@@ -274,19 +288,19 @@ def gather_evidence(
         for circle_id, person_id, role in Membership.objects.filter(
             circle_id__in=list(circle_rel)
         ).values_list("circle_id", "person_id", "role"):
-            topic_id, score = circle_rel[circle_id]
+            covered, topics = circle_rel[circle_id]
             kind = ranking.CHAMPION if role == Membership.Role.CHAMPION else ranking.MEMBER
             gathered.add(
-                Evidence(person_id=person_id, kind=kind, item=str(circle_id), relevance=score,
-                         about=names[topic_id]),
-                frozenset({topic_id}),
+                Evidence(person_id=person_id, kind=kind, item=str(circle_id),
+                         relevance=share(covered), about=_named(topics, names)),
+                frozenset(topics),
             )  # fmt: skip
         for person_id, topic_id, confirmer, created in SkillConfirmation.objects.filter(
             topic_id__in=list(topic_ids)
         ).values_list("person_id", "topic_id", "confirmed_by_id", "created_at"):
             gathered.add(
                 Evidence(person_id=person_id, kind=ranking.CONFIRMATION, item=str(confirmer),
-                         relevance=topic_ids[topic_id], when=created.date(), about=names[topic_id]),
+                         relevance=share(topic_ids[topic_id]), when=created.date(), about=names[topic_id]),
                 frozenset({topic_id}),
             )  # fmt: skip
         for person_id, topic_id in Person.skills.through.objects.filter(
@@ -294,7 +308,7 @@ def gather_evidence(
         ).values_list("person_id", "topic_id"):
             gathered.add(
                 Evidence(person_id=person_id, kind=ranking.DECLARED, item=str(topic_id),
-                         relevance=topic_ids[topic_id], about=names[topic_id]),
+                         relevance=share(topic_ids[topic_id]), about=names[topic_id]),
                 frozenset({topic_id}),
             )  # fmt: skip
     question = sources.SourceQuery(
@@ -361,18 +375,25 @@ def experts_find(
         raise EmptyQuestion("Type a topic or a question, such as “SQL” or “kubernetes operators”.")
     know = knowledge()
     parsed = parse_query(text, vocabulary=know.vocabulary, synonyms=know.synonyms)
+    weights: dict[str, float] | None = None
     if topic is not None:
-        topic_ids = dict.fromkeys(_descendants(topic), 1.0)
+        topic_ids = dict.fromkeys(_descendants(topic), frozenset(parsed.terms))
     else:
         topic_ids = _topics_named(parsed.terms)
+        weights = ranking.term_weights(
+            parsed.terms, frequency=know.vocabulary.frequency, documents=know.documents
+        )
     if not topic_ids and not parsed.terms:
         raise EmptyQuestion(f"“{text}” holds no word to look for: try a topic’s name.")
     named = {t.pk: t for t in Topic.objects.filter(pk__in=list(topic_ids))}
     names = {pk: t.name for pk, t in named.items()}
     gathered = gather_evidence(
-        text=text, terms=parsed.terms, topic_ids=topic_ids, names=names, now=now
+        text=text, terms=parsed.terms, topic_ids=topic_ids, names=names, now=now, weights=weights
     )
-    asked = set(topic_ids) if topic is not None else {t for t, r in topic_ids.items() if r == 1.0}
+    # A hidden topic the question is about hides its person; one it only touches ("python"
+    # in "static typing in python") hides only the evidence filed under it.
+    whole = frozenset(parsed.terms)
+    asked = {t for t, covered in topic_ids.items() if topic is not None or covered == whole}
     ranked = ranking.rank_people(_private(gathered, asked), today=now.date(), limit=limit)
     people = Person.objects.select_related("org_unit").in_bulk([r.person_id for r in ranked])
     experts = []
@@ -386,7 +407,7 @@ def experts_find(
     return ExpertSearch(
         text=text,
         topic=topic,
-        topics=sorted(named.values(), key=lambda t: (-topic_ids[t.pk], t.name)),
+        topics=sorted(named.values(), key=lambda t: (-len(topic_ids[t.pk]), t.name)),
         experts=experts,
     )
 
@@ -462,7 +483,7 @@ def expertise_profile(
         gathered = gather_evidence(
             text="",
             terms=(),
-            topic_ids={topic_id: 1.0},
+            topic_ids={topic_id: frozenset()},
             names={topic_id: topic.name},
             now=now,
             only=person.pk,
