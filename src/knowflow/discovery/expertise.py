@@ -174,9 +174,9 @@ def explain(kind: str, items: list[Evidence]) -> str:
     if kind == MEMBER:
         return f"member of {_plural(n, 'circle', 'circles')}{about}"
     if kind == CONFIRMATION:
-        return f"{_plural(n, 'colleague', 'colleagues')} confirmed{about}"
+        return f"{_plural(n, 'colleague', 'colleagues')} confirmed{about.replace(' on ', ' ', 1)}"
     if kind == DECLARED:
-        return f"says they know{about}"
+        return f"says they know{about.replace(' on ', ' ', 1) or ' it'}"
     return f"{n} × {kind}{about}"
 
 

@@ -271,16 +271,17 @@ def gather_evidence(
         about = text.strip()
         wanted = set(terms)
         for hit in results.hits if top > 0 else []:
-            # A title naming every word of the question is about it, as a topic would be.
-            titled = wanted <= {stem(w) for w in words(hit.title)}
-            share = 1.0 if titled else TEXT_SHARE * hit.score / top
+            # A title says what a talk is about, as its topics do: the share of the question
+            # it names counts like theirs; the rest of the text by its score, at most half.
+            titled = share(frozenset(wanted & {stem(w) for w in words(hit.title)}))
+            found = max(titled, TEXT_SHARE * hit.score / top)
             for one in [hit, *hit.grouped]:
                 table = session_rel if one.kind == "session" else resource_rel
                 if (
                     one.kind in ("session", "resource")
-                    and share > table.get(one.object_id, (0.0, ""))[0]
+                    and found > table.get(one.object_id, (0.0, ""))[0]
                 ):
-                    table[one.object_id] = (share, about)
+                    table[one.object_id] = (found, about)
     counted = _sessions(gathered, session_rel, now, only)
     _resources(gathered, resource_rel, counted)
     if topic_ids:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from knowflow.accounts.models import Person
 from knowflow.errors import Conflict, DomainError, Forbidden
+from knowflow.expertise.permissions import can_correct_expertise
 from knowflow.expertise.models import ExpertOptOut, HiddenTopic, SkillConfirmation
 from knowflow.topics.models import Topic
 from knowflow.topics.services import person_skills_set
@@ -44,7 +45,7 @@ def skill_confirmation_withdraw(*, person: Person, topic: Topic, actor: Person) 
 
 
 def _check_self(person: Person, actor: Person) -> None:
-    if actor.pk != person.pk and not actor.is_admin:
+    if not can_correct_expertise(actor=actor, person=person):
         raise Forbidden("Only the person themselves can correct their expertise.")
 
 
