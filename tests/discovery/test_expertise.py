@@ -99,7 +99,9 @@ def test_confirmations_saturate_and_every_claim_is_explained():
 
 
 def test_rare_words_weigh_more_in_a_question():
-    weights = term_weights(["python", "scrape"], frequency={"python": 900, "scrape": 3}, documents=1000)
+    weights = term_weights(
+        ["python", "scrape"], frequency={"python": 900, "scrape": 3}, documents=1000
+    )
 
     assert weights["scrape"] > 5 * weights["python"]
     assert coverage(["scrape"], weights) > 0.8

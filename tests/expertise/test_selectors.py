@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from knowflow.discovery.expertise import REQUEST, Evidence
 from knowflow.events.search import SESSION
 from knowflow.expertise import services, sources
 from knowflow.expertise.selectors import EmptyQuestion, experts_find
-from knowflow.discovery.expertise import REQUEST, Evidence
 from knowflow.feedback.models import Kind, SessionTally
 from knowflow.feedback.selectors.templates import default_templates
 from knowflow.search.engine import invalidate
@@ -164,4 +164,7 @@ def test_an_empty_question_is_refused_with_a_message():
     with pytest.raises(EmptyQuestion) as refused:
         find(text="   ")
 
-    assert refused.value.message == "Type a topic or a question, such as “SQL” or “kubernetes operators”."
+    assert (
+        refused.value.message
+        == "Type a topic or a question, such as “SQL” or “kubernetes operators”."
+    )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Model, Sum
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -61,6 +61,12 @@ class Expert:
     claims: list[str]
     local_time: datetime | None
     within_hours: bool
+
+    @property
+    def local_clock(self) -> str:
+        """The time of day where they are (formatted here: a template would convert it to
+        the viewer's zone)."""
+        return self.local_time.strftime("%H:%M") if self.local_time else ""
 
     @property
     def explanation(self) -> str:
@@ -215,7 +221,7 @@ def _resources(
 
 
 def _by_topic(
-    model: type, topic_terms: dict[int, frozenset[str]]
+    model: type[Model], topic_terms: dict[int, frozenset[str]]
 ) -> dict[int, tuple[frozenset[str], list[int]]]:
     """Object id → (the question's terms its matched topics name, those topics), through
     ``model``'s topics table."""
@@ -316,8 +322,8 @@ def gather_evidence(
         text=text, terms=terms, topic_ids=frozenset(topic_ids), topic_names=names, now=now
     )
     for source in sources.registered():
-        for found in source(question):
-            gathered.add(found.evidence, found.topic_ids)
+        for supplied in source(question):
+            gathered.add(supplied.evidence, supplied.topic_ids)
     return gathered
 
 

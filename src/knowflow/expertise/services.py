@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 
 from knowflow.accounts.models import Person
 from knowflow.errors import Conflict, DomainError, Forbidden
-from knowflow.expertise.permissions import can_correct_expertise
 from knowflow.expertise.models import ExpertOptOut, HiddenTopic, SkillConfirmation
+from knowflow.expertise.permissions import can_correct_expertise
 from knowflow.topics.models import Topic
 from knowflow.topics.services import person_skills_set
 
