@@ -155,3 +155,24 @@ def test_the_main_navigation_links_to_find_an_expert():
     response = signed_in(make_person(name="Vi")).get("/")
 
     assert '<a href="/experts/">Experts</a>' in response.content.decode()
+
+
+def test_the_api_ranks_as_the_page_and_hides_who_opted_out(sql):
+    shown, shy = make_person(name="Shown Person"), make_person(name="Shy Person")
+    gave(shown, sql)
+    gave(shy, sql)
+    services.expert_opt_out(person=shy, actor=shy)
+    invalidate()
+    client = signed_in(make_person(name="Vi"))
+
+    found = client.get("/api/v1/experts/", {"q": "sql"})
+    empty = client.get("/api/v1/experts/", {"q": ""})
+    unknown = client.get("/api/v1/experts/", {"topic": "nope"})
+
+    assert found.status_code == 200
+    assert [(e["name"], e["evidence"][0][:22]) for e in found.json()] == [
+        ("Shown Person", "taught 1 session on SQ")
+    ]
+    assert (empty.status_code, empty.json()["detail"]) == (
+        400, "Type a topic or a question, such as “SQL” or “kubernetes operators”.")  # fmt: skip
+    assert (unknown.status_code, unknown.json()["detail"]) == (404, "There is no topic “nope”.")
