@@ -73,7 +73,7 @@ def test_free_text_reaches_sessions_through_the_search_engine_and_names_the_ques
 
     assert names(result) == ["Olga Operator"]
     assert result.experts[0].claims == [
-        "taught 1 session on kubernetes operators, last in October 2026"
+        "taught 1 session on “kubernetes operators”, last in October 2026"
     ]
 
 

@@ -147,7 +147,12 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _about(items: list[Evidence]) -> str:
-    names = sorted({i.about for i in items if i.about})
+    """What the items are about: topic names first, then the quoted question; the question
+    only once when it is a topic's name too ("django" and “django”)."""
+    kept: dict[str, str] = {}
+    for about in sorted({i.about for i in items if i.about}, key=lambda a: (a.startswith("“"), a)):
+        kept.setdefault(about.strip("“”").casefold(), about)
+    names = list(kept.values())
     return f" on {', '.join(names[:3])}" if names else ""
 
 

@@ -20,7 +20,7 @@ a page, the API or the command line. The ranking itself is ``knowflow.discovery.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -185,7 +185,10 @@ def _sessions(
 
 
 def _resources(
-    gathered: _Gathered, relevance: dict[int, tuple[float, str]], sessions_counted: set
+    gathered: _Gathered,
+    relevance: dict[int, tuple[float, str]],
+    sessions_counted: set,
+    only: int | None,
 ) -> None:
     if not relevance:
         return
@@ -200,9 +203,10 @@ def _resources(
         resource_id__in=list(rows)
     ).values_list("resource_id", "topic_id"):
         topics[resource_id].add(topic_id)
-    for resource_id, person_id in Resource.authors.through.objects.filter(
-        resource_id__in=list(rows)
-    ).values_list("resource_id", "person_id"):
+    authors = Resource.authors.through.objects.filter(resource_id__in=list(rows))
+    if only is not None:
+        authors = authors.filter(person_id=only)
+    for resource_id, person_id in authors.values_list("resource_id", "person_id"):
         session_id, start, created = rows[resource_id]
         if (person_id, session_id) in sessions_counted:
             continue  # the recording of a session they gave: counted with the session
@@ -274,7 +278,7 @@ def gather_evidence(
             snippets=False,
         )
         top = max((hit.score for hit in results.hits), default=0.0)
-        about = text.strip()
+        about = f"“{text.strip()}”"
         wanted = set(terms)
         for hit in results.hits if top > 0 else []:
             # A title says what a talk is about, as its topics do: the share of the question
@@ -289,11 +293,12 @@ def gather_evidence(
                 ):
                     table[one.object_id] = (found, about)
     counted = _sessions(gathered, session_rel, now, only)
-    _resources(gathered, resource_rel, counted)
+    _resources(gathered, resource_rel, counted, only)
     if topic_ids:
         circle_rel = _by_topic(Circle, topic_ids)
+        mine: dict[str, int] = {} if only is None else {"person_id": only}
         for circle_id, person_id, role in Membership.objects.filter(
-            circle_id__in=list(circle_rel)
+            circle_id__in=list(circle_rel), **mine
         ).values_list("circle_id", "person_id", "role"):
             covered, topics = circle_rel[circle_id]
             kind = ranking.CHAMPION if role == Membership.Role.CHAMPION else ranking.MEMBER
@@ -303,7 +308,7 @@ def gather_evidence(
                 frozenset(topics),
             )  # fmt: skip
         for person_id, topic_id, confirmer, created in SkillConfirmation.objects.filter(
-            topic_id__in=list(topic_ids)
+            topic_id__in=list(topic_ids), **mine
         ).values_list("person_id", "topic_id", "confirmed_by_id", "created_at"):
             gathered.add(
                 Evidence(person_id=person_id, kind=ranking.CONFIRMATION, item=str(confirmer),
@@ -311,7 +316,7 @@ def gather_evidence(
                 frozenset({topic_id}),
             )  # fmt: skip
         for person_id, topic_id in Person.skills.through.objects.filter(
-            topic_id__in=list(topic_ids)
+            topic_id__in=list(topic_ids), **mine
         ).values_list("person_id", "topic_id"):
             gathered.add(
                 Evidence(person_id=person_id, kind=ranking.DECLARED, item=str(topic_id),
@@ -483,19 +488,25 @@ def expertise_profile(
     )
     candidates = declared | set(confirmations) | spoken | written | circles | hidden
     topics = {t.pk: t for t in Topic.objects.filter(pk__in=candidates)}
+    # One gathering for all their topics (a few queries, however many topics), then each
+    # topic's claims from the items filed under it.
+    gathered = gather_evidence(
+        text="",
+        terms=(),
+        topic_ids=dict.fromkeys(topics, frozenset()),
+        names={pk: t.name for pk, t in topics.items()},
+        now=now,
+        only=person.pk,
+    )
     rows = []
     for topic_id, topic in topics.items():
         if topic_id in hidden and not own:
             continue
-        gathered = gather_evidence(
-            text="",
-            terms=(),
-            topic_ids={topic_id: frozenset()},
-            names={topic_id: topic.name},
-            now=now,
-            only=person.pk,
-        )
-        mine = [e for e in gathered.evidence if e.person_id == person.pk]
+        mine = [
+            replace(e, about=topic.name)
+            for e in gathered.evidence
+            if e.person_id == person.pk and topic_id in gathered.topics_of[(e.kind, e.item)]
+        ]
         ranked = ranking.rank_people(mine, today=now.date())
         rows.append(
             ProfileTopic(
