@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/digest_bench.py
 	$(BIN)/python bench/feedback_bench.py --size large
 	$(BIN)/python bench/duplicates_bench.py
+	$(BIN)/python bench/experts_bench.py --demo-db var/bench/large/knowflow.sqlite3
 	KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=var/bench/large $(BIN)/python bench/insights_bench.py
 	$(BIN)/python bench/http_pages_bench.py
 	$(BIN)/python bench/http_crawl_bench.py

@@ -80,6 +80,10 @@ LAYERS: dict[str, int] = {
     # search log and signals; the digest (25) reads it, nothing at 20 or below imports it.
     "demand": 20,
     "chat": 20,  # a circle's or topic's Slack / Teams channels, the Slack slash command
+    # Who knows what: reads the evidence in events, library, circles and feedback (peers at
+    # 20, none of which imports it); apps above (topic requests) add theirs through its
+    # registry (expertise.sources) instead of being imported.
+    "expertise": 20,
     # Reports what happened in events, library and feedback to the company's learning record
     # store: above all three, below insights; nothing but the surfaces imports it.
     "xapi": 25,

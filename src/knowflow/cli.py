@@ -8,6 +8,7 @@ knowflow export [FILE] [--include-credentials]           the whole organisation 
 knowflow import FILE                                     load an export into an empty database
 knowflow import people FILE.csv [--dry-run] [--deactivate-missing]   people from an HR file
 knowflow export people [FILE.csv]                        the people file of the directory
+knowflow experts "QUERY" [--limit N] [--json] | --batch FILE.jsonl   who knows what, with evidence
 knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
 knowflow <any manage.py command>                         migrate, createsuperuser, check …
 """

@@ -35,8 +35,9 @@ def told(kind: str) -> list[str]:
 def test_creation_tells_candidate_experts_and_champions_once_each() -> None:
     terraform = make_topic("Terraform")
     speaker = make_person(name="Sam Speaker")
-    session = make_session(speakers=[speaker], status=Session.Status.SCHEDULED)
+    session = make_session(speakers=[speaker], status=Session.Status.DONE)
     session.topics.set([terraform])
+    make_occurrence(session=session, start=timezone.now() - timedelta(days=20))
     skilled = make_person(name="Kim Skilled", skills=[terraform])
     champion = make_person(name="Cleo Champion")
     circle = make_circle(name="Infra guild", champions=[champion, speaker])
@@ -49,11 +50,15 @@ def test_creation_tells_candidate_experts_and_champions_once_each() -> None:
     assert told("demand.reached") == sorted([speaker.email, skilled.email, champion.email])
     mail = OutboxMessage.objects.get(recipient=speaker.email)
     assert mail.subject == "Someone asked for a topic you know: Terraform intro"
-    assert "You gave 1 session on these topics." in mail.body
+    # Why each is told: the expertise ranking's own explanation, one line per person.
+    assert "Why you: Taught 1 session on Terraform, last in " in mail.body
+    assert "Why you: Says they know Terraform." in (
+        OutboxMessage.objects.get(recipient=skilled.email).body
+    )
     assert f"/requests/{request.pk}/" in mail.body
     assert (
         OutboxMessage.objects.get(recipient=champion.email).body.count(
-            "You champion Infra guild, a circle on these topics."
+            "Why you: Champions 1 circle on Terraform."
         )
         == 1
     )

@@ -46,22 +46,25 @@ def test_candidate_experts_most_sessions_then_most_recent_then_skills() -> None:
     gave(two_old, sql, days_ago=200)
     gave(one_recent, sql, days_ago=10)
     gave(one_older, sql, days_ago=100)
-    gave(make_person(name="Only proposed"), sql, days_ago=5, status=Session.Status.PROPOSED)
+    # A proposal without a date is no session given.
+    make_session(speakers=[make_person(name="Only proposed")]).topics.set([sql])
     make_person(name="Zed Skilled", skills=[sql])
     make_person(name="Abe Skilled", skills=[sql])
     request = make_topic_request(topics=[sql])
 
     experts = request_candidate_experts(request=request, limit=10)
 
-    assert [(e.person.display_name, e.sessions) for e in experts] == [
-        ("Two sessions", 2),
-        ("One recent", 1),
-        ("One older", 1),
-        ("Abe Skilled", 0),
-        ("Zed Skilled", 0),
+    # The expertise ranking: teaching outranks saying one knows it; more sessions, then more
+    # recent ones, first; a proposal never given is no evidence.
+    assert [e.person.display_name for e in experts] == [
+        "Two sessions",
+        "One recent",
+        "One older",
+        "Abe Skilled",
+        "Zed Skilled",
     ]
-    assert experts[0].why.startswith("gave 2 sessions on these topics, last on ")
-    assert experts[3].why == "has the skill"
+    assert experts[0].why.startswith("Taught 2 sessions on SQL, last in ")
+    assert experts[3].why == "Says they know SQL"
     assert [e.person.display_name for e in request_candidate_experts(request=request, limit=2)] == [
         "Two sessions",
         "One recent",
@@ -121,3 +124,17 @@ def test_requests_answered_by_lists_each_persons_answers_with_topics_and_dates()
         ("Terraform basics", ("AWS", "Terraform"), 1),
     ]
     assert all(a.answered_at is not None and a.session_id for a in answered[expert.pk])
+
+
+def test_answering_a_request_is_evidence_in_find_an_expert() -> None:
+    from knowflow.expertise.selectors import experts_find
+
+    terraform = make_topic("Terraform")
+    answerer = make_person(name="Ana Answerer")
+    request = make_topic_request(topics=[terraform])
+
+    services.request_propose(request=request, actor=answerer)
+
+    (expert,) = experts_find(topic=terraform).experts
+    assert expert.person == answerer
+    assert expert.explanation.startswith("Answered 1 request on Terraform")

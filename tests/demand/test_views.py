@@ -109,7 +109,8 @@ def test_request_page_shows_votes_reasons_experts_and_circles() -> None:
 
     assert section(html, "Votes") == ["Bo"]
     assert ": We need IaC" in html
-    assert section(html, "Who could teach it") == ["Sam Speaker", "Kim Skilled"]
+    # A circle's champion is evidence too (the expertise ranking's), after teaching.
+    assert section(html, "Who could teach it") == ["Sam Speaker", "Cleo", "Kim Skilled"]
     assert section(html, "Circles on these topics") == ["Infra guild"]
     assert "champions: Cleo" in html
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "knowflow.xapi",
     "knowflow.demand",
     "knowflow.digest",
+    "knowflow.expertise",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("chat/", include("knowflow.chat.urls")),
     path("settings/xapi/", include("knowflow.xapi.urls")),
     path("digest/", include("knowflow.digest.urls")),
+    path("experts/", include("knowflow.expertise.urls")),
     path("", include("knowflow.library.urls")),
     path("debug/outbox/", debug_views.outbox, name="debug_outbox"),
     path("debug/outbox/<int:message_id>/", debug_views.outbox_message, name="debug_outbox_message"),

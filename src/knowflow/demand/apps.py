@@ -14,3 +14,8 @@ class DemandConfig(AppConfig):
 
     def ready(self) -> None:
         from knowflow.demand import notifications, receivers  # noqa: F401 - kinds and receivers
+        from knowflow.demand.selectors import requests_answered_evidence
+        from knowflow.expertise import sources
+
+        # A request answered is evidence of expertise ("answered 2 requests on Terraform").
+        sources.register(requests_answered_evidence)

@@ -39,7 +39,7 @@ def request_reached_enqueue(*, request: TopicRequest) -> int:
 
     why: dict[int, tuple[Person, str]] = {}
     for expert in request_candidate_experts(request=request, limit=MAX_EXPERTS_TOLD):
-        why[expert.person.pk] = (expert.person, f"You {expert.why}.")
+        why[expert.person.pk] = (expert.person, f"Why you: {expert.why}.")
     for found in request_candidate_circles(request=request, limit=MAX_CIRCLES_TOLD):
         for champion in found.champions:
             why.setdefault(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -18,10 +18,13 @@ from knowflow.demand.models import TopicRequest, Vote
 from knowflow.demand.permissions import can_see_demand
 from knowflow.demand.searches import query_strength
 from knowflow.discovery import duplicates as D
+from knowflow.discovery.expertise import MEMBER, REQUEST, Evidence
 from knowflow.discovery.textnorm import content_tokens
 from knowflow.errors import Forbidden, NotFound
 from knowflow.events.models import Session
+from knowflow.expertise.sources import SourceEvidence, SourceQuery
 from knowflow.library.models import SearchQueryLog
+from knowflow.topics.models import Topic
 
 # Two requests at or above this duplicate score are shown as "similar" when someone asks. Lower
 # than the duplicate threshold (0.5): a request is one sentence, and showing a near one costs a
@@ -68,65 +71,46 @@ def vote_of(*, request: TopicRequest, person: Person) -> Vote | None:
 @dataclass(frozen=True)
 class CandidateExpert:
     person: Person
-    sessions: int  # sessions they gave on the request's topics
-    last_given: datetime | None
-    has_skill: bool
+    score: float
+    why: str  # the expertise ranking's explanation: "Taught 2 sessions on SQL, last in May 2026"
 
-    @property
-    def why(self) -> str:
-        if self.sessions:
-            plural = "s" if self.sessions != 1 else ""
-            last = f", last on {self.last_given:%-d %b %Y}" if self.last_given else ""
-            return f"gave {self.sessions} session{plural} on these topics{last}"
-        return "has the skill"
+
+# A request's topics looked up one by one (each through the expertise ranking): beyond this
+# many, the request is broad and its first topics are asked.
+MAX_TOPICS_ASKED = 3
 
 
 def request_candidate_experts(*, request: TopicRequest, limit: int = 5) -> list[CandidateExpert]:
-    """The people most likely to answer ``request``, best first.
+    """The people most likely to answer ``request``, best first: the expertise ranking (the
+    one "Find an expert" shows, with its explanation) for each of the request's topics, a
+    person's best score kept. Opted-out people, hidden topics and people who left never come
+    back from it; the requester and people whose only evidence is a circle membership are left
+    out. Without topics, the request's title is asked."""
+    from knowflow.expertise.selectors import EmptyQuestion, experts_find
 
-    For now from the evidence the core holds: people who gave sessions (scheduled or done, not
-    proposed or cancelled) on the request's topics, most sessions first, then the most recent;
-    after them the people who list one of the topics as a skill. Deactivated people and the
-    requester are left out. The expertise ranking (``knowflow.expertise``) replaces this body
-    when it lands; callers rely only on the signature and ``CandidateExpert``. Three queries.
-    """
-    topic_ids = [t.pk for t in request.topics.all()]
-    if not topic_ids or limit <= 0:
+    if limit <= 0:
         return []
-    given = (
-        Session.objects.filter(
-            topics__in=topic_ids,
-            status__in=[Session.Status.SCHEDULED, Session.Status.DONE],
-        )
-        .values("speakers")
-        .annotate(n=Count("id", distinct=True), last=Max("occurrences__start"))
-        .filter(speakers__isnull=False)
-        .exclude(speakers=request.requester_id)
-        .order_by("-n", "-last", "speakers")
-    )
-    rows = [(row["speakers"], row["n"], row["last"]) for row in given[: limit * 2]]
-    skilled = list(
-        Person.objects.filter(skills__in=topic_ids, deactivated_at__isnull=True)
-        .exclude(pk=request.requester_id)
-        .exclude(pk__in=[pk for pk, _, _ in rows])
-        .distinct()
-        .order_by("display_name", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    people = Person.objects.in_bulk([pk for pk, _, _ in rows] + skilled)
-    skill_holders = set(
-        Person.skills.through.objects.filter(
-            person_id__in=list(people), topic_id__in=topic_ids
-        ).values_list("person_id", flat=True)
-    )
-    found: list[CandidateExpert] = []
-    for pk, n, last in rows:
-        person = people.get(pk)
-        if person is not None and person.is_active:
-            found.append(CandidateExpert(person, n, last, pk in skill_holders))
-    for pk in skilled:
-        found.append(CandidateExpert(people[pk], 0, None, True))
-    return found[:limit]
+    topics = list(request.topics.all()[:MAX_TOPICS_ASKED])
+    questions: list[tuple[Topic | None, str]] = [(topic, "") for topic in topics] or [
+        (None, request.title)
+    ]
+    best: dict[int, CandidateExpert] = {}
+    for topic, text in questions:
+        try:
+            found = experts_find(topic=topic, text=text, limit=limit + 1)
+        except EmptyQuestion:
+            continue
+        for expert in found.experts:
+            # Belonging to a circle on the topic says interest, not that one could teach it.
+            if expert.person.pk == request.requester_id or expert.kinds <= {MEMBER}:
+                continue
+            known = best.get(expert.person.pk)
+            if known is None or expert.score > known.score:
+                best[expert.person.pk] = CandidateExpert(
+                    expert.person, expert.score, expert.explanation
+                )
+    ranked = sorted(best.values(), key=lambda c: (-c.score, c.person.display_name, c.person.pk))
+    return ranked[:limit]
 
 
 @dataclass(frozen=True)
@@ -376,3 +360,42 @@ def demand_overview(*, viewer: Person, days: int = 90, limit: int = 25) -> Deman
     return DemandOverview(
         requests=request_list()[:limit], zero_results=zero, weak_results=weak, days=days
     )
+
+
+def requests_answered_evidence(query: SourceQuery) -> list[SourceEvidence]:
+    """Evidence for the expertise ranking: a request on one of the asked topics that a person
+    answered (turned into a proposal) says they know it. Registered by the app's ``ready``;
+    two queries."""
+    if not query.topic_ids:
+        return []
+    answered = list(
+        TopicRequest.objects.filter(
+            status=TopicRequest.Status.ANSWERED,
+            answered_by__isnull=False,
+            topics__in=query.topic_ids,
+        )
+        .distinct()
+        .values_list("pk", "answered_by_id", "answered_at")
+    )
+    topics_of: dict[int, set[int]] = defaultdict(set)
+    for request_id, topic_id in TopicRequest.topics.through.objects.filter(
+        topicrequest_id__in=[pk for pk, _, _ in answered], topic_id__in=query.topic_ids
+    ).values_list("topicrequest_id", "topic_id"):
+        topics_of[request_id].add(topic_id)
+    found = []
+    for pk, person_id, answered_at in answered:
+        topic_ids = frozenset(topics_of[pk])
+        about = min((query.topic_names.get(t, "") for t in topic_ids), default="")
+        found.append(
+            SourceEvidence(
+                Evidence(
+                    person_id=person_id,
+                    kind=REQUEST,
+                    item=f"request:{pk}",
+                    when=answered_at.date() if answered_at else None,
+                    about=about or query.text,
+                ),
+                topic_ids,
+            )
+        )
+    return found
