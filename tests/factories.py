@@ -107,3 +107,28 @@ def org_unit(name: str, parent: OrgUnit | None = None, kind: str = "team") -> Or
     return OrgUnit.objects.create(
         name=name, slug=name.lower().replace(" ", "-"), parent=parent, kind=kind
     )
+
+
+def make_response_tally(
+    *,
+    occurrence: Occurrence,
+    responses: int,
+    unacceptable: int = 0,
+    acceptable: int = 0,
+    superior: int = 0,
+    kind: str = "after_session",
+) -> object:
+    """A date's after-session counts as the feedback app keeps them (per occurrence and
+    segment), written directly: figures across sessions read these, never the answers."""
+    from knowflow.feedback.models import ResponseTally, SurveyTemplate
+
+    return ResponseTally.objects.create(
+        occurrence=occurrence,
+        template=SurveyTemplate.objects.filter(kind=kind).first(),
+        kind=kind,
+        mode="room",
+        responses=responses,
+        unacceptable=unacceptable,
+        acceptable=acceptable,
+        superior=superior,
+    )
