@@ -414,3 +414,28 @@ def test_repeat_outside_the_regions_hours_is_refused_and_changes_nothing(fx: Fix
     )
     assert response.status_code == 403
     assert Occurrence.objects.count() == dates
+
+
+def test_a_group_below_the_minimum_hides_the_smallest_shown_one_too() -> None:
+    """The partition rule itself, as the page applies it per dimension: with groups of 10, 6
+    and 3 responses, showing 10 and 6 next to their total would give away the 3; so the 6
+    is hidden as well (the hidden then hold 9)."""
+    from knowflow.feedback.selectors.dates import DateResults
+    from knowflow.insights.selectors.patterns import DateFacts, _table
+
+    def date(pk: int, fmt: str, n: int) -> DateFacts:
+        start = datetime(2025, 3, 4, 9, tzinfo=UTC)
+        facts = DateFacts(pk, pk, start, 60, "online", fmt, "UTC", "EMEA", n, n)
+        facts.results = DateResults(pk, pk, n, 0, n, 0)
+        return facts
+
+    table = _table(
+        "format",
+        "Format",
+        [date(1, "talk", 10), date(2, "demo", 6), date(3, "panel", 3)],
+        lambda d: [d.format],
+        k=5,
+    )
+
+    assert [(r.key, r.responses) for r in table.rows] == [("talk", 10)]
+    assert table.hidden == 2
