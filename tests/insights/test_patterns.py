@@ -83,6 +83,11 @@ def _audience(occurrence: Occurrence, tz: str, going: int, attended: int) -> Non
 
 @pytest.fixture
 def fx(db: None) -> Fixture:
+    return build_programme()
+
+
+def build_programme() -> Fixture:
+    """The programme of the module docstring."""
     enabler = make_person(role=Person.Role.ENABLER, name="Erin Enabler", tz="Europe/Berlin")
     leader = make_person(role=Person.Role.LEADER, name="Lee Leader", tz="Europe/Berlin")
     member = make_person(name="Mo Member", tz="Europe/Berlin")
