@@ -39,7 +39,7 @@ from knowflow.insights.selectors import (
     rollups,
     snapshot,
 )
-from knowflow.insights.selectors.patterns import PatternFilters, Patterns, patterns_for
+from knowflow.insights.selectors.patterns import PatternFilters, Patterns, patterns_for_page
 from knowflow.library.models import Resource
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
@@ -548,13 +548,14 @@ def patterns_charts(found: Patterns, *, locale: Locale | None = None) -> dict[st
 def patterns(request: HttpRequest) -> HttpResponse:
     permissions.check_view_insights(actor=request.viewer)
     form, filters = _patterns_filters(request)
-    found = patterns_for(filters=filters)
+    found, computed_at = patterns_for_page(filters=filters)
     return render(
         request,
         "insights/patterns.html",
         {
             "form": form,
             "found": found,
+            "computed_at": computed_at,
             "period_label": periods.period_label(filters.period.name),
             "charts": patterns_charts(found, locale=l10n.viewer_locale(request)),
             "can_run_again": request.viewer.is_enabler,

@@ -398,3 +398,24 @@ def session_well_received(*, session: Session) -> PatternRow | None:
     if row.responses < min_group() or not row.judged or row.meets < WELL_RECEIVED * row.judged:
         return None
     return row
+
+
+CACHE_SECONDS = 300
+
+
+def patterns_for_page(*, filters: PatternFilters) -> tuple[Patterns, datetime]:
+    """``patterns_for`` as the page reads it: kept for five minutes per filters (and k), with
+    the time it was computed. On the large demo a year of dates takes seconds to compute
+    (docs/benchmarks.md); the figures are sums of whole dates, so a few minutes' delay loses
+    nothing and a cached result can single out no more than a fresh one."""
+    from django.core.cache import cache
+
+    key = (
+        f"insights:patterns:{min_group()}:{filters.period.start.isoformat()}:"
+        f"{filters.period.end.isoformat()}:{filters.region}:{filters.topic}"
+    )
+    found = cache.get(key)
+    if found is None:
+        found = (patterns_for(filters=filters), timezone.now())
+        cache.set(key, found, CACHE_SECONDS)
+    return found
