@@ -7,9 +7,14 @@ registrations).
 Measures: full duplicate detection over every session (the worker's job, database writes
 included); the incremental check of one new proposal (the "already taught" box); the
 dashboard page (median of warm requests, served from the worker's rollup); how long the
-worker takes to compute the rollups; and the knowledge map page (computed on every request:
-its median, its slowest, and the pure layout alone on 1,000 people in 60 circles).
+worker takes to compute the rollups; the knowledge map page (computed on every request:
+its median, its slowest, and the pure layout alone on 1,000 people in 60 circles); and the
+"What works" page (median and p95 of warm
+requests, computed on each request), after giving every ended date of the large demo, which
+answers no surveys, after-session tallies of 0 to 14 responses (seeded, once).
 
+    KNOWFLOW_DEBUG=1 KNOWFLOW_DATA_DIR=/tmp/kf-large python bench/insights_bench.py --patterns
+    measures only the "What works" page.
     ... python bench/insights_bench.py --map-only     # only the knowledge map
 """
 
@@ -97,12 +102,86 @@ def bench_map(client: Client) -> None:
     )
 
 
-def main() -> int:
+def timings_ms(fn, runs: int = 21) -> tuple[float, float]:  # noqa: ANN001
+    """Median and 95th percentile of warm calls (one call first, not counted)."""
+    fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), statistics.quantiles(times, n=20)[-1]
+
+
+def seed_after_session_tallies() -> int:
+    """The large demo answers no surveys: give each ended date 0–14 after-session responses
+    (a third of them below the minimum group), as the feedback app would tally them."""
+    from django.utils import timezone
+
+    from knowflow.events.models import Occurrence
+    from knowflow.feedback.models import Kind, ResponseTally, SurveyTemplate
+
+    if ResponseTally.objects.filter(kind=Kind.AFTER_SESSION).exists():
+        return 0
+    template = SurveyTemplate.objects.filter(kind=Kind.AFTER_SESSION).first()
+    rng = random.Random(14)
+    rows = []
+    for occurrence_id in Occurrence.objects.filter(end__lte=timezone.now()).values_list(
+        "pk", flat=True
+    ):
+        n = rng.randint(0, 14)
+        if not n:
+            continue
+        judged = 3 * n
+        below = rng.randint(0, judged // 3)
+        above = rng.randint(0, judged - below)
+        rows.append(
+            ResponseTally(
+                occurrence_id=occurrence_id,
+                template=template,
+                kind=Kind.AFTER_SESSION,
+                mode="room",
+                responses=n,
+                unacceptable=below,
+                acceptable=judged - below - above,
+                superior=above,
+            )
+        )
+    ResponseTally.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def patterns_page(client: Client) -> None:
+    print(f"after-session tallies seeded for {seed_after_session_tallies()} dates")
+    assert client.get("/insights/what-works/").status_code == 200
+    from django.core.cache import cache
+
+    for preset in ("last-30-days", "last-90-days", "last-365-days"):
+        cache.clear()
+        started = time.perf_counter()
+        client.get(f"/insights/what-works/?period={preset}")
+        cold = (time.perf_counter() - started) * 1000
+        median, p95 = timings_ms(lambda p=preset: client.get(f"/insights/what-works/?period={p}"))
+        print(
+            f"what works page {preset}: computed {cold:.0f} ms; then, kept five minutes, "
+            f"median {median:.0f} ms, p95 {p95:.0f} ms"
+        )
+
+
+def enabler_client() -> Client:
     enabler = Person.objects.filter(role__in=["enabler", "admin"], user__isnull=False).first()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(enabler.user)
-    if "--map-only" in sys.argv:
+    return client
+
+
+def main() -> int:
+    client = enabler_client()
+    if "--map-only" in sys.argv[1:]:
         bench_map(client)
+        return 0
+    if "--patterns" in sys.argv[1:]:
+        patterns_page(client)
         return 0
     sessions = Session.objects.count()
     print(f"{sessions} sessions, CPUs: {os.cpu_count()}")
@@ -129,6 +208,7 @@ def main() -> int:
         ms = median_ms(lambda p=preset: client.get(f"/insights/?period={p}"), runs=21)
         print(f"dashboard page {preset}: median {ms:.0f} ms (warm, from the rollup)")
     bench_map(client)
+    patterns_page(client)
     return 0
 
 

@@ -132,3 +132,28 @@ def make_topic_request(
     for person in voters:
         Vote.objects.create(request=request, person=person)
     return request
+
+
+def make_response_tally(
+    *,
+    occurrence: Occurrence,
+    responses: int,
+    unacceptable: int = 0,
+    acceptable: int = 0,
+    superior: int = 0,
+    kind: str = "after_session",
+) -> object:
+    """A date's after-session counts as the feedback app keeps them (per occurrence and
+    segment), written directly: figures across sessions read these, never the answers."""
+    from knowflow.feedback.models import ResponseTally, SurveyTemplate
+
+    return ResponseTally.objects.create(
+        occurrence=occurrence,
+        template=SurveyTemplate.objects.filter(kind=kind).first(),
+        kind=kind,
+        mode="room",
+        responses=responses,
+        unacceptable=unacceptable,
+        acceptable=acceptable,
+        superior=superior,
+    )

@@ -658,6 +658,12 @@ READS: dict[str, Read] = {
         page=lambda w: "/insights/dashboard.csv",
         shows=lambda w: "section,item,measure,this period,previous period\n",
     ),
+    "what works": Read(
+        allowed=RESULT_READERS,
+        message=INSIGHTS_REFUSED,
+        page=lambda w: "/insights/what-works/",
+        shows=lambda w: "<h1>What works</h1>",
+    ),
     "duplicated training": Read(
         allowed=RESULT_READERS,
         message=INSIGHTS_REFUSED,
@@ -774,5 +780,5 @@ def test_matrix_covers_every_role_and_action() -> None:
     assert len(cells("service")) == 24 * 6
     assert len(cells("page")) == 20 * 6
     assert len(cells("api")) == 15 * 6
-    assert len(read_cells("page")) == 11 * 6
+    assert len(read_cells("page")) == 12 * 6
     assert len(read_cells("api")) == 6 * 6

@@ -38,9 +38,12 @@ def bar_chart(
     unit: str = "",
     percent: bool = False,
     locale: Locale | None = None,
+    legend: bool = True,
 ) -> str:
     """Horizontal bars: (label, current, previous or None). ``unit`` follows each figure
     (" h"); ``percent`` says the figures are percentages (0–100), written in the locale's way.
+    Without ``legend`` (no previous period to compare with) the "this period / previous
+    period" key is left out.
     """
     locale = locale or default_locale()
 
@@ -59,10 +62,13 @@ def bar_chart(
         f"<desc>{escape(title)}: "
         + escape("; ".join(f"{label} {num(c)}{unit}" for label, c, _ in rows))
         + "</desc>",
-        '<rect x="0" y="0" width="14" height="10" fill="#000"/><text x="18" y="10">this period</text>',
-        '<rect x="110" y="0" width="14" height="10" fill="#fff" stroke="#000"/>'
-        '<text x="128" y="10">previous period</text>',
     ]
+    if legend:
+        parts += [
+            '<rect x="0" y="0" width="14" height="10" fill="#000"/><text x="18" y="10">this period</text>',
+            '<rect x="110" y="0" width="14" height="10" fill="#fff" stroke="#000"/>'
+            '<text x="128" y="10">previous period</text>',
+        ]
     for i, (label, current, previous) in enumerate(rows):
         y = 30 + i * row_h
         parts.append(

@@ -8,6 +8,7 @@ from django.http import QueryDict
 from knowflow.accounts.models import Office, OrgUnit
 from knowflow.circles.models import Circle
 from knowflow.insights.models import DuplicateCluster, RoiCost, RoiStudy
+from knowflow.insights.selectors.figures import REGIONS
 from knowflow.insights.selectors.periods import DEFAULT_PRESET, PRESET_LABELS
 
 
@@ -30,6 +31,26 @@ class PeriodForm(forms.Form):
             elif not data.get("period"):
                 data["period"] = DEFAULT_PRESET
         super().__init__(data)
+
+
+class PatternsForm(PeriodForm):
+    """The period, and the region of the audience and a topic: each chooses whole dates."""
+
+    region = forms.ChoiceField(
+        choices=[("", "All regions"), *((r, r) for r in REGIONS)], required=False
+    )
+    topic = forms.SlugField(required=False)
+
+
+class RepeatRegionForm(forms.Form):
+    region = forms.ChoiceField(choices=[(r, r) for r in REGIONS], label="Region")
+
+
+class RepeatConfirmForm(forms.Form):
+    region = forms.ChoiceField(choices=[(r, r) for r in REGIONS], widget=forms.HiddenInput)
+    start = forms.DateTimeField(label="Time")
+    online_url = forms.CharField(label="Online link", max_length=500)
+    capacity = forms.IntegerField(min_value=1, max_value=10_000, label="Places")
 
 
 class DecisionForm(forms.Form):

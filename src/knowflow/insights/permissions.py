@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from knowflow.accounts.models import Person
 from knowflow.errors import Forbidden
+from knowflow.events.models import Session
+from knowflow.events.permissions import can_edit_session
 
 
 def can_view_insights(*, actor: Person) -> bool:
@@ -41,3 +43,11 @@ def can_see_already_taught(*, actor: Person) -> bool:
     """Anyone proposing a session sees what was already taught on its subject: titles,
     speakers and recordings are public inside the organisation anyway."""
     return True
+
+
+def can_run_again(*, actor: Person, session: Session) -> bool:
+    """ "Run this again" (a new proposal from a well-received session, or a repeat in another
+    region's hours): the people who may schedule the session — enablers, its speakers, its
+    circle's champions (``events.permissions.can_edit_session``). Not leaders as such: they
+    read the programme, they do not run it."""
+    return can_edit_session(actor=actor, session=session)

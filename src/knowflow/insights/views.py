@@ -16,11 +16,16 @@ from django.views.decorators.http import require_POST
 from knowflow import l10n
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Session
+from knowflow.events.selectors import session_get
 from knowflow.insights import charts, permissions, services
+from knowflow.insights import run_again as run_again_service
 from knowflow.insights.forms import (
     DecisionForm,
     HourlyCostForm,
+    PatternsForm,
     PeriodForm,
+    RepeatConfirmForm,
+    RepeatRegionForm,
     RoiCostForm,
     RoiIntangibleForm,
     RoiStudyForm,
@@ -38,6 +43,7 @@ from knowflow.insights.selectors import (
     rollups,
     snapshot,
 )
+from knowflow.insights.selectors.patterns import PatternFilters, Patterns, patterns_for_page
 from knowflow.library.models import Resource
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
@@ -604,3 +610,153 @@ def roi_add(request: HttpRequest, study_id: int, what: str) -> HttpResponse:
         else:
             messages.success(request, "Added.")
     return redirect("insights:roi_report", study_id=study.pk)
+
+
+# --- what works ----------------------------------------------------------------------------------
+
+
+def _patterns_filters(request: HttpRequest) -> tuple[PatternsForm, PatternFilters]:
+    form = PatternsForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        field = next(iter(form.errors), "start")
+        raise DomainError(
+            "Choose a period, a region from the list and a topic (dates are written YYYY-MM-DD).",
+            field=field,
+        )
+    data = form.cleaned_data if form.is_bound else {}
+    period = periods.period_from(
+        preset=data.get("period") or "", start=data.get("start"), end=data.get("end")
+    )
+    return form, PatternFilters(
+        period=period, region=data.get("region") or "", topic=data.get("topic") or ""
+    )
+
+
+def patterns_charts(found: Patterns, *, locale: Locale | None = None) -> dict[str, str]:
+    """One chart per dimension: the share of judged answers meeting the standard, each bar
+    labelled with its number of responses (the sample size)."""
+    return {
+        table.dimension: mark_safe(  # noqa: S308 - built by charts, every text escaped there
+            charts.bar_chart(
+                title=f"Share meeting the feedback standard, by {table.title.lower()}",
+                rows=[
+                    (f"{row.label} (n={row.responses})", row.meets_share, None)
+                    for row in table.rows
+                ],
+                percent=True,
+                locale=locale,
+                legend=False,
+            )
+        )
+        for table in found.tables
+    }
+
+
+@login_required
+def patterns(request: HttpRequest) -> HttpResponse:
+    permissions.check_view_insights(actor=request.viewer)
+    form, filters = _patterns_filters(request)
+    found, computed_at = patterns_for_page(filters=filters)
+    return render(
+        request,
+        "insights/patterns.html",
+        {
+            "form": form,
+            "found": found,
+            "computed_at": computed_at,
+            "period_label": periods.period_label(filters.period.name),
+            "charts": patterns_charts(found, locale=l10n.viewer_locale(request)),
+            "can_run_again": request.viewer.is_enabler,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def run_again(request: HttpRequest, slug: str) -> HttpResponse:
+    session = session_get(slug=slug)
+    try:
+        row = run_again_service.run_again_check(actor=request.viewer, session=session)
+    except DomainError as error:
+        refusal_as_page(error)
+        return render(
+            request, "insights/run_again.html", {"session": session, "refusal": error.message}
+        )
+    region_form = RepeatRegionForm(request.GET if "region" in request.GET else None)
+    slots: list[run_again_service.RepeatSlot] = []
+    confirm = None
+    if region_form.is_bound and region_form.is_valid():
+        region = region_form.cleaned_data["region"]
+        try:
+            slots = run_again_service.repeat_slots(session=session, region=region)
+        except DomainError as error:
+            add_to_form(region_form, error)
+        else:
+            last = session.occurrences.all().last() if session.occurrences.all() else None
+            confirm = RepeatConfirmForm(
+                initial={
+                    "region": region,
+                    "online_url": last.online_url if last else "",
+                    "capacity": last.capacity if last else 30,
+                }
+            )
+    return render(
+        request,
+        "insights/run_again.html",
+        {
+            "session": session,
+            "row": row,
+            "minutes": run_again_service.source_minutes(session=session),
+            "region_form": region_form,
+            "slots": slots,
+            "confirm": confirm,
+        },
+    )
+
+
+@require_POST
+@login_required
+def run_again_propose(request: HttpRequest, slug: str) -> HttpResponse:
+    session = session_get(slug=slug)
+    try:
+        proposal = run_again_service.session_run_again_as_proposal(
+            actor=request.viewer, session=session
+        )
+    except DomainError as error:
+        refusal_as_page(error)
+        flash(request, error)
+        return redirect("insights:run_again", slug=session.slug)
+    minutes = run_again_service.source_minutes(session=session)
+    messages.success(
+        request,
+        f"Proposed again as a new session with its speakers and topics ({minutes} minutes, "
+        "like the original). No feedback was copied. Next: find a time.",
+    )
+    return redirect("events:session", slug=proposal.slug)
+
+
+@require_POST
+@login_required
+def run_again_repeat(request: HttpRequest, slug: str) -> HttpResponse:
+    session = session_get(slug=slug)
+    form = RepeatConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("insights:run_again", slug=session.slug)
+    try:
+        occurrence = run_again_service.session_repeat_in_region(
+            actor=request.viewer, session=session, **form.cleaned_data
+        )
+    except DomainError as error:
+        refusal_as_page(error)
+        flash(request, error)
+        return redirect(
+            f"{reverse('insights:run_again', args=[session.slug])}?region="
+            f"{form.cleaned_data['region']}"
+        )
+    messages.success(
+        request,
+        f"Repeat scheduled for {occurrence.start:%a %d %b %Y, %H:%M} UTC in "
+        f"{form.cleaned_data['region']}'s working hours. No feedback was copied.",
+    )
+    return redirect("events:session", slug=session.slug)
