@@ -29,6 +29,7 @@ class Vocabulary:
     frequency: dict[str, int]
     completions: list[tuple[str, int]] = field(default_factory=list)  # (word, frequency) sorted
     _deletes: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _word_deletes: dict[str, list[int]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -66,6 +67,34 @@ class Vocabulary:
             key = (distance, -self.frequency[candidate], candidate)
             if best is None or key < best:
                 best = key
+        return best[2] if best else None
+
+    def correct_word(self, word: str) -> str | None:
+        """The word people write that is closest to ``word`` (an unknown word as typed, not a
+        stem: "begginers" is two edits from "beginners" but three from its stem), the most
+        frequent among the closest; None when ``word`` is known, short or far from all."""
+        if len(word) < MIN_CORRECTABLE or word.isdigit():
+            return None
+        if self._word_deletes is None:  # built on first use: most searches need none
+            index: dict[str, list[int]] = {}
+            for position, (known, _) in enumerate(self.completions):
+                if len(known) >= MIN_CORRECTABLE - 1:
+                    for variant in deletes(known, 1):
+                        index.setdefault(variant, []).append(position)
+            self._word_deletes = index
+        limit = 2 if len(word) >= TWO_EDITS_FROM else 1
+        best: tuple[int, int, str] | None = None
+        for variant in deletes(word, limit):
+            for position in self._word_deletes.get(variant, ()):
+                known, count = self.completions[position]
+                if known == word:
+                    return None
+                distance = edit_distance(word, known, limit)
+                if distance > limit:
+                    continue
+                key = (distance, -count, known)
+                if best is None or key < best:
+                    best = key
         return best[2] if best else None
 
     def spelled(self, term: str) -> str:

@@ -24,10 +24,11 @@ from datetime import datetime
 
 from django.db import connection
 
-from knowflow.discovery.query import ParsedQuery, SynonymMap, parse_query
+from knowflow.discovery.query import MAX_QUERY_CHARS, ParsedQuery, SynonymMap, parse_query
 from knowflow.discovery.spelling import Vocabulary
 from knowflow.discovery.text import highlight, stem, words
-from knowflow.search import registry
+from knowflow.discovery.understand import UnderstoodQuery, understand
+from knowflow.search import registry, semantic
 from knowflow.search.base import Candidate, SearchBackend, SearchFilters
 from knowflow.search.models import SearchDocument
 
@@ -43,6 +44,12 @@ CACHE_SECONDS = 300
 # as the query has other terms. It still counts in the re-ranking (exact title match).
 COMMON_TERM_SHARE = 0.05
 MIN_CORRECTION_FREQUENCY = 2  # a term seen once may itself be a typo: never a correction
+# Fusion of the lexical and the semantic rankings (reciprocal rank fusion, Cormack et al.
+# 2009): a document's score is the sum over the rankings of weight / (FUSION_K + rank).
+SEMANTIC_DEPTH = 100
+FUSION_K = 60
+LEXICAL_WEIGHT = 1.0
+SEMANTIC_WEIGHT = 1.0
 
 
 def backend() -> SearchBackend:
@@ -150,6 +157,44 @@ class SearchResults:
     corrected_query: str = ""
     has_more: bool = False
     facets_sampled: bool = False
+
+
+def understood(text: str, *, prefix: bool = False) -> UnderstoodQuery:
+    """``text`` as search understands it (``discovery.understand``) with this index's
+    vocabulary and the abbreviations learned from its text: expert finding matches free text
+    through this too."""
+    model = semantic.current()
+    return understand(
+        text,
+        knowledge().vocabulary,
+        abbreviations=model.abbreviations if model is not None else None,
+        keep_last=prefix,
+    )
+
+
+def _fuse(
+    lexical: list[Candidate], nearest: list[tuple[int, float]], extra: list[Candidate]
+) -> list[Candidate]:
+    """One ranking from the lexical one (re-ranked) and the semantic one: reciprocal rank
+    fusion, which needs no calibration between BM25 scores and cosines."""
+    by_id = {c.id: c for c in lexical}
+    by_id.update({c.id: c for c in extra if c.id not in by_id})
+    fused: dict[int, float] = {}
+    for rank, candidate in enumerate(lexical):
+        fused[candidate.id] = LEXICAL_WEIGHT / (FUSION_K + rank + 1)
+    priors = registry.priors()
+    rank = 0
+    for doc_id, _ in nearest:
+        candidate = by_id.get(doc_id)
+        if candidate is None:  # filtered out
+            continue
+        rank += 1
+        weight = SEMANTIC_WEIGHT * priors.get(candidate.kind, 1.0)
+        fused[doc_id] = fused.get(doc_id, 0.0) + weight / (FUSION_K + rank)
+    ranked = [by_id[i] for i in fused]
+    for candidate in ranked:
+        candidate.score = fused[candidate.id] * 1000
+    return sorted(ranked, key=lambda c: (-c.score, c.id))
 
 
 def _ids(topic_ids: str) -> tuple[int, ...]:
@@ -275,7 +320,16 @@ def run_search(
     """
     engine = backend()
     know = knowledge()
-    parsed = parse_query(text, vocabulary=know.vocabulary, synonyms=know.synonyms, prefix=prefix)
+    model = semantic.current()
+    meant = understand(
+        text,
+        know.vocabulary,
+        abbreviations=model.abbreviations if model is not None else None,
+        keep_last=prefix,
+    )
+    parsed = parse_query(
+        meant.text, vocabulary=know.vocabulary, synonyms=know.synonyms, prefix=prefix
+    )
     wanted = offset + limit
     depth = max(CANDIDATES, wanted * 3)
     facet_rows: list[tuple] = []
@@ -301,6 +355,15 @@ def run_search(
             ranked_ids = engine.rank(matched, filters, limit=pool)
         ranked = _rerank(engine.candidates(ranked_ids[:depth]), parsed, know)
         total = len(ranked_ids)
+        if model is not None:
+            query_terms = [*parsed.terms, *(t for run in parsed.phrases for t in run)]
+            nearest = model.nearest(query_terms, limit=max(SEMANTIC_DEPTH, wanted))
+            known = {c.id for c in ranked}
+            extra = engine.candidates_in(
+                [doc_id for doc_id, _ in nearest if doc_id not in known], filters
+            )
+            ranked = _fuse(ranked, nearest, extra)
+            total = max(total, len(ranked))
         if facets:
             pooled = [row_id for row_id, _ in ranked_ids]
             if len(ranked_ids) < pool:  # the pool holds every match: count it, no second match
@@ -323,16 +386,12 @@ def run_search(
         hit.score = round(max(c.score for c in group), 6)  # the group ranks by its best
         hit.grouped = [to_hit(other, parsed, snippets=False) for other in group[1:]]
         hits.append(hit)
-    corrected = ""
-    if parsed.corrections:
-        spelled = {w: know.vocabulary.spelled(t) for w, t in parsed.corrections.items()}
-        corrected = " ".join(spelled.get(w, w) for w in words(parsed.text))
     results = SearchResults(
-        query=parsed.text,
+        query=text[:MAX_QUERY_CHARS],
         parsed=parsed,
         hits=hits,
         total=total if facets else len(groups),
-        corrected_query=corrected,
+        corrected_query=meant.shown,
         has_more=len(groups) > wanted,
         facets_sampled=sampled,
     )
