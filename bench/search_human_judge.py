@@ -51,7 +51,8 @@ def main() -> int:
     parser.add_argument("--show", default="")
     args = parser.parse_args()
     specs = [json.loads(line) for line in args.spec.read_text().splitlines() if line.strip()]
-    talks = [json.loads(line) for line in gzip.open(CORPUS, "rt", encoding="utf-8")]
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as stream:
+        talks = [json.loads(line) for line in stream]
     texts = [
         (t["id"], t["title"], " ".join(t["tags"]) + " " + strip_boilerplate(t["description"] or ""))
         for t in talks

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from knowflow.discovery.spelling import Vocabulary
-from knowflow.discovery.text import stem, terms
+from knowflow.discovery.text import stem, terms, words
 from knowflow.discovery.understand import learn_abbreviations, reduce_question, understand
-from knowflow.discovery.text import words
 
 
 def _vocabulary(*texts: str) -> Vocabulary:
@@ -62,7 +61,8 @@ def test_reduce_question_leaves_a_topical_phrase_alone():
 def test_understand_expands_builtin_abbreviations_and_keeps_them():
     meant = understand("k8s deployment", VOCABULARY)
 
-    assert meant.text == "k8s kubernetes deployment"
+    assert meant.text == "k8s deployment"
+    assert meant.alternatives == ("kubernetes",)
     assert meant.shown == "kubernetes deployment"
     assert meant.expansions == {"k8s": "kubernetes"}
 
@@ -121,3 +121,25 @@ def test_learn_abbreviations_reads_the_short_form_first_too():
     texts = ["GIS (Geographic Information Systems) maps", "GIS (geographic information systems)"]
 
     assert learn_abbreviations(texts) == {"gis": "geographic information systems"}
+
+
+def test_understand_corrects_a_rare_spelling_the_index_holds_and_keeps_it_as_an_alternative():
+    vocabulary = _vocabulary(
+        *["Distributed systems in practice"] * 40, "Distrubuted caching, a typo in one title"
+    )
+
+    meant = understand("distrubuted systems", vocabulary)
+
+    assert meant.corrections == {"distrubuted": "distributed"}
+    assert meant.text == "distributed systems"
+    assert meant.alternatives == ("distrubuted",)
+
+
+def test_understand_leaves_a_rare_real_word_without_a_frequent_neighbour():
+    vocabulary = _vocabulary("SimPy simulations", *["SymPy algebra"] * 5)
+
+    assert understand("simpy", vocabulary).changed is False
+
+
+def test_understand_searches_introductions_for_beginners():
+    assert understand("pandas for beginners").alternatives == ("introduction",)

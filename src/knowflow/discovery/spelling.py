@@ -30,6 +30,7 @@ class Vocabulary:
     completions: list[tuple[str, int]] = field(default_factory=list)  # (word, frequency) sorted
     _deletes: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _word_deletes: dict[str, list[int]] | None = field(default=None, repr=False)
+    _word_counts: dict[str, int] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -69,10 +70,17 @@ class Vocabulary:
                 best = key
         return best[2] if best else None
 
-    def correct_word(self, word: str) -> str | None:
+    def word_count(self, word: str) -> int:
+        """How many documents hold ``word`` as typed (in a title: the completion list)."""
+        if self._word_counts is None:
+            self._word_counts = dict(self.completions)
+        return self._word_counts.get(word, 0)
+
+    def correct_word(self, word: str, *, known_too: bool = False) -> str | None:
         """The word people write that is closest to ``word`` (an unknown word as typed, not a
         stem: "begginers" is two edits from "beginners" but three from its stem), the most
-        frequent among the closest; None when ``word`` is known, short or far from all."""
+        frequent among the closest; None when ``word`` is known, short or far from all.
+        ``known_too``: the closest *other* word even when ``word`` is known."""
         if len(word) < MIN_CORRECTABLE or word.isdigit():
             return None
         if self._word_deletes is None:  # built on first use: most searches need none
@@ -88,6 +96,8 @@ class Vocabulary:
             for position in self._word_deletes.get(variant, ()):
                 known, count = self.completions[position]
                 if known == word:
+                    if known_too:
+                        continue
                     return None
                 distance = edit_distance(word, known, limit)
                 if distance > limit:

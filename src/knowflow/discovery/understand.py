@@ -60,14 +60,73 @@ _ASKING = sorted(
 # Words a question carries that name no subject. Dropped only from a question (a title such
 # as "The best way to fail" keeps them), and never when nothing else would remain.
 _QUESTION_FILLER = frozenset(
-    """best better good great right proper way ways really actually should need want
-    start started starting get getting make makes making tips tricks someone anyone something
-    thing things stuff kind sort properly correctly easily quickly efficiently""".split()
+    [
+        "best",
+        "better",
+        "good",
+        "great",
+        "right",
+        "proper",
+        "way",
+        "ways",
+        "really",
+        "actually",
+        "should",
+        "need",
+        "want",
+        "use",
+        "using",
+        "used",
+        "handle",
+        "handling",
+        "deal",
+        "dealing",
+        "work",
+        "working",
+        "companies",
+        "people",
+        "start",
+        "started",
+        "starting",
+        "get",
+        "getting",
+        "make",
+        "makes",
+        "making",
+        "tips",
+        "tricks",
+        "someone",
+        "anyone",
+        "something",
+        "thing",
+        "things",
+        "stuff",
+        "kind",
+        "sort",
+        "properly",
+        "correctly",
+        "easily",
+        "quickly",
+        "efficiently",
+    ]
 )
 # Words saying a person is new to a subject: kept, and "introduction" is searched with them
 # (talks for beginners call themselves introductions).
+RARE = 3  # a word the index holds this many times or fewer may be one of its typos
+TYPO_RATIO = 30
 _BEGINNER = frozenset(
-    "beginner beginners begginers newbie newbies novice novices basics 101 intro".split()
+    [
+        "beginner",
+        "beginners",
+        "begginers",
+        "newbie",
+        "newbies",
+        "novice",
+        "novices",
+        "basics",
+        "101",
+        "intro",
+    ]
 )
 
 # Common abbreviations of the trade, as people type them. Learned ones (from the
@@ -154,8 +213,9 @@ class UnderstoodQuery:
     """What was typed and what is searched for it."""
 
     original: str
-    text: str  # the query to match: subject, abbreviations and their expansions, spelling fixed
-    shown: str  # the same in words for a person ("kubernetes deployment"), "" when unchanged
+    text: str  # the words to match: the subject, spelling fixed
+    alternatives: tuple[str, ...] = ()  # phrases matched besides (expansions, see understand)
+    shown: str = ""  # the same in words for a person ("kubernetes deployment"), "" when unchanged
     expansions: dict[str, str] = field(default_factory=dict)  # typed word → expansion
     corrections: dict[str, str] = field(default_factory=dict)  # typed word → corrected word
     reduced: bool = False  # a question or request was reduced to its subject
@@ -186,6 +246,29 @@ def reduce_question(typed: list[str]) -> tuple[list[str], bool]:
     return (subject or rest or typed), True
 
 
+def _likely_typo(word: str, vocabulary: Vocabulary) -> str | None:
+    """A word the index holds only a few times (its own typos: "distrubuted") whose close
+    neighbour it holds ``TYPO_RATIO`` times more: that neighbour, else None."""
+    if len(word) < 5:
+        return None
+    # Either the stem is rare in the whole index, or the word as written is rare in titles
+    # while its stem is shared with real words ("continous" stems like "continue").
+    frequency = vocabulary.frequency.get(stem(word), 0)
+    written = vocabulary.word_count(word)
+    if frequency > RARE and written > RARE:
+        return None
+    neighbour = vocabulary.correct_word(word, known_too=True)
+    if neighbour is None or stem(neighbour) == stem(word):
+        return None
+    if frequency <= RARE:
+        return (
+            neighbour
+            if vocabulary.frequency.get(stem(neighbour), 0) >= TYPO_RATIO * max(frequency, 1)
+            else None
+        )
+    return neighbour if vocabulary.word_count(neighbour) >= TYPO_RATIO * max(written, 1) else None
+
+
 def understand(
     text: str,
     vocabulary: Vocabulary | None = None,
@@ -194,11 +277,18 @@ def understand(
     keep_last: bool = False,
 ) -> UnderstoodQuery:
     """Rewrite ``text`` (see the module docstring). ``abbreviations`` are learned ones, added
-    to the built-in list; ``keep_last`` leaves the last word alone (it is being typed)."""
+    to the built-in list; ``keep_last`` leaves the last word alone (it is being typed).
+
+    ``text`` of the result holds the words to match; ``alternatives`` what else each of them
+    may be written as (an abbreviation's expansion; the typed spelling of a word corrected
+    though the index holds it a few times): a backend matches each alternative as one phrase,
+    so "ai" and "artificial intelligence" weigh as one concept, not three.
+    """
     typed = words(text)
     subject, reduced = reduce_question(typed)
     known = {**(abbreviations or {}), **BUILTIN_ABBREVIATIONS}
     searched: list[str] = []
+    alternatives: list[str] = []
     shown: list[str] = []
     expansions: dict[str, str] = {}
     corrections: dict[str, str] = {}
@@ -209,44 +299,53 @@ def understand(
         pair = tuple(subject[i : i + 2])
         if pair in _PAIRS:
             expansions["/".join(pair)] = _PAIRS[pair]
-            searched += [*pair, _PAIRS[pair]]
+            searched += list(pair)
+            alternatives.append(_PAIRS[pair])
             shown.append(_PAIRS[pair])
             i += 2
             continue
         i += 1
         beginner = beginner or word in _BEGINNER
         last = i == len(subject)
+        typing = last and keep_last
         expansion = known.get(word)
-        if expansion and expansion != word and not (last and keep_last):
+        if expansion and expansion != word and not typing:
             expansions[word] = expansion
-            searched += [word, expansion]
+            searched.append(word)
+            alternatives.append(expansion)
             shown.append(expansion)
             continue
-        if (
-            vocabulary is not None
-            and not (last and keep_last)
-            and word not in STOPWORDS
-            and stem(word) not in vocabulary
-            and not word.isdigit()
-        ):
+        checkable = (
+            vocabulary is not None and not typing and word not in STOPWORDS and not word.isdigit()
+        )
+        if checkable and stem(word) not in vocabulary:  # type: ignore[operator]
+            assert vocabulary is not None
             spelled = vocabulary.correct_word(word)
             if spelled is None:
                 better = vocabulary.correct(stem(word)) or vocabulary.correct(word)
                 spelled = vocabulary.spelled(better) if better else None
             if spelled:
                 corrections[word] = spelled
-                # A corrected word may itself be an abbreviation's expansion ("kubernets").
                 searched.append(spelled)
+                shown.append(spelled)
+                continue
+        elif checkable:
+            assert vocabulary is not None
+            spelled = _likely_typo(word, vocabulary)
+            if spelled:
+                corrections[word] = spelled
+                searched.append(spelled)
+                alternatives.append(word)  # the few that wrote it so still match
                 shown.append(spelled)
                 continue
         searched.append(word)
         shown.append(word)
     if beginner:
-        searched.append("introduction")
-    result = " ".join(searched)
+        alternatives.append("introduction")
     return UnderstoodQuery(
         original=text,
-        text=result,
+        text=" ".join(searched),
+        alternatives=tuple(alternatives),
         shown=" ".join(shown) if (expansions or corrections) else "",
         expansions=expansions,
         corrections=corrections,

@@ -85,6 +85,7 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     has_recording: bool | None = None
+    literal: bool = False  # search the words as typed: no correction, no expansion
 
 
 def _check_request(request: SearchRequest) -> None:
@@ -244,6 +245,7 @@ def search_everything(
         facets=facets,
         snippets=snippets,
         prefix=prefix,
+        literal=request.literal,
     )
     if viewer is not None:
         _mark_working_hours(results.hits, viewer)

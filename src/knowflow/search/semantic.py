@@ -10,8 +10,8 @@ cosine with every document, one matrix product. The same pass learns the abbrevi
 text defines ("Natural Language Processing (NLP)", see ``discovery.understand``).
 
 Nothing is downloaded and no package beyond numpy and scipy is needed; the model is one row
-(``SemanticModel``) written by ``knowflow search_reindex`` / ``knowflow search_train``, after
-``knowflow import talks``, and by the worker when the index has grown by a tenth since. Until
+(``SemanticModel``) written by ``knowflow search_reindex`` / ``knowflow search_train`` and
+after ``knowflow import talks``. Until
 a model exists (or with ``disabled()``), search is lexical only: nothing else changes.
 Documents written after the training are found lexically until the next one.
 """
@@ -311,7 +311,11 @@ def current() -> Model | None:
         stamp = SemanticModel.objects.values_list("id", "trained_at").first()
         if stamp is None:
             model = None
-        elif cached is not None and cached[1] is not None and cached[1].trained_at == stamp[1].timestamp():
+        elif (
+            cached is not None
+            and cached[1] is not None
+            and cached[1].trained_at == stamp[1].timestamp()
+        ):
             model = cached[1]
         else:
             data = SemanticModel.objects.values_list("data", flat=True).get(pk=stamp[0])
