@@ -434,10 +434,10 @@ def learn_abbreviations(
                 elif token.upper() == token:
                     capitals[folded] += 1
     best: dict[str, tuple[int, str]] = {}
-    for (short, phrase), count in seen.items():
+    for (short, phrase_text), count in seen.items():
         if short not in candidates or lower[short] > capitals[short]:
             continue
         if short not in best or count > best[short][0]:
-            best[short] = (count, phrase)
+            best[short] = (count, phrase_text)
     ranked = sorted(best.items(), key=lambda item: -item[1][0])[:max_size]
     return {short: phrase for short, (_, phrase) in ranked}

@@ -196,11 +196,11 @@ def _fuse(
     priors = registry.priors()
     rank = 0
     for doc_id, _ in nearest:
-        candidate = by_id.get(doc_id)
-        if candidate is None:  # filtered out
+        found = by_id.get(doc_id)
+        if found is None:  # filtered out
             continue
         rank += 1
-        weight = SEMANTIC_WEIGHT * priors.get(candidate.kind, 1.0)
+        weight = SEMANTIC_WEIGHT * priors.get(found.kind, 1.0)
         fused[doc_id] = fused.get(doc_id, 0.0) + weight / (FUSION_K + rank)
     ranked = [by_id[i] for i in fused]
     for candidate in ranked:

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -92,18 +93,18 @@ class Model:
 # --- training ---------------------------------------------------------------------------------
 
 
-def _randomized_svd(matrix: object, k: int, *, iterations: int = 2, seed: int = 0) -> tuple:
+def _randomized_svd(matrix: Any, k: int, *, iterations: int = 2, seed: int = 0) -> tuple:
     """U, S, Vt of the best rank-``k`` approximation of a sparse matrix (Halko, Martinsson and
     Tropp's randomised range finder with power iterations): a fixed seed, so one corpus always
     gives one model."""
     rng = np.random.default_rng(seed)
-    n_cols = matrix.shape[1]  # type: ignore[attr-defined]
-    sketch = matrix @ rng.standard_normal((n_cols, k + 10)).astype(np.float32)  # type: ignore[operator]
+    n_cols = matrix.shape[1]
+    sketch = matrix @ rng.standard_normal((n_cols, k + 10)).astype(np.float32)
     q, _ = np.linalg.qr(sketch)
     for _ in range(iterations):
-        q, _ = np.linalg.qr(matrix.T @ q)  # type: ignore[attr-defined]
-        q, _ = np.linalg.qr(matrix @ q)  # type: ignore[operator]
-    small = (matrix.T @ q).T  # type: ignore[attr-defined]
+        q, _ = np.linalg.qr(matrix.T @ q)
+        q, _ = np.linalg.qr(matrix @ q)
+    small = (matrix.T @ q).T
     u_small, s, vt = np.linalg.svd(small, full_matrices=False)
     return (q @ u_small)[:, :k], s[:k], vt[:k]
 
@@ -118,9 +119,9 @@ def _bags(rows: list[tuple[str, str, str]]) -> list[Counter[str]]:
     return bags
 
 
-def _tfidf(bags: list[Counter[str]], term_index: dict[str, int], idf: np.ndarray) -> object:
+def _tfidf(bags: list[Counter[str]], term_index: dict[str, int], idf: np.ndarray) -> Any:
     """Rows of sublinear TF-IDF, each of unit length (a sparse CSR matrix)."""
-    from scipy import sparse
+    from scipy import sparse  # type: ignore[import-untyped]
 
     indptr, indices, counts = [0], [], []
     for bag in bags:
@@ -176,10 +177,10 @@ def train(
         [math.log(len(learn) / document_frequency[t]) + 1.0 for t in kept], dtype=np.float32
     )
     learned = _tfidf([bags[i] for i in learn], term_index, idf)
-    k = max(2, min(dimensions, min(learned.shape) - 11))  # type: ignore[attr-defined]
+    k = max(2, min(dimensions, min(learned.shape) - 11))
     _, _, vt = _randomized_svd(learned, k)
     term_vectors = vt.T.astype(np.float32)
-    doc_vectors = np.asarray(_tfidf(bags, term_index, idf) @ term_vectors, dtype=np.float32)  # type: ignore[operator]
+    doc_vectors = np.asarray(_tfidf(bags, term_index, idf) @ term_vectors, dtype=np.float32)
     lengths = np.linalg.norm(doc_vectors, axis=1, keepdims=True)
     lengths[lengths == 0] = 1.0
     doc_vectors /= lengths
@@ -230,7 +231,8 @@ def semantic_train() -> Model | None:
     commands run it, never a page). Returns the model, or None when the index is too small,
     in which case any previous model is removed and search stays lexical.
     """
-    rows, fit = [], []
+    rows: list[tuple[int, str, str, str]] = []
+    fit: list[bool] = []
     for doc_id, kind, object_id, group_key, *text in (
         SearchDocument.objects.order_by("id")
         .values_list(
@@ -238,7 +240,7 @@ def semantic_train() -> Model | None:
         )
         .iterator(chunk_size=5000)
     ):
-        rows.append((doc_id, *text))
+        rows.append((doc_id, text[0], text[1], text[2]))
         fit.append(group_key == f"{kind}:{object_id}")
     model = train(rows, fit=fit)
     if model is not None:
