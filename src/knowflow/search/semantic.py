@@ -121,7 +121,7 @@ def _bags(rows: list[tuple[str, str, str]]) -> list[Counter[str]]:
 
 def _tfidf(bags: list[Counter[str]], term_index: dict[str, int], idf: np.ndarray) -> Any:
     """Rows of sublinear TF-IDF, each of unit length (a sparse CSR matrix)."""
-    from scipy import sparse  # type: ignore[import-untyped]
+    from scipy import sparse
 
     indptr, indices, counts = [0], [], []
     for bag in bags:
