@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/library_bench.py --demo-db var/bench/large/knowflow.sqlite3
+	$(BIN)/python bench/search_human_bench.py --demo-db var/bench/large/knowflow.sqlite3
 	$(BIN)/python bench/scheduling_bench.py
 	$(BIN)/python bench/feed_bench.py
 	$(BIN)/python bench/digest_bench.py

@@ -29,6 +29,8 @@ class Vocabulary:
     frequency: dict[str, int]
     completions: list[tuple[str, int]] = field(default_factory=list)  # (word, frequency) sorted
     _deletes: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _word_deletes: dict[str, list[int]] | None = field(default=None, repr=False)
+    _word_counts: dict[str, int] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -66,6 +68,43 @@ class Vocabulary:
             key = (distance, -self.frequency[candidate], candidate)
             if best is None or key < best:
                 best = key
+        return best[2] if best else None
+
+    def word_count(self, word: str) -> int:
+        """How many documents hold ``word`` as typed (in a title: the completion list)."""
+        if self._word_counts is None:
+            self._word_counts = dict(self.completions)
+        return self._word_counts.get(word, 0)
+
+    def correct_word(self, word: str, *, known_too: bool = False) -> str | None:
+        """The word people write that is closest to ``word`` (an unknown word as typed, not a
+        stem: "begginers" is two edits from "beginners" but three from its stem), the most
+        frequent among the closest; None when ``word`` is known, short or far from all.
+        ``known_too``: the closest *other* word even when ``word`` is known."""
+        if len(word) < MIN_CORRECTABLE or word.isdigit():
+            return None
+        if self._word_deletes is None:  # built on first use: most searches need none
+            index: dict[str, list[int]] = {}
+            for position, (known, _) in enumerate(self.completions):
+                if len(known) >= MIN_CORRECTABLE - 1:
+                    for variant in deletes(known, 1):
+                        index.setdefault(variant, []).append(position)
+            self._word_deletes = index
+        limit = 2 if len(word) >= TWO_EDITS_FROM else 1
+        best: tuple[int, int, str] | None = None
+        for variant in deletes(word, limit):
+            for position in self._word_deletes.get(variant, ()):
+                known, count = self.completions[position]
+                if known == word:
+                    if known_too:
+                        continue
+                    return None
+                distance = edit_distance(word, known, limit)
+                if distance > limit:
+                    continue
+                key = (distance, -count, known)
+                if best is None or key < best:
+                    best = key
         return best[2] if best else None
 
     def spelled(self, term: str) -> str:

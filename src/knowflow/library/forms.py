@@ -29,6 +29,7 @@ class SearchForm(forms.Form):
     date_to = forms.DateField(required=False, label="To")
     recording = forms.BooleanField(required=False, label="Has a recording")
     page = forms.IntegerField(required=False, min_value=1, max_value=1000)
+    literal = forms.BooleanField(required=False)  # "search for what you typed instead"
 
 
 class ResourceForm(forms.Form):

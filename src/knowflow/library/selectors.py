@@ -90,6 +90,7 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     has_recording: bool | None = None
+    literal: bool = False  # search the words as typed: no correction, no expansion
 
 
 def _check_request(request: SearchRequest) -> None:
@@ -252,6 +253,7 @@ def search_everything(
         facets=facets,
         snippets=snippets,
         prefix=prefix,
+        literal=request.literal,
     )
     _attach_moments(results, snippets=snippets)
     if viewer is not None:

@@ -67,6 +67,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             date_from=data["date_from"],
             date_to=data["date_to"],
             has_recording=True if data["recording"] else None,
+            literal=bool(data["literal"]),
         )
         try:
             page = selectors.search_everything(
@@ -77,6 +78,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
         else:
             context["page"] = page
             context["facets"] = _facet_links(request, page)
+            literal_query = request.GET.copy()
+            literal_query.pop("page", None)
+            literal_query["literal"] = "1"
+            context["literal_url"] = f"?{literal_query.urlencode()}"
             context["kept_filters"] = [
                 (name, request.GET[name])
                 for name in ("topic", "format", "language", "circle")

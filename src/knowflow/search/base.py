@@ -160,6 +160,19 @@ class SearchBackend(ABC):
             row.score = float(scores[row.id])
         return sorted(rows, key=lambda c: (-c.score, c.id))
 
+    def candidates_in(self, ids: list[int], filters: SearchFilters) -> list[Candidate]:
+        """The documents ``ids`` that pass ``filters`` (semantic neighbours: found without
+        the database, filtered by it)."""
+        if not ids:
+            return []
+        where, params = filters.where()
+        placeholders = ", ".join(["%s"] * len(ids))
+        return self._fetch(
+            f"SELECT {CANDIDATE_COLUMNS}, 0.0 FROM {TABLE} d "
+            f"WHERE d.id IN ({placeholders}) AND {where}",
+            [*ids, *params],
+        )
+
     def summaries(self, ids: list[int]) -> dict[int, str]:
         """The snippet text of the documents ``ids`` (only those a page shows)."""
         if not ids:

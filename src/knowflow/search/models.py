@@ -50,3 +50,19 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.title}"
+
+
+class SemanticModel(models.Model):
+    """The semantic retrieval model trained on the index's own text (``search.semantic``).
+
+    One row: the newest training replaces it. Kept in the database, not on one machine's disk,
+    so every web process of an installation reads the same model.
+    """
+
+    trained_at = models.DateTimeField()
+    documents = models.PositiveIntegerField(help_text="Documents it was trained on.")
+    dimensions = models.PositiveSmallIntegerField()
+    data = models.BinaryField(help_text="numpy arrays (npz) and the learned abbreviations.")
+
+    def __str__(self) -> str:
+        return f"semantic model of {self.documents} documents, {self.trained_at:%Y-%m-%d %H:%M}"

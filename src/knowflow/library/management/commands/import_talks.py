@@ -19,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--limit", type=int, default=0, help="Import only the first N talks.")
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--no-semantic",
+            action="store_true",
+            help="Do not retrain the semantic search model afterwards (search stays as it was).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path: Path = options["file"]  # type: ignore[assignment]
@@ -40,3 +45,15 @@ class Command(BaseCommand):
             f"{report.created} talks created, {report.updated} updated, "
             f"{len(report.errors)} lines skipped, in {time.perf_counter() - started:.1f} s."
         )
+        if not options["no_semantic"] and (report.created or report.updated):
+            # A bulk import changes what the library talks about: the semantic model learns
+            # it now rather than at the worker's next pass (seconds to a minute).
+            from knowflow.search.semantic import semantic_train
+
+            trained = time.perf_counter()
+            model = semantic_train()
+            if model is not None:
+                self.stdout.write(
+                    f"Semantic search model trained on {len(model.doc_ids)} documents "
+                    f"in {time.perf_counter() - trained:.1f} s."
+                )

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from knowflow.search import registry
 from knowflow.search.index import reindex_all
+from knowflow.search.semantic import semantic_train
 
 
 class Command(BaseCommand):
@@ -25,6 +26,9 @@ class Command(BaseCommand):
             "--kind", action="append", choices=[k.kind for k in registry.kinds()], default=[]
         )
         parser.add_argument("--quiet", action="store_true")
+        parser.add_argument(
+            "--no-semantic", action="store_true", help="Do not retrain the semantic model."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         kinds: list[str] = options["kind"] or [k.kind for k in registry.kinds()]
@@ -35,3 +39,10 @@ class Command(BaseCommand):
         ):
             counts = reindex_all(kinds=kinds, progress=bar)
         self.stdout.write(", ".join(f"{n} {kind}" for kind, n in counts.items()) + " indexed.")
+        if not options["no_semantic"]:
+            model = semantic_train()
+            self.stdout.write(
+                f"Semantic model trained on {len(model.doc_ids)} documents."
+                if model is not None
+                else "Too few documents for a semantic model: search is lexical."
+            )
