@@ -81,6 +81,7 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
     from knowflow.library.notifications import library_review_reminders_enqueue
     from knowflow.mail.services import outbox_delivery_loop
     from knowflow.outbound.services import outbound_delivery_loop
+    from knowflow.search.semantic import semantic_refresh
 
     jobs: list[tuple[str, Callable[[], None]]] = [
         ("outbox", lambda: outbox_delivery_loop(stop=stop)),
@@ -117,6 +118,12 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
             "insights",
             lambda: repeat(
                 refresh_insights, interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS, stop=stop
+            ),
+        ),
+        (
+            "search model",
+            lambda: repeat(
+                semantic_refresh, interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS, stop=stop
             ),
         ),
     ]

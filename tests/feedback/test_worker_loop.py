@@ -64,7 +64,9 @@ def test_worker_starts_every_periodic_job(monkeypatch: pytest.MonkeyPatch) -> No
         "feedback",
         "library reviews",
         "digest",
+        "circles",
         "insights",
+        "search model",
     ]
 
 

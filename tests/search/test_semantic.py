@@ -106,3 +106,38 @@ def test_semantic_train_stores_a_model_that_search_loads_and_remove_forgets_it()
     semantic.semantic_remove()
     assert semantic.current() is None
     assert SemanticModel.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_worker_pass_trains_when_the_index_grew_and_not_otherwise():
+    from knowflow.library import services
+    from tests.factories import make_person
+
+    author = make_person(role="enabler", name="Ada Writer")
+
+    subjects = [
+        ("Kubernetes clusters", "Pods, helm charts and container orchestration."),
+        ("Pandas dataframes", "Columns, series and groupby on CSV files."),
+        ("Accessible pages", "Screen readers, contrast and WCAG for blind users."),
+        ("Unit testing", "Pytest fixtures, mocks and assertions."),
+        ("Profiling code", "Flame graphs, sampling profilers and hot loops."),
+    ]
+
+    def add(n: int, start: int = 0) -> None:
+        for i in range(start, start + n):
+            title, description = subjects[i % 5]
+            services.resource_create(
+                actor=author, kind="article", title=f"{title} {i}", description=description,
+                url="https://example.org/a",
+            )  # fmt: skip
+
+    add(10)
+    assert semantic.semantic_refresh() is False  # too few documents to learn from
+    add(50, start=10)
+    assert semantic.semantic_refresh() is True
+    assert SemanticModel.objects.get().documents == 61
+    add(2, start=60)  # under a tenth more: the model stays
+    assert semantic.semantic_refresh() is False
+    add(10, start=62)
+    assert semantic.semantic_refresh() is True
+    assert SemanticModel.objects.get().documents == 73

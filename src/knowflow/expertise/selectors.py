@@ -41,7 +41,7 @@ from knowflow.feedback.models import Kind, SessionTally
 from knowflow.feedback.selectors.anonymity import min_group
 from knowflow.library.models import Resource
 from knowflow.search.base import SearchFilters
-from knowflow.search.engine import knowledge, run_search
+from knowflow.search.engine import knowledge, run_search, understood
 from knowflow.topics.models import Topic
 
 TEXT_HITS = 200  # sessions and resources the text search contributes
@@ -387,7 +387,13 @@ def experts_find(
     if not text:
         raise EmptyQuestion("Type a topic or a question, such as “SQL” or “kubernetes operators”.")
     know = knowledge()
-    parsed = parse_query(text, vocabulary=know.vocabulary, synonyms=know.synonyms)
+    # The question as search understands it (its subject, abbreviations expanded, spelling
+    # fixed against the index), so that "k8s" or "how do I tune postgres" name their topics
+    # here as they do on the search page; the text search below understands it itself.
+    meant = understood(text)
+    parsed = parse_query(
+        meant.shown or meant.text or text, vocabulary=know.vocabulary, synonyms=know.synonyms
+    )
     weights: dict[str, float] | None = None
     if topic is not None:
         topic_ids = dict.fromkeys(_descendants(topic), frozenset(parsed.terms))

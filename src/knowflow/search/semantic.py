@@ -279,6 +279,17 @@ def needs_training() -> bool:
     return abs(documents - current.documents) > RETRAIN_GROWTH * max(current.documents, 1)
 
 
+def semantic_refresh() -> bool:
+    """The worker's periodic pass: train again when the index changed enough
+    (``needs_training``), so that new sessions, resources and captions reach semantic search
+    and new abbreviations are learned without anyone running a command. Returns whether it
+    trained."""
+    if not needs_training():
+        return False
+    semantic_train()
+    return True
+
+
 # --- the model a process uses ---------------------------------------------------------------
 
 _lock = threading.Lock()
