@@ -111,7 +111,7 @@ def test_gaps_page_shows_each_gap_with_the_action_that_closes_it() -> None:
     assert response.status_code == 200
     assert "Wanted, and nobody has taught it 1" in text
     assert (
-        "Terraform 2 searches found nothing Nobody Propose a session on it Ask for it See the topic"
+        "Terraform 2 searches found nothing Nobody Propose a session on it Ask for it Start a circle See the topic"
         in text
     )
     assert "Only one person has taught it 1" in text

@@ -31,6 +31,7 @@ from knowflow.circles.permissions import (
 from knowflow.errors import DomainError, Forbidden
 from knowflow.events import selectors as event_selectors
 from knowflow.library import selectors as library_selectors
+from knowflow.topics.selectors import topic_list
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
 
@@ -54,8 +55,12 @@ def circle_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def circle_new(request: HttpRequest) -> HttpResponse:
-    """Any member starts a circle and becomes its champion."""
-    form = CharterForm(request.POST or None)
+    """Any member starts a circle and becomes its champion. ``?topic=<slug>`` starts the
+    charter with that topic (the knowledge gaps page links here)."""
+    initial = {}
+    if request.method != "POST" and request.GET.get("topic"):
+        initial["topics"] = list(topic_list().filter(slug=request.GET["topic"][:140]))
+    form = CharterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

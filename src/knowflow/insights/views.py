@@ -375,6 +375,10 @@ def _gap_actions(gap: gaps.Gap, report: gaps.GapReport) -> list[tuple[str, str]]
                     reverse("accounts:person", args=[slug]),
                 )
             )
+    if gap.kind in ("no_expert", "bus_factor_one"):
+        # A circle is how knowledge held by nobody, or by one person, starts to spread.
+        circle_url = reverse("circles:new")
+        actions.append(("Start a circle", f"{circle_url}?topic={report.topic_slugs[gap.topic_id]}"))
     if gap.kind in ("bus_factor_one", "uncovered_region") and last:
         label = (
             "Run it again"
