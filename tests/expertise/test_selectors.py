@@ -83,15 +83,18 @@ def test_a_picked_topic_includes_its_sub_topics_and_circle_roles():
     sql.parent = data
     sql.save()
     champion, member = make_person(name="Cam Champion"), make_person(name="Mo Member")
+    facilitator = make_person(name="Fay Facilitator")
     circle = make_circle(champions=[champion])
     circle.topics.add(sql)
     circle.members.add(member)
+    circle.members.add(facilitator, through_defaults={"role": "facilitator"})
 
     result = find(topic=data)
 
+    # A plain member wants to learn it: a role in the circle is evidence, joining is not.
     assert [(e.person.display_name, e.claims) for e in result.experts] == [
         ("Cam Champion", ["champions 1 circle on SQL"]),
-        ("Mo Member", ["member of 1 circle on SQL"]),
+        ("Fay Facilitator", ["facilitates 1 circle on SQL"]),
     ]
 
 

@@ -44,6 +44,7 @@ SESSION = "session"
 RESOURCE = "resource"
 REQUEST = "request"
 CHAMPION = "champion"
+FACILITATOR = "facilitator"
 MEMBER = "member"
 CONFIRMATION = "confirmation"
 DECLARED = "declared"
@@ -54,11 +55,12 @@ WEIGHTS: dict[str, float] = {
     REQUEST: 1.5,
     CONFIRMATION: 1.0,
     CHAMPION: 1.0,
+    FACILITATOR: 0.7,
     MEMBER: 0.3,
     DECLARED: 0.5,
 }
 # The order claims are told in: the strongest kind first.
-KINDS = (SESSION, RESOURCE, REQUEST, CHAMPION, MEMBER, CONFIRMATION, DECLARED)
+KINDS = (SESSION, RESOURCE, REQUEST, CHAMPION, FACILITATOR, MEMBER, CONFIRMATION, DECLARED)
 HALF_LIFE_DAYS = 3 * 365
 # What teaching proved erodes but does not vanish: evidence never counts less than this share.
 DECAY_FLOOR = 0.5
@@ -176,6 +178,8 @@ def explain(kind: str, items: list[Evidence]) -> str:
         return f"answered {_plural(n, 'request', 'requests')}{about}{last}"
     if kind == CHAMPION:
         return f"champions {_plural(n, 'circle', 'circles')}{about}"
+    if kind == FACILITATOR:
+        return f"facilitates {_plural(n, 'circle', 'circles')}{about}"
     if kind == MEMBER:
         return f"member of {_plural(n, 'circle', 'circles')}{about}"
     if kind == CONFIRMATION:
@@ -201,33 +205,56 @@ def _deduplicated(evidence: Iterable[Evidence]) -> dict[int, dict[str, list[Evid
     return people
 
 
+def _score(kinds: dict[str, list[Evidence]], today: date) -> float:
+    score = 0.0
+    for kind in KINDS:
+        items = kinds.get(kind)
+        if not items:
+            continue
+        values = sorted((contribution(i, today=today) for i in items), reverse=True)
+        if kind == CONFIRMATION:
+            values = values[:CONFIRMATIONS_COUNTED]
+        score += sum(values)
+    return round(score, 6)
+
+
+def scores(evidence: Iterable[Evidence], *, today: date) -> list[tuple[int, float]]:
+    """Each person's score, best first (ties by person id), without the words: what
+    :func:`rank_people` would rank them by."""
+    found = [
+        (person_id, score)
+        for person_id, kinds in _deduplicated(evidence).items()
+        if (score := _score(kinds, today)) > 0
+    ]
+    found.sort(key=lambda p: (-p[1], p[0]))
+    return found
+
+
 def rank_people(
     evidence: Iterable[Evidence], *, today: date, limit: int | None = None
 ) -> list[RankedPerson]:
-    """People with any evidence, best first (ties by person id), each with their claims."""
-    ranked = []
-    for person_id, kinds in _deduplicated(evidence).items():
-        score = 0.0
-        claims = []
-        counts = {}
-        for kind in KINDS:
-            items = kinds.get(kind)
-            if not items:
-                continue
-            values = sorted((contribution(i, today=today) for i in items), reverse=True)
-            if kind == CONFIRMATION:
-                values = values[:CONFIRMATIONS_COUNTED]
-            score += sum(values)
-            counts[kind] = len(items)
-            claims.append(explain(kind, items))
-        if score > 0:
-            ranked.append(
-                RankedPerson(
-                    person_id=person_id, score=round(score, 6), claims=claims, counts=counts
-                )
+    """People with any evidence, best first (ties by person id), each with their claims (put
+    in words for the people returned only: a broad topic has thousands of people)."""
+    people = _deduplicated(evidence)
+    ranked = [
+        (person_id, score)
+        for person_id, kinds in people.items()
+        if (score := _score(kinds, today)) > 0
+    ]
+    ranked.sort(key=lambda p: (-p[1], p[0]))
+    found = []
+    for person_id, score in ranked[:limit] if limit is not None else ranked:
+        kinds = people[person_id]
+        present = [kind for kind in KINDS if kinds.get(kind)]
+        found.append(
+            RankedPerson(
+                person_id=person_id,
+                score=score,
+                claims=[explain(kind, kinds[kind]) for kind in present],
+                counts={kind: len(kinds[kind]) for kind in present},
             )
-    ranked.sort(key=lambda p: (-p.score, p.person_id))
-    return ranked[:limit] if limit is not None else ranked
+        )
+    return found
 
 
 def sentence(claims: list[str]) -> str:
