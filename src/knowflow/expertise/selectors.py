@@ -255,6 +255,7 @@ def gather_evidence(
     now: datetime,
     weights: dict[str, float] | None = None,
     only: int | None = None,
+    quoted: str = "",
 ) -> _Gathered:
     """Every evidence item for the question, before privacy (see the module docstring).
 
@@ -280,7 +281,7 @@ def gather_evidence(
             snippets=False,
         )
         top = max((hit.score for hit in results.hits), default=0.0)
-        about = f"“{text.strip()}”"
+        about = f"“{(quoted or text).strip()}”"
         wanted = set(terms)
         for hit in results.hits if top > 0 else []:
             # A title says what a talk is about, as its topics do: the share of the question
@@ -423,6 +424,10 @@ def experts_find(
     parsed = parse_query(
         meant.shown or meant.text or text, vocabulary=know.vocabulary, synonyms=know.synonyms
     )
+    # The claims quote the question with its spelling fixed ("on “django orm”", not the typo).
+    quoted = (
+        " ".join(meant.corrections.get(w, w) for w in words(text)) if meant.corrections else text
+    )
     weights: dict[str, float] | None = None
     if topic is not None:
         topic_ids = dict.fromkeys(_descendants(topic), frozenset(parsed.terms))
@@ -436,8 +441,9 @@ def experts_find(
     named = {t.pk: t for t in Topic.objects.filter(pk__in=list(topic_ids))}
     names = {pk: t.name for pk, t in named.items()}
     gathered = gather_evidence(
-        text=text, terms=parsed.terms, topic_ids=topic_ids, names=names, now=now, weights=weights
-    )
+        text=text, terms=parsed.terms, topic_ids=topic_ids, names=names, now=now, weights=weights,
+        quoted=quoted,
+    )  # fmt: skip
     # A hidden topic the question is about hides its person; one it only touches ("python"
     # in "static typing in python") hides only the evidence filed under it.
     whole = frozenset(parsed.terms)
