@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "l10n": SHARED,
     "lookup": SHARED,
     "sealing": SHARED,
+    "querybatch": SHARED,  # the --batch contract of `knowflow search` and `knowflow experts`
     # Infrastructure below every domain.
     "mail": INFRASTRUCTURE,
     "search": INFRASTRUCTURE,

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from knowflow.errors import DomainError
 from knowflow.expertise.selectors import DEFAULT_LIMIT, Expert, experts_find
+from knowflow.querybatch import answer_batch
 
 
 def expert_json(expert: Expert) -> dict:
@@ -65,22 +66,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"       {claim}")
 
     def _batch(self, path: Path, limit: int) -> None:
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file.")
-        out = sys.stdout
-        with open(path, encoding="utf-8", errors="replace") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                qid: object = None
-                try:
-                    record = json.loads(line)
-                    if not isinstance(record, dict) or not isinstance(record.get("query"), str):
-                        raise ValueError('each line needs {"qid": …, "query": "…"}')
-                    qid = record.get("qid")
-                    answer = {"qid": qid, "results": experts_json(record["query"], limit)}
-                except (ValueError, DomainError) as error:
-                    message = error.message if isinstance(error, DomainError) else str(error)
-                    answer = {"qid": qid, "results": [], "error": f"line {number}: {message}"}
-                out.write(json.dumps(answer, ensure_ascii=False) + "\n")
-        out.flush()
+        try:
+            answer_batch(path, lambda query: experts_json(query, limit), sys.stdout)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from error

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from knowflow.errors import DomainError
 from knowflow.library.selectors import SearchRequest, search_everything, search_types
+from knowflow.querybatch import answer_batch
 from knowflow.search.engine import SearchHit
 
 
@@ -88,23 +89,7 @@ class Command(BaseCommand):
             )
 
     def _batch(self, path: Path, types: tuple[str, ...], limit: int) -> None:
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file.")
-        out = sys.stdout
-        with open(path, encoding="utf-8", errors="replace") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                qid: object = None
-                try:
-                    record = json.loads(line)
-                    if not isinstance(record, dict) or not isinstance(record.get("query"), str):
-                        raise ValueError('each line needs {"qid": …, "query": "…"}')
-                    qid = record.get("qid")
-                    results = self._search(record["query"], types, limit)
-                    answer = {"qid": qid, "results": results}
-                except (ValueError, DomainError) as error:
-                    message = error.message if isinstance(error, DomainError) else str(error)
-                    answer = {"qid": qid, "results": [], "error": f"line {number}: {message}"}
-                out.write(json.dumps(answer, ensure_ascii=False) + "\n")
-        out.flush()
+        try:
+            answer_batch(path, lambda query: self._search(query, types, limit), sys.stdout)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from error
