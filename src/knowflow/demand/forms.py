@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from knowflow.demand.models import TopicRequest
+from knowflow.demand.models import FORMATS, LEVELS
 from knowflow.topics.forms import TopicsField
 
 
@@ -21,10 +21,8 @@ class AskForm(forms.Form):
         help_text="Optional: your context, what you tried. Markdown.",
     )
     topics = TopicsField()
-    format = forms.ChoiceField(
-        choices=TopicRequest.Format.choices, required=False, label="Preferred format"
-    )
-    level = forms.ChoiceField(choices=TopicRequest.Level.choices, required=False)
+    format = forms.ChoiceField(choices=FORMATS, required=False, label="Preferred format")
+    level = forms.ChoiceField(choices=LEVELS, required=False)
     # Set once the person has seen the similar open requests and still wants a new one.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from django.db import models
 
+from knowflow.events.models import Session
+
+# A request may not care: "any" (empty) before the session's own formats and levels.
+FORMATS = [("", "Any format"), *Session.Format.choices]
+LEVELS = [("", "Any level"), *Session.Level.choices]
+
 
 class TopicRequest(models.Model):
     class Status(models.TextChoices):
@@ -17,28 +23,11 @@ class TopicRequest(models.Model):
         ANSWERED = "answered", "Answered"
         MERGED = "merged", "Merged"
 
-    class Format(models.TextChoices):
-        # The session formats (events.Session.Format), plus "any": a request may not care.
-        ANY = "", "Any format"
-        TALK = "talk", "Talk"
-        WORKSHOP = "workshop", "Workshop"
-        LIGHTNING = "lightning", "Lightning talk"
-        DEMO = "demo", "Demo"
-        PANEL = "panel", "Panel"
-        AMA = "ama", "Ask me anything"
-        COURSE_MODULE = "course_module", "Course module"
-
-    class Level(models.TextChoices):
-        ANY = "", "Any level"
-        INTRODUCTORY = "introductory", "Introductory"
-        INTERMEDIATE = "intermediate", "Intermediate"
-        ADVANCED = "advanced", "Advanced"
-
     title = models.CharField(max_length=200, help_text="What you need, in a sentence.")
     description = models.TextField(blank=True, help_text="Markdown.")
     topics = models.ManyToManyField("topics.Topic", blank=True, related_name="topic_requests")
-    format = models.CharField(max_length=16, choices=Format.choices, blank=True, default="")
-    level = models.CharField(max_length=16, choices=Level.choices, blank=True, default="")
+    format = models.CharField(max_length=16, choices=FORMATS, blank=True, default="")
+    level = models.CharField(max_length=16, choices=LEVELS, blank=True, default="")
     requester = models.ForeignKey(
         "accounts.Person", on_delete=models.CASCADE, related_name="topic_requests"
     )

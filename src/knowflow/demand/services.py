@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Person
 from knowflow.demand import notifications
-from knowflow.demand.models import TopicRequest, Vote
+from knowflow.demand.models import FORMATS, LEVELS, TopicRequest, Vote
 from knowflow.demand.permissions import can_ask, can_merge, can_propose_from, can_vote
 from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.events.models import Session
@@ -41,11 +41,10 @@ def _check_open(request: TopicRequest, doing: str) -> None:
         raise RequestClosed(f"This request was answered with a session: {doing} is closed.")
 
 
-def _check_choice(
-    value: str, choices: type[TopicRequest.Format] | type[TopicRequest.Level], field: str
-) -> str:
-    if value not in choices.values:
-        allowed = ", ".join(v for v in choices.values if v) + " or empty for any"
+def _check_choice(value: str, choices: list[tuple[str, str]], field: str) -> str:
+    values = [v for v, _ in choices]
+    if value not in values:
+        allowed = ", ".join(v for v in values if v) + " or empty for any"
         raise DomainError(f"'{value}' is not a valid {field}; use one of: {allowed}.", field=field)
     return value
 
@@ -69,8 +68,8 @@ def request_create(
         raise DomainError("Say what you need in a sentence.", field="title")
     if len(title) > MAX_TITLE:
         raise DomainError(f"The title is longer than {MAX_TITLE} characters.", field="title")
-    _check_choice(format, TopicRequest.Format, "format")
-    _check_choice(level, TopicRequest.Level, "level")
+    _check_choice(format, FORMATS, "format")
+    _check_choice(level, LEVELS, "level")
     request = TopicRequest.objects.create(
         title=title, description=description.strip(), format=format, level=level, requester=actor
     )
