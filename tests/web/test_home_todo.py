@@ -178,8 +178,10 @@ EVERYONE = [
     ("Library", "/library/"),
     ("Circles", "/circles/"),
     ("People", "/accounts/people/"),
+    ("Experts", "/experts/"),
     ("Find a time", "/sessions/find-a-time/"),
     ("Propose", "/sessions/propose/"),
+    ("Requests", "/requests/"),
     ("Topics", "/topics/"),
     ("My feedback", "/feedback/mine/"),
 ]
