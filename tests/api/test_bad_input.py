@@ -259,3 +259,15 @@ def test_an_unknown_time_zone_is_a_422_listing_none_of_the_others(client: Client
     assert response.json()["detail"] == (
         "tz: 'Mars/Olympus' is not a time zone; give an IANA name like Europe/Berlin."
     )
+
+
+def test_a_nul_character_in_a_json_body_is_dropped_on_every_database(client: Client) -> None:
+    # PostgreSQL cannot store NUL in text: the same request failed there and passed on SQLite.
+    response = client.post(
+        "/api/v1/library/collections",
+        data={"title": "Rust\x00 basics", "description": "a\x00b", "kind": "collection"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    assert (response.json()["title"], response.json()["description"]) == ("Rust basics", "ab")

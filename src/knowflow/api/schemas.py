@@ -195,6 +195,16 @@ TimeZoneName = Annotated[
 ]
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 class BodyIn(Schema):
     """A request body, or an object inside one: a JSON object and nothing else. ninja's Schema
     reads any value by its attributes, so the bare string "AAA" once made a collection titled
@@ -206,7 +216,13 @@ class BodyIn(Schema):
         given = value._obj if isinstance(value, DjangoGetter) else value
         if not isinstance(given, dict):
             raise ValueError("Send a JSON object with the fields listed for this operation.")
-        return value
+        # A NUL character is never something a person wrote, and PostgreSQL cannot store one
+        # in text (SQLite can): it is dropped, so that one request means the same on both.
+        cleaned = _without_nul(given)
+        if isinstance(value, DjangoGetter):
+            value._obj = cleaned
+            return value
+        return cleaned
 
 
 class Message(Schema):

@@ -23,6 +23,8 @@ FRAMEWORK_EXPORTED = ("auth.Group", "admin.LogEntry")
 # so the file holds each fact once and the rebuilt copy can never disagree with it.
 DERIVED = {
     "search.SearchDocument": "the search index: rebuilt from the imported rows during the import",
+    "search.SemanticModel": "the semantic search model: trained again from the rebuilt index "
+    "during the import (or by the worker, or `knowflow search_train`)",
     "insights.DashboardRollup": "a cache of the dashboard figures: the dashboard computes them "
     "itself until the worker's next refresh",
     "library.RelatedContent": 'the stored "More on this" lists: the worker recomputes them '
