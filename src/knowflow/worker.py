@@ -51,7 +51,8 @@ def repeat(
 def import_what_the_jobs_use() -> None:
     """Import, in the calling thread, every module the jobs' threads would otherwise import on
     first use: all of knowflow (but settings, migrations and commands), the email backend and
-    numpy's lazily loaded `numpy.ma`.
+    numpy's lazily loaded `numpy.ma`, and scipy's sparse matrices (imported by the semantic
+    search model's training).
 
     Threads that each import a module for the first time at the same moment can deadlock on
     CPython's per-module import locks. A worker was found stuck that way at start: its outbox
@@ -68,6 +69,7 @@ def import_what_the_jobs_use() -> None:
             importlib.import_module(module.name)
     get_connection()  # imports the configured backend (smtplib, ssl, email.*); opens nothing
     importlib.import_module("numpy.ma")
+    importlib.import_module("scipy.sparse")  # the semantic model's training (search model job)
 
 
 def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:

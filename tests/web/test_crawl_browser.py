@@ -118,7 +118,10 @@ def _crawl(
             found = _check_page(page, axe if first else None, viewport["width"])
             if found:
                 problems[f"{viewport['width']} {url}"] = found
-        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        # An SVG link's .href is an object (SVGAnimatedString): read the attribute instead.
+        links = page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), document.baseURI).href)"
+        )
         for href in links:
             if not href.startswith(base):
                 continue

@@ -177,11 +177,11 @@ EVERYONE = [
     ("Sessions", "/sessions/"),
     ("Library", "/library/"),
     ("Circles", "/circles/"),
-    ("People", "/accounts/people/"),
     ("Experts", "/experts/"),
     ("Find a time", "/sessions/find-a-time/"),
     ("Propose", "/sessions/propose/"),
     ("Requests", "/requests/"),
+    ("People", "/accounts/people/"),
     ("Topics", "/topics/"),
     ("My feedback", "/feedback/mine/"),
 ]
