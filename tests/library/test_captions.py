@@ -487,3 +487,21 @@ def test_api_refuses_captions_from_a_member(recording):
 
     assert response.status_code == 403
     assert RecordingCaptions.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_recording_whose_old_link_is_not_a_web_link_never_links_the_moment_to_it(
+    speaker, recording
+):
+    # Written around the services (an old row): the services refuse such a link today.
+    Resource.objects.filter(pk=recording.pk).update(url="javascript:alert(1)//")
+    services.captions_upload(resource=recording, actor=speaker, upload=_upload("talk.vtt"))
+    slug = Resource.objects.get(pk=recording.pk).slug
+
+    (hit,) = search_everything(
+        viewer=None, request=SearchRequest(text="py-spy running process")
+    ).hits
+    html = signed_in(speaker).get(f"/library/{slug}/").content.decode()
+
+    assert hit.moment_url == f"/library/{slug}/#t-754"
+    assert "javascript:" not in html

@@ -42,6 +42,7 @@ from knowflow.library.models import (
     SearchQueryLog,
 )
 from knowflow.library.search import COLLECTION, PASSAGE, RESOURCE
+from knowflow.links import is_web_url
 from knowflow.lookup import one_by_id_or_slug
 from knowflow.pickers import Nouns, PickerOption, resolve_names, suggest_by_name
 from knowflow.search import registry
@@ -314,7 +315,8 @@ def _attach_moments(results: SearchResults, *, snippets: bool) -> None:
 
 
 def _moment_link(recording: Resource, milliseconds: int) -> str:
-    if recording.url:
+    # An old resource may hold a javascript: (or other) link: only a web link is played from.
+    if recording.url and is_web_url(recording.url):
         return moment_url(recording.url, milliseconds)
     if recording.file:
         return moment_url(reverse("library:resource_file", args=[recording.slug]), milliseconds)
