@@ -448,3 +448,17 @@ def test_a_group_below_the_minimum_hides_the_smallest_shown_one_too() -> None:
 
     assert [(r.key, r.responses) for r in table.rows] == [("talk", 10)]
     assert table.hidden == 2
+
+
+def test_a_circle_champion_runs_it_again_without_reading_its_results(fx: Fixture) -> None:
+    from tests.factories import make_circle
+
+    champion = make_person(name="Cleo Champion")
+    Session.objects.filter(pk=fx.a.pk).update(circle=make_circle(champions=[champion]))
+
+    page = signed_in(champion).get(f"/insights/run-again/{fx.a.slug}/").content.decode()
+
+    # The results page is for speakers and enablers: no share, no number of responses here.
+    assert "Well received by its attendees" in page
+    assert "responses)" not in page and "% of the judged answers" not in page
+    assert "Propose it again" in page

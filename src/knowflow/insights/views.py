@@ -17,6 +17,7 @@ from knowflow import l10n
 from knowflow.errors import DomainError, NotFound
 from knowflow.events.models import Session
 from knowflow.events.selectors import session_get
+from knowflow.feedback.permissions import can_view_session_results
 from knowflow.insights import charts, permissions, services
 from knowflow.insights import run_again as run_again_service
 from knowflow.insights.forms import (
@@ -696,7 +697,7 @@ def run_again(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             add_to_form(region_form, error)
         else:
-            last = session.occurrences.all().last() if session.occurrences.all() else None
+            last = session.occurrences.filter(cancelled_at__isnull=True).order_by("-start").first()
             confirm = RepeatConfirmForm(
                 initial={
                     "region": region,
@@ -710,6 +711,8 @@ def run_again(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "session": session,
             "row": row,
+            # A circle's champions may run it again but not read its results: no figures.
+            "show_results": can_view_session_results(actor=request.viewer, session=session),
             "minutes": run_again_service.source_minutes(session=session),
             "region_form": region_form,
             "slots": slots,
