@@ -31,6 +31,12 @@ SHOWN_MATCHES = 5  # candidates listed in a refusal
 _NUMBERS = ("Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
 
 
+def initials(name: str) -> str:
+    """Up to two letters standing in for a face (Knowflow keeps no photos)."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:2]).upper()
+
+
 @dataclass(frozen=True)
 class PickerOption:
     """One suggestion: what the field receives, what a person reads, what tells namesakes apart."""
@@ -41,8 +47,7 @@ class PickerOption:
 
     @property
     def initials(self) -> str:
-        words = [w for w in self.label.replace("-", " ").split() if w[:1].isalnum()]
-        return "".join(w[0] for w in words[:2]).upper()
+        return initials(self.label)
 
     def as_json(self) -> dict[str, str]:
         return {

@@ -125,7 +125,7 @@ def start_periodic_jobs(*, stop: threading.Event) -> list[threading.Thread]:
         (
             "search model",
             lambda: repeat(
-                semantic_refresh, interval=settings.KNOWFLOW_INSIGHTS_REFRESH_SECONDS, stop=stop
+                semantic_refresh, interval=settings.KNOWFLOW_SEARCH_MODEL_SECONDS, stop=stop
             ),
         ),
     ]

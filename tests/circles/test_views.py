@@ -40,7 +40,7 @@ def test_circle_list_shows_member_counts_and_topics() -> None:
 
     html = response.content.decode()
     assert f'<a href="/circles/{circle.slug}/"><strong>Data guild</strong></a>' in html
-    assert '<span class="meta">1 members · Open: anyone can join</span>' in html
+    assert '<span class="meta">1 member · Open: anyone can join</span>' in html
     assert '<span class="tag">SQL</span>' in html
 
 

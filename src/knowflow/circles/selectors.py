@@ -19,12 +19,9 @@ UNLISTED = (Circle.State.PROPOSED, Circle.State.DECLINED)
 
 
 def circle_list() -> QuerySet[Circle]:
-    """Every opened circle with its member count and topics (sunset ones last on the page)."""
-    return (
-        Circle.objects.exclude(state__in=UNLISTED)
-        .annotate(member_count=Count("memberships"))
-        .prefetch_related("topics")
-    )
+    """Every opened circle with its topics (its members are counted with its health:
+    ``circlehealth.circles_health``)."""
+    return Circle.objects.exclude(state__in=UNLISTED).prefetch_related("topics")
 
 
 def circles_awaiting(*, viewer: Person) -> list[Circle]:

@@ -31,6 +31,7 @@ from knowflow.circles.permissions import (
 from knowflow.errors import DomainError, Forbidden
 from knowflow.events import selectors as event_selectors
 from knowflow.library import selectors as library_selectors
+from knowflow.pickers import initials
 from knowflow.topics.selectors import topic_list
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
@@ -123,12 +124,6 @@ def circle_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 FACES = 60
-
-
-def initials(name: str) -> str:
-    """Up to two letters standing in for a face (Knowflow keeps no photos)."""
-    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
-    return "".join(w[0] for w in words[:2]).upper()
 
 
 def _managed(request: HttpRequest, slug: str, message: str) -> Circle:

@@ -510,6 +510,9 @@ KNOWFLOW_INSIGHTS_REFRESH_SECONDS = int(os.environ.get("KNOWFLOW_INSIGHTS_REFRES
 # a new circle is open at once). How often the worker recomputes circles' lifecycle states.
 KNOWFLOW_CIRCLE_APPROVAL = env_bool("KNOWFLOW_CIRCLE_APPROVAL", False)
 KNOWFLOW_CIRCLE_LIFECYCLE_SECONDS = int(os.environ.get("KNOWFLOW_CIRCLE_LIFECYCLE_SECONDS", "3600"))
+# How often the worker checks whether the search index changed enough (by a tenth) to train the
+# semantic search model again; a training reads the whole index, so not more than hourly.
+KNOWFLOW_SEARCH_MODEL_SECONDS = int(os.environ.get("KNOWFLOW_SEARCH_MODEL_SECONDS", "3600"))
 KNOWFLOW_DIGEST_INTERVAL_SECONDS = int(os.environ.get("KNOWFLOW_DIGEST_INTERVAL_SECONDS", "300"))
 
 # The library (knowflow.library): the largest file one may upload, and after how many days

@@ -367,15 +367,9 @@ def run_search(
     engine = backend()
     know = knowledge()
     model = semantic.current()
-    if literal:
-        meant = UnderstoodQuery(original=text, text=text)
-    else:
-        meant = understand(
-            text,
-            know.vocabulary,
-            abbreviations=model.abbreviations if model is not None else None,
-            keep_last=prefix,
-        )
+    meant = (
+        UnderstoodQuery(original=text, text=text) if literal else understood(text, prefix=prefix)
+    )
     parsed = parse_query(
         meant.text,
         vocabulary=None if literal else know.vocabulary,
