@@ -166,6 +166,8 @@ def phase_latency(data_dir: Path, demo: str, queries: int) -> dict[str, Any]:
     from knowflow.search.index import reindex_all
 
     call_command("migrate", verbosity=0, interactive=False)
+    import knowflow.config.wsgi  # noqa: F401  (start-up as the web server's: it freezes the heap)
+
     demo_seconds = None
     if demo != "none" and not Person.objects.exists():
         from knowflow.demo.generator import demo_load

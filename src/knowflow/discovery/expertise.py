@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 SESSION = "session"
 RESOURCE = "resource"
@@ -119,6 +120,7 @@ def coverage(covered: Iterable[str], weights: dict[str, float]) -> float:
     return sum(weights.get(t, 0.0) for t in set(covered)) / total
 
 
+@lru_cache(maxsize=8192)  # a few thousand distinct dates per question, asked again and again
 def decay(when: date | None, *, today: date) -> float:
     """The weight of evidence dated ``when``: 1 today (or undated), falling towards
     ``DECAY_FLOOR``, halfway there after ``HALF_LIFE_DAYS`` (¾ at three years, ⅝ at six)."""

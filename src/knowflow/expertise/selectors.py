@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Model, Sum
+from django.db.models import F, Max, Model, Sum
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
@@ -39,6 +39,7 @@ from knowflow.expertise import sources
 from knowflow.expertise.models import ExpertOptOut, HiddenTopic, SkillConfirmation
 from knowflow.feedback.models import Kind, SessionTally
 from knowflow.feedback.selectors.anonymity import min_group
+from knowflow.idlists import IdsIn
 from knowflow.library.models import Resource
 from knowflow.search.base import SearchFilters
 from knowflow.search.engine import knowledge, run_search, understood
@@ -131,7 +132,7 @@ def _sessions(
     if not relevance:
         return set()
     given = Occurrence.objects.filter(
-        session_id__in=list(relevance), start__lte=now, cancelled_at__isnull=True
+        IdsIn(F("session_id"), relevance), start__lte=now, cancelled_at__isnull=True
     )
     if only is not None:
         given = given.filter(session__speakers=only)
@@ -147,7 +148,7 @@ def _sessions(
     k = min_group()
     received = {}
     for session_id, answers, unacceptable, superior in (
-        SessionTally.objects.filter(session_id__in=list(last), kind=Kind.AFTER_SESSION)
+        SessionTally.objects.filter(IdsIn(F("session_id"), last), kind=Kind.AFTER_SESSION)
         .values("session_id")
         .annotate(Sum("responses"), Sum("unacceptable"), Sum("superior"))
         .values_list("session_id", "responses__sum", "unacceptable__sum", "superior__sum")
@@ -158,11 +159,11 @@ def _sessions(
             received[session_id] = (superior / answers, unacceptable / answers, answers)
     topics: dict[int, set[int]] = defaultdict(set)
     for session_id, topic_id in Session.topics.through.objects.filter(
-        session_id__in=list(last)
+        IdsIn(F("session_id"), last)
     ).values_list("session_id", "topic_id"):
         topics[session_id].add(topic_id)
     counted = set()
-    speakers = Session.speakers.through.objects.filter(session_id__in=list(last))
+    speakers = Session.speakers.through.objects.filter(IdsIn(F("session_id"), last))
     if only is not None:
         speakers = speakers.filter(person_id=only)
     for session_id, person_id in speakers.values_list("session_id", "person_id"):
@@ -197,15 +198,15 @@ def _resources(
     rows = {
         pk: (session_id, start, created)
         for pk, session_id, start, created in Resource.objects.filter(
-            pk__in=list(relevance)
+            IdsIn(F("pk"), relevance)
         ).values_list("pk", "session_id", "occurrence__start", "created_at")
     }
     topics: dict[int, set[int]] = defaultdict(set)
     for resource_id, topic_id in Resource.topics.through.objects.filter(
-        resource_id__in=list(rows)
+        IdsIn(F("resource_id"), rows)
     ).values_list("resource_id", "topic_id"):
         topics[resource_id].add(topic_id)
-    authors = Resource.authors.through.objects.filter(resource_id__in=list(rows))
+    authors = Resource.authors.through.objects.filter(IdsIn(F("resource_id"), rows))
     if only is not None:
         authors = authors.filter(person_id=only)
     for resource_id, person_id in authors.values_list("resource_id", "person_id"):
@@ -264,15 +265,30 @@ def gather_evidence(
     whole (a picked topic)."""
     gathered = _Gathered()
 
+    # A broad topic reaches thousands of sessions that name the same few terms and topics:
+    # each share and each "about" is worked out once.
+    shares: dict[frozenset[str], float] = {}
+    abouts: dict[tuple[int, ...], str] = {}
+
     def share(covered: frozenset[str]) -> float:
-        return 1.0 if not weights else ranking.coverage(covered, weights)
+        if not weights:
+            return 1.0
+        if covered not in shares:
+            shares[covered] = ranking.coverage(covered, weights)
+        return shares[covered]
+
+    def named(topics: list[int]) -> str:
+        key = tuple(topics)
+        if key not in abouts:
+            abouts[key] = _named(topics, names)
+        return abouts[key]
 
     session_rel: dict[int, tuple[float, str]] = {}
     resource_rel: dict[int, tuple[float, str]] = {}
     for session_id, (covered, topics) in _by_topic(Session, topic_ids).items():
-        session_rel[session_id] = (share(covered), _named(topics, names))
+        session_rel[session_id] = (share(covered), named(topics))
     for resource_id, (covered, topics) in _by_topic(Resource, topic_ids).items():
-        resource_rel[resource_id] = (share(covered), _named(topics, names))
+        resource_rel[resource_id] = (share(covered), named(topics))
     if terms:
         results, _ = run_search(
             text=text,
@@ -311,7 +327,7 @@ def gather_evidence(
             kind = ranking.CHAMPION if role == Membership.Role.CHAMPION else ranking.FACILITATOR
             gathered.add(
                 Evidence(person_id=person_id, kind=kind, item=str(circle_id),
-                         relevance=share(covered), about=_named(topics, names)),
+                         relevance=share(covered), about=named(topics)),
                 frozenset(topics),
             )  # fmt: skip
         for person_id, topic_id, confirmer, created in SkillConfirmation.objects.filter(
@@ -371,13 +387,13 @@ def _private(gathered: _Gathered, asked: set[int], evidence: list[Evidence]) -> 
         return []
     listed = set(
         Person.objects.filter(
-            pk__in=list(people), deactivated_at__isnull=True, expert_opt_out__isnull=True
+            IdsIn(F("pk"), people), deactivated_at__isnull=True, expert_opt_out__isnull=True
         ).values_list("pk", flat=True)
     )
     hidden: dict[int, set[int]] = defaultdict(set)
-    for person_id, topic_id in HiddenTopic.objects.filter(person_id__in=list(listed)).values_list(
-        "person_id", "topic_id"
-    ):
+    for person_id, topic_id in HiddenTopic.objects.filter(
+        IdsIn(F("person_id"), listed)
+    ).values_list("person_id", "topic_id"):
         hidden[person_id].add(topic_id)
     kept = []
     for item in evidence:
