@@ -127,9 +127,10 @@ def _filters(request: SearchRequest) -> SearchFilters | None:
         )
 
     date_to = midnight(request.date_to + timedelta(days=1)) if request.date_to else None
+    # The kinds that stand in for a chosen one come with it: a recording is also found by
+    # what was said in it (its caption passages).
     types = request.types
-    if RESOURCE in types:
-        types = (*types, PASSAGE)  # a recording is also found by what was said in it
+    types = (*types, *(kind for kind, shown in registry.unlisted().items() if shown in types))
     return SearchFilters(
         types=types,
         topic_ids=topic_ids,
