@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "scheduling": PURE,
     "discovery": PURE,
     "anonymity": PURE,  # the anonymity core (which cells of a partition may be shown)
+    "programme": PURE,  # the conference programme solver (CP-SAT)
     # Small shared modules every layer may use; they know no app.
     "errors": SHARED,
     "links": SHARED,
@@ -59,6 +60,7 @@ LAYERS: dict[str, int] = {
     "l10n": SHARED,
     "lookup": SHARED,
     "sealing": SHARED,
+    "idlists": SHARED,  # `column IN (…)` for long integer id lists (find an expert)
     "querybatch": SHARED,  # the --batch contract of `knowflow search` and `knowflow experts`
     # Infrastructure below every domain.
     "mail": INFRASTRUCTURE,
