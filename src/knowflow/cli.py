@@ -1,4 +1,4 @@
-"""The `knowflow` command: serve, worker, demo, export, import, slots, and every manage.py command.
+"""The `knowflow` command: serve, worker, demo, export, import, slots, programme, and every manage.py command.
 
 knowflow serve [--bind 127.0.0.1:8000] [--workers 2]   production server (gunicorn)
 knowflow worker                                          background tasks and email delivery
@@ -10,6 +10,7 @@ knowflow import people FILE.csv [--dry-run] [--deactivate-missing]   people from
 knowflow export people [FILE.csv]                        the people file of the directory
 knowflow experts "QUERY" [--limit N] [--json] | --batch FILE.jsonl   who knows what, with evidence
 knowflow slots INSTANCE.json [--k 1,2,3] [--series]      best times for a global audience
+knowflow programme INSTANCE.json [--time-limit S] [--previous FILE]   a conference programme
 knowflow <any manage.py command>                         migrate, createsuperuser, check …
 """
 
@@ -106,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         from knowflow.scheduling.cli import main as slots_main
 
         return slots_main(rest)
+    if command == "programme":
+        from knowflow.programme.cli import main as programme_main
+
+        return programme_main(rest)
     if command == "serve":
         return _serve(rest)
     if command == "demo-serve":
