@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_human_bench.py --demo-db var/bench/large/knowflow.sqlite3
 	$(BIN)/python bench/scheduling_bench.py
 	$(BIN)/python bench/programme_bench.py
+	$(BIN)/python bench/conference_exports_bench.py
 	$(BIN)/python bench/feed_bench.py
 	$(BIN)/python bench/digest_bench.py
 	$(BIN)/python bench/feedback_bench.py --size large

@@ -183,6 +183,7 @@ EVERYONE = [
     ("Requests", "/requests/"),
     ("People", "/accounts/people/"),
     ("Topics", "/topics/"),
+    ("Conferences", "/conferences/"),
     ("My feedback", "/feedback/mine/"),
 ]
 

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "knowflow.demand",
     "knowflow.digest",
     "knowflow.expertise",
+    # Internal tech conferences: talks (ordinary sessions), releases, the c3voc exports.
+    "knowflow.conferences",
     # Counts failed sign-ins in the database and locks a username+address out for a while.
     "axes",
 ]

@@ -33,4 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("login/", SignInView.as_view(), name="login"),
+    path("conferences/", include("knowflow.conferences.urls")),
+    # Last, so it shadows nothing: pretalx's export addresses, /<conference>/schedule.json …
+    path("<slug:conference>/", include("knowflow.conferences.public_urls")),
 ]

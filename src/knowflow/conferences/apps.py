@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConferencesConfig(AppConfig):
+    name = "knowflow.conferences"
+    label = "conferences"

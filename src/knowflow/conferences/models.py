@@ -1,0 +1,115 @@
+"""Internal tech conferences: the conference, its tracks, its talks (ordinary sessions) and the
+releases of its programme.
+
+A talk is a session of the events app put into a conference: registration, feedback and the
+library work on it as on any session, and its time and room are its session's date. What
+people outside see is never the live data but the latest `Release`: the whole schedule
+document as it was published, so the exports read one row whatever the size and a change to a
+session reaches them only when an organiser publishes again.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class Conference(models.Model):
+    name = models.CharField(max_length=120)
+    # Also the first segment of the export URLs (/<slug>/schedule.json), so a slug may not be
+    # a word the site's own URLs begin with (services refuse those).
+    slug = models.SlugField(max_length=50, unique=True)
+    # The c3voc "acronym", derived from the slug once: schedule apps key their data on it.
+    acronym = models.CharField(max_length=60, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    timezone = models.CharField(max_length=64, help_text="An IANA zone, e.g. Europe/Berlin.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conferences_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="conference_ends_on_or_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Track(models.Model):
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=90)
+    colour = models.CharField(max_length=7, help_text="#rrggbb")
+
+    class Meta:
+        ordering = ["conference", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "slug"], name="track_slug_unique"),
+            models.UniqueConstraint(fields=["conference", "name"], name="track_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConferenceTalk(models.Model):
+    """A session given at a conference. Its `guid` is made once and never changes: schedule
+    apps, video pipelines and calendars recognise the talk by it from release to release."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="talks")
+    session = models.OneToOneField(
+        "events.Session", on_delete=models.CASCADE, related_name="conference_talk"
+    )
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="talks"
+    )
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conference", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session} at {self.conference}"
+
+
+class Release(models.Model):
+    """One published version of the programme, kept for ever: the changelog is the list of
+    releases, and the exports are rendered from the newest one."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="releases")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conference_releases",
+    )
+    # The c3voc schedule document (schedule.json) exactly as published.
+    schedule = models.JSONField()
+    # The changelog lines against the previous release, in the conference's time zone.
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["conference", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "number"], name="release_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conference} release {self.number}"

@@ -1,0 +1,89 @@
+"""The conference pages in a real browser, as a member and an organiser use them: the programme
+at 1280 px and on a 390 px phone (never wider than the screen), filtered by keyboard alone, the
+publish page, and axe finding nothing on any of them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from knowflow.accounts.models import Person
+from knowflow.conferences.services import release_publish
+from tests.browser import BROWSER_TESTS, sign_in_with_keyboard
+from tests.conferences.conftest import build_conference
+from tests.factories import make_person
+from tests.web.test_accessibility_browser import axe_violations, tab_into, tab_to
+
+pytestmark = BROWSER_TESTS
+
+SHOTS = os.environ.get("KNOWFLOW_SCREENSHOTS", "")
+
+
+def _published(talks: int = 6) -> str:
+    enabler = make_person(role=Person.Role.ENABLER, name="Erin Enabler", username="erin")
+    built = build_conference(talks=talks, enabler=enabler)
+    release_publish(actor=enabler, conference=built.conference)
+    return built.conference.slug
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_reads_and_filters_the_programme_on_a_desktop_and_a_phone(
+    live_server, browser_page
+) -> None:
+    slug = _published()
+    make_person(name="Max Member", username="max", tz="America/New_York")
+    page = browser_page
+    sign_in_with_keyboard(page, live_server.url, "max")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/conferences/")
+    page.get_by_role("link", name="DevDays").click()
+    page.wait_for_url(f"{live_server.url}/conferences/{slug}/")
+    assert page.locator("#talk-count").inner_text() == "6 talks"
+    # The viewer's zone: 10:00 in Berlin is 04:00 in New York.
+    assert "04:00" in page.locator("time").first.inner_text()
+    assert axe_violations(page) == []
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/conference-1280.png", full_page=True)
+
+    # Filter by track with the keyboard alone.
+    tab_into(page, page.get_by_label("Track"))
+    page.keyboard.press("ArrowDown")  # the first track after "Every track"
+    tab_to(page, "Filter")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**track=**")
+    assert page.locator("#talk-count").inner_text() == "3 of 6 talks"
+    assert axe_violations(page) == []
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/conferences/{slug}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.get_by_role("link", name="Calendar file (.ics)").is_visible()
+    assert axe_violations(page) == []
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/conference-390.png", full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_organiser_checks_the_changes_and_publishes_from_a_phone(
+    live_server, browser_page
+) -> None:
+    enabler = make_person(role=Person.Role.ENABLER, name="Erin Enabler", username="erin")
+    built = build_conference(talks=4, enabler=enabler)
+    page = browser_page
+    sign_in_with_keyboard(page, live_server.url, "erin")
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/conferences/{built.conference.slug}/")
+    assert page.locator("#not-published").is_visible()
+    page.get_by_role("link", name="Check and publish the first release").click()
+    assert "First release: 4 talks" in page.locator("#changes").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page) == []
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/conference-publish-390.png", full_page=True)
+    page.get_by_role("button", name="Publish release 1").click()
+    page.wait_for_url(f"{live_server.url}/conferences/{built.conference.slug}/")
+    assert "Release 1 of DevDays is published" in page.locator(".messages").inner_text()
+    assert page.locator("#talk-count").inner_text() == "4 talks"
