@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from knowflow.accounts.models import Office, OrgUnit, Person
 from knowflow.circles.models import Circle, Membership
+from knowflow.conferences.models import Conference
 from knowflow.demo.generator import DemoAlreadyLoaded, demo_load
 from knowflow.demo.vocabulary import DEMO_PASSWORD, PLACES
 from knowflow.events import selectors
@@ -86,7 +87,7 @@ def test_small_demo_counts(small_demo: None) -> None:
     assert Topic.objects.count() == 60
     assert Topic.objects.exclude(parent=None).count() >= 40
     assert Topic.objects.exclude(synonyms=[]).count() >= 50
-    assert Session.objects.count() == 250
+    assert Session.objects.count() == 250 + 14  # the organisation's, and DevDays' talks
     assert set(Session.objects.values_list("format", flat=True)) == set(Session.Format.values)
     assert set(Session.objects.values_list("level", flat=True)) == set(Session.Level.values)
     assert set(Session.objects.values_list("status", flat=True)) == set(Session.Status.values)
@@ -174,6 +175,27 @@ def test_small_demo_accounts_sign_in_and_have_something_to_see(small_demo: None)
     assert len(selectors.upcoming_registrations(viewer=member)) >= 1
     assert len(selectors.upcoming_for_viewer(viewer=member)) >= 5
     assert Attendance.objects.filter(person=member).exists()
+
+
+@pytest.mark.django_db
+def test_small_demo_has_a_conference_with_a_published_programme_and_a_changelog(
+    small_demo: None,
+) -> None:
+    member = Client()
+    assert member.login(username="member", password=DEMO_PASSWORD)
+    listing = member.get("/conferences/").content.decode()
+    assert "DevDays" in listing
+    assert "Programme published (release 2)" in listing
+    slug = Conference.objects.get().slug
+    page = member.get(f"/conferences/{slug}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "14 talks" in text
+    assert "Keynote: what we learned running 400 services" in text
+    assert "moved from" in text  # release 2's changelog
+    exported = member.get(f"/{slug}/schedule.json")
+    assert exported.status_code == 200
+    assert exported.json()["schedule"]["version"] == "2"
 
 
 @pytest.mark.django_db

@@ -40,10 +40,12 @@ from django.utils import timezone
 
 from knowflow.accounts.models import ApiToken, Office, OrgUnit, Person, User
 from knowflow.circles.models import Circle, Membership
+from knowflow.conferences.models import Conference
 from knowflow.demand.demo import demand_demo_load
 from knowflow.demand.demo import demo_people as demand_demo_people
 from knowflow.demo import vocabulary as V
 from knowflow.demo.circles import demo_circles_load
+from knowflow.demo.conferences import demo_conference_load
 from knowflow.demo.library import demo_resources_load
 from knowflow.demo.organisation import OrganisationStages
 from knowflow.demo.registrations import RegistrationStages
@@ -98,6 +100,8 @@ def demo_delete() -> None:
     apps hang on people or sessions are cascaded the way their models say.
     """
     with transaction.atomic():
+        # Conferences (with their tracks, talks and releases) hang on nothing the demo deletes.
+        Conference.objects.all().delete()
         # Library rows only point at sessions (SET_NULL): they would outlive the demo.
         Collection.objects.all().delete()
         Resource.objects.all().delete()
@@ -244,6 +248,9 @@ def demo_load(
         )
     out("Giving circles their cadence, facilitators and lifecycle…")
     demo_circles_load(rng=random.Random(seed), now=generator.now)
+    if size == "small":
+        out("Planning DevDays, the internal conference…")
+        demo_conference_load(rng=random.Random(seed), now=generator.now)
     if with_feedback and size == "small":
         # Survey requests and answers through the feedback services themselves, so the results
         # pages have something to show. The large demo skips them: it measures the core pages.
