@@ -56,6 +56,17 @@ def test_a_member_reads_and_filters_the_programme_on_a_desktop_and_a_phone(
     assert page.locator("#talk-count").inner_text() == "3 of 6 talks"
     assert axe_violations(page) == []
 
+    # Add a talk to the agenda with the keyboard: back on the same filtered page, at the talk.
+    tab_to(page, "Add “Talk number 4” to my agenda")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**track=**#talk-*")
+    assert page.locator("#agenda-size").inner_text() == "1 in your agenda"
+    assert page.locator("#talk-count").inner_text() == "3 of 6 talks"
+    assert page.get_by_role("button", name="Remove “Talk number 4” from my agenda").is_visible()
+    assert axe_violations(page) == []
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/conference-starred-1280.png")
+
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/conferences/{slug}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

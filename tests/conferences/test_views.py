@@ -33,7 +33,7 @@ def published(talks: int = 3, slug: str = "devdays") -> Built:
 def talk_rows(html: str) -> list[tuple[str, str, str]]:
     """(title, time, where) of each talk on the page, in order."""
     return re.findall(
-        r'<li class="row"><a href="/sessions/[^"]+/"><strong>([^<]+)</strong></a>\s*'
+        r'<li class="row"[^>]*><a href="/sessions/[^"]+/"><strong>([^<]+)</strong></a>\s*'
         r'<time datetime="[^"]+">([^<]+)</time>\s*<span class="meta">([^<]+)</span>',
         html,
     )

@@ -193,6 +193,7 @@ def test_small_demo_has_a_conference_with_a_published_programme_and_a_changelog(
     assert "14 talks" in text
     assert "Keynote: what we learned running 400 services" in text
     assert "moved from" in text  # release 2's changelog
+    assert "3 in your agenda" in text
     exported = member.get(f"/{slug}/schedule.json")
     assert exported.status_code == 200
     assert exported.json()["schedule"]["version"] == "2"

@@ -176,9 +176,17 @@ def _when(name: str, moment: datetime, zone: str | None) -> str:
     return f"{name};TZID={zone}:{moment:%Y%m%dT%H%M%S}"
 
 
-def schedule_ics(document: dict[str, Any], *, sequence: int, stamp: datetime) -> bytes:
-    """The whole programme as one calendar. Times carry the conference's zone (with its
-    VTIMEZONE) when the document names it, UTC otherwise."""
+def schedule_ics(
+    document: dict[str, Any],
+    *,
+    sequence: int,
+    stamp: datetime,
+    only: set[str] | None = None,
+    name: str | None = None,
+) -> bytes:
+    """The whole programme as one calendar, or the talks whose guids are in ``only`` (a
+    member's agenda, called ``name``). Times carry the conference's zone (with its VTIMEZONE)
+    when the document names it, UTC otherwise."""
     conference = document["schedule"]["conference"]
     zone = conference.get("time_zone_name")
     zone = None if zone in (None, "UTC") else zone
@@ -188,10 +196,12 @@ def schedule_ics(document: dict[str, Any], *, sequence: int, stamp: datetime) ->
         for room_events in day["rooms"].values()
         for event in room_events
     }
-    header = ical.calendar_text([], name=conference["title"])
+    header = ical.calendar_text([], name=name or conference["title"])
     end = "END:VCALENDAR\r\n"
     parts = [header[: -len(end)]]
     talks = published_talks(document)
+    if only is not None:
+        talks = [talk for talk in talks if talk.guid in only]
     if zone is not None and talks:
         first, last = talks[0].start.year - 1, max(t.end.year for t in talks)
         parts.append(_vtimezone(zone, first, last))

@@ -19,6 +19,7 @@ class ProgrammeFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "No talk in this programme has the format “%(value)s”."},
     )
+    mine = forms.BooleanField(required=False, label="Only my agenda")
 
     def __init__(
         self,

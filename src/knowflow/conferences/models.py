@@ -113,3 +113,23 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conference} release {self.number}"
+
+
+class Star(models.Model):
+    """A member wants to see a talk: the talk is in their agenda (and its calendar file), and
+    the organisers' interest counts and the programme's audience-conflict data are the stars
+    of everyone. Who starred what is never shown to anyone else."""
+
+    talk = models.ForeignKey(ConferenceTalk, on_delete=models.CASCADE, related_name="stars")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="conference_stars"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "person"], name="star_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} wants to see {self.talk}"

@@ -9,17 +9,18 @@ number, so publishing invalidates every cached copy on every process without tel
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
 
 from knowflow.conferences import exports
-from knowflow.conferences.models import Conference, ConferenceTalk, Release, Track
+from knowflow.conferences.models import Conference, ConferenceTalk, Release, Star, Track
 from knowflow.conferences.schedule import (
     ConferenceInfo,
     PublishedTalk,
@@ -414,3 +415,71 @@ def release_history(*, ref: ReleaseRef) -> list[ReleaseEntry]:
         ]
         cache.set(key, history, CACHE_SECONDS)
     return history
+
+
+# Stars: each member's agenda, and the interest the organisers see ---------------------------
+
+
+def talk_get(*, conference_slug: str, guid: str) -> ConferenceTalk:
+    talk = (
+        ConferenceTalk.objects.filter(conference__slug=conference_slug, guid=guid)
+        .select_related("session")
+        .first()
+    )
+    if talk is None:
+        raise NotFound("There is no such talk in this conference.")
+    return talk
+
+
+def starred_guids(*, person_id: int, conference_id: int) -> set[str]:
+    """The talks in one member's agenda, by guid (one query)."""
+    return {
+        str(guid)
+        for guid in Star.objects.filter(
+            person_id=person_id, talk__conference_id=conference_id
+        ).values_list("talk__guid", flat=True)
+    }
+
+
+def star_counts(*, conference_id: int) -> dict[str, int]:
+    """How many members want to see each talk, by guid (one query): the organisers' view of
+    interest. Counts only: who starred a talk is shown to nobody."""
+    return {
+        str(guid): count
+        for guid, count in Star.objects.filter(talk__conference_id=conference_id)
+        .values_list("talk__guid")
+        .annotate(count=Count("id"))
+        .values_list("talk__guid", "count")
+    }
+
+
+def interest_of(*, conference: Conference) -> dict[int, set[int]]:
+    """Each member's starred talks (person id → session ids): the audience-conflict data a
+    programme is built from (two talks one person wants to see should not run at once)."""
+    found: dict[int, set[int]] = {}
+    for person_id, session_id in Star.objects.filter(talk__conference=conference).values_list(
+        "person_id", "talk__session_id"
+    ):
+        found.setdefault(person_id, set()).add(session_id)
+    return found
+
+
+def agenda_export(*, ref: ReleaseRef, person_id: int, name: str) -> Export:
+    """One member's agenda of the newest release as a calendar file: the starred talks that
+    are in the programme, with the same UIDs as the whole programme's file (not cached: it is
+    one person's, and a handful of events)."""
+    guids = starred_guids(person_id=person_id, conference_id=ref.conference_id)
+    picked = hashlib.sha256(" ".join(sorted(guids)).encode()).hexdigest()[:16]
+    content = exports.schedule_ics(
+        _document(ref),
+        sequence=ref.number,
+        stamp=ref.published_at,
+        only=guids,
+        name=f"{ref.conference_name}: {name}'s agenda",
+    )
+    return Export(
+        content=content,
+        content_type=FORMATS["ics"],
+        filename=f"{ref.conference_slug}-agenda.ics",
+        etag=f'"{ref.conference_id}-{ref.number}-{ref.id}-agenda-{person_id}-{picked}"',
+    )

@@ -20,8 +20,8 @@ from django.utils.text import slugify
 
 from knowflow.accounts.models import Person
 from knowflow.accounts.services import check_timezone
-from knowflow.conferences.models import Conference, ConferenceTalk, Release, Track
-from knowflow.conferences.permissions import can_manage_conferences
+from knowflow.conferences.models import Conference, ConferenceTalk, Release, Star, Track
+from knowflow.conferences.permissions import can_manage_conferences, can_see_conferences
 from knowflow.conferences.selectors import release_preview
 from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.events.models import Session
@@ -220,3 +220,15 @@ def release_publish(
         schedule=preview.document,
         changes=preview.changes,
     )
+
+
+def star_set(*, actor: Person, talk: ConferenceTalk, starred: bool) -> bool:
+    """Put a talk in the member's agenda (``starred``) or take it out; True when that changed
+    something. Any member, any talk of a conference: asking twice is not an error."""
+    if not can_see_conferences(actor=actor):
+        raise Forbidden("Conferences are for the organisation's members.")
+    if starred:
+        _, created = Star.objects.get_or_create(talk=talk, person=actor)
+        return created
+    deleted, _ = Star.objects.filter(talk=talk, person=actor).delete()
+    return deleted > 0

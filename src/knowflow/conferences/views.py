@@ -10,6 +10,7 @@ viewer's). A wrong or revoked secret is answered 404, like the feeds.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date
 from urllib.parse import urlsplit
@@ -22,7 +23,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from knowflow.accounts.models import Person
 from knowflow.conferences import selectors, services
@@ -72,19 +74,22 @@ def _export_links(viewer: Person, slug: str) -> dict[str, object]:
         fmt: reverse(f"conference_exports:schedule_{fmt}", args=[slug])
         for fmt in ("json", "xml", "ics")
     }
+    paths["agenda"] = reverse("conference_exports:agenda_ics", args=[slug])
     token = feed_selectors.feed_token_for(person=viewer)
     keyed = None
     if token is not None:
         base = settings.KNOWFLOW_BASE_URL
         keyed = {fmt: f"{base}{path}?key={token.secret}" for fmt, path in paths.items()}
         keyed["webcal"] = "webcal://" + keyed["ics"].split("://", 1)[1]
+        keyed["webcal_agenda"] = "webcal://" + keyed["agenda"].split("://", 1)[1]
     return {"paths": paths, "keyed": keyed}
 
 
 @login_required
 def programme(request: _ViewerRequest, slug: str) -> HttpResponse:
     """The published programme: days, then talks, in the viewer's zone (?tz= shows another),
-    filtered by track, room and format; then the changelog, newest release first."""
+    filtered by track, room, format and the viewer's own agenda (the talks they starred);
+    then the changelog, newest release first."""
     viewer = _member(request)
     manages = can_manage_conferences(actor=viewer)
     try:
@@ -104,6 +109,8 @@ def programme(request: _ViewerRequest, slug: str) -> HttpResponse:
         formats=[(value, _format_label(value)) for value in published.formats],
     )
     talks = published.talks
+    starred = selectors.starred_guids(person_id=viewer.pk, conference_id=ref.conference_id)
+    counts = selectors.star_counts(conference_id=ref.conference_id) if manages else {}
     status = 200
     if form.is_valid():
         wanted = form.cleaned_data
@@ -114,6 +121,7 @@ def programme(request: _ViewerRequest, slug: str) -> HttpResponse:
             if (not wanted["track"] or t.track == track_name)
             and (not wanted["room"] or t.room == wanted["room"])
             and (not wanted["format"] or t.type == wanted["format"])
+            and (not wanted["mine"] or t.guid in starred)
         ]
     else:
         status = 400  # the whole programme is shown under the message that says what was wrong
@@ -124,6 +132,8 @@ def programme(request: _ViewerRequest, slug: str) -> HttpResponse:
                 "talk": talk,
                 "path": urlsplit(talk.url).path,
                 "format": _format_label(talk.type),
+                "starred": talk.guid in starred,
+                "stars": counts.get(talk.guid, 0),
             }
         )
     return render(
@@ -139,6 +149,8 @@ def programme(request: _ViewerRequest, slug: str) -> HttpResponse:
             "shown": len(talks),
             "total": len(published.talks),
             "history": selectors.release_history(ref=ref),
+            "agenda_size": len(starred & {t.guid for t in published.talks}),
+            "back": request.get_full_path(),
             "exports": _export_links(viewer, slug),
             "manages": manages,
         },
@@ -175,6 +187,34 @@ def publish(request: _ViewerRequest, slug: str) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def star(request: _ViewerRequest, slug: str, guid: str) -> HttpResponse:
+    """Add a talk to the viewer's agenda (``starred=1``) or take it out (``starred=0``), then
+    back to the programme as it was filtered, at that talk."""
+    viewer = _member(request)
+    try:
+        talk = selectors.talk_get(conference_slug=slug, guid=str(uuid.UUID(guid)))
+    except ValueError:
+        raise NotFound("There is no such talk in this conference.") from None
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("conferences:programme", args=[slug])
+    wanted = request.POST.get("starred")
+    if wanted not in ("0", "1"):
+        messages.error(request, "Choose whether the talk goes in your agenda or out of it.")
+        return redirect(back)
+    services.star_set(actor=viewer, talk=talk, starred=wanted == "1")
+    title = talk.session.title
+    messages.success(
+        request,
+        f"“{title}” is in your agenda." if wanted == "1" else f"“{title}” left your agenda.",
+    )
+    return redirect(f"{back}#talk-{talk.guid}")
+
+
 # Exports -------------------------------------------------------------------------------------
 
 
@@ -182,7 +222,9 @@ def _plain_404(message: str) -> HttpResponse:
     return HttpResponseNotFound(message, content_type="text/plain; charset=utf-8")
 
 
-def _export(request: _ViewerRequest, conference: str, fmt: str) -> HttpResponse:
+def _reader(request: _ViewerRequest) -> Person | HttpResponse:
+    """Who reads an export: the signed-in member, or the owner of the calendar secret in
+    ``?key=`` (apps cannot sign in); else the answer to give instead."""
     if request.viewer is None:
         key = request.GET.get("key", "")
         if not key:
@@ -193,13 +235,24 @@ def _export(request: _ViewerRequest, conference: str, fmt: str) -> HttpResponse:
             return _plain_404(error.message)
         if not can_see_conferences(actor=owner):
             return _plain_404("There is no calendar feed at this address.")
-    elif not can_see_conferences(actor=request.viewer):
+        return owner
+    if not can_see_conferences(actor=request.viewer):
         raise Forbidden("Conferences are for the organisation's members.")
+    return request.viewer
+
+
+def _export(request: _ViewerRequest, conference: str, fmt: str) -> HttpResponse:
+    reader = _reader(request)
+    if isinstance(reader, HttpResponse):
+        return reader
     try:
         ref = selectors.release_ref(slug=conference)
     except NotFound as error:
         return _plain_404(error.message)
-    export = selectors.schedule_export(ref=ref, fmt=fmt)
+    if fmt == "agenda":
+        export = selectors.agenda_export(ref=ref, person_id=reader.pk, name=reader.display_name)
+    else:
+        export = selectors.schedule_export(ref=ref, fmt=fmt)
     if request.headers.get("If-None-Match") == export.etag:
         response = HttpResponse(status=304)
     else:
@@ -225,3 +278,9 @@ def schedule_xml(request: _ViewerRequest, conference: str) -> HttpResponse:
 @require_GET
 def schedule_ics(request: _ViewerRequest, conference: str) -> HttpResponse:
     return _export(request, conference, "ics")
+
+
+@require_GET
+def agenda_ics(request: _ViewerRequest, conference: str) -> HttpResponse:
+    """The reader's own agenda: the talks they starred."""
+    return _export(request, conference, "agenda")

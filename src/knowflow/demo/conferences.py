@@ -1,6 +1,7 @@
 """The demo's internal conference: DevDays, two days in the Berlin office about four weeks
 ahead, three tracks, fourteen talks (ordinary sessions with a date in one of two rooms, some
-hybrid), published twice so the programme page has a changelog to show ("moved from … to …").
+hybrid), starred by the member account and a hundred colleagues, published twice so the
+programme page has a changelog to show ("moved from … to …").
 
 Everything goes through the conference services as an organiser would do it (create, tracks,
 talks, publish); the sessions are made by `session_create`, and their dates are written directly
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from knowflow.accounts.models import Person
-from knowflow.conferences.models import Conference
+from knowflow.conferences.models import Conference, ConferenceTalk, Star
 from knowflow.conferences.services import (
     conference_create,
     release_publish,
@@ -221,6 +222,16 @@ def demo_conference_load(*, rng: random.Random, now: datetime) -> Conference | N
         Session.objects.filter(pk=session.pk).update(status=Session.Status.SCHEDULED)
         index_write(kind=SESSION, object_ids=[session.pk])
         talk_add(actor=enabler, conference=conference, session=session, track=tracks[track])
+    # Interest: the member account has three talks in its agenda, and a hundred colleagues
+    # starred one to four each (the organisers see the counts).
+    talks = list(ConferenceTalk.objects.filter(conference=conference).order_by("pk"))
+    member = Person.objects.get(user__username="member")
+    stars = [Star(talk=talk, person=member) for talk in (talks[0], talks[5], talks[10])]
+    for person in rng.sample(people, min(100, len(people))):
+        stars += [
+            Star(talk=talk, person_id=person) for talk in rng.sample(talks, rng.randint(1, 4))
+        ]
+    Star.objects.bulk_create(stars)
     release_publish(actor=enabler, conference=conference, now=now - timedelta(days=7))
     # A week later a talk moved to the afternoon: release 2 says so in its changelog.
     moved = (
