@@ -98,3 +98,59 @@ def test_an_organiser_checks_the_changes_and_publishes_from_a_phone(
     page.wait_for_url(f"{live_server.url}/conferences/{built.conference.slug}/")
     assert "Release 1 of DevDays is published" in page.locator(".messages").inner_text()
     assert page.locator("#talk-count").inner_text() == "4 talks"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_organiser_builds_moves_and_applies_a_programme_on_a_phone_and_a_desktop(
+    live_server, browser_page, settings
+) -> None:
+    from knowflow.conferences import planning
+    from knowflow.conferences.services import star_set
+
+    settings.KNOWFLOW_PROGRAMME_TIME_LIMIT_SECONDS = 5
+    enabler = make_person(role=Person.Role.ENABLER, name="Erin Enabler", username="erin")
+    built = build_conference(talks=4, enabler=enabler)
+    Person.objects.filter(sessions_given__conference_talk__conference=built.conference).update(
+        timezone="Europe/Berlin"
+    )
+    for _ in range(7):
+        fan = make_person()
+        for talk in built.talks[:2]:
+            star_set(actor=fan, talk=talk, starred=True)
+    planning.programme_settings_update(
+        actor=enabler,
+        conference=built.conference,
+        slot_times="10:00, 11:00",
+        slot_minutes=45,
+        rooms=built.rooms,
+    )
+    page = browser_page
+    sign_in_with_keyboard(page, live_server.url, "erin")
+    for width, height in ((390, 844), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/conferences/devdays/")
+        page.get_by_role("link", name="Build the programme").click()
+        assert (
+            "6 periods × 2 rooms = 12 places for 4 talks" in page.locator("#capacity").inner_text()
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert axe_violations(page) == []
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/conference-plan-{width}.png", full_page=True)
+        page.get_by_role("button", name="Build the programme").click()
+        page.wait_for_url("**/plan/drafts/*/")
+        assert "Attendee conflicts" in page.locator("#cost").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert axe_violations(page) == []
+        page.get_by_role("link", name="Move “Talk number 4”").click()
+        page.get_by_label("To").select_option(index=0)
+        page.get_by_role("button", name="See the cost").click()
+        assert page.locator("#move-preview").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert axe_violations(page) == []
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/conference-draft-{width}.png", full_page=True)
+    page.get_by_role("button", name="Apply to the talks' dates").click()
+    # The browser keeps the page's #move on the redirect.
+    page.wait_for_url(f"{live_server.url}/conferences/devdays/publish/**")
+    assert "The programme is in the talks' dates" in page.locator(".messages").inner_text()

@@ -3,6 +3,8 @@ tracks, rooms and formats, so an unknown value gets a message that names it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -39,3 +41,42 @@ class ProgrammeFilterForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
             field.choices = options
+
+
+def _room_label(obj: Any) -> str:
+    return f"{obj.name}, {obj.office.name} ({obj.capacity} seats)"
+
+
+class PlanSettingsForm(forms.Form):
+    """The grid the automatic programme fills (the services check it again, by field)."""
+
+    slot_times = forms.CharField(
+        label="Periods: the start times of each day",
+        max_length=400,
+        required=False,
+        help_text="In the conference's time zone, e.g. 09:30, 10:30, 11:30, 14:00, 15:00.",
+    )
+    slot_minutes = forms.IntegerField(
+        label="Minutes per talk",
+        min_value=5,
+        max_value=480,
+        error_messages={
+            "invalid": "Give the minutes as a whole number, e.g. 45.",
+            "min_value": "A talk lasts at least 5 minutes.",
+            "max_value": "A talk lasts at most 480 minutes.",
+        },
+    )
+    rooms: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label="Rooms",
+        queryset=None,  # set in __init__
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "There is no such room. Choose from the list."},
+    )
+
+    def __init__(self, *args: object, rooms: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["rooms"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = rooms  # type: ignore[assignment]
+        field.label_from_instance = _room_label  # type: ignore[method-assign]

@@ -34,6 +34,11 @@ class Conference(models.Model):
         related_name="conferences_created",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The grid the automatic programme fills: every day of the conference has a period at each
+    # of these local times ("09:30"), each `slot_minutes` long, in each of `rooms`.
+    slot_times = models.JSONField(default=list, blank=True)
+    slot_minutes = models.PositiveSmallIntegerField(default=45)
+    rooms = models.ManyToManyField("events.Room", blank=True, related_name="conferences")
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -78,6 +83,8 @@ class ConferenceTalk(models.Model):
     )
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     added_at = models.DateTimeField(auto_now_add=True)
+    # Pinned by an organiser: the automatic programme keeps it where its date is now.
+    pinned = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["conference", "id"]
@@ -133,3 +140,36 @@ class Star(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} wants to see {self.talk}"
+
+
+class ProgrammeDraft(models.Model):
+    """A programme the solver proposed (and organisers may have edited by hand), not yet
+    written to the talks' dates. It keeps the problem it was built from, so a hand move is
+    checked against the same data, and the fingerprint of the conference's talks, rooms,
+    periods and pins, so applying a draft made before they changed is refused."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="drafts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="programme_drafts",
+    )
+    problem = models.JSONField()  # the problem-B instance (knowflow.programme's format)
+    names = models.JSONField(default=dict)  # ids of talks, rooms, speakers → readable names
+    fingerprint = models.CharField(max_length=64)
+    assignment = models.JSONField()  # {talk guid: [period id, room id]}
+    previous = models.JSONField(default=dict)  # the talks' places when it was built
+    status = models.CharField(max_length=16)  # "optimal" or "feasible" (the best found)
+    bound = models.IntegerField()
+    seconds = models.FloatField()
+    edits = models.PositiveIntegerField(default=0)  # moves made by hand since the solver
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["conference", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Programme draft {self.pk} of {self.conference}"

@@ -546,6 +546,11 @@ KNOWFLOW_RESOURCE_REVIEW_DAYS = int(os.environ.get("KNOWFLOW_RESOURCE_REVIEW_DAY
 KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS = float(
     os.environ.get("KNOWFLOW_PLANNING_TIME_BUDGET_SECONDS", "8")
 )
+# Seconds the automatic conference programme (knowflow.conferences.planning) may solve for in
+# the organiser's request; the best programme found by then is the draft (marked so).
+KNOWFLOW_PROGRAMME_TIME_LIMIT_SECONDS = float(
+    os.environ.get("KNOWFLOW_PROGRAMME_TIME_LIMIT_SECONDS", "10")
+)
 # Find a time proposes nothing before this many working days (Monday to Friday, in the
 # organiser's zone) after today, so the audience has notice before the invitation lands.
 KNOWFLOW_PLANNING_LEAD_WORKING_DAYS = int(

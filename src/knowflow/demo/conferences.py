@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from knowflow.accounts.models import Person
+from knowflow.conferences import planning
 from knowflow.conferences.models import Conference, ConferenceTalk, Star
 from knowflow.conferences.services import (
     conference_create,
@@ -33,6 +34,7 @@ from knowflow.search.index import index_write
 from knowflow.topics.models import Topic
 
 ZONE = ZoneInfo("Europe/Berlin")
+HOURS = (10, 11, 12, 14, 15, 16, 17)
 ONLINE = "https://meet.example.org/devdays"
 
 TRACKS = (("Platform and cloud", "#1f5fbf"), ("Data and AI", "#8a3ffc"), ("Practice", "#0f7b45"))
@@ -186,13 +188,16 @@ def demo_conference_load(*, rng: random.Random, now: datetime) -> Conference | N
         for name, colour in TRACKS
     ]
     topics = {t.name: t for t in Topic.objects.filter(name__in={n for t in TALKS for n in t[4]})}
-    # Two rooms, seven hourly slots a day from 10:00 Berlin time; the keynote opens day one.
-    slots = [
-        (day, hour, room)
-        for day in range(2)
-        for hour in (10, 11, 12, 14, 15, 16, 17)
-        for room in rooms
-    ]
+    # The grid the organisers plan on; the talks fill its mornings on both days, the keynote
+    # first.
+    planning.programme_settings_update(
+        actor=enabler,
+        conference=conference,
+        slot_times=", ".join(f"{hour}:00" for hour in HOURS),
+        slot_minutes=45,
+        rooms=rooms,
+    )
+    slots = [(day, hour, room) for hour in HOURS for day in range(2) for room in rooms]
     slot = iter(slots)
     for n, (title, abstract, track, fmt, names) in enumerate(TALKS):
         session = session_create(
