@@ -154,3 +154,45 @@ def test_an_organiser_builds_moves_and_applies_a_programme_on_a_phone_and_a_desk
     # The browser keeps the page's #move on the redirect.
     page.wait_for_url(f"{live_server.url}/conferences/devdays/publish/**")
     assert "The programme is in the talks' dates" in page.locator(".messages").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_proposes_a_talk_from_a_phone(live_server, browser_page) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from knowflow.conferences import proposals
+
+    enabler = make_person(role=Person.Role.ENABLER, name="Erin Enabler", username="erin")
+    built = build_conference(talks=0, enabler=enabler)
+    proposals.call_update(
+        actor=enabler,
+        conference=built.conference,
+        opens_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() + timedelta(days=9),
+        formats=["talk", "workshop"],
+        questions=["Who is it for?"],
+    )
+    make_person(name="Priya Speaker", username="priya", tz="Asia/Kolkata")
+    page = browser_page
+    sign_in_with_keyboard(page, live_server.url, "priya")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/conferences/devdays/cfp/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Propose a talk").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page) == []
+    page.get_by_label("Title").fill("Query plans for analysts")
+    page.get_by_label("Abstract").fill(
+        "Read an EXPLAIN and fix the three most common slow queries."
+    )
+    page.get_by_label("Tue 4 Jun").check()
+    page.get_by_label("Who is it for?").fill("Analysts")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/conference-propose-390.png", full_page=True)
+    page.get_by_role("button", name="Submit the proposal").click()
+    page.wait_for_url(f"{live_server.url}/conferences/devdays/cfp/")
+    assert "is submitted" in page.locator(".messages").inner_text()
+    assert "Submitted" in page.locator("#proposal-1, .rows").first.inner_text()
+    assert axe_violations(page) == []

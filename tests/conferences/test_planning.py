@@ -377,3 +377,30 @@ def test_the_plan_page_refuses_bad_input_next_to_its_field() -> None:
             f"/conferences/devdays/plan/drafts/{draft.pk}/?talk={built.talks[0].guid}&to={bad_to}"
         )
         assert answer.status_code in (200, 400)
+
+
+def test_the_days_and_hours_given_in_the_proposal_bind_the_speaker() -> None:
+    from datetime import time
+
+    from knowflow.conferences.models import Proposal
+
+    built = conference(talks=2)
+    talk = built.talks[0]
+    speaker = talk.session.speakers.get()
+    # Given in Kolkata time: Thursday 6 June, 15:15–16:30 IST is 11:45–13:00 in Berlin, so
+    # only the Thursday 12:00 period fits.
+    Proposal.objects.create(
+        conference=built.conference,
+        submitter=speaker,
+        title=talk.session.title,
+        abstract="What talk 1 is about, at length.",
+        format="talk",
+        state=Proposal.State.ACCEPTED,
+        available_days=["2030-06-06"],
+        available_from=time(15, 15),
+        available_until=time(16, 30),
+        available_zone="Asia/Kolkata",
+        talk=talk,
+    )
+    draft = build(built)
+    assert placed(draft, built, 0)[0] == 8

@@ -80,3 +80,123 @@ class PlanSettingsForm(forms.Form):
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = rooms  # type: ignore[assignment]
         field.label_from_instance = _room_label  # type: ignore[method-assign]
+
+
+class CallForm(forms.Form):
+    """The call for proposals, as an organiser sets it (times in their own zone)."""
+
+    opens_at = forms.DateTimeField(
+        label="Opens",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In your time zone.",
+        error_messages={"invalid": "Give a date and time, e.g. 2027-01-10 09:00."},
+    )
+    closes_at = forms.DateTimeField(
+        label="Closes",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Proposals can be written and changed until then.",
+        error_messages={"invalid": "Give a date and time, e.g. 2027-01-31 18:00."},
+    )
+    formats = forms.MultipleChoiceField(
+        label="Formats it takes",
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one format the call takes.",
+            "invalid_choice": "There is no format %(value)s. Choose from the list.",
+        },
+    )
+    questions = forms.CharField(
+        label="Questions every proposal answers (one a line)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=3400,
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from knowflow.events.models import Session
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["formats"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = Session.Format.choices
+
+
+class ProposalForm(forms.Form):
+    """A proposal as its speaker writes it; the call's questions are added as fields."""
+
+    title = forms.CharField(max_length=200)
+    abstract = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=5000,
+        help_text="What people will learn, for whom. Markdown. Reviewers read it without your "
+        "name.",
+    )
+    format = forms.ChoiceField(choices=[])
+    level = forms.ChoiceField(choices=[])
+    track = forms.ChoiceField(choices=[], required=False)
+    co_speakers = forms.CharField(required=False)  # replaced by a people picker in __init__
+    available_days = forms.MultipleChoiceField(
+        label="Days you can give it",
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "%(value)s is not a day of the conference."},
+    )
+    available_from = forms.TimeField(
+        label="Earliest start (your time)",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Give a time like 09:00."},
+    )
+    available_until = forms.TimeField(
+        label="Latest end (your time)",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Give a time like 17:00."},
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        formats: list[tuple[str, str]],
+        tracks: list[tuple[str, str]],
+        days: list[tuple[str, str]],
+        questions: list[str],
+        zone: str,
+        **kwargs: object,
+    ) -> None:
+        from knowflow.accounts.forms import PeopleField
+        from knowflow.events.models import Session
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        choices = {
+            "format": formats,
+            "level": list(Session.Level.choices),
+            "track": [("", "No track"), *tracks],
+            "available_days": days,
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
+        if not tracks:
+            del self.fields["track"]
+        self.fields["co_speakers"] = PeopleField(
+            label="Co-speakers (optional)",
+            help_text="Colleagues giving it with you: they are asked to confirm.",
+        )
+        for field_name in ("available_from", "available_until"):
+            self.fields[field_name].help_text = f"In your time zone, {zone}."
+        self.questions = questions
+        for n, question in enumerate(questions):
+            self.fields[f"answer_{n}"] = forms.CharField(
+                label=question,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+                max_length=2000,
+                help_text="Needed to submit; a draft may leave it empty.",
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {q: self.cleaned_data.get(f"answer_{n}", "") for n, q in enumerate(self.questions)}

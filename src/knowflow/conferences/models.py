@@ -39,6 +39,19 @@ class Conference(models.Model):
     slot_times = models.JSONField(default=list, blank=True)
     slot_minutes = models.PositiveSmallIntegerField(default=45)
     rooms = models.ManyToManyField("events.Room", blank=True, related_name="conferences")
+    # The call for proposals: open from/until (None: not announced), the formats it takes (Session
+    # formats), the questions every proposal answers.
+    cfp_opens_at = models.DateTimeField(null=True, blank=True)
+    cfp_closes_at = models.DateTimeField(null=True, blank=True)
+    cfp_formats = models.JSONField(default=list, blank=True)
+    cfp_questions = models.JSONField(default=list, blank=True)
+    # Review: who reviews, the score categories with their weights ([{"name", "weight"}]), and
+    # whether reviewing is open (a phase the organisers open and close).
+    reviewers = models.ManyToManyField(
+        "accounts.Person", blank=True, related_name="conferences_reviewed"
+    )
+    review_categories = models.JSONField(default=list, blank=True)
+    review_open = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -173,3 +186,108 @@ class ProgrammeDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Programme draft {self.pk} of {self.conference}"
+
+
+class Proposal(models.Model):
+    """A talk someone proposes to a conference's call. Drafts are the submitter's own; a
+    submitted proposal is reviewed; an accepted one becomes a session and a talk."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Not accepted"
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="proposals")
+    submitter = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="conference_proposals"
+    )
+    title = models.CharField(max_length=200)
+    abstract = models.TextField()
+    # What reviewers read: the abstract without what gives the speakers away (organisers edit it).
+    anonymised_abstract = models.TextField(blank=True)
+    format = models.CharField(max_length=16)
+    level = models.CharField(max_length=16, default="introductory")
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
+    answers = models.JSONField(default=dict, blank=True)  # question → answer
+    # When the speakers can give it: conference days (ISO dates) and, on those days, from/until
+    # in the submitter's own time zone (kept with the zone it was written in).
+    available_days = models.JSONField(default=list, blank=True)
+    available_from = models.TimeField(null=True, blank=True)
+    available_until = models.TimeField(null=True, blank=True)
+    available_zone = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    talk = models.OneToOneField(
+        ConferenceTalk, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposal"
+    )
+
+    class Meta:
+        ordering = ["conference", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProposalSpeaker(models.Model):
+    """A co-speaker named on a proposal; they confirm before the proposal counts them."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="speakers")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="proposals_as_speaker"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "person"], name="proposal_speaker_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} on {self.proposal}"
+
+
+class ReviewAssignment(models.Model):
+    """A proposal given to a reviewer to score."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    reviewer = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "reviewer"], name="review_assignment_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} for {self.reviewer}"
+
+
+class Review(models.Model):
+    """A reviewer's scores (category → 1..5) and comment on a proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="conference_reviews"
+    )
+    scores = models.JSONField(default=dict)
+    comment = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "reviewer"], name="review_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer}'s review of {self.proposal}"

@@ -9,8 +9,9 @@ The problem, from the conference's own data:
   conference's zone), each `slot_minutes` long; every talk takes one period;
 - **rooms**: the conference's rooms, with their capacity;
 - **speakers**: a speaker can give a talk in a period unless another session of theirs (outside
-  this conference) overlaps it — a hard constraint; the periods inside their working hours, in
-  their own time zone, are their preferred ones — a soft one;
+  this conference) overlaps it, or it lies outside the days and hours they gave in their
+  proposal to the call (in their own zone) — hard constraints; the periods inside their working
+  hours, in their own time zone, are their preferred ones — a soft one;
 - **expected audience**: how many members starred the talk (the room must hold them);
 - **attendees**: each member's starred talks: two of them at once is a conflict;
 - **previous**: where each talk's date is now, when it is on the grid — moving it costs
@@ -25,7 +26,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +35,7 @@ from django.db import transaction
 from django.utils import timezone as django_timezone
 
 from knowflow.accounts.models import Person
-from knowflow.conferences.models import Conference, ConferenceTalk, ProgrammeDraft
+from knowflow.conferences.models import Conference, ConferenceTalk, ProgrammeDraft, Proposal
 from knowflow.conferences.permissions import can_manage_conferences
 from knowflow.conferences.selectors import interest_of
 from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
@@ -193,6 +194,36 @@ def _live_dates(*, session_ids: list[int]) -> dict[int, Occurrence]:
     return dates
 
 
+def _said_availability(
+    *, talks: list[ConferenceTalk], people: set[int]
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """When speakers said, in the call for proposals, they can give their talks: for each
+    speaker of an accepted proposal that gave days, those days from its earliest start to its
+    latest end in the zone it was written in (all day when no hours were given), as UTC
+    intervals. A speaker with several such proposals can speak in any of their windows."""
+    found: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for proposal in Proposal.objects.filter(talk__in=talks).prefetch_related("speakers"):
+        if not proposal.available_days:
+            continue
+        zone = ZoneInfo(proposal.available_zone or "UTC")
+        earliest = proposal.available_from or time(0, 0)
+        windows = []
+        for text in proposal.available_days:
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, earliest, tzinfo=zone).astimezone(UTC)
+            if proposal.available_until is None:
+                end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+            else:
+                end = datetime.combine(day, proposal.available_until, tzinfo=zone)
+            windows.append((start, end.astimezone(UTC)))
+        speakers = {proposal.submitter_id} | {
+            row.person_id for row in proposal.speakers.all() if row.confirmed_at is not None
+        }
+        for person_id in speakers & people:
+            found[person_id].extend(windows)
+    return found
+
+
 def programme_inputs(*, conference: Conference) -> Inputs:
     """The conference's problem from its live data (a fixed number of queries)."""
     periods = periods_of(conference)
@@ -229,6 +260,7 @@ def programme_inputs(*, conference: Conference) -> Inputs:
         ):
             if person_id in people:
                 busy[person_id].append((start, end))
+    said = _said_availability(talks=list(talks.values()), people=set(people))
     stars: Counter[str] = Counter()
     interests = []
     guid_of = {talk.session_id: guid for guid, talk in talks.items()}
@@ -244,10 +276,12 @@ def programme_inputs(*, conference: Conference) -> Inputs:
         key = f"p{person.pk}"
         names[key] = person.display_name
         zone, hours = person.zone, person.hours
+        windows = said.get(person.pk)
         available = [
             p.id
             for p in periods
             if not any(s < p.end and e > p.start for s, e in busy.get(person.pk, ()))
+            and (windows is None or any(ws <= p.start and p.end <= we for ws, we in windows))
         ]
         preferred = [
             p.id for p in periods if p.id in available and hours.covers(zone, p.start, p.end)

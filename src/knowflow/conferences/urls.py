@@ -1,6 +1,6 @@
 from django.urls import path
 
-from knowflow.conferences import planning_views, views
+from knowflow.conferences import planning_views, proposal_views, views
 
 app_name = "conferences"
 urlpatterns = [
@@ -8,6 +8,17 @@ urlpatterns = [
     path("<slug:slug>/", views.programme, name="programme"),
     path("<slug:slug>/publish/", views.publish, name="publish"),
     path("<slug:slug>/talks/<str:guid>/star/", views.star, name="star"),
+    path("<slug:slug>/cfp/", proposal_views.call, name="call"),
+    path("<slug:slug>/cfp/settings/", proposal_views.call_settings, name="call_settings"),
+    path("<slug:slug>/cfp/proposals/", proposal_views.proposal_list, name="proposal_list"),
+    path("<slug:slug>/cfp/new/", proposal_views.proposal_new, name="proposal_new"),
+    path("<slug:slug>/cfp/<int:pk>/edit/", proposal_views.proposal_edit, name="proposal_edit"),
+    path(
+        "<slug:slug>/cfp/<int:pk>/withdraw/",
+        proposal_views.proposal_withdraw,
+        name="proposal_withdraw",
+    ),
+    path("<slug:slug>/cfp/<int:pk>/cospeak/", proposal_views.cospeak, name="cospeak"),
     path("<slug:slug>/plan/", planning_views.plan, name="plan"),
     path("<slug:slug>/plan/drafts/<int:pk>/", planning_views.draft, name="draft"),
 ]
