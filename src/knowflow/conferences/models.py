@@ -291,3 +291,23 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer}'s review of {self.proposal}"
+
+
+class ProposalStar(models.Model):
+    """A member would like to see a proposed talk: before the programme exists, the audience
+    interest the organisers weigh; when the proposal is accepted, the star moves to its talk
+    (the member's agenda, the programme's audience-conflict data)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="stars")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="proposal_stars"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "person"], name="proposal_star_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} would see {self.proposal}"

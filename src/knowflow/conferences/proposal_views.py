@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -317,3 +318,45 @@ def proposal_list(request: _ViewerRequest, slug: str) -> HttpResponse:
         "conferences/proposal_list.html",
         {"conference": conference, "rows": rows, "zone": ZoneInfo(conference.timezone)},
     )
+
+
+@login_required
+def wanted(request: _ViewerRequest, slug: str) -> HttpResponse:
+    """The proposed talks, without their speakers' names, for members to say which they would
+    like to see: the audience interest the organisers weigh before building the programme."""
+    viewer = _member(request)
+    conference = selectors.conference_get(slug=slug)
+    return render(
+        request,
+        "conferences/wanted.html",
+        {
+            "conference": conference,
+            "rows": proposals.wanted_proposals(conference=conference, person=viewer),
+            "manages": can_manage_conferences(actor=viewer),
+        },
+    )
+
+
+@login_required
+@require_POST
+def want(request: _ViewerRequest, slug: str, pk: int) -> HttpResponse:
+    viewer = _member(request)
+    conference = selectors.conference_get(slug=slug)
+    proposal = proposals.proposal_get(conference=conference, pk=pk)
+    answer = request.POST.get("wanted")
+    if answer not in ("0", "1"):
+        messages.error(request, "Choose whether you would like to see it or not.")
+        return redirect("conferences:wanted", slug=slug)
+    try:
+        proposals.proposal_star_set(actor=viewer, proposal=proposal, starred=answer == "1")
+    except DomainError as error:
+        refusal_as_page(error)
+        flash(request, error)
+        return redirect("conferences:wanted", slug=slug)
+    messages.success(
+        request,
+        f"You would like to see “{proposal.title}”."
+        if answer == "1"
+        else f"“{proposal.title}” is off your list.",
+    )
+    return redirect(f"{reverse('conferences:wanted', args=[slug])}#proposal-{proposal.pk}")

@@ -9,16 +9,25 @@ version (`review.py`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from knowflow.accounts.models import Person
-from knowflow.conferences.models import Conference, Proposal, ProposalSpeaker, Track
+from knowflow.conferences.models import (
+    Conference,
+    Proposal,
+    ProposalSpeaker,
+    ProposalStar,
+    Star,
+    Track,
+)
 from knowflow.conferences.permissions import can_manage_conferences, can_see_conferences
 from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
 from knowflow.events.models import Session
@@ -326,3 +335,93 @@ def availability_text(proposal: Proposal) -> str:
             f"{proposal.available_zone}"
         )
     return text
+
+
+# Audience interest before the programme exists ------------------------------------------------
+
+WANTABLE = (Proposal.State.SUBMITTED, Proposal.State.ACCEPTED)
+
+
+def proposal_star_set(*, actor: Person, proposal: Proposal, starred: bool) -> bool:
+    """A member would like to see a submitted proposal (or no longer); True when it changed."""
+    if not can_see_conferences(actor=actor):
+        raise Forbidden("Proposals are for the organisation's members.")
+    if proposal.state not in WANTABLE:
+        raise Conflict("Only submitted proposals can be wanted.")
+    if starred:
+        _, created = ProposalStar.objects.get_or_create(proposal=proposal, person=actor)
+        if created and proposal.talk_id is not None:  # accepted already: the talk too
+            Star.objects.get_or_create(talk_id=proposal.talk_id, person=actor)
+        return created
+    deleted, _ = ProposalStar.objects.filter(proposal=proposal, person=actor).delete()
+    return deleted > 0
+
+
+def proposal_stars_to_talk(*, proposal: Proposal) -> int:
+    """When a proposal becomes a talk, everyone who wanted it has the talk in their agenda (and
+    counts in the programme's audience data). Returns how many stars were added."""
+    if proposal.talk_id is None:
+        return 0
+    have = set(Star.objects.filter(talk_id=proposal.talk_id).values_list("person_id", flat=True))
+    people = [
+        person_id
+        for person_id in ProposalStar.objects.filter(proposal=proposal).values_list(
+            "person_id", flat=True
+        )
+        if person_id not in have
+    ]
+    Star.objects.bulk_create(
+        [Star(talk_id=proposal.talk_id, person_id=person_id) for person_id in people],
+        ignore_conflicts=True,  # a star made meanwhile on the programme page
+    )
+    return len(people)
+
+
+def without_speakers(text: str, names: list[str]) -> str:
+    """The text with each speaker's name (and each of its words of four letters or more)
+    replaced by [speaker]: what members and reviewers read, so names do not sway them."""
+    words = {name for name in names if name.strip()}
+    words |= {part for name in names for part in name.split() if len(part) >= 4}
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?i)\b{re.escape(word)}\b", "[speaker]", text)
+    return text
+
+
+def public_abstract(proposal: Proposal) -> str:
+    """The organisers' anonymised abstract, or the abstract without the speakers' names."""
+    if proposal.anonymised_abstract.strip():
+        return proposal.anonymised_abstract
+    names = [proposal.submitter.display_name] + [
+        row.person.display_name for row in proposal.speakers.all()
+    ]
+    return without_speakers(proposal.abstract, names)
+
+
+def wanted_proposals(*, conference: Conference, person: Person) -> list[dict[str, Any]]:
+    """The submitted and accepted proposals, anonymised, with whether ``person`` wants each and
+    (for the organisers' eyes) how many do."""
+    wanted = set(
+        ProposalStar.objects.filter(person=person, proposal__conference=conference).values_list(
+            "proposal_id", flat=True
+        )
+    )
+    counts = dict(
+        ProposalStar.objects.filter(proposal__conference=conference)
+        .values("proposal_id")
+        .annotate(n=models.Count("id"))
+        .values_list("proposal_id", "n")
+    )
+    labels = dict(Session.Format.choices)
+    return [
+        {
+            "proposal": proposal,
+            "abstract": public_abstract(proposal),
+            "wanted": proposal.pk in wanted,
+            "count": counts.get(proposal.pk, 0),
+            "format": labels.get(proposal.format, proposal.format),
+        }
+        for proposal in Proposal.objects.filter(conference=conference, state__in=WANTABLE)
+        .select_related("submitter", "track")
+        .prefetch_related("speakers__person")
+        .order_by("title", "id")
+    ]

@@ -12,6 +12,8 @@ urlpatterns = [
     path("<slug:slug>/cfp/settings/", proposal_views.call_settings, name="call_settings"),
     path("<slug:slug>/cfp/proposals/", proposal_views.proposal_list, name="proposal_list"),
     path("<slug:slug>/cfp/new/", proposal_views.proposal_new, name="proposal_new"),
+    path("<slug:slug>/cfp/wanted/", proposal_views.wanted, name="wanted"),
+    path("<slug:slug>/cfp/<int:pk>/want/", proposal_views.want, name="want"),
     path("<slug:slug>/cfp/<int:pk>/edit/", proposal_views.proposal_edit, name="proposal_edit"),
     path(
         "<slug:slug>/cfp/<int:pk>/withdraw/",
