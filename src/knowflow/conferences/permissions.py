@@ -15,3 +15,15 @@ def can_see_conferences(*, actor: Person | None) -> bool:
 def can_manage_conferences(*, actor: Person) -> bool:
     """Create conferences and tracks, put sessions into them, publish a release."""
     return actor.is_active and actor.is_enabler
+
+
+def can_read_report(*, actor: Person) -> bool:
+    """A conference's follow-up report: enablers (and admins) and leaders, as the feedback
+    programme view and insights. Per talk it shows what the programme view shows them
+    (aggregates of talks with enough responses); only enablers reach a talk's own results."""
+    return actor.is_active and (actor.is_enabler or actor.is_leader)
+
+
+def can_collect_recordings(*, actor: Person) -> bool:
+    """Put a conference's recordings in a library collection: those who run conferences."""
+    return can_manage_conferences(actor=actor)

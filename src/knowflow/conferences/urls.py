@@ -1,6 +1,6 @@
 from django.urls import path
 
-from knowflow.conferences import planning_views, proposal_views, views
+from knowflow.conferences import planning_views, proposal_views, report_views, views
 
 app_name = "conferences"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("<slug:slug>/", views.programme, name="programme"),
     path("<slug:slug>/publish/", views.publish, name="publish"),
     path("<slug:slug>/talks/<str:guid>/star/", views.star, name="star"),
+    path("<slug:slug>/report/", report_views.report, name="report"),
     path("<slug:slug>/cfp/", proposal_views.call, name="call"),
     path("<slug:slug>/cfp/settings/", proposal_views.call_settings, name="call_settings"),
     path("<slug:slug>/cfp/proposals/", proposal_views.proposal_list, name="proposal_list"),
