@@ -186,7 +186,7 @@ def test_small_demo_has_a_conference_with_a_published_programme_and_a_changelog(
     listing = member.get("/conferences/").content.decode()
     assert "DevDays" in listing
     assert "Programme published (release 2)" in listing
-    slug = Conference.objects.get().slug
+    slug = Conference.objects.get(name="DevDays").slug
     page = member.get(f"/conferences/{slug}/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -197,6 +197,21 @@ def test_small_demo_has_a_conference_with_a_published_programme_and_a_changelog(
     exported = member.get(f"/{slug}/schedule.json")
     assert exported.status_code == 200
     assert exported.json()["schedule"]["version"] == "2"
+
+
+@pytest.mark.django_db
+def test_small_demo_has_an_open_call_with_proposals_and_a_co_speaker_to_confirm(
+    small_demo: None,
+) -> None:
+    member = Client()
+    assert member.login(username="member", password=DEMO_PASSWORD)
+    slug = Conference.objects.get(name="Data Summit").slug
+    call = member.get(f"/conferences/{slug}/cfp/").content.decode()
+    assert "Open</span> until" in call
+    assert "Rust for data pipelines" in call  # the member's draft
+    assert "Feature stores, a year later" in call and "proposed by Priya Venkatesh" in call
+    wanted = member.get(f"/conferences/{slug}/cfp/wanted/").content.decode()
+    assert "Data contracts between teams" in wanted and "Rust for data pipelines" not in wanted
 
 
 @pytest.mark.django_db

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from knowflow.accounts.models import Person
-from knowflow.conferences import planning
-from knowflow.conferences.models import Conference, ConferenceTalk, Star
+from knowflow.conferences import planning, proposals
+from knowflow.conferences.models import Conference, ConferenceTalk, ProposalStar, Star
 from knowflow.conferences.services import (
     conference_create,
     release_publish,
@@ -188,6 +188,15 @@ def demo_conference_load(*, rng: random.Random, now: datetime) -> Conference | N
         for name, colour in TRACKS
     ]
     topics = {t.name: t for t in Topic.objects.filter(name__in={n for t in TALKS for n in t[4]})}
+    # Its call for proposals closed a month ago.
+    proposals.call_update(
+        actor=enabler,
+        conference=conference,
+        opens_at=now - timedelta(days=75),
+        closes_at=now - timedelta(days=30),
+        formats=[Session.Format.TALK, Session.Format.WORKSHOP, Session.Format.LIGHTNING],
+        questions=["Who is it for?"],
+    )
     # The grid the organisers plan on; the talks fill its mornings on both days, the keynote
     # first.
     planning.programme_settings_update(
@@ -250,4 +259,146 @@ def demo_conference_load(*, rng: random.Random, now: datetime) -> Conference | N
             moved.start, moved.end = later, later + timedelta(minutes=45)
             moved.save(update_fields=["start", "end"])
             release_publish(actor=enabler, conference=conference, now=now - timedelta(days=1))
+    return conference
+
+
+# (title, abstract, format, track index)
+PROPOSED: tuple[tuple[str, str, str, int], ...] = (
+    (
+        "Metrics nobody reads: pruning a dashboard estate",
+        "We had 1,400 dashboards and 40 that people opened. How we found out which mattered, "
+        "retired the rest without a revolt, and what we measure now.",
+        Session.Format.TALK,
+        0,
+    ),
+    (
+        "Data contracts between teams",
+        "Schemas, owners and breaking-change rules for the tables other teams build on, and "
+        "the CI check that enforces them.",
+        Session.Format.TALK,
+        1,
+    ),
+    (
+        "Hands-on: window functions",
+        "Running totals, ranks and gaps-and-islands, with exercises on our own sales data.",
+        Session.Format.WORKSHOP,
+        0,
+    ),
+    (
+        "Five minutes on DuckDB",
+        "Why the analysts' laptops now answer in seconds what the warehouse took minutes for.",
+        Session.Format.LIGHTNING,
+        1,
+    ),
+    (
+        "Forecasting demand with too little history",
+        "Hierarchical models and honest intervals when a product has six weeks of sales.",
+        Session.Format.TALK,
+        0,
+    ),
+)
+QUESTIONS = ["Who is it for?", "What will they be able to do afterwards?"]
+
+
+@transaction.atomic
+def demo_call_load(*, rng: random.Random, now: datetime) -> Conference:
+    """Data Summit, about ten weeks ahead, with its call for proposals open: five submitted
+    proposals wanted by colleagues, the member account's draft, and a proposal by the speaker
+    account naming the member as a co-speaker, waiting for them to confirm."""
+    enabler = Person.objects.get(user__username="enabler")
+    speaker = Person.objects.get(user__username="speaker")
+    member = Person.objects.get(user__username="member")
+    accounts = [account.username for account in ACCOUNTS]
+    people = list(
+        Person.objects.filter(deactivated_at=None)
+        .exclude(user__username__in=accounts)
+        .order_by("pk")[:300]
+    )
+    day = (now + timedelta(days=70)).astimezone(ZONE).date()
+    day += timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday
+    conference = conference_create(
+        actor=enabler,
+        name="Data Summit",
+        slug=f"data-summit-{day.year}",
+        timezone="Europe/London",
+        starts_on=day,
+        ends_on=day,
+        description="One day on analytics and data engineering, in London and online.",
+    )
+    tracks = [
+        track_create(actor=enabler, conference=conference, name=name, colour=colour)
+        for name, colour in (("Analytics", "#8a3ffc"), ("Engineering", "#1f5fbf"))
+    ]
+    proposals.call_update(
+        actor=enabler,
+        conference=conference,
+        opens_at=now - timedelta(days=7),
+        closes_at=now + timedelta(days=21),
+        formats=[Session.Format.TALK, Session.Format.WORKSHOP, Session.Format.LIGHTNING],
+        questions=QUESTIONS,
+    )
+    answers = {QUESTIONS[0]: "Analysts and data engineers.", QUESTIONS[1]: "Use it on Monday."}
+    authors = rng.sample(people, len(PROPOSED))
+    made = []
+    for (title, abstract, fmt, track), author in zip(PROPOSED, authors, strict=True):
+        made.append(
+            proposals.proposal_save(
+                actor=author,
+                conference=conference,
+                fields=proposals.ProposalFields(
+                    title=title,
+                    abstract=abstract,
+                    format=fmt,
+                    level=Session.Level.INTERMEDIATE,
+                    track=tracks[track],
+                    answers=answers,
+                    co_speakers=[],
+                    available_days=[day],
+                    available_from=time(9, 0),
+                    available_until=time(17, 0),
+                    submit=True,
+                ),
+            )
+        )
+    proposals.proposal_save(
+        actor=speaker,
+        conference=conference,
+        fields=proposals.ProposalFields(
+            title="Feature stores, a year later",
+            abstract="What our feature store made easier, what it made harder, and whether we "
+            "would build it again.",
+            format=Session.Format.TALK,
+            level=Session.Level.ADVANCED,
+            track=tracks[1],
+            answers=answers,
+            co_speakers=[member],
+            available_days=[day],
+            available_from=time(13, 0),
+            available_until=time(18, 0),
+            submit=True,
+        ),
+    )
+    proposals.proposal_save(
+        actor=member,
+        conference=conference,
+        fields=proposals.ProposalFields(
+            title="Rust for data pipelines",
+            abstract="Notes from rewriting one ingestion job in Rust: what got faster, what got "
+            "harder.",
+            format=Session.Format.LIGHTNING,
+            level=Session.Level.INTRODUCTORY,
+            track=None,
+            answers={},
+            co_speakers=[],
+            available_days=[],
+            available_from=None,
+            available_until=None,
+            submit=False,
+        ),
+    )
+    ProposalStar.objects.bulk_create(
+        ProposalStar(proposal=proposal, person=person)
+        for person in rng.sample(people, min(60, len(people)))
+        for proposal in rng.sample(made, rng.randint(1, 3))
+    )
     return conference

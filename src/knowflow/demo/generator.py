@@ -45,7 +45,7 @@ from knowflow.demand.demo import demand_demo_load
 from knowflow.demand.demo import demo_people as demand_demo_people
 from knowflow.demo import vocabulary as V
 from knowflow.demo.circles import demo_circles_load
-from knowflow.demo.conferences import demo_conference_load
+from knowflow.demo.conferences import demo_call_load, demo_conference_load
 from knowflow.demo.library import demo_resources_load
 from knowflow.demo.organisation import OrganisationStages
 from knowflow.demo.registrations import RegistrationStages
@@ -251,6 +251,7 @@ def demo_load(
     if size == "small":
         out("Planning DevDays, the internal conference…")
         demo_conference_load(rng=random.Random(seed), now=generator.now)
+        demo_call_load(rng=random.Random(seed), now=generator.now)
     if with_feedback and size == "small":
         # Survey requests and answers through the feedback services themselves, so the results
         # pages have something to show. The large demo skips them: it measures the core pages.
