@@ -196,7 +196,8 @@ def schedule_ics(
         for room_events in day["rooms"].values()
         for event in room_events
     }
-    header = ical.calendar_text([], name=name or conference["title"])
+    # One line: a name with a line break (a person's, a conference's) would break the header.
+    header = ical.calendar_text([], name=" ".join(clean(name or conference["title"]).split()))
     end = "END:VCALENDAR\r\n"
     parts = [header[: -len(end)]]
     talks = published_talks(document)

@@ -52,6 +52,15 @@ class Conference(models.Model):
     )
     review_categories = models.JSONField(default=list, blank=True)
     review_open = models.BooleanField(default=False)
+    # The library collection its recordings were gathered into (the follow-up report's button):
+    # kept by reference, so a collection someone else names alike is never taken for it.
+    recordings_collection = models.ForeignKey(
+        "library.Collection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-starts_on", "name"]

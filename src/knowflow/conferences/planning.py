@@ -351,6 +351,13 @@ def programme_inputs(*, conference: Conference) -> Inputs:
         "rooms": sorted(rooms),
         "talks": sorted((t["id"], t["speakers"]) for t in problem_talks),
         "pinned": sorted(pinned.items()),
+        # Where each talk is now: a date changed by hand after the draft was built is not
+        # silently undone by applying it.
+        "dates": sorted(
+            (guid, f"{date.start:%Y-%m-%dT%H:%M}", f"{date.end:%H:%M}", date.room_id or 0)
+            for guid, talk in talks.items()
+            if (date := dates.get(talk.session_id)) is not None
+        ),
     }
     fingerprint = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
     return Inputs(
@@ -521,8 +528,8 @@ def draft_apply(*, actor: Person, draft: ProgrammeDraft) -> int:
     inputs = programme_inputs(conference=conference)
     if inputs.fingerprint != draft.fingerprint:
         raise Conflict(
-            "The talks, rooms, periods or pins changed since this draft was built: build the "
-            "programme again."
+            "The talks, their dates, the rooms, periods or pins changed since this draft was "
+            "built: build the programme again."
         )
     if draft_check(draft).violations:
         raise Conflict("This draft breaks the programme's rules: build it again.")

@@ -4,6 +4,7 @@ talks' dates. Enablers only; every refusal writes nothing and says why."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,8 @@ from knowflow.conferences.permissions import can_manage_conferences
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.events.models import Room
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
+
+DIGITS = re.compile(r"[0-9]{1,9}")  # an id as typed: ASCII digits only ("²".isdigit() is True)
 
 
 class _ViewerRequest(HttpRequest):
@@ -82,7 +85,7 @@ def plan(request: _ViewerRequest, slug: str) -> HttpResponse:
                     ConferenceTalk.objects.filter(conference=conference, pk=int(wanted))
                     .select_related("session")
                     .first()
-                    if wanted.isdigit() and len(wanted) < 12
+                    if DIGITS.fullmatch(wanted)
                     else None
                 )
                 if talk is None:
@@ -295,6 +298,6 @@ def draft(request: _ViewerRequest, slug: str, pk: int) -> HttpResponse:
 
 def _target(value: str) -> tuple[int, str]:
     period, _, room = value.partition(":")
-    if not period.isdigit() or not room:
+    if not DIGITS.fullmatch(period) or not room:
         raise DomainError("Choose a period and a room of the programme.", field="to")
     return int(period), room

@@ -353,10 +353,9 @@ def want(request: _ViewerRequest, slug: str, pk: int) -> HttpResponse:
         refusal_as_page(error)
         flash(request, error)
         return redirect("conferences:wanted", slug=slug)
+    title = proposals.public_title(proposal)
     messages.success(
         request,
-        f"You would like to see “{proposal.title}”."
-        if answer == "1"
-        else f"“{proposal.title}” is off your list.",
+        f"You would like to see “{title}”." if answer == "1" else f"“{title}” is off your list.",
     )
     return redirect(f"{reverse('conferences:wanted', args=[slug])}#proposal-{proposal.pk}")

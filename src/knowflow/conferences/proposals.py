@@ -88,7 +88,8 @@ def call_update(
     unknown = [f for f in formats if f not in Session.Format.values]
     if unknown:
         raise DomainError(f"There is no format “{unknown[0][:30]}”.", field="formats")
-    cleaned = [q.strip() for q in questions if q.strip()]
+    # Each question once: answers are kept by their question.
+    cleaned = list(dict.fromkeys(" ".join(q.split()) for q in questions if q.strip()))
     if len(cleaned) > MAX_QUESTIONS:
         raise DomainError(f"At most {MAX_QUESTIONS} questions.", field="questions")
     if any(len(q) > 300 for q in cleaned):
@@ -131,7 +132,7 @@ def _check_open(conference: Conference, what: str) -> None:
 
 
 def _check_fields(conference: Conference, actor: Person, fields: ProposalFields) -> None:
-    title = fields.title.strip()
+    title = " ".join(fields.title.split())
     low, high = TITLE_LENGTH
     if not low <= len(title) <= high:
         raise DomainError(f"A title has {low} to {high} characters.", field="title")
@@ -222,7 +223,7 @@ def proposal_save(
     _check_fields(conference, actor, fields)
     if proposal is None:
         proposal = Proposal(conference=conference, submitter=actor)
-    proposal.title = fields.title.strip()
+    proposal.title = " ".join(fields.title.split())  # one line: it is an email's subject too
     proposal.abstract = fields.abstract.strip()
     proposal.format, proposal.level, proposal.track = fields.format, fields.level, fields.track
     proposal.answers = {q: fields.answers.get(q, "").strip() for q in conference.cfp_questions}
@@ -381,20 +382,28 @@ def without_speakers(text: str, names: list[str]) -> str:
     """The text with each speaker's name (and each of its words of four letters or more)
     replaced by [speaker]: what members and reviewers read, so names do not sway them."""
     words = {name for name in names if name.strip()}
-    words |= {part for name in names for part in name.split() if len(part) >= 4}
+    words |= {part for name in names for part in re.split(r"[\s\-'’]+", name) if len(part) >= 4}
     for word in sorted(words, key=len, reverse=True):
         text = re.sub(rf"(?i)\b{re.escape(word)}\b", "[speaker]", text)
     return text
+
+
+def _speaker_names(proposal: Proposal) -> list[str]:
+    return [proposal.submitter.display_name] + [
+        row.person.display_name for row in proposal.speakers.all()
+    ]
+
+
+def public_title(proposal: Proposal) -> str:
+    """The title without the speakers' names ("Priya's guide to …" → "[speaker]'s guide …")."""
+    return without_speakers(proposal.title, _speaker_names(proposal))
 
 
 def public_abstract(proposal: Proposal) -> str:
     """The organisers' anonymised abstract, or the abstract without the speakers' names."""
     if proposal.anonymised_abstract.strip():
         return proposal.anonymised_abstract
-    names = [proposal.submitter.display_name] + [
-        row.person.display_name for row in proposal.speakers.all()
-    ]
-    return without_speakers(proposal.abstract, names)
+    return without_speakers(proposal.abstract, _speaker_names(proposal))
 
 
 def wanted_proposals(*, conference: Conference, person: Person) -> list[dict[str, Any]]:
@@ -406,7 +415,9 @@ def wanted_proposals(*, conference: Conference, person: Person) -> list[dict[str
         )
     )
     counts = dict(
-        ProposalStar.objects.filter(proposal__conference=conference)
+        ProposalStar.objects.filter(
+            proposal__conference=conference, person__deactivated_at__isnull=True
+        )
         .values("proposal_id")
         .annotate(n=models.Count("id"))
         .values_list("proposal_id", "n")
@@ -415,6 +426,7 @@ def wanted_proposals(*, conference: Conference, person: Person) -> list[dict[str
     return [
         {
             "proposal": proposal,
+            "title": public_title(proposal),
             "abstract": public_abstract(proposal),
             "wanted": proposal.pk in wanted,
             "count": counts.get(proposal.pk, 0),

@@ -219,7 +219,7 @@ class ConferenceReport:
 
 
 def collection_title(conference: Conference) -> str:
-    """The name of the conference's recordings collection, by which it is found again."""
+    """The name the conference's recordings collection is made with."""
     return f"{conference.name} recordings"
 
 
@@ -416,7 +416,9 @@ def conference_report(*, viewer: Person, conference: Conference) -> ConferenceRe
     ):
         by_session[resource.session_id].recordings.append(resource)  # type: ignore[index]
     collection = (
-        Collection.objects.filter(title=collection_title(conference)).order_by("id").first()
+        Collection.objects.filter(pk=conference.recordings_collection_id).first()
+        if conference.recordings_collection_id
+        else None
     )
 
     # Follow-up rounds: when each goes out for the last talk given.
@@ -497,8 +499,9 @@ class CollectResult:
 @transaction.atomic
 def conference_recordings_collect(*, actor: Person, conference: Conference) -> CollectResult:
     """Put the recordings of the conference's talks in its library collection ("<name>
-    recordings"), made the first time through the library's own services and found again by
-    its name afterwards; only recordings not in it yet are added, in programme order. Running
+    recordings"), made the first time through the library's own services and kept on the
+    conference (a collection someone else names alike is never taken for it; a deleted one is
+    made again); only recordings not in it yet are added, in programme order. Running
     it again adds nothing (idempotent). Enablers only; refused with nothing written when no
     talk has a recording in the library.
 
@@ -530,7 +533,11 @@ def conference_recordings_collect(*, actor: Person, conference: Conference) -> C
             "put in a collection."
         )
     title = collection_title(locked)
-    collection = Collection.objects.filter(title=title).order_by("id").first()
+    collection = (
+        Collection.objects.filter(pk=locked.recordings_collection_id).first()
+        if locked.recordings_collection_id
+        else None
+    )
     created = collection is None
     if collection is None:
         collection = collection_create(
@@ -542,6 +549,8 @@ def conference_recordings_collect(*, actor: Person, conference: Conference) -> C
                 f"({_day(locked.starts_on)} – {_day(locked.ends_on)}), in programme order."
             ),
         )
+        locked.recordings_collection = collection
+        locked.save(update_fields=["recordings_collection"])
     held = set(
         collection.items.filter(resource__isnull=False).values_list("resource_id", flat=True)
     )

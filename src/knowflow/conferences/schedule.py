@@ -144,7 +144,11 @@ def person_guid(email: str, page_url: str) -> str:
 def room_names(talks: list[TalkInfo]) -> dict[int | None, str]:
     """The name each room is shown by: its own, or with its office when two rooms (or a room
     and the online "room") share a name."""
-    rooms = {t.room_id: (t.room_name, t.room_office) for t in talks if t.room_id is not None}
+    rooms = {
+        t.room_id: (" ".join(clean(t.room_name).split()), " ".join(clean(t.room_office).split()))
+        for t in talks
+        if t.room_id is not None
+    }
     by_name: dict[str, set[int | None]] = defaultdict(set)
     for room_id, (name, _) in rooms.items():
         by_name[name].add(room_id)

@@ -446,7 +446,9 @@ def star_counts(*, conference_id: int) -> dict[str, int]:
     interest. Counts only: who starred a talk is shown to nobody."""
     return {
         str(guid): count
-        for guid, count in Star.objects.filter(talk__conference_id=conference_id)
+        for guid, count in Star.objects.filter(
+            talk__conference_id=conference_id, person__deactivated_at__isnull=True
+        )
         .values_list("talk__guid")
         .annotate(count=Count("id"))
         .values_list("talk__guid", "count")
@@ -457,9 +459,9 @@ def interest_of(*, conference: Conference) -> dict[int, set[int]]:
     """Each member's starred talks (person id → session ids): the audience-conflict data a
     programme is built from (two talks one person wants to see should not run at once)."""
     found: dict[int, set[int]] = {}
-    for person_id, session_id in Star.objects.filter(talk__conference=conference).values_list(
-        "person_id", "talk__session_id"
-    ):
+    for person_id, session_id in Star.objects.filter(
+        talk__conference=conference, person__deactivated_at__isnull=True
+    ).values_list("person_id", "talk__session_id"):
         found.setdefault(person_id, set()).add(session_id)
     return found
 

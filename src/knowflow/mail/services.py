@@ -138,6 +138,9 @@ def outbox_enqueue(
     """
     _check_kind(kind)
     check_headers(headers or {})
+    # A subject is one header line: a line break from a title or a name would make the message
+    # unsendable (Django refuses it), so whitespace runs become single spaces.
+    subject = " ".join(subject.split())
     if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
         return False
     now = timezone.now()
