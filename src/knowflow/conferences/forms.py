@@ -200,3 +200,74 @@ class ProposalForm(forms.Form):
 
     def answers(self) -> dict[str, str]:
         return {q: self.cleaned_data.get(f"answer_{n}", "") for n, q in enumerate(self.questions)}
+
+
+class ConferenceForm(forms.Form):
+    """A conference's details, as an organiser writes them (the services check them again)."""
+
+    name = forms.CharField(max_length=120)
+    slug = forms.CharField(
+        label="Short name",
+        max_length=50,
+        required=False,
+        help_text="Lower-case letters, digits and hyphens, e.g. devdays-2027: the start of the "
+        "programme's export addresses. Made from the name when left empty; it cannot change "
+        "later.",
+    )
+    timezone = forms.ChoiceField(
+        label="Time zone", help_text="Where it happens, e.g. Europe/Berlin."
+    )
+    starts_on = forms.DateField(
+        label="First day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Give a date, e.g. 2027-03-09."},
+    )
+    ends_on = forms.DateField(
+        label="Last day",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Give a date, e.g. 2027-03-10."},
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+        help_text="Markdown.",
+    )
+
+    def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
+        from knowflow.accounts.forms import timezone_choices
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["timezone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = timezone_choices()
+        if editing:
+            del self.fields["slug"]
+
+
+class TrackForm(forms.Form):
+    name = forms.CharField(label="Track", max_length=80)
+    colour = forms.CharField(
+        max_length=7,
+        initial="#1f5fbf",
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text="The colour schedule apps draw it in.",
+    )
+
+
+class TalkAddForm(forms.Form):
+    """An existing session put into the conference as a talk."""
+
+    session = forms.CharField()  # replaced by a sessions picker in __init__
+    track = forms.ChoiceField(choices=[], required=False)
+
+    def __init__(self, *args: object, tracks: list[tuple[str, str]], **kwargs: object) -> None:
+        from knowflow.events.forms import SessionsField
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["session"] = SessionsField(
+            multiple=False, required=True, label="Session", help_text="Type its title."
+        )
+        field = self.fields["track"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "No track"), *tracks]

@@ -232,3 +232,41 @@ def star_set(*, actor: Person, talk: ConferenceTalk, starred: bool) -> bool:
         return created
     deleted, _ = Star.objects.filter(talk=talk, person=actor).delete()
     return deleted > 0
+
+
+@transaction.atomic
+def conference_update(
+    *,
+    actor: Person,
+    conference: Conference,
+    name: str,
+    timezone: str,
+    starts_on: date,
+    ends_on: date,
+    description: str = "",
+) -> Conference:
+    """Change a conference's name, zone, days and description (enablers). Its short name and
+    acronym never change: schedule apps and calendars know it by them."""
+    _check_actor(actor)
+    timezone = timezone.strip()
+    name, _ = check_conference_fields(
+        name=name,
+        slug=conference.slug,
+        timezone=timezone,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        conference=conference,
+    )
+    conference.name, conference.timezone = name, timezone
+    conference.starts_on, conference.ends_on = starts_on, ends_on
+    conference.description = description
+    conference.save(update_fields=["name", "timezone", "starts_on", "ends_on", "description"])
+    return conference
+
+
+@transaction.atomic
+def talk_remove(*, actor: Person, talk: ConferenceTalk) -> None:
+    """Take a talk out of the conference (its session stays, as any session): it leaves the
+    programme at the next release, whose changelog says so."""
+    _check_actor(actor)
+    ConferenceTalk.objects.filter(pk=talk.pk).delete()

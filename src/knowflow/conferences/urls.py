@@ -1,12 +1,21 @@
 from django.urls import path
 
-from knowflow.conferences import planning_views, proposal_views, report_views, views
+from knowflow.conferences import (
+    manage_views,
+    planning_views,
+    proposal_views,
+    report_views,
+    review_views,
+    views,
+)
 
 app_name = "conferences"
 urlpatterns = [
     path("", views.conference_list, name="list"),
+    path("new/", manage_views.conference_new, name="new"),
     path("<slug:slug>/", views.programme, name="programme"),
     path("<slug:slug>/publish/", views.publish, name="publish"),
+    path("<slug:slug>/manage/", manage_views.manage, name="manage"),
     path("<slug:slug>/talks/<str:guid>/star/", views.star, name="star"),
     path("<slug:slug>/report/", report_views.report, name="report"),
     path("<slug:slug>/cfp/", proposal_views.call, name="call"),
@@ -24,4 +33,22 @@ urlpatterns = [
     path("<slug:slug>/cfp/<int:pk>/cospeak/", proposal_views.cospeak, name="cospeak"),
     path("<slug:slug>/plan/", planning_views.plan, name="plan"),
     path("<slug:slug>/plan/drafts/<int:pk>/", planning_views.draft, name="draft"),
+    path("<slug:slug>/review/", review_views.review_home, name="review"),
+    path("<slug:slug>/review/ranking/", review_views.ranking, name="review_ranking"),
+    path("<slug:slug>/review/mine/", review_views.mine, name="review_mine"),
+    path(
+        "<slug:slug>/review/proposals/<int:pk>/",
+        review_views.review_proposal,
+        name="review_proposal",
+    ),
+    path(
+        "<slug:slug>/review/proposals/<int:pk>/abstract/",
+        review_views.abstract,
+        name="review_abstract",
+    ),
+    path(
+        "<slug:slug>/review/proposals/<int:pk>/decide/",
+        review_views.decide,
+        name="review_decide",
+    ),
 ]
