@@ -1,7 +1,8 @@
 """Conference exports benchmark: schedule.json, schedule.xml and schedule.ics of a 300-talk,
 three-day conference, and publishing its release.
 
-    .venv/bin/python bench/conference_exports_bench.py [--requests 50] [--talks 300] [--no-write]
+    .venv/bin/python bench/conference_exports_bench.py [--requests 50] [--talks 300]
+        [--http-clients 200] [--http-seconds 60] [--no-write]
 
 It builds a fresh SQLite database under ``var/bench/conference-exports/``: a conference in
 Berlin over three days, four tracks, ten rooms (every fifth talk online only, every third one
@@ -16,7 +17,18 @@ hybrid), ``--talks`` sessions with one or two speakers each and real abstracts f
   clears Django's cache before every request (so the bytes are rendered from the stored
   release each time), ``warm`` does not (the bytes come from the cache). Median and p95 of
   ``--requests`` requests, and the queries of one request, sign-in check included;
-- 200 readers ask at once (threads, mixed formats, warm), to show none of them fails.
+- 200 readers ask at once (threads, mixed formats, warm), to show none of them fails;
+- over HTTP: the same database served by ``knowflow serve --workers 2`` (gunicorn, production
+  settings, as ``bench/load_bench.py`` serves the large demo, with its helpers), and
+  ``--http-clients`` Locust clients (``bench/conference_exports_locustfile.py``) reading the
+  exports with the secret, the member's agenda.ics and the programme page signed in, for
+  ``--http-seconds``. Halfway through, this process moves one talk and publishes a release
+  (``release_publish``, against the same database): every answer to a request sent after it
+  committed must hold the new release (schedule.json's ``schedule.version``, the XML's
+  ``<version>``, the calendars' ``SEQUENCE``, the page's "Release N"), i.e. no worker process
+  kept its cached copy. Errors, non-200s, median and p95 per address, throughput, and when the
+  last answer with the old release arrived are recorded; the bench exits 1 when any request
+  failed or answered with the old release after the publish, or the server logged an error.
 
 Every output is parsed once (json, ElementTree, icalendar) to check it holds every talk.
 Production settings (DEBUG off), SQLite. The table replaces the section between
@@ -34,9 +46,11 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -49,6 +63,10 @@ TARGET_MS = 70.0
 PRETALX_MS = {"json": 1433, "xml": 680, "ics": 728}
 WARMUP = 5
 READERS = 200
+HTTP_WORKERS = 2
+AGENDA_TALKS = 20  # the member's starred talks: what agenda.ics holds
+LOCUSTFILE = ROOT / "bench" / "conference_exports_locustfile.py"
+HTTP_KINDS = ("schedule.json", "schedule.xml", "schedule.ics", "agenda.ics", "programme page")
 
 shutil.rmtree(DATA_DIR, ignore_errors=True)
 DATA_DIR.mkdir(parents=True)
@@ -67,18 +85,30 @@ django.setup()
 
 import icalendar  # noqa: E402
 from benchdoc import write_section  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from load_bench import (  # noqa: E402
+    BIN,
+    SERVER_TROUBLE,
+    _check_signed_in,
+    _drive,
+    _environment,
+    _free_port,
+    _wait_healthy,
+)
 
 from knowflow.accounts.models import Office, Person  # noqa: E402
 from knowflow.accounts.services import person_create  # noqa: E402
 from knowflow.conferences import exports  # noqa: E402
+from knowflow.conferences.models import ConferenceTalk, Release  # noqa: E402
 from knowflow.conferences.services import (  # noqa: E402
     conference_create,
     release_publish,
+    star_set,
     talk_add,
     track_create,
 )
@@ -193,15 +223,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def move_talk(occurrence: Occurrence) -> None:
+    """Something to publish: one talk moves by 5 minutes."""
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        start=occurrence.start + timedelta(minutes=5), end=occurrence.end + timedelta(minutes=5)
+    )
+
+
 def time_publish(conference: object, enabler: Person, releases: int = 10) -> dict[str, float]:
     times, queries = [], 0
     occurrences = list(Occurrence.objects.order_by("id")[:releases])
     for n in range(releases):
-        if n:  # something to publish: one talk moves by 5 minutes
-            moved = occurrences[n]
-            Occurrence.objects.filter(pk=moved.pk).update(
-                start=moved.start + timedelta(minutes=5), end=moved.end + timedelta(minutes=5)
-            )
+        if n:  # outside the timing
+            move_talk(occurrences[n])
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             release_publish(actor=enabler, conference=conference)
@@ -294,12 +328,158 @@ def readers_at_once(slug: str, secret: str, cookies: object) -> dict[str, float]
     }
 
 
+def serve_and_read(
+    *,
+    conference: object,
+    enabler: Person,
+    secret: str,
+    session_key: str,
+    clients: int,
+    seconds: int,
+) -> dict[str, object]:
+    """The HTTP phase: the bench's database served by `knowflow serve`, read by ``clients``
+    Locust clients for ``seconds``, with a release published by this process halfway."""
+    member = Person.objects.get(user__username="member")
+    for talk in ConferenceTalk.objects.filter(conference=conference).order_by("pk")[:AGENDA_TALKS]:
+        star_set(actor=member, talk=talk, starred=True)
+    log = DATA_DIR / "http-reads.json"
+    log.unlink(missing_ok=True)
+    plan = DATA_DIR / "http-plan.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "slug": conference.slug,
+                "secret": secret,
+                "clients": [{"session": session_key, "csrf": ""}],
+                "log": str(log),
+            }
+        ),
+        encoding="utf-8",
+    )
+    # The member's browser session and calendar secret were made by this process: the
+    # session's hash of the password is keyed on SECRET_KEY, so the server must share it.
+    env = {**_environment("sqlite", "", "", data_dir=DATA_DIR), "SECRET_KEY": settings.SECRET_KEY}
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    error_log = DATA_DIR / "server-errors.log"
+    old = Release.objects.filter(conference=conference).order_by("-number").first().number
+    moved = Occurrence.objects.order_by("id")[20]  # not one time_publish moved
+    with open(error_log, "w") as errors:
+        server = subprocess.Popen(
+            [str(BIN / "knowflow"), "serve", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(HTTP_WORKERS)],
+            env=env, stdout=subprocess.DEVNULL, stderr=errors,
+        )  # fmt: skip
+        try:
+            _wait_healthy(url)
+            _check_signed_in(url, plan)
+            warm_up(url, conference.slug, secret, session_key)
+            load_before = os.getloadavg()[0]
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                running = pool.submit(
+                    _drive, url, plan, clients, seconds, DATA_DIR / "locust", (0, 1), LOCUSTFILE
+                )
+                time.sleep(seconds / 2)
+                if running.done():  # Locust failed to start: say why
+                    running.result()
+                move_talk(moved)
+                publishing = time.time()
+                new = release_publish(actor=enabler, conference=conference).number
+                published = time.time()
+                running.result()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    server_log = error_log.read_text(errors="replace")
+    reads = json.loads(log.read_text())
+    return {
+        **http_figures(reads, old=old, new=new, published=published),
+        "publish_ms": (published - publishing) * 1000,
+        "published_after_s": publishing - min(r["start"] for r in reads),
+        "load_before": load_before,
+        "trouble": {marker: server_log.count(marker) for marker in SERVER_TROUBLE},
+        "old": old,
+        "new": new,
+        "clients": clients,
+        "seconds": seconds,
+    }
+
+
+def warm_up(url: str, slug: str, secret: str, session_key: str, rounds: int = 4) -> None:
+    """Each address ``rounds`` times at once, before measuring: a worker's first request
+    imports the URLconf and every view (seconds on a busy machine), which a server that has
+    been up for a while has long done. At once, so that every worker gets some."""
+    paths = [
+        f"/{slug}/{name}?key={secret}"
+        for name in HTTP_KINDS
+        if name.endswith(("json", "xml", "ics"))
+    ]
+    requests = [urllib.request.Request(url + path) for path in paths] + [
+        urllib.request.Request(
+            f"{url}/conferences/{slug}/", headers={"Cookie": f"sessionid={session_key}"}
+        )
+    ]
+
+    def fetch(request: urllib.request.Request) -> None:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+
+    with ThreadPoolExecutor(max_workers=rounds * len(requests)) as pool:
+        list(pool.map(fetch, requests * rounds))
+
+
+def http_figures(
+    reads: list[dict[str, object]], *, old: int, new: int, published: float
+) -> dict[str, object]:
+    """Per address and in all: requests, throughput, latency, failures; and which release the
+    answers held against the moment the new one committed (``published``, wall clock)."""
+    span = max(r["end"] for r in reads) - min(r["start"] for r in reads)
+    kinds = {}
+    for kind in (*HTTP_KINDS, "all"):
+        rows = [r for r in reads if kind in ("all", r["kind"])]
+        times = [(r["end"] - r["start"]) * 1000 for r in rows]
+        kinds[kind] = {
+            "requests": len(rows),
+            "rps": len(rows) / span,
+            "median_ms": statistics.median(times),
+            "p95_ms": percentile(times, 0.95),
+            "non_200": sum(1 for r in rows if r["status"] not in (0, 200)),
+            # No answer at all (refused, reset, timed out), or a 200 without a release in it.
+            "errors": sum(
+                1 for r in rows if r["status"] == 0 or (r["status"] == 200 and not r["release"])
+            ),
+        }
+    after = [r for r in reads if r["start"] >= published and r["status"] == 200]
+    holding_old = [r for r in reads if r["release"] == str(old)]
+    holding_new = [r for r in reads if r["release"] == str(new)]
+    return {
+        "kinds": kinds,
+        "span_s": span,
+        "before": sum(1 for r in reads if r["end"] < published),
+        "before_old": sum(1 for r in reads if r["end"] < published and r["release"] == str(old)),
+        "after": len(after),
+        "after_json": sum(1 for r in after if r["kind"] == "schedule.json"),
+        "stale": sum(1 for r in after if r["release"] != str(new)),
+        "stale_json": sum(
+            1 for r in after if r["kind"] == "schedule.json" and r["release"] != str(new)
+        ),
+        "last_old_ms": (max(r["end"] for r in holding_old) - published) * 1000
+        if holding_old
+        else None,
+        "first_new_ms": (min(r["end"] for r in holding_new) - published) * 1000
+        if holding_new
+        else None,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--talks", type=int, default=300)
+    parser.add_argument("--http-clients", type=int, default=READERS)
+    parser.add_argument("--http-seconds", type=int, default=60)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
@@ -330,13 +510,23 @@ def main(argv: list[str] | None = None) -> int:
     print("page", page, file=sys.stderr)
     crowd = readers_at_once(conference.slug, secret, browser.cookies)
     print("readers", crowd, "publish", publish, file=sys.stderr)
+    http = serve_and_read(
+        conference=conference,
+        enabler=enabler,
+        secret=secret,
+        session_key=browser.cookies[settings.SESSION_COOKIE_NAME].value,
+        clients=args.http_clients,
+        seconds=args.http_seconds,
+    )
+    print("http", http, file=sys.stderr)
 
     load = os.getloadavg()
     lines = [
         "## Conference exports (schedule.json, schedule.xml, schedule.ics)",
         "",
         f"Command: `.venv/bin/python bench/conference_exports_bench.py --requests {args.requests} "
-        f"--talks {args.talks}` (in `make bench`), measured "
+        f"--talks {args.talks} --http-clients {args.http_clients} --http-seconds "
+        f"{args.http_seconds}` (in `make bench`), measured "
         f"{time.strftime('%Y-%m-%d', time.gmtime())} on {platform.machine()} with "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite (WAL), DEBUG off; "
         f"load average {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} at the end. "
@@ -382,12 +572,81 @@ def main(argv: list[str] | None = None) -> int:
         f"{READERS} readers at once (threads; the three exports and the programme page, "
         f"warm): {crowd['ok']} answered "
         f"200, {crowd['failed']} failed, in {crowd['seconds']:.2f} s.",
+        "",
+        *http_report(http),
     ]
     text = "\n".join(lines)
     if not args.no_write:
         write_section("conference-exports", text)
     print(text)
-    return 0
+    everything = http["kinds"]["all"]
+    failed = everything["errors"] + everything["non_200"] + http["stale"]
+    return 1 if failed or any(http["trouble"].values()) else 0
+
+
+def http_report(http: dict[str, object]) -> list[str]:
+    clients, kinds = http["clients"], http["kinds"]
+    trouble = ", ".join(f"{marker}: {count}" for marker, count in http["trouble"].items())
+
+    def after_commit(ms: float | None) -> str:
+        if ms is None:
+            return "none"
+        return f"{ms:,.0f} ms after" if ms >= 0 else f"{-ms:,.0f} ms before"
+
+    lines = [
+        f"### Over HTTP: {clients} readers at once, a release published during the run",
+        "",
+        f"The same database served by `knowflow serve --workers {HTTP_WORKERS}` (gunicorn, "
+        "production settings, no debug, each worker with its own in-memory cache), as "
+        f"`bench/load_bench.py` serves the large demo; {clients} Locust clients "
+        "(`bench/conference_exports_locustfile.py`) on the same machine, each sending its next "
+        f"request as soon as the last one answered, for {http['seconds']} s. Weights: "
+        "schedule.json 3, schedule.xml 2, schedule.ics 2, agenda.ics 2 (the member's "
+        f"{AGENDA_TALKS} starred talks; one person's, so not cached), all four with the member's "
+        "calendar secret (`?key=`) and no cookie; the programme page 1, signed in with the "
+        "member's browser session. Each address was fetched 4 times at once before the run "
+        "(a worker's first request imports every view). Latency is the client's, from sending "
+        "the request to its last byte, waiting for a worker included: with every client "
+        "always waiting, it is about clients ÷ throughput. The load generator shares the CPUs "
+        f"with the server; one-minute load average {http['load_before']:.1f} as the run began. "
+        "*errors*: no answer, or a 200 without its release number.",
+        "",
+        "| URL | requests | req/s | median ms | p95 ms | non-200 | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for kind, row in kinds.items():
+        name = "all" if kind == "all" else f"`{kind}`"
+        lines.append(
+            f"| {name} | {row['requests']:,} | {row['rps']:.1f} | {row['median_ms']:,.0f} "
+            f"| {row['p95_ms']:,.0f} | {row['non_200']} | {row['errors']} |"
+        )
+    lines += [
+        "",
+        f"{kinds['all']['requests']:,} requests in {http['span_s']:.1f} s: "
+        f"**{kinds['all']['rps']:.1f} requests/s**. At {http['published_after_s']:.0f} s "
+        f"this process moved one talk and published release {http['new']} "
+        f"(`release_publish`, {http['publish_ms']:.0f} ms under the load). Before it "
+        f"committed, {http['before_old']:,} of {http['before']:,} answers held release "
+        f"{http['old']}; of the {http['after']:,} requests sent after it committed "
+        f"({http['after_json']:,} of them schedule.json), **{http['stale']} held release "
+        f"{http['old']}** ({http['stale_json']} of schedule.json's `schedule.version`)"
+        + (
+            ": whichever worker answered, none served its cached copy of the old release "
+            "after the commit. "
+            if not http["stale"]
+            else ". "
+        )
+        + f"The last answer with release {http['old']} arrived "
+        f"{after_commit(http['last_old_ms'])} the commit"
+        + (
+            " (sent before it, already being answered)"
+            if (http["last_old_ms"] or 0) > 0 and not http["stale"]
+            else ""
+        )
+        + f", the first with release {http['new']} {after_commit(http['first_new_ms'])} it. "
+        f"Server log: {trouble}.",
+    ]
+    return lines
 
 
 if __name__ == "__main__":

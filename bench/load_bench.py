@@ -230,8 +230,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _environment(db: str, pg_url: str, size: str) -> dict[str, str]:
-    data_dir = BENCH_DIR / f"load-{db}" if size == "large" else BENCH_DIR / f"load-{db}-{size}"
+def _environment(db: str, pg_url: str, size: str, data_dir: Path | None = None) -> dict[str, str]:
+    """The server's environment; ``data_dir`` serves data another benchmark built instead of
+    the demo of ``size``."""
+    if data_dir is None:
+        data_dir = BENCH_DIR / f"load-{db}" if size == "large" else BENCH_DIR / f"load-{db}-{size}"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -289,11 +292,17 @@ def _check_signed_in(url: str, plan: Path) -> None:
 
 
 def _drive(
-    url: str, plan: Path, clients: int, seconds: int, prefix: Path, run: tuple[int, int]
+    url: str,
+    plan: Path,
+    clients: int,
+    seconds: int,
+    prefix: Path,
+    run: tuple[int, int],
+    locustfile: Path = ROOT / "bench" / "load_locustfile.py",
 ) -> dict[str, Any]:
     """One Locust run of ``clients`` for ``seconds``; the per-kind rows of its statistics."""
     command = [
-        str(BIN / "locust"), "-f", str(ROOT / "bench" / "load_locustfile.py"), "--headless",
+        str(BIN / "locust"), "-f", str(locustfile), "--headless",
         "-u", str(clients), "-r", str(clients), "-t", f"{seconds}s", "--host", url,
         "--csv", str(prefix), "--only-summary", "--reset-stats", "--stop-timeout", "10",
         "--loglevel", "ERROR", "--exit-code-on-error", "0",
