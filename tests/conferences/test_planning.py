@@ -269,7 +269,9 @@ def test_a_room_booked_by_another_session_refuses_the_whole_apply() -> None:
     ("times", "minutes", "message"),
     [
         ("10:00, 25:00", 45, "“25:00” is not a time of day"),
-        ("10:00, 10:30", 45, "10:00 and 10:30 are 30 minutes apart, less than a talk's 45"),
+        ("10:00, 10:30", 45, "10:00 and 10:30 overlap (10:00 ends at 10:45)"),
+        ("10:00, 10:30-12:00", 45, "10:00 and 10:30-12:00 overlap"),
+        ("14:00-13:00", 45, "ends before it starts"),
         ("23:30", 45, "A talk at 23:30 would end after midnight."),
         ("10:00", 0, "A talk lasts 5 to 480 minutes"),
         ("10:00", 100000, "A talk lasts 5 to 480 minutes"),
@@ -360,7 +362,7 @@ def test_the_plan_page_refuses_bad_input_next_to_its_field() -> None:
         {"action": "settings", "slot_times": "10:00 10:15", "slot_minutes": "45"},
     )
     assert answer.status_code == 400
-    assert "10:00 and 10:15 are 15 minutes apart" in answer.content.decode()
+    assert "10:00 and 10:15 overlap (10:00 ends at 10:45)" in answer.content.decode()
     answer = client.post(
         "/conferences/devdays/plan/",
         {"action": "settings", "slot_times": "10:00", "slot_minutes": "-3", "rooms": ["999999"]},
@@ -404,3 +406,66 @@ def test_the_days_and_hours_given_in_the_proposal_bind_the_speaker() -> None:
     )
     draft = build(built)
     assert placed(draft, built, 0)[0] == 8
+
+
+def test_formats_last_their_own_minutes_in_periods_long_enough_for_them() -> None:
+    built = conference(talks=3)
+    Session.objects.filter(pk=built.talks[0].session_id).update(format=Session.Format.WORKSHOP)
+    Session.objects.filter(pk=built.talks[1].session_id).update(format=Session.Format.LIGHTNING)
+    client = signed_in(built.enabler)
+    answer = client.post(
+        "/conferences/devdays/plan/",
+        {
+            "action": "settings",
+            "slot_times": "10:00, 11:00, 13:30-15:00",
+            "slot_minutes": "45",
+            "rooms": [str(r.pk) for r in built.rooms],
+            "minutes_workshop": "90",
+            "minutes_lightning": "15",
+        },
+    )
+    assert answer.status_code == 302
+    built.conference.refresh_from_db()
+    assert built.conference.slot_times == ["10:00", "11:00", "13:30-15:00"]
+    assert built.conference.format_minutes == {"workshop": 90, "lightning": 15}
+    periods = planning.periods_of(built.conference)
+    assert periods[2].end - periods[2].start == timedelta(minutes=90)
+
+    draft = build(built)
+    workshop_period = placed(draft, built, 0)[0]
+    assert workshop_period % 3 == 2  # only the 13:30-15:00 periods are long enough
+    planning.draft_apply(actor=built.enabler, draft=draft)
+    workshop = Occurrence.objects.get(session=built.talks[0].session)
+    lightning = Occurrence.objects.get(session=built.talks[1].session)
+    assert workshop.end - workshop.start == timedelta(minutes=90)
+    assert lightning.end - lightning.start == timedelta(minutes=15)
+
+
+def test_a_format_longer_than_every_period_names_its_talk() -> None:
+    built = conference(talks=2)
+    Session.objects.filter(pk=built.talks[0].session_id).update(format=Session.Format.WORKSHOP)
+    planning.programme_settings_update(
+        actor=built.enabler,
+        conference=built.conference,
+        slot_times="10:00, 11:00",
+        slot_minutes=45,
+        rooms=built.rooms,
+        format_minutes={"workshop": 120},
+    )
+    with pytest.raises(DomainError) as refused:
+        build(built)
+    assert "“talk duration <= period duration” cannot hold for “Talk number 1”" in (
+        refused.value.message
+    )
+
+
+def test_a_bad_format_duration_is_refused_next_to_its_field() -> None:
+    built = conference(talks=1)
+    answer = signed_in(built.enabler).post(
+        "/conferences/devdays/plan/",
+        {"action": "settings", "slot_times": "10:00", "slot_minutes": "45", "minutes_panel": "0"},
+    )
+    assert answer.status_code == 400
+    assert "A panel lasts at least 5 minutes." in answer.content.decode()
+    built.conference.refresh_from_db()
+    assert built.conference.format_minutes == {}

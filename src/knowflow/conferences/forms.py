@@ -54,10 +54,11 @@ class PlanSettingsForm(forms.Form):
         label="Periods: the start times of each day",
         max_length=400,
         required=False,
-        help_text="In the conference's time zone, e.g. 09:30, 10:30, 11:30, 14:00, 15:00.",
+        help_text="In the conference's time zone, e.g. 09:30, 10:30, 11:30, 14:00, 15:00; a "
+        "longer period with its end, e.g. 13:30-15:00 for workshops.",
     )
     slot_minutes = forms.IntegerField(
-        label="Minutes per talk",
+        label="Minutes per period (and per talk)",
         min_value=5,
         max_value=480,
         error_messages={
@@ -75,11 +76,35 @@ class PlanSettingsForm(forms.Form):
     )
 
     def __init__(self, *args: object, rooms: object, **kwargs: object) -> None:
+        from knowflow.events.models import Session
+
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["rooms"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = rooms  # type: ignore[assignment]
         field.label_from_instance = _room_label  # type: ignore[method-assign]
+        for value, label in Session.Format.choices:
+            self.fields[f"minutes_{value}"] = forms.IntegerField(
+                label=f"Minutes for a {label.lower()}",
+                required=False,
+                min_value=5,
+                max_value=480,
+                help_text="Empty: the minutes per period.",
+                error_messages={
+                    "invalid": "Give the minutes as a whole number, e.g. 90.",
+                    "min_value": f"A {label.lower()} lasts at least 5 minutes.",
+                    "max_value": f"A {label.lower()} lasts at most 480 minutes.",
+                },
+            )
+
+    def format_minutes(self) -> dict[str, int]:
+        from knowflow.events.models import Session
+
+        return {
+            value: self.cleaned_data[f"minutes_{value}"]
+            for value in Session.Format.values
+            if self.cleaned_data.get(f"minutes_{value}") is not None
+        }
 
 
 class CallForm(forms.Form):

@@ -38,6 +38,9 @@ class Conference(models.Model):
     # of these local times ("09:30"), each `slot_minutes` long, in each of `rooms`.
     slot_times = models.JSONField(default=list, blank=True)
     slot_minutes = models.PositiveSmallIntegerField(default=45)
+    # How long a talk of each format lasts ({"lightning": 15, "workshop": 90}); a format not
+    # named lasts `slot_minutes`. A talk goes only in periods at least that long.
+    format_minutes = models.JSONField(default=dict, blank=True)
     rooms = models.ManyToManyField("events.Room", blank=True, related_name="conferences")
     # The call for proposals: open from/until (None: not announced), the formats it takes (Session
     # formats), the questions every proposal answers.
@@ -320,3 +323,22 @@ class ProposalStar(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} would see {self.proposal}"
+
+
+class TrackReviewer(models.Model):
+    """A reviewer of one track's proposals: when a track has reviewers, its proposals go to them
+    only (a team per track); a proposal with no track, or of a track with none, goes to any of
+    the conference's reviewers."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="reviewers")
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="tracks_reviewed"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["track", "person"], name="track_reviewer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} reviews {self.track}"

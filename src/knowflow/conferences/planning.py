@@ -6,7 +6,8 @@ of every move, and a room booked by another session is refused).
 The problem, from the conference's own data:
 
 - **periods**: every day of the conference at each of its slot times (local to the
-  conference's zone), each `slot_minutes` long; every talk takes one period;
+  conference's zone), each `slot_minutes` long or as long as written ("13:30-15:00"); every
+  talk takes one period at least as long as its format's duration (`format_minutes`);
 - **rooms**: the conference's rooms, with their capacity;
 - **speakers**: a speaker can give a talk in a period unless another session of theirs (outside
   this conference) overlaps it, or it lies outside the days and hours they gave in their
@@ -69,55 +70,109 @@ def _check_actor(actor: Person) -> None:
 
 
 def slot_times_parse(text: str, *, minutes: int) -> list[str]:
-    """ "09:30, 10:30 14:00" as sorted "HH:MM" strings, or a DomainError naming what is wrong:
-    an unreadable time, too many, or two periods closer than a talk's length."""
-    found: set[str] = set()
-    for word in re.split(r"[\s,;]+", text.strip()):
+    """ "09:30, 10:30, 13:30-15:00" as sorted periods — "HH:MM" (``minutes`` long) or
+    "HH:MM-HH:MM" (a period of its own length, for a workshop or a keynote) — or a DomainError
+    naming what is wrong: an unreadable time, too many, periods that overlap, one past midnight.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    for word in re.split(r"[\s,;]+", text.strip().replace("–", "-")):
         if not word:
             continue
-        match = CLOCK.match(word)
-        if match is None:
+        start_text, _, end_text = word.partition("-")
+        start_match = CLOCK.match(start_text)
+        end_match = CLOCK.match(end_text) if end_text else None
+        if start_match is None or (end_text and end_match is None):
             raise DomainError(
-                f"“{word[:20]}” is not a time of day: write them like 09:30, 10:30, 14:00.",
+                f"“{word[:20]}” is not a time of day: write them like 09:30, 10:30, or "
+                "13:30-15:00 for a longer period.",
                 field="slot_times",
             )
-        found.add(f"{int(match.group(1)):02d}:{match.group(2)}")
-    times = sorted(found)
-    if len(times) > MAX_SLOTS:
-        raise DomainError(f"At most {MAX_SLOTS} periods a day.", field="slot_times")
-    for earlier, later in zip(times, times[1:], strict=False):
-        gap = _minutes(later) - _minutes(earlier)
-        if gap < minutes:
+        start = int(start_match.group(1)) * 60 + int(start_match.group(2))
+        end = (
+            int(end_match.group(1)) * 60 + int(end_match.group(2))
+            if end_match is not None
+            else start + minutes
+        )
+        if end <= start:
             raise DomainError(
-                f"{earlier} and {later} are {gap} minutes apart, less than a talk's {minutes}: "
+                f"“{word[:20]}” ends before it starts (a period cannot cross midnight).",
+                field="slot_times",
+            )
+        if end > 24 * 60:
+            raise DomainError(
+                f"A talk at {_clock(start)} would end after midnight.", field="slot_times"
+            )
+        label = _clock(start) if end_match is None else f"{_clock(start)}-{_clock(end)}"
+        found[label] = (start, end)
+    if len(found) > MAX_SLOTS:
+        raise DomainError(f"At most {MAX_SLOTS} periods a day.", field="slot_times")
+    ordered = sorted(found.items(), key=lambda item: item[1])
+    for (first, (_, first_end)), (second, (second_start, _)) in zip(
+        ordered, ordered[1:], strict=False
+    ):
+        if second_start < first_end:
+            raise DomainError(
+                f"{first} and {second} overlap ({first} ends at {_clock(first_end)}): "
                 "periods would overlap.",
                 field="slot_times",
             )
-    if times and _minutes(times[-1]) + minutes > 24 * 60:
-        raise DomainError(f"A talk at {times[-1]} would end after midnight.", field="slot_times")
-    return times
+    return [label for label, _ in ordered]
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _span(label: str, minutes: int) -> tuple[time, int]:
+    """A stored period ("10:00" or "13:30-15:00"): its start and its length in minutes."""
+    start_text, _, end_text = label.partition("-")
+    hours, mins = (int(part) for part in start_text.split(":"))
+    if not end_text:
+        return time(hours, mins), minutes
+    end_hours, end_mins = (int(part) for part in end_text.split(":"))
+    return time(hours, mins), end_hours * 60 + end_mins - hours * 60 - mins
+
+
+def talk_minutes(conference: Conference, fmt: str) -> int:
+    """How long a talk of this format lasts at this conference."""
+    value = (conference.format_minutes or {}).get(fmt)
+    return int(value) if isinstance(value, int) else conference.slot_minutes
 
 
 @transaction.atomic
 def programme_settings_update(
-    *, actor: Person, conference: Conference, slot_times: str, slot_minutes: int, rooms: list[Room]
+    *,
+    actor: Person,
+    conference: Conference,
+    slot_times: str,
+    slot_minutes: int,
+    rooms: list[Room],
+    format_minutes: dict[str, int] | None = None,
 ) -> Conference:
-    """The grid the programme fills: the periods' local start times, their length, the rooms."""
+    """The grid the programme fills: the periods of each day (their local start times, and an
+    end for those longer than `slot_minutes`), the rooms, and how long each format's talks
+    last."""
     _check_actor(actor)
     low, high = SLOT_MINUTES
     if not low <= slot_minutes <= high:
         raise DomainError(
             f"A talk lasts {low} to {high} minutes in the programme.", field="slot_minutes"
         )
+    durations: dict[str, int] = {}
+    for fmt, value in (format_minutes or {}).items():
+        if fmt not in Session.Format.values:
+            raise DomainError(f"There is no format “{fmt[:30]}”.", field="format_minutes")
+        if not low <= value <= high:
+            label = Session.Format(fmt).label
+            raise DomainError(
+                f"A {label.lower()} lasts {low} to {high} minutes.", field=f"minutes_{fmt}"
+            )
+        durations[fmt] = value
     times = slot_times_parse(slot_times, minutes=slot_minutes)
     conference.slot_times = times
     conference.slot_minutes = slot_minutes
-    conference.save(update_fields=["slot_times", "slot_minutes"])
+    conference.format_minutes = durations
+    conference.save(update_fields=["slot_times", "slot_minutes", "format_minutes"])
     conference.rooms.set(rooms)
     return conference
 
@@ -168,15 +223,11 @@ def periods_of(conference: Conference) -> list[PeriodInfo]:
     found: list[PeriodInfo] = []
     day = conference.starts_on
     while day <= conference.ends_on:
-        for clock in conference.slot_times:
-            hours, minutes = (int(part) for part in clock.split(":"))
-            start = datetime.combine(day, time(hours, minutes), tzinfo=zone).astimezone(UTC)
+        for label in conference.slot_times:
+            clock, minutes = _span(label, conference.slot_minutes)
+            start = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
             found.append(
-                PeriodInfo(
-                    id=len(found),
-                    start=start,
-                    end=start + timedelta(minutes=conference.slot_minutes),
-                )
+                PeriodInfo(id=len(found), start=start, end=start + timedelta(minutes=minutes))
             )
         day += timedelta(days=1)
     return found
@@ -299,7 +350,7 @@ def programme_inputs(*, conference: Conference) -> Inputs:
                 "id": guid,
                 "track": talk.track.slug if talk.track else "",
                 "speakers": [f"p{p}" for p in speakers_of.get(talk.session_id, [])],
-                "duration_min": conference.slot_minutes,
+                "duration_min": talk_minutes(conference, talk.session.format),
                 "expected_audience": stars.get(guid, 0),
             }
         )
@@ -331,7 +382,7 @@ def programme_inputs(*, conference: Conference) -> Inputs:
                     p.start.astimezone(ZoneInfo(conference.timezone)).date() - conference.starts_on
                 ).days,
                 "start": f"{p.start:%Y-%m-%dT%H:%M:%SZ}",
-                "duration_min": conference.slot_minutes,
+                "duration_min": int((p.end - p.start).total_seconds() // 60),
             }
             for p in periods
         ],
@@ -538,27 +589,30 @@ def draft_apply(*, actor: Person, draft: ProgrammeDraft) -> int:
     for guid, (period_id, room_key) in _assignment(draft.assignment).items():
         talk = inputs.talks[guid]
         period, room = periods[period_id], inputs.rooms[room_key]
+        # The talk starts with its period and lasts as long as its format (a lightning talk in
+        # a 45-minute period ends early).
+        end = period.start + timedelta(minutes=talk_minutes(conference, talk.session.format))
         date = inputs.dates.get(talk.session_id)
         if date is not None and (date.start, date.end, date.room_id) == (
             period.start,
-            period.end,
+            end,
             room.pk,
         ):
             continue
-        plan[guid] = (talk, date, period, room)
+        plan[guid] = (talk, date, period.start, end, room)
     # Out of their rooms first, so two talks can swap: the booking check then sees only final
     # places. A date needs a room or a link, so a parked one holds a placeholder link for the
     # moment; each update below gives back the date's own.
     Occurrence.objects.filter(
-        pk__in=[date.pk for _, date, _, _ in plan.values() if date is not None]
+        pk__in=[date.pk for _, date, _, _, _ in plan.values() if date is not None]
     ).update(room=None, online_url=PARKED)
-    for talk, date, period, room in plan.values():
+    for talk, date, start, end, room in plan.values():
         if date is None:
             occurrence_create(
                 session=talk.session,
                 actor=actor,
-                start=period.start,
-                end=period.end,
+                start=start,
+                end=end,
                 room=room,
                 capacity=room.capacity,
             )
@@ -567,8 +621,8 @@ def draft_apply(*, actor: Person, draft: ProgrammeDraft) -> int:
             occurrence_update(
                 occurrence=date,
                 actor=actor,
-                start=period.start,
-                end=period.end,
+                start=start,
+                end=end,
                 room=room,
                 online_url=date.online_url,
                 capacity=capacity,

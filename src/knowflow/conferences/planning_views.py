@@ -59,6 +59,7 @@ def plan(request: _ViewerRequest, slug: str) -> HttpResponse:
             "slot_times": ", ".join(conference.slot_times),
             "slot_minutes": conference.slot_minutes,
             "rooms": list(conference.rooms.all()),
+            **{f"minutes_{fmt}": value for fmt, value in conference.format_minutes.items()},
         },
         rooms=_rooms(),
     )
@@ -75,6 +76,7 @@ def plan(request: _ViewerRequest, slug: str) -> HttpResponse:
                         slot_times=form.cleaned_data["slot_times"],
                         slot_minutes=form.cleaned_data["slot_minutes"],
                         rooms=list(form.cleaned_data["rooms"]),
+                        format_minutes=form.format_minutes(),
                     )
                     messages.success(request, "The periods and rooms are saved.")
                     return redirect("conferences:plan", slug=slug)
