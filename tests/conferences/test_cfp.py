@@ -253,3 +253,40 @@ def test_organisers_list_every_submitted_proposal_with_its_speakers_not_drafts()
     assert "Query plans for analysts" in page and "Ada Author" in page
     assert "Only a draft" not in page
     assert signed_in(make_person()).get("/conferences/devdays/cfp/proposals/").status_code == 403
+
+
+def test_home_lists_what_conferences_wait_for_from_a_person() -> None:
+    from knowflow.conferences.models import Review, ReviewAssignment
+
+    built = build_conference(talks=0)
+    open_call(built)
+    person = make_person(name="Rita Reviewer")
+    client = signed_in(person)
+    assert "<h2>Conferences</h2>" not in client.get("/").content.decode()
+
+    client.post("/conferences/devdays/cfp/new/", form(title="My half-written idea", submit="0"))
+    author = make_person(name="Otto Author")
+    signed_in(author).post(
+        "/conferences/devdays/cfp/new/", form(title="Joint talk", co_speakers="Rita Reviewer")
+    )
+    joint = Proposal.objects.get(title="Joint talk")
+    other = Proposal.objects.create(
+        conference=built.conference,
+        submitter=author,
+        title="To be reviewed",
+        abstract="Something worth reviewing, at length.",
+        format="talk",
+        state=Proposal.State.SUBMITTED,
+    )
+    ReviewAssignment.objects.create(proposal=other, reviewer=person)
+    Conference.objects.update(review_open=True)
+
+    home = client.get("/").content.decode()
+    assert "Review 1 proposal for DevDays" in home
+    assert "Confirm or decline: co-speaker of “Joint talk”" in home
+    assert "Finish and submit “My half-written idea”" in home
+
+    Review.objects.create(proposal=other, reviewer=person, scores={})
+    proposals.cospeaker_answer(actor=person, proposal=joint, confirm=True)
+    Conference.objects.update(cfp_closes_at=timezone.now() - timedelta(minutes=1))
+    assert "<h2>Conferences</h2>" not in client.get("/").content.decode()

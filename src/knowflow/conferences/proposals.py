@@ -437,3 +437,61 @@ def wanted_proposals(*, conference: Conference, person: Person) -> list[dict[str
         .prefetch_related("speakers__person")
         .order_by("title", "id")
     ]
+
+
+# A person's to-do list -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConferenceTodo:
+    conference: Conference
+    to_review: int  # assigned proposals not reviewed yet, while the review is open
+    to_confirm: list[Proposal]  # proposals naming them as co-speaker, not answered yet
+    drafts: list[Proposal]  # their drafts, while the call is open
+
+
+def conference_todos(*, person: Person, now: datetime | None = None) -> list[ConferenceTodo]:
+    """What conferences wait for from this person, for their home page (four queries)."""
+    from knowflow.conferences.models import Review, ReviewAssignment
+
+    now = now or timezone.now()
+    reviewed = Review.objects.filter(reviewer=person).values_list("proposal_id", flat=True)
+    to_review: dict[int, int] = {}
+    for conference_id in (
+        ReviewAssignment.objects.filter(
+            reviewer=person,
+            proposal__conference__review_open=True,
+            proposal__state=Proposal.State.SUBMITTED,
+        )
+        .exclude(proposal_id__in=reviewed)
+        .values_list("proposal__conference_id", flat=True)
+    ):
+        to_review[conference_id] = to_review.get(conference_id, 0) + 1
+    to_confirm: dict[int, list[Proposal]] = {}
+    for row in ProposalSpeaker.objects.filter(
+        person=person,
+        confirmed_at__isnull=True,
+        declined_at__isnull=True,
+        proposal__state__in=[Proposal.State.DRAFT, Proposal.State.SUBMITTED],
+    ).select_related("proposal"):
+        to_confirm.setdefault(row.proposal.conference_id, []).append(row.proposal)
+    drafts: dict[int, list[Proposal]] = {}
+    for proposal in Proposal.objects.filter(
+        submitter=person,
+        state=Proposal.State.DRAFT,
+        conference__cfp_opens_at__lte=now,
+        conference__cfp_closes_at__gt=now,
+    ):
+        drafts.setdefault(proposal.conference_id, []).append(proposal)
+    ids = set(to_review) | set(to_confirm) | set(drafts)
+    if not ids:
+        return []
+    return [
+        ConferenceTodo(
+            conference=conference,
+            to_review=to_review.get(conference.pk, 0),
+            to_confirm=to_confirm.get(conference.pk, []),
+            drafts=drafts.get(conference.pk, []),
+        )
+        for conference in Conference.objects.filter(pk__in=ids).order_by("starts_on", "name")
+    ]

@@ -15,3 +15,12 @@ register = template.Library()
 def conference_report_link(context: template.Context, slug: str) -> dict:
     viewer = context.get("viewer")
     return {"show": viewer is not None and can_read_report(actor=viewer), "slug": slug}
+
+
+@register.inclusion_tag("conferences/_home_todo.html", takes_context=True)
+def conference_todo(context: template.Context) -> dict:
+    """On home: proposals to review, co-speaker requests to answer and drafts to submit."""
+    from knowflow.conferences.proposals import conference_todos
+
+    viewer = context.get("viewer")
+    return {"todos": conference_todos(person=viewer) if viewer is not None else []}
