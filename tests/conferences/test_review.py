@@ -25,6 +25,7 @@ from knowflow.conferences.models import (
     Review,
     ReviewAssignment,
     Star,
+    TrackReviewer,
 )
 from knowflow.errors import Conflict, DomainError, Forbidden, NotFound
 from knowflow.events.models import Session
@@ -278,6 +279,211 @@ def test_assignment_with_a_wrong_number_is_refused_next_to_it_and_writes_nothing
     assert answer.status_code == 400
     assert "At least 1." in answer.content.decode()
     assert ReviewAssignment.objects.count() == 0
+
+
+# Track teams -------------------------------------------------------------------------------------
+
+
+def with_team(built: Built, track_index: int, *members: Person) -> None:
+    review.review_teams_update(
+        actor=built.enabler,
+        conference=built.conference,
+        teams={built.tracks[track_index]: list(members)},
+    )
+
+
+def team_of(built: Built, track_index: int) -> set[int]:
+    return set(
+        TrackReviewer.objects.filter(track=built.tracks[track_index]).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+def test_a_track_s_proposals_go_only_to_its_team_and_the_load_stays_even() -> None:
+    built = build_conference(talks=0)
+    platform, data = built.tracks
+    team = [make_person(name=f"Data {n}") for n in range(3)]
+    others = [make_person(name=f"Other {n}") for n in range(3)]
+    with_reviewers(built, *team, *others)
+    with_team(built, 1, *team)
+    by_data = [propose(built.conference, make_person(), f"Data {n}", track=data) for n in range(2)]
+    by_anyone = [propose(built.conference, make_person(), f"Any {n}") for n in range(3)]
+    by_anyone.append(propose(built.conference, make_person(), "Platform one", track=platform))
+
+    result = review.review_assign(actor=built.enabler, conference=built.conference)
+
+    assert (result.added, result.short) == (18, [])
+    assert all(assigned_to(p) == {person.pk for person in team} for p in by_data)
+    assert all(len(assigned_to(p)) == 3 for p in by_anyone)
+    # 6 Data assignments fall on the team: the other 12 make everyone's load 3.
+    assert loads(built) == {person.pk: 3 for person in team + others}
+
+
+def test_a_proposal_without_a_track_or_of_a_track_without_a_team_goes_to_anyone() -> None:
+    built = build_conference(talks=0)
+    platform, _data = built.tracks
+    team = [make_person(name=f"Data {n}") for n in range(2)]
+    others = [make_person(name=f"Other {n}") for n in range(2)]
+    everyone = {person.pk for person in team + others}
+    with_reviewers(built, *team, *others)
+    with_team(built, 1, *team)
+    no_track = propose(built.conference, make_person(), "No track")
+    no_team = propose(built.conference, make_person(), "Platform one", track=platform)
+
+    result = review.review_assign(actor=built.enabler, conference=built.conference, per_proposal=4)
+
+    assert (result.added, result.short) == (8, [])
+    assert assigned_to(no_track) == everyone
+    assert assigned_to(no_team) == everyone
+
+
+def test_a_proposal_short_of_reviewers_because_of_its_team_names_the_track() -> None:
+    built = build_conference(talks=0)
+    unit = org_unit("Data team")
+    insiders = [make_person(name=f"Insider {n}", org_unit=unit) for n in range(2)]
+    outsider = make_person(name="Olga Outsider")
+    others = [make_person(name=f"Other {n}") for n in range(3)]  # would do, but not on the team
+    with_reviewers(built, *insiders, outsider, *others)
+    with_team(built, 1, *insiders, outsider)
+    propose(
+        built.conference,
+        make_person(name="Pat Data", org_unit=unit),
+        "Pipelines",
+        track=built.tracks[1],
+    )
+
+    answer = signed_in(built.enabler).post(
+        "/conferences/devdays/review/", {"action": "assign", "per_proposal": "3"}, follow=True
+    )
+
+    page = answer.content.decode()
+    assert "1 assignment made." in page
+    assert (
+        "“Pipelines” has only 1 reviewer: the Data track&#x27;s team has no more without a "
+        "conflict of interest." in page
+    )
+    assert set(ReviewAssignment.objects.values_list("reviewer_id", flat=True)) == {outsider.pk}
+
+
+def test_organisers_set_each_track_s_team_on_the_review_page() -> None:
+    built = build_conference(talks=0)
+    platform, data = built.tracks
+    ana, ben, cai = (make_person(name=name) for name in ("Ana Data", "Ben Data", "Cai Other"))
+    with_reviewers(built, ana, ben, cai)
+    client = signed_in(built.enabler)
+    form = client.get("/conferences/devdays/review/").content.decode()
+    assert f'<label for="id_team_{data.pk}">Reviewers of Data' in form
+
+    answer = client.post(
+        "/conferences/devdays/review/",
+        {"action": "teams", f"team_{data.pk}": "Ben Data, Ana Data", f"team_{platform.pk}": ""},
+        follow=True,
+    )
+
+    page = answer.content.decode()
+    assert "The track teams are saved." in page
+    assert team_of(built, 1) == {ana.pk, ben.pk}
+    assert team_of(built, 0) == set()
+    shown = re.search(r'<ul class="rows" id="track-teams">.*?</ul>', page, re.S)
+    assert shown is not None
+    assert re.findall(r"<li><strong>(.*?)</strong> <span>(.*?)</span></li>", shown.group(0)) == [
+        ("Data", "Ana Data, Ben Data"),
+        ("Platform", "No team: any reviewer"),
+    ]
+    assert review.review_teams(actor=built.enabler, conference=built.conference) == [
+        review.TrackTeam(track=data, members=[ana, ben]),
+        review.TrackTeam(track=platform, members=[]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("Nobody Atall", "No one called “Nobody Atall” was found."),
+        ("Olga Outsider", "Olga Outsider is not among the reviewers of DevDays: add them to “Reviewers” first."),
+        ("Olga Outsider, Pat Other, Ana Data", "Olga Outsider and Pat Other are not among the reviewers of DevDays: add them to “Reviewers” first."),
+    ],
+)  # fmt: skip
+def test_a_bad_team_is_refused_next_to_its_field_and_nothing_is_written(
+    entry: str, message: str
+) -> None:
+    built = build_conference(talks=0)
+    platform, data = built.tracks
+    ana, ben = make_person(name="Ana Data"), make_person(name="Ben Platform")
+    make_person(name="Olga Outsider")
+    make_person(name="Pat Other")
+    with_reviewers(built, ana, ben)
+    with_team(built, 1, ana)
+
+    answer = signed_in(built.enabler).post(
+        "/conferences/devdays/review/",
+        {"action": "teams", f"team_{data.pk}": entry, f"team_{platform.pk}": "Ben Platform"},
+    )
+
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert summary is not None
+    assert re.findall(r'<a href="(.*?)">(.*?)</a>', summary.group(0)) == [
+        (f"#id_team_{data.pk}", message)
+    ]
+    assert page.count(message) == 2  # in the summary and next to the field
+    assert f'value="{entry}"' in page  # the input is kept
+    assert (team_of(built, 1), team_of(built, 0)) == ({ana.pk}, set())
+
+
+def test_members_are_refused_setting_teams_and_nothing_is_written() -> None:
+    built = build_conference(talks=0)
+    platform, data = built.tracks
+    member = make_person(name="Max Member")
+    with_reviewers(built, member)
+
+    answer = signed_in(member).post(
+        "/conferences/devdays/review/", {"action": "teams", f"team_{data.pk}": "Max Member"}
+    )
+
+    assert answer.status_code == 403
+    for call in (
+        lambda: review.review_teams_update(
+            actor=member, conference=built.conference, teams={data: [member]}
+        ),
+        lambda: review.review_teams(actor=member, conference=built.conference),
+    ):
+        with pytest.raises(Forbidden) as refused:
+            call()
+        assert refused.value.message == "Only enablers run the review of a conference's proposals."
+    assert TrackReviewer.objects.count() == 0
+
+
+def test_a_team_takes_back_the_assignments_outside_it_not_reviewed_yet() -> None:
+    built = build_conference(talks=0)
+    data = built.tracks[1]
+    ana, ota, oli = (make_person(name=n) for n in ("Ana Data", "Ota Other", "Oli Other"))
+    with_reviewers(built, ana, ota, oli)
+    open_review(built)
+    proposal = propose(built.conference, make_person(), "Pipelines", track=data)
+    review.review_assign(actor=built.enabler, conference=built.conference)
+    give(ota, proposal, ALL_GOOD)
+
+    taken_back = review.review_teams_update(
+        actor=built.enabler, conference=built.conference, teams={data: [ana]}
+    )
+
+    assert taken_back == 1  # Oli's; Ota's is reviewed and stays
+    assert assigned_to(proposal) == {ana.pk, ota.pk}
+
+
+def test_a_reviewer_taken_off_the_list_leaves_every_team() -> None:
+    built = build_conference(talks=0)
+    ana, ben = make_person(name="Ana Data"), make_person(name="Ben Data")
+    with_reviewers(built, ana, ben)
+    with_team(built, 1, ana, ben)
+    with_team(built, 0, ana)
+
+    with_reviewers(built, ben)
+
+    assert (team_of(built, 1), team_of(built, 0)) == ({ben.pk}, set())
 
 
 # Anonymity ---------------------------------------------------------------------------------------

@@ -9,6 +9,11 @@ Rules this module holds:
 - **Conflicts of interest.** A proposal never goes to one of its speakers (the submitter and
   every co-speaker who has not declined: one not yet confirmed may still be), nor to anyone in
   the same org unit as one of them.
+- **Track teams.** A track may have a team (`TrackReviewer`): its proposals go to the team's
+  members only; a proposal with no track, or of a track without a team, goes to any reviewer.
+  A team member is always one of the conference's reviewers: naming anyone else is refused
+  (becoming a reviewer happens in one place, the reviewers' list), and a reviewer taken off
+  that list leaves every team too.
 - **Balance.** Assignment is a max-flow / min-cost problem (`balanced_assignment`): as many
   (proposal, reviewer) pairs as the conflicts allow, and among those the one with the least
   sum of squared reviewer loads, which is also the one with the smallest largest load and
@@ -44,6 +49,8 @@ from knowflow.conferences.models import (
     Proposal,
     Review,
     ReviewAssignment,
+    Track,
+    TrackReviewer,
 )
 from knowflow.conferences.permissions import can_manage_conferences
 from knowflow.conferences.proposals import proposal_stars_to_talk, without_speakers
@@ -164,8 +171,9 @@ def review_settings_update(
     """Who reviews (any active members) and the score categories with their weights.
 
     A reviewer taken off the list loses the assignments they have not reviewed yet (their
-    reviews stay and count). The categories cannot change once a review is written: its scores
-    are by category, and changing them under it would change what it said."""
+    reviews stay and count) and leaves the track teams they were on. The categories cannot
+    change once a review is written: its scores are by category, and changing them under it
+    would change what it said."""
     _check_organiser(actor)
     conference = Conference.objects.select_for_update().get(pk=conference.pk)
     if any(not person.is_active for person in reviewers):
@@ -192,8 +200,92 @@ def review_settings_update(
     ):
         if (assignment.proposal_id, assignment.reviewer_id) not in done:
             assignment.delete()
+    TrackReviewer.objects.filter(track__conference=conference).exclude(person_id__in=keep).delete()
     conference.reviewers.set(reviewers)
     return conference
+
+
+# Track teams -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackTeam:
+    track: Track
+    members: list[Person]  # empty: the track's proposals go to any reviewer
+
+
+def review_teams(*, actor: Person, conference: Conference) -> list[TrackTeam]:
+    """Each track of the conference (by name) with its team, members by name. Two queries."""
+    _check_organiser(actor)
+    tracks = list(conference.tracks.order_by("name", "id"))
+    members: dict[int, list[Person]] = defaultdict(list)
+    for row in (
+        TrackReviewer.objects.filter(track__conference=conference)
+        .select_related("person")
+        .order_by("person__display_name", "person_id")
+    ):
+        members[row.track_id].append(row.person)
+    return [TrackTeam(track=track, members=members.get(track.pk, [])) for track in tracks]
+
+
+def _names(people: list[Person]) -> str:
+    names = [person.display_name for person in people]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@transaction.atomic
+def review_teams_update(
+    *, actor: Person, conference: Conference, teams: Mapping[Track, list[Person]]
+) -> int:
+    """Set the team of each track given (an empty list: no team, any reviewer takes its
+    proposals); tracks not given keep theirs. Every member must be one of the conference's
+    active reviewers, else a DomainError on ``team_<track id>`` naming them, and nothing is
+    written.
+
+    A proposal of a track given a team loses the assignments, not reviewed yet, of reviewers
+    outside the team (as a reviewer taken off the list does), so assigning again fills them
+    from the team; the reviews written stay. Returns how many assignments were taken back."""
+    _check_organiser(actor)
+    # The conference's row lock, as review_settings_update and review_assign take it: the
+    # reviewers cannot change between the check below and the write.
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    tracks_here = {track.pk for track in conference.tracks.all()}
+    reviewers = set(
+        conference.reviewers.filter(deactivated_at__isnull=True).values_list("pk", flat=True)
+    )
+    for track, people in teams.items():
+        if track.pk not in tracks_here:
+            raise NotFound("There is no such track in this conference.")
+        outsiders = list({p.pk: p for p in people if p.pk not in reviewers}.values())
+        if outsiders:
+            verb = "is" if len(outsiders) == 1 else "are"
+            raise DomainError(
+                f"{_names(outsiders)} {verb} not among the reviewers of {conference.name}: "
+                "add them to “Reviewers” first.",
+                field=f"team_{track.pk}",
+            )
+    reviewed = set(
+        Review.objects.filter(proposal__conference=conference).values_list(
+            "proposal_id", "reviewer_id"
+        )
+    )
+    taken_back = 0
+    for track, people in teams.items():
+        team = {person.pk for person in people}
+        TrackReviewer.objects.filter(track_id=track.pk).exclude(person_id__in=team).delete()
+        TrackReviewer.objects.bulk_create(
+            [TrackReviewer(track_id=track.pk, person_id=pk) for pk in sorted(team)],
+            ignore_conflicts=True,
+        )
+        if not team:
+            continue
+        for assignment in ReviewAssignment.objects.filter(proposal__track_id=track.pk).exclude(
+            reviewer_id__in=team
+        ):
+            if (assignment.proposal_id, assignment.reviewer_id) not in reviewed:
+                assignment.delete()
+                taken_back += 1
+    return taken_back
 
 
 @transaction.atomic
@@ -265,9 +357,27 @@ def conflicting_people(proposal: Proposal) -> list[Person]:
 
 
 @dataclass(frozen=True)
+class Shortage:
+    """A proposal left with fewer reviewers than asked, and whose pool ran out: its track's
+    team (``team``, the track's name) or the conference's reviewers (``team`` empty)."""
+
+    title: str
+    have: int
+    team: str = ""
+
+    @property
+    def message(self) -> str:
+        why = f"the {self.team} track's team has no more" if self.team else "not enough reviewers"
+        return (
+            f"“{self.title}” has only {self.have} reviewer{'s' if self.have != 1 else ''}: "
+            f"{why} without a conflict of interest."
+        )
+
+
+@dataclass(frozen=True)
 class AssignmentResult:
     added: int
-    short: list[tuple[str, int]]  # (title, reviewers it has) of proposals below the number asked
+    short: list[Shortage]  # the proposals below the number asked
 
 
 @transaction.atomic
@@ -275,9 +385,10 @@ def review_assign(
     *, actor: Person, conference: Conference, per_proposal: int = PER_PROPOSAL
 ) -> AssignmentResult:
     """Give each submitted proposal ``per_proposal`` reviewers, keeping every assignment and
-    review made already, never to a speaker of it nor to someone of a speaker's org unit, the
-    load as even as those rules allow. Returns how many assignments were added and the
-    proposals left with fewer reviewers (and how many they have)."""
+    review made already, never to a speaker of it nor to someone of a speaker's org unit, only
+    to its track's team when the track has one, the load as even as those rules allow. Returns
+    how many assignments were added and the proposals left with fewer reviewers (how many they
+    have, and whether their track's team ran out)."""
     _check_organiser(actor)
     if per_proposal not in PER_PROPOSAL_RANGE:
         raise DomainError(
@@ -295,10 +406,16 @@ def review_assign(
     }
     proposals = list(
         Proposal.objects.filter(conference=conference, state=Proposal.State.SUBMITTED)
-        .select_related("submitter")
+        .select_related("submitter", "track")
         .prefetch_related("speakers__person")
         .order_by("submitted_at", "id")
     )
+    # A team member left out of `reviewers` (deactivated since) reviews nothing, as elsewhere.
+    teams: dict[int, set[int]] = defaultdict(set)
+    for track_id, person_id in TrackReviewer.objects.filter(
+        track__conference=conference, person_id__in=reviewers
+    ).values_list("track_id", "person_id"):
+        teams[track_id].add(person_id)
     existing: dict[int, set[int]] = defaultdict(set)
     load: dict[int, int] = defaultdict(int)
     for proposal_id, reviewer_id in ReviewAssignment.objects.filter(
@@ -312,10 +429,12 @@ def review_assign(
         people = conflicting_people(proposal)
         ids = {person.pk for person in people}
         units = {person.org_unit_id for person in people if person.org_unit_id is not None}
+        pool = teams.get(proposal.track_id or 0) or reviewers.keys()
         eligible[proposal.pk] = {
             pk
             for pk, reviewer in reviewers.items()
-            if pk not in ids
+            if pk in pool
+            and pk not in ids
             and reviewer.org_unit_id not in units
             and pk not in existing[proposal.pk]
         }
@@ -328,11 +447,14 @@ def review_assign(
             for reviewer_id in picked
         ]
     )
+    # Every reviewer can take any number of proposals, so a proposal short of reviewers has
+    # used up everyone eligible: its track's team when it has one, else all the reviewers.
     short = []
     for proposal in proposals:
         have = len(existing[proposal.pk]) + len(chosen.get(proposal.pk, []))
         if have < per_proposal:
-            short.append((proposal.title, have))
+            team = proposal.track.name if proposal.track_id in teams and proposal.track else ""
+            short.append(Shortage(title=proposal.title, have=have, team=team))
     return AssignmentResult(added=sum(len(v) for v in chosen.values()), short=short)
 
 

@@ -1,5 +1,5 @@
-"""The review pages. Organisers: the review (phase, reviewers and categories, assignment and
-each reviewer's load), the ranked list, a proposal's anonymised abstract, and the decision on a
+"""The review pages. Organisers: the review (phase, reviewers and categories, each track's team,
+assignment and each reviewer's load), the ranked list, a proposal's anonymised abstract, and the decision on a
 proposal (a confirmation page saying who is emailed). Reviewers: their proposals (to do and
 done) and the review form of one, anonymised. Every refusal writes nothing and says why."""
 
@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from knowflow.accounts.models import Person
 from knowflow.conferences import review, selectors
-from knowflow.conferences.models import Proposal
+from knowflow.conferences.models import Proposal, Track
 from knowflow.conferences.permissions import can_manage_conferences, can_see_conferences
 from knowflow.errors import DomainError, Forbidden
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
@@ -63,6 +63,26 @@ class ReviewSettingsForm(forms.Form):
             help_text="Any colleagues. Nobody reviews their own proposal or one from a speaker "
             "of their org unit.",
         )
+
+
+class TeamsForm(forms.Form):
+    """A people picker per track, ``team_<track id>``: that track's team."""
+
+    def __init__(self, *args: Any, teams: list[review.TrackTeam], **kwargs: Any) -> None:
+        from knowflow.accounts.forms import PeopleField
+
+        kwargs.setdefault("initial", {f"team_{team.track.pk}": team.members for team in teams})
+        super().__init__(*args, **kwargs)
+        self.tracks = [team.track for team in teams]
+        for track in self.tracks:
+            self.fields[f"team_{track.pk}"] = PeopleField(
+                label=f"Reviewers of {track.name}",
+                help_text=f"Some of the reviewers above: {track.name}'s proposals go to them "
+                "only. Empty: to any reviewer.",
+            )
+
+    def teams(self) -> dict[Track, list[Person]]:
+        return {track: list(self.cleaned_data[f"team_{track.pk}"]) for track in self.tracks}
 
 
 class AssignForm(forms.Form):
@@ -146,6 +166,8 @@ def review_home(request: _ViewerRequest, slug: str) -> HttpResponse:
             "categories": review.categories_text(review.categories_of(conference)),
         }
     )
+    teams = review.review_teams(actor=viewer, conference=conference)
+    teams_form = TeamsForm(teams=teams)
     assign_form = AssignForm()
     status = 200
     if request.method == "POST":
@@ -165,6 +187,21 @@ def review_home(request: _ViewerRequest, slug: str) -> HttpResponse:
                     messages.success(request, "The reviewers and categories are saved.")
                     return redirect("conferences:review", slug=slug)
                 status = 400
+            elif action == "teams":
+                teams_form = TeamsForm(request.POST, teams=teams)
+                if teams_form.is_valid():
+                    taken_back = review.review_teams_update(
+                        actor=viewer, conference=conference, teams=teams_form.teams()
+                    )
+                    messages.success(request, "The track teams are saved.")
+                    if taken_back:
+                        messages.warning(
+                            request,
+                            f"{taken_back} assignment{'s' if taken_back != 1 else ''} outside "
+                            "a track's team taken back: assign again to fill them from the team.",
+                        )
+                    return redirect(f"{reverse('conferences:review', args=[slug])}#teams")
+                status = 400
             elif action == "assign":
                 assign_form = AssignForm(request.POST)
                 if assign_form.is_valid():
@@ -177,12 +214,8 @@ def review_home(request: _ViewerRequest, slug: str) -> HttpResponse:
                         request,
                         f"{result.added} assignment{'s' if result.added != 1 else ''} made.",
                     )
-                    for title, have in result.short:
-                        messages.warning(
-                            request,
-                            f"“{title}” has only {have} reviewer{'s' if have != 1 else ''}: "
-                            "not enough reviewers without a conflict of interest.",
-                        )
+                    for shortage in result.short:
+                        messages.warning(request, shortage.message)
                     return redirect(f"{reverse('conferences:review', args=[slug])}#assignment")
                 status = 400
             elif action in ("open", "close"):
@@ -201,6 +234,9 @@ def review_home(request: _ViewerRequest, slug: str) -> HttpResponse:
             if action == "settings" and error.field in settings_form.fields:
                 add_to_form(settings_form, error)
                 status = 400
+            elif action == "teams" and error.field in teams_form.fields:
+                add_to_form(teams_form, error)
+                status = 400
             elif action == "assign" and error.field in assign_form.fields:
                 add_to_form(assign_form, error)
                 status = 400
@@ -215,6 +251,8 @@ def review_home(request: _ViewerRequest, slug: str) -> HttpResponse:
             "conference": conference,
             "overview": overview,
             "settings_form": settings_form,
+            "teams": teams,
+            "teams_form": teams_form,
             "assign_form": assign_form,
             "submitted": sum(
                 1 for row in overview.ranked if row.proposal.state == Proposal.State.SUBMITTED
