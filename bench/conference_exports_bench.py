@@ -103,7 +103,6 @@ from load_bench import (  # noqa: E402
 
 from knowflow.accounts.models import Office, Person  # noqa: E402
 from knowflow.accounts.services import person_create  # noqa: E402
-from knowflow.conferences import exports  # noqa: E402
 from knowflow.conferences.models import ConferenceTalk, Release  # noqa: E402
 from knowflow.conferences.services import (  # noqa: E402
     conference_create,
@@ -112,6 +111,7 @@ from knowflow.conferences.services import (  # noqa: E402
     talk_add,
     track_create,
 )
+from knowflow.events import ical  # noqa: E402
 from knowflow.events.models import Occurrence, Room, Session  # noqa: E402
 from knowflow.integrations.services import calendar_feed_token_regenerate  # noqa: E402
 from knowflow.markdown import markdown_to_text  # noqa: E402
@@ -270,7 +270,7 @@ def forget() -> None:
     as plain text, the VTIMEZONE), so a cold request is the first render in a fresh process."""
     cache.clear()
     markdown_to_text.cache_clear()
-    exports._vtimezone.cache_clear()
+    ical.vtimezone.cache_clear()
 
 
 def measure(client: Client, url: str, requests: int, *, cold: bool) -> dict[str, float]:

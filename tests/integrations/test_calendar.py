@@ -389,7 +389,7 @@ def test_text_escaping_matches_icalendar_and_round_trips(text: str) -> None:
 
     written = ical.calendar_text([ical.CalendarEvent.from_occurrence(occurrence)], name="x")
 
-    assert ical._text(text) == icalendar.vText(text).to_ical().decode()
+    assert ical.text_value(text) == icalendar.vText(text).to_ical().decode()
     assert max(len(line.encode()) for line in written.split("\r\n")) <= 75
     [event] = parse(written).walk("VEVENT")
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -7,20 +7,18 @@ stored schedule document of one release alone (never from live data):
   keeps one entry per talk for good, and SEQUENCE = the release number, so every client
   replaces its copy when a new release comes.
 
-As in `events.ical`, the VEVENTs are written as content lines here (the `icalendar` library
-writes the calendar header and the VTIMEZONE, where the subtle parts are): building 300
+As in `events.ical` (whose escaping, folding and VTIMEZONE are used here), the VEVENTs are
+written as content lines (the `icalendar` library writes the calendar header and the VTIMEZONE,
+where the subtle parts are): building 300
 `icalendar.Event` objects would take most of the time budget of the export. The tests parse
 everything with `icalendar`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-
-from icalendar import Timezone
 
 from knowflow.conferences.schedule import clean, published_talks
 from knowflow.events import ical
@@ -129,46 +127,6 @@ def _event_xml(event: dict[str, Any]) -> str:
 # iCalendar -----------------------------------------------------------------------------------
 
 
-def _escape(value: str) -> str:
-    """TEXT escaping (RFC 5545 3.3.11): backslash first, then ; and , and line breaks."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 sequence nor right
-    after the backslash of an escape."""
-    raw = line.encode()
-    if len(raw) <= 75:
-        return line
-    pieces: list[bytes] = []
-    start, limit = 0, 75
-    while len(raw) - start > limit:
-        cut = start + limit
-        while raw[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back up to its lead byte
-            cut -= 1
-        if raw[cut - 1] == 0x5C and cut - 1 > start:
-            cut -= 1
-        pieces.append(raw[start:cut])
-        start, limit = cut, 74  # continuation lines start with the folding space
-    pieces.append(raw[start:])
-    return b"\r\n ".join(pieces).decode()
-
-
-@functools.lru_cache(maxsize=64)
-def _vtimezone(zone: str, first_year: int, last_year: int) -> str:
-    component = Timezone.from_tzid(
-        zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    return component.to_ical().decode()
-
-
 def _when(name: str, moment: datetime, zone: str | None) -> str:
     if zone is None:
         return f"{name}:{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
@@ -205,7 +163,7 @@ def schedule_ics(
         talks = [talk for talk in talks if talk.guid in only]
     if zone is not None and talks:
         first, last = talks[0].start.year - 1, max(t.end.year for t in talks)
-        parts.append(_vtimezone(zone, first, last))
+        parts.append(ical.vtimezone(zone, first, last))
     dtstamp = f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}"
     lines: list[str] = []
     for talk in talks:
@@ -217,15 +175,16 @@ def schedule_ics(
             f"SEQUENCE:{sequence}",
             _when("DTSTART", talk.start, zone),
             _when("DTEND", talk.end, zone),
-            _fold(f"SUMMARY:{_escape(talk.title)}"),
-            _fold(
-                "DESCRIPTION:" + _escape(ical.description_text(event["abstract"] or "", talk.url))
+            ical.fold(f"SUMMARY:{ical.text_value(talk.title)}"),
+            ical.fold(
+                "DESCRIPTION:"
+                + ical.text_value(ical.description_text(event["abstract"] or "", talk.url))
             ),
-            _fold(f"LOCATION:{_escape(talk.room)}"),
-            _fold(f"URL;VALUE=URI:{''.join(talk.url.split())}"),
+            ical.fold(f"LOCATION:{ical.text_value(talk.room)}"),
+            ical.fold(f"URL;VALUE=URI:{''.join(talk.url.split())}"),
         ]
         if talk.track:
-            lines.append(_fold(f"CATEGORIES:{_escape(talk.track)}"))
+            lines.append(ical.fold(f"CATEGORIES:{ical.text_value(talk.track)}"))
         lines += ["STATUS:CONFIRMED", "END:VEVENT"]
     if lines:
         parts.append("\r\n".join(lines) + "\r\n")

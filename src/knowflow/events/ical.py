@@ -159,7 +159,7 @@ class CalendarEvent:
         return f"{place} (and online)" if self.online_url else place
 
 
-def _fold(line: str) -> str:
+def fold(line: str) -> str:
     """Fold a content line into 75-octet pieces (RFC 5545 3.1), never inside a UTF-8 sequence.
 
     Like `icalendar`, a piece never ends with the backslash of an escape (some clients
@@ -193,7 +193,7 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(pieces).decode()
 
 
-def _text(value: str) -> str:
+def text_value(value: str) -> str:
     """TEXT escaping (RFC 5545 3.3.11), as `icalendar.vText` does it, minus the per-value
     object: backslash first, then ; and , and every line break as \\n."""
     return (
@@ -250,9 +250,9 @@ def vevent(
         f"SEQUENCE:{event.sequence}",
         _when("DTSTART", event.start, event.zone),
         _when("DTEND", event.end, event.zone),
-        f"SUMMARY:{_text(event.title)}",
-        f"DESCRIPTION:{_text(description_text(event.abstract, page))}",
-        f"LOCATION:{_text(event.location)}",
+        f"SUMMARY:{text_value(event.title)}",
+        f"DESCRIPTION:{text_value(description_text(event.abstract, page))}",
+        f"LOCATION:{text_value(event.location)}",
         f"STATUS:{status}",
     ]
     if is_web_url(event.online_url):  # a stored non-http(s) link is never handed to a calendar
@@ -276,7 +276,7 @@ def vevent(
         lines.append(_address_line("ORGANIZER", organizer))
         lines.append(_address_line("ATTENDEE", guest))
     lines.append("END:VEVENT")
-    return [line if len(line) <= 75 and line.isascii() else _fold(line) for line in lines]
+    return [line if len(line) <= 75 and line.isascii() else fold(line) for line in lines]
 
 
 def _from_address() -> str:
@@ -286,7 +286,7 @@ def _from_address() -> str:
 
 
 @functools.lru_cache(maxsize=128)
-def _vtimezone(zone_name: str, first_year: int, last_year: int) -> str:
+def vtimezone(zone_name: str, first_year: int, last_year: int) -> str:
     """VTIMEZONE text for the years a calendar spans; built once per process per span."""
     component = Timezone.from_tzid(
         zone_name, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
@@ -337,7 +337,7 @@ def calendar_text(
             first, last = spans.get(event.zone, (event.start.year - 1, event.end.year))
             spans[event.zone] = (min(first, event.start.year - 1), max(last, event.end.year))
     parts = [_header(name=name, method=method)]
-    parts.extend(_vtimezone(zone, first, last) for zone, (first, last) in sorted(spans.items()))
+    parts.extend(vtimezone(zone, first, last) for zone, (first, last) in sorted(spans.items()))
     if lines:
         parts.append("\r\n".join(lines) + "\r\n")
     parts.append("END:VCALENDAR\r\n")
