@@ -157,7 +157,7 @@ def test_a_member_drafts_then_submits_with_a_co_speaker_who_confirms() -> None:
         ({"abstract": "Too short."}, "An abstract has 20 to 5000 characters"),
         ({"format": "panel"}, "Select a valid choice."),
         ({"available_days": ["2031-01-01"]}, "2031-01-01 is not a day of the conference."),
-        ({"available_until": "08:00"}, "The latest time must be after the earliest."),
+        ({"available_until": "09:00"}, "The latest end must differ from the earliest start."),
         ({"available_from": "", "available_until": "12:00"}, "Give both the earliest"),
         ({"available_days": []}, "Say on which days you can give it to submit."),
         ({"co_speakers": "Nobody Known"}, "Nobody Known"),
@@ -290,3 +290,33 @@ def test_home_lists_what_conferences_wait_for_from_a_person() -> None:
     proposals.cospeaker_answer(actor=person, proposal=joint, confirm=True)
     Conference.objects.update(cfp_closes_at=timezone.now() - timedelta(minutes=1))
     assert "<h2>Conferences</h2>" not in client.get("/").content.decode()
+
+
+def test_a_call_cannot_close_after_the_conference_ends() -> None:
+    built = build_conference(talks=0)  # 4–6 June 2030, Berlin
+    answer = signed_in(built.enabler).post(
+        "/conferences/devdays/cfp/settings/",
+        {"opens_at": "2030-05-01T09:00", "closes_at": "2030-06-20T18:00", "formats": ["talk"]},
+    )
+    assert answer.status_code == 400
+    assert "The call must close before the conference ends (6 Jun 2030)." in answer.content.decode()
+    assert Conference.objects.get().cfp_closes_at is None
+
+
+def test_no_decision_while_the_call_is_still_open() -> None:
+    from knowflow.conferences import review
+
+    built = build_conference(talks=0)
+    open_call(built)
+    proposal = Proposal.objects.create(
+        conference=built.conference,
+        submitter=make_person(),
+        title="Too early to decide",
+        abstract="Decided before the others could even propose.",
+        format="talk",
+        state=Proposal.State.SUBMITTED,
+    )
+    with pytest.raises(Conflict, match="The call for proposals is open until"):
+        review.proposal_decide(actor=built.enabler, proposal=proposal, accept=True)
+    assert Proposal.objects.get().state == Proposal.State.SUBMITTED
+    assert OutboxMessage.objects.count() == 0

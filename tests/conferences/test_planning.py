@@ -466,6 +466,50 @@ def test_a_bad_format_duration_is_refused_next_to_its_field() -> None:
         {"action": "settings", "slot_times": "10:00", "slot_minutes": "45", "minutes_panel": "0"},
     )
     assert answer.status_code == 400
-    assert "A panel lasts at least 5 minutes." in answer.content.decode()
+    assert "“Panel” lasts at least 5 minutes." in answer.content.decode()
     built.conference.refresh_from_db()
     assert built.conference.format_minutes == {}
+
+
+def test_a_talk_off_the_grid_shows_where_it_moves_from_not_a_first_date() -> None:
+    built = conference(talks=2)
+    # Talk 2 is at 10:00; the grid now starts at 11:00, so its date is off the grid.
+    planning.programme_settings_update(
+        actor=built.enabler,
+        conference=built.conference,
+        slot_times="11:00, 12:00",
+        slot_minutes=45,
+        rooms=built.rooms,
+    )
+    draft = build(built)
+    page = signed_in(built.enabler).get(f"/conferences/devdays/plan/drafts/{draft.pk}/")
+    text = page.content.decode()
+    assert text.count("Moved from Tue 4 Jun 10:00") == 2
+    assert "2 talks change date</dd>" in text
+    assert "get their first" not in text and "gets its first" not in text
+
+
+def test_availability_past_the_speakers_midnight_is_a_window_into_the_next_day() -> None:
+    from datetime import time
+
+    from knowflow.conferences.models import Proposal
+
+    built = conference(talks=2)
+    talk = built.talks[0]
+    # Sydney (AEST, UTC+10): Wednesday 5 June 18:00 to Thursday 02:00 is 10:00–18:00 Berlin
+    # on Wednesday, so only Wednesday's periods fit.
+    Proposal.objects.create(
+        conference=built.conference,
+        submitter=talk.session.speakers.get(),
+        title=talk.session.title,
+        abstract="What talk 1 is about, at length.",
+        format="talk",
+        state=Proposal.State.ACCEPTED,
+        available_days=["2030-06-05"],
+        available_from=time(18, 0),
+        available_until=time(2, 0),
+        available_zone="Australia/Sydney",
+        talk=talk,
+    )
+    draft = build(built)
+    assert placed(draft, built, 0)[0] in {3, 4, 5}

@@ -85,15 +85,15 @@ class PlanSettingsForm(forms.Form):
         field.label_from_instance = _room_label  # type: ignore[method-assign]
         for value, label in Session.Format.choices:
             self.fields[f"minutes_{value}"] = forms.IntegerField(
-                label=f"Minutes for a {label.lower()}",
+                label=f"Minutes for “{label}”",
                 required=False,
                 min_value=5,
                 max_value=480,
                 help_text="Empty: the minutes per period.",
                 error_messages={
                     "invalid": "Give the minutes as a whole number, e.g. 90.",
-                    "min_value": f"A {label.lower()} lasts at least 5 minutes.",
-                    "max_value": f"A {label.lower()} lasts at most 480 minutes.",
+                    "min_value": f"“{label}” lasts at least 5 minutes.",
+                    "max_value": f"“{label}” lasts at most 480 minutes.",
                 },
             )
 
@@ -113,7 +113,7 @@ class CallForm(forms.Form):
     opens_at = forms.DateTimeField(
         label="Opens",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="In your time zone.",
+        help_text="In your time zone (your profile's).",
         error_messages={"invalid": "Give a date and time, e.g. 2027-01-10 09:00."},
     )
     closes_at = forms.DateTimeField(
@@ -162,7 +162,7 @@ class ProposalForm(forms.Form):
     track = forms.ChoiceField(choices=[], required=False)
     co_speakers = forms.CharField(required=False)  # replaced by a people picker in __init__
     available_days = forms.MultipleChoiceField(
-        label="Days you can give it",
+        label="Days you can give it (the conference's days)",
         choices=[],
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -175,7 +175,7 @@ class ProposalForm(forms.Form):
         error_messages={"invalid": "Give a time like 09:00."},
     )
     available_until = forms.TimeField(
-        label="Latest end (your time)",
+        label="Latest end (your time; earlier than the start if it runs past your midnight)",
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={"invalid": "Give a time like 17:00."},

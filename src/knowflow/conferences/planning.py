@@ -164,9 +164,7 @@ def programme_settings_update(
             raise DomainError(f"There is no format “{fmt[:30]}”.", field="format_minutes")
         if not low <= value <= high:
             label = Session.Format(fmt).label
-            raise DomainError(
-                f"A {label.lower()} lasts {low} to {high} minutes.", field=f"minutes_{fmt}"
-            )
+            raise DomainError(f"“{label}” lasts {low} to {high} minutes.", field=f"minutes_{fmt}")
         durations[fmt] = value
     times = slot_times_parse(slot_times, minutes=slot_minutes)
     conference.slot_times = times
@@ -181,7 +179,7 @@ def programme_settings_update(
 def talk_pin_set(*, actor: Person, talk: ConferenceTalk, pinned: bool) -> ConferenceTalk:
     """Pin a talk where its date is now (the programme keeps it there), or let it move."""
     _check_actor(actor)
-    if pinned and not _live_dates(session_ids=[talk.session_id]):
+    if pinned and not live_dates(session_ids=[talk.session_id]):
         raise DomainError(
             f"“{talk.session.title}” has no date yet: a talk is pinned where its date is.",
             field="pinned",
@@ -233,7 +231,7 @@ def periods_of(conference: Conference) -> list[PeriodInfo]:
     return found
 
 
-def _live_dates(*, session_ids: list[int]) -> dict[int, Occurrence]:
+def live_dates(*, session_ids: list[int]) -> dict[int, Occurrence]:
     """Each session's first date that is not cancelled."""
     dates: dict[int, Occurrence] = {}
     for occurrence in (
@@ -264,6 +262,10 @@ def _said_availability(
             start = datetime.combine(day, earliest, tzinfo=zone).astimezone(UTC)
             if proposal.available_until is None:
                 end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+            elif proposal.available_until <= earliest:  # crosses the speaker's midnight
+                end = datetime.combine(
+                    day + timedelta(days=1), proposal.available_until, tzinfo=zone
+                )
             else:
                 end = datetime.combine(day, proposal.available_until, tzinfo=zone)
             windows.append((start, end.astimezone(UTC)))
@@ -287,7 +289,7 @@ def programme_inputs(*, conference: Conference) -> Inputs:
         .order_by("id")
     }
     session_ids = [talk.session_id for talk in talks.values()]
-    dates = _live_dates(session_ids=session_ids)
+    dates = live_dates(session_ids=session_ids)
     speakers_of: dict[int, list[int]] = defaultdict(list)
     for session_id, person_id in Session.speakers.through.objects.filter(
         session_id__in=session_ids

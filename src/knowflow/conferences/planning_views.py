@@ -148,8 +148,28 @@ def plan(request: _ViewerRequest, slug: str) -> HttpResponse:
     )
 
 
+def _now_at(draft: ProgrammeDraft, conference: Conference) -> dict[str, tuple[datetime, str]]:
+    """Where each talk of the draft is now (start, room name), on the grid or not: what the
+    draft would move it from."""
+    talks = dict(
+        ConferenceTalk.objects.filter(
+            conference=conference, guid__in=list(draft.assignment)
+        ).values_list("guid", "session_id")
+    )
+    dates = planning.live_dates(session_ids=list(talks.values()))
+    found = {}
+    for guid, session_id in talks.items():
+        date = dates.get(session_id)
+        if date is not None:
+            found[str(guid)] = (date.start, date.room.name if date.room else "online")
+    return found
+
+
 def _draft_rows(
-    draft: ProgrammeDraft, conference: Conference, assignment: dict[str, tuple[int, str]]
+    draft: ProgrammeDraft,
+    conference: Conference,
+    assignment: dict[str, tuple[int, str]],
+    now_at: dict[str, tuple[datetime, str]],
 ) -> list[dict[str, Any]]:
     """The draft by period: each period's talks by room, with what a reader needs to judge it."""
     zone = ZoneInfo(conference.timezone)
@@ -164,7 +184,9 @@ def _draft_rows(
     by_period: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for guid, (period_id, room_id) in assignment.items():
         talk = talks[guid]
-        before = draft.previous.get(guid)
+        before = now_at.get(guid)
+        start = datetime.fromisoformat(periods[period_id]["start"].replace("Z", "+00:00"))
+        room = names.get(room_id, room_id)
         outside = [
             names.get(s, s)
             for s in talk["speakers"]
@@ -179,11 +201,11 @@ def _draft_rows(
                 "audience": talk["expected_audience"],
                 "outside": outside,
                 "moved_from": (
-                    f"{_when(datetime.fromisoformat(periods[before[0]]['start']), zone)}, "
-                    f"{names.get(before[1], before[1])}"
-                    if before and list(before) != [period_id, room_id]
+                    f"{_when(before[0], zone)}, {before[1]}"
+                    if before is not None and before != (start, room)
                     else ""
                 ),
+                "first_date": before is None,
             }
         )
     rows = []
@@ -264,11 +286,9 @@ def draft(request: _ViewerRequest, slug: str, pk: int) -> HttpResponse:
                 )
                 label += f" (swap with {found.names.get(here, here)})" if here else " (free)"
                 targets.append({"value": f"{at[0]}:{at[1]}", "label": label})
-    moved_talks = sum(
-        1
-        for guid, at in assignment.items()
-        if guid in found.previous and list(at) != found.previous[guid]
-    )
+    now_at = _now_at(found, conference)
+    rows = _draft_rows(found, conference, assignment, now_at)
+    moved_talks = sum(1 for row in rows for t in row["talks"] if t["moved_from"])
     return render(
         request,
         "conferences/draft.html",
@@ -276,10 +296,10 @@ def draft(request: _ViewerRequest, slug: str, pk: int) -> HttpResponse:
             "conference": conference,
             "draft": found,
             "checked": checked,
-            "rows": _draft_rows(found, conference, assignment),
+            "rows": rows,
             "talk_count": len(assignment),
             "moved_talks": moved_talks,
-            "new_talks": sum(1 for guid in assignment if guid not in found.previous),
+            "new_talks": sum(1 for row in rows for t in row["talks"] if t["first_date"]),
             "moving": moving,
             "moving_title": found.names.get(moving, ""),
             "targets": targets,

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models, transaction
@@ -83,6 +84,11 @@ def call_update(
         raise Forbidden("Only enablers run a conference's call for proposals.")
     if closes_at <= opens_at:
         raise DomainError("The call must close after it opens.", field="closes_at")
+    if timezone.localtime(closes_at, ZoneInfo(conference.timezone)).date() > conference.ends_on:
+        raise DomainError(
+            f"The call must close before the conference ends ({conference.ends_on:%-d %b %Y}).",
+            field="closes_at",
+        )
     if not formats:
         raise DomainError("Choose at least one format the call takes.", field="formats")
     unknown = [f for f in formats if f not in Session.Format.values]
@@ -168,9 +174,13 @@ def _check_fields(conference: Conference, actor: Person, fields: ProposalFields)
     if (
         fields.available_from is not None
         and fields.available_until is not None
-        and fields.available_until <= fields.available_from
+        and fields.available_until == fields.available_from
     ):
-        raise DomainError("The latest time must be after the earliest.", field="available_until")
+        # A latest end before the earliest start crosses the speaker's midnight (20:00–05:00
+        # for a speaker in Sydney at a London conference); the same time twice is no window.
+        raise DomainError(
+            "The latest end must differ from the earliest start.", field="available_until"
+        )
     if fields.submit:
         missing = [q for q in conference.cfp_questions if not fields.answers.get(q, "").strip()]
         if missing:

@@ -808,6 +808,12 @@ def proposal_decide(*, actor: Person, proposal: Proposal, accept: bool) -> Propo
         )
     if conference.review_open:
         raise Conflict("Close the review before deciding: reviewers may still change scores.")
+    if conference.cfp_closes_at is not None and timezone.now() < conference.cfp_closes_at:
+        closes = timezone.localtime(conference.cfp_closes_at)
+        raise Conflict(
+            f"The call for proposals is open until {closes:%-d %b %Y, %H:%M %Z}: decide once it "
+            "has closed, when every proposal can be weighed against the others."
+        )
     speakers = speakers_of(
         Proposal.objects.prefetch_related("speakers__person")
         .select_related("submitter")

@@ -77,7 +77,7 @@ class TeamsForm(forms.Form):
         for track in self.tracks:
             self.fields[f"team_{track.pk}"] = PeopleField(
                 label=f"Reviewers of {track.name}",
-                help_text=f"Some of the reviewers above: {track.name}'s proposals go to them "
+                help_text=f"Some of the reviewers above: the proposals of {track.name} go to them "
                 "only. Empty: to any reviewer.",
             )
 
