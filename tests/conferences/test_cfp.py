@@ -320,3 +320,33 @@ def test_no_decision_while_the_call_is_still_open() -> None:
         review.proposal_decide(actor=built.enabler, proposal=proposal, accept=True)
     assert Proposal.objects.get().state == Proposal.State.SUBMITTED
     assert OutboxMessage.objects.count() == 0
+
+
+def test_a_co_speaker_reads_the_proposal_and_withdrawing_asks_first() -> None:
+    built = build_conference(talks=0)
+    open_call(built)
+    author = make_person(name="Otto Author")
+    make_person(name="Sam Cospeaker")
+    signed_in(author).post(
+        "/conferences/devdays/cfp/new/",
+        form(
+            co_speakers="Sam Cospeaker", abstract="Read an EXPLAIN and fix slow queries together."
+        ),
+    )
+    sam = Person.objects.get(display_name="Sam Cospeaker")
+    page = signed_in(sam).get("/conferences/devdays/cfp/").content.decode()
+    assert "Read the proposal" in page and "Read an EXPLAIN and fix slow queries together." in page
+    own = signed_in(author).get("/conferences/devdays/cfp/").content.decode()
+    assert "Withdrawing cannot be undone" in own
+
+
+def test_the_proposal_list_counts_each_state() -> None:
+    built = build_conference(talks=0)
+    open_call(built)
+    for name in ("Ada", "Bea"):
+        signed_in(make_person(name=f"{name} Author")).post(
+            "/conferences/devdays/cfp/new/", form(title=f"{name}'s talk")
+        )
+    Proposal.objects.filter(title="Bea's talk").update(state=Proposal.State.WITHDRAWN)
+    page = signed_in(built.enabler).get("/conferences/devdays/cfp/proposals/").content.decode()
+    assert "Every proposal that is not a draft: 2 (1 submitted, 1 withdrawn)" in page

@@ -149,3 +149,19 @@ def test_odd_actions_and_ids_are_refused_without_a_server_error() -> None:
     for talk in ("abc", "9" * 30, str(other.talks[0].pk)):  # another conference's talk
         assert client.post(url, {"action": "remove", "talk": talk}).status_code == 404
     assert ConferenceTalk.objects.count() == 2
+
+
+def test_the_talks_table_shows_each_talks_date_and_flags_one_off_the_conference_days() -> None:
+    from datetime import UTC, datetime
+
+    from tests.factories import make_occurrence
+
+    built = build_conference(talks=1)
+    stray = make_session(title="Last year's talk", status=Session.Status.DONE)
+    make_occurrence(session=stray, start=datetime(2029, 6, 4, 8, 0, tzinfo=UTC), minutes=45)
+    client = signed_in(built.enabler)
+    added = client.post("/conferences/devdays/manage/", {"action": "talk", "session": stray.title})
+    assert added.status_code == 302, added.content.decode()[-3000:]
+    page = client.get("/conferences/devdays/manage/").content.decode()
+    assert "Tue 4 Jun 2030 10:00, Hopper" in page
+    assert "Mon 4 Jun 2029 10:00" in page and "not on the conference's days" in page

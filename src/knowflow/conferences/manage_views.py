@@ -5,6 +5,7 @@ its field and writes nothing."""
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from knowflow.conferences import selectors, services
 from knowflow.conferences.forms import ConferenceForm, TalkAddForm, TrackForm
 from knowflow.conferences.models import Conference, ConferenceTalk
 from knowflow.conferences.permissions import can_manage_conferences
+from knowflow.conferences.planning import live_dates
 from knowflow.errors import DomainError, Forbidden, NotFound
 from knowflow.web.errors import add_to_form, flash, refusal_as_page
 
@@ -180,6 +182,21 @@ def manage(request: _ViewerRequest, slug: str) -> HttpResponse:
         .select_related("session", "track")
         .order_by("session__title", "id")
     )
+    dates = live_dates(session_ids=[talk.session_id for talk in talks])
+    zone = ZoneInfo(conference.timezone)
+    rows = []
+    for talk in talks:
+        date = dates.get(talk.session_id)
+        local = date.start.astimezone(zone) if date is not None else None
+        rows.append(
+            {
+                "talk": talk,
+                "date": f"{local:%a} {local.day} {local:%b %Y %H:%M}" if local else "",
+                "room": (date.room.name if date.room else "online") if date else "",
+                "outside": local is not None
+                and not conference.starts_on <= local.date() <= conference.ends_on,
+            }
+        )
     return render(
         request,
         "conferences/manage.html",
@@ -189,7 +206,7 @@ def manage(request: _ViewerRequest, slug: str) -> HttpResponse:
             "track_form": track_form,
             "talk_form": talk_form,
             "tracks": list(conference.tracks.order_by("name")),
-            "talks": talks,
+            "talks": rows,
         },
         status=status,
     )

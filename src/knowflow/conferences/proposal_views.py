@@ -4,6 +4,7 @@ organisers' settings of the call and their list of every proposal."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -97,6 +98,9 @@ def call(request: _ViewerRequest, slug: str) -> HttpResponse:
             "asked": list(proposals.asked_to_cospeak(person=viewer, conference=conference)),
             "manages": manages,
             "counts": counts,
+            "has_wanted": Proposal.objects.filter(
+                conference=conference, state__in=proposals.WANTABLE
+            ).exists(),
         },
     )
 
@@ -313,10 +317,20 @@ def proposal_list(request: _ViewerRequest, slug: str) -> HttpResponse:
                 "availability": proposals.availability_text(proposal),
             }
         )
+    counted = Counter(str(row["proposal"].state) for row in rows)  # type: ignore[attr-defined]
     return render(
         request,
         "conferences/proposal_list.html",
-        {"conference": conference, "rows": rows, "zone": ZoneInfo(conference.timezone)},
+        {
+            "conference": conference,
+            "rows": rows,
+            "zone": ZoneInfo(conference.timezone),
+            "states": [
+                (label, counted[value])
+                for value, label in Proposal.State.choices
+                if counted.get(value)
+            ],
+        },
     )
 
 
