@@ -515,3 +515,13 @@ def test_the_report_takes_the_same_number_of_queries_for_3_and_30_talks() -> Non
     assert counts[0] == counts[1]
     assert counts[0] <= 20
     assert pages[0] == pages[1]
+
+
+def test_a_talk_not_given_yet_says_so_rather_than_too_few_responses() -> None:
+    from tests.conferences.conftest import build_conference
+    from tests.conftest import signed_in
+
+    built = build_conference(talks=1)  # June 2030: not given yet
+    page = signed_in(built.enabler).get("/conferences/devdays/report/").content.decode()
+    assert "Not given yet." in page
+    assert "Too few responses to show" not in page

@@ -139,6 +139,12 @@ class TalkReport:
         return self.occurrences[0].start if self.occurrences else None
 
     @property
+    def given(self) -> bool:
+        """Whether a date of the talk has ended (before that nobody can have answered)."""
+        now = timezone.now()
+        return any(o.end <= now for o in self.occurrences)
+
+    @property
     def attended_total(self) -> int:
         return sum(self.attended.values())
 
