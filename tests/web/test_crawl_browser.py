@@ -39,7 +39,7 @@ SKIP = re.compile(
     r"logout|^/static/|^/media/|/file/|/download|/export|\.(csv|ics|json|pdf|xml)$"
     r"|^/calendar/|^/api/|^/admin/|^/debug/"
 )
-MAX_PAGES = 80  # per role; the crawl must end before it (asserted), so no route goes unseen
+MAX_PAGES = 160  # per role; the crawl must end before it (asserted), so no route goes unseen
 
 # Primary actions: buttons, links drawn as buttons, submit inputs, the phone menu's button.
 # A button drawn as a link (class "link", e.g. "Sign out") is text and is measured as text.
