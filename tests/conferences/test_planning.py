@@ -5,14 +5,14 @@ saying why and writing nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.test import override_settings
 
 from knowflow.accounts.models import Person
 from knowflow.conferences import planning
-from knowflow.conferences.models import ConferenceTalk, ProgrammeDraft
+from knowflow.conferences.models import ConferenceTalk, ProgrammeDraft, Proposal
 from knowflow.conferences.services import release_publish, star_set, talk_add
 from knowflow.errors import Conflict, DomainError, Forbidden
 from knowflow.events.models import Occurrence, Session
@@ -381,28 +381,33 @@ def test_the_plan_page_refuses_bad_input_next_to_its_field() -> None:
         assert answer.status_code in (200, 400)
 
 
-def test_the_days_and_hours_given_in_the_proposal_bind_the_speaker() -> None:
-    from datetime import time
-
-    from knowflow.conferences.models import Proposal
-
-    built = conference(talks=2)
+def accepted_with_availability(
+    built: Built, *, day: str, earliest: time, latest: time, zone: str
+) -> None:
+    """Talk 1 as an accepted proposal whose speaker can give it on ``day`` between ``earliest``
+    and ``latest`` in ``zone``."""
     talk = built.talks[0]
-    speaker = talk.session.speakers.get()
-    # Given in Kolkata time: Thursday 6 June, 15:15–16:30 IST is 11:45–13:00 in Berlin, so
-    # only the Thursday 12:00 period fits.
     Proposal.objects.create(
         conference=built.conference,
-        submitter=speaker,
+        submitter=talk.session.speakers.get(),
         title=talk.session.title,
         abstract="What talk 1 is about, at length.",
         format="talk",
         state=Proposal.State.ACCEPTED,
-        available_days=["2030-06-06"],
-        available_from=time(15, 15),
-        available_until=time(16, 30),
-        available_zone="Asia/Kolkata",
+        available_days=[day],
+        available_from=earliest,
+        available_until=latest,
+        available_zone=zone,
         talk=talk,
+    )
+
+
+def test_the_days_and_hours_given_in_the_proposal_bind_the_speaker() -> None:
+    built = conference(talks=2)
+    # Given in Kolkata time: Thursday 6 June, 15:15–16:30 IST is 11:45–13:00 in Berlin, so
+    # only the Thursday 12:00 period fits.
+    accepted_with_availability(
+        built, day="2030-06-06", earliest=time(15, 15), latest=time(16, 30), zone="Asia/Kolkata"
     )
     draft = build(built)
     assert placed(draft, built, 0)[0] == 8
@@ -490,26 +495,11 @@ def test_a_talk_off_the_grid_shows_where_it_moves_from_not_a_first_date() -> Non
 
 
 def test_availability_past_the_speakers_midnight_is_a_window_into_the_next_day() -> None:
-    from datetime import time
-
-    from knowflow.conferences.models import Proposal
-
     built = conference(talks=2)
-    talk = built.talks[0]
     # Sydney (AEST, UTC+10): Wednesday 5 June 18:00 to Thursday 02:00 is 10:00–18:00 Berlin
     # on Wednesday, so only Wednesday's periods fit.
-    Proposal.objects.create(
-        conference=built.conference,
-        submitter=talk.session.speakers.get(),
-        title=talk.session.title,
-        abstract="What talk 1 is about, at length.",
-        format="talk",
-        state=Proposal.State.ACCEPTED,
-        available_days=["2030-06-05"],
-        available_from=time(18, 0),
-        available_until=time(2, 0),
-        available_zone="Australia/Sydney",
-        talk=talk,
+    accepted_with_availability(
+        built, day="2030-06-05", earliest=time(18, 0), latest=time(2, 0), zone="Australia/Sydney"
     )
     draft = build(built)
     assert placed(draft, built, 0)[0] in {3, 4, 5}
